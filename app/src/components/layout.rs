@@ -1,0 +1,71 @@
+//! The app shell: skip link, header with product name and navigation, the main
+//! landmark with an error boundary, and a footer.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::error::AppError;
+use crate::PRODUCT_NAME;
+
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    view! {
+        <a
+            href="#main"
+            class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:text-slate-900"
+        >
+            "Skip to content"
+        </a>
+        <header class="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+            <div class="mx-auto flex max-w-6xl flex-wrap items-center gap-4 px-4 py-3">
+                <A href="/" attr:class="text-lg font-semibold tracking-tight">
+                    {PRODUCT_NAME}
+                </A>
+                <nav aria-label="Main" class="flex flex-1 flex-wrap gap-3 text-sm">
+                    <A href="/" attr:class="rounded px-2 py-1 hover:bg-slate-100 aria-[current=page]:font-semibold dark:hover:bg-slate-800">
+                        "Home"
+                    </A>
+                </nav>
+                <a
+                    href="/auth/login"
+                    class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-700 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
+                >
+                    "Sign in"
+                </a>
+            </div>
+        </header>
+        <main id="main" class="mx-auto max-w-6xl px-4 py-8">
+            <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>{children()}</ErrorBoundary>
+        </main>
+        <footer class="mx-auto max-w-6xl px-4 pb-8 text-xs text-slate-600 dark:text-slate-400">
+            {PRODUCT_NAME} " — self-hosted Secure Partner Access"
+        </footer>
+    }
+}
+
+/// What a page shows when rendering it failed: the message and, for server-side
+/// failures, the reference id that is also in the server log.
+#[component]
+pub fn ErrorPanel(errors: ArcRwSignal<Errors>) -> impl IntoView {
+    let messages = move || {
+        errors
+            .get()
+            .into_iter()
+            .map(|(_, e)| match e.downcast_ref::<AppError>() {
+                Some(app) => app.to_string(),
+                None => "Something went wrong.".to_string(),
+            })
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <section
+            role="alert"
+            class="rounded-lg border border-red-300 bg-red-50 p-4 text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100"
+        >
+            <h1 class="text-lg font-semibold">"This page could not be shown"</h1>
+            <ul class="mt-2 list-disc pl-5">
+                {move || messages().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+            </ul>
+        </section>
+    }
+}

@@ -1,0 +1,52 @@
+use crate::error::{AppError, FieldError};
+
+/// Everything the store can say went wrong, already free of driver text except in
+/// `Internal`, which is logged and never shown.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0}")]
+    Config(String),
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("not found")]
+    NotFound,
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("internal database error: {0}")]
+    Internal(String),
+}
+
+impl StoreError {
+    pub(crate) fn from_sqlx(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::RowNotFound => Self::NotFound,
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                Self::Unavailable(e.to_string())
+            }
+            other => Self::Internal(other.to_string()),
+        }
+    }
+
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![FieldError::new(field, message)])
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Invalid(fields) => AppError::Validation { fields },
+            StoreError::Conflict(message) => AppError::Conflict { message },
+            other => {
+                let ref_id = crate::error::new_ref_id();
+                tracing::error!(%ref_id, error = %other, "store error");
+                AppError::Internal { ref_id }
+            }
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! The shared directory database: one store API over SQLite (embedded default)
+//! and PostgreSQL, through sqlx's `Any` driver so that one SQL text serves both
+//! engines; dialect-specific SQL lives only in the migrations.
+//!
+//! The pool is private to this module. Reads take a `Scope` and writes a `Grant`
+//! (both constructed only by `authz`); driver errors are mapped to `StoreError`
+//! here and never leave as text.
+
+mod error;
+pub mod seed;
+
+pub use error::StoreError;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// Which database engine a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    /// The engine named by a database URL's scheme.
+    pub fn from_url(url: &str) -> Result<Self, StoreError> {
+        let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or("");
+        match scheme {
+            "sqlite" => Ok(Self::Sqlite),
+            "postgres" | "postgresql" => Ok(Self::Postgres),
+            _ => Err(StoreError::Config(format!(
+                "database URL must start with sqlite:// or postgres:// (got scheme '{scheme}')"
+            ))),
+        }
+    }
+
+    fn migrator(self) -> &'static Migrator {
+        match self {
+            Self::Sqlite => &SQLITE_MIGRATIONS,
+            Self::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+}
+
+/// Options for opening a store.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub max_connections: u32,
+    /// SQLite `synchronous` pragma: FULL (default, durable) or NORMAL.
+    pub sqlite_synchronous: SqliteSync,
+    pub busy_timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqliteSync {
+    Full,
+    Normal,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 8,
+            sqlite_synchronous: SqliteSync::Full,
+            busy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Handle to the directory database. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    engine: Engine,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("engine", &self.engine).finish()
+    }
+}
+
+impl Store {
+    /// Opens a pool on `url` and checks that the database answers.
+    pub async fn connect(url: &str, options: &StoreOptions) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let engine = Engine::from_url(url)?;
+        if engine == Engine::Sqlite {
+            ensure_sqlite_parent_dir(url)?;
+        }
+        let connect_options = AnyConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Config(format!("database URL is not valid: {}", redact(&e))))?
+            .log_statements(tracing::log::LevelFilter::Trace);
+        // One direct attempt first: its error says why (refused, unknown host, bad
+        // password) where the pool would only report a timeout.
+        sqlx::AnyConnection::connect_with(&connect_options)
+            .await
+            .map_err(|e| StoreError::Unavailable(connect_failure(&e)))?
+            .close()
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        let sync = options.sqlite_synchronous;
+        let busy_ms = options.busy_timeout.as_millis();
+        let pool = AnyPoolOptions::new()
+            .max_connections(match engine {
+                // One writer at a time anyway; a few readers in WAL mode.
+                Engine::Sqlite => options.max_connections.clamp(1, 16),
+                Engine::Postgres => options.max_connections.max(1),
+            })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if conn.backend_name() == "SQLite" {
+                        let sync = match sync {
+                            SqliteSync::Full => "FULL",
+                            SqliteSync::Normal => "NORMAL",
+                        };
+                        conn.execute(
+                            format!(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; \
+                                 PRAGMA busy_timeout = {busy_ms}; PRAGMA foreign_keys = ON;"
+                            )
+                            .as_str(),
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(connect_options)
+            .await
+            .map_err(|e| StoreError::Unavailable(connect_failure(&e)))?;
+        let store = Self { pool, engine };
+        store.ping().await?;
+        Ok(store)
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Applies pending migrations for this engine.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        self.engine
+            .migrator()
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Migration(e.to_string()))
+    }
+
+    /// The database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(StoreError::from_sqlx)?;
+        conn.ping().await.map_err(StoreError::from_sqlx)
+    }
+
+    /// Every migration this build knows of has been applied (and none is dirty).
+    pub async fn is_migrated(&self) -> Result<bool, StoreError> {
+        let applied: Vec<(i64, bool)> =
+            sqlx::query_as("SELECT version, success FROM _sqlx_migrations")
+                .fetch_all(&self.pool)
+                .await
+                .or_else(|e| match StoreError::from_sqlx(e) {
+                    // No migration table yet: nothing applied.
+                    StoreError::Internal(_) => Ok(Vec::new()),
+                    other => Err(other),
+                })?;
+        let known = self.engine.migrator().iter().map(|m| m.version);
+        Ok(known
+            .into_iter()
+            .all(|v| applied.iter().any(|(a, ok)| *a == v && *ok)))
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    #[cfg(test)]
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+}
+
+fn ensure_sqlite_parent_dir(url: &str) -> Result<(), StoreError> {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or("");
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    if let Some(parent) = std::path::Path::new(path).parent() {
+        if !parent.as_os_str().is_empty() && !parent.exists() {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                StoreError::Config(format!(
+                    "cannot create the database directory {}: {e}",
+                    parent.display()
+                ))
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// A one-line reason a connection failed, without credentials.
+fn connect_failure(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Io(io) => format!("cannot reach the database: {io}"),
+        sqlx::Error::Tls(_) => "TLS handshake with the database failed".to_string(),
+        sqlx::Error::PoolTimedOut => "timed out connecting to the database".to_string(),
+        sqlx::Error::Database(db) => format!("the database refused the connection: {}", db.message()),
+        other => redact(other),
+    }
+}
+
+/// Error text with anything that looks like a password in a URL removed.
+fn redact(e: &dyn std::fmt::Display) -> String {
+    let text = e.to_string();
+    match (text.find("://"), text.find('@')) {
+        (Some(start), Some(at)) if at > start => {
+            format!("{}://[redacted]{}", &text[..start], &text[at..])
+        }
+        _ => text,
+    }
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# `make run`: the dev identity provider and the portal on SQLite with demo data.
+# Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+export DEV_IDP_PORT=${DEV_IDP_PORT:-5556}
+export PORTAL_PORT=${PORTAL_PORT:-3000}
+export PORTAL_URL=${PORTAL_URL:-http://127.0.0.1:$PORTAL_PORT}
+export PORTAL_LISTEN_ADDR=${PORTAL_LISTEN_ADDR:-127.0.0.1:$PORTAL_PORT}
+export PORTAL_PUBLIC_URL=${PORTAL_PUBLIC_URL:-$PORTAL_URL}
+export PORTAL_DATABASE_URL=${PORTAL_DATABASE_URL:-sqlite://data/portal.db?mode=rwc}
+export PORTAL_ORG_IDP_ISSUER=${PORTAL_ORG_IDP_ISSUER:-http://127.0.0.1:$DEV_IDP_PORT/org}
+export PORTAL_ORG_IDP_CLIENT_ID=${PORTAL_ORG_IDP_CLIENT_ID:-partner-portal}
+export PORTAL_ORG_IDP_CLIENT_SECRET=${PORTAL_ORG_IDP_CLIENT_SECRET:-dev-secret-org}
+export PORTAL_SECURE_COOKIES=${PORTAL_SECURE_COOKIES:-false}
+export PORTAL_SESSION_SECRET=${PORTAL_SESSION_SECRET:-dev-only-session-secret-change-me-dev-only-session-secret-change-me}
+export PORTAL_SECRETS_KEY=${PORTAL_SECRETS_KEY:-dev-only-secrets-key-change-me}
+export LEPTOS_SITE_ROOT=${LEPTOS_SITE_ROOT:-target/site}
+
+bin=target/debug/server
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup INT TERM EXIT
+
+for port in "$DEV_IDP_PORT" "$PORTAL_PORT"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "error: port $port is already in use (set DEV_IDP_PORT / PORTAL_PORT to choose others)" >&2
+    exit 1
+  fi
+done
+
+node end2end/dev-idp/server.mjs &
+pids+=($!)
+
+"$bin" migrate
+"$bin" seed --demo
+
+"$bin" serve &
+pids+=($!)
+
+for _ in $(seq 1 100); do
+  curl -fsS "$PORTAL_URL/readyz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+
+cat <<MSG
+
+  Partner Portal is running: $PORTAL_URL
+  Dev identity provider:     http://127.0.0.1:$DEV_IDP_PORT/{org,acme,globex}
+
+  Demo accounts (password: demo-password)
+    olivia.owner@hostco.test   org super admin           (org IdP)
+    alice.admin@acme.test      partner admin, Acme       (org IdP)
+    bob.admin@globex.test      partner admin, Globex     (org IdP)
+    carol.both@hostco.test     partner admin, Acme+Globex (org IdP)
+    erin.engineer@acme.test    Acme end user             (Acme's IdP)
+    gina.green@globex.test     Globex end user           (Globex's IdP)
+
+  Ctrl-C stops both.
+MSG
+
+wait -n "${pids[@]}"

@@ -1,0 +1,88 @@
+//! The command line: `serve` (default), `migrate`, `seed`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use app::store::Store;
+
+use crate::config::Config;
+
+#[derive(Debug, Parser)]
+#[command(name = "server", version, about = "Partner Portal — self-hosted Secure Partner Access")]
+pub struct Cli {
+    /// TOML configuration file (default: ./portal.toml when present).
+    #[arg(long, global = true, env = "PORTAL_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (applies pending migrations first).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Fill the database with data.
+    Seed {
+        /// The small demo organisation used by `make run` and the end-to-end tests.
+        #[arg(long)]
+        demo: bool,
+        /// Generate a realistic directory of N users (for benchmarks).
+        #[arg(long, value_name = "N")]
+        users: Option<u64>,
+    },
+}
+
+/// A failure to report as one line.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct RunError(pub String);
+
+impl From<app::store::StoreError> for RunError {
+    fn from(e: app::store::StoreError) -> Self {
+        Self(e.to_string())
+    }
+}
+
+pub async fn run(command: Command, config: Config) -> Result<(), RunError> {
+    match command {
+        Command::Serve => {
+            config.validate_for_serve().map_err(|e| RunError(e.0))?;
+            let store = open_store(&config).await?;
+            store.migrate().await?;
+            crate::http::serve(config, store).await
+        }
+        Command::Migrate => {
+            let store = open_store(&config).await?;
+            store.migrate().await?;
+            tracing::info!("migrations applied");
+            store.close().await;
+            Ok(())
+        }
+        Command::Seed { demo, users } => {
+            if !demo && users.is_none() {
+                return Err(RunError("seed needs --demo or --users N".into()));
+            }
+            let store = open_store(&config).await?;
+            store.migrate().await?;
+            if demo {
+                app::store::seed::demo(&store).await?;
+                tracing::info!("demo organisation seeded");
+            }
+            if let Some(n) = users {
+                let report = app::store::seed::users(&store, n).await?;
+                tracing::info!(users = n, seconds = report.seconds, "directory generated");
+            }
+            store.close().await;
+            Ok(())
+        }
+    }
+}
+
+async fn open_store(config: &Config) -> Result<Store, RunError> {
+    Store::connect(&config.database_url, &config.store_options())
+        .await
+        .map_err(|e| RunError(format!("database_url (PORTAL_DATABASE_URL): {e}")))
+}

@@ -1,0 +1,234 @@
+//! Configuration: built-in defaults, then an optional TOML file, then `PORTAL_*`
+//! environment variables. Secrets are wrapped so that they never reach a log line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// A string that prints as `[redacted]`.
+#[derive(Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    pub listen_addr: SocketAddr,
+    /// `sqlite://path?mode=rwc` (default) or `postgres://user@host/db`.
+    pub database_url: String,
+    /// The URL people and identity providers reach the portal at.
+    pub public_url: String,
+    /// SQLite durability: `full` (default) or `normal`.
+    pub sqlite_synchronous: String,
+    pub db_max_connections: u32,
+    pub log_format: LogFormat,
+    /// Key material for signing session cookies (≥ 64 bytes recommended).
+    pub session_secret: Secret,
+    /// Mark cookies `Secure` (turn off only for plain-http local development).
+    pub secure_cookies: bool,
+    pub session_idle_timeout_minutes: u64,
+    pub session_absolute_timeout_hours: u64,
+    /// The host company's OpenID provider (org admins and partner admins).
+    pub org_idp_issuer: String,
+    pub org_idp_client_id: String,
+    pub org_idp_client_secret: Secret,
+    /// Key that encrypts partner IdP client secrets at rest.
+    pub secrets_key: Secret,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen_addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            database_url: "sqlite://data/portal.db?mode=rwc".to_string(),
+            public_url: "http://127.0.0.1:3000".to_string(),
+            sqlite_synchronous: "full".to_string(),
+            db_max_connections: 8,
+            log_format: LogFormat::Human,
+            session_secret: Secret::default(),
+            secure_cookies: true,
+            session_idle_timeout_minutes: 30,
+            session_absolute_timeout_hours: 12,
+            org_idp_issuer: String::new(),
+            org_idp_client_id: String::new(),
+            org_idp_client_secret: Secret::default(),
+            secrets_key: Secret::default(),
+        }
+    }
+}
+
+/// A configuration problem, phrased as one line naming the setting.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    /// Loads defaults ← TOML file (if given or `portal.toml` exists) ← `PORTAL_*` env.
+    pub fn load(file: Option<PathBuf>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) => {
+                if !path.exists() {
+                    return Err(ConfigError(format!(
+                        "configuration file {} does not exist (--config / PORTAL_CONFIG)",
+                        path.display()
+                    )));
+                }
+                figment = figment.merge(Toml::file(path));
+            }
+            None => figment = figment.merge(Toml::file("portal.toml")),
+        }
+        figment = figment.merge(Env::prefixed("PORTAL_").ignore(&["config"]));
+        let config: Config = figment.extract().map_err(|e| ConfigError(describe(&e)))?;
+        config.validate_common()?;
+        Ok(config)
+    }
+
+    fn validate_common(&self) -> Result<(), ConfigError> {
+        app::store::Engine::from_url(&self.database_url)
+            .map_err(|e| ConfigError(format!("database_url (PORTAL_DATABASE_URL): {e}")))?;
+        if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
+            return Err(ConfigError(format!(
+                "public_url (PORTAL_PUBLIC_URL) must be an http:// or https:// URL, got '{}'",
+                self.public_url
+            )));
+        }
+        match self.sqlite_synchronous.as_str() {
+            "full" | "normal" => Ok(()),
+            other => Err(ConfigError(format!(
+                "sqlite_synchronous (PORTAL_SQLITE_SYNCHRONOUS) must be 'full' or 'normal', got '{other}'"
+            ))),
+        }
+    }
+
+    /// What `serve` needs beyond the common settings: the org IdP.
+    pub fn validate_for_serve(&self) -> Result<(), ConfigError> {
+        for (value, name) in [
+            (self.org_idp_issuer.as_str(), "org_idp_issuer (PORTAL_ORG_IDP_ISSUER)"),
+            (self.org_idp_client_id.as_str(), "org_idp_client_id (PORTAL_ORG_IDP_CLIENT_ID)"),
+            (
+                self.org_idp_client_secret.expose(),
+                "org_idp_client_secret (PORTAL_ORG_IDP_CLIENT_SECRET)",
+            ),
+        ] {
+            if value.trim().is_empty() {
+                return Err(ConfigError(format!(
+                    "{name} is not set: the portal needs the org identity provider to sign anyone in"
+                )));
+            }
+        }
+        if !(self.org_idp_issuer.starts_with("https://") || self.org_idp_issuer.starts_with("http://")) {
+            return Err(ConfigError(format!(
+                "org_idp_issuer (PORTAL_ORG_IDP_ISSUER) must be an http(s) URL, got '{}'",
+                self.org_idp_issuer
+            )));
+        }
+        Ok(())
+    }
+
+    pub fn store_options(&self) -> app::store::StoreOptions {
+        app::store::StoreOptions {
+            max_connections: self.db_max_connections,
+            sqlite_synchronous: if self.sqlite_synchronous == "normal" {
+                app::store::SqliteSync::Normal
+            } else {
+                app::store::SqliteSync::Full
+            },
+            ..Default::default()
+        }
+    }
+}
+
+/// Figment's error, reduced to one line that names the setting and its env var.
+fn describe(e: &figment::Error) -> String {
+    let key = e.path.join(".");
+    let setting = if key.is_empty() {
+        String::new()
+    } else {
+        format!("{key} (PORTAL_{}): ", key.to_uppercase())
+    };
+    match &e.kind {
+        figment::error::Kind::UnknownField(field, _) => format!(
+            "unknown setting '{field}' (PORTAL_{}): check its spelling",
+            field.to_uppercase()
+        ),
+        kind => format!("{setting}{kind}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_redacted_in_debug_output() {
+        let config = Config {
+            org_idp_client_secret: Secret("hunter2".into()),
+            session_secret: Secret("topsecret".into()),
+            ..Config::default()
+        };
+        let text = format!("{config:?}");
+        assert!(!text.contains("hunter2"));
+        assert!(!text.contains("topsecret"));
+        assert!(text.contains("[redacted]"));
+    }
+
+    #[test]
+    fn environment_overrides_defaults_and_bad_values_name_the_setting() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("PORTAL_DATABASE_URL", "mysql://nope");
+            let err = Config::load(None).err().map(|e| e.0).unwrap_or_default();
+            assert!(err.contains("PORTAL_DATABASE_URL"), "{err}");
+            jail.set_env("PORTAL_DATABASE_URL", "postgres://postgres@127.0.0.1/x");
+            jail.set_env("PORTAL_LISTEN_ADDR", "not-an-address");
+            let err = Config::load(None).err().map(|e| e.0).unwrap_or_default();
+            assert!(err.contains("listen_addr (PORTAL_LISTEN_ADDR)"), "{err}");
+            jail.set_env("PORTAL_LISTEN_ADDR", "127.0.0.1:4000");
+            let config = Config::load(None).map_err(|e| e.0)?;
+            assert_eq!(config.listen_addr.port(), 4000);
+            assert!(config.validate_for_serve().is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn toml_file_is_read_and_unknown_keys_are_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("portal.toml", "public_url = \"https://portal.example\"\n")?;
+            let config = Config::load(None).map_err(|e| e.0)?;
+            assert_eq!(config.public_url, "https://portal.example");
+            jail.create_file("portal.toml", "publc_url = \"x\"\n")?;
+            let err = Config::load(None).err().map(|e| e.0).unwrap_or_default();
+            assert!(err.contains("unknown setting 'publc_url'"), "{err}");
+            Ok(())
+        });
+    }
+}

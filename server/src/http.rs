@@ -1,0 +1,146 @@
+//! The axum router: health probes, the Leptos app and its server functions, and
+//! the layers every request passes (request id, tracing).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{FromRef, State};
+use axum::http::{HeaderName, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use app::store::Store;
+
+use crate::cli::RunError;
+use crate::config::Config;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub store: Store,
+    pub config: Arc<Config>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+pub async fn serve(config: Config, store: Store) -> Result<(), RunError> {
+    let leptos_options = leptos_options(&config)?;
+    let addr = config.listen_addr;
+    let state = AppState {
+        leptos_options,
+        store,
+        config: Arc::new(config),
+    };
+    let router = router(state.clone());
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        RunError(format!("listen_addr (PORTAL_LISTEN_ADDR): cannot listen on {addr}: {e}"))
+    })?;
+    tracing::info!(%addr, public_url = %state.config.public_url, "Partner Portal is listening");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| RunError(format!("server stopped: {e}")))?;
+    state.store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn leptos_options(config: &Config) -> Result<LeptosOptions, RunError> {
+    let conf = get_configuration(None)
+        .map_err(|e| RunError(format!("Leptos site settings (LEPTOS_*): {e}")))?;
+    let mut options = conf.leptos_options;
+    options.site_addr = config.listen_addr;
+    Ok(options)
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(app::App);
+    let shell_options = state.leptos_options.clone();
+    let context_state = state.clone();
+    Router::new()
+        .route("/livez", get(livez))
+        .route("/readyz", get(readyz))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context_state.store.clone()),
+            move || app::shell(shell_options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(
+                    |request: &axum::http::Request<axum::body::Body>| {
+                        let request_id = request
+                            .headers()
+                            .get(REQUEST_ID)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("");
+                        tracing::info_span!(
+                            "request",
+                            method = %request.method(),
+                            path = %request.uri().path(),
+                            request_id,
+                        )
+                    },
+                ))
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
+        )
+        .with_state(state)
+}
+
+async fn livez() -> &'static str {
+    "ok"
+}
+
+/// Ready when the database answers and every known migration is applied.
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    let check = tokio::time::timeout(Duration::from_secs(2), async {
+        state.store.ping().await?;
+        state.store.is_migrated().await
+    })
+    .await;
+    match check {
+        Ok(Ok(true)) => (StatusCode::OK, "ready"),
+        Ok(Ok(false)) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending"),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database timed out"),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
