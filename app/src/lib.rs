@@ -2,8 +2,13 @@
 //! browser (hydration). Server-only modules are gated at the `mod` line so the
 //! wasm build cannot even name them.
 
+#[cfg(feature = "ssr")]
+pub mod authz;
 pub mod components;
 pub mod error;
+pub mod expr;
+pub mod ids;
+pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod store;

@@ -9,7 +9,11 @@ use app::store::Store;
 use crate::config::Config;
 
 #[derive(Debug, Parser)]
-#[command(name = "server", version, about = "Partner Portal — self-hosted Secure Partner Access")]
+#[command(
+    name = "server",
+    version,
+    about = "Partner Portal — self-hosted Secure Partner Access"
+)]
 pub struct Cli {
     /// TOML configuration file (default: ./portal.toml when present).
     #[arg(long, global = true, env = "PORTAL_CONFIG")]

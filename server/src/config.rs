@@ -132,8 +132,14 @@ impl Config {
     /// What `serve` needs beyond the common settings: the org IdP.
     pub fn validate_for_serve(&self) -> Result<(), ConfigError> {
         for (value, name) in [
-            (self.org_idp_issuer.as_str(), "org_idp_issuer (PORTAL_ORG_IDP_ISSUER)"),
-            (self.org_idp_client_id.as_str(), "org_idp_client_id (PORTAL_ORG_IDP_CLIENT_ID)"),
+            (
+                self.org_idp_issuer.as_str(),
+                "org_idp_issuer (PORTAL_ORG_IDP_ISSUER)",
+            ),
+            (
+                self.org_idp_client_id.as_str(),
+                "org_idp_client_id (PORTAL_ORG_IDP_CLIENT_ID)",
+            ),
             (
                 self.org_idp_client_secret.expose(),
                 "org_idp_client_secret (PORTAL_ORG_IDP_CLIENT_SECRET)",
@@ -145,7 +151,9 @@ impl Config {
                 )));
             }
         }
-        if !(self.org_idp_issuer.starts_with("https://") || self.org_idp_issuer.starts_with("http://")) {
+        if !(self.org_idp_issuer.starts_with("https://")
+            || self.org_idp_issuer.starts_with("http://"))
+        {
             return Err(ConfigError(format!(
                 "org_idp_issuer (PORTAL_ORG_IDP_ISSUER) must be an http(s) URL, got '{}'",
                 self.org_idp_issuer

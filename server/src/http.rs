@@ -44,7 +44,9 @@ pub async fn serve(config: Config, store: Store) -> Result<(), RunError> {
     };
     let router = router(state.clone());
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-        RunError(format!("listen_addr (PORTAL_LISTEN_ADDR): cannot listen on {addr}: {e}"))
+        RunError(format!(
+            "listen_addr (PORTAL_LISTEN_ADDR): cannot listen on {addr}: {e}"
+        ))
     })?;
     tracing::info!(%addr, public_url = %state.config.public_url, "Partner Portal is listening");
     axum::serve(listener, router)
@@ -77,7 +79,9 @@ pub fn router(state: AppState) -> Router {
             move || provide_context(context_state.store.clone()),
             move || app::shell(shell_options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
         .layer(
             tower::ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))

@@ -36,8 +36,9 @@
 //!
 //! # Semantics
 //!
-//! - Values are `null`, booleans, numbers, and strings. A profile attribute that is
-//!   absent, or present as null, is `null`; so is `user.realmId` for a user without one.
+//! - Values are `null`, booleans, numbers (64-bit floats, so `42 == 42.0`; number literals
+//!   exist for numeric custom attributes) and strings. A profile attribute that is absent,
+//!   or present as null, is `null`; so is `user.realmId` for a user without one.
 //! - `a == b` is true exactly when both sides have the same type and value: `null == null`
 //!   is true, `null == "x"` is false, `3 == "3"` is false (no conversions). Strings compare
 //!   byte for byte, so comparisons are case-sensitive; `""` is an ordinary string.
@@ -74,6 +75,10 @@ pub const MAX_DEPTH: usize = 32;
 pub const MAX_NODES: usize = 256;
 
 /// Compiles a rule's source text.
+///
+/// # Errors
+///
+/// An [`ExprError`] locating the first syntax, type, unsupported-feature or size problem.
 pub fn compile(src: &str) -> Result<Expr, ExprError> {
     parse::compile(src)
 }
@@ -165,6 +170,7 @@ impl ExprError {
     }
 
     /// `position` counted in characters rather than bytes, for editors.
+    #[must_use]
     pub fn char_position(&self, src: &str) -> usize {
         src.char_indices()
             .take_while(|(i, _)| *i < self.position)
@@ -278,6 +284,7 @@ impl FromStr for Expr {
 
 impl Expr {
     /// Whether the rule matches `user`: only a `true` result does.
+    #[must_use]
     pub fn evaluate<U: UserView + ?Sized>(&self, user: &U) -> bool {
         self.truth(self.root, user)
     }
@@ -288,6 +295,7 @@ impl Expr {
     }
 
     /// Whether the rule reads `user.realmId`.
+    #[must_use]
     pub fn references_realm_id(&self) -> bool {
         self.uses_realm_id
     }
@@ -428,6 +436,8 @@ struct Text<'a> {
 
 /// Case-mapped strings up to this length are searched from a stack buffer.
 const STACK_TEXT: usize = 256;
+/// Searches costing at most this many byte comparisons use a plain scan.
+const NAIVE_SEARCH: usize = 1024;
 
 impl<'a> Text<'a> {
     fn plain(s: &'a str) -> Self {
@@ -464,7 +474,17 @@ impl<'a> Text<'a> {
     }
 
     fn contains(&self, t: &Text<'_>) -> bool {
-        self.with_mapped(|hay| t.with_mapped(|needle| hay.contains(needle)))
+        let (hay, needle) = (self.bytes(), t.bytes());
+        if hay.len().saturating_mul(needle.len()) > NAIVE_SEARCH {
+            return self.with_mapped(|hay| t.with_mapped(|needle| hay.contains(needle)));
+        }
+        let same = |x: u8| x;
+        match (self.case, t.case) {
+            (Case::AsIs, Case::AsIs) => mapped_find(hay, needle, same, same),
+            (Case::Lower, Case::AsIs) => mapped_find(hay, needle, |x| x.to_ascii_lowercase(), same),
+            (Case::Upper, Case::AsIs) => mapped_find(hay, needle, |x| x.to_ascii_uppercase(), same),
+            (ch, cn) => mapped_find(hay, needle, |x| ch.map(x), |y| cn.map(y)),
+        }
     }
 
     /// Runs `f` on the case-mapped string, from the stack when it is short.
@@ -500,6 +520,20 @@ fn same_bytes(a: &[u8], ca: Case, b: &[u8], cb: Case) -> bool {
         (Case::AsIs, Case::Upper) => mapped_eq(a, b, same, |y| y.to_ascii_uppercase()),
         _ => mapped_eq(a, b, |x| ca.map(x), |y| cb.map(y)),
     }
+}
+
+/// Plain substring scan over mapped bytes. Byte offsets are safe: a UTF-8 needle cannot
+/// match starting inside a character.
+fn mapped_find(hay: &[u8], needle: &[u8], f: impl Fn(u8) -> u8, g: impl Fn(u8) -> u8) -> bool {
+    let Some((first, rest)) = needle.split_first() else {
+        return true;
+    };
+    let first = g(*first);
+    hay.windows(needle.len()).any(|w| {
+        w.split_first().is_some_and(|(h, tail)| {
+            f(*h) == first && tail.iter().zip(rest).all(|(x, y)| f(*x) == g(*y))
+        })
+    })
 }
 
 /// A branch-free fold, so the usual short comparisons vectorize.

@@ -490,17 +490,6 @@ impl<'s> Parser<'s> {
         self.nodes.get(usize::from(id))
     }
 
-    fn require_condition(&self, item: Item, op: &str) -> Result<(), ExprError> {
-        if item.ty.can_be_condition() {
-            return Ok(());
-        }
-        Err(ExprError::new(
-            Type,
-            item.start,
-            format!("{op} needs a condition, but this is {}", item.ty.name()),
-        ))
-    }
-
     fn parse_or(&mut self) -> Result<Item, ExprError> {
         self.parse_logic(true)
     }
@@ -535,7 +524,7 @@ impl<'s> Parser<'s> {
             items.push(sub(self)?);
         }
         for item in &items {
-            self.require_condition(*item, symbol)?;
+            require_condition(*item, symbol)?;
         }
         let ids = items.iter().map(|i| i.id).collect();
         let node = if is_or { Node::Or(ids) } else { Node::And(ids) };
@@ -594,7 +583,7 @@ impl<'s> Parser<'s> {
         self.enter(start)?;
         let operand = self.parse_unary()?;
         self.leave();
-        self.require_condition(operand, "'!'")?;
+        require_condition(operand, "'!'")?;
         self.push(Node::Not(operand.id), Ty::Bool, start)
     }
 
@@ -800,13 +789,14 @@ impl<'s> Parser<'s> {
                         .hint("attribute names are letters, digits and '_'"));
                 };
                 self.advance();
-                let index = match self.attrs.iter().position(|a| **a == *attr) {
-                    Some(i) => i,
-                    None => {
+                let index = self
+                    .attrs
+                    .iter()
+                    .position(|a| **a == *attr)
+                    .unwrap_or_else(|| {
                         self.attrs.push(attr.into());
                         self.attrs.len() - 1
-                    }
-                };
+                    });
                 let index = u16::try_from(index).unwrap_or(u16::MAX);
                 self.push(Node::Attr(index), Ty::Any, start)
             }
@@ -899,6 +889,17 @@ impl<'s> Parser<'s> {
             },
         }
     }
+}
+
+fn require_condition(item: Item, op: &str) -> Result<(), ExprError> {
+    if item.ty.can_be_condition() {
+        return Ok(());
+    }
+    Err(ExprError::new(
+        Type,
+        item.start,
+        format!("{op} needs a condition, but this is {}", item.ty.name()),
+    ))
 }
 
 fn unknown_method(name: &str, pos: usize) -> ExprError {

@@ -898,7 +898,7 @@ struct Renderer {
 impl Renderer {
     fn coin(&mut self) -> bool {
         self.bits = self.bits.rotate_left(1) ^ 0x9E37_79B9_7F4A_7C15;
-        self.bits.count_ones() % 2 == 0
+        self.bits.count_ones().is_multiple_of(2)
     }
 
     fn ws(&mut self) {
@@ -1133,7 +1133,7 @@ proptest! {
         if let Ok(e) = compile(&src) {
             let again = compile(&e.to_string());
             prop_assert!(again.is_ok(), "{src:?} -> {e}");
-            e.evaluate(&fixture());
+            let _ = e.evaluate(&fixture());
         }
     }
 }
@@ -1165,7 +1165,7 @@ proptest! {
         let pairs = [
             (format!("!(({a}) && ({b}))"), format!("!({a}) || !({b})")),
             (format!("!(({a}) || ({b}))"), format!("!({a}) AND !({b})")),
-            (format!("!!({a})"), format!("{a}")),
+            (format!("!!({a})"), a.clone()),
             (format!("({a}) != true"), format!("!({a})")),
         ];
         for (l, r) in &pairs {
@@ -1174,5 +1174,56 @@ proptest! {
                 prop_assert_eq!(l.evaluate(u), r.evaluate(u), "{} vs {}", l, r);
             }
         }
+    }
+}
+
+/// Long strings take the buffered search paths the generated expressions rarely reach.
+fn long_text_case() -> impl Strategy<Value = (String, String)> {
+    (
+        prop_oneof!["[a-zA-Z@. ]{0,600}", "[a-zA-Z@.é ]{0,600}"],
+        any::<prop::sample::Index>(),
+        0usize..40,
+        any::<u64>(),
+    )
+        .prop_map(|(hay, start, len, flips)| {
+            let chars: Vec<char> = hay.chars().collect();
+            let from = start.index(chars.len() + 1);
+            let needle = chars
+                .iter()
+                .skip(from)
+                .take(len)
+                .enumerate()
+                .map(|(i, c)| {
+                    if flips >> (i % 64) & 1 == 1 {
+                        c.to_ascii_uppercase()
+                    } else {
+                        *c
+                    }
+                })
+                .collect();
+            (hay, needle)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1_000))]
+
+    #[test]
+    fn long_string_methods_match_std((hay, needle) in long_text_case(), ch in 0..3usize, cn in 0..3usize) {
+        let case = [None, Some(Case::Lower), Some(Case::Upper)];
+        let wrap = |g: G, c: Option<Case>| match c {
+            Some(c) => G::Recase(c, Box::new(g)),
+            None => g,
+        };
+        let (h, n) = (wrap(G::Attr(0), case[ch]), wrap(G::Attr(1), case[cn]));
+        let u = user(&[("a", s(&hay)), ("b", s(&needle))], None);
+        for op in [TestOp::StartsWith, TestOp::EndsWith, TestOp::Contains] {
+            let g = G::Test(op, Box::new(h.clone()), Box::new(n.clone()));
+            let src = render(&g, 0);
+            let expected = reference(&g, &u) == RV::B(true);
+            prop_assert_eq!(eval(&src, &u), expected, "{}", src);
+        }
+        let g = G::Eq(Box::new(h), Box::new(n), false);
+        prop_assert_eq!(eval(&render(&g, 0), &u), reference(&g, &u) == RV::B(true));
     }
 }

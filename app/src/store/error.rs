@@ -31,6 +31,26 @@ impl StoreError {
         }
     }
 
+    /// Maps a constraint violation named in `known` to a field error or a
+    /// conflict; anything else stays an internal error.
+    pub(crate) fn map_constraint(e: sqlx::Error, known: &[(&str, &str, &str)]) -> Self {
+        if let sqlx::Error::Database(db) = &e {
+            let name = db.constraint().unwrap_or("");
+            let message = db.message();
+            for (constraint, field, text) in known {
+                if name == *constraint || message.contains(constraint) {
+                    return Self::invalid(field, *text);
+                }
+            }
+            if db.is_foreign_key_violation() {
+                return Self::Conflict(
+                    "A referenced object does not exist or is still in use.".into(),
+                );
+            }
+        }
+        Self::from_sqlx(e)
+    }
+
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         Self::Invalid(vec![FieldError::new(field, message)])
     }

@@ -6,8 +6,18 @@
 //! (both constructed only by `authz`); driver errors are mapped to `StoreError`
 //! here and never leave as text.
 
+pub mod admin;
+pub mod audit;
+mod clock;
 mod error;
+pub mod groups;
+mod lookup;
+pub mod realms;
+mod scope_sql;
 pub mod seed;
+mod settings;
+mod sql;
+pub mod users;
 
 pub use error::StoreError;
 
@@ -83,7 +93,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("engine", &self.engine).finish()
+        f.debug_struct("Store")
+            .field("engine", &self.engine)
+            .finish()
     }
 }
 
@@ -163,7 +175,7 @@ impl Store {
 
     /// Every migration this build knows of has been applied (and none is dirty).
     pub async fn is_migrated(&self) -> Result<bool, StoreError> {
-        let applied: Vec<(i64, bool)> =
+        let applied: Vec<(i64, sql::DbBool)> =
             sqlx::query_as("SELECT version, success FROM _sqlx_migrations")
                 .fetch_all(&self.pool)
                 .await
@@ -175,16 +187,25 @@ impl Store {
         let known = self.engine.migrator().iter().map(|m| m.version);
         Ok(known
             .into_iter()
-            .all(|v| applied.iter().any(|(a, ok)| *a == v && *ok)))
+            .all(|v| applied.iter().any(|(a, ok)| *a == v && ok.0)))
+    }
+
+    /// Starts a transaction that will change data and append to the System Log.
+    /// Its first statement takes the log's chain lock (a row lock on PostgreSQL,
+    /// the write lock on SQLite), so writers queue here rather than deadlock later.
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(StoreError::from_sqlx)?;
+        sqlx::query("UPDATE system_log_head SET last_seq = last_seq WHERE id = 1")
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        Ok(tx)
     }
 
     pub async fn close(&self) {
         self.pool.close().await;
-    }
-
-    #[cfg(test)]
-    pub(crate) fn pool(&self) -> &AnyPool {
-        &self.pool
     }
 }
 
@@ -217,7 +238,9 @@ fn connect_failure(e: &sqlx::Error) -> String {
         sqlx::Error::Io(io) => format!("cannot reach the database: {io}"),
         sqlx::Error::Tls(_) => "TLS handshake with the database failed".to_string(),
         sqlx::Error::PoolTimedOut => "timed out connecting to the database".to_string(),
-        sqlx::Error::Database(db) => format!("the database refused the connection: {}", db.message()),
+        sqlx::Error::Database(db) => {
+            format!("the database refused the connection: {}", db.message())
+        }
         other => redact(other),
     }
 }

@@ -1,0 +1,596 @@
+//! Authorization: who may do what to which object. The one chokepoint.
+//!
+//! Every server function, REST and SCIM handler asks here: `check` for a point
+//! operation on a loaded target (→ a `Grant`, the only key to the store's write
+//! methods), `scope` for a list (→ a `Scope`, compiled to an SQL predicate that the
+//! store ANDs with the caller's filters). Only this module constructs `Scope` and
+//! `Grant`. Rights are the union of standard roles and bindings (resource set ×
+//! custom role) held directly or through group membership, loaded from current data
+//! on every request. A target outside the caller's read scope is `NotFound`; a
+//! visible target the caller may not change is `Forbidden`. Every decision is
+//! logged at debug level with principal, permission, target, outcome and source.
+
+mod bootstrap;
+#[path = "permission.rs"]
+pub mod catalog;
+#[path = "resource.rs"]
+pub mod orn;
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::ids::{AppId, GroupId, RealmId, ResourceSetId, RoleId, UserId};
+use crate::model::StandardRole;
+use crate::store::audit::{Actor, Client};
+
+pub use bootstrap::{bootstrap, OrgContext};
+pub use catalog::Permission;
+
+/// The authenticated caller, with the rights it holds right now.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    kind: PrincipalKind,
+    actor: Actor,
+    client: Client,
+    entitlements: Vec<Entitlement>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum PrincipalKind {
+    User(UserId),
+    /// Background work and bootstrapping: holds every right, named explicitly.
+    System,
+}
+
+/// Where a right comes from, for `explain` and the decision log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Source {
+    System,
+    StandardRole {
+        role: StandardRole,
+        via_group: Option<GroupId>,
+    },
+    Binding {
+        resource_set_id: ResourceSetId,
+        resource_set_label: String,
+        role_id: RoleId,
+        role_label: String,
+        via_group: Option<GroupId>,
+    },
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let via = |g: &Option<GroupId>| {
+            g.as_ref()
+                .map(|g| format!(" (through group {g})"))
+                .unwrap_or_default()
+        };
+        match self {
+            Source::System => f.write_str("the system principal"),
+            Source::StandardRole { role, via_group } => {
+                write!(f, "standard role {role}{}", via(via_group))
+            }
+            Source::Binding {
+                resource_set_label,
+                role_label,
+                via_group,
+                ..
+            } => write!(
+                f,
+                "role {role_label} on resource set {resource_set_label}{}",
+                via(via_group)
+            ),
+        }
+    }
+}
+
+/// One source of rights: a set of permissions over a set of resources.
+#[derive(Debug, Clone)]
+pub struct Entitlement {
+    pub source: Source,
+    pub permissions: Vec<(Permission, Option<catalog::PermissionConditions>)>,
+    /// `None`: org-wide (standard roles and the system principal).
+    pub resources: Option<Vec<orn::Resource>>,
+}
+
+/// Which users a scope covers. Compiled to SQL by the store.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UserCoverage {
+    pub(crate) all: bool,
+    pub(crate) realms: BTreeSet<RealmId>,
+    pub(crate) groups: BTreeSet<GroupId>,
+    pub(crate) users: BTreeSet<UserId>,
+}
+
+impl UserCoverage {
+    pub fn is_empty(&self) -> bool {
+        !self.all && self.realms.is_empty() && self.groups.is_empty() && self.users.is_empty()
+    }
+
+    pub fn is_all(&self) -> bool {
+        self.all
+    }
+
+    pub fn realms(&self) -> impl Iterator<Item = &RealmId> {
+        self.realms.iter()
+    }
+}
+
+/// Which groups / apps / realms a scope covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectCoverage<T: Ord> {
+    pub(crate) all: bool,
+    pub(crate) ids: BTreeSet<T>,
+    /// Apps only: app types (`orn:…:apps:{type}`).
+    pub(crate) types: BTreeSet<String>,
+}
+
+impl<T: Ord> Default for ObjectCoverage<T> {
+    fn default() -> Self {
+        Self {
+            all: false,
+            ids: BTreeSet::new(),
+            types: BTreeSet::new(),
+        }
+    }
+}
+
+impl<T: Ord> ObjectCoverage<T> {
+    pub fn is_empty(&self) -> bool {
+        !self.all && self.ids.is_empty() && self.types.is_empty()
+    }
+}
+
+/// The objects a principal may see or act on for one permission. Only `authz`
+/// constructs it; the store compiles it to an SQL predicate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub(crate) permission: Permission,
+    pub(crate) users: UserCoverage,
+    pub(crate) groups: ObjectCoverage<GroupId>,
+    pub(crate) apps: ObjectCoverage<AppId>,
+    pub(crate) realms: ObjectCoverage<RealmId>,
+}
+
+impl Scope {
+    pub fn permission(&self) -> Permission {
+        self.permission
+    }
+
+    pub fn users(&self) -> &UserCoverage {
+        &self.users
+    }
+}
+
+/// The facts about a target that a decision needs, loaded under read scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// Org-level settings (realms list, roles, IdPs, creating objects).
+    Org,
+    User {
+        id: UserId,
+        realm_id: RealmId,
+        groups: Vec<GroupId>,
+    },
+    /// Creating a user in a realm (the user does not exist yet).
+    NewUserIn {
+        realm_id: RealmId,
+    },
+    Group {
+        id: GroupId,
+    },
+    App {
+        id: AppId,
+        app_type: String,
+    },
+    Realm {
+        id: RealmId,
+    },
+}
+
+/// Proof that `check` allowed `permission` on `target` for `actor`. Only `authz`
+/// constructs it; the store's write methods require one.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    permission: Permission,
+    target: Target,
+    actor: Actor,
+    client: Client,
+    source: Source,
+    conditions: Option<catalog::PermissionConditions>,
+}
+
+impl Grant {
+    pub fn permission(&self) -> Permission {
+        self.permission
+    }
+
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn source(&self) -> &Source {
+        &self.source
+    }
+
+    /// Attribute conditions of the permission that allowed this (profile edits).
+    pub fn conditions(&self) -> Option<&catalog::PermissionConditions> {
+        self.conditions.as_ref()
+    }
+}
+
+/// One unit of coverage: a kind of object and which of them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Atom {
+    AllUsers,
+    UsersInRealm(RealmId),
+    UsersInGroup(GroupId),
+    User(UserId),
+    AllGroups,
+    Group(GroupId),
+    AllApps,
+    AppsOfType(String),
+    App(AppId),
+    AllRealms,
+    Realm(RealmId),
+    /// Org-level objects with no finer resource (identity providers, admin roles).
+    Org,
+}
+
+impl Atom {
+    /// Whether this atom covers `target` for a permission acting on `kind`.
+    fn covers(&self, kind: catalog::ResourceKind, target: &Target) -> bool {
+        use catalog::ResourceKind as K;
+        match (kind, target) {
+            (
+                K::User,
+                Target::User {
+                    id,
+                    realm_id,
+                    groups,
+                },
+            ) => match self {
+                Atom::AllUsers => true,
+                Atom::UsersInRealm(r) => r == realm_id,
+                Atom::UsersInGroup(g) => groups.contains(g),
+                Atom::User(u) => u == id,
+                _ => false,
+            },
+            (K::User, Target::NewUserIn { realm_id }) => match self {
+                Atom::AllUsers => true,
+                Atom::UsersInRealm(r) => r == realm_id,
+                _ => false,
+            },
+            (K::Group, Target::Group { id }) => {
+                matches!(self, Atom::AllGroups) || *self == Atom::Group(id.clone())
+            }
+            (K::App, Target::App { id, app_type }) => match self {
+                Atom::AllApps => true,
+                Atom::AppsOfType(t) => t == app_type,
+                Atom::App(a) => a == id,
+                _ => false,
+            },
+            (K::Realm, Target::Realm { id }) => {
+                matches!(self, Atom::AllRealms) || *self == Atom::Realm(id.clone())
+            }
+            // Org-level actions (create a group, a realm, an app; manage IdPs or
+            // roles) need the whole kind.
+            (K::User, Target::Org) => matches!(self, Atom::AllUsers),
+            (K::Group, Target::Org) => matches!(self, Atom::AllGroups),
+            (K::App, Target::Org) => matches!(self, Atom::AllApps),
+            (K::Realm, Target::Org) => matches!(self, Atom::AllRealms),
+            (_, Target::Org) => matches!(self, Atom::Org),
+            _ => false,
+        }
+    }
+}
+
+impl Principal {
+    /// Background work and bootstrapping: every right, always named as such.
+    pub fn system() -> Self {
+        Self {
+            kind: PrincipalKind::System,
+            actor: Actor::system(),
+            client: Client::default(),
+            entitlements: vec![Entitlement {
+                source: Source::System,
+                permissions: Permission::ALL.iter().map(|p| (*p, None)).collect(),
+                resources: None,
+            }],
+        }
+    }
+
+    /// A signed-in user with the rights found in `rows` (from `Store::rights_rows`).
+    /// Stored permissions or resources that no longer parse grant nothing and are
+    /// logged.
+    pub fn for_user(
+        user_id: UserId,
+        actor: Actor,
+        client: Client,
+        rows: crate::store::admin::RightsRows,
+        ctx: &orn::OrnContext,
+    ) -> Self {
+        let mut entitlements = Vec::new();
+        for (role, via_group) in rows.standard {
+            let Some(role) = StandardRole::parse(&role) else {
+                tracing::warn!(%role, "unknown standard role in the database");
+                continue;
+            };
+            entitlements.push(Entitlement {
+                source: Source::StandardRole { role, via_group },
+                permissions: catalog::standard_role_permissions(role)
+                    .into_iter()
+                    .map(|p| (p, None))
+                    .collect(),
+                resources: None,
+            });
+        }
+        for b in rows.bindings {
+            let permissions = b
+                .permissions
+                .iter()
+                .filter_map(|p| match p.permission.parse::<Permission>() {
+                    Ok(permission) => {
+                        let conditions = p.conditions.as_deref().and_then(|c| serde_json::from_str(c).ok());
+                        Some((permission, conditions))
+                    }
+                    Err(e) => {
+                        tracing::warn!(role = %b.role_id, error = %e, "stored permission does not parse");
+                        None
+                    }
+                })
+                .collect();
+            let resources = b
+                .resources
+                .iter()
+                .filter_map(|r| match orn::parse_resource(r, ctx) {
+                    Ok(resource) => Some(resource),
+                    Err(e) => {
+                        tracing::warn!(resource_set = %b.resource_set_id, error = %e, "stored resource does not parse");
+                        None
+                    }
+                })
+                .collect();
+            entitlements.push(Entitlement {
+                source: Source::Binding {
+                    resource_set_id: b.resource_set_id,
+                    resource_set_label: b.resource_set_label,
+                    role_id: b.role_id,
+                    role_label: b.role_label,
+                    via_group: b.via_group,
+                },
+                permissions,
+                resources: Some(resources),
+            });
+        }
+        Self {
+            kind: PrincipalKind::User(user_id),
+            actor,
+            client,
+            entitlements,
+        }
+    }
+
+    pub fn user_id(&self) -> Option<&UserId> {
+        match &self.kind {
+            PrincipalKind::User(id) => Some(id),
+            PrincipalKind::System => None,
+        }
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    pub fn entitlements(&self) -> &[Entitlement] {
+        &self.entitlements
+    }
+
+    /// Holds at least one admin role or binding (may enter the portal).
+    pub fn is_admin(&self) -> bool {
+        self.entitlements.iter().any(|e| !e.permissions.is_empty())
+    }
+
+    /// Holds an org-wide standard role (may enter `/admin`).
+    pub fn is_org_admin(&self) -> bool {
+        self.entitlements.iter().any(|e| {
+            matches!(
+                e.source,
+                Source::System
+                    | Source::StandardRole {
+                        role: StandardRole::SuperAdmin | StandardRole::OrgAdmin,
+                        ..
+                    }
+            )
+        })
+    }
+
+    pub fn is_super_admin(&self) -> bool {
+        self.entitlements.iter().any(|e| {
+            matches!(
+                e.source,
+                Source::System
+                    | Source::StandardRole {
+                        role: StandardRole::SuperAdmin,
+                        ..
+                    }
+            )
+        })
+    }
+}
+
+/// The atoms an entitlement's resources give a permission acting on `kind`.
+fn atoms(entitlement: &Entitlement, kind: catalog::ResourceKind) -> Vec<Atom> {
+    use catalog::ResourceKind as K;
+    match &entitlement.resources {
+        None => vec![match kind {
+            K::User => Atom::AllUsers,
+            K::Group => Atom::AllGroups,
+            K::App => Atom::AllApps,
+            K::Realm => Atom::AllRealms,
+            _ => Atom::Org,
+        }],
+        Some(resources) => resources
+            .iter()
+            .filter_map(|r| orn::atom_for(r, kind))
+            .collect(),
+    }
+}
+
+/// The permission entry of `entitlement` that implies `permission`, if any.
+fn matching_permission(
+    entitlement: &Entitlement,
+    permission: Permission,
+) -> Option<&(Permission, Option<catalog::PermissionConditions>)> {
+    entitlement
+        .permissions
+        .iter()
+        .find(|(held, _)| held.implies(permission))
+}
+
+/// The decision, with the entitlement that made it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub allowed: bool,
+    pub permission: String,
+    pub source: Option<Source>,
+    pub reason: String,
+}
+
+/// Why `principal` may (or may not) do `permission` on `target`.
+pub fn explain(principal: &Principal, permission: Permission, target: &Target) -> Decision {
+    let kind = permission.resource_kind();
+    for entitlement in &principal.entitlements {
+        if matching_permission(entitlement, permission).is_none() {
+            continue;
+        }
+        if atoms(entitlement, kind)
+            .iter()
+            .any(|a| a.covers(kind, target))
+        {
+            return Decision {
+                allowed: true,
+                permission: permission.as_str().to_string(),
+                source: Some(entitlement.source.clone()),
+                reason: format!("allowed by {}", entitlement.source),
+            };
+        }
+    }
+    let holds_permission = principal
+        .entitlements
+        .iter()
+        .any(|e| matching_permission(e, permission).is_some());
+    Decision {
+        allowed: false,
+        permission: permission.as_str().to_string(),
+        source: None,
+        reason: if holds_permission {
+            format!(
+                "{} is held, but not on this {}",
+                permission.as_str(),
+                kind.noun()
+            )
+        } else {
+            format!("no role grants {}", permission.as_str())
+        },
+    }
+}
+
+/// Allows `permission` on `target` or answers `Forbidden`. The caller has loaded
+/// `target` under the principal's read scope (invisible targets are `NotFound`
+/// before they get here).
+pub fn check(
+    principal: &Principal,
+    permission: Permission,
+    target: &Target,
+) -> Result<Grant, AppError> {
+    let decision = explain(principal, permission, target);
+    tracing::debug!(
+        principal = %principal.actor.id,
+        permission = permission.as_str(),
+        target = ?target,
+        allowed = decision.allowed,
+        reason = %decision.reason,
+        "authz decision"
+    );
+    match decision.source {
+        Some(source) if decision.allowed => {
+            let conditions = principal
+                .entitlements
+                .iter()
+                .find(|e| e.source == source)
+                .and_then(|e| matching_permission(e, permission))
+                .and_then(|(_, c)| c.clone());
+            Ok(Grant {
+                permission,
+                target: target.clone(),
+                actor: principal.actor.clone(),
+                client: principal.client.clone(),
+                source,
+                conditions,
+            })
+        }
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+/// Everything `principal` may do `permission` on, as a scope for lists.
+pub fn scope(principal: &Principal, permission: Permission) -> Scope {
+    let kind = permission.resource_kind();
+    let mut scope = Scope {
+        permission,
+        users: UserCoverage::default(),
+        groups: ObjectCoverage::default(),
+        apps: ObjectCoverage::default(),
+        realms: ObjectCoverage::default(),
+    };
+    for entitlement in &principal.entitlements {
+        if matching_permission(entitlement, permission).is_none() {
+            continue;
+        }
+        for atom in atoms(entitlement, kind) {
+            match atom {
+                Atom::AllUsers => scope.users.all = true,
+                Atom::UsersInRealm(r) => {
+                    scope.users.realms.insert(r);
+                }
+                Atom::UsersInGroup(g) => {
+                    scope.users.groups.insert(g);
+                }
+                Atom::User(u) => {
+                    scope.users.users.insert(u);
+                }
+                Atom::AllGroups => scope.groups.all = true,
+                Atom::Group(g) => {
+                    scope.groups.ids.insert(g);
+                }
+                Atom::AllApps => scope.apps.all = true,
+                Atom::AppsOfType(t) => {
+                    scope.apps.types.insert(t);
+                }
+                Atom::App(a) => {
+                    scope.apps.ids.insert(a);
+                }
+                Atom::AllRealms => scope.realms.all = true,
+                Atom::Realm(r) => {
+                    scope.realms.ids.insert(r);
+                }
+                Atom::Org => {}
+            }
+        }
+    }
+    tracing::debug!(principal = %principal.actor.id, permission = permission.as_str(), ?scope, "authz scope");
+    scope
+}

@@ -1,0 +1,278 @@
+//! Domain types shared by the server and the browser (wire shapes of the UI).
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{AppId, GroupId, RealmId, UserId};
+
+macro_rules! string_enum {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $(#[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(value: &str) -> Option<Self> {
+                match value { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// Okta's user lifecycle states.
+    UserStatus {
+        Staged = "STAGED",
+        Provisioned = "PROVISIONED",
+        Active = "ACTIVE",
+        Recovery = "RECOVERY",
+        LockedOut = "LOCKED_OUT",
+        PasswordExpired = "PASSWORD_EXPIRED",
+        Suspended = "SUSPENDED",
+        Deprovisioned = "DEPROVISIONED",
+    }
+);
+
+string_enum!(
+    RealmType {
+        Default = "DEFAULT",
+        Partner = "PARTNER",
+    }
+);
+
+string_enum!(
+    /// Standard (org-wide) admin roles.
+    StandardRole {
+        SuperAdmin = "SUPER_ADMIN",
+        OrgAdmin = "ORG_ADMIN",
+        ReadOnlyAdmin = "READ_ONLY_ADMIN",
+    }
+);
+
+string_enum!(
+    LifecycleStatus {
+        Active = "ACTIVE",
+        Inactive = "INACTIVE",
+    }
+);
+
+/// The eight base profile attributes (Okta's names).
+pub const BASE_ATTRIBUTES: [&str; 8] = [
+    "login",
+    "email",
+    "secondEmail",
+    "firstName",
+    "lastName",
+    "middleName",
+    "primaryPhone",
+    "mobilePhone",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Realm {
+    pub id: RealmId,
+    pub name: String,
+    pub realm_type: RealmType,
+    pub is_default: bool,
+    pub domains: Vec<String>,
+    pub created: String,
+    pub last_updated: String,
+}
+
+/// The base profile of a user; custom attributes travel beside it as JSON.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BaseProfile {
+    pub login: String,
+    pub email: String,
+    pub second_email: Option<String>,
+    pub first_name: String,
+    pub last_name: String,
+    pub middle_name: Option<String>,
+    pub primary_phone: Option<String>,
+    pub mobile_phone: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub realm_id: RealmId,
+    pub status: UserStatus,
+    pub transitioning_to_status: Option<UserStatus>,
+    pub profile: BaseProfile,
+    pub custom_profile: serde_json::Map<String, serde_json::Value>,
+    pub profile_source_id: Option<String>,
+    pub created: String,
+    pub activated: Option<String>,
+    pub status_changed: Option<String>,
+    pub last_login: Option<String>,
+    pub last_updated: String,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    pub id: GroupId,
+    pub name: String,
+    pub description: String,
+    pub created: String,
+    pub last_updated: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct App {
+    pub id: AppId,
+    pub name: String,
+    pub label: String,
+    pub sign_on_mode: String,
+    pub status: LifecycleStatus,
+    pub created: String,
+    pub last_updated: String,
+}
+
+/// Lifecycle operations an admin can apply to a user (Okta's endpoints).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LifecycleOp {
+    Activate,
+    Reactivate,
+    Suspend,
+    Unsuspend,
+    Unlock,
+    Deactivate,
+    ResetPassword,
+    ExpirePassword,
+    ResetFactors,
+    ClearSessions,
+    Delete,
+}
+
+impl LifecycleOp {
+    pub const ALL: [LifecycleOp; 11] = [
+        Self::Activate,
+        Self::Reactivate,
+        Self::Suspend,
+        Self::Unsuspend,
+        Self::Unlock,
+        Self::Deactivate,
+        Self::ResetPassword,
+        Self::ExpirePassword,
+        Self::ResetFactors,
+        Self::ClearSessions,
+        Self::Delete,
+    ];
+
+    /// The status after this operation, or `None` when it is not valid from `from`.
+    /// `Delete` yields `Deprovisioned` (the row is then removed).
+    pub fn next_status(self, from: UserStatus) -> Option<UserStatus> {
+        use UserStatus as S;
+        match (self, from) {
+            (Self::Activate, S::Staged | S::Deprovisioned) => Some(S::Active),
+            (Self::Reactivate, S::Provisioned | S::Recovery) => Some(from),
+            (Self::Suspend, S::Active) => Some(S::Suspended),
+            (Self::Unsuspend, S::Suspended) => Some(S::Active),
+            (Self::Unlock, S::LockedOut) => Some(S::Active),
+            (Self::Deactivate, s) if s != S::Deprovisioned => Some(S::Deprovisioned),
+            (
+                Self::ResetPassword,
+                S::Active | S::PasswordExpired | S::LockedOut | S::Recovery | S::Provisioned,
+            ) => Some(S::Recovery),
+            (Self::ExpirePassword, S::Active) => Some(S::PasswordExpired),
+            (Self::ResetFactors, s)
+                if !matches!(s, S::Staged | S::Deprovisioned | S::Suspended) =>
+            {
+                Some(s)
+            }
+            (Self::ClearSessions, s) => Some(s),
+            (Self::Delete, S::Deprovisioned) => Some(S::Deprovisioned),
+            _ => None,
+        }
+    }
+
+    pub fn is_valid_from(self, from: UserStatus) -> bool {
+        self.next_status(from).is_some()
+    }
+
+    /// Okta's System Log event type for this operation.
+    pub fn event_type(self) -> &'static str {
+        match self {
+            Self::Activate => "user.lifecycle.activate",
+            Self::Reactivate => "user.lifecycle.reactivate",
+            Self::Suspend => "user.lifecycle.suspend",
+            Self::Unsuspend => "user.lifecycle.unsuspend",
+            Self::Unlock => "user.account.unlock_by_admin",
+            Self::Deactivate => "user.lifecycle.deactivate",
+            Self::ResetPassword => "user.account.reset_password",
+            Self::ExpirePassword => "user.account.expire_password",
+            Self::ResetFactors => "user.mfa.factor.reset_all",
+            Self::ClearSessions => "user.session.clear",
+            Self::Delete => "user.lifecycle.delete.completed",
+        }
+    }
+
+    /// A short label for buttons.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Activate => "Activate",
+            Self::Reactivate => "Reactivate",
+            Self::Suspend => "Suspend",
+            Self::Unsuspend => "Unsuspend",
+            Self::Unlock => "Unlock",
+            Self::Deactivate => "Deactivate",
+            Self::ResetPassword => "Reset password",
+            Self::ExpirePassword => "Expire password",
+            Self::ResetFactors => "Reset authenticators",
+            Self::ClearSessions => "Clear sessions",
+            Self::Delete => "Delete",
+        }
+    }
+
+    /// Destructive operations ask for confirmation in the UI.
+    pub fn is_destructive(self) -> bool {
+        matches!(
+            self,
+            Self::Deactivate | Self::Delete | Self::Suspend | Self::ResetFactors
+        )
+    }
+}
+
+#[cfg(test)]
+mod lifecycle_tests {
+    use super::{LifecycleOp as Op, UserStatus as S};
+
+    #[test]
+    fn transitions_follow_okta() {
+        assert_eq!(Op::Suspend.next_status(S::Active), Some(S::Suspended));
+        assert_eq!(Op::Suspend.next_status(S::Staged), None);
+        assert_eq!(Op::Unsuspend.next_status(S::Suspended), Some(S::Active));
+        assert_eq!(Op::Activate.next_status(S::Staged), Some(S::Active));
+        assert_eq!(Op::Activate.next_status(S::Active), None);
+        assert_eq!(
+            Op::Deactivate.next_status(S::Suspended),
+            Some(S::Deprovisioned)
+        );
+        assert_eq!(Op::Deactivate.next_status(S::Deprovisioned), None);
+        assert_eq!(Op::Delete.next_status(S::Active), None);
+        assert_eq!(
+            Op::Delete.next_status(S::Deprovisioned),
+            Some(S::Deprovisioned)
+        );
+        assert_eq!(Op::Unlock.next_status(S::LockedOut), Some(S::Active));
+        for status in S::ALL {
+            assert!(Op::ClearSessions.is_valid_from(*status));
+        }
+    }
+}

@@ -1,0 +1,401 @@
+//! The delegated admin model as stored: custom roles and their permissions,
+//! resource sets and their resources, bindings and their members, and standard
+//! role assignments. Permission strings and ORNs are validated by `authz` before
+//! they get here; what comes back out is parsed by `authz` again.
+
+use sqlx::Row;
+
+use super::audit::{self, Event};
+use super::{clock, Store, StoreError};
+use crate::authz::Grant;
+use crate::ids::{GroupId, ResourceId, ResourceSetId, RoleId, UserId};
+use crate::model::StandardRole;
+
+/// A user or a group, as a member of a binding or a standard role.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Member {
+    User(UserId),
+    Group(GroupId),
+}
+
+impl Member {
+    fn kind(&self) -> &'static str {
+        match self {
+            Member::User(_) => "USER",
+            Member::Group(_) => "GROUP",
+        }
+    }
+
+    fn id(&self) -> &str {
+        match self {
+            Member::User(id) => id.as_str(),
+            Member::Group(id) => id.as_str(),
+        }
+    }
+}
+
+/// A permission row as stored: the canonical string and optional conditions JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPermission {
+    pub permission: String,
+    pub conditions: Option<String>,
+}
+
+/// The raw rows behind a user's rights; `authz` turns them into entitlements.
+#[derive(Debug, Clone, Default)]
+pub struct RightsRows {
+    pub standard: Vec<(String, Option<GroupId>)>,
+    pub bindings: Vec<BindingRow>,
+}
+
+#[derive(Debug, Clone)]
+pub struct BindingRow {
+    pub resource_set_id: ResourceSetId,
+    pub resource_set_label: String,
+    pub role_id: RoleId,
+    pub role_label: String,
+    pub via_group: Option<GroupId>,
+    pub permissions: Vec<StoredPermission>,
+    pub resources: Vec<String>,
+}
+
+impl Store {
+    /// Everything that confers rights on `user`, directly or through its groups.
+    pub async fn rights_rows(&self, user: &UserId) -> Result<RightsRows, StoreError> {
+        let standard = sqlx::query(
+            "SELECT s.role_type, CASE WHEN s.member_type = 'GROUP' THEN s.member_id END AS via_group \
+             FROM standard_role_assignments s \
+             WHERE (s.member_type = 'USER' AND s.member_id = $1) \
+                OR (s.member_type = 'GROUP' AND s.member_id IN (SELECT group_id FROM group_members WHERE user_id = $1))",
+        )
+        .bind(user.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?
+        .iter()
+        .map(|row| {
+            let role: String = row.try_get("role_type")?;
+            let via: Option<String> = row.try_get("via_group")?;
+            Ok((role, via.and_then(|g| GroupId::parse(&g).ok())))
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(StoreError::from_sqlx)?;
+
+        let rows = sqlx::query(
+            "SELECT bm.resource_set_id, rs.label AS rs_label, bm.role_id, r.label AS role_label, \
+                    CASE WHEN bm.member_type = 'GROUP' THEN bm.member_id END AS via_group \
+             FROM binding_members bm \
+             JOIN resource_sets rs ON rs.id = bm.resource_set_id \
+             JOIN roles r ON r.id = bm.role_id \
+             WHERE (bm.member_type = 'USER' AND bm.member_id = $1) \
+                OR (bm.member_type = 'GROUP' AND bm.member_id IN (SELECT group_id FROM group_members WHERE user_id = $1)) \
+             ORDER BY bm.resource_set_id, bm.role_id",
+        )
+        .bind(user.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        let mut bindings = Vec::with_capacity(rows.len());
+        for row in rows {
+            let rs: String = row
+                .try_get("resource_set_id")
+                .map_err(StoreError::from_sqlx)?;
+            let role: String = row.try_get("role_id").map_err(StoreError::from_sqlx)?;
+            let via: Option<String> = row.try_get("via_group").map_err(StoreError::from_sqlx)?;
+            let resource_set_id =
+                ResourceSetId::parse(&rs).map_err(|e| StoreError::Internal(e.to_string()))?;
+            let role_id = RoleId::parse(&role).map_err(|e| StoreError::Internal(e.to_string()))?;
+            bindings.push(BindingRow {
+                permissions: self.role_permissions(&role_id).await?,
+                resources: self.resource_set_orns(&resource_set_id).await?,
+                resource_set_id,
+                resource_set_label: row.try_get("rs_label").map_err(StoreError::from_sqlx)?,
+                role_id,
+                role_label: row.try_get("role_label").map_err(StoreError::from_sqlx)?,
+                via_group: via.and_then(|g| GroupId::parse(&g).ok()),
+            });
+        }
+        Ok(RightsRows { standard, bindings })
+    }
+
+    pub async fn role_permissions(
+        &self,
+        role: &RoleId,
+    ) -> Result<Vec<StoredPermission>, StoreError> {
+        sqlx::query("SELECT permission, conditions FROM role_permissions WHERE role_id = $1 ORDER BY permission")
+            .bind(role.as_str())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::from_sqlx)?
+            .iter()
+            .map(|row| {
+                Ok(StoredPermission {
+                    permission: row.try_get("permission")?,
+                    conditions: row.try_get("conditions")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(StoreError::from_sqlx)
+    }
+
+    pub async fn resource_set_orns(&self, rs: &ResourceSetId) -> Result<Vec<String>, StoreError> {
+        sqlx::query_scalar(
+            "SELECT orn FROM resource_set_resources WHERE resource_set_id = $1 ORDER BY orn",
+        )
+        .bind(rs.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)
+    }
+
+    pub async fn role_id_by_label(&self, label: &str) -> Result<Option<RoleId>, StoreError> {
+        let id: Option<String> = sqlx::query_scalar("SELECT id FROM roles WHERE lower(label) = $1")
+            .bind(label.trim().to_ascii_lowercase())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        Ok(id.and_then(|id| RoleId::parse(&id).ok()))
+    }
+
+    /// Creates a custom role with validated permissions (`authz` checked them).
+    pub async fn create_role(
+        &self,
+        grant: &Grant,
+        label: &str,
+        description: &str,
+        permissions: &[StoredPermission],
+    ) -> Result<RoleId, StoreError> {
+        let label = label.trim();
+        if label.is_empty() || label.chars().count() > 255 {
+            return Err(StoreError::invalid(
+                "label",
+                "Enter a label of 1 to 255 characters.",
+            ));
+        }
+        if permissions.is_empty() {
+            return Err(StoreError::invalid(
+                "permissions",
+                "Choose at least one permission.",
+            ));
+        }
+        let id = RoleId::generate();
+        let now = clock::now();
+        let mut tx = self.begin_write().await?;
+        sqlx::query("INSERT INTO roles (id, label, description, created, last_updated) VALUES ($1, $2, $3, $4, $4)")
+            .bind(id.as_str())
+            .bind(label)
+            .bind(description)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::map_constraint(e, &[("roles_label_key", "label", "A role with this label already exists.")]))?;
+        for p in permissions {
+            sqlx::query(
+                "INSERT INTO role_permissions (role_id, permission, conditions, created, last_updated) \
+                 VALUES ($1, $2, $3, $4, $4)",
+            )
+            .bind(id.as_str())
+            .bind(&p.permission)
+            .bind(&p.conditions)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::map_constraint(e, &[]))?;
+        }
+        let event = Event::success(
+            "iam.role.create",
+            "Create custom admin role",
+            grant.actor().clone(),
+        )
+        .client(grant.client().clone())
+        .target(audit::Target {
+            id: id.to_string(),
+            target_type: "ROLE".into(),
+            alternate_id: label.to_string(),
+            display_name: label.to_string(),
+            realm_id: None,
+        })
+        .debug(
+            "permissions",
+            permissions
+                .iter()
+                .map(|p| p.permission.clone())
+                .collect::<Vec<_>>(),
+        );
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(id)
+    }
+
+    /// Creates a resource set from canonical ORNs (`authz` parsed them).
+    pub async fn create_resource_set(
+        &self,
+        grant: &Grant,
+        label: &str,
+        description: &str,
+        orns: &[String],
+    ) -> Result<ResourceSetId, StoreError> {
+        let label = label.trim();
+        if label.is_empty() || label.chars().count() > 255 {
+            return Err(StoreError::invalid(
+                "label",
+                "Enter a label of 1 to 255 characters.",
+            ));
+        }
+        if orns.len() > 1000 {
+            return Err(StoreError::invalid(
+                "resources",
+                "A resource set holds at most 1,000 resources.",
+            ));
+        }
+        let id = ResourceSetId::generate();
+        let now = clock::now();
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO resource_sets (id, label, description, created, last_updated) VALUES ($1, $2, $3, $4, $4)",
+        )
+        .bind(id.as_str())
+        .bind(label)
+        .bind(description)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            StoreError::map_constraint(e, &[("resource_sets_label_key", "label", "A resource set with this label already exists.")])
+        })?;
+        for orn in orns {
+            sqlx::query(
+                "INSERT INTO resource_set_resources (id, resource_set_id, orn, created, last_updated) \
+                 VALUES ($1, $2, $3, $4, $4) ON CONFLICT DO NOTHING",
+            )
+            .bind(ResourceId::generate().as_str())
+            .bind(id.as_str())
+            .bind(orn)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        }
+        let event = Event::success(
+            "iam.resourceset.create",
+            "Create resource set",
+            grant.actor().clone(),
+        )
+        .client(grant.client().clone())
+        .target(audit::Target {
+            id: id.to_string(),
+            target_type: "RESOURCE_SET".into(),
+            alternate_id: label.to_string(),
+            display_name: label.to_string(),
+            realm_id: None,
+        })
+        .debug("resources", orns.to_vec());
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(id)
+    }
+
+    /// Binds `role` on `rs` to `members` (creating the binding if needed).
+    pub async fn add_binding_members(
+        &self,
+        grant: &Grant,
+        rs: &ResourceSetId,
+        role: &RoleId,
+        members: &[Member],
+    ) -> Result<(), StoreError> {
+        let now = clock::now();
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO bindings (resource_set_id, role_id, created) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(rs.as_str())
+        .bind(role.as_str())
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| StoreError::map_constraint(e, &[]))?;
+        for member in members {
+            let inserted = sqlx::query(
+                "INSERT INTO binding_members (id, resource_set_id, role_id, member_type, member_id, created) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+            )
+            .bind(ResourceId::generate().as_str())
+            .bind(rs.as_str())
+            .bind(role.as_str())
+            .bind(member.kind())
+            .bind(member.id())
+            .bind(&now)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+            if inserted.rows_affected() == 1 {
+                let event = Event::success(
+                    "iam.resourceset.bindings.add",
+                    "Add binding member",
+                    grant.actor().clone(),
+                )
+                .client(grant.client().clone())
+                .target(audit::Target {
+                    id: member.id().to_string(),
+                    target_type: if matches!(member, Member::User(_)) {
+                        "User".into()
+                    } else {
+                        "UserGroup".into()
+                    },
+                    alternate_id: member.id().to_string(),
+                    display_name: member.id().to_string(),
+                    realm_id: None,
+                })
+                .debug("resourceSetId", rs.as_str())
+                .debug("roleId", role.as_str());
+                audit::append(&mut tx, &event).await?;
+            }
+        }
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(())
+    }
+
+    pub async fn assign_standard_role(
+        &self,
+        grant: &Grant,
+        member: &Member,
+        role: StandardRole,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO standard_role_assignments (id, member_type, member_id, role_type, created) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(ResourceId::generate().as_str())
+        .bind(member.kind())
+        .bind(member.id())
+        .bind(role.as_str())
+        .bind(clock::now())
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        if inserted.rows_affected() == 1 {
+            let event = Event::success(
+                "user.account.privilege.grant",
+                "Grant user privilege",
+                grant.actor().clone(),
+            )
+            .client(grant.client().clone())
+            .target(audit::Target {
+                id: member.id().to_string(),
+                target_type: if matches!(member, Member::User(_)) {
+                    "User".into()
+                } else {
+                    "UserGroup".into()
+                },
+                alternate_id: member.id().to_string(),
+                display_name: member.id().to_string(),
+                realm_id: None,
+            })
+            .debug("role", role.as_str());
+            audit::append(&mut tx, &event).await?;
+        }
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,439 @@
+//! Groups (org-level, spanning realms), their members, and app assignments.
+//! Cross-resource changes take two grants: one on the user, one on the group/app.
+
+use sqlx::any::AnyRow;
+use sqlx::{FromRow, Row};
+
+use super::audit::{self, Event};
+use super::realms::decode;
+use super::sql::Sql;
+use super::users::user_target;
+use super::{clock, Store, StoreError};
+use crate::authz::{Grant, Scope, Target};
+use crate::ids::{AppId, GroupId};
+use crate::model::{App, Group, LifecycleStatus, User};
+
+impl<'r> FromRow<'r, AnyRow> for Group {
+    fn from_row(row: &'r AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Group {
+            id: GroupId::parse(&row.try_get::<String, _>("id")?).map_err(decode)?,
+            name: row.try_get("name")?,
+            description: row
+                .try_get::<Option<String>, _>("description")?
+                .unwrap_or_default(),
+            created: row.try_get("created")?,
+            last_updated: row.try_get("last_updated")?,
+        })
+    }
+}
+
+impl<'r> FromRow<'r, AnyRow> for App {
+    fn from_row(row: &'r AnyRow) -> Result<Self, sqlx::Error> {
+        let status: String = row.try_get("status")?;
+        Ok(App {
+            id: AppId::parse(&row.try_get::<String, _>("id")?).map_err(decode)?,
+            name: row.try_get("name")?,
+            label: row.try_get("label")?,
+            sign_on_mode: row.try_get("sign_on_mode")?,
+            status: LifecycleStatus::parse(&status).ok_or_else(|| decode("status"))?,
+            created: row.try_get("created")?,
+            last_updated: row.try_get("last_updated")?,
+        })
+    }
+}
+
+const GROUP_COLUMNS: &str = "g.id, g.name, g.description, g.created, g.last_updated";
+const APP_COLUMNS: &str =
+    "a.id, a.name, a.label, a.sign_on_mode, a.status, a.created, a.last_updated";
+
+pub(crate) fn group_target(group: &Group) -> audit::Target {
+    audit::Target {
+        id: group.id.to_string(),
+        target_type: "UserGroup".into(),
+        alternate_id: group.name.clone(),
+        display_name: group.name.clone(),
+        realm_id: None,
+    }
+}
+
+pub(crate) fn app_target(app: &App) -> audit::Target {
+    audit::Target {
+        id: app.id.to_string(),
+        target_type: "AppInstance".into(),
+        alternate_id: app.label.clone(),
+        display_name: app.label.clone(),
+        realm_id: None,
+    }
+}
+
+impl Store {
+    pub async fn create_group(
+        &self,
+        grant: &Grant,
+        name: &str,
+        description: &str,
+    ) -> Result<Group, StoreError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 255 {
+            return Err(StoreError::invalid(
+                "name",
+                "Enter a name of 1 to 255 characters.",
+            ));
+        }
+        let now = clock::now();
+        let group = Group {
+            id: GroupId::generate(),
+            name: name.to_string(),
+            description: description.trim().to_string(),
+            created: now.clone(),
+            last_updated: now.clone(),
+        };
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO groups (id, name, description, created, last_updated, last_membership_updated) \
+             VALUES ($1, $2, $3, $4, $4, $4)",
+        )
+        .bind(group.id.as_str())
+        .bind(&group.name)
+        .bind(&group.description)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| StoreError::map_constraint(e, &[("groups_name_key", "name", "A group with this name already exists.")]))?;
+        let event = Event::success(
+            "group.lifecycle.create",
+            "Create okta group",
+            grant.actor().clone(),
+        )
+        .client(grant.client().clone())
+        .target(group_target(&group));
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(group)
+    }
+
+    pub async fn get_group(&self, scope: &Scope, id: &GroupId) -> Result<Group, StoreError> {
+        let mut sql = Sql::new(&format!(
+            "SELECT {GROUP_COLUMNS} FROM groups g WHERE g.id = "
+        ));
+        sql.bind(id).push(" AND ");
+        scope.groups_predicate(&mut sql, "g");
+        sql.query_as::<Group>()
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::from_sqlx)?
+            .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn list_groups(&self, scope: &Scope) -> Result<Vec<Group>, StoreError> {
+        let mut sql = Sql::new(&format!("SELECT {GROUP_COLUMNS} FROM groups g WHERE "));
+        scope.groups_predicate(&mut sql, "g");
+        sql.push(" ORDER BY lower(g.name), g.id LIMIT 500");
+        sql.query_as::<Group>()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::from_sqlx)
+    }
+
+    /// Adds a user to a group: `user_grant` on the user (groupMembership.manage),
+    /// `group_grant` on the group (members.manage). Idempotent.
+    pub async fn add_group_member(
+        &self,
+        user_grant: &Grant,
+        group_grant: &Grant,
+    ) -> Result<bool, StoreError> {
+        let (user, group) = self.membership_parties(user_grant, group_grant).await?;
+        let now = clock::now();
+        let mut tx = self.begin_write().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO group_members (group_id, user_id, created) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(group.id.as_str())
+        .bind(user.id.as_str())
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| StoreError::map_constraint(e, &[]))?;
+        if inserted.rows_affected() == 0 {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE groups SET last_membership_updated = $1 WHERE id = $2")
+            .bind(&now)
+            .bind(group.id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        let event = Event::success(
+            "group.user_membership.add",
+            "Add user to group membership",
+            user_grant.actor().clone(),
+        )
+        .client(user_grant.client().clone())
+        .target(user_target(&user))
+        .target(group_target(&group));
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(true)
+    }
+
+    pub async fn remove_group_member(
+        &self,
+        user_grant: &Grant,
+        group_grant: &Grant,
+    ) -> Result<bool, StoreError> {
+        let (user, group) = self.membership_parties(user_grant, group_grant).await?;
+        let mut tx = self.begin_write().await?;
+        let deleted = sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
+            .bind(group.id.as_str())
+            .bind(user.id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        if deleted.rows_affected() == 0 {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE groups SET last_membership_updated = $1 WHERE id = $2")
+            .bind(clock::now())
+            .bind(group.id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        let event = Event::success(
+            "group.user_membership.remove",
+            "Remove user from group membership",
+            user_grant.actor().clone(),
+        )
+        .client(user_grant.client().clone())
+        .target(user_target(&user))
+        .target(group_target(&group));
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(true)
+    }
+
+    async fn membership_parties(
+        &self,
+        user_grant: &Grant,
+        group_grant: &Grant,
+    ) -> Result<(User, Group), StoreError> {
+        let (Target::User { id: user_id, .. }, Target::Group { id: group_id }) =
+            (user_grant.target(), group_grant.target())
+        else {
+            return Err(StoreError::Internal(
+                "membership change needs a user grant and a group grant".into(),
+            ));
+        };
+        let user = sqlx::query_as::<_, User>(&format!(
+            "SELECT {} FROM users u WHERE u.id = $1",
+            super::users::COLUMNS
+        ))
+        .bind(user_id.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?
+        .ok_or(StoreError::NotFound)?;
+        let group = sqlx::query_as::<_, Group>(&format!(
+            "SELECT {GROUP_COLUMNS} FROM groups g WHERE g.id = $1"
+        ))
+        .bind(group_id.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?
+        .ok_or(StoreError::NotFound)?;
+        Ok((user, group))
+    }
+
+    pub async fn create_app(
+        &self,
+        grant: &Grant,
+        name: &str,
+        label: &str,
+        sign_on_mode: &str,
+    ) -> Result<App, StoreError> {
+        let label = label.trim();
+        if label.is_empty() || label.chars().count() > 100 {
+            return Err(StoreError::invalid(
+                "label",
+                "Enter a label of 1 to 100 characters.",
+            ));
+        }
+        let name = name.trim();
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(StoreError::invalid(
+                "name",
+                "An app type name uses letters, digits and _ only.",
+            ));
+        }
+        let now = clock::now();
+        let app = App {
+            id: AppId::generate(),
+            name: name.to_string(),
+            label: label.to_string(),
+            sign_on_mode: sign_on_mode.to_string(),
+            status: LifecycleStatus::Active,
+            created: now.clone(),
+            last_updated: now.clone(),
+        };
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO apps (id, name, label, sign_on_mode, status, created, last_updated) \
+             VALUES ($1, $2, $3, $4, 'ACTIVE', $5, $5)",
+        )
+        .bind(app.id.as_str())
+        .bind(&app.name)
+        .bind(&app.label)
+        .bind(&app.sign_on_mode)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            StoreError::map_constraint(
+                e,
+                &[(
+                    "sign_on_mode",
+                    "signOnMode",
+                    "Choose a supported sign-on mode.",
+                )],
+            )
+        })?;
+        let event = Event::success(
+            "application.lifecycle.create",
+            "Add application",
+            grant.actor().clone(),
+        )
+        .client(grant.client().clone())
+        .target(app_target(&app));
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(app)
+    }
+
+    pub async fn get_app(&self, scope: &Scope, id: &AppId) -> Result<App, StoreError> {
+        let mut sql = Sql::new(&format!("SELECT {APP_COLUMNS} FROM apps a WHERE a.id = "));
+        sql.bind(id).push(" AND ");
+        scope.apps_predicate(&mut sql, "a");
+        sql.query_as::<App>()
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::from_sqlx)?
+            .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn list_apps(&self, scope: &Scope) -> Result<Vec<App>, StoreError> {
+        let mut sql = Sql::new(&format!("SELECT {APP_COLUMNS} FROM apps a WHERE "));
+        scope.apps_predicate(&mut sql, "a");
+        sql.push(" ORDER BY lower(a.label), a.id LIMIT 500");
+        sql.query_as::<App>()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::from_sqlx)
+    }
+
+    /// Assigns an app to a user directly: `user_grant` (appAssignment.manage on the
+    /// user) and `app_grant` (assignment.manage on the app). Idempotent.
+    pub async fn assign_app(
+        &self,
+        user_grant: &Grant,
+        app_grant: &Grant,
+    ) -> Result<bool, StoreError> {
+        let (Target::User { id: user_id, .. }, Target::App { id: app_id, .. }) =
+            (user_grant.target(), app_grant.target())
+        else {
+            return Err(StoreError::Internal(
+                "app assignment needs a user grant and an app grant".into(),
+            ));
+        };
+        let user = sqlx::query_as::<_, User>(&format!(
+            "SELECT {} FROM users u WHERE u.id = $1",
+            super::users::COLUMNS
+        ))
+        .bind(user_id.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?
+        .ok_or(StoreError::NotFound)?;
+        let app =
+            sqlx::query_as::<_, App>(&format!("SELECT {APP_COLUMNS} FROM apps a WHERE a.id = $1"))
+                .bind(app_id.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(StoreError::from_sqlx)?
+                .ok_or(StoreError::NotFound)?;
+        let mut tx = self.begin_write().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO app_user_assignments (app_id, user_id, created) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(app.id.as_str())
+        .bind(user.id.as_str())
+        .bind(clock::now())
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        if inserted.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let event = Event::success(
+            "application.user_membership.add",
+            "Add user to application membership",
+            user_grant.actor().clone(),
+        )
+        .client(user_grant.client().clone())
+        .target(user_target(&user))
+        .target(app_target(&app));
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(true)
+    }
+
+    /// Assigns an app to a group (org admins; users inherit it).
+    pub async fn assign_app_to_group(
+        &self,
+        group_grant: &Grant,
+        app_grant: &Grant,
+    ) -> Result<bool, StoreError> {
+        let (Target::Group { id: group_id }, Target::App { id: app_id, .. }) =
+            (group_grant.target(), app_grant.target())
+        else {
+            return Err(StoreError::Internal(
+                "group app assignment needs a group grant and an app grant".into(),
+            ));
+        };
+        let mut tx = self.begin_write().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO app_group_assignments (app_id, group_id, priority, created) VALUES ($1, $2, 0, $3) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(app_id.as_str())
+        .bind(group_id.as_str())
+        .bind(clock::now())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| StoreError::map_constraint(e, &[]))?;
+        if inserted.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let event = Event::success(
+            "application.group_membership.add",
+            "Assign application to group",
+            group_grant.actor().clone(),
+        )
+        .client(group_grant.client().clone())
+        .target(audit::Target {
+            id: group_id.to_string(),
+            target_type: "UserGroup".into(),
+            alternate_id: group_id.to_string(),
+            display_name: group_id.to_string(),
+            realm_id: None,
+        })
+        .target(audit::Target {
+            id: app_id.to_string(),
+            target_type: "AppInstance".into(),
+            alternate_id: app_id.to_string(),
+            display_name: app_id.to_string(),
+            realm_id: None,
+        });
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(true)
+    }
+}

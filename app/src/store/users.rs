@@ -1,0 +1,564 @@
+//! Users: profile, lifecycle, realm. Reads take a `Scope`, writes a `Grant`;
+//! every write repeats the target in `WHERE`, checks the rows affected, and
+//! appends its System Log event in the same transaction.
+
+use serde_json::{Map, Value};
+use sqlx::any::AnyRow;
+use sqlx::{Any, FromRow, Row, Transaction};
+
+use super::audit::{self, Event};
+use super::realms::decode;
+use super::sql::Sql;
+use super::{clock, Store, StoreError};
+use crate::authz::{Grant, Scope, Target};
+use crate::error::FieldError;
+use crate::ids::{GroupId, RealmId, UserId};
+use crate::model::{BaseProfile, LifecycleOp, Realm, User, UserStatus};
+
+pub(crate) const COLUMNS: &str = "u.id, u.realm_id, u.status, u.transitioning_to_status, u.login, \
+    u.email, u.second_email, u.first_name, u.last_name, u.middle_name, u.primary_phone, \
+    u.mobile_phone, u.custom_profile, u.profile_source_id, u.created, u.activated, \
+    u.status_changed, u.last_login, u.last_updated, u.version";
+
+impl<'r> FromRow<'r, AnyRow> for User {
+    fn from_row(row: &'r AnyRow) -> Result<Self, sqlx::Error> {
+        let status: String = row.try_get("status")?;
+        let transitioning: Option<String> = row.try_get("transitioning_to_status")?;
+        let custom: String = row.try_get("custom_profile")?;
+        Ok(User {
+            id: UserId::parse(&row.try_get::<String, _>("id")?).map_err(decode)?,
+            realm_id: RealmId::parse(&row.try_get::<String, _>("realm_id")?).map_err(decode)?,
+            status: UserStatus::parse(&status).ok_or_else(|| decode("status"))?,
+            transitioning_to_status: transitioning.as_deref().and_then(UserStatus::parse),
+            profile: BaseProfile {
+                login: row.try_get("login")?,
+                email: row.try_get("email")?,
+                second_email: row.try_get("second_email")?,
+                first_name: row.try_get("first_name")?,
+                last_name: row.try_get("last_name")?,
+                middle_name: row.try_get("middle_name")?,
+                primary_phone: row.try_get("primary_phone")?,
+                mobile_phone: row.try_get("mobile_phone")?,
+            },
+            custom_profile: serde_json::from_str(&custom).map_err(decode)?,
+            profile_source_id: row.try_get("profile_source_id")?,
+            created: row.try_get("created")?,
+            activated: row.try_get("activated")?,
+            status_changed: row.try_get("status_changed")?,
+            last_login: row.try_get("last_login")?,
+            last_updated: row.try_get("last_updated")?,
+            version: row.try_get("version")?,
+        })
+    }
+}
+
+/// A custom attribute definition of the user profile schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttributeDef {
+    pub name: String,
+    pub title: String,
+    pub attr_type: AttributeType,
+    pub required: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttributeType {
+    String,
+    Boolean,
+    Integer,
+    Number,
+}
+
+impl AttributeType {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "string" => Some(Self::String),
+            "boolean" => Some(Self::Boolean),
+            "integer" => Some(Self::Integer),
+            "number" => Some(Self::Number),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::String => "string",
+            Self::Boolean => "boolean",
+            Self::Integer => "integer",
+            Self::Number => "number",
+        }
+    }
+
+    fn accepts(self, value: &Value) -> bool {
+        match self {
+            Self::String => value.is_string(),
+            Self::Boolean => value.is_boolean(),
+            Self::Integer => value.is_i64() || value.is_u64(),
+            Self::Number => value.is_number(),
+        }
+    }
+}
+
+/// A user to create.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub realm_id: RealmId,
+    pub profile: BaseProfile,
+    pub custom_profile: Map<String, Value>,
+    /// `true`: ACTIVE now; `false`: STAGED.
+    pub activate: bool,
+    pub profile_source_id: Option<String>,
+}
+
+/// Checks a base profile: required fields, lengths, email shape, realm domains.
+pub fn validate_profile(profile: &BaseProfile, realm: &Realm) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let login = profile.login.trim();
+    if login.is_empty() {
+        errors.push(FieldError::new("login", "Enter a username."));
+    } else if login.len() > 100 || login.chars().any(char::is_whitespace) {
+        errors.push(FieldError::new(
+            "login",
+            "A username has at most 100 characters and no spaces.",
+        ));
+    }
+    if !is_email(&profile.email) {
+        errors.push(FieldError::new(
+            "email",
+            "Enter an email address like name@example.com.",
+        ));
+    }
+    if let Some(second) = profile
+        .second_email
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+    {
+        if !is_email(second) {
+            errors.push(FieldError::new(
+                "secondEmail",
+                "Enter an email address like name@example.com.",
+            ));
+        }
+    }
+    for (field, value, label) in [
+        ("firstName", &profile.first_name, "first name"),
+        ("lastName", &profile.last_name, "last name"),
+    ] {
+        if value.trim().is_empty() {
+            errors.push(FieldError::new(field, format!("Enter a {label}.")));
+        } else if value.chars().count() > 100 {
+            errors.push(FieldError::new(
+                field,
+                format!("A {label} has at most 100 characters."),
+            ));
+        }
+    }
+    for (field, value) in [
+        ("middleName", &profile.middle_name),
+        ("primaryPhone", &profile.primary_phone),
+        ("mobilePhone", &profile.mobile_phone),
+    ] {
+        if value.as_deref().is_some_and(|v| v.chars().count() > 100) {
+            errors.push(FieldError::new(field, "At most 100 characters."));
+        }
+    }
+    if !realm.domains.is_empty() {
+        let allowed = realm.domains.join(", ");
+        if login.contains('@') && !domain_allowed(login, &realm.domains) {
+            errors.push(FieldError::new(
+                "login",
+                format!(
+                    "Usernames in realm {} must be in one of these domains: {allowed}.",
+                    realm.name
+                ),
+            ));
+        }
+        if is_email(&profile.email) && !domain_allowed(&profile.email, &realm.domains) {
+            errors.push(FieldError::new(
+                "email",
+                format!(
+                    "Email addresses in realm {} must be in one of these domains: {allowed}.",
+                    realm.name
+                ),
+            ));
+        }
+    }
+    errors
+}
+
+pub fn is_email(value: &str) -> bool {
+    let value = value.trim();
+    match value.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !value.chars().any(char::is_whitespace)
+                && value.len() <= 254
+                && !domain.contains('@')
+        }
+        None => false,
+    }
+}
+
+/// Whether the address's domain is one of `domains` (case-insensitive, exact).
+pub fn domain_allowed(address: &str, domains: &[String]) -> bool {
+    address
+        .rsplit_once('@')
+        .map(|(_, d)| d.to_lowercase())
+        .is_some_and(|d| domains.iter().any(|allowed| *allowed == d))
+}
+
+/// Checks custom attributes against the schema: known names, types, required.
+pub fn validate_custom(custom: &Map<String, Value>, schema: &[AttributeDef]) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    for (name, value) in custom {
+        match schema.iter().find(|d| &d.name == name) {
+            None => errors.push(FieldError::new(
+                name.clone(),
+                format!("'{name}' is not an attribute of the user profile."),
+            )),
+            Some(def) if !value.is_null() && !def.attr_type.accepts(value) => {
+                errors.push(FieldError::new(
+                    name.clone(),
+                    format!("{} must be a {}.", def.title, def.attr_type.as_str()),
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    for def in schema.iter().filter(|d| d.required) {
+        let missing = match custom.get(&def.name) {
+            None | Some(Value::Null) => true,
+            Some(Value::String(s)) => s.trim().is_empty(),
+            Some(_) => false,
+        };
+        if missing {
+            errors.push(FieldError::new(
+                def.name.clone(),
+                format!("{} is required.", def.title),
+            ));
+        }
+    }
+    errors
+}
+
+pub(crate) fn user_target(user: &User) -> audit::Target {
+    audit::Target {
+        id: user.id.to_string(),
+        target_type: "User".into(),
+        alternate_id: user.profile.login.clone(),
+        display_name: format!("{} {}", user.profile.first_name, user.profile.last_name),
+        realm_id: Some(user.realm_id.to_string()),
+    }
+}
+
+fn opt(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+impl Store {
+    pub async fn profile_schema(&self) -> Result<Vec<AttributeDef>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT name, title, type, required FROM user_profile_schema ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        rows.iter()
+            .map(|row| {
+                let t: String = row.try_get("type").map_err(StoreError::from_sqlx)?;
+                Ok(AttributeDef {
+                    name: row.try_get("name").map_err(StoreError::from_sqlx)?,
+                    title: row.try_get("title").map_err(StoreError::from_sqlx)?,
+                    attr_type: AttributeType::parse(&t).ok_or_else(|| {
+                        StoreError::Internal(format!("unknown attribute type {t}"))
+                    })?,
+                    required: row
+                        .try_get::<super::sql::DbBool, _>("required")
+                        .map_err(StoreError::from_sqlx)?
+                        .0,
+                })
+            })
+            .collect()
+    }
+
+    /// A user inside `scope`; anything else is `NotFound`.
+    pub async fn get_user(&self, scope: &Scope, id: &UserId) -> Result<User, StoreError> {
+        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM users u WHERE u.id = "));
+        sql.bind(id).push(" AND ");
+        scope.users_predicate(&mut sql, "u");
+        sql.query_as::<User>()
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::from_sqlx)?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// The facts `authz::check` needs about a user already visible to the caller.
+    pub async fn user_target(&self, user: &User) -> Result<Target, StoreError> {
+        let groups: Vec<String> =
+            sqlx::query_scalar("SELECT group_id FROM group_members WHERE user_id = $1")
+                .bind(user.id.as_str())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(StoreError::from_sqlx)?;
+        Ok(Target::User {
+            id: user.id.clone(),
+            realm_id: user.realm_id.clone(),
+            groups: groups
+                .iter()
+                .filter_map(|g| GroupId::parse(g).ok())
+                .collect(),
+        })
+    }
+
+    /// Creates a user in the realm the grant names (`Target::NewUserIn`).
+    pub async fn create_user(&self, grant: &Grant, new: NewUser) -> Result<User, StoreError> {
+        let Target::NewUserIn { realm_id } = grant.target() else {
+            return Err(StoreError::Internal(
+                "create_user needs a NewUserIn grant".into(),
+            ));
+        };
+        if *realm_id != new.realm_id {
+            return Err(StoreError::Internal("grant is for another realm".into()));
+        }
+        let realm = self.realm_by_id(realm_id).await?;
+        let schema = self.profile_schema().await?;
+        let mut errors = validate_profile(&new.profile, &realm);
+        errors.extend(validate_custom(&new.custom_profile, &schema));
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        let now = clock::now();
+        let status = if new.activate {
+            UserStatus::Active
+        } else {
+            UserStatus::Staged
+        };
+        let p = &new.profile;
+        let user = User {
+            id: UserId::generate(),
+            realm_id: realm.id.clone(),
+            status,
+            transitioning_to_status: None,
+            profile: BaseProfile {
+                login: p.login.trim().to_string(),
+                email: p.email.trim().to_string(),
+                second_email: opt(&p.second_email),
+                first_name: p.first_name.trim().to_string(),
+                last_name: p.last_name.trim().to_string(),
+                middle_name: opt(&p.middle_name),
+                primary_phone: opt(&p.primary_phone),
+                mobile_phone: opt(&p.mobile_phone),
+            },
+            custom_profile: new.custom_profile.clone(),
+            profile_source_id: new.profile_source_id.clone(),
+            created: now.clone(),
+            activated: new.activate.then(|| now.clone()),
+            status_changed: new.activate.then(|| now.clone()),
+            last_login: None,
+            last_updated: now.clone(),
+            version: 1,
+        };
+        let mut tx = self.begin_write().await?;
+        insert_user(&mut tx, &user).await?;
+        let mut event = Event::success(
+            "user.lifecycle.create",
+            "Create okta user",
+            grant.actor().clone(),
+        )
+        .client(grant.client().clone())
+        .target(user_target(&user))
+        .debug("realmId", realm.id.as_str());
+        event.targets.push(realm_target(&realm));
+        audit::append(&mut tx, &event).await?;
+        if new.activate {
+            let event = Event::success(
+                "user.lifecycle.activate",
+                "Activate Okta user",
+                grant.actor().clone(),
+            )
+            .client(grant.client().clone())
+            .target(user_target(&user));
+            audit::append(&mut tx, &event).await?;
+        }
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(user)
+    }
+
+    /// Applies a lifecycle operation allowed by `grant` (target: the user).
+    pub async fn apply_lifecycle(
+        &self,
+        grant: &Grant,
+        op: LifecycleOp,
+    ) -> Result<Option<User>, StoreError> {
+        let Target::User { id, .. } = grant.target() else {
+            return Err(StoreError::Internal(
+                "apply_lifecycle needs a user grant".into(),
+            ));
+        };
+        let mut tx = self.begin_write().await?;
+        let user =
+            sqlx::query_as::<_, User>(&format!("SELECT {COLUMNS} FROM users u WHERE u.id = $1"))
+                .bind(id.as_str())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?
+                .ok_or(StoreError::NotFound)?;
+        let Some(next) = op.next_status(user.status) else {
+            return Err(StoreError::invalid(
+                "status",
+                format!(
+                    "{} is not possible for a user who is {}.",
+                    op.label(),
+                    user.status
+                ),
+            ));
+        };
+        let now = clock::now();
+        let event = Event::success(op.event_type(), op.label(), grant.actor().clone())
+            .client(grant.client().clone())
+            .target(user_target(&user))
+            .debug("previousStatus", user.status.as_str());
+        if op == LifecycleOp::Delete {
+            let deleted =
+                sqlx::query("DELETE FROM users WHERE id = $1 AND status = 'DEPROVISIONED'")
+                    .bind(id.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::from_sqlx)?;
+            if deleted.rows_affected() != 1 {
+                return Err(StoreError::Conflict(
+                    "The user changed meanwhile; try again.".into(),
+                ));
+            }
+            audit::append(&mut tx, &event).await?;
+            tx.commit().await.map_err(StoreError::from_sqlx)?;
+            return Ok(None);
+        }
+        let changed = next != user.status;
+        let updated = sqlx::query(
+            "UPDATE users SET status = $1, status_changed = CASE WHEN $2 THEN $3 ELSE status_changed END, \
+             activated = CASE WHEN $1 = 'ACTIVE' AND activated IS NULL THEN $3 ELSE activated END, \
+             last_updated = $3, version = version + 1 WHERE id = $4 AND version = $5",
+        )
+        .bind(next.as_str())
+        .bind(changed)
+        .bind(&now)
+        .bind(id.as_str())
+        .bind(user.version)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::Conflict(
+                "The user changed meanwhile; try again.".into(),
+            ));
+        }
+        if matches!(
+            op,
+            LifecycleOp::Suspend
+                | LifecycleOp::Deactivate
+                | LifecycleOp::ClearSessions
+                | LifecycleOp::ResetPassword
+        ) {
+            sqlx::query("DELETE FROM user_sessions WHERE user_id = $1")
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?;
+        }
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(Some(User {
+            status: next,
+            status_changed: if changed {
+                Some(now.clone())
+            } else {
+                user.status_changed
+            },
+            activated: if next == UserStatus::Active && user.activated.is_none() {
+                Some(now.clone())
+            } else {
+                user.activated
+            },
+            last_updated: now,
+            version: user.version + 1,
+            ..user
+        }))
+    }
+
+    /// A realm by id, for internal validation (not scoped: callers hold a grant).
+    pub(crate) async fn realm_by_id(&self, id: &RealmId) -> Result<Realm, StoreError> {
+        sqlx::query_as::<_, Realm>(
+            "SELECT r.id, r.name, r.realm_type, r.is_default, r.domains, r.created, r.last_updated \
+             FROM realms r WHERE r.id = $1",
+        )
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?
+        .ok_or_else(|| StoreError::invalid("realmId", "Choose an existing realm."))
+    }
+}
+
+fn realm_target(realm: &Realm) -> audit::Target {
+    audit::Target {
+        id: realm.id.to_string(),
+        target_type: "Realm".into(),
+        alternate_id: realm.name.clone(),
+        display_name: realm.name.clone(),
+        realm_id: Some(realm.id.to_string()),
+    }
+}
+
+pub(crate) async fn insert_user(
+    tx: &mut Transaction<'static, Any>,
+    user: &User,
+) -> Result<(), StoreError> {
+    let custom = serde_json::to_string(&user.custom_profile)
+        .map_err(|e| StoreError::Internal(e.to_string()))?;
+    let p = &user.profile;
+    sqlx::query(
+        "INSERT INTO users (id, realm_id, status, login, login_lower, email, second_email, first_name, \
+         last_name, middle_name, primary_phone, mobile_phone, custom_profile, profile_source_id, created, \
+         activated, status_changed, last_updated, version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1)",
+    )
+    .bind(user.id.as_str())
+    .bind(user.realm_id.as_str())
+    .bind(user.status.as_str())
+    .bind(&p.login)
+    .bind(p.login.to_lowercase())
+    .bind(&p.email)
+    .bind(&p.second_email)
+    .bind(&p.first_name)
+    .bind(&p.last_name)
+    .bind(&p.middle_name)
+    .bind(&p.primary_phone)
+    .bind(&p.mobile_phone)
+    .bind(custom)
+    .bind(&user.profile_source_id)
+    .bind(&user.created)
+    .bind(&user.activated)
+    .bind(&user.status_changed)
+    .bind(&user.last_updated)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| {
+        StoreError::map_constraint(
+            e,
+            &[
+                ("users_login_key", "login", "This username is already taken."),
+                ("users.login_lower", "login", "This username is already taken."),
+            ],
+        )
+    })?;
+    Ok(())
+}

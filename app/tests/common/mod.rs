@@ -1,0 +1,96 @@
+//! Test databases: every test runs on a fresh SQLite file and a fresh PostgreSQL
+//! database (created from `PORTAL_TEST_POSTGRES_URL`, default the local server),
+//! dropped afterwards.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::future::Future;
+
+use app::store::{Store, StoreOptions};
+use sqlx::Connection;
+
+pub struct TestDb {
+    pub store: Store,
+    pub engine: &'static str,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Sqlite(tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+fn admin_url() -> String {
+    std::env::var("PORTAL_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+pub async fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/portal.db?mode=rwc", dir.path().display());
+    let store = Store::connect(&url, &StoreOptions::default())
+        .await
+        .expect("open sqlite");
+    store.migrate().await.expect("migrate sqlite");
+    TestDb {
+        store,
+        engine: "sqlite",
+        cleanup: Cleanup::Sqlite(dir),
+    }
+}
+
+pub async fn postgres() -> TestDb {
+    sqlx::any::install_default_drivers();
+    let admin = admin_url();
+    let name = format!("pp_test_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::AnyConnection::connect(&admin).await.unwrap_or_else(|e| {
+        panic!("PostgreSQL for the store tests is not reachable at {admin} ({e}); run `make test`, or set PORTAL_TEST_POSTGRES_URL")
+    });
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create database");
+    conn.close().await.ok();
+    let (base, _) = admin.rsplit_once('/').expect("admin URL has a database");
+    let url = format!("{base}/{name}");
+    let store = Store::connect(&url, &StoreOptions::default())
+        .await
+        .expect("open postgres");
+    store.migrate().await.expect("migrate postgres");
+    TestDb {
+        store,
+        engine: "postgres",
+        cleanup: Cleanup::Postgres {
+            admin_url: admin,
+            name,
+        },
+    }
+}
+
+impl TestDb {
+    pub async fn drop_db(self) {
+        self.store.close().await;
+        match self.cleanup {
+            Cleanup::Sqlite(dir) => drop(dir),
+            Cleanup::Postgres { admin_url, name } => {
+                if let Ok(mut conn) = sqlx::AnyConnection::connect(&admin_url).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut conn)
+                        .await;
+                }
+            }
+        }
+    }
+}
+
+/// Runs `test` once on SQLite and once on PostgreSQL, each on a fresh database.
+pub async fn on_both<F, Fut>(test: F)
+where
+    F: Fn(Store, &'static str) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    for db in [sqlite().await, postgres().await] {
+        test(db.store.clone(), db.engine).await;
+        db.drop_db().await;
+    }
+}

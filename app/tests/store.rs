@@ -1,0 +1,284 @@
+//! Store tests, each run on SQLite and PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use app::authz::{self, Permission, Principal, Target};
+use app::model::{BaseProfile, LifecycleOp, RealmType, UserStatus};
+use app::store::admin::Member;
+use app::store::audit::{Actor, ChainReport, Client};
+use app::store::realms::NewRealm;
+use app::store::users::NewUser;
+use app::store::{Store, StoreError};
+use common::on_both;
+
+fn system(permission: Permission, target: Target) -> authz::Grant {
+    authz::check(&Principal::system(), permission, &target)
+        .expect("system principal may do anything")
+}
+
+fn profile(login: &str) -> BaseProfile {
+    BaseProfile {
+        login: login.into(),
+        email: login.into(),
+        first_name: "Test".into(),
+        last_name: "User".into(),
+        ..BaseProfile::default()
+    }
+}
+
+async fn partner_realm(store: &Store, name: &str, domain: &str) -> app::model::Realm {
+    store
+        .create_realm(
+            &system(Permission::RealmsManage, Target::Org),
+            NewRealm {
+                name: name.into(),
+                realm_type: RealmType::Partner,
+                domains: vec![domain.into()],
+            },
+        )
+        .await
+        .expect("create realm")
+}
+
+async fn new_user(
+    store: &Store,
+    realm: &app::model::Realm,
+    login: &str,
+) -> Result<app::model::User, StoreError> {
+    store
+        .create_user(
+            &system(
+                Permission::UsersCreate,
+                Target::NewUserIn {
+                    realm_id: realm.id.clone(),
+                },
+            ),
+            NewUser {
+                realm_id: realm.id.clone(),
+                profile: profile(login),
+                custom_profile: Default::default(),
+                activate: true,
+                profile_source_id: None,
+            },
+        )
+        .await
+}
+
+async fn event_count(store: &Store, event_type: &str) -> i64 {
+    store.count_events(event_type).await.expect("count events")
+}
+
+#[tokio::test]
+async fn bootstrap_is_idempotent_and_creates_default_realm_and_partner_admin_role() {
+    on_both(|store, engine| async move {
+        let first = authz::bootstrap(&store).await.expect("bootstrap");
+        let second = authz::bootstrap(&store).await.expect("bootstrap again");
+        assert_eq!(first.default_realm, second.default_realm, "{engine}");
+        assert_eq!(
+            first.partner_admin_role, second.partner_admin_role,
+            "{engine}"
+        );
+        assert_eq!(first.orn.org_id(), second.orn.org_id(), "{engine}");
+        let perms = store
+            .role_permissions(&first.partner_admin_role)
+            .await
+            .unwrap();
+        assert_eq!(perms.len(), 13, "{engine}: {perms:?}");
+        assert_eq!(event_count(&store, "iam.role.create").await, 1, "{engine}");
+        assert_eq!(
+            event_count(&store, "directory.realm.lifecycle.create").await,
+            1,
+            "{engine}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn users_are_created_with_their_event_and_duplicates_are_field_errors() {
+    on_both(|store, engine| async move {
+        let acme = partner_realm(&store, "Acme", "acme.test").await;
+        let user = new_user(&store, &acme, "erin@acme.test")
+            .await
+            .expect("create");
+        assert_eq!(user.status, UserStatus::Active);
+        assert_eq!(user.realm_id, acme.id);
+        assert_eq!(
+            event_count(&store, "user.lifecycle.create").await,
+            1,
+            "{engine}"
+        );
+
+        let before = store.count_all_events().await.unwrap();
+        let err = new_user(&store, &acme, "ERIN@acme.test")
+            .await
+            .expect_err("duplicate login");
+        match err {
+            StoreError::Invalid(fields) => assert_eq!(fields[0].field, "login", "{engine}"),
+            other => panic!("{engine}: expected a field error, got {other:?}"),
+        }
+        assert_eq!(
+            store.count_all_events().await.unwrap(),
+            before,
+            "{engine}: a failed write leaves no event"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn realm_domains_are_enforced_with_field_errors() {
+    on_both(|store, engine| async move {
+        let acme = partner_realm(&store, "Acme", "acme.test").await;
+        let err = new_user(&store, &acme, "mallory@evil.test")
+            .await
+            .expect_err("outside domains");
+        let StoreError::Invalid(fields) = err else {
+            panic!("{engine}: expected field errors")
+        };
+        let names: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
+        assert!(
+            names.contains(&"login") && names.contains(&"email"),
+            "{engine}: {names:?}"
+        );
+        assert!(fields[0].message.contains("acme.test"), "{engine}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn lifecycle_transitions_follow_okta_and_invalid_ones_are_refused() {
+    on_both(|store, engine| async move {
+        let acme = partner_realm(&store, "Acme", "acme.test").await;
+        let user = new_user(&store, &acme, "sam@acme.test").await.unwrap();
+        let target = store.user_target(&user).await.unwrap();
+        let grant = system(Permission::UsersLifecycleManage, target);
+        let suspended = store
+            .apply_lifecycle(&grant, LifecycleOp::Suspend)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(suspended.status, UserStatus::Suspended, "{engine}");
+        let err = store
+            .apply_lifecycle(&grant, LifecycleOp::Suspend)
+            .await
+            .expect_err("already suspended");
+        assert!(matches!(err, StoreError::Invalid(_)), "{engine}: {err:?}");
+        let err = store
+            .apply_lifecycle(&grant, LifecycleOp::Delete)
+            .await
+            .expect_err("delete needs deprovisioned");
+        assert!(matches!(err, StoreError::Invalid(_)), "{engine}: {err:?}");
+        store
+            .apply_lifecycle(&grant, LifecycleOp::Deactivate)
+            .await
+            .unwrap();
+        assert!(store
+            .apply_lifecycle(&grant, LifecycleOp::Delete)
+            .await
+            .unwrap()
+            .is_none());
+        assert_eq!(
+            event_count(&store, "user.lifecycle.suspend").await,
+            1,
+            "{engine}"
+        );
+        assert_eq!(
+            event_count(&store, "user.lifecycle.delete.completed").await,
+            1,
+            "{engine}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_system_log_is_append_only_and_tampering_is_detected() {
+    on_both(|store, engine| async move {
+        let acme = partner_realm(&store, "Acme", "acme.test").await;
+        new_user(&store, &acme, "a@acme.test").await.unwrap();
+        new_user(&store, &acme, "b@acme.test").await.unwrap();
+        let report = store.verify_system_log().await.unwrap();
+        // A realm, then two users each created and activated.
+        assert_eq!(report, ChainReport::Intact { events: 5 }, "{engine}");
+        let err = store.unsafe_execute_raw("UPDATE system_log SET display_message = 'x'").await;
+        assert!(err.is_err(), "{engine}: UPDATE must be rejected");
+        let err = store.unsafe_execute_raw("DELETE FROM system_log").await;
+        assert!(err.is_err(), "{engine}: DELETE must be rejected");
+
+        // An attacker with database access disables the guard and edits event 3.
+        let disable = if engine == "sqlite" {
+            "DROP TRIGGER system_log_no_update"
+        } else {
+            "ALTER TABLE system_log DISABLE TRIGGER USER"
+        };
+        store.unsafe_execute_raw(disable).await.unwrap();
+        store
+            .unsafe_execute_raw(
+                "UPDATE system_log SET event_json = replace(event_json, 'b@acme.test', 'x@acme.test') \
+                 WHERE seq = (SELECT seq FROM system_log ORDER BY seq LIMIT 1 OFFSET 3)",
+            )
+            .await
+            .unwrap();
+        match store.verify_system_log().await.unwrap() {
+            ChainReport::Tampered { reason, .. } => assert!(reason.contains("edited"), "{engine}: {reason}"),
+            other => panic!("{engine}: tampering went unnoticed: {other:?}"),
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_realm_scope_lists_and_reads_only_users_in_that_realm() {
+    on_both(|store, engine| async move {
+        let acme = partner_realm(&store, "Acme", "acme.test").await;
+        let globex = partner_realm(&store, "Globex", "globex.test").await;
+        let erin = new_user(&store, &acme, "erin@acme.test").await.unwrap();
+        let gina = new_user(&store, &globex, "gina@globex.test").await.unwrap();
+        let org = authz::bootstrap(&store).await.unwrap();
+        let admin = new_user(&store, &acme, "alice@acme.test").await.unwrap();
+        let grant = system(Permission::UsersManage, Target::Org);
+        let rs = store
+            .create_resource_set(
+                &grant,
+                "Acme",
+                "",
+                &[org.orn_realm(&acme.id), org.orn_realm_users(&acme.id)],
+            )
+            .await
+            .unwrap();
+        store
+            .add_binding_members(
+                &grant,
+                &rs,
+                &org.partner_admin_role,
+                &[Member::User(admin.id.clone())],
+            )
+            .await
+            .unwrap();
+        let rows = store.rights_rows(&admin.id).await.unwrap();
+        let principal = Principal::for_user(
+            admin.id.clone(),
+            Actor::system(),
+            Client::default(),
+            rows,
+            &org.orn,
+        );
+        let scope = authz::scope(&principal, Permission::UsersRead);
+        assert_eq!(
+            store.get_user(&scope, &erin.id).await.unwrap().id,
+            erin.id,
+            "{engine}"
+        );
+        assert!(
+            matches!(
+                store.get_user(&scope, &gina.id).await,
+                Err(StoreError::NotFound)
+            ),
+            "{engine}"
+        );
+    })
+    .await;
+}
