@@ -106,7 +106,15 @@ impl Config {
             }
             None => figment = figment.merge(Toml::file("portal.toml")),
         }
-        figment = figment.merge(Env::prefixed("PORTAL_").ignore(&["config"]));
+        // Only settings are read from the environment: scripts use other PORTAL_*
+        // variables (PORTAL_URL, PORTAL_BIN, …) that are not the server's business.
+        let known: Vec<String> = match serde_json::to_value(Config::default()) {
+            Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+            _ => Vec::new(),
+        };
+        figment = figment.merge(
+            Env::prefixed("PORTAL_").filter(move |key| known.iter().any(|k| key == k.as_str())),
+        );
         let config: Config = figment.extract().map_err(|e| ConfigError(describe(&e)))?;
         config.validate_common()?;
         Ok(config)

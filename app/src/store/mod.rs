@@ -173,21 +173,26 @@ impl Store {
         conn.ping().await.map_err(StoreError::from_sqlx)
     }
 
-    /// Every migration this build knows of has been applied (and none is dirty).
+    /// Every migration this build knows of has been applied (and none failed).
     pub async fn is_migrated(&self) -> Result<bool, StoreError> {
-        let applied: Vec<(i64, sql::DbBool)> =
-            sqlx::query_as("SELECT version, success FROM _sqlx_migrations")
+        let applied: Vec<i64> =
+            match sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = TRUE")
                 .fetch_all(&self.pool)
                 .await
-                .or_else(|e| match StoreError::from_sqlx(e) {
-                    // No migration table yet: nothing applied.
-                    StoreError::Internal(_) => Ok(Vec::new()),
-                    other => Err(other),
-                })?;
-        let known = self.engine.migrator().iter().map(|m| m.version);
-        Ok(known
-            .into_iter()
-            .all(|v| applied.iter().any(|(a, ok)| *a == v && ok.0)))
+            {
+                Ok(applied) => applied,
+                Err(sqlx::Error::Database(e)) => {
+                    // No migration table yet: nothing is applied.
+                    tracing::debug!(error = %e.message(), "migration table unreadable");
+                    Vec::new()
+                }
+                Err(e) => return Err(StoreError::from_sqlx(e)),
+            };
+        Ok(self
+            .engine
+            .migrator()
+            .iter()
+            .all(|m| applied.contains(&m.version)))
     }
 
     /// Starts a transaction that will change data and append to the System Log.

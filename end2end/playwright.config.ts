@@ -1,0 +1,68 @@
+import { defineConfig } from '@playwright/test';
+
+const portalPort = process.env.PORTAL_PORT || '3300';
+const idpPort = process.env.DEV_IDP_PORT || '5566';
+const portalUrl = process.env.PORTAL_URL || `http://127.0.0.1:${portalPort}`;
+const idpUrl = `http://127.0.0.1:${idpPort}`;
+
+// The servers' environment: a fresh portal on its own port and database, and the
+// dev identity provider redirecting back to it.
+const env = {
+  ...process.env,
+  PORTAL_PORT: portalPort,
+  PORTAL_URL: portalUrl,
+  DEV_IDP_PORT: idpPort,
+} as Record<string, string>;
+
+export default defineConfig({
+  testDir: './tests',
+  reporter: [['list']],
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  forbidOnly: !!process.env.CI,
+  use: {
+    baseURL: portalUrl,
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-sync',
+        '--disable-quic',
+      ],
+    },
+  },
+  projects: [
+    { name: 'hydrated', use: { javaScriptEnabled: true }, grepInvert: /@no-js-only/ },
+    { name: 'no-js', use: { javaScriptEnabled: false }, grepInvert: /@js-only/ },
+  ],
+  webServer: process.env.PW_NO_WEBSERVER
+    ? undefined
+    : [
+        {
+          command: 'node dev-idp/server.mjs',
+          url: `${idpUrl}/org/.well-known/openid-configuration`,
+          env,
+          reuseExistingServer: false,
+          timeout: 30_000,
+          stdout: 'ignore',
+          stderr: 'pipe',
+        },
+        {
+          command: 'bash scripts/start-portal.sh',
+          url: `${portalUrl}/readyz`,
+          env,
+          reuseExistingServer: false,
+          timeout: 120_000,
+          stdout: 'ignore',
+          stderr: 'pipe',
+        },
+      ],
+});

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Starts a fresh portal for the end-to-end tests: a new SQLite database in a temp
+# dir, migrated and seeded with the demo org, wired to the dev identity provider.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+port=${PORTAL_PORT:-3300}
+idp_port=${DEV_IDP_PORT:-5566}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+export PORTAL_LISTEN_ADDR=127.0.0.1:$port
+export PORTAL_PUBLIC_URL=${PORTAL_URL:-http://127.0.0.1:$port}
+export PORTAL_DATABASE_URL="sqlite://$tmp/portal.db?mode=rwc"
+export PORTAL_ORG_IDP_ISSUER=http://127.0.0.1:$idp_port/org
+export PORTAL_ORG_IDP_CLIENT_ID=partner-portal
+export PORTAL_ORG_IDP_CLIENT_SECRET=dev-secret-org
+export PORTAL_SECURE_COOKIES=false
+export PORTAL_SESSION_SECRET=e2e-session-secret-e2e-session-secret-e2e-session-secret-0123456789
+export PORTAL_SECRETS_KEY=e2e-secrets-key
+export LEPTOS_SITE_ROOT=${LEPTOS_SITE_ROOT:-target/site}
+export LEPTOS_SITE_PKG_DIR=${LEPTOS_SITE_PKG_DIR:-pkg}
+
+bin=${PORTAL_BIN:-target/debug/server}
+"$bin" migrate
+"$bin" seed --demo
+"$bin" serve &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
+wait $pid

@@ -1,0 +1,39 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { test, expect, idpUrl, accounts } from './fixtures';
+
+function authorizeUrl(issuer: string): string {
+  const verifier = randomBytes(32).toString('base64url');
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
+  const params = new URLSearchParams({
+    client_id: 'partner-portal',
+    response_type: 'code',
+    scope: 'openid email profile',
+    redirect_uri: `${process.env.PORTAL_URL || 'http://127.0.0.1:3300'}/auth/callback`,
+    state: randomBytes(8).toString('hex'),
+    nonce: randomBytes(8).toString('hex'),
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  });
+  return `${idpUrl}/${issuer}/auth?${params}`;
+}
+
+test.describe('dev identity provider', () => {
+  test('serves a labelled, accessible sign-in form and refuses a wrong password', async ({ page, expectAccessible }) => {
+    await page.goto(authorizeUrl('org'));
+    await expect(page.getByRole('heading', { name: accounts.issuers.org.title })).toBeVisible();
+    await page.getByLabel('Email').fill('olivia.owner@hostco.test');
+    await page.getByLabel('Password').fill('wrong-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert')).toHaveText('Invalid email or password');
+    await expect(page.getByLabel('Email')).toHaveValue('olivia.owner@hostco.test');
+    await expectAccessible(page);
+  });
+
+  test('the partner IdPs know only their own company accounts', async ({ page }) => {
+    await page.goto(authorizeUrl('acme'));
+    await page.getByLabel('Email').fill('olivia.owner@hostco.test');
+    await page.getByLabel('Password').fill(accounts.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert')).toHaveText('Invalid email or password');
+  });
+});

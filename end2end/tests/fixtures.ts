@@ -1,0 +1,29 @@
+import { test as base, expect, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { readFileSync } from 'node:fs';
+
+export const accounts = JSON.parse(readFileSync(new URL('../dev-idp/accounts.json', import.meta.url), 'utf8'));
+export const idpUrl = `http://127.0.0.1:${process.env.DEV_IDP_PORT || '5566'}`;
+
+type Fixtures = {
+  /** Fails the test on axe violations of impact serious or critical. */
+  expectAccessible: (page: Page) => Promise<void>;
+};
+
+export const test = base.extend<Fixtures>({
+  expectAccessible: async ({ javaScriptEnabled }, use) => {
+    await use(async (page: Page) => {
+      // axe runs inside the page: with JavaScript disabled it cannot. The server
+      // renders the same document for both projects, so the hydrated run scans it.
+      if (javaScriptEnabled === false) return;
+      const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+      const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      const report = bad
+        .map((v) => `${v.impact}: ${v.id} — ${v.help}\n  ${v.nodes.map((n) => n.target.join(' ')).join('\n  ')}`)
+        .join('\n');
+      expect(bad, `accessibility violations on ${page.url()}:\n${report}`).toEqual([]);
+    });
+  },
+});
+
+export { expect };
