@@ -73,8 +73,12 @@ async fn event_count(store: &Store, event_type: &str) -> i64 {
 #[tokio::test]
 async fn bootstrap_is_idempotent_and_creates_default_realm_and_partner_admin_role() {
     on_both(|store, engine| async move {
-        let first = authz::bootstrap(&store).await.expect("bootstrap");
-        let second = authz::bootstrap(&store).await.expect("bootstrap again");
+        let first = authz::bootstrap(&store, "http://127.0.0.1:3000")
+            .await
+            .expect("bootstrap");
+        let second = authz::bootstrap(&store, "http://127.0.0.1:3000")
+            .await
+            .expect("bootstrap again");
         assert_eq!(first.default_realm, second.default_realm, "{engine}");
         assert_eq!(
             first.partner_admin_role, second.partner_admin_role,
@@ -237,7 +241,9 @@ async fn a_realm_scope_lists_and_reads_only_users_in_that_realm() {
         let globex = partner_realm(&store, "Globex", "globex.test").await;
         let erin = new_user(&store, &acme, "erin@acme.test").await.unwrap();
         let gina = new_user(&store, &globex, "gina@globex.test").await.unwrap();
-        let org = authz::bootstrap(&store).await.unwrap();
+        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+            .await
+            .unwrap();
         let admin = new_user(&store, &acme, "alice@acme.test").await.unwrap();
         let grant = system(Permission::UsersManage, Target::Org);
         let rs = store

@@ -41,8 +41,10 @@ fi
 npm_install() {
   local dir=$1
   if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
-    say "npm ci in $dir"
-    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+    say "npm install in $dir (versions pinned by its package-lock.json)"
+    # Not `npm ci`: npm 11 drops other platforms' optional packages (Tailwind's
+    # native binaries) from the lock file and then refuses it in `npm ci`.
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error)
   fi
 }
 npm_install .

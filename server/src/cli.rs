@@ -56,7 +56,8 @@ pub async fn run(command: Command, config: Config) -> Result<(), RunError> {
             config.validate_for_serve().map_err(|e| RunError(e.0))?;
             let store = open_store(&config).await?;
             store.migrate().await?;
-            crate::http::serve(config, store).await
+            let org = app::authz::bootstrap(&store, &config.public_url).await?;
+            crate::http::serve(config, store, org).await
         }
         Command::Migrate => {
             let store = open_store(&config).await?;
@@ -72,7 +73,7 @@ pub async fn run(command: Command, config: Config) -> Result<(), RunError> {
             let store = open_store(&config).await?;
             store.migrate().await?;
             if demo {
-                app::store::seed::demo(&store).await?;
+                app::store::seed::demo(&store, &config.public_url).await?;
                 tracing::info!("demo organisation seeded");
             }
             if let Some(n) = users {

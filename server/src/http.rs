@@ -25,6 +25,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub store: Store,
+    pub org: app::authz::OrgContext,
     pub config: Arc<Config>,
 }
 
@@ -34,12 +35,17 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
-pub async fn serve(config: Config, store: Store) -> Result<(), RunError> {
+pub async fn serve(
+    config: Config,
+    store: Store,
+    org: app::authz::OrgContext,
+) -> Result<(), RunError> {
     let leptos_options = leptos_options(&config)?;
     let addr = config.listen_addr;
     let state = AppState {
         leptos_options,
         store,
+        org,
         config: Arc::new(config),
     };
     let router = router(state.clone());

@@ -52,10 +52,10 @@ impl OrgContext {
 }
 
 /// Creates or upgrades what every installation has.
-pub async fn bootstrap(store: &Store) -> Result<OrgContext, StoreError> {
+pub async fn bootstrap(store: &Store, public_url: &str) -> Result<OrgContext, StoreError> {
     let generated = format!("00o{}", &RoleId::generate().as_str()[3..]);
     let org_id = store.init_org_setting("org_id", &generated).await?;
-    let orn = orn::OrnContext::new("okta", &org_id)
+    let orn = orn::OrnContext::new("okta", &org_id, public_url)
         .map_err(|e| StoreError::Internal(format!("org id: {e}")))?;
     let default_realm = store.ensure_default_realm().await?;
     store.ensure_catch_all_rule(&default_realm.id).await?;

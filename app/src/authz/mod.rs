@@ -11,9 +11,7 @@
 //! logged at debug level with principal, permission, target, outcome and source.
 
 mod bootstrap;
-#[path = "permission.rs"]
 pub mod catalog;
-#[path = "resource.rs"]
 pub mod orn;
 
 use std::collections::BTreeSet;
@@ -231,69 +229,26 @@ impl Grant {
     }
 }
 
-/// One unit of coverage: a kind of object and which of them.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Atom {
-    AllUsers,
-    UsersInRealm(RealmId),
-    UsersInGroup(GroupId),
-    User(UserId),
-    AllGroups,
-    Group(GroupId),
-    AllApps,
-    AppsOfType(String),
-    App(AppId),
-    AllRealms,
-    Realm(RealmId),
-    /// Org-level objects with no finer resource (identity providers, admin roles).
-    Org,
-}
-
-impl Atom {
-    /// Whether this atom covers `target` for a permission acting on `kind`.
-    fn covers(&self, kind: catalog::ResourceKind, target: &Target) -> bool {
-        use catalog::ResourceKind as K;
-        match (kind, target) {
-            (
-                K::User,
-                Target::User {
-                    id,
-                    realm_id,
-                    groups,
-                },
-            ) => match self {
-                Atom::AllUsers => true,
-                Atom::UsersInRealm(r) => r == realm_id,
-                Atom::UsersInGroup(g) => groups.contains(g),
-                Atom::User(u) => u == id,
-                _ => false,
-            },
-            (K::User, Target::NewUserIn { realm_id }) => match self {
-                Atom::AllUsers => true,
-                Atom::UsersInRealm(r) => r == realm_id,
-                _ => false,
-            },
-            (K::Group, Target::Group { id }) => {
-                matches!(self, Atom::AllGroups) || *self == Atom::Group(id.clone())
-            }
-            (K::App, Target::App { id, app_type }) => match self {
-                Atom::AllApps => true,
-                Atom::AppsOfType(t) => t == app_type,
-                Atom::App(a) => a == id,
-                _ => false,
-            },
-            (K::Realm, Target::Realm { id }) => {
-                matches!(self, Atom::AllRealms) || *self == Atom::Realm(id.clone())
-            }
-            // Org-level actions (create a group, a realm, an app; manage IdPs or
-            // roles) need the whole kind.
-            (K::User, Target::Org) => matches!(self, Atom::AllUsers),
-            (K::Group, Target::Org) => matches!(self, Atom::AllGroups),
-            (K::App, Target::Org) => matches!(self, Atom::AllApps),
-            (K::Realm, Target::Org) => matches!(self, Atom::AllRealms),
-            (_, Target::Org) => matches!(self, Atom::Org),
-            _ => false,
+/// Whether `coverage` includes `target`. Org-level targets (creating a group,
+/// a realm, an app; managing IdPs or admin roles) need the whole kind.
+fn covers(coverage: &orn::Coverage, target: &Target) -> bool {
+    use orn::Coverage as C;
+    match (coverage, target) {
+        (c, Target::Org) => c.is_all(),
+        (C::AllUsers, Target::User { .. } | Target::NewUserIn { .. }) => true,
+        (C::UsersInRealm(r), Target::User { realm_id, .. } | Target::NewUserIn { realm_id }) => {
+            r == realm_id
         }
+        (C::UsersInGroup(g), Target::User { groups, .. }) => groups.contains(g),
+        (C::OneUser(u), Target::User { id, .. }) => u == id,
+        (C::AllGroups, Target::Group { .. }) => true,
+        (C::OneGroup(g), Target::Group { id }) => g == id,
+        (C::AllApps, Target::App { .. }) => true,
+        (C::AppsOfType(t), Target::App { app_type, .. }) => t.as_str() == app_type,
+        (C::OneApp(a), Target::App { id, .. }) => a == id,
+        (C::AllRealms, Target::Realm { .. }) => true,
+        (C::OneRealm(r), Target::Realm { id }) => r == id,
+        _ => false,
     }
 }
 
@@ -330,10 +285,7 @@ impl Principal {
             };
             entitlements.push(Entitlement {
                 source: Source::StandardRole { role, via_group },
-                permissions: catalog::standard_role_permissions(role)
-                    .into_iter()
-                    .map(|p| (p, None))
-                    .collect(),
+                permissions: role.permissions().into_iter().map(|p| (p, None)).collect(),
                 resources: None,
             });
         }
@@ -431,20 +383,13 @@ impl Principal {
     }
 }
 
-/// The atoms an entitlement's resources give a permission acting on `kind`.
-fn atoms(entitlement: &Entitlement, kind: catalog::ResourceKind) -> Vec<Atom> {
-    use catalog::ResourceKind as K;
+/// What an entitlement's resources give a permission acting on `kind`.
+fn coverages(entitlement: &Entitlement, kind: catalog::ResourceKind) -> Vec<orn::Coverage> {
     match &entitlement.resources {
-        None => vec![match kind {
-            K::User => Atom::AllUsers,
-            K::Group => Atom::AllGroups,
-            K::App => Atom::AllApps,
-            K::Realm => Atom::AllRealms,
-            _ => Atom::Org,
-        }],
+        None => vec![orn::Coverage::all_of(kind)],
         Some(resources) => resources
             .iter()
-            .filter_map(|r| orn::atom_for(r, kind))
+            .filter_map(|r| orn::grants(kind, r))
             .collect(),
     }
 }
@@ -476,9 +421,9 @@ pub fn explain(principal: &Principal, permission: Permission, target: &Target) -
         if matching_permission(entitlement, permission).is_none() {
             continue;
         }
-        if atoms(entitlement, kind)
+        if coverages(entitlement, kind)
             .iter()
-            .any(|a| a.covers(kind, target))
+            .any(|c| covers(c, target))
         {
             return Decision {
                 allowed: true,
@@ -560,34 +505,35 @@ pub fn scope(principal: &Principal, permission: Permission) -> Scope {
         if matching_permission(entitlement, permission).is_none() {
             continue;
         }
-        for atom in atoms(entitlement, kind) {
-            match atom {
-                Atom::AllUsers => scope.users.all = true,
-                Atom::UsersInRealm(r) => {
+        for coverage in coverages(entitlement, kind) {
+            use orn::Coverage as C;
+            match coverage {
+                C::AllUsers => scope.users.all = true,
+                C::UsersInRealm(r) => {
                     scope.users.realms.insert(r);
                 }
-                Atom::UsersInGroup(g) => {
+                C::UsersInGroup(g) => {
                     scope.users.groups.insert(g);
                 }
-                Atom::User(u) => {
+                C::OneUser(u) => {
                     scope.users.users.insert(u);
                 }
-                Atom::AllGroups => scope.groups.all = true,
-                Atom::Group(g) => {
+                C::AllGroups => scope.groups.all = true,
+                C::OneGroup(g) => {
                     scope.groups.ids.insert(g);
                 }
-                Atom::AllApps => scope.apps.all = true,
-                Atom::AppsOfType(t) => {
-                    scope.apps.types.insert(t);
+                C::AllApps => scope.apps.all = true,
+                C::AppsOfType(t) => {
+                    scope.apps.types.insert(t.as_str().to_string());
                 }
-                Atom::App(a) => {
+                C::OneApp(a) => {
                     scope.apps.ids.insert(a);
                 }
-                Atom::AllRealms => scope.realms.all = true,
-                Atom::Realm(r) => {
+                C::AllRealms => scope.realms.all = true,
+                C::OneRealm(r) => {
                     scope.realms.ids.insert(r);
                 }
-                Atom::Org => {}
+                C::AllIdps | C::AllIam => {}
             }
         }
     }

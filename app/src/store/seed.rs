@@ -99,9 +99,9 @@ async fn join(store: &Store, user: &User, group: &GroupId) -> Result<(), StoreEr
 
 /// The small demo organisation for `make run` and the end-to-end tests.
 /// Idempotent: running it twice changes nothing the second time.
-pub async fn demo(store: &Store) -> Result<(), StoreError> {
+pub async fn demo(store: &Store, public_url: &str) -> Result<(), StoreError> {
     let default = store.ensure_default_realm().await?;
-    let org = authz::bootstrap(store).await?;
+    let org = authz::bootstrap(store, public_url).await?;
     let acme = realm(store, "Acme", "acme.test").await?;
     let globex = realm(store, "Globex", "globex.test").await?;
 

@@ -1,0 +1,1292 @@
+//! The permission catalog: Okta's admin permission strings, what each one includes,
+//! which kind of resource it acts on, which accept attribute conditions, what the
+//! standard roles hold, and the "Partner Admin" role generated at first start.
+//! Pure data and functions, no I/O: the kernel decides with it, the admin UI lists it.
+//!
+//! Canonical strings are Okta's, with the plural `okta.realms.*`; the singular
+//! `okta.realm.*` of older Okta documentation is accepted on input. Strings that look
+//! like permissions but are OAuth 2.0 scopes (`okta.roles.*`, `okta.realmAssignments.*`)
+//! are refused with a message that says so: Okta never puts them in a role. Managing
+//! admin roles is a capability of `SUPER_ADMIN` and `ORG_ADMIN`, viewing them is
+//! `okta.iam.read`; realm assignment rules are managed with `okta.realms.manage` on all
+//! realms (Okta delegates them only to admins of all realms).
+//!
+//! Implication follows Okta's "included permissions": holding a permission allows
+//! every permission it includes, transitively, and never crosses resource kinds (a
+//! grant on a realm's users can never turn into a grant on groups). Okta's "related
+//! permissions" are not implied; they are listed by [`Permission::related`] so the
+//! kernel checks both sides of two-sided operations and the UI can suggest them.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{LifecycleOp, StandardRole, BASE_ATTRIBUTES};
+
+/// The kind of object a permission acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ResourceKind {
+    User,
+    Group,
+    App,
+    Realm,
+    IdentityProvider,
+    /// Admin roles, resource sets and admin assignments.
+    Iam,
+}
+
+impl ResourceKind {
+    pub const ALL: [ResourceKind; 6] = [
+        Self::User,
+        Self::Group,
+        Self::App,
+        Self::Realm,
+        Self::IdentityProvider,
+        Self::Iam,
+    ];
+
+    /// Singular noun for messages ("not on this user").
+    pub fn noun(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Group => "group",
+            Self::App => "app",
+            Self::Realm => "realm",
+            Self::IdentityProvider => "identity provider",
+            Self::Iam => "admin role",
+        }
+    }
+
+    pub fn category(self) -> Category {
+        match self {
+            Self::User => Category::Users,
+            Self::Group => Category::Groups,
+            Self::App => Category::Apps,
+            Self::Realm => Category::Realms,
+            Self::IdentityProvider => Category::IdentityProviders,
+            Self::Iam => Category::AdminRoles,
+        }
+    }
+}
+
+/// The heading a permission is listed under in the admin console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Category {
+    Users,
+    Groups,
+    Apps,
+    Realms,
+    IdentityProviders,
+    AdminRoles,
+}
+
+impl Category {
+    /// In display order.
+    pub const ALL: [Category; 6] = [
+        Self::Users,
+        Self::Groups,
+        Self::Apps,
+        Self::Realms,
+        Self::IdentityProviders,
+        Self::AdminRoles,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Users => "Users",
+            Self::Groups => "Groups",
+            Self::Apps => "Apps",
+            Self::Realms => "Realms",
+            Self::IdentityProviders => "Identity providers",
+            Self::AdminRoles => "Admin roles",
+        }
+    }
+
+    /// The permissions listed under this heading, in catalog order.
+    pub fn permissions(self) -> impl Iterator<Item = Permission> {
+        Permission::ALL
+            .iter()
+            .copied()
+            .filter(move |p| p.category() == self)
+    }
+}
+
+macro_rules! catalog {
+    ($($variant:ident = $text:literal, $kind:ident, $label:literal, $explanation:literal;)+) => {
+        /// An Okta admin permission (`okta.<resource>.<action>`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Permission {
+            $(#[doc = concat!("`", $text, "`")] $variant,)+
+        }
+
+        impl Permission {
+            /// Every permission, in catalog order (grouped by category).
+            pub const ALL: &'static [Permission] = &[$(Permission::$variant),+];
+
+            /// Okta's canonical string.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Permission::$variant => $text,)+ }
+            }
+
+            /// The kind of resource this permission acts on: a resource of another
+            /// kind in a resource set grants it nothing.
+            pub fn resource_kind(self) -> ResourceKind {
+                match self { $(Permission::$variant => ResourceKind::$kind,)+ }
+            }
+
+            /// Short label for the admin console.
+            pub fn label(self) -> &'static str {
+                match self { $(Permission::$variant => $label,)+ }
+            }
+
+            /// One sentence on what it allows.
+            pub fn explanation(self) -> &'static str {
+                match self { $(Permission::$variant => $explanation,)+ }
+            }
+
+            fn from_canonical(s: &str) -> Option<Self> {
+                match s { $($text => Some(Permission::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+catalog! {
+    UsersCreate = "okta.users.create", User, "Create users",
+        "Create users and set their required attributes; adding them to a group at creation also needs rights on that group.";
+    UsersRead = "okta.users.read", User, "View users",
+        "See users, their status, their profile attributes and which credentials they have, never the credential values.";
+    UsersManage = "okta.users.manage", User, "Manage users",
+        "Everything on users: create, view, edit profiles, change lifecycle states, reset credentials, edit group membership and app assignments.";
+    UsersUserprofileManage = "okta.users.userprofile.manage", User, "Edit users' profile attributes",
+        "Change the values of users' profile attributes, optionally only some of them; not the profile schema.";
+    UsersUserprofileRead = "okta.users.userprofile.read", User, "View users' profile attributes",
+        "See the values of users' profile attributes.";
+    UsersLifecycleManage = "okta.users.lifecycle.manage", User, "Edit users' lifecycle states",
+        "Activate, deactivate, suspend, unsuspend, unlock and delete users, and end their sessions.";
+    UsersLifecycleActivate = "okta.users.lifecycle.activate", User, "Activate users",
+        "Activate and reactivate users.";
+    UsersLifecycleDeactivate = "okta.users.lifecycle.deactivate", User, "Deactivate users",
+        "Deactivate users so they can no longer sign in.";
+    UsersLifecycleSuspend = "okta.users.lifecycle.suspend", User, "Suspend users",
+        "Suspend users; their sessions end as well.";
+    UsersLifecycleUnsuspend = "okta.users.lifecycle.unsuspend", User, "Unsuspend users",
+        "Give suspended users their access back.";
+    UsersLifecycleUnlock = "okta.users.lifecycle.unlock", User, "Unlock users",
+        "Unlock users who are locked out.";
+    UsersLifecycleDelete = "okta.users.lifecycle.delete", User, "Delete users",
+        "Permanently delete deactivated users.";
+    UsersLifecycleClearSessions = "okta.users.lifecycle.clearSessions", User, "Clear users' sessions",
+        "End all of a user's sessions and revoke their tokens.";
+    UsersCredentialsManage = "okta.users.credentials.manage", User, "Edit users' authenticator operations",
+        "Reset users' authenticators and passwords and expire their passwords.";
+    UsersCredentialsResetFactors = "okta.users.credentials.resetFactors", User, "Reset users' authenticators",
+        "Remove a user's enrolled authenticators so that they enrol again.";
+    UsersCredentialsResetPassword = "okta.users.credentials.resetPassword", User, "Reset users' passwords",
+        "Start a password reset for a user.";
+    UsersCredentialsExpirePassword = "okta.users.credentials.expirePassword", User, "Expire users' passwords",
+        "Expire a user's password so that they choose a new one at their next sign-in.";
+    UsersGroupMembershipManage = "okta.users.groupMembership.manage", User, "Edit users' group membership",
+        "Add users to groups and remove them; the group side also needs okta.groups.members.manage.";
+    UsersAppAssignmentManage = "okta.users.appAssignment.manage", User, "Edit users' app assignments",
+        "Assign apps to users and unassign them; the app side also needs okta.apps.assignment.manage.";
+    GroupsRead = "okta.groups.read", Group, "View groups",
+        "See groups and who their members are.";
+    GroupsManage = "okta.groups.manage", Group, "Manage groups",
+        "Create, edit and delete groups and manage their members and app assignments.";
+    GroupsCreate = "okta.groups.create", Group, "Create groups",
+        "Create groups; needs the resource All groups.";
+    GroupsMembersManage = "okta.groups.members.manage", Group, "Manage group membership",
+        "Add members to groups and remove them; the user side also needs okta.users.groupMembership.manage.";
+    GroupsAppAssignmentManage = "okta.groups.appAssignment.manage", Group, "Edit groups' app assignments",
+        "Assign apps to groups and unassign them; the app side also needs okta.apps.assignment.manage.";
+    AppsRead = "okta.apps.read", App, "View apps",
+        "See app integrations and who is assigned to them.";
+    AppsManage = "okta.apps.manage", App, "Manage apps",
+        "Create, edit and delete app integrations and manage their assignments.";
+    AppsAssignmentManage = "okta.apps.assignment.manage", App, "Edit apps' assignments",
+        "Assign an app to users and groups and unassign it.";
+    RealmsRead = "okta.realms.read", Realm, "View realms",
+        "See realms and their settings.";
+    RealmsManage = "okta.realms.manage", Realm, "Manage realms",
+        "Create, edit and delete realms and their allowed domains; on all realms, also realm assignment rules.";
+    IdentityProvidersRead = "okta.identityProviders.read", IdentityProvider, "View identity providers",
+        "See identity providers and their settings, never their secrets.";
+    IdentityProvidersManage = "okta.identityProviders.manage", IdentityProvider, "Manage identity providers",
+        "Create, edit, activate, deactivate and delete identity providers.";
+    IamRead = "okta.iam.read", Iam, "View admin roles",
+        "See admin roles, resource sets and who holds them.";
+}
+
+/// Okta permissions this product does not implement: refused with their own message
+/// so that a Terraform plan written for Okta fails clearly, not as a typo.
+pub const OKTA_PERMISSIONS_NOT_SUPPORTED: &[&str] = &[
+    "okta.users.credentials.manageTemporaryAccessCode",
+    "okta.users.apitokens.manage",
+    "okta.users.apitokens.read",
+    "okta.users.apitokens.clear",
+    "okta.users.risk.manage",
+    "okta.users.risk.read",
+    "okta.apps.clientCredentials.read",
+    "okta.apps.manageFirstPartyApps",
+    "okta.apps.universalLogout.manage",
+    "okta.apps.universalLogout.read",
+    "okta.profilesources.import.run",
+    "okta.policies.manage",
+    "okta.policies.read",
+    "okta.authzServers.manage",
+    "okta.authzServers.read",
+    "okta.customizations.manage",
+    "okta.customizations.read",
+    "okta.directories.manage",
+    "okta.directories.read",
+    "okta.devices.manage",
+    "okta.devices.read",
+    "okta.devices.lifecycle.manage",
+    "okta.devices.lifecycle.activate",
+    "okta.devices.lifecycle.deactivate",
+    "okta.devices.lifecycle.suspend",
+    "okta.devices.lifecycle.unsuspend",
+    "okta.devices.lifecycle.delete",
+    "okta.agents.manage",
+    "okta.agents.read",
+    "okta.agents.register",
+    "okta.workflows.read",
+    "okta.workflows.invoke",
+    "okta.governance.accessCertifications.manage",
+    "okta.governance.accessRequests.manage",
+    "okta.support.cases.manage",
+    "okta.ssf.securityEventsProviders.manage",
+    "okta.ssf.securityEventsProviders.read",
+];
+
+/// OAuth 2.0 scopes that look like permissions, with what to use instead.
+const OAUTH_SCOPES: &[(&str, &str)] = &[
+    (
+        "okta.roles.read",
+        "admin roles are viewed with okta.iam.read",
+    ),
+    (
+        "okta.roles.manage",
+        "admin roles are managed by SUPER_ADMIN and ORG_ADMIN",
+    ),
+    (
+        "okta.realmAssignments.read",
+        "realm assignment rules are viewed with okta.realms.read",
+    ),
+    (
+        "okta.realmAssignments.manage",
+        "realm assignment rules are managed with okta.realms.manage on all realms",
+    ),
+];
+
+const MAX_ECHO: usize = 100;
+
+fn echo(input: &str) -> String {
+    if input.chars().count() <= MAX_ECHO {
+        input.to_string()
+    } else {
+        let mut s: String = input.chars().take(MAX_ECHO).collect();
+        s.push('…');
+        s
+    }
+}
+
+fn did_you_mean(suggestion: &Option<Permission>) -> String {
+    suggestion
+        .map(|p| format!("; did you mean {p}?"))
+        .unwrap_or_default()
+}
+
+/// Why a string is not a permission.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PermissionError {
+    #[error("'{input}' is not a known permission{}", did_you_mean(.suggestion))]
+    Unknown {
+        input: String,
+        suggestion: Option<Permission>,
+    },
+    #[error("'{input}' is an Okta permission that Partner Portal does not support")]
+    NotSupported { input: String },
+    #[error("'{input}' is an OAuth 2.0 scope for API clients, not an admin permission; {hint}")]
+    OAuthScope { input: String, hint: &'static str },
+}
+
+fn resolve_alias(s: &str) -> &str {
+    match s {
+        "okta.realm.read" => "okta.realms.read",
+        "okta.realm.manage" => "okta.realms.manage",
+        other => other,
+    }
+}
+
+impl FromStr for Permission {
+    type Err = PermissionError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Some(p) = Self::from_canonical(resolve_alias(s)) {
+            return Ok(p);
+        }
+        if let Some((_, hint)) = OAUTH_SCOPES.iter().find(|(scope, _)| *scope == s) {
+            return Err(PermissionError::OAuthScope {
+                input: s.to_string(),
+                hint,
+            });
+        }
+        if OKTA_PERMISSIONS_NOT_SUPPORTED.contains(&s) {
+            return Err(PermissionError::NotSupported {
+                input: s.to_string(),
+            });
+        }
+        let trimmed = s.trim();
+        let suggestion = Permission::ALL.iter().copied().find(|p| {
+            p.as_str().eq_ignore_ascii_case(trimmed)
+                || resolve_alias(&trimmed.to_ascii_lowercase()) == p.as_str().to_ascii_lowercase()
+        });
+        Err(PermissionError::Unknown {
+            input: echo(s),
+            suggestion,
+        })
+    }
+}
+
+impl fmt::Display for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Permission {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Permission {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(deserializer)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl Permission {
+    /// The permissions this one directly includes (Okta's "included permissions").
+    ///
+    /// Where Okta's catalog is not explicit, a permission that edits something
+    /// includes viewing it (`userprofile.manage` → `userprofile.read`,
+    /// `users.read` → `userprofile.read`), and a "manage everything" permission
+    /// includes every narrower one of its kind, creation included
+    /// (`groups.manage` → `groups.create`; creating still needs All groups).
+    /// Edit permissions do not include the kind's `read` unless Okta says so:
+    /// the generated roles list `read` explicitly.
+    pub fn includes(self) -> &'static [Permission] {
+        use Permission as P;
+        match self {
+            P::UsersManage => &[
+                P::UsersCreate,
+                P::UsersRead,
+                P::UsersUserprofileManage,
+                P::UsersLifecycleManage,
+                P::UsersCredentialsManage,
+                P::UsersGroupMembershipManage,
+                P::UsersAppAssignmentManage,
+            ],
+            P::UsersRead | P::UsersUserprofileManage => &[P::UsersUserprofileRead],
+            P::UsersLifecycleManage => &[
+                P::UsersLifecycleActivate,
+                P::UsersLifecycleDeactivate,
+                P::UsersLifecycleSuspend,
+                P::UsersLifecycleUnsuspend,
+                P::UsersLifecycleUnlock,
+                P::UsersLifecycleDelete,
+                P::UsersLifecycleClearSessions,
+            ],
+            P::UsersCredentialsManage => &[
+                P::UsersCredentialsResetFactors,
+                P::UsersCredentialsResetPassword,
+                P::UsersCredentialsExpirePassword,
+            ],
+            P::GroupsManage => &[
+                P::GroupsRead,
+                P::GroupsCreate,
+                P::GroupsMembersManage,
+                P::GroupsAppAssignmentManage,
+            ],
+            P::AppsManage => &[P::AppsRead, P::AppsAssignmentManage],
+            P::RealmsManage => &[P::RealmsRead],
+            P::IdentityProvidersManage => &[P::IdentityProvidersRead],
+            _ => &[],
+        }
+    }
+
+    /// Holding `self` allows `other` (reflexive and transitive).
+    pub fn implies(self, other: Permission) -> bool {
+        self == other || self.includes().iter().any(|p| p.implies(other))
+    }
+
+    /// `self` and everything it includes, transitively.
+    pub fn implied(self) -> BTreeSet<Permission> {
+        Self::expand([self])
+    }
+
+    /// Everything a holder of `held` may do.
+    pub fn expand(held: impl IntoIterator<Item = Permission>) -> BTreeSet<Permission> {
+        let mut out = BTreeSet::new();
+        let mut pending: Vec<Permission> = held.into_iter().collect();
+        while let Some(p) = pending.pop() {
+            if out.insert(p) {
+                pending.extend_from_slice(p.includes());
+            }
+        }
+        out
+    }
+
+    /// Okta's "related permissions" that matter for decisions: the other side of a
+    /// two-sided operation (a user joins a group only with rights on both).
+    pub fn related(self) -> &'static [Permission] {
+        use Permission as P;
+        match self {
+            P::UsersGroupMembershipManage => &[P::GroupsMembersManage],
+            P::GroupsMembersManage => &[P::UsersGroupMembershipManage],
+            P::UsersAppAssignmentManage | P::GroupsAppAssignmentManage => {
+                &[P::AppsAssignmentManage]
+            }
+            P::AppsAssignmentManage => &[P::UsersAppAssignmentManage, P::GroupsAppAssignmentManage],
+            _ => &[],
+        }
+    }
+
+    pub fn category(self) -> Category {
+        self.resource_kind().category()
+    }
+
+    /// A `*.read` permission: what `READ_ONLY_ADMIN` holds.
+    pub fn is_read_only(self) -> bool {
+        self.as_str().ends_with(".read")
+    }
+
+    /// Okta allows attribute conditions only on these two.
+    pub fn supports_conditions(self) -> bool {
+        matches!(self, Self::UsersRead | Self::UsersUserprofileManage)
+    }
+
+    /// Refuses conditions on a permission that does not take them.
+    pub fn check_conditions(
+        self,
+        conditions: Option<&PermissionConditions>,
+    ) -> Result<(), ConditionsError> {
+        match conditions {
+            Some(_) if !self.supports_conditions() => {
+                Err(ConditionsError::NotSupported { permission: self })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The narrowest permission a lifecycle or credential operation needs.
+    pub fn for_lifecycle_op(op: LifecycleOp) -> Permission {
+        match op {
+            LifecycleOp::Activate | LifecycleOp::Reactivate => Self::UsersLifecycleActivate,
+            LifecycleOp::Deactivate => Self::UsersLifecycleDeactivate,
+            LifecycleOp::Suspend => Self::UsersLifecycleSuspend,
+            LifecycleOp::Unsuspend => Self::UsersLifecycleUnsuspend,
+            LifecycleOp::Unlock => Self::UsersLifecycleUnlock,
+            LifecycleOp::Delete => Self::UsersLifecycleDelete,
+            LifecycleOp::ClearSessions => Self::UsersLifecycleClearSessions,
+            LifecycleOp::ResetPassword => Self::UsersCredentialsResetPassword,
+            LifecycleOp::ExpirePassword => Self::UsersCredentialsExpirePassword,
+            LifecycleOp::ResetFactors => Self::UsersCredentialsResetFactors,
+        }
+    }
+}
+
+const MAX_CONDITION_ATTRIBUTES: usize = 256;
+const MAX_ATTRIBUTE_NAME_LEN: usize = 128;
+
+/// Why permission conditions are refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConditionsError {
+    #[error("conditions need 'include' or 'exclude'")]
+    Missing,
+    #[error("conditions take 'include' or 'exclude', not both")]
+    IncludeAndExclude,
+    #[error("the attribute list is empty; name at least one profile attribute")]
+    EmptyList,
+    #[error(
+        "the attribute list has {count} entries; at most {MAX_CONDITION_ATTRIBUTES} are allowed"
+    )]
+    TooManyAttributes { count: usize },
+    #[error("'{name}' is not a profile attribute name (1–128 letters, digits or '_')")]
+    BadAttributeName { name: String },
+    #[error("{permission} takes no attribute conditions; only okta.users.read and okta.users.userprofile.manage do")]
+    NotSupported { permission: Permission },
+}
+
+/// Attribute conditions on a permission: which user profile attributes it reaches.
+/// Exactly one of `include` (only these) or `exclude` (all but these), each a
+/// non-empty, duplicate-free list of attribute names. Okta's wire shape:
+/// `{"include":{"okta:ResourceAttribute/User/Profile":["firstName","lastName"]}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "ConditionsWire", into = "ConditionsWire")]
+pub struct PermissionConditions {
+    include: Option<Vec<String>>,
+    exclude: Option<Vec<String>>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConditionsWire {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    include: Option<AttributesWire>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    exclude: Option<AttributesWire>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AttributesWire {
+    #[serde(rename = "okta:ResourceAttribute/User/Profile")]
+    attributes: Vec<String>,
+}
+
+impl TryFrom<ConditionsWire> for PermissionConditions {
+    type Error = ConditionsError;
+
+    fn try_from(wire: ConditionsWire) -> Result<Self, Self::Error> {
+        match (wire.include, wire.exclude) {
+            (Some(list), None) => Self::include(list.attributes),
+            (None, Some(list)) => Self::exclude(list.attributes),
+            (Some(_), Some(_)) => Err(ConditionsError::IncludeAndExclude),
+            (None, None) => Err(ConditionsError::Missing),
+        }
+    }
+}
+
+impl From<PermissionConditions> for ConditionsWire {
+    fn from(c: PermissionConditions) -> Self {
+        let wrap = |attributes| AttributesWire { attributes };
+        Self {
+            include: c.include.map(wrap),
+            exclude: c.exclude.map(wrap),
+        }
+    }
+}
+
+fn is_attribute_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_ATTRIBUTE_NAME_LEN
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+fn check_attributes(
+    names: impl IntoIterator<Item = impl Into<String>>,
+) -> Result<Vec<String>, ConditionsError> {
+    let mut out: Vec<String> = Vec::new();
+    for name in names {
+        let name = name.into();
+        if !is_attribute_name(&name) {
+            return Err(ConditionsError::BadAttributeName { name: echo(&name) });
+        }
+        if !out.contains(&name) {
+            out.push(name);
+        }
+        if out.len() > MAX_CONDITION_ATTRIBUTES {
+            return Err(ConditionsError::TooManyAttributes { count: out.len() });
+        }
+    }
+    if out.is_empty() {
+        return Err(ConditionsError::EmptyList);
+    }
+    Ok(out)
+}
+
+impl PermissionConditions {
+    /// Only these attributes (duplicates are dropped).
+    pub fn include(
+        attributes: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Result<Self, ConditionsError> {
+        Ok(Self {
+            include: Some(check_attributes(attributes)?),
+            exclude: None,
+        })
+    }
+
+    /// Every attribute except these (duplicates are dropped).
+    pub fn exclude(
+        attributes: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Result<Self, ConditionsError> {
+        Ok(Self {
+            include: None,
+            exclude: Some(check_attributes(attributes)?),
+        })
+    }
+
+    pub fn included(&self) -> Option<&[String]> {
+        self.include.as_deref()
+    }
+
+    pub fn excluded(&self) -> Option<&[String]> {
+        self.exclude.as_deref()
+    }
+
+    /// Whether the permission reaches `attribute` (names are case-sensitive, as in Okta).
+    pub fn allows_attribute(&self, attribute: &str) -> bool {
+        let listed = |list: &Option<Vec<String>>| {
+            list.as_ref()
+                .is_some_and(|names| names.iter().any(|n| n == attribute))
+        };
+        match (&self.include, &self.exclude) {
+            (Some(_), _) => listed(&self.include),
+            (None, Some(_)) => !listed(&self.exclude),
+            (None, None) => true,
+        }
+    }
+
+    /// The first of `attributes` the permission does not reach, for error messages.
+    pub fn first_denied<'a>(
+        &self,
+        attributes: impl IntoIterator<Item = &'a str>,
+    ) -> Option<&'a str> {
+        attributes.into_iter().find(|a| !self.allows_attribute(a))
+    }
+}
+
+/// Okta's console names of the eight base attributes (`BASE_ATTRIBUTES`).
+pub fn base_attribute_label(attribute: &str) -> Option<&'static str> {
+    Some(match attribute {
+        "login" => "Username",
+        "email" => "Primary email",
+        "secondEmail" => "Secondary email",
+        "firstName" => "First name",
+        "lastName" => "Last name",
+        "middleName" => "Middle name",
+        "primaryPhone" => "Primary phone",
+        "mobilePhone" => "Mobile phone",
+        _ => return None,
+    })
+}
+
+/// What standard roles hold, org-wide. The enum lives in `model` (the browser shows
+/// it); the rights live here.
+///
+/// `SUPER_ADMIN` and `ORG_ADMIN` hold every permission of the catalog; what sets
+/// them apart is not a permission: only a super admin may grant `SUPER_ADMIN` or act
+/// on a super admin. `READ_ONLY_ADMIN` holds every `*.read` permission.
+impl StandardRole {
+    pub fn permissions(self) -> BTreeSet<Permission> {
+        let all = Permission::ALL.iter().copied();
+        match self {
+            Self::SuperAdmin | Self::OrgAdmin => all.collect(),
+            Self::ReadOnlyAdmin => all.filter(|p| p.is_read_only()).collect(),
+        }
+    }
+
+    /// Whether a holder of `self` may assign or remove `role`.
+    pub fn can_grant(self, role: StandardRole) -> bool {
+        match self {
+            Self::SuperAdmin => true,
+            Self::OrgAdmin => role != Self::SuperAdmin,
+            Self::ReadOnlyAdmin => false,
+        }
+    }
+
+    /// Whether a holder of `self` may create and change custom roles, resource sets
+    /// and bindings.
+    pub fn can_manage_admin_roles(self) -> bool {
+        matches!(self, Self::SuperAdmin | Self::OrgAdmin)
+    }
+
+    /// Whether a holder of `self` may change a user who holds `role` (anti-escalation:
+    /// nobody below a super admin touches one).
+    pub fn can_administer_holder_of(self, role: StandardRole) -> bool {
+        match self {
+            Self::SuperAdmin => true,
+            Self::OrgAdmin => role != Self::SuperAdmin,
+            Self::ReadOnlyAdmin => false,
+        }
+    }
+}
+
+/// A role the product defines (seeded into the database, then editable there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleDefinition {
+    pub label: &'static str,
+    pub description: &'static str,
+    pub permissions: Vec<(Permission, Option<PermissionConditions>)>,
+}
+
+impl RoleDefinition {
+    /// Everything the role allows, included permissions expanded.
+    pub fn expanded(&self) -> BTreeSet<Permission> {
+        Permission::expand(self.permissions.iter().map(|(p, _)| *p))
+    }
+}
+
+pub const PARTNER_ADMIN_LABEL: &str = "Partner Admin";
+
+/// Okta's Secure Partner Access recommendation: manage users (names, email and phone
+/// only), lifecycle, authenticators and passwords, group membership and app
+/// assignments, and view groups, apps and realms.
+pub fn partner_admin_role() -> RoleDefinition {
+    use Permission as P;
+    let profile = PermissionConditions {
+        include: Some(BASE_ATTRIBUTES.iter().map(|a| a.to_string()).collect()),
+        exclude: None,
+    };
+    RoleDefinition {
+        label: PARTNER_ADMIN_LABEL,
+        description: "Generated at first start: creates and manages the users of its resource \
+                      sets (names, email and phone, lifecycle, authenticators and passwords), their \
+                      group membership and app assignments, and views groups, apps and realms.",
+        permissions: vec![
+            (P::UsersRead, None),
+            (P::UsersCreate, None),
+            (P::UsersUserprofileManage, Some(profile)),
+            (P::UsersLifecycleManage, None),
+            (P::UsersCredentialsResetFactors, None),
+            (P::UsersCredentialsResetPassword, None),
+            (P::UsersGroupMembershipManage, None),
+            (P::UsersAppAssignmentManage, None),
+            (P::GroupsRead, None),
+            (P::GroupsMembersManage, None),
+            (P::AppsRead, None),
+            (P::AppsAssignmentManage, None),
+            (P::RealmsRead, None),
+        ],
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use Permission as P;
+
+    #[test]
+    fn every_permission_round_trips_through_its_string_and_json() {
+        for &p in Permission::ALL {
+            assert_eq!(p.as_str().parse::<Permission>(), Ok(p));
+            assert_eq!(p.to_string(), p.as_str());
+            let json = serde_json::to_string(&p).unwrap();
+            assert_eq!(json, format!("\"{}\"", p.as_str()));
+            assert_eq!(serde_json::from_str::<Permission>(&json).unwrap(), p);
+        }
+        let strings: BTreeSet<&str> = Permission::ALL.iter().map(|p| p.as_str()).collect();
+        assert_eq!(strings.len(), Permission::ALL.len());
+    }
+
+    #[test]
+    fn the_catalog_has_the_documented_permissions() {
+        for s in [
+            "okta.users.create",
+            "okta.users.read",
+            "okta.users.manage",
+            "okta.users.userprofile.manage",
+            "okta.users.userprofile.read",
+            "okta.users.lifecycle.manage",
+            "okta.users.lifecycle.activate",
+            "okta.users.lifecycle.deactivate",
+            "okta.users.lifecycle.suspend",
+            "okta.users.lifecycle.unsuspend",
+            "okta.users.lifecycle.unlock",
+            "okta.users.lifecycle.delete",
+            "okta.users.lifecycle.clearSessions",
+            "okta.users.credentials.manage",
+            "okta.users.credentials.resetFactors",
+            "okta.users.credentials.resetPassword",
+            "okta.users.credentials.expirePassword",
+            "okta.users.groupMembership.manage",
+            "okta.users.appAssignment.manage",
+            "okta.groups.read",
+            "okta.groups.manage",
+            "okta.groups.create",
+            "okta.groups.members.manage",
+            "okta.groups.appAssignment.manage",
+            "okta.apps.read",
+            "okta.apps.manage",
+            "okta.apps.assignment.manage",
+            "okta.realms.read",
+            "okta.realms.manage",
+            "okta.identityProviders.read",
+            "okta.identityProviders.manage",
+            "okta.iam.read",
+        ] {
+            assert!(s.parse::<Permission>().is_ok(), "{s}");
+        }
+        assert_eq!(Permission::ALL.len(), 32);
+    }
+
+    #[test]
+    fn singular_realm_aliases_parse_to_the_plural_permission() {
+        assert_eq!("okta.realm.read".parse(), Ok(P::RealmsRead));
+        assert_eq!("okta.realm.manage".parse(), Ok(P::RealmsManage));
+        let json = serde_json::from_str::<Permission>("\"okta.realm.read\"").unwrap();
+        assert_eq!(
+            serde_json::to_string(&json).unwrap(),
+            "\"okta.realms.read\""
+        );
+    }
+
+    #[test]
+    fn unknown_strings_are_refused_with_a_message_naming_them() {
+        let err = "okta.userz.read".parse::<Permission>().unwrap_err();
+        assert_eq!(
+            err,
+            PermissionError::Unknown {
+                input: "okta.userz.read".into(),
+                suggestion: None
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "'okta.userz.read' is not a known permission"
+        );
+
+        let err = "OKTA.USERS.READ".parse::<Permission>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "'OKTA.USERS.READ' is not a known permission; did you mean okta.users.read?"
+        );
+        let err = " okta.realm.Read ".parse::<Permission>().unwrap_err();
+        assert!(matches!(
+            err,
+            PermissionError::Unknown {
+                suggestion: Some(P::RealmsRead),
+                ..
+            }
+        ));
+
+        assert!(matches!(
+            "".parse::<Permission>(),
+            Err(PermissionError::Unknown { .. })
+        ));
+        let long = "x".repeat(10_000);
+        let message = long.parse::<Permission>().unwrap_err().to_string();
+        assert!(message.len() < 200, "{message}");
+
+        assert!(serde_json::from_str::<Permission>("\"okta.nope\"").is_err());
+    }
+
+    #[test]
+    fn unsupported_okta_permissions_and_oauth_scopes_have_their_own_errors() {
+        assert_eq!(
+            "okta.policies.read".parse::<Permission>(),
+            Err(PermissionError::NotSupported {
+                input: "okta.policies.read".into()
+            })
+        );
+        for s in OKTA_PERMISSIONS_NOT_SUPPORTED {
+            assert!(matches!(
+                s.parse::<Permission>(),
+                Err(PermissionError::NotSupported { .. })
+            ));
+        }
+        for scope in [
+            "okta.roles.read",
+            "okta.roles.manage",
+            "okta.realmAssignments.read",
+            "okta.realmAssignments.manage",
+        ] {
+            let err = scope.parse::<Permission>().unwrap_err();
+            assert!(matches!(err, PermissionError::OAuthScope { .. }), "{scope}");
+            assert!(err.to_string().contains("OAuth 2.0 scope"), "{err}");
+        }
+    }
+
+    /// Exactly what each permission allows, beyond itself.
+    fn expected_closure(p: Permission) -> Vec<Permission> {
+        let lifecycle = [
+            P::UsersLifecycleActivate,
+            P::UsersLifecycleDeactivate,
+            P::UsersLifecycleSuspend,
+            P::UsersLifecycleUnsuspend,
+            P::UsersLifecycleUnlock,
+            P::UsersLifecycleDelete,
+            P::UsersLifecycleClearSessions,
+        ];
+        let credentials = [
+            P::UsersCredentialsResetFactors,
+            P::UsersCredentialsResetPassword,
+            P::UsersCredentialsExpirePassword,
+        ];
+        match p {
+            P::UsersManage => {
+                let mut v = vec![
+                    P::UsersCreate,
+                    P::UsersRead,
+                    P::UsersUserprofileManage,
+                    P::UsersUserprofileRead,
+                    P::UsersLifecycleManage,
+                    P::UsersCredentialsManage,
+                    P::UsersGroupMembershipManage,
+                    P::UsersAppAssignmentManage,
+                ];
+                v.extend(lifecycle);
+                v.extend(credentials);
+                v
+            }
+            P::UsersRead | P::UsersUserprofileManage => vec![P::UsersUserprofileRead],
+            P::UsersLifecycleManage => lifecycle.to_vec(),
+            P::UsersCredentialsManage => credentials.to_vec(),
+            P::GroupsManage => vec![
+                P::GroupsRead,
+                P::GroupsCreate,
+                P::GroupsMembersManage,
+                P::GroupsAppAssignmentManage,
+            ],
+            P::AppsManage => vec![P::AppsRead, P::AppsAssignmentManage],
+            P::RealmsManage => vec![P::RealmsRead],
+            P::IdentityProvidersManage => vec![P::IdentityProvidersRead],
+            _ => vec![],
+        }
+    }
+
+    #[test]
+    fn implication_is_exactly_the_documented_table() {
+        for &held in Permission::ALL {
+            let mut want: BTreeSet<Permission> = expected_closure(held).into_iter().collect();
+            want.insert(held);
+            assert_eq!(held.implied(), want, "{held}");
+            for &other in Permission::ALL {
+                assert_eq!(
+                    held.implies(other),
+                    want.contains(&other),
+                    "{held} → {other}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn implication_twins() {
+        // Allowed, then the denied twin.
+        assert!(P::UsersManage.implies(P::UsersLifecycleSuspend));
+        assert!(!P::UsersLifecycleSuspend.implies(P::UsersManage));
+        assert!(P::UsersLifecycleManage.implies(P::UsersLifecycleClearSessions));
+        assert!(!P::UsersLifecycleSuspend.implies(P::UsersLifecycleClearSessions));
+        assert!(P::UsersCredentialsManage.implies(P::UsersCredentialsExpirePassword));
+        assert!(!P::UsersCredentialsResetPassword.implies(P::UsersCredentialsExpirePassword));
+        assert!(P::UsersUserprofileManage.implies(P::UsersUserprofileRead));
+        assert!(!P::UsersUserprofileManage.implies(P::UsersRead));
+        assert!(!P::UsersRead.implies(P::UsersUserprofileManage));
+        assert!(P::GroupsManage.implies(P::GroupsMembersManage));
+        assert!(!P::GroupsMembersManage.implies(P::GroupsRead));
+        assert!(!P::GroupsMembersManage.implies(P::UsersGroupMembershipManage));
+        assert!(P::AppsManage.implies(P::AppsAssignmentManage));
+        assert!(!P::AppsAssignmentManage.implies(P::AppsRead));
+        assert!(P::RealmsManage.implies(P::RealmsRead));
+        assert!(!P::RealmsRead.implies(P::RealmsManage));
+        assert!(P::IdentityProvidersManage.implies(P::IdentityProvidersRead));
+        assert!(!P::IamRead.implies(P::RealmsRead));
+    }
+
+    #[test]
+    fn implication_is_a_partial_order_within_one_resource_kind() {
+        for &a in Permission::ALL {
+            assert!(a.implies(a));
+            for &b in Permission::ALL {
+                if a.implies(b) {
+                    assert_eq!(a.resource_kind(), b.resource_kind(), "{a} → {b}");
+                    if a != b {
+                        assert!(!b.implies(a), "cycle {a} ↔ {b}");
+                    }
+                    for &c in Permission::ALL {
+                        if b.implies(c) {
+                            assert!(a.implies(c), "{a} → {b} → {c}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn expand_unions_closures() {
+        let got = Permission::expand([P::UsersLifecycleManage, P::RealmsManage]);
+        let mut want = P::UsersLifecycleManage.implied();
+        want.extend(P::RealmsManage.implied());
+        assert_eq!(got, want);
+        assert!(Permission::expand([]).is_empty());
+    }
+
+    #[test]
+    fn related_permissions_are_the_two_sided_pairs() {
+        assert_eq!(
+            P::UsersGroupMembershipManage.related(),
+            &[P::GroupsMembersManage]
+        );
+        assert_eq!(
+            P::GroupsMembersManage.related(),
+            &[P::UsersGroupMembershipManage]
+        );
+        assert_eq!(
+            P::UsersAppAssignmentManage.related(),
+            &[P::AppsAssignmentManage]
+        );
+        assert_eq!(
+            P::GroupsAppAssignmentManage.related(),
+            &[P::AppsAssignmentManage]
+        );
+        for &p in Permission::ALL {
+            for &r in p.related() {
+                assert!(r.related().contains(&p), "{p} ↔ {r} is not symmetric");
+                assert_ne!(r.resource_kind(), p.resource_kind());
+            }
+        }
+    }
+
+    #[test]
+    fn every_permission_is_described_for_the_console() {
+        let mut labels = BTreeSet::new();
+        for &p in Permission::ALL {
+            assert!(!p.label().is_empty(), "{p}");
+            assert!(labels.insert(p.label()), "duplicate label {}", p.label());
+            assert!(p.explanation().ends_with('.'), "{p}");
+            assert!(p.category().permissions().any(|q| q == p));
+        }
+        let listed: usize = Category::ALL.iter().map(|c| c.permissions().count()).sum();
+        assert_eq!(listed, Permission::ALL.len());
+        for c in Category::ALL {
+            assert!(c.permissions().next().is_some(), "{}", c.label());
+        }
+        for k in ResourceKind::ALL {
+            assert!(!k.noun().is_empty());
+        }
+    }
+
+    #[test]
+    fn resource_kinds_follow_the_permission_prefix() {
+        for &p in Permission::ALL {
+            let prefix = match p.resource_kind() {
+                ResourceKind::User => "okta.users.",
+                ResourceKind::Group => "okta.groups.",
+                ResourceKind::App => "okta.apps.",
+                ResourceKind::Realm => "okta.realms.",
+                ResourceKind::IdentityProvider => "okta.identityProviders.",
+                ResourceKind::Iam => "okta.iam.",
+            };
+            assert!(p.as_str().starts_with(prefix), "{p}");
+        }
+    }
+
+    #[test]
+    fn conditions_have_okta_wire_shape() {
+        let c = PermissionConditions::include(["firstName", "lastName"]).unwrap();
+        assert_eq!(
+            serde_json::to_string(&c).unwrap(),
+            r#"{"include":{"okta:ResourceAttribute/User/Profile":["firstName","lastName"]}}"#
+        );
+        let back: PermissionConditions = serde_json::from_str(
+            r#"{"exclude":{"okta:ResourceAttribute/User/Profile":["costCenter"]}}"#,
+        )
+        .unwrap();
+        assert_eq!(back, PermissionConditions::exclude(["costCenter"]).unwrap());
+        assert_eq!(back.excluded(), Some(&["costCenter".to_string()][..]));
+        assert_eq!(back.included(), None);
+    }
+
+    #[test]
+    fn conditions_limit_attributes() {
+        let include =
+            PermissionConditions::include(["firstName", "lastName", "firstName"]).unwrap();
+        assert_eq!(include.included().map(<[String]>::len), Some(2));
+        assert!(include.allows_attribute("firstName"));
+        assert!(!include.allows_attribute("firstname"));
+        assert!(!include.allows_attribute("costCenter"));
+        let exclude = PermissionConditions::exclude(["costCenter"]).unwrap();
+        assert!(exclude.allows_attribute("firstName"));
+        assert!(!exclude.allows_attribute("costCenter"));
+        assert_eq!(
+            include.first_denied(["firstName", "costCenter", "email"]),
+            Some("costCenter")
+        );
+        assert_eq!(exclude.first_denied(["firstName", "email"]), None);
+    }
+
+    #[test]
+    fn malformed_conditions_are_refused() {
+        let parse = |json: &str| serde_json::from_str::<PermissionConditions>(json);
+        let cases = [
+            (r#"{}"#, "need 'include' or 'exclude'"),
+            (
+                r#"{"include":{"okta:ResourceAttribute/User/Profile":["a"]},"exclude":{"okta:ResourceAttribute/User/Profile":["b"]}}"#,
+                "not both",
+            ),
+            (
+                r#"{"include":{"okta:ResourceAttribute/User/Profile":[]}}"#,
+                "empty",
+            ),
+            (
+                r#"{"include":{"okta:ResourceAttribute/User/Profile":["first name"]}}"#,
+                "not a profile attribute name",
+            ),
+            (
+                r#"{"include":{"okta:ResourceAttribute/Group/Profile":["name"]}}"#,
+                "unknown field",
+            ),
+            (r#"{"Include":{}}"#, "unknown field"),
+        ];
+        for (json, needle) in cases {
+            let err = parse(json).unwrap_err().to_string();
+            assert!(err.contains(needle), "{json}: {err}");
+        }
+        assert_eq!(
+            PermissionConditions::include(Vec::<String>::new()),
+            Err(ConditionsError::EmptyList)
+        );
+        let many: Vec<String> = (0..300).map(|i| format!("a{i}")).collect();
+        assert!(matches!(
+            PermissionConditions::exclude(many),
+            Err(ConditionsError::TooManyAttributes { .. })
+        ));
+        let long = "a".repeat(129);
+        assert!(matches!(
+            PermissionConditions::include([long]),
+            Err(ConditionsError::BadAttributeName { .. })
+        ));
+    }
+
+    #[test]
+    fn only_two_permissions_take_conditions() {
+        let c = PermissionConditions::include(["email"]).unwrap();
+        for &p in Permission::ALL {
+            let want = matches!(p, P::UsersRead | P::UsersUserprofileManage);
+            assert_eq!(p.supports_conditions(), want, "{p}");
+            assert_eq!(p.check_conditions(Some(&c)).is_ok(), want, "{p}");
+            assert_eq!(p.check_conditions(None), Ok(()));
+        }
+        assert_eq!(
+            P::UsersManage.check_conditions(Some(&c)),
+            Err(ConditionsError::NotSupported {
+                permission: P::UsersManage
+            })
+        );
+    }
+
+    #[test]
+    fn standard_roles_hold_what_they_should() {
+        let all: BTreeSet<Permission> = Permission::ALL.iter().copied().collect();
+        assert_eq!(StandardRole::SuperAdmin.permissions(), all);
+        assert_eq!(StandardRole::OrgAdmin.permissions(), all);
+        let read_only = StandardRole::ReadOnlyAdmin.permissions();
+        let want: BTreeSet<Permission> = [
+            P::UsersRead,
+            P::UsersUserprofileRead,
+            P::GroupsRead,
+            P::AppsRead,
+            P::RealmsRead,
+            P::IdentityProvidersRead,
+            P::IamRead,
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(read_only, want);
+        assert_eq!(Permission::expand(read_only.iter().copied()), read_only);
+    }
+
+    #[test]
+    fn only_a_super_admin_grants_or_touches_super_admin() {
+        use StandardRole as R;
+        for role in R::ALL.iter().copied() {
+            assert!(R::SuperAdmin.can_grant(role));
+            assert!(R::SuperAdmin.can_administer_holder_of(role));
+            assert!(!R::ReadOnlyAdmin.can_grant(role));
+            assert!(!R::ReadOnlyAdmin.can_administer_holder_of(role));
+        }
+        assert!(R::OrgAdmin.can_grant(R::OrgAdmin));
+        assert!(R::OrgAdmin.can_grant(R::ReadOnlyAdmin));
+        assert!(!R::OrgAdmin.can_grant(R::SuperAdmin));
+        assert!(R::OrgAdmin.can_administer_holder_of(R::OrgAdmin));
+        assert!(!R::OrgAdmin.can_administer_holder_of(R::SuperAdmin));
+        assert!(R::SuperAdmin.can_manage_admin_roles());
+        assert!(R::OrgAdmin.can_manage_admin_roles());
+        assert!(!R::ReadOnlyAdmin.can_manage_admin_roles());
+    }
+
+    #[test]
+    fn partner_admin_role_has_the_recommended_permissions() {
+        let role = partner_admin_role();
+        assert_eq!(role.label, "Partner Admin");
+        let held: Vec<Permission> = role.permissions.iter().map(|(p, _)| *p).collect();
+        assert_eq!(
+            held,
+            vec![
+                P::UsersRead,
+                P::UsersCreate,
+                P::UsersUserprofileManage,
+                P::UsersLifecycleManage,
+                P::UsersCredentialsResetFactors,
+                P::UsersCredentialsResetPassword,
+                P::UsersGroupMembershipManage,
+                P::UsersAppAssignmentManage,
+                P::GroupsRead,
+                P::GroupsMembersManage,
+                P::AppsRead,
+                P::AppsAssignmentManage,
+                P::RealmsRead,
+            ]
+        );
+        for (p, c) in &role.permissions {
+            assert_eq!(p.check_conditions(c.as_ref()), Ok(()), "{p}");
+        }
+        let profile = role
+            .permissions
+            .iter()
+            .find_map(|(p, c)| (*p == P::UsersUserprofileManage).then_some(c.clone()))
+            .flatten()
+            .unwrap();
+        // The generated conditions pass the same validation as stored ones.
+        let json = serde_json::to_string(&profile).unwrap();
+        assert_eq!(
+            serde_json::from_str::<PermissionConditions>(&json).unwrap(),
+            profile
+        );
+        for attribute in [
+            "login",
+            "email",
+            "secondEmail",
+            "firstName",
+            "lastName",
+            "middleName",
+            "primaryPhone",
+            "mobilePhone",
+        ] {
+            assert!(profile.allows_attribute(attribute), "{attribute}");
+            assert!(base_attribute_label(attribute).is_some(), "{attribute}");
+        }
+        assert!(!profile.allows_attribute("costCenter"));
+        assert_eq!(base_attribute_label("costCenter"), None);
+    }
+
+    #[test]
+    fn partner_admin_role_stays_narrow() {
+        let allowed = partner_admin_role().expanded();
+        for denied in [
+            P::UsersManage,
+            P::UsersCredentialsManage,
+            P::UsersCredentialsExpirePassword,
+            P::GroupsManage,
+            P::GroupsCreate,
+            P::GroupsAppAssignmentManage,
+            P::AppsManage,
+            P::RealmsManage,
+            P::IdentityProvidersRead,
+            P::IamRead,
+        ] {
+            assert!(!allowed.contains(&denied), "{denied}");
+        }
+        for op in LifecycleOp::ALL {
+            let needed = Permission::for_lifecycle_op(op);
+            assert_eq!(needed.resource_kind(), ResourceKind::User);
+            assert_eq!(
+                allowed.contains(&needed),
+                op != LifecycleOp::ExpirePassword,
+                "{op:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,1699 @@
+//! Resources of resource sets, named by ORN (`orn:{partition}:{service}:{orgId}:…`) or
+//! by the equivalent REST URL (`{base}/api/v1/…`): a strict parser whose errors name
+//! the offending segment, a printer, and the table of what each resource grants.
+//!
+//! Only resources of this installation parse: the org id must be this org's and a
+//! REST URL must start with this portal's public base URL. The partition may be
+//! `okta`, `oktapreview` or the configured one (it names an Okta environment, not a
+//! tenant; the org id is the tenant check); printing always uses the configured one.
+//!
+//! Spellings Okta does not document, chosen by analogy (verify against a live org):
+//! realms `orn:{p}:directory:{org}:realms[:{realmId}[:contained_resources]]` and
+//! `/api/v1/realms[/{realmId}[/users]]`; identity providers
+//! `orn:{p}:idp:{org}:identity_providers` (snake case like `authorization_servers`)
+//! and `/api/v1/idps`; admin roles `orn:{p}:iam:{org}:contained_resources` (seen in
+//! Okta's own resource listings; it has no REST URL).
+//!
+//! # What a resource grants
+//!
+//! A permission on a resource it does not apply to grants nothing (Okta: a user
+//! permission on a set holding only `…:groups:{id}` gives no rights on users). A
+//! resource designates objects of exactly one [`ResourceKind`], and grants exactly the
+//! permissions of that kind, see [`grants`]:
+//!
+//! | resource                                      | kind              | coverage            |
+//! |-----------------------------------------------|-------------------|---------------------|
+//! | `directory:{org}:users`                       | user              | `AllUsers`          |
+//! | `directory:{org}:users:{id}`                  | user              | `OneUser`           |
+//! | `directory:{org}:groups:{id}:contained_resources` | user          | `UsersInGroup`      |
+//! | `directory:{org}:realms:{id}:contained_resources` | user          | `UsersInRealm`      |
+//! | `directory:{org}:groups`                      | group             | `AllGroups`         |
+//! | `directory:{org}:groups:{id}`                 | group             | `OneGroup`          |
+//! | `directory:{org}:realms`                      | realm             | `AllRealms`         |
+//! | `directory:{org}:realms:{id}`                 | realm             | `OneRealm`          |
+//! | `idp:{org}:apps`                              | app               | `AllApps`           |
+//! | `idp:{org}:apps:{type}`                       | app               | `AppsOfType`        |
+//! | `idp:{org}:apps:{type}:{id}`, `/apps/{id}`    | app               | `OneApp`            |
+//! | `idp:{org}:identity_providers`                | identity provider | `AllIdps`           |
+//! | `iam:{org}:contained_resources`               | admin roles       | `AllIam`            |
+//!
+//! A realm resource covers the realm object only, exactly like a group resource:
+//! user permissions reach a realm's users only through
+//! `…:realms:{id}:contained_resources`. This is stricter than Okta's console, where
+//! picking a realm in a resource set also reaches its users; we keep one rule for
+//! groups and realms and fail closed, and the console's one-step "realm and its
+//! users" choice adds both resources ([`Resource::realm_and_users`]).
+//!
+//! Creating things at org level (a group, a realm, an app) needs the `All…` coverage
+//! of its kind; `okta.users.create` needs `AllUsers` or `UsersInRealm` of the new
+//! user's realm. Those rules are the kernel's; this table only says what is covered.
+
+use std::fmt;
+
+use super::catalog::ResourceKind;
+use crate::ids::{AppId, GroupId, IdError, RealmId, UserId};
+
+/// Longest resource string accepted (ORN or REST URL).
+pub const MAX_RESOURCE_LEN: usize = 512;
+const MAX_BASE_URL_LEN: usize = 200;
+const MAX_ECHO: usize = 64;
+/// The partitions Okta documents; the configured one is accepted besides.
+pub const OKTA_PARTITIONS: [&str; 2] = ["okta", "oktapreview"];
+const CONTAINED: &str = "contained_resources";
+
+/// An app integration's type (Okta's app `name`: `oidc_client`, `bookmark`, …).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AppType(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a valid app type (1–64 letters, digits, '_' or '-')")]
+pub struct AppTypeError(String);
+
+impl AppType {
+    pub fn parse(value: &str) -> Result<Self, AppTypeError> {
+        let well_formed = !value.is_empty()
+            && value.len() <= 64
+            && value != CONTAINED
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if well_formed {
+            Ok(Self(value.to_string()))
+        } else {
+            Err(AppTypeError(excerpt(value)))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AppType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One entry of a resource set.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Resource {
+    AllUsers,
+    User(UserId),
+    AllGroups,
+    /// The group object itself (not its members).
+    Group(GroupId),
+    /// `…:groups:{id}:contained_resources`, `/api/v1/groups/{id}/users`.
+    UsersInGroup(GroupId),
+    AllRealms,
+    /// The realm object itself (not its users).
+    Realm(RealmId),
+    /// `…:realms:{id}:contained_resources`, `/api/v1/realms/{id}/users`.
+    UsersInRealm(RealmId),
+    AllApps,
+    AppsOfType(AppType),
+    /// `app_type` is known from an ORN and unknown from `/api/v1/apps/{id}`; the
+    /// store can fill it in to print an ORN.
+    App {
+        id: AppId,
+        app_type: Option<AppType>,
+    },
+    AllIdentityProviders,
+    /// Admin roles, resource sets and admin assignments.
+    AllIam,
+}
+
+/// What a resource grants to permissions of its kind, in terms the kernel compiles
+/// to SQL.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Coverage {
+    AllUsers,
+    UsersInRealm(RealmId),
+    UsersInGroup(GroupId),
+    OneUser(UserId),
+    AllGroups,
+    OneGroup(GroupId),
+    AllRealms,
+    OneRealm(RealmId),
+    AllApps,
+    AppsOfType(AppType),
+    OneApp(AppId),
+    AllIdps,
+    AllIam,
+}
+
+impl Coverage {
+    /// Everything of `kind` (what an org-wide standard role covers).
+    pub fn all_of(kind: ResourceKind) -> Coverage {
+        match kind {
+            ResourceKind::User => Self::AllUsers,
+            ResourceKind::Group => Self::AllGroups,
+            ResourceKind::App => Self::AllApps,
+            ResourceKind::Realm => Self::AllRealms,
+            ResourceKind::IdentityProvider => Self::AllIdps,
+            ResourceKind::Iam => Self::AllIam,
+        }
+    }
+
+    pub fn kind(&self) -> ResourceKind {
+        match self {
+            Self::AllUsers | Self::UsersInRealm(_) | Self::UsersInGroup(_) | Self::OneUser(_) => {
+                ResourceKind::User
+            }
+            Self::AllGroups | Self::OneGroup(_) => ResourceKind::Group,
+            Self::AllRealms | Self::OneRealm(_) => ResourceKind::Realm,
+            Self::AllApps | Self::AppsOfType(_) | Self::OneApp(_) => ResourceKind::App,
+            Self::AllIdps => ResourceKind::IdentityProvider,
+            Self::AllIam => ResourceKind::Iam,
+        }
+    }
+
+    /// Covers every object of its kind (needed to create objects at org level).
+    pub fn is_all(&self) -> bool {
+        *self == Self::all_of(self.kind())
+    }
+}
+
+impl fmt::Display for Coverage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::AllUsers => f.write_str("all users"),
+            Self::UsersInRealm(id) => write!(f, "users in realm {id}"),
+            Self::UsersInGroup(id) => write!(f, "users in group {id}"),
+            Self::OneUser(id) => write!(f, "user {id}"),
+            Self::AllGroups => f.write_str("all groups"),
+            Self::OneGroup(id) => write!(f, "group {id}"),
+            Self::AllRealms => f.write_str("all realms"),
+            Self::OneRealm(id) => write!(f, "realm {id}"),
+            Self::AllApps => f.write_str("all apps"),
+            Self::AppsOfType(t) => write!(f, "apps of type {t}"),
+            Self::OneApp(id) => write!(f, "app {id}"),
+            Self::AllIdps => f.write_str("all identity providers"),
+            Self::AllIam => f.write_str("all admin roles, resource sets and assignments"),
+        }
+    }
+}
+
+/// What `resource` grants a permission acting on `kind`: its coverage when the
+/// kinds match, nothing otherwise (see the table in the module documentation).
+pub fn grants(kind: ResourceKind, resource: &Resource) -> Option<Coverage> {
+    (resource.kind() == kind).then(|| resource.coverage())
+}
+
+impl Resource {
+    /// The kind of the objects this resource designates (the members of a group or
+    /// realm are users).
+    pub fn kind(&self) -> ResourceKind {
+        self.coverage().kind()
+    }
+
+    pub fn coverage(&self) -> Coverage {
+        match self {
+            Self::AllUsers => Coverage::AllUsers,
+            Self::User(id) => Coverage::OneUser(id.clone()),
+            Self::AllGroups => Coverage::AllGroups,
+            Self::Group(id) => Coverage::OneGroup(id.clone()),
+            Self::UsersInGroup(id) => Coverage::UsersInGroup(id.clone()),
+            Self::AllRealms => Coverage::AllRealms,
+            Self::Realm(id) => Coverage::OneRealm(id.clone()),
+            Self::UsersInRealm(id) => Coverage::UsersInRealm(id.clone()),
+            Self::AllApps => Coverage::AllApps,
+            Self::AppsOfType(t) => Coverage::AppsOfType(t.clone()),
+            Self::App { id, .. } => Coverage::OneApp(id.clone()),
+            Self::AllIdentityProviders => Coverage::AllIdps,
+            Self::AllIam => Coverage::AllIam,
+        }
+    }
+
+    /// The realm object and its users: what picking a realm in the console means.
+    pub fn realm_and_users(id: RealmId) -> [Resource; 2] {
+        [Self::Realm(id.clone()), Self::UsersInRealm(id)]
+    }
+
+    /// The ORN, or `None` for an app whose type is unknown (added by REST URL).
+    pub fn to_orn(&self, ctx: &OrnContext) -> Option<String> {
+        let dir = format!("orn:{}:directory:{}", ctx.partition, ctx.org_id);
+        let idp = format!("orn:{}:idp:{}", ctx.partition, ctx.org_id);
+        Some(match self {
+            Self::AllUsers => format!("{dir}:users"),
+            Self::User(id) => format!("{dir}:users:{id}"),
+            Self::AllGroups => format!("{dir}:groups"),
+            Self::Group(id) => format!("{dir}:groups:{id}"),
+            Self::UsersInGroup(id) => format!("{dir}:groups:{id}:{CONTAINED}"),
+            Self::AllRealms => format!("{dir}:realms"),
+            Self::Realm(id) => format!("{dir}:realms:{id}"),
+            Self::UsersInRealm(id) => format!("{dir}:realms:{id}:{CONTAINED}"),
+            Self::AllApps => format!("{idp}:apps"),
+            Self::AppsOfType(t) => format!("{idp}:apps:{t}"),
+            Self::App {
+                id,
+                app_type: Some(t),
+            } => format!("{idp}:apps:{t}:{id}"),
+            Self::App { app_type: None, .. } => return None,
+            Self::AllIdentityProviders => format!("{idp}:identity_providers"),
+            Self::AllIam => format!("orn:{}:iam:{}:{CONTAINED}", ctx.partition, ctx.org_id),
+        })
+    }
+
+    /// The REST URL, or `None` for the admin-roles resource (Okta has no URL for it).
+    /// An app's URL does not carry its type.
+    pub fn to_rest_url(&self, ctx: &OrnContext) -> Option<String> {
+        let api = format!("{}/api/v1", ctx.base_url);
+        Some(match self {
+            Self::AllUsers => format!("{api}/users"),
+            Self::User(id) => format!("{api}/users/{id}"),
+            Self::AllGroups => format!("{api}/groups"),
+            Self::Group(id) => format!("{api}/groups/{id}"),
+            Self::UsersInGroup(id) => format!("{api}/groups/{id}/users"),
+            Self::AllRealms => format!("{api}/realms"),
+            Self::Realm(id) => format!("{api}/realms/{id}"),
+            Self::UsersInRealm(id) => format!("{api}/realms/{id}/users"),
+            Self::AllApps => format!("{api}/apps"),
+            Self::AppsOfType(t) => format!("{api}/apps?filter=name+eq+\"{t}\""),
+            Self::App { id, .. } => format!("{api}/apps/{id}"),
+            Self::AllIdentityProviders => format!("{api}/idps"),
+            Self::AllIam => return None,
+        })
+    }
+
+    /// The ORN when there is one, else the REST URL: what to store and show. Every
+    /// resource has at least one of the two.
+    pub fn to_canonical_string(&self, ctx: &OrnContext) -> String {
+        self.to_orn(ctx)
+            .or_else(|| self.to_rest_url(ctx))
+            .unwrap_or_default()
+    }
+}
+
+impl fmt::Display for Resource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.coverage().fmt(f)
+    }
+}
+
+/// This installation's partition, org id and public base URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrnContext {
+    partition: String,
+    org_id: String,
+    base_url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OrnContextError {
+    #[error("partition '{0}' is not valid (1–32 lowercase letters, digits or '-')")]
+    Partition(String),
+    #[error("org id '{0}' is not valid (1–64 letters, digits, '_' or '-')")]
+    OrgId(String),
+    #[error("base URL '{value}' is not valid: {reason}")]
+    BaseUrl { value: String, reason: &'static str },
+}
+
+impl OrnContext {
+    /// `base_url` is the public address of the portal (`https://portal.example.com`,
+    /// optionally with a path prefix); one trailing `/` is dropped.
+    pub fn new(partition: &str, org_id: &str, base_url: &str) -> Result<Self, OrnContextError> {
+        let partition_ok = !partition.is_empty()
+            && partition.len() <= 32
+            && partition
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !partition_ok {
+            return Err(OrnContextError::Partition(excerpt(partition)));
+        }
+        if !is_token(org_id) {
+            return Err(OrnContextError::OrgId(excerpt(org_id)));
+        }
+        let base_url = base_url.strip_suffix('/').unwrap_or(base_url);
+        check_base_url(base_url).map_err(|reason| OrnContextError::BaseUrl {
+            value: excerpt(base_url),
+            reason,
+        })?;
+        Ok(Self {
+            partition: partition.to_string(),
+            org_id: org_id.to_string(),
+            base_url: base_url.to_string(),
+        })
+    }
+
+    pub fn partition(&self) -> &str {
+        &self.partition
+    }
+
+    pub fn org_id(&self) -> &str {
+        &self.org_id
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    fn is_accepted_partition(&self, partition: &str) -> bool {
+        partition == self.partition || OKTA_PARTITIONS.contains(&partition)
+    }
+
+    fn accepted_partitions(&self) -> String {
+        let mut list: Vec<&str> = OKTA_PARTITIONS.to_vec();
+        if !list.contains(&self.partition.as_str()) {
+            list.push(&self.partition);
+        }
+        list.join(", ")
+    }
+}
+
+fn check_base_url(url: &str) -> Result<(), &'static str> {
+    if url.len() > MAX_BASE_URL_LEN {
+        return Err("longer than 200 characters");
+    }
+    if !url.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("only printable ASCII without spaces is allowed");
+    }
+    let lower = url.to_ascii_lowercase();
+    let Some(rest) = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+    else {
+        return Err("it must start with https:// or http://");
+    };
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    if host.is_empty() || host.contains('@') {
+        return Err("it needs a host and no user name");
+    }
+    if url.contains(['?', '#']) {
+        return Err("it can have no query or fragment");
+    }
+    if !path.is_empty() && (path.ends_with('/') || path.contains("//")) {
+        return Err("its path has an empty segment");
+    }
+    Ok(())
+}
+
+/// Where in the input a problem is: a `:`-separated ORN segment or a `/`-separated
+/// URL path segment after the base URL (`api` is path segment 0), both 0-based.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Segment(usize),
+    PathSegment(usize),
+}
+
+impl Part {
+    fn separator(self) -> char {
+        match self {
+            Self::Segment(_) => ':',
+            Self::PathSegment(_) => '/',
+        }
+    }
+}
+
+impl fmt::Display for Part {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Segment(i) => write!(f, "segment {i}"),
+            Self::PathSegment(i) => write!(f, "path segment {i}"),
+        }
+    }
+}
+
+/// Why a string is not a resource of this installation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OrnError {
+    #[error("the resource is empty")]
+    Empty,
+    #[error(
+        "the resource is too long ({len} bytes); at most {MAX_RESOURCE_LEN} characters are allowed"
+    )]
+    TooLong { len: usize },
+    #[error("character {position}: only printable ASCII is allowed (no spaces or line breaks)")]
+    ForbiddenCharacter { position: usize },
+    #[error("'{found}' is neither an ORN (orn:…) nor a REST URL (https://…/api/v1/…)")]
+    UnknownForm { found: String },
+    #[error("segment 0: an ORN starts with 'orn', found '{found}'")]
+    NotAnOrn { found: String },
+    #[error("{at} is empty (look for a doubled or trailing '{}')", .at.separator())]
+    EmptySegment { at: Part },
+    #[error("{at}: missing {expected}")]
+    MissingSegment { at: Part, expected: &'static str },
+    #[error("segment 1: unknown partition '{found}'; expected one of {expected}")]
+    UnknownPartition { found: String, expected: String },
+    #[error("segment 2: unknown service '{found}'; expected one of directory, idp, iam")]
+    UnknownService { found: String },
+    #[error("segment 3: org id '{found}' is not this org's ('{expected}')")]
+    OtherOrg { found: String, expected: String },
+    #[error("{at}: unknown object type '{found}'; expected one of {expected}")]
+    UnknownObjectType {
+        at: Part,
+        found: String,
+        expected: &'static str,
+    },
+    #[error("{at}: '{found}' is not a valid {kind} id")]
+    BadId {
+        at: Part,
+        kind: &'static str,
+        found: String,
+    },
+    #[error("{at}: '{found}' is not a valid app type (1–64 letters, digits, '_' or '-')")]
+    BadAppType { at: Part, found: String },
+    #[error("{at}: unexpected '{found}'; expected {expected}")]
+    UnexpectedSegment {
+        at: Part,
+        found: String,
+        expected: &'static str,
+    },
+    #[error("not a resource of this portal: a resource URL starts with {expected}/api/v1/")]
+    OtherBaseUrl { expected: String },
+    #[error("a resource URL's path starts with /api/v1/, found '{found}'")]
+    NotAnApiPath { found: String },
+    #[error("query: {reason}")]
+    BadQuery { reason: String },
+}
+
+impl OrnError {
+    /// The segment the problem is in, when there is one.
+    pub fn part(&self) -> Option<Part> {
+        match self {
+            Self::NotAnOrn { .. } => Some(Part::Segment(0)),
+            Self::UnknownPartition { .. } => Some(Part::Segment(1)),
+            Self::UnknownService { .. } => Some(Part::Segment(2)),
+            Self::OtherOrg { .. } => Some(Part::Segment(3)),
+            Self::EmptySegment { at }
+            | Self::MissingSegment { at, .. }
+            | Self::UnknownObjectType { at, .. }
+            | Self::BadId { at, .. }
+            | Self::BadAppType { at, .. }
+            | Self::UnexpectedSegment { at, .. } => Some(*at),
+            _ => None,
+        }
+    }
+
+    /// The 0-based character position of the problem, when it is one character.
+    pub fn position(&self) -> Option<usize> {
+        match self {
+            Self::ForbiddenCharacter { position } => Some(*position),
+            _ => None,
+        }
+    }
+}
+
+fn excerpt(s: &str) -> String {
+    if s.chars().count() <= MAX_ECHO {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(MAX_ECHO).collect();
+        out.push('…');
+        out
+    }
+}
+
+fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// Length and character checks shared by both forms. After this, `s` is non-empty
+/// printable ASCII, so byte and character positions agree.
+fn check_text(s: &str) -> Result<(), OrnError> {
+    if s.is_empty() {
+        return Err(OrnError::Empty);
+    }
+    if s.len() > MAX_RESOURCE_LEN {
+        return Err(OrnError::TooLong { len: s.len() });
+    }
+    match s.chars().position(|c| !c.is_ascii_graphic()) {
+        Some(position) => Err(OrnError::ForbiddenCharacter { position }),
+        None => Ok(()),
+    }
+}
+
+fn parse_id<T>(
+    at: Part,
+    value: &str,
+    parse: fn(&str) -> Result<T, IdError>,
+) -> Result<T, OrnError> {
+    if value == CONTAINED {
+        return Err(OrnError::UnexpectedSegment {
+            at,
+            found: CONTAINED.to_string(),
+            expected: "an id before 'contained_resources'",
+        });
+    }
+    parse(value).map_err(|e| OrnError::BadId {
+        at,
+        kind: e.kind,
+        found: excerpt(value),
+    })
+}
+
+fn parse_app_type(at: Part, value: &str) -> Result<AppType, OrnError> {
+    if value == CONTAINED {
+        return Err(OrnError::UnexpectedSegment {
+            at,
+            found: CONTAINED.to_string(),
+            expected: "an app type; apps have no contained resources",
+        });
+    }
+    AppType::parse(value).map_err(|_| OrnError::BadAppType {
+        at,
+        found: excerpt(value),
+    })
+}
+
+/// Nothing may follow `parts[index - 1]`.
+fn check_end(parts: &[&str], index: usize, expected: &'static str) -> Result<(), OrnError> {
+    match parts.get(index) {
+        None => Ok(()),
+        Some(found) => Err(OrnError::UnexpectedSegment {
+            at: Part::Segment(index),
+            found: excerpt(found),
+            expected,
+        }),
+    }
+}
+
+/// An ORN of this org, strictly: exact segment counts, known services and object
+/// types, valid ids, no empty segments.
+pub fn parse_orn(s: &str, ctx: &OrnContext) -> Result<Resource, OrnError> {
+    check_text(s)?;
+    let parts: Vec<&str> = s.split(':').collect();
+    let head = parts.first().copied().unwrap_or_default();
+    if head != "orn" {
+        return Err(OrnError::NotAnOrn {
+            found: excerpt(head),
+        });
+    }
+    if let Some(index) = parts.iter().position(|p| p.is_empty()) {
+        return Err(OrnError::EmptySegment {
+            at: Part::Segment(index),
+        });
+    }
+    let segment = |index: usize, expected: &'static str| {
+        parts.get(index).copied().ok_or(OrnError::MissingSegment {
+            at: Part::Segment(index),
+            expected,
+        })
+    };
+    let partition = segment(1, "the partition (okta or oktapreview)")?;
+    if !ctx.is_accepted_partition(partition) {
+        return Err(OrnError::UnknownPartition {
+            found: excerpt(partition),
+            expected: ctx.accepted_partitions(),
+        });
+    }
+    let service = segment(2, "the service (directory, idp or iam)")?;
+    if !matches!(service, "directory" | "idp" | "iam") {
+        return Err(OrnError::UnknownService {
+            found: excerpt(service),
+        });
+    }
+    let org_id = segment(3, "the org id")?;
+    if org_id != ctx.org_id {
+        return Err(OrnError::OtherOrg {
+            found: excerpt(org_id),
+            expected: ctx.org_id.clone(),
+        });
+    }
+    match service {
+        "directory" => parse_directory_orn(&parts),
+        "idp" => parse_idp_orn(&parts),
+        _ => parse_iam_orn(&parts),
+    }
+}
+
+fn parse_directory_orn(parts: &[&str]) -> Result<Resource, OrnError> {
+    let object_type = parts.get(4).copied().ok_or(OrnError::MissingSegment {
+        at: Part::Segment(4),
+        expected: "the object type (users, groups or realms)",
+    })?;
+    let id = parts.get(5).copied();
+    let resource = match (object_type, id) {
+        ("users", None) => Resource::AllUsers,
+        ("users", Some(id)) => {
+            let id = parse_id(Part::Segment(5), id, UserId::parse)?;
+            check_end(parts, 6, "nothing after a user id")?;
+            Resource::User(id)
+        }
+        ("groups", None) => Resource::AllGroups,
+        ("groups", Some(id)) => {
+            let id = parse_id(Part::Segment(5), id, GroupId::parse)?;
+            if has_contained_resources(parts)? {
+                Resource::UsersInGroup(id)
+            } else {
+                Resource::Group(id)
+            }
+        }
+        ("realms", None) => Resource::AllRealms,
+        ("realms", Some(id)) => {
+            let id = parse_id(Part::Segment(5), id, RealmId::parse)?;
+            if has_contained_resources(parts)? {
+                Resource::UsersInRealm(id)
+            } else {
+                Resource::Realm(id)
+            }
+        }
+        (other, _) => {
+            return Err(OrnError::UnknownObjectType {
+                at: Part::Segment(4),
+                found: excerpt(other),
+                expected: "users, groups, realms",
+            })
+        }
+    };
+    Ok(resource)
+}
+
+/// After a group or realm id: nothing, or `contained_resources` and nothing more.
+fn has_contained_resources(parts: &[&str]) -> Result<bool, OrnError> {
+    match parts.get(6).copied() {
+        None => Ok(false),
+        Some(CONTAINED) => {
+            check_end(parts, 7, "nothing after contained_resources")?;
+            Ok(true)
+        }
+        Some(found) => Err(OrnError::UnexpectedSegment {
+            at: Part::Segment(6),
+            found: excerpt(found),
+            expected: "'contained_resources' or nothing after the id",
+        }),
+    }
+}
+
+fn parse_idp_orn(parts: &[&str]) -> Result<Resource, OrnError> {
+    let object_type = parts.get(4).copied().ok_or(OrnError::MissingSegment {
+        at: Part::Segment(4),
+        expected: "the object type (apps or identity_providers)",
+    })?;
+    match object_type {
+        "apps" => {
+            let Some(app_type) = parts.get(5) else {
+                return Ok(Resource::AllApps);
+            };
+            let app_type = parse_app_type(Part::Segment(5), app_type)?;
+            let Some(id) = parts.get(6) else {
+                return Ok(Resource::AppsOfType(app_type));
+            };
+            let id = parse_id(Part::Segment(6), id, AppId::parse)?;
+            check_end(parts, 7, "nothing after an app id")?;
+            Ok(Resource::App {
+                id,
+                app_type: Some(app_type),
+            })
+        }
+        "identity_providers" => {
+            check_end(parts, 5, "nothing after identity_providers")?;
+            Ok(Resource::AllIdentityProviders)
+        }
+        other => Err(OrnError::UnknownObjectType {
+            at: Part::Segment(4),
+            found: excerpt(other),
+            expected: "apps, identity_providers",
+        }),
+    }
+}
+
+fn parse_iam_orn(parts: &[&str]) -> Result<Resource, OrnError> {
+    let object_type = parts.get(4).copied().ok_or(OrnError::MissingSegment {
+        at: Part::Segment(4),
+        expected: "contained_resources",
+    })?;
+    if object_type != CONTAINED {
+        return Err(OrnError::UnknownObjectType {
+            at: Part::Segment(4),
+            found: excerpt(object_type),
+            expected: "contained_resources",
+        });
+    }
+    check_end(parts, 5, "nothing after contained_resources")?;
+    Ok(Resource::AllIam)
+}
+
+/// A REST URL of this portal: `{base}/api/v1/…`, path exact (no trailing `/`,
+/// except in Okta's documented `/api/v1/apps/?filter=…`). Scheme and host compare
+/// case-insensitively.
+pub fn parse_rest_url(s: &str, ctx: &OrnContext) -> Result<Resource, OrnError> {
+    check_text(s)?;
+    let base = ctx.base_url.as_str();
+    let rest = match s.get(..base.len()) {
+        Some(head) if head.eq_ignore_ascii_case(base) => &s[base.len()..],
+        _ => {
+            return Err(OrnError::OtherBaseUrl {
+                expected: base.to_string(),
+            })
+        }
+    };
+    // `https://portal.example.com.evil.test/…` shares the prefix but not the host.
+    if !(rest.is_empty() || rest.starts_with('/') || rest.starts_with('?')) {
+        return Err(OrnError::OtherBaseUrl {
+            expected: base.to_string(),
+        });
+    }
+    let (path, query) = match rest.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (rest, None),
+    };
+    if !path.starts_with("/api/v1/") {
+        return Err(OrnError::NotAnApiPath {
+            found: excerpt(if path.is_empty() { "/" } else { path }),
+        });
+    }
+    let mut segments: Vec<&str> = path[1..].split('/').collect();
+    if query.is_some() && segments == ["api", "v1", "apps", ""] {
+        segments.pop();
+    }
+    if let Some(index) = segments.iter().position(|p| p.is_empty()) {
+        return Err(OrnError::EmptySegment {
+            at: Part::PathSegment(index),
+        });
+    }
+    let resource = parse_api_path(&segments)?;
+    match (query, &resource) {
+        (None, _) => Ok(resource),
+        (Some(query), Resource::AllApps) => Ok(Resource::AppsOfType(parse_app_filter(query)?)),
+        (Some(_), _) => Err(OrnError::BadQuery {
+            reason: "only /api/v1/apps takes a query: ?filter=name+eq+\"{type}\"".to_string(),
+        }),
+    }
+}
+
+fn parse_api_path(segments: &[&str]) -> Result<Resource, OrnError> {
+    let at = Part::PathSegment;
+    let end = |index: usize, expected: &'static str| match segments.get(index) {
+        None => Ok(()),
+        Some(found) => Err(OrnError::UnexpectedSegment {
+            at: at(index),
+            found: excerpt(found),
+            expected,
+        }),
+    };
+    // After a group or realm id: nothing, or `/users` and nothing more.
+    let members = |expected: &'static str| match segments.get(4).copied() {
+        None => Ok(false),
+        Some("users") => end(5, "nothing after /users").map(|()| true),
+        Some(found) => Err(OrnError::UnexpectedSegment {
+            at: at(4),
+            found: excerpt(found),
+            expected,
+        }),
+    };
+    let object_type = segments.get(2).copied().unwrap_or_default();
+    let id = segments.get(3).copied();
+    let resource = match (object_type, id) {
+        ("users", None) => Resource::AllUsers,
+        ("users", Some(id)) => {
+            let id = parse_id(at(3), id, UserId::parse)?;
+            end(4, "nothing after a user id")?;
+            Resource::User(id)
+        }
+        ("groups", None) => Resource::AllGroups,
+        ("groups", Some(id)) => {
+            let id = parse_id(at(3), id, GroupId::parse)?;
+            if members("'/users' or nothing after a group id")? {
+                Resource::UsersInGroup(id)
+            } else {
+                Resource::Group(id)
+            }
+        }
+        ("realms", None) => Resource::AllRealms,
+        ("realms", Some(id)) => {
+            let id = parse_id(at(3), id, RealmId::parse)?;
+            if members("'/users' or nothing after a realm id")? {
+                Resource::UsersInRealm(id)
+            } else {
+                Resource::Realm(id)
+            }
+        }
+        ("apps", None) => Resource::AllApps,
+        ("apps", Some(id)) => {
+            let id = parse_id(at(3), id, AppId::parse)?;
+            end(4, "nothing after an app id")?;
+            Resource::App { id, app_type: None }
+        }
+        ("idps", _) => {
+            end(3, "nothing after /idps")?;
+            Resource::AllIdentityProviders
+        }
+        (other, _) => {
+            return Err(OrnError::UnknownObjectType {
+                at: at(2),
+                found: excerpt(other),
+                expected: "users, groups, realms, apps, idps",
+            })
+        }
+    };
+    Ok(resource)
+}
+
+/// `filter=name eq "{type}"`, with `+` or `%20` for spaces and `"` or `%22` for quotes.
+fn parse_app_filter(query: &str) -> Result<AppType, OrnError> {
+    let bad = |reason: &str| OrnError::BadQuery {
+        reason: reason.to_string(),
+    };
+    let value = query
+        .strip_prefix("filter=")
+        .ok_or_else(|| bad("the only query is filter=name+eq+\"{type}\""))?;
+    if value.contains('&') {
+        return Err(bad("only one query parameter (filter) is allowed"));
+    }
+    let decoded = decode_query_value(value).ok_or_else(|| bad("malformed %-escape"))?;
+    let app_type = decoded
+        .strip_prefix("name eq \"")
+        .and_then(|rest| rest.strip_suffix('"'))
+        .ok_or_else(|| bad("the filter must be exactly name eq \"{type}\""))?;
+    AppType::parse(app_type).map_err(|e| OrnError::BadQuery {
+        reason: e.to_string(),
+    })
+}
+
+fn decode_query_value(value: &str) -> Option<String> {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = value.get(i + 1..i + 3)?;
+                if !hex.bytes().all(|h| h.is_ascii_hexdigit()) {
+                    return None;
+                }
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 2;
+            }
+            _ => out.push(b),
+        }
+        i += 1;
+    }
+    let text = String::from_utf8(out).ok()?;
+    text.chars()
+        .all(|c| c == ' ' || c.is_ascii_graphic())
+        .then_some(text)
+}
+
+/// An ORN or a REST URL of this installation.
+pub fn parse_resource(s: &str, ctx: &OrnContext) -> Result<Resource, OrnError> {
+    check_text(s)?;
+    let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
+    if s.starts_with("orn:") {
+        parse_orn(s, ctx)
+    } else if lower.starts_with("https://") || lower.starts_with("http://") {
+        parse_rest_url(s, ctx)
+    } else {
+        Err(OrnError::UnknownForm { found: excerpt(s) })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const ORG: &str = "00o1abcDEF";
+
+    fn ctx() -> OrnContext {
+        OrnContext::new("okta", ORG, "https://portal.example.com/").unwrap()
+    }
+
+    fn user(s: &str) -> UserId {
+        UserId::parse(s).unwrap()
+    }
+    fn group(s: &str) -> GroupId {
+        GroupId::parse(s).unwrap()
+    }
+    fn realm(s: &str) -> RealmId {
+        RealmId::parse(s).unwrap()
+    }
+    fn app(s: &str) -> AppId {
+        AppId::parse(s).unwrap()
+    }
+    fn app_type(s: &str) -> AppType {
+        AppType::parse(s).unwrap()
+    }
+
+    fn documented_orns() -> Vec<(String, Resource)> {
+        let d = format!("orn:okta:directory:{ORG}");
+        let i = format!("orn:okta:idp:{ORG}");
+        vec![
+            (format!("{d}:users"), Resource::AllUsers),
+            (format!("{d}:users:00u1"), Resource::User(user("00u1"))),
+            (format!("{d}:groups"), Resource::AllGroups),
+            (format!("{d}:groups:00g1"), Resource::Group(group("00g1"))),
+            (
+                format!("{d}:groups:00g1:contained_resources"),
+                Resource::UsersInGroup(group("00g1")),
+            ),
+            (format!("{d}:realms"), Resource::AllRealms),
+            (format!("{d}:realms:guo1"), Resource::Realm(realm("guo1"))),
+            (
+                format!("{d}:realms:guo1:contained_resources"),
+                Resource::UsersInRealm(realm("guo1")),
+            ),
+            (format!("{i}:apps"), Resource::AllApps),
+            (
+                format!("{i}:apps:oidc_client"),
+                Resource::AppsOfType(app_type("oidc_client")),
+            ),
+            (
+                format!("{i}:apps:bookmark:0oa1"),
+                Resource::App {
+                    id: app("0oa1"),
+                    app_type: Some(app_type("bookmark")),
+                },
+            ),
+            (
+                format!("{i}:identity_providers"),
+                Resource::AllIdentityProviders,
+            ),
+            (
+                format!("orn:okta:iam:{ORG}:contained_resources"),
+                Resource::AllIam,
+            ),
+        ]
+    }
+
+    fn documented_urls() -> Vec<(&'static str, Resource)> {
+        vec![
+            ("/api/v1/users", Resource::AllUsers),
+            ("/api/v1/users/00u1", Resource::User(user("00u1"))),
+            ("/api/v1/groups", Resource::AllGroups),
+            ("/api/v1/groups/00g1", Resource::Group(group("00g1"))),
+            (
+                "/api/v1/groups/00g1/users",
+                Resource::UsersInGroup(group("00g1")),
+            ),
+            ("/api/v1/realms", Resource::AllRealms),
+            ("/api/v1/realms/guo1", Resource::Realm(realm("guo1"))),
+            (
+                "/api/v1/realms/guo1/users",
+                Resource::UsersInRealm(realm("guo1")),
+            ),
+            ("/api/v1/apps", Resource::AllApps),
+            (
+                "/api/v1/apps/0oa1",
+                Resource::App {
+                    id: app("0oa1"),
+                    app_type: None,
+                },
+            ),
+            (
+                "/api/v1/apps?filter=name+eq+\"bookmark\"",
+                Resource::AppsOfType(app_type("bookmark")),
+            ),
+            ("/api/v1/idps", Resource::AllIdentityProviders),
+        ]
+    }
+
+    #[test]
+    fn every_documented_orn_parses_and_prints_back() {
+        let c = ctx();
+        for (text, want) in documented_orns() {
+            assert_eq!(parse_orn(&text, &c), Ok(want.clone()), "{text}");
+            assert_eq!(parse_resource(&text, &c), Ok(want.clone()), "{text}");
+            assert_eq!(want.to_orn(&c).as_deref(), Some(text.as_str()));
+            assert_eq!(want.to_canonical_string(&c), text);
+        }
+    }
+
+    #[test]
+    fn every_documented_rest_url_parses_and_prints_back() {
+        let c = ctx();
+        for (path, want) in documented_urls() {
+            let url = format!("https://portal.example.com{path}");
+            assert_eq!(parse_rest_url(&url, &c), Ok(want.clone()), "{url}");
+            assert_eq!(parse_resource(&url, &c), Ok(want.clone()), "{url}");
+            assert_eq!(want.to_rest_url(&c), Some(url));
+        }
+    }
+
+    #[test]
+    fn okta_spellings_of_the_app_type_filter_are_accepted() {
+        let c = ctx();
+        let want = Ok(Resource::AppsOfType(app_type("bookmark")));
+        for q in [
+            "/api/v1/apps?filter=name+eq+\"bookmark\"",
+            "/api/v1/apps/?filter=name+eq+\"bookmark\"",
+            "/api/v1/apps?filter=name%20eq%20%22bookmark%22",
+            "/api/v1/apps?filter=name+eq+%22bookmark%22",
+        ] {
+            let url = format!("https://portal.example.com{q}");
+            assert_eq!(parse_rest_url(&url, &c), want, "{q}");
+        }
+    }
+
+    #[test]
+    fn scheme_and_host_compare_case_insensitively_and_partition_may_be_okta_s() {
+        let c = ctx();
+        assert_eq!(
+            parse_resource("HTTPS://Portal.Example.com/api/v1/users", &c),
+            Ok(Resource::AllUsers)
+        );
+        let preview = format!("orn:oktapreview:directory:{ORG}:users");
+        assert_eq!(parse_orn(&preview, &c), Ok(Resource::AllUsers));
+        assert_eq!(
+            Resource::AllUsers.to_orn(&c),
+            Some(format!("orn:okta:directory:{ORG}:users"))
+        );
+        let own = OrnContext::new("acme", ORG, "https://x.test").unwrap();
+        let acme = format!("orn:acme:directory:{ORG}:users");
+        assert_eq!(parse_orn(&acme, &own), Ok(Resource::AllUsers));
+        assert!(parse_orn(&acme, &c).is_err());
+        assert_eq!(Resource::AllUsers.to_orn(&own), Some(acme));
+    }
+
+    #[test]
+    fn a_base_url_with_a_path_prefix_works() {
+        let c = OrnContext::new("okta", ORG, "https://example.com/portal").unwrap();
+        assert_eq!(
+            parse_rest_url("https://example.com/portal/api/v1/groups/00g1", &c),
+            Ok(Resource::Group(group("00g1")))
+        );
+        assert!(matches!(
+            parse_rest_url("https://example.com/api/v1/groups/00g1", &c),
+            Err(OrnError::OtherBaseUrl { .. })
+        ));
+        assert_eq!(
+            Resource::AllRealms.to_rest_url(&c).as_deref(),
+            Some("https://example.com/portal/api/v1/realms")
+        );
+    }
+
+    /// (input, expected part, fragment of the message) for every ORN error class.
+    fn orn_error_cases() -> Vec<(String, OrnError)> {
+        let o = ORG;
+        let s = |x: &str| x.to_string();
+        vec![
+            (s(""), OrnError::Empty),
+            (
+                format!("orn:okta:directory:{o}:users:{}", "a".repeat(600)),
+                OrnError::TooLong { len: 636 },
+            ),
+            (
+                format!("orn:okta:directory:{o}:users:00u 1"),
+                OrnError::ForbiddenCharacter { position: 39 },
+            ),
+            (
+                format!("orn:okta:directory:{o}:users\n"),
+                OrnError::ForbiddenCharacter { position: 35 },
+            ),
+            (
+                format!("orn:okta:directory:{o}:users:00ü"),
+                OrnError::ForbiddenCharacter { position: 38 },
+            ),
+            (
+                format!("urn:okta:directory:{o}:users"),
+                OrnError::NotAnOrn { found: s("urn") },
+            ),
+            (
+                format!("orn:okta:directory:{o}:users:"),
+                OrnError::EmptySegment {
+                    at: Part::Segment(5),
+                },
+            ),
+            (
+                format!("orn:okta::{o}:users"),
+                OrnError::EmptySegment {
+                    at: Part::Segment(2),
+                },
+            ),
+            (
+                s("orn:okta:directory"),
+                OrnError::MissingSegment {
+                    at: Part::Segment(3),
+                    expected: "the org id",
+                },
+            ),
+            (
+                format!("orn:okta:directory:{o}"),
+                OrnError::MissingSegment {
+                    at: Part::Segment(4),
+                    expected: "the object type (users, groups or realms)",
+                },
+            ),
+            (
+                format!("orn:prod:directory:{o}:users"),
+                OrnError::UnknownPartition {
+                    found: s("prod"),
+                    expected: s("okta, oktapreview"),
+                },
+            ),
+            (
+                format!("orn:okta:workflow:{o}:flows"),
+                OrnError::UnknownService {
+                    found: s("workflow"),
+                },
+            ),
+            (
+                s("orn:okta:directory:00oOTHER:users"),
+                OrnError::OtherOrg {
+                    found: s("00oOTHER"),
+                    expected: s(o),
+                },
+            ),
+            (
+                format!("orn:okta:directory:{o}:userz"),
+                OrnError::UnknownObjectType {
+                    at: Part::Segment(4),
+                    found: s("userz"),
+                    expected: "users, groups, realms",
+                },
+            ),
+            (
+                format!("orn:okta:idp:{o}:authorization_servers"),
+                OrnError::UnknownObjectType {
+                    at: Part::Segment(4),
+                    found: s("authorization_servers"),
+                    expected: "apps, identity_providers",
+                },
+            ),
+            (
+                format!("orn:okta:iam:{o}:roles"),
+                OrnError::UnknownObjectType {
+                    at: Part::Segment(4),
+                    found: s("roles"),
+                    expected: "contained_resources",
+                },
+            ),
+            (
+                format!("orn:okta:directory:{o}:groups:00g$1"),
+                OrnError::BadId {
+                    at: Part::Segment(5),
+                    kind: "group",
+                    found: s("00g$1"),
+                },
+            ),
+            (
+                format!("orn:okta:directory:{o}:realms:{}", "r".repeat(65)),
+                OrnError::BadId {
+                    at: Part::Segment(5),
+                    kind: "realm",
+                    found: format!("{}…", "r".repeat(64)),
+                },
+            ),
+            (
+                format!("orn:okta:idp:{o}:apps:bookmark:0oa.1"),
+                OrnError::BadId {
+                    at: Part::Segment(6),
+                    kind: "app",
+                    found: s("0oa.1"),
+                },
+            ),
+            (
+                format!("orn:okta:idp:{o}:apps:book.mark"),
+                OrnError::BadAppType {
+                    at: Part::Segment(5),
+                    found: s("book.mark"),
+                },
+            ),
+            (
+                format!("orn:okta:directory:{o}:groups:00g1:members"),
+                OrnError::UnexpectedSegment {
+                    at: Part::Segment(6),
+                    found: s("members"),
+                    expected: "'contained_resources' or nothing after the id",
+                },
+            ),
+            (
+                format!("orn:okta:directory:{o}:groups:00g1:contained_resources:x"),
+                OrnError::UnexpectedSegment {
+                    at: Part::Segment(7),
+                    found: s("x"),
+                    expected: "nothing after contained_resources",
+                },
+            ),
+            (
+                format!("orn:okta:directory:{o}:users:00u1:contained_resources"),
+                OrnError::UnexpectedSegment {
+                    at: Part::Segment(6),
+                    found: s("contained_resources"),
+                    expected: "nothing after a user id",
+                },
+            ),
+            (
+                format!("orn:okta:directory:{o}:groups:contained_resources"),
+                OrnError::UnexpectedSegment {
+                    at: Part::Segment(5),
+                    found: s("contained_resources"),
+                    expected: "an id before 'contained_resources'",
+                },
+            ),
+            (
+                format!("orn:okta:idp:{o}:apps:bookmark:0oa1:x"),
+                OrnError::UnexpectedSegment {
+                    at: Part::Segment(7),
+                    found: s("x"),
+                    expected: "nothing after an app id",
+                },
+            ),
+            (
+                format!("orn:okta:idp:{o}:identity_providers:0oi1"),
+                OrnError::UnexpectedSegment {
+                    at: Part::Segment(5),
+                    found: s("0oi1"),
+                    expected: "nothing after identity_providers",
+                },
+            ),
+        ]
+    }
+
+    #[test]
+    fn every_orn_error_class_names_its_segment() {
+        let c = ctx();
+        for (input, want) in orn_error_cases() {
+            let got = parse_orn(&input, &c);
+            assert_eq!(got.as_ref().err(), Some(&want), "{input}");
+            let message = want.to_string();
+            assert!(message.len() < 300, "{message}");
+            if let Some(part) = want.part() {
+                assert!(message.contains(&part.to_string()), "{message}");
+            }
+        }
+    }
+
+    #[test]
+    fn error_messages_read_well() {
+        let c = ctx();
+        let message = |s: String| parse_orn(&s, &c).unwrap_err().to_string();
+        assert_eq!(
+            message(format!("orn:okta:directory:{ORG}:userz")),
+            "segment 4: unknown object type 'userz'; expected one of users, groups, realms"
+        );
+        assert_eq!(
+            message(format!("orn:okta:directory:{ORG}:users:")),
+            "segment 5 is empty (look for a doubled or trailing ':')"
+        );
+        assert_eq!(
+            message("orn:okta:directory:00oOTHER:users".into()),
+            format!("segment 3: org id '00oOTHER' is not this org's ('{ORG}')")
+        );
+        assert_eq!(
+            message(format!("orn:okta:directory:{ORG}:users:a b")),
+            "character 37: only printable ASCII is allowed (no spaces or line breaks)"
+        );
+        let e = parse_orn(&format!("orn:okta:directory:{ORG}:users: "), &c).unwrap_err();
+        assert_eq!(e.position(), Some(36));
+        assert_eq!(e.part(), None);
+    }
+
+    #[test]
+    fn every_rest_url_error_class_is_reported() {
+        let c = ctx();
+        let b = "https://portal.example.com";
+        let cases: Vec<(String, OrnError)> = vec![
+            (
+                "https://evil.example.com/api/v1/users".into(),
+                OrnError::OtherBaseUrl { expected: b.into() },
+            ),
+            (
+                "https://portal.example.com.evil.test/api/v1/users".into(),
+                OrnError::OtherBaseUrl { expected: b.into() },
+            ),
+            (
+                "http://portal.example.com/api/v1/users".into(),
+                OrnError::OtherBaseUrl { expected: b.into() },
+            ),
+            (
+                format!("{b}/api/v2/users"),
+                OrnError::NotAnApiPath {
+                    found: "/api/v2/users".into(),
+                },
+            ),
+            (b.to_string(), OrnError::NotAnApiPath { found: "/".into() }),
+            (
+                format!("{b}/api/v1/users/"),
+                OrnError::EmptySegment {
+                    at: Part::PathSegment(3),
+                },
+            ),
+            (
+                format!("{b}/api/v1//users"),
+                OrnError::EmptySegment {
+                    at: Part::PathSegment(2),
+                },
+            ),
+            (
+                format!("{b}/api/v1/"),
+                OrnError::EmptySegment {
+                    at: Part::PathSegment(2),
+                },
+            ),
+            (
+                format!("{b}/api/v1/userz"),
+                OrnError::UnknownObjectType {
+                    at: Part::PathSegment(2),
+                    found: "userz".into(),
+                    expected: "users, groups, realms, apps, idps",
+                },
+            ),
+            (
+                format!("{b}/api/v1/groups/00g$/users"),
+                OrnError::BadId {
+                    at: Part::PathSegment(3),
+                    kind: "group",
+                    found: "00g$".into(),
+                },
+            ),
+            (
+                format!("{b}/api/v1/groups/00g1/members"),
+                OrnError::UnexpectedSegment {
+                    at: Part::PathSegment(4),
+                    found: "members".into(),
+                    expected: "'/users' or nothing after a group id",
+                },
+            ),
+            (
+                format!("{b}/api/v1/realms/guo1/users/00u1"),
+                OrnError::UnexpectedSegment {
+                    at: Part::PathSegment(5),
+                    found: "00u1".into(),
+                    expected: "nothing after /users",
+                },
+            ),
+            (
+                format!("{b}/api/v1/apps/0oa1/users"),
+                OrnError::UnexpectedSegment {
+                    at: Part::PathSegment(4),
+                    found: "users".into(),
+                    expected: "nothing after an app id",
+                },
+            ),
+            (
+                format!("{b}/api/v1/idps/0oi1"),
+                OrnError::UnexpectedSegment {
+                    at: Part::PathSegment(3),
+                    found: "0oi1".into(),
+                    expected: "nothing after /idps",
+                },
+            ),
+        ];
+        for (input, want) in cases {
+            assert_eq!(parse_rest_url(&input, &c).err(), Some(want), "{input}");
+        }
+        let queries = [
+            "/api/v1/users?filter=name+eq+\"x\"",
+            "/api/v1/apps?",
+            "/api/v1/apps?q=bookmark",
+            "/api/v1/apps?filter=name+eq+\"bookmark\"&limit=5",
+            "/api/v1/apps?filter=name+eq+%2",
+            "/api/v1/apps?filter=name+eq+%+2bookmark%22",
+            "/api/v1/apps?filter=label+eq+\"bookmark\"",
+            "/api/v1/apps?filter=name+eq+\"book+mark\"",
+            "/api/v1/apps?filter=name+eq+%22%0A%22",
+            "/api/v1/apps/0oa1?filter=name+eq+\"bookmark\"",
+        ];
+        for q in queries {
+            let url = format!("{b}{q}");
+            assert!(
+                matches!(parse_rest_url(&url, &c), Err(OrnError::BadQuery { .. })),
+                "{q}: {:?}",
+                parse_rest_url(&url, &c)
+            );
+        }
+    }
+
+    #[test]
+    fn inputs_that_are_neither_form_are_refused() {
+        let c = ctx();
+        for s in [
+            "users",
+            "ORN:okta:directory:x:users",
+            "ftp://portal.example.com/api/v1/users",
+        ] {
+            assert!(matches!(
+                parse_resource(s, &c),
+                Err(OrnError::UnknownForm { .. })
+            ));
+        }
+        assert_eq!(parse_resource("", &c), Err(OrnError::Empty));
+        assert_eq!(
+            parse_resource(" orn:okta", &c),
+            Err(OrnError::ForbiddenCharacter { position: 0 })
+        );
+        assert_eq!(
+            parse_resource(&"x".repeat(513), &c),
+            Err(OrnError::TooLong { len: 513 })
+        );
+    }
+
+    #[test]
+    fn contexts_are_validated() {
+        assert!(matches!(
+            OrnContext::new("OKTA", ORG, "https://x.test"),
+            Err(OrnContextError::Partition(_))
+        ));
+        assert!(matches!(
+            OrnContext::new("okta", "org:1", "https://x.test"),
+            Err(OrnContextError::OrgId(_))
+        ));
+        for bad in [
+            "x.test",
+            "https://",
+            "https://user@x.test",
+            "https://x.test/a//b",
+            "https://x.test/?a",
+            "https://x.test/a#b",
+            "https://x .test",
+        ] {
+            assert!(
+                matches!(
+                    OrnContext::new("okta", ORG, bad),
+                    Err(OrnContextError::BaseUrl { .. })
+                ),
+                "{bad}"
+            );
+        }
+        let c = OrnContext::new("okta", ORG, "https://x.test/").unwrap();
+        assert_eq!(c.base_url(), "https://x.test");
+        assert_eq!(c.partition(), "okta");
+        assert_eq!(c.org_id(), ORG);
+    }
+
+    fn representative_resources() -> Vec<Resource> {
+        documented_orns().into_iter().map(|(_, r)| r).collect()
+    }
+
+    #[test]
+    fn grants_follow_the_table() {
+        use ResourceKind as K;
+        let table: Vec<(Resource, K, Coverage)> = vec![
+            (Resource::AllUsers, K::User, Coverage::AllUsers),
+            (
+                Resource::User(user("00u1")),
+                K::User,
+                Coverage::OneUser(user("00u1")),
+            ),
+            (
+                Resource::UsersInGroup(group("00g1")),
+                K::User,
+                Coverage::UsersInGroup(group("00g1")),
+            ),
+            (
+                Resource::UsersInRealm(realm("guo1")),
+                K::User,
+                Coverage::UsersInRealm(realm("guo1")),
+            ),
+            (Resource::AllGroups, K::Group, Coverage::AllGroups),
+            (
+                Resource::Group(group("00g1")),
+                K::Group,
+                Coverage::OneGroup(group("00g1")),
+            ),
+            (Resource::AllRealms, K::Realm, Coverage::AllRealms),
+            (
+                Resource::Realm(realm("guo1")),
+                K::Realm,
+                Coverage::OneRealm(realm("guo1")),
+            ),
+            (Resource::AllApps, K::App, Coverage::AllApps),
+            (
+                Resource::AppsOfType(app_type("bookmark")),
+                K::App,
+                Coverage::AppsOfType(app_type("bookmark")),
+            ),
+            (
+                Resource::App {
+                    id: app("0oa1"),
+                    app_type: None,
+                },
+                K::App,
+                Coverage::OneApp(app("0oa1")),
+            ),
+            (
+                Resource::AllIdentityProviders,
+                K::IdentityProvider,
+                Coverage::AllIdps,
+            ),
+            (Resource::AllIam, K::Iam, Coverage::AllIam),
+        ];
+        for (resource, kind, coverage) in &table {
+            for other in ResourceKind::ALL {
+                let want = (other == *kind).then(|| coverage.clone());
+                assert_eq!(grants(other, resource), want, "{resource:?} for {other:?}");
+            }
+        }
+        assert_eq!(table.len(), representative_resources().len());
+    }
+
+    #[test]
+    fn an_object_grants_nothing_on_its_members_and_vice_versa() {
+        use ResourceKind as K;
+        // Okta's example: userprofile.manage on a group object gives nothing on users.
+        assert_eq!(grants(K::User, &Resource::Group(group("00g1"))), None);
+        assert_eq!(grants(K::User, &Resource::AllGroups), None);
+        // A realm object is like a group object.
+        assert_eq!(grants(K::User, &Resource::Realm(realm("guo1"))), None);
+        assert_eq!(grants(K::User, &Resource::AllRealms), None);
+        // Members are not the container.
+        assert_eq!(
+            grants(K::Group, &Resource::UsersInGroup(group("00g1"))),
+            None
+        );
+        assert_eq!(
+            grants(K::Realm, &Resource::UsersInRealm(realm("guo1"))),
+            None
+        );
+        let [object, users] = Resource::realm_and_users(realm("guo1"));
+        assert_eq!(
+            grants(K::Realm, &object),
+            Some(Coverage::OneRealm(realm("guo1")))
+        );
+        assert_eq!(
+            grants(K::User, &users),
+            Some(Coverage::UsersInRealm(realm("guo1")))
+        );
+    }
+
+    #[test]
+    fn coverage_helpers() {
+        for kind in ResourceKind::ALL {
+            let all = Coverage::all_of(kind);
+            assert_eq!(all.kind(), kind);
+            assert!(all.is_all());
+        }
+        assert!(!Coverage::UsersInRealm(realm("guo1")).is_all());
+        assert!(!Coverage::AppsOfType(app_type("bookmark")).is_all());
+        assert_eq!(
+            Resource::UsersInRealm(realm("guo1")).to_string(),
+            "users in realm guo1"
+        );
+        assert_eq!(Resource::Group(group("00g1")).to_string(), "group 00g1");
+    }
+
+    #[test]
+    fn every_resource_prints_in_at_least_one_form() {
+        let c = ctx();
+        let untyped = Resource::App {
+            id: app("0oa1"),
+            app_type: None,
+        };
+        assert_eq!(untyped.to_orn(&c), None);
+        assert_eq!(
+            untyped.to_canonical_string(&c),
+            "https://portal.example.com/api/v1/apps/0oa1"
+        );
+        assert_eq!(Resource::AllIam.to_rest_url(&c), None);
+        for r in representative_resources().into_iter().chain([untyped]) {
+            assert_eq!(parse_resource(&r.to_canonical_string(&c), &c), Ok(r));
+        }
+    }
+
+    fn arb_id() -> impl Strategy<Value = String> {
+        "[A-Za-z0-9_-]{1,64}".prop_filter("reserved", |s| s != CONTAINED)
+    }
+
+    fn arb_app_type() -> impl Strategy<Value = AppType> {
+        arb_id().prop_map(|t| AppType::parse(&t).unwrap())
+    }
+
+    fn arb_resource() -> impl Strategy<Value = Resource> {
+        prop_oneof![
+            Just(Resource::AllUsers),
+            Just(Resource::AllGroups),
+            Just(Resource::AllRealms),
+            Just(Resource::AllApps),
+            Just(Resource::AllIdentityProviders),
+            Just(Resource::AllIam),
+            arb_id().prop_map(|s| Resource::User(user(&s))),
+            arb_id().prop_map(|s| Resource::Group(group(&s))),
+            arb_id().prop_map(|s| Resource::UsersInGroup(group(&s))),
+            arb_id().prop_map(|s| Resource::Realm(realm(&s))),
+            arb_id().prop_map(|s| Resource::UsersInRealm(realm(&s))),
+            arb_app_type().prop_map(Resource::AppsOfType),
+            (arb_id(), proptest::option::of(arb_app_type())).prop_map(|(a, t)| Resource::App {
+                id: app(&a),
+                app_type: t,
+            }),
+        ]
+    }
+
+    fn arb_ctx() -> impl Strategy<Value = OrnContext> {
+        (
+            prop_oneof![
+                Just("okta".to_string()),
+                Just("oktapreview".to_string()),
+                "[a-z0-9-]{1,32}"
+            ],
+            "[A-Za-z0-9]{1,64}",
+            prop_oneof![
+                Just("https://portal.example.com".to_string()),
+                Just("http://localhost:3000".to_string()),
+                Just("https://example.com/partner-portal".to_string()),
+            ],
+        )
+            .prop_map(|(p, o, b)| OrnContext::new(&p, &o, &b).unwrap())
+    }
+
+    fn forget_app_type(r: Resource) -> Resource {
+        match r {
+            Resource::App { id, .. } => Resource::App { id, app_type: None },
+            other => other,
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn printing_then_parsing_gives_the_same_resource(r in arb_resource(), c in arb_ctx()) {
+            if let Some(orn) = r.to_orn(&c) {
+                prop_assert!(orn.len() <= MAX_RESOURCE_LEN);
+                prop_assert_eq!(parse_orn(&orn, &c), Ok(r.clone()));
+                prop_assert_eq!(parse_resource(&orn, &c), Ok(r.clone()));
+            }
+            if let Some(url) = r.to_rest_url(&c) {
+                prop_assert_eq!(parse_rest_url(&url, &c), Ok(forget_app_type(r.clone())));
+            }
+            prop_assert_eq!(parse_resource(&r.to_canonical_string(&c), &c), Ok(r));
+        }
+
+        #[test]
+        fn parsing_then_printing_is_stable(r in arb_resource(), c in arb_ctx()) {
+            let text = r.to_canonical_string(&c);
+            let parsed = parse_resource(&text, &c).unwrap();
+            prop_assert_eq!(parsed.to_canonical_string(&c), text);
+        }
+
+        #[test]
+        fn the_parser_never_panics(s in "\\PC{0,600}") {
+            let c = ctx();
+            let _ = parse_resource(&s, &c);
+            let _ = parse_orn(&format!("orn:okta:directory:{ORG}:{s}"), &c);
+            let _ = parse_rest_url(&format!("https://portal.example.com/api/v1/{s}"), &c);
+        }
+
+        #[test]
+        fn mutated_resources_parse_or_fail_cleanly(
+            r in arb_resource(),
+            cut in 0usize..600,
+            insert in "[:/?%\"a-z_]{0,3}",
+        ) {
+            let c = ctx();
+            let text = r.to_canonical_string(&c);
+            let at = cut.min(text.len());
+            let mutated = format!("{}{}{}", &text[..at], insert, &text[at..]);
+            match parse_resource(&mutated, &c) {
+                Ok(parsed) => {
+                    prop_assert_eq!(parse_resource(&parsed.to_canonical_string(&c), &c), Ok(parsed))
+                }
+                Err(e) => prop_assert!(!e.to_string().is_empty()),
+            }
+        }
+    }
+}
