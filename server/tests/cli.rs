@@ -9,7 +9,10 @@ use std::process::Command;
 fn server(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
-    cmd.args(args).current_dir(dir.path()).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.args(args)
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -27,11 +30,25 @@ fn idp() -> Vec<(&'static str, &'static str)> {
 }
 
 fn assert_one_clear_line(stderr: &str, needle: &str) {
-    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error: ")).collect();
-    assert_eq!(errors.len(), 1, "exactly one error line expected:\n{stderr}");
-    assert!(errors[0].contains(needle), "'{needle}' not in: {}", errors[0]);
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    assert_eq!(
+        errors.len(),
+        1,
+        "exactly one error line expected:\n{stderr}"
+    );
+    assert!(
+        errors[0].contains(needle),
+        "'{needle}' not in: {}",
+        errors[0]
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(!stderr.contains("very-secret-value"), "a secret leaked:\n{stderr}");
+    assert!(
+        !stderr.contains("very-secret-value"),
+        "a secret leaked:\n{stderr}"
+    );
 }
 
 #[test]
@@ -46,7 +63,10 @@ fn an_unparseable_database_url_names_the_setting() {
 #[test]
 fn an_unreachable_database_names_the_setting() {
     let mut env = idp();
-    env.push(("PORTAL_DATABASE_URL", "postgres://postgres:pw@127.0.0.1:1/portal"));
+    env.push((
+        "PORTAL_DATABASE_URL",
+        "postgres://postgres:pw@127.0.0.1:1/portal",
+    ));
     let (code, stderr) = server(&["serve"], &env);
     assert_ne!(code, 0);
     assert_one_clear_line(&stderr, "PORTAL_DATABASE_URL");

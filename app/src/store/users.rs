@@ -562,3 +562,179 @@ pub(crate) async fn insert_user(
     })?;
     Ok(())
 }
+
+/// Filters a user list; all given ones must hold (and the scope always does).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserFilter {
+    pub status: Option<UserStatus>,
+    pub realm: Option<RealmId>,
+    pub group: Option<GroupId>,
+    /// Substring of login, email, first or last name (prefix of the login for
+    /// fewer than 3 characters).
+    pub search: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum UserSort {
+    /// Last name, first name.
+    #[default]
+    Name,
+    Login,
+    Created,
+}
+
+/// One page of a keyset-paginated list; `next` is the opaque cursor of the page
+/// after it, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+/// Most matches a text search considers (beyond that, ask for a narrower search).
+pub const SEARCH_CAP: i64 = 10_000;
+pub const MAX_PAGE: u32 = 200;
+
+fn sort_columns(sort: UserSort) -> &'static [&'static str] {
+    match sort {
+        UserSort::Name => &["last_name", "first_name", "id"],
+        UserSort::Login => &["login_lower", "id"],
+        UserSort::Created => &["created", "id"],
+    }
+}
+
+fn encode_cursor(values: &[String]) -> String {
+    hex::encode(serde_json::to_vec(values).unwrap_or_default())
+}
+
+fn decode_cursor(cursor: &str, len: usize) -> Result<Vec<String>, StoreError> {
+    let bad = || {
+        StoreError::invalid(
+            "after",
+            "The page cursor is not valid; start from the first page.",
+        )
+    };
+    let bytes = hex::decode(cursor).map_err(|_| bad())?;
+    let values: Vec<String> = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    if values.len() == len {
+        Ok(values)
+    } else {
+        Err(bad())
+    }
+}
+
+impl Store {
+    /// Users in `scope` matching `filter`, in `sort` order, `limit` at a time after
+    /// the cursor `after`. The scope and the filters are one SQL predicate.
+    pub async fn list_users(
+        &self,
+        scope: &Scope,
+        filter: &UserFilter,
+        sort: UserSort,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<User>, StoreError> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        let columns = sort_columns(sort);
+        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM users u WHERE "));
+        scope.users_predicate(&mut sql, "u");
+        if let Some(status) = filter.status {
+            sql.push(" AND u.status = ").bind(status.as_str());
+        }
+        if let Some(realm) = &filter.realm {
+            sql.push(" AND u.realm_id = ").bind(realm);
+        }
+        if let Some(group) = &filter.group {
+            sql.push(" AND EXISTS (SELECT 1 FROM group_members fgm WHERE fgm.user_id = u.id AND fgm.group_id = ")
+                .bind(group)
+                .push(")");
+        }
+        if let Some(term) = filter
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            self.push_search(&mut sql, term);
+        }
+        if let Some(cursor) = after {
+            let values = decode_cursor(cursor, columns.len())?;
+            let lhs: Vec<String> = columns.iter().map(|c| format!("u.{c}")).collect();
+            sql.push(&format!(" AND ({}) > (", lhs.join(", ")));
+            for (i, value) in values.into_iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(value);
+            }
+            sql.push(")");
+        }
+        let order: Vec<String> = columns.iter().map(|c| format!("u.{c}")).collect();
+        sql.push(&format!(" ORDER BY {} LIMIT ", order.join(", ")))
+            .bind(i64::from(limit) + 1);
+        let mut items = sql
+            .query_as::<User>()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        let next = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(|u| {
+                let values: Vec<String> = match sort {
+                    UserSort::Name => vec![
+                        u.profile.last_name.clone(),
+                        u.profile.first_name.clone(),
+                        u.id.to_string(),
+                    ],
+                    UserSort::Login => vec![u.profile.login.to_lowercase(), u.id.to_string()],
+                    UserSort::Created => vec![u.created.clone(), u.id.to_string()],
+                };
+                encode_cursor(&values)
+            })
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    /// Appends the engine's substring search: FTS5 trigram on SQLite, pg_trgm on
+    /// PostgreSQL (both index-backed from 3 characters), a login prefix below that.
+    fn push_search(&self, sql: &mut Sql, term: &str) {
+        let term: String = term.chars().take(100).collect();
+        if term.chars().count() < 3 {
+            let prefix = term.to_lowercase();
+            sql.push(" AND u.login_lower >= ")
+                .bind(prefix.clone())
+                .push(" AND u.login_lower < ")
+                .bind(format!("{prefix}\u{10FFFF}"));
+            return;
+        }
+        match self.engine {
+            super::Engine::Sqlite => {
+                let quoted = format!("\"{}\"", term.replace('"', "\"\""));
+                sql.push(
+                    " AND u.id IN (SELECT k.user_id FROM users_fts f \
+                     JOIN users_fts_rowids k ON k.rowid = f.rowid WHERE users_fts MATCH ",
+                )
+                .bind(quoted)
+                .push(&format!(" LIMIT {SEARCH_CAP})"));
+            }
+            super::Engine::Postgres => {
+                let escaped = term
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                let pattern = format!("%{escaped}%");
+                sql.push(" AND u.id IN (SELECT s.id FROM users s WHERE s.login COLLATE \"default\" ILIKE ")
+                    .bind(pattern.clone())
+                    .push(" OR s.email COLLATE \"default\" ILIKE ")
+                    .bind(pattern.clone())
+                    .push(" OR s.first_name COLLATE \"default\" ILIKE ")
+                    .bind(pattern.clone())
+                    .push(" OR s.last_name COLLATE \"default\" ILIKE ")
+                    .bind(pattern)
+                    .push(&format!(" LIMIT {SEARCH_CAP})"));
+            }
+        }
+    }
+}
