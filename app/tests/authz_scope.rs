@@ -9,7 +9,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use app::authz::orn::{OrnContext, Resource};
-use app::authz::{self, Permission, Principal, Target};
+use app::authz::{self, Permission, Principal, Privileges, Target};
 use app::ids::{GroupId, RealmId, UserId};
 use app::model::{App, BaseProfile, Group, Realm, RealmType, StandardRole, User};
 use app::store::admin::{Member, StoredPermission};
@@ -118,7 +118,7 @@ async fn build_world(store: &Store, ctx: &OrnContext, seed: u64, n: usize) -> Wo
         let mut member_of = Vec::new();
         for group in &groups {
             if rng.random_bool(0.35) {
-                let target = store.user_target(&user).await.unwrap();
+                let target = authz::user_target(store, ctx, &user).await.unwrap();
                 store
                     .add_group_member(
                         &system(Permission::UsersGroupMembershipManage, target),
@@ -126,6 +126,7 @@ async fn build_world(store: &Store, ctx: &OrnContext, seed: u64, n: usize) -> Wo
                             Permission::GroupsMembersManage,
                             Target::Group {
                                 id: group.id.clone(),
+                                privileges: Privileges::none(),
                             },
                         ),
                     )
@@ -263,10 +264,13 @@ async fn compare(store: &Store, ctx: &OrnContext, world: &World, engine: &str) -
                         }
                     }
                     for (user, groups) in &world.users {
+                        // Coverage only: anti-escalation is a check-time rule on
+                        // writes, tested in the matrix.
                         let target = Target::User {
                             id: user.id.clone(),
                             realm_id: user.realm_id.clone(),
                             groups: groups.clone(),
+                            privileges: Privileges::none(),
                         };
                         let allowed = authz::check(&principal, permission, &target).is_ok();
                         assert_eq!(
@@ -296,6 +300,7 @@ async fn compare(store: &Store, ctx: &OrnContext, world: &World, engine: &str) -
                             permission,
                             &Target::Group {
                                 id: group.id.clone(),
+                                privileges: Privileges::none(),
                             },
                         )
                         .is_ok();

@@ -157,7 +157,10 @@ async fn lifecycle_transitions_follow_okta_and_invalid_ones_are_refused() {
     on_both(|store, engine| async move {
         let acme = partner_realm(&store, "Acme", "acme.test").await;
         let user = new_user(&store, &acme, "sam@acme.test").await.unwrap();
-        let target = store.user_target(&user).await.unwrap();
+        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+            .await
+            .unwrap();
+        let target = authz::user_target(&store, &org.orn, &user).await.unwrap();
         let grant = system(Permission::UsersLifecycleManage, target);
         let suspended = store
             .apply_lifecycle(&grant, LifecycleOp::Suspend)

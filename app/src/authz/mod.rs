@@ -173,6 +173,8 @@ pub enum Target {
         id: UserId,
         realm_id: RealmId,
         groups: Vec<GroupId>,
+        /// Admin rights the user holds (anti-escalation).
+        privileges: Privileges,
     },
     /// Creating a user in a realm (the user does not exist yet).
     NewUserIn {
@@ -180,6 +182,8 @@ pub enum Target {
     },
     Group {
         id: GroupId,
+        /// Admin rights membership confers (anti-escalation).
+        privileges: Privileges,
     },
     App {
         id: AppId,
@@ -242,7 +246,7 @@ fn covers(coverage: &orn::Coverage, target: &Target) -> bool {
         (C::UsersInGroup(g), Target::User { groups, .. }) => groups.contains(g),
         (C::OneUser(u), Target::User { id, .. }) => u == id,
         (C::AllGroups, Target::Group { .. }) => true,
-        (C::OneGroup(g), Target::Group { id }) => g == id,
+        (C::OneGroup(g), Target::Group { id, .. }) => g == id,
         (C::AllApps, Target::App { .. }) => true,
         (C::AppsOfType(t), Target::App { app_type, .. }) => t.as_str() == app_type,
         (C::OneApp(a), Target::App { id, .. }) => a == id,
@@ -277,56 +281,7 @@ impl Principal {
         rows: crate::store::admin::RightsRows,
         ctx: &orn::OrnContext,
     ) -> Self {
-        let mut entitlements = Vec::new();
-        for (role, via_group) in rows.standard {
-            let Some(role) = StandardRole::parse(&role) else {
-                tracing::warn!(%role, "unknown standard role in the database");
-                continue;
-            };
-            entitlements.push(Entitlement {
-                source: Source::StandardRole { role, via_group },
-                permissions: role.permissions().into_iter().map(|p| (p, None)).collect(),
-                resources: None,
-            });
-        }
-        for b in rows.bindings {
-            let permissions = b
-                .permissions
-                .iter()
-                .filter_map(|p| match p.permission.parse::<Permission>() {
-                    Ok(permission) => {
-                        let conditions = p.conditions.as_deref().and_then(|c| serde_json::from_str(c).ok());
-                        Some((permission, conditions))
-                    }
-                    Err(e) => {
-                        tracing::warn!(role = %b.role_id, error = %e, "stored permission does not parse");
-                        None
-                    }
-                })
-                .collect();
-            let resources = b
-                .resources
-                .iter()
-                .filter_map(|r| match orn::parse_resource(r, ctx) {
-                    Ok(resource) => Some(resource),
-                    Err(e) => {
-                        tracing::warn!(resource_set = %b.resource_set_id, error = %e, "stored resource does not parse");
-                        None
-                    }
-                })
-                .collect();
-            entitlements.push(Entitlement {
-                source: Source::Binding {
-                    resource_set_id: b.resource_set_id,
-                    resource_set_label: b.resource_set_label,
-                    role_id: b.role_id,
-                    role_label: b.role_label,
-                    via_group: b.via_group,
-                },
-                permissions,
-                resources: Some(resources),
-            });
-        }
+        let entitlements = entitlements_from_rows(rows, ctx);
         Self {
             kind: PrincipalKind::User(user_id),
             actor,
@@ -383,6 +338,166 @@ impl Principal {
     }
 }
 
+/// Parses stored rights into entitlements. Stored permissions or resources that no
+/// longer parse grant nothing and are logged.
+fn entitlements_from_rows(
+    rows: crate::store::admin::RightsRows,
+    ctx: &orn::OrnContext,
+) -> Vec<Entitlement> {
+    let mut entitlements = Vec::new();
+    for (role, via_group) in rows.standard {
+        let Some(role) = StandardRole::parse(&role) else {
+            tracing::warn!(%role, "unknown standard role in the database");
+            continue;
+        };
+        entitlements.push(Entitlement {
+            source: Source::StandardRole { role, via_group },
+            permissions: role.permissions().into_iter().map(|p| (p, None)).collect(),
+            resources: None,
+        });
+    }
+    for b in rows.bindings {
+        let permissions = b
+            .permissions
+            .iter()
+            .filter_map(|p| match p.permission.parse::<Permission>() {
+                Ok(permission) => {
+                    let conditions = p.conditions.as_deref().and_then(|c| serde_json::from_str(c).ok());
+                    Some((permission, conditions))
+                }
+                Err(e) => {
+                    tracing::warn!(role = %b.role_id, error = %e, "stored permission does not parse");
+                    None
+                }
+            })
+            .collect();
+        let resources = b
+            .resources
+            .iter()
+            .filter_map(|r| match orn::parse_resource(r, ctx) {
+                Ok(resource) => Some(resource),
+                Err(e) => {
+                    tracing::warn!(resource_set = %b.resource_set_id, error = %e, "stored resource does not parse");
+                    None
+                }
+            })
+            .collect();
+        entitlements.push(Entitlement {
+            source: Source::Binding {
+                resource_set_id: b.resource_set_id,
+                resource_set_label: b.resource_set_label,
+                role_id: b.role_id,
+                role_label: b.role_label,
+                via_group: b.via_group,
+            },
+            permissions,
+            resources: Some(resources),
+        });
+    }
+    entitlements
+}
+
+/// The admin rights someone holds, expanded to (permission, coverage) pairs, for
+/// the anti-escalation rule: acting on a holder (or on a group that confers them)
+/// needs every one of them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Privileges {
+    super_admin: bool,
+    pairs: BTreeSet<(Permission, orn::Coverage)>,
+}
+
+impl Privileges {
+    /// No admin rights at all.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    pub fn from_rows(rows: crate::store::admin::RightsRows, ctx: &orn::OrnContext) -> Self {
+        Self::from_entitlements(&entitlements_from_rows(rows, ctx))
+    }
+
+    fn from_entitlements(entitlements: &[Entitlement]) -> Self {
+        let mut privileges = Self::default();
+        for e in entitlements {
+            if matches!(
+                e.source,
+                Source::System
+                    | Source::StandardRole {
+                        role: StandardRole::SuperAdmin,
+                        ..
+                    }
+            ) {
+                privileges.super_admin = true;
+            }
+            for (held, _) in &e.permissions {
+                for p in held.implied() {
+                    for c in coverages(e, p.resource_kind()) {
+                        privileges.pairs.insert((p, c));
+                    }
+                }
+            }
+        }
+        privileges
+    }
+
+    pub fn is_empty(&self) -> bool {
+        !self.super_admin && self.pairs.is_empty()
+    }
+
+    pub fn is_super_admin(&self) -> bool {
+        self.super_admin
+    }
+}
+
+/// `outer` includes everything `inner` covers.
+fn coverage_contains(outer: &orn::Coverage, inner: &orn::Coverage) -> bool {
+    outer == inner || (outer.is_all() && outer.kind() == inner.kind())
+}
+
+/// `principal` holds every right in `privileges` (SUPER_ADMIN only by a super admin).
+fn holds_all(principal: &Principal, privileges: &Privileges) -> bool {
+    if principal.kind == PrincipalKind::System {
+        return true;
+    }
+    if privileges.super_admin && !principal.is_super_admin() {
+        return false;
+    }
+    privileges.pairs.iter().all(|(p, c)| {
+        principal.entitlements.iter().any(|e| {
+            matching_permission(e, *p).is_some()
+                && coverages(e, p.resource_kind())
+                    .iter()
+                    .any(|held| coverage_contains(held, c))
+        })
+    })
+}
+
+/// Loads the facts about a user that decisions need: realm, groups, admin rights.
+pub async fn user_target(
+    store: &crate::store::Store,
+    ctx: &orn::OrnContext,
+    user: &crate::model::User,
+) -> Result<Target, crate::store::StoreError> {
+    Ok(Target::User {
+        id: user.id.clone(),
+        realm_id: user.realm_id.clone(),
+        groups: store.user_group_ids(&user.id).await?,
+        privileges: Privileges::from_rows(store.rights_rows(&user.id).await?, ctx),
+    })
+}
+
+/// Loads the facts about a group that decisions need: the admin rights it confers.
+pub async fn group_target(
+    store: &crate::store::Store,
+    ctx: &orn::OrnContext,
+    id: &GroupId,
+) -> Result<Target, crate::store::StoreError> {
+    Ok(Target::Group {
+        id: id.clone(),
+        privileges: Privileges::from_rows(store.group_rights_rows(id).await?, ctx),
+    })
+}
+
 /// What an entitlement's resources give a permission acting on `kind`.
 fn coverages(entitlement: &Entitlement, kind: catalog::ResourceKind) -> Vec<orn::Coverage> {
     match &entitlement.resources {
@@ -425,6 +540,19 @@ pub fn explain(principal: &Principal, permission: Permission, target: &Target) -
             .iter()
             .any(|c| covers(c, target))
         {
+            if let Some(privileges) = escalation_guard(permission, target) {
+                if !holds_all(principal, privileges) {
+                    return Decision {
+                        allowed: false,
+                        permission: permission.as_str().to_string(),
+                        source: None,
+                        reason: format!(
+                            "this {} holds or confers admin rights that you do not hold",
+                            kind.noun()
+                        ),
+                    };
+                }
+            }
             return Decision {
                 allowed: true,
                 permission: permission.as_str().to_string(),
@@ -450,6 +578,22 @@ pub fn explain(principal: &Principal, permission: Permission, target: &Target) -
         } else {
             format!("no role grants {}", permission.as_str())
         },
+    }
+}
+
+/// The admin rights a change to `target` must not exceed: a user's own, or those
+/// a group confers. Reads are never guarded.
+fn escalation_guard(permission: Permission, target: &Target) -> Option<&Privileges> {
+    if permission.is_read_only() {
+        return None;
+    }
+    match target {
+        Target::User { privileges, .. } | Target::Group { privileges, .. }
+            if !privileges.is_empty() =>
+        {
+            Some(privileges)
+        }
+        _ => None,
     }
 }
 

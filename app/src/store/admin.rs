@@ -62,13 +62,29 @@ pub struct BindingRow {
 impl Store {
     /// Everything that confers rights on `user`, directly or through its groups.
     pub async fn rights_rows(&self, user: &UserId) -> Result<RightsRows, StoreError> {
-        let standard = sqlx::query(
-            "SELECT s.role_type, CASE WHEN s.member_type = 'GROUP' THEN s.member_id END AS via_group \
-             FROM standard_role_assignments s \
-             WHERE (s.member_type = 'USER' AND s.member_id = $1) \
-                OR (s.member_type = 'GROUP' AND s.member_id IN (SELECT group_id FROM group_members WHERE user_id = $1))",
+        self.rights_rows_where(
+            "(m.member_type = 'USER' AND m.member_id = $1) OR (m.member_type = 'GROUP' AND m.member_id IN \
+             (SELECT group_id FROM group_members WHERE user_id = $1))",
+            user.as_str(),
         )
-        .bind(user.as_str())
+        .await
+    }
+
+    /// The rights a group confers on its members.
+    pub async fn group_rights_rows(&self, group: &GroupId) -> Result<RightsRows, StoreError> {
+        self.rights_rows_where(
+            "m.member_type = 'GROUP' AND m.member_id = $1",
+            group.as_str(),
+        )
+        .await
+    }
+
+    async fn rights_rows_where(&self, members: &str, id: &str) -> Result<RightsRows, StoreError> {
+        let standard = sqlx::query(&format!(
+            "SELECT m.role_type, CASE WHEN m.member_type = 'GROUP' THEN m.member_id END AS via_group \
+             FROM standard_role_assignments m WHERE {members}"
+        ))
+        .bind(id)
         .fetch_all(&self.pool)
         .await
         .map_err(StoreError::from_sqlx)?
@@ -81,17 +97,15 @@ impl Store {
         .collect::<Result<Vec<_>, sqlx::Error>>()
         .map_err(StoreError::from_sqlx)?;
 
-        let rows = sqlx::query(
-            "SELECT bm.resource_set_id, rs.label AS rs_label, bm.role_id, r.label AS role_label, \
-                    CASE WHEN bm.member_type = 'GROUP' THEN bm.member_id END AS via_group \
-             FROM binding_members bm \
-             JOIN resource_sets rs ON rs.id = bm.resource_set_id \
-             JOIN roles r ON r.id = bm.role_id \
-             WHERE (bm.member_type = 'USER' AND bm.member_id = $1) \
-                OR (bm.member_type = 'GROUP' AND bm.member_id IN (SELECT group_id FROM group_members WHERE user_id = $1)) \
-             ORDER BY bm.resource_set_id, bm.role_id",
-        )
-        .bind(user.as_str())
+        let rows = sqlx::query(&format!(
+            "SELECT m.resource_set_id, rs.label AS rs_label, m.role_id, r.label AS role_label, \
+                    CASE WHEN m.member_type = 'GROUP' THEN m.member_id END AS via_group \
+             FROM binding_members m \
+             JOIN resource_sets rs ON rs.id = m.resource_set_id \
+             JOIN roles r ON r.id = m.role_id \
+             WHERE {members} ORDER BY m.resource_set_id, m.role_id"
+        ))
+        .bind(id)
         .fetch_all(&self.pool)
         .await
         .map_err(StoreError::from_sqlx)?;

@@ -216,7 +216,7 @@ impl Store {
         user_grant: &Grant,
         group_grant: &Grant,
     ) -> Result<(User, Group), StoreError> {
-        let (Target::User { id: user_id, .. }, Target::Group { id: group_id }) =
+        let (Target::User { id: user_id, .. }, Target::Group { id: group_id, .. }) =
             (user_grant.target(), group_grant.target())
         else {
             return Err(StoreError::Internal(
@@ -391,7 +391,7 @@ impl Store {
         group_grant: &Grant,
         app_grant: &Grant,
     ) -> Result<bool, StoreError> {
-        let (Target::Group { id: group_id }, Target::App { id: app_id, .. }) =
+        let (Target::Group { id: group_id, .. }, Target::App { id: app_id, .. }) =
             (group_grant.target(), app_grant.target())
         else {
             return Err(StoreError::Internal(

@@ -86,12 +86,17 @@ async fn group(store: &Store, name: &str, description: &str) -> Result<GroupId, 
     Ok(store.create_group(&grant, name, description).await?.id)
 }
 
-async fn join(store: &Store, user: &User, group: &GroupId) -> Result<(), StoreError> {
-    let target = store.user_target(user).await?;
+async fn join(
+    store: &Store,
+    ctx: &authz::orn::OrnContext,
+    user: &User,
+    group: &GroupId,
+) -> Result<(), StoreError> {
+    let target = authz::user_target(store, ctx, user).await?;
     let user_grant = system_grant(Permission::UsersGroupMembershipManage, target)?;
     let group_grant = system_grant(
         Permission::GroupsMembersManage,
-        Target::Group { id: group.clone() },
+        authz::group_target(store, ctx, group).await?,
     )?;
     store.add_group_member(&user_grant, &group_grant).await?;
     Ok(())
@@ -145,7 +150,7 @@ pub async fn demo(store: &Store, public_url: &str) -> Result<(), StoreError> {
     .await?;
 
     if sam.status == crate::model::UserStatus::Active {
-        let target = store.user_target(&sam).await?;
+        let target = authz::user_target(store, &org.orn, &sam).await?;
         let grant = system_grant(Permission::UsersLifecycleSuspend, target)?;
         store.apply_lifecycle(&grant, LifecycleOp::Suspend).await?;
     }
@@ -162,7 +167,7 @@ pub async fn demo(store: &Store, public_url: &str) -> Result<(), StoreError> {
         (&dana, &partners),
         (&gary, &partners),
     ] {
-        join(store, u, g).await?;
+        join(store, &org.orn, u, g).await?;
     }
 
     let apps = [
@@ -185,9 +190,7 @@ pub async fn demo(store: &Store, public_url: &str) -> Result<(), StoreError> {
     if let Some((wiki, wiki_type)) = app_ids.get(2) {
         let group_grant = system_grant(
             Permission::GroupsAppAssignmentManage,
-            Target::Group {
-                id: partners.clone(),
-            },
+            authz::group_target(store, &org.orn, &partners).await?,
         )?;
         let app_grant = system_grant(
             Permission::AppsAssignmentManage,
@@ -199,7 +202,7 @@ pub async fn demo(store: &Store, public_url: &str) -> Result<(), StoreError> {
         store.assign_app_to_group(&group_grant, &app_grant).await?;
     }
     if let Some((portal, portal_type)) = app_ids.first() {
-        let target = store.user_target(&dana).await?;
+        let target = authz::user_target(store, &org.orn, &dana).await?;
         let user_grant = system_grant(Permission::UsersAppAssignmentManage, target)?;
         let app_grant = system_grant(
             Permission::AppsAssignmentManage,

@@ -300,22 +300,18 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
-    /// The facts `authz::check` needs about a user already visible to the caller.
-    pub async fn user_target(&self, user: &User) -> Result<Target, StoreError> {
+    /// The groups `user` is a member of.
+    pub async fn user_group_ids(&self, user: &UserId) -> Result<Vec<GroupId>, StoreError> {
         let groups: Vec<String> =
             sqlx::query_scalar("SELECT group_id FROM group_members WHERE user_id = $1")
-                .bind(user.id.as_str())
+                .bind(user.as_str())
                 .fetch_all(&self.pool)
                 .await
                 .map_err(StoreError::from_sqlx)?;
-        Ok(Target::User {
-            id: user.id.clone(),
-            realm_id: user.realm_id.clone(),
-            groups: groups
-                .iter()
-                .filter_map(|g| GroupId::parse(g).ok())
-                .collect(),
-        })
+        Ok(groups
+            .iter()
+            .filter_map(|g| GroupId::parse(g).ok())
+            .collect())
     }
 
     /// Creates a user in the realm the grant names (`Target::NewUserIn`).
