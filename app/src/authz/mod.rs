@@ -684,3 +684,35 @@ pub fn scope(principal: &Principal, permission: Permission) -> Scope {
     tracing::debug!(principal = %principal.actor.id, permission = permission.as_str(), ?scope, "authz scope");
     scope
 }
+
+/// The spine of every point operation on a user: load it under the caller's
+/// read scope (invisible → `NotFound`), then check `permission` on it (visible
+/// but not allowed → `Forbidden`).
+pub async fn authorize_user(
+    store: &crate::store::Store,
+    ctx: &orn::OrnContext,
+    principal: &Principal,
+    permission: Permission,
+    id: &UserId,
+) -> Result<(crate::model::User, Grant), AppError> {
+    let read = scope(principal, Permission::UsersRead);
+    let user = store.get_user(&read, id).await?;
+    let target = user_target(store, ctx, &user).await?;
+    let grant = check(principal, permission, &target)?;
+    Ok((user, grant))
+}
+
+/// The same spine for a group (visibility: `okta.groups.read`).
+pub async fn authorize_group(
+    store: &crate::store::Store,
+    ctx: &orn::OrnContext,
+    principal: &Principal,
+    permission: Permission,
+    id: &GroupId,
+) -> Result<(crate::model::Group, Grant), AppError> {
+    let read = scope(principal, Permission::GroupsRead);
+    let group = store.get_group(&read, id).await?;
+    let target = group_target(store, ctx, &group.id).await?;
+    let grant = check(principal, permission, &target)?;
+    Ok((group, grant))
+}

@@ -1,0 +1,397 @@
+//! The authorization matrix: personas × every permission × where the target is
+//! (own realm, other realm, nonexistent, an admin user, a privileged group), with
+//! the allowed and denied twins side by side, on SQLite and PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use app::authz::catalog::ResourceKind;
+use app::authz::{self, Permission, Principal, Target};
+use app::error::AppError;
+use app::ids::{GroupId, UserId};
+use app::model::{BaseProfile, RealmType, StandardRole, User};
+use app::store::admin::{Member, StoredPermission};
+use app::store::audit::{Actor, Client};
+use app::store::realms::NewRealm;
+use app::store::users::NewUser;
+use app::store::Store;
+use common::on_both;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Allow,
+    Forbidden,
+    NotFound,
+}
+use Outcome::*;
+
+fn system(permission: Permission, target: Target) -> authz::Grant {
+    authz::check(&Principal::system(), permission, &target).unwrap()
+}
+
+async fn user(store: &Store, realm: &app::model::Realm, login: &str) -> User {
+    store
+        .create_user(
+            &system(
+                Permission::UsersCreate,
+                Target::NewUserIn {
+                    realm_id: realm.id.clone(),
+                },
+            ),
+            NewUser {
+                realm_id: realm.id.clone(),
+                profile: BaseProfile {
+                    login: login.into(),
+                    email: login.into(),
+                    first_name: "M".into(),
+                    last_name: login.into(),
+                    ..Default::default()
+                },
+                custom_profile: Default::default(),
+                activate: true,
+                profile_source_id: None,
+            },
+        )
+        .await
+        .unwrap()
+}
+
+struct Fixture {
+    in_a: UserId,
+    in_b: UserId,
+    admin_in_a: UserId,
+    group_a: GroupId,
+    privileged_group: GroupId,
+    personas: Vec<(&'static str, UserId)>,
+}
+
+async fn fixture(store: &Store) -> (Fixture, app::authz::OrgContext) {
+    let org = authz::bootstrap(store, "http://127.0.0.1:3000")
+        .await
+        .unwrap();
+    let realm = |name: &'static str| NewRealm {
+        name: name.into(),
+        realm_type: RealmType::Partner,
+        domains: vec![],
+    };
+    let a = store
+        .create_realm(&system(Permission::RealmsManage, Target::Org), realm("A"))
+        .await
+        .unwrap();
+    let b = store
+        .create_realm(&system(Permission::RealmsManage, Target::Org), realm("B"))
+        .await
+        .unwrap();
+    let grant = system(Permission::UsersManage, Target::Org);
+    let in_a = user(store, &a, "plain.a@a.test").await;
+    let in_b = user(store, &b, "plain.b@b.test").await;
+    let admin_in_a = user(store, &a, "admin.of.b@a.test").await;
+    let group_a = store
+        .create_group(&system(Permission::GroupsCreate, Target::Org), "GA", "")
+        .await
+        .unwrap();
+    let privileged = store
+        .create_group(
+            &system(Permission::GroupsCreate, Target::Org),
+            "B admins",
+            "",
+        )
+        .await
+        .unwrap();
+
+    let rs = |name: &str, realms: Vec<&app::model::Realm>, groups: Vec<&GroupId>| {
+        let mut orns: Vec<String> = Vec::new();
+        for r in realms {
+            orns.push(org.orn_realm(&r.id));
+            orns.push(org.orn_realm_users(&r.id));
+        }
+        for g in groups {
+            orns.push(org.orn_group(g));
+        }
+        (name.to_string(), orns)
+    };
+    let mut sets = Vec::new();
+    for (label, orns) in [
+        rs("RS A", vec![&a], vec![&group_a.id, &privileged.id]),
+        rs("RS B", vec![&b], vec![]),
+    ] {
+        sets.push(
+            store
+                .create_resource_set(&grant, &label, "", &orns)
+                .await
+                .unwrap(),
+        );
+    }
+    let (rs_a, rs_b) = (sets[0].clone(), sets[1].clone());
+    let partner = org.partner_admin_role.clone();
+    // The admin user in realm A administers realm B; so does everyone in the
+    // privileged group.
+    store
+        .add_binding_members(
+            &grant,
+            &rs_b,
+            &partner,
+            &[Member::User(admin_in_a.id.clone())],
+        )
+        .await
+        .unwrap();
+    store
+        .add_binding_members(
+            &grant,
+            &rs_b,
+            &partner,
+            &[Member::Group(privileged.id.clone())],
+        )
+        .await
+        .unwrap();
+
+    let super_admin = user(store, &a, "super@host.test").await;
+    let org_admin = user(store, &a, "org@host.test").await;
+    let read_only = user(store, &a, "ro@host.test").await;
+    let pa_a = user(store, &a, "pa.a@a.test").await;
+    let pa_ab = user(store, &a, "pa.ab@a.test").await;
+    let help_desk = user(store, &a, "helpdesk@host.test").await;
+    let nobody = user(store, &a, "nobody@a.test").await;
+    for (u, role) in [
+        (&super_admin, StandardRole::SuperAdmin),
+        (&org_admin, StandardRole::OrgAdmin),
+        (&read_only, StandardRole::ReadOnlyAdmin),
+    ] {
+        store
+            .assign_standard_role(&grant, &Member::User(u.id.clone()), role)
+            .await
+            .unwrap();
+    }
+    store
+        .add_binding_members(
+            &grant,
+            &rs_a,
+            &partner,
+            &[
+                Member::User(pa_a.id.clone()),
+                Member::User(pa_ab.id.clone()),
+            ],
+        )
+        .await
+        .unwrap();
+    store
+        .add_binding_members(&grant, &rs_b, &partner, &[Member::User(pa_ab.id.clone())])
+        .await
+        .unwrap();
+    let hd_role = store
+        .create_role(
+            &grant,
+            "Help desk",
+            "",
+            &[
+                "okta.users.read",
+                "okta.users.lifecycle.unlock",
+                "okta.users.credentials.resetPassword",
+            ]
+            .map(|p| StoredPermission {
+                permission: p.into(),
+                conditions: None,
+            }),
+        )
+        .await
+        .unwrap();
+    let all_users = store
+        .create_resource_set(
+            &grant,
+            "All users",
+            "",
+            &[format!("orn:okta:directory:{}:users", org.orn.org_id())],
+        )
+        .await
+        .unwrap();
+    store
+        .add_binding_members(
+            &grant,
+            &all_users,
+            &hd_role,
+            &[Member::User(help_desk.id.clone())],
+        )
+        .await
+        .unwrap();
+
+    let fixture = Fixture {
+        in_a: in_a.id,
+        in_b: in_b.id,
+        admin_in_a: admin_in_a.id,
+        group_a: group_a.id,
+        privileged_group: privileged.id,
+        personas: vec![
+            ("super admin", super_admin.id),
+            ("org admin", org_admin.id),
+            ("read-only admin", read_only.id),
+            ("partner admin A", pa_a.id),
+            ("partner admin A+B", pa_ab.id),
+            ("help desk", help_desk.id),
+            ("plain user", nobody.id),
+        ],
+    };
+    (fixture, org)
+}
+
+fn partner_admin_holds(p: Permission) -> bool {
+    app::authz::catalog::partner_admin_role()
+        .expanded()
+        .contains(&p)
+}
+
+fn help_desk_holds(p: Permission) -> bool {
+    [
+        Permission::UsersRead,
+        Permission::UsersLifecycleUnlock,
+        Permission::UsersCredentialsResetPassword,
+    ]
+    .iter()
+    .any(|h| h.implies(p))
+}
+
+/// What should happen, written from the product's rules rather than the kernel's code.
+fn expected_user(persona: &str, p: Permission, location: &str) -> Outcome {
+    let write = !p.is_read_only();
+    match (persona, location) {
+        (_, "nonexistent") => NotFound,
+        ("super admin", _) => Allow,
+        // Org admins hold everything the admin user holds (partner admin of B).
+        ("org admin", _) => Allow,
+        ("read-only admin", _) => {
+            if write {
+                Forbidden
+            } else {
+                Allow
+            }
+        }
+        ("partner admin A", "other realm") => NotFound,
+        ("partner admin A", "admin user") if partner_admin_holds(p) && write => Forbidden,
+        ("partner admin A", _) => {
+            if partner_admin_holds(p) {
+                Allow
+            } else {
+                Forbidden
+            }
+        }
+        ("partner admin A+B", _) => {
+            if partner_admin_holds(p) {
+                Allow
+            } else {
+                Forbidden
+            }
+        }
+        ("help desk", "admin user") if help_desk_holds(p) && write => Forbidden,
+        ("help desk", _) => {
+            if help_desk_holds(p) {
+                Allow
+            } else {
+                Forbidden
+            }
+        }
+        ("plain user", _) => NotFound,
+        other => panic!("no expectation for {other:?}"),
+    }
+}
+
+fn expected_group(persona: &str, p: Permission, privileged: bool) -> Outcome {
+    let write = !p.is_read_only();
+    let holds = app::authz::catalog::partner_admin_role()
+        .expanded()
+        .contains(&p);
+    match persona {
+        "super admin" | "org admin" => Allow,
+        "read-only admin" => {
+            if write {
+                Forbidden
+            } else {
+                Allow
+            }
+        }
+        "partner admin A" | "partner admin A+B" if privileged && holds && write => {
+            // Partner admin A+B already holds what the group confers (partner
+            // admin of B), so it may manage it; A alone may not.
+            if persona == "partner admin A+B" {
+                Allow
+            } else {
+                Forbidden
+            }
+        }
+        "partner admin A" | "partner admin A+B" => {
+            if holds {
+                Allow
+            } else {
+                Forbidden
+            }
+        }
+        "help desk" | "plain user" => NotFound,
+        other => panic!("no expectation for {other}"),
+    }
+}
+
+fn outcome(result: Result<impl Sized, AppError>) -> Outcome {
+    match result {
+        Ok(_) => Allow,
+        Err(AppError::Forbidden) => Forbidden,
+        Err(AppError::NotFound) => NotFound,
+        Err(other) => panic!("unexpected error {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn every_persona_every_permission_every_location() {
+    on_both(|store, engine| async move {
+        let (f, org) = fixture(&store).await;
+        let missing = UserId::parse("00uDoesNotExist00000").unwrap();
+        let mut checked = 0;
+        for (persona, id) in &f.personas {
+            let rows = store.rights_rows(id).await.unwrap();
+            let principal = Principal::for_user(
+                id.clone(),
+                Actor::system(),
+                Client::default(),
+                rows,
+                &org.orn,
+            );
+            for &p in Permission::ALL {
+                match p.resource_kind() {
+                    ResourceKind::User => {
+                        for (location, target) in [
+                            ("own realm", &f.in_a),
+                            ("other realm", &f.in_b),
+                            ("nonexistent", &missing),
+                            ("admin user", &f.admin_in_a),
+                        ] {
+                            let got = outcome(
+                                authz::authorize_user(&store, &org.orn, &principal, p, target)
+                                    .await,
+                            );
+                            let want = expected_user(persona, p, location);
+                            assert_eq!(got, want, "{engine}: {persona} × {p} × {location}");
+                            checked += 1;
+                        }
+                    }
+                    ResourceKind::Group => {
+                        for (privileged, group) in
+                            [(false, &f.group_a), (true, &f.privileged_group)]
+                        {
+                            let got = outcome(
+                                authz::authorize_group(&store, &org.orn, &principal, p, group)
+                                    .await,
+                            );
+                            let want = expected_group(persona, p, privileged);
+                            assert_eq!(
+                                got, want,
+                                "{engine}: {persona} × {p} × group (privileged: {privileged})"
+                            );
+                            checked += 1;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        assert!(checked > 500, "{engine}: {checked}");
+    })
+    .await;
+}
