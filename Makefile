@@ -28,6 +28,7 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy -p app --features ssr --all-targets -- -D warnings
 	cargo clippy -p server --all-targets -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 fmt:
 	cargo fmt --all

@@ -102,6 +102,13 @@ impl FromServerFnError for AppError {
     }
 }
 
+/// A short random reference that ties an `Internal` error shown to a person to the
+/// server log line that has the details.
+#[cfg(feature = "ssr")]
+pub fn new_ref_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..12].to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,11 +134,4 @@ mod tests {
             "Something went wrong on our side (reference abc123)."
         );
     }
-}
-
-/// A short random reference that ties an `Internal` error shown to a person to the
-/// server log line that has the details.
-#[cfg(feature = "ssr")]
-pub fn new_ref_id() -> String {
-    uuid::Uuid::new_v4().simple().to_string()[..12].to_string()
 }

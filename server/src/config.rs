@@ -201,6 +201,7 @@ fn describe(e: &figment::Error) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment's Jail API fixes the error type
 mod tests {
     use super::*;
 

@@ -207,7 +207,7 @@ pub fn domain_allowed(address: &str, domains: &[String]) -> bool {
     address
         .rsplit_once('@')
         .map(|(_, d)| d.to_lowercase())
-        .is_some_and(|d| domains.iter().any(|allowed| *allowed == d))
+        .is_some_and(|d| domains.contains(&d))
 }
 
 /// Checks custom attributes against the schema: known names, types, required.
