@@ -3,13 +3,18 @@
 //! wasm build cannot even name them.
 
 #[cfg(feature = "ssr")]
+pub mod authn;
+#[cfg(feature = "ssr")]
 pub mod authz;
 pub mod components;
+#[cfg(feature = "ssr")]
+pub mod ctx;
 pub mod error;
 pub mod expr;
 pub mod ids;
 pub mod model;
 pub mod pages;
+pub mod serverfns;
 #[cfg(feature = "ssr")]
 pub mod store;
 
@@ -19,7 +24,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, StaticSegment};
 
 use crate::components::layout::Layout;
-use crate::pages::{home::HomePage, not_found::NotFound};
+use crate::pages::{home::HomePage, login::LoginPage, not_found::NotFound};
 
 /// Product name as shown to people.
 pub const PRODUCT_NAME: &str = "Partner Portal";
@@ -57,6 +62,7 @@ pub fn App() -> impl IntoView {
             <Layout>
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::InOrder />
+                    <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::InOrder />
                 </Routes>
             </Layout>
         </Router>

@@ -160,7 +160,7 @@ async function handleInteraction(p, req, res, rest) {
     return true;
   }
   if (!login || req.method !== 'POST') {
-    send(res, 200, loginForm(p, uid));
+    send(res, 200, loginForm(p, uid, { email: details.params.login_hint || '' }));
     return true;
   }
   const form = await readForm(req);

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { test, expect, idpUrl, accounts } from './fixtures';
+import { test, expect, idpUrl, portalUrl, accounts } from './fixtures';
 
 function authorizeUrl(issuer: string): string {
   const verifier = randomBytes(32).toString('base64url');
@@ -8,7 +8,7 @@ function authorizeUrl(issuer: string): string {
     client_id: 'partner-portal',
     response_type: 'code',
     scope: 'openid email profile',
-    redirect_uri: `${process.env.PORTAL_URL || 'http://127.0.0.1:3300'}/auth/callback`,
+    redirect_uri: `${portalUrl}/auth/callback`,
     state: randomBytes(8).toString('hex'),
     nonce: randomBytes(8).toString('hex'),
     code_challenge: challenge,

@@ -4,6 +4,15 @@ import { readFileSync } from 'node:fs';
 
 export const accounts = JSON.parse(readFileSync(new URL('../dev-idp/accounts.json', import.meta.url), 'utf8'));
 export const idpUrl = `http://127.0.0.1:${process.env.DEV_IDP_PORT || '5566'}`;
+export const portalUrl = process.env.PORTAL_URL || `http://127.0.0.1:${process.env.PORTAL_PORT || '3300'}`;
+
+/** Signs out of the portal and, through RP-initiated logout, of the IdP too. */
+export async function signOut(page: Page) {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  // The IdP asks to confirm; then it sends the browser back to the portal.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
+}
 
 type Fixtures = {
   /** Fails the test on axe violations of impact serious or critical. */

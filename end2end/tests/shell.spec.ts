@@ -6,7 +6,7 @@ test.describe('app shell', () => {
     await expect(page).toHaveTitle(/Partner Portal/);
     await expect(page.getByRole('heading', { level: 1, name: 'Secure Partner Access' })).toBeVisible();
     await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Home' })).toBeVisible();
-    await expect(page.getByRole('link', { name: 'Sign in' })).toHaveAttribute('href', '/auth/login');
+    await expect(page.getByRole('link', { name: 'Sign in' })).toHaveAttribute('href', '/login');
     await expectAccessible(page);
   });
 

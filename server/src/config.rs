@@ -159,6 +159,11 @@ impl Config {
                 )));
             }
         }
+        if self.session_secret.expose().len() < 32 {
+            return Err(ConfigError(
+                "session_secret (PORTAL_SESSION_SECRET) must be at least 32 characters of random data".into(),
+            ));
+        }
         if !(self.org_idp_issuer.starts_with("https://")
             || self.org_idp_issuer.starts_with("http://"))
         {

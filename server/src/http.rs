@@ -15,6 +15,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use app::store::Store;
+use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::cli::RunError;
 use crate::config::Config;
@@ -26,6 +27,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub store: Store,
     pub org: app::authz::OrgContext,
+    pub org_idp: app::authn::OrgIdp,
     pub config: Arc<Config>,
 }
 
@@ -42,10 +44,18 @@ pub async fn serve(
 ) -> Result<(), RunError> {
     let leptos_options = leptos_options(&config)?;
     let addr = config.listen_addr;
+    let org_idp = app::authn::OrgIdp::new(
+        &config.org_idp_issuer,
+        &config.org_idp_client_id,
+        config.org_idp_client_secret.expose(),
+        &config.public_url,
+    )
+    .map_err(|e| RunError(format!("org_idp_issuer (PORTAL_ORG_IDP_ISSUER): {e}")))?;
     let state = AppState {
         leptos_options,
         store,
         org,
+        org_idp,
         config: Arc::new(config),
     };
     let router = router(state.clone());
@@ -79,15 +89,20 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/livez", get(livez))
         .route("/readyz", get(readyz))
+        .merge(crate::auth::routes())
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(context_state.store.clone()),
+            move || {
+                provide_context(context_state.store.clone());
+                provide_context(context_state.org.clone());
+            },
             move || app::shell(shell_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
+        .layer(session_layer(&state))
         .layer(
             tower::ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
@@ -109,6 +124,31 @@ pub fn router(state: AppState) -> Router {
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
         )
         .with_state(state)
+}
+
+/// Server-side sessions in the database: signed cookie, `HttpOnly`, `SameSite=Lax`
+/// (the IdP's redirect back is a cross-site navigation), `Secure` with the
+/// `__Host-` prefix unless plain-http development is configured, idle timeout.
+fn session_layer(
+    state: &AppState,
+) -> SessionManagerLayer<Store, tower_sessions::service::SignedCookie> {
+    use sha2::Digest;
+    let key = sha2::Sha512::digest(state.config.session_secret.expose().as_bytes());
+    let secure = state.config.secure_cookies;
+    SessionManagerLayer::new(state.store.clone())
+        .with_name(if secure {
+            "__Host-portal_session"
+        } else {
+            "portal_session"
+        })
+        .with_secure(secure)
+        .with_http_only(true)
+        .with_same_site(tower_sessions::cookie::SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
+            state.config.session_idle_timeout_minutes as i64,
+        )))
+        .with_signed(tower_sessions::cookie::Key::from(key.as_slice()))
 }
 
 async fn livez() -> &'static str {

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::error::AppError;
+use crate::serverfns::session::get_current_user;
 use crate::PRODUCT_NAME;
 
 #[component]
@@ -26,12 +27,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                         "Home"
                     </A>
                 </nav>
-                <a
-                    href="/auth/login"
-                    class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-700 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
-                >
-                    "Sign in"
-                </a>
+                <SessionControls />
             </div>
         </header>
         <main id="main" class="mx-auto max-w-6xl px-4 py-8">
@@ -67,5 +63,51 @@ pub fn ErrorPanel(errors: ArcRwSignal<Errors>) -> impl IntoView {
                 {move || messages().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
             </ul>
         </section>
+    }
+}
+
+/// "Sign in", or who is signed in and a sign-out button (a plain form POST, so it
+/// works without JavaScript).
+#[component]
+fn SessionControls() -> impl IntoView {
+    let user = Resource::new(|| (), |_| get_current_user());
+    let sign_in = || {
+        view! {
+            <a
+                href="/login"
+                class="rounded-md bg-indigo-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
+            >
+                "Sign in"
+            </a>
+        }
+    };
+    view! {
+        <Suspense fallback=sign_in>
+            {move || {
+                user.get()
+                    .map(|result| match result {
+                        Ok(Some(me)) => {
+                            view! {
+                                <div class="flex items-center gap-3 text-sm">
+                                    <span>
+                                        <span class="sr-only">"Signed in as "</span>
+                                        <span data-testid="signed-in-user">{me.display_name}</span>
+                                    </span>
+                                    <form method="post" action="/auth/logout">
+                                        <button
+                                            type="submit"
+                                            class="rounded-md border border-slate-400 px-3 py-1.5 hover:bg-slate-100 dark:hover:bg-slate-800"
+                                        >
+                                            "Sign out"
+                                        </button>
+                                    </form>
+                                </div>
+                            }
+                                .into_any()
+                        }
+                        _ => sign_in().into_any(),
+                    })
+            }}
+        </Suspense>
     }
 }

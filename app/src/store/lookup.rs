@@ -61,3 +61,21 @@ impl Store {
             .map_err(StoreError::from_sqlx)
     }
 }
+
+impl Store {
+    /// A user by id with no scope: for the request context (the caller itself)
+    /// and background work only.
+    pub async fn user_by_id_unscoped(
+        &self,
+        id: &crate::ids::UserId,
+    ) -> Result<Option<User>, StoreError> {
+        sqlx::query_as::<_, User>(&format!(
+            "SELECT {} FROM users u WHERE u.id = $1",
+            super::users::COLUMNS
+        ))
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)
+    }
+}

@@ -15,6 +15,7 @@ mod lookup;
 pub mod realms;
 mod scope_sql;
 pub mod seed;
+pub mod sessions;
 mod settings;
 mod sql;
 pub mod users;

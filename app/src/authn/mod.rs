@@ -1,0 +1,339 @@
+//! Sign-in: the OpenID Connect relying party (authorization code + PKCE + state +
+//! nonce) for the org identity provider, and who may enter which surface.
+//!
+//! `openidconnect` verifies the ID token's signature (RS256/ES256 family only,
+//! never `none`), issuer, audience, expiry and nonce. It does not check `iat` or
+//! `azp`: this module does (`iat` within a skew window; `azp` equal to our client
+//! id whenever there are several audiences or `azp` is present). `state` and
+//! `nonce` are single-use and expire after ten minutes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreJwsSigningAlgorithm};
+use openidconnect::{
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndSessionUrl, EndpointMaybeSet,
+    EndpointNotSet, EndpointSet, IssuerUrl, LogoutRequest, Nonce, PkceCodeChallenge,
+    PkceCodeVerifier, PostLogoutRedirectUrl, ProviderMetadataWithLogout, RedirectUrl, Scope,
+    TokenResponse,
+};
+use tokio::sync::RwLock;
+
+use crate::model::{User, UserStatus};
+use crate::store::audit::{Actor, Client, Event, OutcomeResult, Severity, Target};
+use crate::store::sessions::AuthFlow;
+use crate::store::Store;
+
+/// How far in the future an ID token's `iat` may lie (clock skew).
+pub const IAT_SKEW: Duration = Duration::from_secs(120);
+/// How long a started sign-in may take.
+pub const FLOW_TTL: time::Duration = time::Duration::minutes(10);
+
+type Oidc = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
+
+/// Why a sign-in was refused; the message is safe to show.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignInError {
+    #[error("The sign-in link expired or was already used. Please sign in again.")]
+    UnknownState,
+    #[error("The identity provider could not be reached. Try again in a moment.")]
+    ProviderUnavailable,
+    #[error("The identity provider's answer could not be verified.")]
+    InvalidToken(String),
+    #[error("There is no account for {0} here. Ask your administrator for access.")]
+    UnknownUser(String),
+    #[error("Your account is {0}: you cannot sign in.")]
+    NotActive(UserStatus),
+    #[error("The identity provider refused the sign-in: {0}")]
+    ProviderError(String),
+    #[error("Sign-in failed on our side (reference {0}).")]
+    Internal(String),
+}
+
+/// The org identity provider: configured at start-up, discovered lazily.
+#[derive(Clone)]
+pub struct OrgIdp {
+    issuer: String,
+    client_id: String,
+    client_secret: String,
+    redirect_url: String,
+    public_url: String,
+    http: openidconnect::reqwest::Client,
+    discovered: Arc<RwLock<Option<Discovered>>>,
+}
+
+#[derive(Clone)]
+struct Discovered {
+    client: Oidc,
+    end_session: Option<EndSessionUrl>,
+}
+
+/// The identity asserted by a verified ID token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedIdentity {
+    pub subject: String,
+    pub email: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+}
+
+impl OrgIdp {
+    pub fn new(
+        issuer: &str,
+        client_id: &str,
+        client_secret: &str,
+        public_url: &str,
+    ) -> Result<Self, String> {
+        let http = openidconnect::reqwest::ClientBuilder::new()
+            // Following redirects from an IdP is an SSRF vector.
+            .redirect(openidconnect::reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| format!("HTTP client: {e}"))?;
+        Ok(Self {
+            issuer: issuer.trim_end_matches('/').to_string(),
+            client_id: client_id.to_string(),
+            client_secret: client_secret.to_string(),
+            redirect_url: format!("{}/auth/callback", public_url.trim_end_matches('/')),
+            public_url: public_url.trim_end_matches('/').to_string(),
+            http,
+            discovered: Arc::new(RwLock::new(None)),
+        })
+    }
+
+    async fn client(&self, refresh: bool) -> Result<Oidc, SignInError> {
+        Ok(self.discovered(refresh).await?.client)
+    }
+
+    async fn discovered(&self, refresh: bool) -> Result<Discovered, SignInError> {
+        if !refresh {
+            if let Some(discovered) = self.discovered.read().await.as_ref() {
+                return Ok(discovered.clone());
+            }
+        }
+        let issuer = IssuerUrl::new(self.issuer.clone())
+            .map_err(|e| SignInError::Internal(e.to_string()))?;
+        let metadata = ProviderMetadataWithLogout::discover_async(issuer, &self.http)
+            .await
+            .map_err(|e| {
+                tracing::warn!(error = %e, issuer = %self.issuer, "OIDC discovery failed");
+                SignInError::ProviderUnavailable
+            })?;
+        let redirect = RedirectUrl::new(self.redirect_url.clone())
+            .map_err(|e| SignInError::Internal(e.to_string()))?;
+        let end_session = metadata.additional_metadata().end_session_endpoint.clone();
+        let client = CoreClient::from_provider_metadata(
+            metadata,
+            ClientId::new(self.client_id.clone()),
+            Some(ClientSecret::new(self.client_secret.clone())),
+        )
+        .set_redirect_uri(redirect);
+        let discovered = Discovered {
+            client,
+            end_session,
+        };
+        *self.discovered.write().await = Some(discovered.clone());
+        Ok(discovered)
+    }
+
+    /// Where to send the browser to end the session at the IdP too (RP-initiated
+    /// logout), if the IdP supports it; it sends the browser back to the portal.
+    pub async fn logout_url(&self) -> Option<String> {
+        let discovered = self.discovered(false).await.ok()?;
+        let end_session = discovered.end_session?;
+        let back = PostLogoutRedirectUrl::new(format!("{}/", self.public_url)).ok()?;
+        Some(
+            LogoutRequest::from(end_session)
+                .set_client_id(ClientId::new(self.client_id.clone()))
+                .set_post_logout_redirect_uri(back)
+                .http_get_url()
+                .to_string(),
+        )
+    }
+
+    /// Starts a sign-in: remembers state, nonce and PKCE verifier (single use) and
+    /// returns the IdP URL to send the browser to.
+    pub async fn start(
+        &self,
+        store: &Store,
+        login_hint: Option<&str>,
+        return_to: Option<String>,
+    ) -> Result<String, SignInError> {
+        let client = self.client(false).await?;
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let mut request = client
+            .authorize_url(
+                CoreAuthenticationFlow::AuthorizationCode,
+                CsrfToken::new_random,
+                Nonce::new_random,
+            )
+            .add_scope(Scope::new("email".into()))
+            .add_scope(Scope::new("profile".into()))
+            .set_pkce_challenge(challenge);
+        if let Some(hint) = login_hint.filter(|h| !h.is_empty() && h.len() <= 254) {
+            request = request.add_extra_param("login_hint", hint.to_string());
+        }
+        let (url, state, nonce) = request.url();
+        let flow = AuthFlow {
+            state: state.secret().clone(),
+            nonce: nonce.secret().clone(),
+            pkce_verifier: verifier.secret().clone(),
+            return_to: return_to.filter(|r| is_local_path(r)),
+        };
+        store
+            .save_auth_flow(&flow, FLOW_TTL)
+            .await
+            .map_err(|e| SignInError::Internal(crate::error::AppError::from(e).to_string()))?;
+        Ok(url.to_string())
+    }
+
+    /// Completes a sign-in from the callback's `code` and `state`.
+    pub async fn finish(
+        &self,
+        store: &Store,
+        code: &str,
+        state: &str,
+    ) -> Result<(VerifiedIdentity, Option<String>), SignInError> {
+        let flow = store
+            .take_auth_flow(state)
+            .await
+            .map_err(|e| SignInError::Internal(crate::error::AppError::from(e).to_string()))?
+            .ok_or(SignInError::UnknownState)?;
+        let client = self.client(false).await?;
+        let token = client
+            .exchange_code(AuthorizationCode::new(code.to_string()))
+            .map_err(|e| SignInError::Internal(e.to_string()))?
+            .set_pkce_verifier(PkceCodeVerifier::new(flow.pkce_verifier.clone()))
+            .request_async(&self.http)
+            .await
+            .map_err(|e| {
+                tracing::warn!(error = %e, "token exchange failed");
+                SignInError::ProviderError("the authorization code was refused".into())
+            })?;
+        let id_token = token
+            .id_token()
+            .ok_or_else(|| SignInError::InvalidToken("no ID token in the token response".into()))?;
+        let nonce = Nonce::new(flow.nonce.clone());
+        let verify = |client: &Oidc| {
+            let verifier = client.id_token_verifier().set_allowed_algs(vec![
+                CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+                CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha384,
+                CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha512,
+                CoreJwsSigningAlgorithm::RsaSsaPssSha256,
+                CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+                CoreJwsSigningAlgorithm::EcdsaP384Sha384,
+            ]);
+            id_token.claims(&verifier, &nonce).cloned()
+        };
+        let claims = match verify(&client) {
+            Ok(claims) => claims,
+            Err(first) => {
+                // An unknown key id may mean the IdP rotated its keys: re-fetch once.
+                let client = self.client(true).await?;
+                verify(&client).map_err(|_| SignInError::InvalidToken(first.to_string()))?
+            }
+        };
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        if claims.issue_time().timestamp() > now + IAT_SKEW.as_secs() as i64 {
+            return Err(SignInError::InvalidToken(
+                "the token was issued in the future".into(),
+            ));
+        }
+        let audiences = claims.audiences();
+        let azp = claims.authorized_party().map(|a| a.as_str().to_string());
+        if (audiences.len() > 1 || azp.is_some()) && azp.as_deref() != Some(self.client_id.as_str())
+        {
+            return Err(SignInError::InvalidToken(
+                "the token was issued to another client (azp)".into(),
+            ));
+        }
+        let name = claims
+            .given_name()
+            .and_then(|n| n.get(None))
+            .map(|n| n.as_str().to_string());
+        let family = claims
+            .family_name()
+            .and_then(|n| n.get(None))
+            .map(|n| n.as_str().to_string());
+        Ok((
+            VerifiedIdentity {
+                subject: claims.subject().as_str().to_string(),
+                email: claims.email().map(|e| e.as_str().to_string()),
+                given_name: name,
+                family_name: family,
+            },
+            flow.return_to,
+        ))
+    }
+}
+
+/// Only same-site paths are allowed as post-sign-in destinations (no open redirect).
+pub fn is_local_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.starts_with("/\\")
+        && !path.contains(['\r', '\n'])
+}
+
+/// Resolves a verified org-IdP identity to an existing, active user and records
+/// the outcome in the System Log. Org-IdP sign-in never creates users.
+pub async fn admit(
+    store: &Store,
+    identity: &VerifiedIdentity,
+    client: Client,
+) -> Result<User, SignInError> {
+    let login = identity
+        .email
+        .clone()
+        .unwrap_or_else(|| identity.subject.clone());
+    let user = store
+        .user_by_login(&login)
+        .await
+        .map_err(|e| SignInError::Internal(crate::error::AppError::from(e).to_string()))?;
+    let outcome = match &user {
+        None => Err(SignInError::UnknownUser(login.clone())),
+        Some(u) if u.status != UserStatus::Active => Err(SignInError::NotActive(u.status)),
+        Some(u) => Ok(u.clone()),
+    };
+    let actor = match &user {
+        Some(u) => Actor {
+            id: u.id.to_string(),
+            actor_type: "User".into(),
+            alternate_id: u.profile.login.clone(),
+            display_name: format!("{} {}", u.profile.first_name, u.profile.last_name),
+        },
+        None => Actor {
+            id: "unknown".into(),
+            actor_type: "User".into(),
+            alternate_id: login.clone(),
+            display_name: login.clone(),
+        },
+    };
+    let mut event =
+        Event::success("user.session.start", "User login to Partner Portal", actor).client(client);
+    if let Some(u) = &user {
+        event = event.target(Target {
+            id: u.id.to_string(),
+            target_type: "User".into(),
+            alternate_id: u.profile.login.clone(),
+            display_name: format!("{} {}", u.profile.first_name, u.profile.last_name),
+            realm_id: Some(u.realm_id.to_string()),
+        });
+    }
+    if let Err(reason) = &outcome {
+        event.outcome = OutcomeResult::Failure;
+        event.severity = Severity::Warn;
+        event.reason = Some(reason.to_string());
+    }
+    if let Err(e) = store.append_event(&event).await {
+        tracing::error!(error = %e, "could not record the sign-in event");
+    }
+    outcome
+}

@@ -1,0 +1,46 @@
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// Who is signed in, as the header shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub display_name: String,
+    pub login: String,
+    /// Holds an admin role or binding: may use the Partner Admin Portal.
+    pub is_admin: bool,
+    /// Holds an org-wide admin role: may use `/admin`.
+    pub is_org_admin: bool,
+}
+
+/// The signed-in user with its current rights, or `None` when signed out.
+#[server(endpoint = "session/current_user")]
+pub async fn get_current_user() -> Result<Option<SessionInfo>, AppError> {
+    use crate::authz::OrgContext;
+    use crate::store::Store;
+    let store = use_context::<Store>().ok_or_else(missing_context)?;
+    let org = use_context::<OrgContext>().ok_or_else(missing_context)?;
+    let session = leptos_axum::extract::<tower_sessions::Session>()
+        .await
+        .map_err(|_| missing_context())?;
+    let principal = match crate::ctx::principal(&store, &org, &session, Default::default()).await {
+        Ok(principal) => principal,
+        Err(AppError::Unauthenticated) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let actor = principal.actor();
+    Ok(Some(SessionInfo {
+        display_name: actor.display_name.clone(),
+        login: actor.alternate_id.clone(),
+        is_admin: principal.is_admin(),
+        is_org_admin: principal.is_org_admin(),
+    }))
+}
+
+#[cfg(feature = "ssr")]
+fn missing_context() -> AppError {
+    let ref_id = crate::error::new_ref_id();
+    tracing::error!(%ref_id, "server function called without its context");
+    AppError::Internal { ref_id }
+}

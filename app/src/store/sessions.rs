@@ -1,0 +1,152 @@
+//! Server-side sessions (tower-sessions records) and single-use sign-in flow
+//! state, in the directory database so that several portal nodes share them.
+
+use async_trait::async_trait;
+use sqlx::Row;
+use time::OffsetDateTime;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, SessionStore};
+
+use super::{clock, Store, StoreError};
+
+fn backend(e: impl std::fmt::Display) -> session_store::Error {
+    session_store::Error::Backend(e.to_string())
+}
+
+#[async_trait]
+impl SessionStore for Store {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        // A fresh random id; retry on the (astronomically unlikely) collision.
+        loop {
+            let data = serde_json::to_string(&record.data).map_err(backend)?;
+            let inserted = sqlx::query(
+                "INSERT INTO tower_sessions (id, data, expiry_date) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(record.id.to_string())
+            .bind(data)
+            .bind(clock::format(record.expiry_date))
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+            if inserted.rows_affected() == 1 {
+                return Ok(());
+            }
+            record.id = Id::default();
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let data = serde_json::to_string(&record.data).map_err(backend)?;
+        sqlx::query(
+            "INSERT INTO tower_sessions (id, data, expiry_date) VALUES ($1, $2, $3) \
+             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expiry_date = excluded.expiry_date",
+        )
+        .bind(record.id.to_string())
+        .bind(data)
+        .bind(clock::format(record.expiry_date))
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn load(&self, session_id: &Id) -> session_store::Result<Option<Record>> {
+        let row = sqlx::query(
+            "SELECT data, expiry_date FROM tower_sessions WHERE id = $1 AND expiry_date > $2",
+        )
+        .bind(session_id.to_string())
+        .bind(clock::now())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        let Some(row) = row else { return Ok(None) };
+        let data: String = row.try_get("data").map_err(backend)?;
+        let expiry: String = row.try_get("expiry_date").map_err(backend)?;
+        Ok(Some(Record {
+            id: *session_id,
+            data: serde_json::from_str(&data).map_err(backend)?,
+            expiry_date: OffsetDateTime::parse(
+                &expiry,
+                &time::format_description::well_known::Rfc3339,
+            )
+            .map_err(backend)?,
+        }))
+    }
+
+    async fn delete(&self, session_id: &Id) -> session_store::Result<()> {
+        sqlx::query("DELETE FROM tower_sessions WHERE id = $1")
+            .bind(session_id.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}
+
+/// What a sign-in remembers between the redirect to the IdP and the callback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthFlow {
+    pub state: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+    pub return_to: Option<String>,
+}
+
+impl Store {
+    pub async fn save_auth_flow(
+        &self,
+        flow: &AuthFlow,
+        ttl: time::Duration,
+    ) -> Result<(), StoreError> {
+        let now = OffsetDateTime::now_utc();
+        sqlx::query(
+            "INSERT INTO auth_flows (state, nonce, pkce_verifier, return_to, created, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&flow.state)
+        .bind(&flow.nonce)
+        .bind(&flow.pkce_verifier)
+        .bind(&flow.return_to)
+        .bind(clock::format(now))
+        .bind(clock::format(now + ttl))
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        // Opportunistic clean-up of abandoned flows.
+        sqlx::query("DELETE FROM auth_flows WHERE expires_at < $1")
+            .bind(clock::format(now))
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        Ok(())
+    }
+
+    /// Takes the flow for `state` exactly once; expired or unknown → `None`.
+    pub async fn take_auth_flow(&self, state: &str) -> Result<Option<AuthFlow>, StoreError> {
+        let row = sqlx::query(
+            "DELETE FROM auth_flows WHERE state = $1 AND expires_at > $2 \
+             RETURNING state, nonce, pkce_verifier, return_to",
+        )
+        .bind(state)
+        .bind(clock::now())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(AuthFlow {
+            state: row.try_get("state").map_err(StoreError::from_sqlx)?,
+            nonce: row.try_get("nonce").map_err(StoreError::from_sqlx)?,
+            pkce_verifier: row
+                .try_get("pkce_verifier")
+                .map_err(StoreError::from_sqlx)?,
+            return_to: row.try_get("return_to").map_err(StoreError::from_sqlx)?,
+        }))
+    }
+
+    /// Appends a standalone System Log event (sign-in outcomes and the like).
+    pub async fn append_event(&self, event: &super::audit::Event) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        super::audit::append(&mut tx, event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)
+    }
+}

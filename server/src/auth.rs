@@ -1,0 +1,183 @@
+//! `/auth/*`: start a sign-in at the org identity provider, finish it on the
+//! callback (new session id, user id in the session), and sign out.
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use app::authn::{self, SignInError};
+use app::ctx;
+use app::store::audit::{Actor, Client, Event, Target};
+
+use crate::http::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", get(login))
+        .route("/auth/callback", get(callback))
+        .route("/auth/logout", post(logout))
+}
+
+#[derive(Debug, Deserialize)]
+struct LoginQuery {
+    login_hint: Option<String>,
+    return_to: Option<String>,
+}
+
+async fn login(State(state): State<AppState>, Query(q): Query<LoginQuery>) -> Response {
+    let hint = q.login_hint.as_deref().map(str::trim);
+    match state.org_idp.start(&state.store, hint, q.return_to).await {
+        Ok(url) => Redirect::to(&url).into_response(),
+        Err(e) => refused(&e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+pub(crate) fn client_of(headers: &HeaderMap) -> Client {
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    Client {
+        ip_address: text("x-forwarded-for")
+            .and_then(|v| v.split(',').next().map(|s| s.trim().to_string())),
+        user_agent: text("user-agent"),
+        request_id: text("x-request-id"),
+    }
+}
+
+async fn callback(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Query(q): Query<CallbackQuery>,
+) -> Response {
+    if let Some(error) = q.error {
+        let detail = q.error_description.unwrap_or_default();
+        return refused(&SignInError::ProviderError(
+            format!("{error} {detail}").trim().to_string(),
+        ));
+    }
+    let (Some(code), Some(flow_state)) = (q.code, q.state) else {
+        return refused(&SignInError::UnknownState);
+    };
+    let result = state.org_idp.finish(&state.store, &code, &flow_state).await;
+    let (identity, return_to) = match result {
+        Ok(ok) => ok,
+        Err(e) => {
+            let event = failure_event(&e, client_of(&headers));
+            let _ = state.store.append_event(&event).await;
+            return refused(&e);
+        }
+    };
+    let user = match authn::admit(&state.store, &identity, client_of(&headers)).await {
+        Ok(user) => user,
+        Err(e) => return refused(&e),
+    };
+    // A new session id at sign-in (no fixation), then the user in it.
+    if session.cycle_id().await.is_err()
+        || session
+            .insert(ctx::USER_ID, user.id.to_string())
+            .await
+            .is_err()
+        || session
+            .insert(
+                ctx::ENDS_AT,
+                time::OffsetDateTime::now_utc().unix_timestamp()
+                    + 3600 * state.config.session_absolute_timeout_hours as i64,
+            )
+            .await
+            .is_err()
+    {
+        return refused(&SignInError::Internal("session".into()));
+    }
+    Redirect::to(return_to.as_deref().unwrap_or("/")).into_response()
+}
+
+fn failure_event(e: &SignInError, client: Client) -> Event {
+    let mut event = Event::success(
+        "user.session.start",
+        "User login to Partner Portal",
+        Actor {
+            id: "unknown".into(),
+            actor_type: "User".into(),
+            alternate_id: "unknown".into(),
+            display_name: "unknown".into(),
+        },
+    )
+    .client(client);
+    event.outcome = app::store::audit::OutcomeResult::Failure;
+    event.severity = app::store::audit::Severity::Warn;
+    event.reason = Some(e.to_string());
+    event
+}
+
+async fn logout(State(state): State<AppState>, session: Session, headers: HeaderMap) -> Response {
+    if let Ok(Some(user)) = ctx::session_user(&state.store, &session).await {
+        let event = Event::success(
+            "user.session.end",
+            "User logout from Partner Portal",
+            Actor {
+                id: user.id.to_string(),
+                actor_type: "User".into(),
+                alternate_id: user.profile.login.clone(),
+                display_name: format!("{} {}", user.profile.first_name, user.profile.last_name),
+            },
+        )
+        .client(client_of(&headers))
+        .target(Target {
+            id: user.id.to_string(),
+            target_type: "User".into(),
+            alternate_id: user.profile.login.clone(),
+            display_name: user.profile.login.clone(),
+            realm_id: Some(user.realm_id.to_string()),
+        });
+        let _ = state.store.append_event(&event).await;
+    }
+    let _ = session.flush().await;
+    match state.org_idp.logout_url().await {
+        Some(url) => Redirect::to(&url).into_response(),
+        None => Redirect::to("/").into_response(),
+    }
+}
+
+/// A plain page saying why the sign-in did not happen (no JavaScript needed).
+fn refused(e: &SignInError) -> Response {
+    let status = match e {
+        SignInError::ProviderUnavailable => axum::http::StatusCode::BAD_GATEWAY,
+        SignInError::Internal(_) => axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        _ => axum::http::StatusCode::FORBIDDEN,
+    };
+    if let SignInError::InvalidToken(detail) | SignInError::Internal(detail) = e {
+        tracing::warn!(%detail, "sign-in refused");
+    }
+    let message = html_escape(&e.to_string());
+    let body = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign-in refused · Partner Portal</title>\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><link rel=\"stylesheet\" href=\"/pkg/partner-portal.css\"></head>\
+         <body class=\"min-h-screen bg-slate-50 text-slate-900\"><main class=\"mx-auto max-w-xl px-4 py-16 space-y-4\">\
+         <h1 class=\"text-2xl font-bold\">Sign-in refused</h1><p role=\"alert\">{message}</p>\
+         <p><a class=\"text-indigo-700 underline\" href=\"/login\">Try again</a></p></main></body></html>"
+    );
+    (status, Html(body)).into_response()
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
