@@ -26,6 +26,7 @@ fn idp() -> Vec<(&'static str, &'static str)> {
         ("PORTAL_ORG_IDP_ISSUER", "http://127.0.0.1:9/org"),
         ("PORTAL_ORG_IDP_CLIENT_ID", "portal"),
         ("PORTAL_ORG_IDP_CLIENT_SECRET", "very-secret-value"),
+        ("PORTAL_SESSION_SECRET", "a-session-secret-of-at-least-32-characters"),
     ]
 }
 
@@ -78,6 +79,16 @@ fn missing_idp_settings_name_the_setting() {
     let (code, stderr) = server(&["serve"], &[]);
     assert_ne!(code, 0);
     assert_one_clear_line(&stderr, "PORTAL_ORG_IDP_ISSUER");
+}
+
+#[test]
+fn a_short_session_secret_names_the_setting() {
+    let mut env = idp();
+    env.retain(|(k, _)| *k != "PORTAL_SESSION_SECRET");
+    env.push(("PORTAL_SESSION_SECRET", "short"));
+    let (code, stderr) = server(&["serve"], &env);
+    assert_ne!(code, 0);
+    assert_one_clear_line(&stderr, "PORTAL_SESSION_SECRET");
 }
 
 #[test]
