@@ -26,7 +26,10 @@ fn idp() -> Vec<(&'static str, &'static str)> {
         ("PORTAL_ORG_IDP_ISSUER", "http://127.0.0.1:9/org"),
         ("PORTAL_ORG_IDP_CLIENT_ID", "portal"),
         ("PORTAL_ORG_IDP_CLIENT_SECRET", "very-secret-value"),
-        ("PORTAL_SESSION_SECRET", "a-session-secret-of-at-least-32-characters"),
+        (
+            "PORTAL_SESSION_SECRET",
+            "a-session-secret-of-at-least-32-characters",
+        ),
     ]
 }
 

@@ -26,6 +26,19 @@ impl Member {
         }
     }
 
+    fn audit_target(&self) -> audit::Target {
+        audit::Target {
+            id: self.id().to_string(),
+            target_type: match self {
+                Member::User(_) => "User".into(),
+                Member::Group(_) => "UserGroup".into(),
+            },
+            alternate_id: self.id().to_string(),
+            display_name: self.id().to_string(),
+            realm_id: None,
+        }
+    }
+
     fn id(&self) -> &str {
         match self {
             Member::User(id) => id.as_str(),
@@ -216,26 +229,21 @@ impl Store {
             .await
             .map_err(|e| StoreError::map_constraint(e, &[]))?;
         }
-        let event = Event::success(
-            "iam.role.create",
-            "Create custom admin role",
-            grant.actor().clone(),
-        )
-        .client(grant.client().clone())
-        .target(audit::Target {
-            id: id.to_string(),
-            target_type: "ROLE".into(),
-            alternate_id: label.to_string(),
-            display_name: label.to_string(),
-            realm_id: None,
-        })
-        .debug(
-            "permissions",
-            permissions
-                .iter()
-                .map(|p| p.permission.clone())
-                .collect::<Vec<_>>(),
-        );
+        let event = Event::by_grant("iam.role.create", "Create custom admin role", grant)
+            .target(audit::Target {
+                id: id.to_string(),
+                target_type: "ROLE".into(),
+                alternate_id: label.to_string(),
+                display_name: label.to_string(),
+                realm_id: None,
+            })
+            .debug(
+                "permissions",
+                permissions
+                    .iter()
+                    .map(|p| p.permission.clone())
+                    .collect::<Vec<_>>(),
+            );
         audit::append(&mut tx, &event).await?;
         tx.commit().await.map_err(StoreError::from_sqlx)?;
         Ok(id)
@@ -290,20 +298,15 @@ impl Store {
             .await
             .map_err(StoreError::from_sqlx)?;
         }
-        let event = Event::success(
-            "iam.resourceset.create",
-            "Create resource set",
-            grant.actor().clone(),
-        )
-        .client(grant.client().clone())
-        .target(audit::Target {
-            id: id.to_string(),
-            target_type: "RESOURCE_SET".into(),
-            alternate_id: label.to_string(),
-            display_name: label.to_string(),
-            realm_id: None,
-        })
-        .debug("resources", orns.to_vec());
+        let event = Event::by_grant("iam.resourceset.create", "Create resource set", grant)
+            .target(audit::Target {
+                id: id.to_string(),
+                target_type: "RESOURCE_SET".into(),
+                alternate_id: label.to_string(),
+                display_name: label.to_string(),
+                realm_id: None,
+            })
+            .debug("resources", orns.to_vec());
         audit::append(&mut tx, &event).await?;
         tx.commit().await.map_err(StoreError::from_sqlx)?;
         Ok(id)
@@ -343,25 +346,11 @@ impl Store {
             .await
             .map_err(StoreError::from_sqlx)?;
             if inserted.rows_affected() == 1 {
-                let event = Event::success(
-                    "iam.resourceset.bindings.add",
-                    "Add binding member",
-                    grant.actor().clone(),
-                )
-                .client(grant.client().clone())
-                .target(audit::Target {
-                    id: member.id().to_string(),
-                    target_type: if matches!(member, Member::User(_)) {
-                        "User".into()
-                    } else {
-                        "UserGroup".into()
-                    },
-                    alternate_id: member.id().to_string(),
-                    display_name: member.id().to_string(),
-                    realm_id: None,
-                })
-                .debug("resourceSetId", rs.as_str())
-                .debug("roleId", role.as_str());
+                let event =
+                    Event::by_grant("iam.resourceset.bindings.add", "Add binding member", grant)
+                        .target(member.audit_target())
+                        .debug("resourceSetId", rs.as_str())
+                        .debug("roleId", role.as_str());
                 audit::append(&mut tx, &event).await?;
             }
         }
@@ -389,23 +378,12 @@ impl Store {
         .await
         .map_err(StoreError::from_sqlx)?;
         if inserted.rows_affected() == 1 {
-            let event = Event::success(
+            let event = Event::by_grant(
                 "user.account.privilege.grant",
                 "Grant user privilege",
-                grant.actor().clone(),
+                grant,
             )
-            .client(grant.client().clone())
-            .target(audit::Target {
-                id: member.id().to_string(),
-                target_type: if matches!(member, Member::User(_)) {
-                    "User".into()
-                } else {
-                    "UserGroup".into()
-                },
-                alternate_id: member.id().to_string(),
-                display_name: member.id().to_string(),
-                realm_id: None,
-            })
+            .target(member.audit_target())
             .debug("role", role.as_str());
             audit::append(&mut tx, &event).await?;
         }

@@ -105,6 +105,16 @@ impl Event {
         }
     }
 
+    /// A successful event done under `grant`: its actor and client.
+    pub fn by_grant(
+        event_type: &'static str,
+        display_message: impl Into<String>,
+        grant: &crate::authz::Grant,
+    ) -> Self {
+        Self::success(event_type, display_message, grant.actor().clone())
+            .client(grant.client().clone())
+    }
+
     pub fn target(mut self, target: Target) -> Self {
         self.targets.push(target);
         self

@@ -100,13 +100,8 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(|e| StoreError::map_constraint(e, &[("groups_name_key", "name", "A group with this name already exists.")]))?;
-        let event = Event::success(
-            "group.lifecycle.create",
-            "Create okta group",
-            grant.actor().clone(),
-        )
-        .client(grant.client().clone())
-        .target(group_target(&group));
+        let event = Event::by_grant("group.lifecycle.create", "Create okta group", grant)
+            .target(group_target(&group));
         audit::append(&mut tx, &event).await?;
         tx.commit().await.map_err(StoreError::from_sqlx)?;
         Ok(group)
@@ -118,21 +113,14 @@ impl Store {
         ));
         sql.bind(id).push(" AND ");
         scope.groups_predicate(&mut sql, "g");
-        sql.query_as::<Group>()
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(StoreError::from_sqlx)?
-            .ok_or(StoreError::NotFound)
+        sql.fetch_one_or_not_found::<Group>(&self.pool).await
     }
 
     pub async fn list_groups(&self, scope: &Scope) -> Result<Vec<Group>, StoreError> {
         let mut sql = Sql::new(&format!("SELECT {GROUP_COLUMNS} FROM groups g WHERE "));
         scope.groups_predicate(&mut sql, "g");
         sql.push(" ORDER BY lower(g.name), g.id LIMIT 500");
-        sql.query_as::<Group>()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(StoreError::from_sqlx)
+        sql.fetch_all::<Group>(&self.pool).await
     }
 
     /// Adds a user to a group: `user_grant` on the user (groupMembership.manage),
@@ -163,12 +151,11 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(StoreError::from_sqlx)?;
-        let event = Event::success(
+        let event = Event::by_grant(
             "group.user_membership.add",
             "Add user to group membership",
-            user_grant.actor().clone(),
+            user_grant,
         )
-        .client(user_grant.client().clone())
         .target(user_target(&user))
         .target(group_target(&group));
         audit::append(&mut tx, &event).await?;
@@ -198,12 +185,11 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(StoreError::from_sqlx)?;
-        let event = Event::success(
+        let event = Event::by_grant(
             "group.user_membership.remove",
             "Remove user from group membership",
-            user_grant.actor().clone(),
+            user_grant,
         )
-        .client(user_grant.client().clone())
         .target(user_target(&user))
         .target(group_target(&group));
         audit::append(&mut tx, &event).await?;
@@ -296,13 +282,8 @@ impl Store {
                 )],
             )
         })?;
-        let event = Event::success(
-            "application.lifecycle.create",
-            "Add application",
-            grant.actor().clone(),
-        )
-        .client(grant.client().clone())
-        .target(app_target(&app));
+        let event = Event::by_grant("application.lifecycle.create", "Add application", grant)
+            .target(app_target(&app));
         audit::append(&mut tx, &event).await?;
         tx.commit().await.map_err(StoreError::from_sqlx)?;
         Ok(app)
@@ -312,21 +293,14 @@ impl Store {
         let mut sql = Sql::new(&format!("SELECT {APP_COLUMNS} FROM apps a WHERE a.id = "));
         sql.bind(id).push(" AND ");
         scope.apps_predicate(&mut sql, "a");
-        sql.query_as::<App>()
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(StoreError::from_sqlx)?
-            .ok_or(StoreError::NotFound)
+        sql.fetch_one_or_not_found::<App>(&self.pool).await
     }
 
     pub async fn list_apps(&self, scope: &Scope) -> Result<Vec<App>, StoreError> {
         let mut sql = Sql::new(&format!("SELECT {APP_COLUMNS} FROM apps a WHERE "));
         scope.apps_predicate(&mut sql, "a");
         sql.push(" ORDER BY lower(a.label), a.id LIMIT 500");
-        sql.query_as::<App>()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(StoreError::from_sqlx)
+        sql.fetch_all::<App>(&self.pool).await
     }
 
     /// Assigns an app to a user directly: `user_grant` (appAssignment.manage on the
@@ -372,12 +346,11 @@ impl Store {
         if inserted.rows_affected() == 0 {
             return Ok(false);
         }
-        let event = Event::success(
+        let event = Event::by_grant(
             "application.user_membership.add",
             "Add user to application membership",
-            user_grant.actor().clone(),
+            user_grant,
         )
-        .client(user_grant.client().clone())
         .target(user_target(&user))
         .target(app_target(&app));
         audit::append(&mut tx, &event).await?;
@@ -412,12 +385,11 @@ impl Store {
         if inserted.rows_affected() == 0 {
             return Ok(false);
         }
-        let event = Event::success(
+        let event = Event::by_grant(
             "application.group_membership.add",
             "Assign application to group",
-            group_grant.actor().clone(),
+            group_grant,
         )
-        .client(group_grant.client().clone())
         .target(audit::Target {
             id: group_id.to_string(),
             target_type: "UserGroup".into(),

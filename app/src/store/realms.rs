@@ -145,19 +145,14 @@ impl Store {
         .map_err(|e| {
             StoreError::map_constraint(e, &[("realms_name_key", "name", "A realm with this name already exists.")])
         })?;
-        let event = Event::success(
-            "directory.realm.lifecycle.create",
-            "Create realm",
-            grant.actor().clone(),
-        )
-        .client(grant.client().clone())
-        .target(audit::Target {
-            id: id.to_string(),
-            target_type: "Realm".into(),
-            alternate_id: name.clone(),
-            display_name: name.clone(),
-            realm_id: Some(id.to_string()),
-        });
+        let event = Event::by_grant("directory.realm.lifecycle.create", "Create realm", grant)
+            .target(audit::Target {
+                id: id.to_string(),
+                target_type: "Realm".into(),
+                alternate_id: name.clone(),
+                display_name: name.clone(),
+                realm_id: Some(id.to_string()),
+            });
         audit::append(&mut tx, &event).await?;
         tx.commit().await.map_err(StoreError::from_sqlx)?;
         Ok(Realm {
@@ -176,10 +171,7 @@ impl Store {
         let mut sql = super::sql::Sql::new(&format!("SELECT {COLUMNS} FROM realms r WHERE "));
         scope.realms_predicate(&mut sql, "r");
         sql.push(" ORDER BY r.is_default DESC, lower(r.name), r.id");
-        sql.query_as::<Realm>()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(StoreError::from_sqlx)
+        sql.fetch_all::<Realm>(&self.pool).await
     }
 
     pub async fn get_realm(&self, scope: &Scope, id: &RealmId) -> Result<Realm, StoreError> {
@@ -187,10 +179,6 @@ impl Store {
             super::sql::Sql::new(&format!("SELECT {COLUMNS} FROM realms r WHERE r.id = "));
         sql.bind(id).push(" AND ");
         scope.realms_predicate(&mut sql, "r");
-        sql.query_as::<Realm>()
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(StoreError::from_sqlx)?
-            .ok_or(StoreError::NotFound)
+        sql.fetch_one_or_not_found::<Realm>(&self.pool).await
     }
 }

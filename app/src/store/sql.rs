@@ -79,6 +79,36 @@ impl Sql {
     }
 }
 
+impl Sql {
+    /// The single row this query selects, or `NotFound`.
+    pub(crate) async fn fetch_one_or_not_found<T>(
+        &self,
+        pool: &sqlx::AnyPool,
+    ) -> Result<T, super::StoreError>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        self.query_as::<T>()
+            .fetch_optional(pool)
+            .await
+            .map_err(super::StoreError::from_sqlx)?
+            .ok_or(super::StoreError::NotFound)
+    }
+
+    pub(crate) async fn fetch_all<T>(
+        &self,
+        pool: &sqlx::AnyPool,
+    ) -> Result<Vec<T>, super::StoreError>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        self.query_as::<T>()
+            .fetch_all(pool)
+            .await
+            .map_err(super::StoreError::from_sqlx)
+    }
+}
+
 impl From<String> for Arg {
     fn from(v: String) -> Self {
         Arg::Text(v)

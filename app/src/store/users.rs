@@ -293,11 +293,7 @@ impl Store {
         let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM users u WHERE u.id = "));
         sql.bind(id).push(" AND ");
         scope.users_predicate(&mut sql, "u");
-        sql.query_as::<User>()
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(StoreError::from_sqlx)?
-            .ok_or(StoreError::NotFound)
+        sql.fetch_one_or_not_found::<User>(&self.pool).await
     }
 
     /// The groups `user` is a member of.
@@ -364,24 +360,14 @@ impl Store {
         };
         let mut tx = self.begin_write().await?;
         insert_user(&mut tx, &user).await?;
-        let mut event = Event::success(
-            "user.lifecycle.create",
-            "Create okta user",
-            grant.actor().clone(),
-        )
-        .client(grant.client().clone())
-        .target(user_target(&user))
-        .debug("realmId", realm.id.as_str());
+        let mut event = Event::by_grant("user.lifecycle.create", "Create okta user", grant)
+            .target(user_target(&user))
+            .debug("realmId", realm.id.as_str());
         event.targets.push(realm_target(&realm));
         audit::append(&mut tx, &event).await?;
         if new.activate {
-            let event = Event::success(
-                "user.lifecycle.activate",
-                "Activate Okta user",
-                grant.actor().clone(),
-            )
-            .client(grant.client().clone())
-            .target(user_target(&user));
+            let event = Event::by_grant("user.lifecycle.activate", "Activate Okta user", grant)
+                .target(user_target(&user));
             audit::append(&mut tx, &event).await?;
         }
         tx.commit().await.map_err(StoreError::from_sqlx)?;
