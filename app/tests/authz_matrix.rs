@@ -395,3 +395,100 @@ async fn every_persona_every_permission_every_location() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn nobody_delegates_more_than_it_holds() {
+    use app::authz::orn::Resource;
+    on_both(|store, engine| async move {
+        let (f, org) = fixture(&store).await;
+        let principal = |name: &str| {
+            let id = f
+                .personas
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, id)| id.clone())
+                .unwrap();
+            let store = store.clone();
+            let ctx = org.orn.clone();
+            async move {
+                let rows = store.rights_rows(&id).await.unwrap();
+                Principal::for_user(id, Actor::system(), Client::default(), rows, &ctx)
+            }
+        };
+        let a_user = store.user_by_id_unscoped(&f.in_a).await.unwrap().unwrap();
+        let b_user = store.user_by_id_unscoped(&f.in_b).await.unwrap().unwrap();
+        let realm_a = vec![
+            Resource::UsersInRealm(a_user.realm_id.clone()),
+            Resource::Realm(a_user.realm_id.clone()),
+        ];
+        let realm_b = vec![Resource::UsersInRealm(b_user.realm_id.clone())];
+        let partner: Vec<Permission> = app::authz::catalog::partner_admin_role()
+            .permissions
+            .iter()
+            .map(|(p, _)| *p)
+            .collect();
+
+        let pa_a = principal("partner admin A").await;
+        // Allowed twin: hand on what it holds, where it holds it.
+        assert!(
+            authz::check_delegation(&pa_a, &partner, &realm_a).is_ok(),
+            "{engine}"
+        );
+        assert!(
+            authz::check_delegation(&pa_a, &[Permission::UsersRead], &realm_a).is_ok(),
+            "{engine}"
+        );
+        // Denied twins: another realm, or a permission it lacks.
+        assert_eq!(
+            authz::check_delegation(&pa_a, &partner, &realm_b),
+            Err(AppError::Forbidden),
+            "{engine}"
+        );
+        assert_eq!(
+            authz::check_delegation(&pa_a, &[Permission::UsersManage], &realm_a),
+            Err(AppError::Forbidden),
+            "{engine}"
+        );
+        assert_eq!(
+            authz::check_delegation(&pa_a, &[Permission::RealmsManage], &[Resource::AllRealms]),
+            Err(AppError::Forbidden),
+            "{engine}"
+        );
+
+        let org_admin = principal("org admin").await;
+        assert!(
+            authz::check_delegation(&org_admin, &partner, &realm_b).is_ok(),
+            "{engine}"
+        );
+        assert!(
+            authz::check_standard_role_change(&org_admin, StandardRole::ReadOnlyAdmin).is_ok(),
+            "{engine}"
+        );
+        assert_eq!(
+            authz::check_standard_role_change(&org_admin, StandardRole::SuperAdmin),
+            Err(AppError::Forbidden),
+            "{engine}: only a super admin grants SUPER_ADMIN"
+        );
+        let super_admin = principal("super admin").await;
+        assert!(
+            authz::check_standard_role_change(&super_admin, StandardRole::SuperAdmin).is_ok(),
+            "{engine}"
+        );
+        let read_only = principal("read-only admin").await;
+        assert_eq!(
+            authz::check_standard_role_change(&read_only, StandardRole::OrgAdmin),
+            Err(AppError::Forbidden),
+            "{engine}"
+        );
+        assert_eq!(
+            authz::check_delegation(
+                &read_only,
+                &[Permission::UsersLifecycleSuspend],
+                &[Resource::AllUsers]
+            ),
+            Err(AppError::Forbidden),
+            "{engine}"
+        );
+    })
+    .await;
+}

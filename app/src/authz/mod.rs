@@ -716,3 +716,62 @@ pub async fn authorize_group(
     let grant = check(principal, permission, &target)?;
     Ok((group, grant))
 }
+
+/// May `principal` bind a role with `permissions` over `resources` (create or
+/// alter the role, the resource set or the binding)? Only if it already holds
+/// every one of those permissions over every one of those resources — nobody
+/// can hand out, to others or to itself, more than it has.
+pub fn check_delegation(
+    principal: &Principal,
+    permissions: &[Permission],
+    resources: &[orn::Resource],
+) -> Result<(), AppError> {
+    let prospective = Entitlement {
+        source: Source::System,
+        permissions: permissions.iter().map(|p| (*p, None)).collect(),
+        resources: Some(resources.to_vec()),
+    };
+    let mut privileges = Privileges::from_entitlements(std::slice::from_ref(&prospective));
+    // A prospective binding is never a super-admin grant.
+    privileges.super_admin = false;
+    let allowed = holds_all(principal, &privileges);
+    tracing::debug!(principal = %principal.actor.id, ?permissions, ?resources, allowed, "authz delegation");
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Granting or revoking a standard role: `SUPER_ADMIN` only by a super admin;
+/// the others by anyone who holds every permission of the role org-wide.
+pub fn check_standard_role_change(
+    principal: &Principal,
+    role: StandardRole,
+) -> Result<(), AppError> {
+    let allowed = match role {
+        StandardRole::SuperAdmin => principal.is_super_admin(),
+        other => {
+            let all: Vec<orn::Resource> = vec![
+                orn::Resource::AllUsers,
+                orn::Resource::AllGroups,
+                orn::Resource::AllApps,
+                orn::Resource::AllRealms,
+                orn::Resource::AllIdentityProviders,
+                orn::Resource::AllIam,
+            ];
+            check_delegation(
+                principal,
+                &other.permissions().into_iter().collect::<Vec<_>>(),
+                &all,
+            )
+            .is_ok()
+        }
+    };
+    tracing::debug!(principal = %principal.actor.id, role = role.as_str(), allowed, "authz standard role change");
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
