@@ -48,6 +48,11 @@ test:
 	@$(MAKE) --no-print-directory test-e2e
 	@end2end/scripts/postgres.sh stop
 
+# The performance harness grows with the product (see the README); today it runs
+# the authorization kernel's benchmarks.
+bench:
+	cargo bench -p app --features ssr --bench authz
+
 clean:
 	cargo clean
 	rm -rf data end2end/test-results end2end/playwright-report

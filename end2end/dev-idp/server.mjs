@@ -3,9 +3,16 @@
 // demo accounts that sign in with a password. For `make run` and the end-to-end
 // tests only; never for production.
 import http from 'node:http';
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import Provider from 'oidc-provider';
+
+// oidc-provider 9 warns at start that it wants Node 22 (it works on Node 20) and
+// that its store is in memory (intended here): keep those start-up lines quiet.
+const consoleWarn = console.warn;
+console.warn = (...args) => {
+  if (!String(args[0]).startsWith('oidc-provider WARNING:')) consoleWarn(...args);
+};
+const { default: Provider, errors } = await import('oidc-provider');
 
 const port = Number(process.env.DEV_IDP_PORT || 5556);
 const host = '127.0.0.1';
@@ -36,6 +43,13 @@ function subjectFor(issuerName, email) {
   return createHash('sha256').update(`${issuerName}:${email.toLowerCase()}`).digest('hex').slice(0, 24);
 }
 
+// Each issuer signs with its own key, made at start: a token from one issuer never
+// verifies against another's JWKS.
+function signingKeys(name) {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: `${name}-${Date.now()}`, alg: 'RS256', use: 'sig' }] };
+}
+
 function makeProvider(name, config) {
   const prefix = `/${name}`;
   const issuer = `http://${host}:${port}${prefix}`;
@@ -51,6 +65,7 @@ function makeProvider(name, config) {
         post_logout_redirect_uris: portalUrls.map((u) => `${u}/`),
         grant_types: ['authorization_code'],
         response_types: ['code'],
+        // oidc-provider also takes the secret in the form body (client_secret_post).
         token_endpoint_auth_method: 'client_secret_basic',
       },
     ],
@@ -64,6 +79,9 @@ function makeProvider(name, config) {
     },
     scopes: ['openid', 'email', 'profile', 'phone'],
     cookies: { keys: [cookieKey] },
+    jwks: signingKeys(name),
+    // Explicit lifetimes (seconds), which also keeps oidc-provider's notices quiet.
+    ttl: { Interaction: 3600, Session: 8 * 3600, Grant: 8 * 3600, AccessToken: 3600, IdToken: 3600 },
     features: {
       devInteractions: { enabled: false },
       rpInitiatedLogout: {
@@ -107,6 +125,7 @@ function makeProvider(name, config) {
 }
 
 const providers = Object.entries(data.issuers).map(([name, config]) => makeProvider(name, config));
+console.warn = consoleWarn;
 
 function loginForm(p, uid, { email = '', error = '' } = {}) {
   return page(
@@ -188,6 +207,11 @@ const server = http.createServer(async (req, res) => {
     req.url = req.url.slice(p.prefix.length) || '/';
     p.provider.callback()(req, res);
   } catch (err) {
+    if (err instanceof errors.SessionNotFound) {
+      // No or stale interaction cookie: a bookmarked or replayed sign-in page.
+      send(res, 400, page('Sign-in expired', '<h1>This sign-in has expired.</h1><p>Go back to the portal and sign in again.</p>'));
+      return;
+    }
     console.error('dev IdP error', err);
     if (!res.headersSent) send(res, 500, page('Error', '<h1>The dev identity provider failed.</h1>'));
   }
@@ -201,5 +225,8 @@ server.listen(port, host, () => {
   console.log(`dev IdP ready: http://${host}:${port}/{${providers.map((p) => p.name).join(',')}}`);
 });
 for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => server.close(() => process.exit(0)));
+  process.on(signal, () => {
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+  });
 }

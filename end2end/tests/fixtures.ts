@@ -6,6 +6,22 @@ export const accounts = JSON.parse(readFileSync(new URL('../dev-idp/accounts.jso
 export const idpUrl = `http://127.0.0.1:${process.env.DEV_IDP_PORT || '5566'}`;
 export const portalUrl = process.env.PORTAL_URL || `http://127.0.0.1:${process.env.PORTAL_PORT || '3300'}`;
 
+/**
+ * Signs in through the portal's sign-in page and the org IdP's password form.
+ * Adjust here when the portal's sign-in page changes.
+ */
+export async function signIn(page: Page, email: string, password: string = accounts.password) {
+  await page.goto('/');
+  await page.getByRole('link', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Sign in to Partner Portal' })).toBeVisible();
+  await page.getByLabel('Email').fill(email);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  // The org identity provider's own page, the address already filled in.
+  await expect(page.getByLabel('Email')).toHaveValue(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
 /** Signs out of the portal and, through RP-initiated logout, of the IdP too. */
 export async function signOut(page: Page) {
   await page.getByRole('button', { name: 'Sign out' }).click();

@@ -1,17 +1,4 @@
-import { test, expect, accounts, signOut } from './fixtures';
-import type { Page } from '@playwright/test';
-
-async function signIn(page: Page, email: string) {
-  await page.goto('/');
-  await page.getByRole('link', { name: 'Sign in' }).click();
-  await expect(page.getByRole('heading', { name: 'Sign in to Partner Portal' })).toBeVisible();
-  await page.getByLabel('Email').fill(email);
-  await page.getByRole('button', { name: 'Continue' }).click();
-  // The org identity provider's own page, the address already filled in.
-  await expect(page.getByLabel('Email')).toHaveValue(email);
-  await page.getByLabel('Password').fill(accounts.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
+import { test, expect, signIn, signOut } from './fixtures';
 
 test.describe('sign-in through the org identity provider', () => {
   test('the sign-in page is accessible', async ({ page, expectAccessible }) => {

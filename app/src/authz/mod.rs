@@ -14,7 +14,7 @@ mod bootstrap;
 pub mod catalog;
 pub mod orn;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +33,124 @@ pub struct Principal {
     actor: Actor,
     client: Client,
     entitlements: Vec<Entitlement>,
+    /// Per permission (implications expanded), which objects which entitlement
+    /// covers: decisions are lookups, not scans over every binding.
+    index: HashMap<Permission, Grants>,
+}
+
+/// For one permission: the entitlement (by position) that covers each object.
+#[derive(Debug, Clone, Default)]
+struct Grants {
+    all: Option<usize>,
+    users: HashMap<UserId, usize>,
+    realm_users: HashMap<RealmId, usize>,
+    group_users: HashMap<GroupId, usize>,
+    groups: HashMap<GroupId, usize>,
+    apps: HashMap<AppId, usize>,
+    app_types: HashMap<String, usize>,
+    realms: HashMap<RealmId, usize>,
+}
+
+impl Grants {
+    fn add(&mut self, coverage: orn::Coverage, at: usize) {
+        use orn::Coverage as C;
+        let first = |slot: &mut Option<usize>| {
+            slot.get_or_insert(at);
+        };
+        match coverage {
+            c if c.is_all() => first(&mut self.all),
+            C::UsersInRealm(r) => {
+                self.realm_users.entry(r).or_insert(at);
+            }
+            C::UsersInGroup(g) => {
+                self.group_users.entry(g).or_insert(at);
+            }
+            C::OneUser(u) => {
+                self.users.entry(u).or_insert(at);
+            }
+            C::OneGroup(g) => {
+                self.groups.entry(g).or_insert(at);
+            }
+            C::AppsOfType(t) => {
+                self.app_types.entry(t.as_str().to_string()).or_insert(at);
+            }
+            C::OneApp(a) => {
+                self.apps.entry(a).or_insert(at);
+            }
+            C::OneRealm(r) => {
+                self.realms.entry(r).or_insert(at);
+            }
+            _ => {}
+        }
+    }
+
+    /// The first entitlement that covers `target`, if any.
+    fn find(&self, target: &Target) -> Option<usize> {
+        let candidates: [Option<usize>; 4] = match target {
+            Target::Org => [self.all, None, None, None],
+            Target::User {
+                id,
+                realm_id,
+                groups,
+                ..
+            } => [
+                self.all,
+                self.users.get(id).copied(),
+                self.realm_users.get(realm_id).copied(),
+                groups
+                    .iter()
+                    .filter_map(|g| self.group_users.get(g))
+                    .min()
+                    .copied(),
+            ],
+            Target::NewUserIn { realm_id } => [
+                self.all,
+                self.realm_users.get(realm_id).copied(),
+                None,
+                None,
+            ],
+            Target::Group { id, .. } => [self.all, self.groups.get(id).copied(), None, None],
+            Target::App { id, app_type } => [
+                self.all,
+                self.apps.get(id).copied(),
+                self.app_types.get(app_type).copied(),
+                None,
+            ],
+            Target::Realm { id } => [self.all, self.realms.get(id).copied(), None, None],
+        };
+        candidates.into_iter().flatten().min()
+    }
+
+    /// Covers everything `coverage` names (for the anti-escalation rule).
+    fn contains(&self, coverage: &orn::Coverage) -> bool {
+        use orn::Coverage as C;
+        self.all.is_some()
+            || match coverage {
+                C::UsersInRealm(r) => self.realm_users.contains_key(r),
+                C::UsersInGroup(g) => self.group_users.contains_key(g),
+                C::OneUser(u) => self.users.contains_key(u),
+                C::OneGroup(g) => self.groups.contains_key(g),
+                C::AppsOfType(t) => self.app_types.contains_key(t.as_str()),
+                C::OneApp(a) => self.apps.contains_key(a),
+                C::OneRealm(r) => self.realms.contains_key(r),
+                _ => false,
+            }
+    }
+}
+
+fn build_index(entitlements: &[Entitlement]) -> HashMap<Permission, Grants> {
+    let mut index: HashMap<Permission, Grants> = HashMap::new();
+    for (at, e) in entitlements.iter().enumerate() {
+        for (held, _) in &e.permissions {
+            for p in held.implied() {
+                let grants = index.entry(p).or_default();
+                for c in coverages(e, p.resource_kind()) {
+                    grants.add(c, at);
+                }
+            }
+        }
+    }
+    index
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -233,41 +351,20 @@ impl Grant {
     }
 }
 
-/// Whether `coverage` includes `target`. Org-level targets (creating a group,
-/// a realm, an app; managing IdPs or admin roles) need the whole kind.
-fn covers(coverage: &orn::Coverage, target: &Target) -> bool {
-    use orn::Coverage as C;
-    match (coverage, target) {
-        (c, Target::Org) => c.is_all(),
-        (C::AllUsers, Target::User { .. } | Target::NewUserIn { .. }) => true,
-        (C::UsersInRealm(r), Target::User { realm_id, .. } | Target::NewUserIn { realm_id }) => {
-            r == realm_id
-        }
-        (C::UsersInGroup(g), Target::User { groups, .. }) => groups.contains(g),
-        (C::OneUser(u), Target::User { id, .. }) => u == id,
-        (C::AllGroups, Target::Group { .. }) => true,
-        (C::OneGroup(g), Target::Group { id, .. }) => g == id,
-        (C::AllApps, Target::App { .. }) => true,
-        (C::AppsOfType(t), Target::App { app_type, .. }) => t.as_str() == app_type,
-        (C::OneApp(a), Target::App { id, .. }) => a == id,
-        (C::AllRealms, Target::Realm { .. }) => true,
-        (C::OneRealm(r), Target::Realm { id }) => r == id,
-        _ => false,
-    }
-}
-
 impl Principal {
     /// Background work and bootstrapping: every right, always named as such.
     pub fn system() -> Self {
+        let entitlements = vec![Entitlement {
+            source: Source::System,
+            permissions: Permission::ALL.iter().map(|p| (*p, None)).collect(),
+            resources: None,
+        }];
         Self {
             kind: PrincipalKind::System,
             actor: Actor::system(),
             client: Client::default(),
-            entitlements: vec![Entitlement {
-                source: Source::System,
-                permissions: Permission::ALL.iter().map(|p| (*p, None)).collect(),
-                resources: None,
-            }],
+            index: build_index(&entitlements),
+            entitlements,
         }
     }
 
@@ -286,6 +383,7 @@ impl Principal {
             kind: PrincipalKind::User(user_id),
             actor,
             client,
+            index: build_index(&entitlements),
             entitlements,
         }
     }
@@ -449,11 +547,6 @@ impl Privileges {
     }
 }
 
-/// `outer` includes everything `inner` covers.
-fn coverage_contains(outer: &orn::Coverage, inner: &orn::Coverage) -> bool {
-    outer == inner || (outer.is_all() && outer.kind() == inner.kind())
-}
-
 /// `principal` holds every right in `privileges` (SUPER_ADMIN only by a super admin).
 fn holds_all(principal: &Principal, privileges: &Privileges) -> bool {
     if principal.kind == PrincipalKind::System {
@@ -463,12 +556,10 @@ fn holds_all(principal: &Principal, privileges: &Privileges) -> bool {
         return false;
     }
     privileges.pairs.iter().all(|(p, c)| {
-        principal.entitlements.iter().any(|e| {
-            matching_permission(e, *p).is_some()
-                && coverages(e, p.resource_kind())
-                    .iter()
-                    .any(|held| coverage_contains(held, c))
-        })
+        principal
+            .index
+            .get(p)
+            .is_some_and(|grants| grants.contains(c))
     })
 }
 
@@ -531,41 +622,47 @@ pub struct Decision {
 
 /// Why `principal` may (or may not) do `permission` on `target`.
 pub fn explain(principal: &Principal, permission: Permission, target: &Target) -> Decision {
+    decide(principal, permission, target).0
+}
+
+/// The decision and, when allowed, the position of the deciding entitlement.
+fn decide(
+    principal: &Principal,
+    permission: Permission,
+    target: &Target,
+) -> (Decision, Option<usize>) {
     let kind = permission.resource_kind();
-    for entitlement in &principal.entitlements {
-        if matching_permission(entitlement, permission).is_none() {
-            continue;
-        }
-        if coverages(entitlement, kind)
-            .iter()
-            .any(|c| covers(c, target))
-        {
-            if let Some(privileges) = escalation_guard(permission, target) {
-                if !holds_all(principal, privileges) {
-                    return Decision {
-                        allowed: false,
-                        permission: permission.as_str().to_string(),
-                        source: None,
-                        reason: format!(
-                            "this {} holds or confers admin rights that you do not hold",
-                            kind.noun()
-                        ),
-                    };
-                }
+    let at = principal
+        .index
+        .get(&permission)
+        .and_then(|grants| grants.find(target));
+    if let Some((at, entitlement)) =
+        at.and_then(|at| principal.entitlements.get(at).map(|e| (at, e)))
+    {
+        if let Some(privileges) = escalation_guard(permission, target) {
+            if !holds_all(principal, privileges) {
+                let denied = Decision {
+                    allowed: false,
+                    permission: permission.as_str().to_string(),
+                    source: None,
+                    reason: format!(
+                        "this {} holds or confers admin rights that you do not hold",
+                        kind.noun()
+                    ),
+                };
+                return (denied, None);
             }
-            return Decision {
-                allowed: true,
-                permission: permission.as_str().to_string(),
-                source: Some(entitlement.source.clone()),
-                reason: format!("allowed by {}", entitlement.source),
-            };
         }
+        let allowed = Decision {
+            allowed: true,
+            permission: permission.as_str().to_string(),
+            source: Some(entitlement.source.clone()),
+            reason: format!("allowed by {}", entitlement.source),
+        };
+        return (allowed, Some(at));
     }
-    let holds_permission = principal
-        .entitlements
-        .iter()
-        .any(|e| matching_permission(e, permission).is_some());
-    Decision {
+    let holds_permission = principal.index.contains_key(&permission);
+    let denied = Decision {
         allowed: false,
         permission: permission.as_str().to_string(),
         source: None,
@@ -578,7 +675,8 @@ pub fn explain(principal: &Principal, permission: Permission, target: &Target) -
         } else {
             format!("no role grants {}", permission.as_str())
         },
-    }
+    };
+    (denied, None)
 }
 
 /// The admin rights a change to `target` must not exceed: a user's own, or those
@@ -605,7 +703,7 @@ pub fn check(
     permission: Permission,
     target: &Target,
 ) -> Result<Grant, AppError> {
-    let decision = explain(principal, permission, target);
+    let (decision, at) = decide(principal, permission, target);
     tracing::debug!(
         principal = %principal.actor.id,
         permission = permission.as_str(),
@@ -616,10 +714,8 @@ pub fn check(
     );
     match decision.source {
         Some(source) if decision.allowed => {
-            let conditions = principal
-                .entitlements
-                .iter()
-                .find(|e| e.source == source)
+            let conditions = at
+                .and_then(|at| principal.entitlements.get(at))
                 .and_then(|e| matching_permission(e, permission))
                 .and_then(|(_, c)| c.clone());
             Ok(Grant {
@@ -645,40 +741,29 @@ pub fn scope(principal: &Principal, permission: Permission) -> Scope {
         apps: ObjectCoverage::default(),
         realms: ObjectCoverage::default(),
     };
-    for entitlement in &principal.entitlements {
-        if matching_permission(entitlement, permission).is_none() {
-            continue;
-        }
-        for coverage in coverages(entitlement, kind) {
-            use orn::Coverage as C;
-            match coverage {
-                C::AllUsers => scope.users.all = true,
-                C::UsersInRealm(r) => {
-                    scope.users.realms.insert(r);
-                }
-                C::UsersInGroup(g) => {
-                    scope.users.groups.insert(g);
-                }
-                C::OneUser(u) => {
-                    scope.users.users.insert(u);
-                }
-                C::AllGroups => scope.groups.all = true,
-                C::OneGroup(g) => {
-                    scope.groups.ids.insert(g);
-                }
-                C::AllApps => scope.apps.all = true,
-                C::AppsOfType(t) => {
-                    scope.apps.types.insert(t.as_str().to_string());
-                }
-                C::OneApp(a) => {
-                    scope.apps.ids.insert(a);
-                }
-                C::AllRealms => scope.realms.all = true,
-                C::OneRealm(r) => {
-                    scope.realms.ids.insert(r);
-                }
-                C::AllIdps | C::AllIam => {}
+    if let Some(g) = principal.index.get(&permission) {
+        let all = g.all.is_some();
+        match kind {
+            catalog::ResourceKind::User => {
+                scope.users.all = all;
+                scope.users.realms.extend(g.realm_users.keys().cloned());
+                scope.users.groups.extend(g.group_users.keys().cloned());
+                scope.users.users.extend(g.users.keys().cloned());
             }
+            catalog::ResourceKind::Group => {
+                scope.groups.all = all;
+                scope.groups.ids.extend(g.groups.keys().cloned());
+            }
+            catalog::ResourceKind::App => {
+                scope.apps.all = all;
+                scope.apps.ids.extend(g.apps.keys().cloned());
+                scope.apps.types.extend(g.app_types.keys().cloned());
+            }
+            catalog::ResourceKind::Realm => {
+                scope.realms.all = all;
+                scope.realms.ids.extend(g.realms.keys().cloned());
+            }
+            catalog::ResourceKind::IdentityProvider | catalog::ResourceKind::Iam => {}
         }
     }
     tracing::debug!(principal = %principal.actor.id, permission = permission.as_str(), ?scope, "authz scope");
