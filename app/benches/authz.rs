@@ -1,7 +1,7 @@
 //! Authorization kernel benchmarks: a single `check` and a `scope` compile for a
+//! principal whose rights come from 1,000 bindings, plus the p50/p99 of `check`.
 
 #![allow(clippy::panic)] // a benchmark harness: a broken fixture should stop it loudly
-//! principal whose rights come from 1,000 bindings, plus the p50/p99 of `check`.
 
 use std::time::{Duration, Instant};
 
