@@ -37,6 +37,17 @@ pub enum Command {
         #[arg(long, value_name = "N")]
         users: Option<u64>,
     },
+    /// System Log tools.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain and report the first tampered event (exit 1 if any).
+    Verify,
 }
 
 /// A failure to report as one line.
@@ -66,6 +77,7 @@ pub async fn run(command: Command, config: Config) -> Result<(), RunError> {
             store.close().await;
             Ok(())
         }
+        Command::Audit { command } => audit(&config, command).await,
         Command::Seed { demo, users } => {
             if !demo && users.is_none() {
                 return Err(RunError("seed needs --demo or --users N".into()));
@@ -82,6 +94,25 @@ pub async fn run(command: Command, config: Config) -> Result<(), RunError> {
             }
             store.close().await;
             Ok(())
+        }
+    }
+}
+
+async fn audit(config: &Config, command: AuditCommand) -> Result<(), RunError> {
+    match command {
+        AuditCommand::Verify => {
+            let store = open_store(config).await?;
+            let report = store.verify_system_log().await?;
+            store.close().await;
+            match report {
+                app::store::audit::ChainReport::Intact { events } => {
+                    println!("System Log intact: {events} events, hash chain verified");
+                    Ok(())
+                }
+                app::store::audit::ChainReport::Tampered { seq, uuid, reason } => Err(RunError(
+                    format!("System Log tampered at event #{seq} ({uuid}): {reason}"),
+                )),
+            }
         }
     }
 }

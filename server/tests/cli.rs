@@ -118,7 +118,12 @@ fn a_malformed_setting_value_names_the_setting() {
 fn migrate_and_seed_are_idempotent() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/p.db?mode=rwc", dir.path().display());
-    for args in [&["migrate"][..], &["seed", "--demo"], &["seed", "--demo"]] {
+    for args in [
+        &["migrate"][..],
+        &["seed", "--demo"],
+        &["seed", "--demo"],
+        &["audit", "verify"],
+    ] {
         let (code, stderr) = server(args, &[("PORTAL_DATABASE_URL", url.as_str())]);
         assert_eq!(code, 0, "{args:?}: {stderr}");
     }
