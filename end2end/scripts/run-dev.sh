@@ -43,8 +43,10 @@ pids+=($!)
 "$bin" serve &
 pids+=($!)
 
-for _ in $(seq 1 100); do
-  curl -fsS "$PORTAL_URL/readyz" >/dev/null 2>&1 && break
+for _ in $(seq 1 150); do
+  curl -fsS "$PORTAL_URL/readyz" >/dev/null 2>&1 \
+    && curl -fsS "http://127.0.0.1:$DEV_IDP_PORT/org/.well-known/openid-configuration" >/dev/null 2>&1 \
+    && break
   sleep 0.2
 done
 
