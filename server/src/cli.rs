@@ -89,8 +89,17 @@ pub async fn run(command: Command, config: Config) -> Result<(), RunError> {
                 tracing::info!("demo organisation seeded");
             }
             if let Some(n) = users {
-                let report = app::store::seed::users(&store, n).await?;
-                tracing::info!(users = n, seconds = report.seconds, "directory generated");
+                let report = app::store::seed::users(&store, &config.public_url, n).await?;
+                println!(
+                    "seeded {} users in {} realms ({} groups, {} apps, {} memberships, {} direct assignments) in {:.1} s",
+                    report.users,
+                    report.realms,
+                    report.groups,
+                    report.apps,
+                    report.memberships,
+                    report.assignments,
+                    report.seconds
+                );
             }
             store.close().await;
             Ok(())

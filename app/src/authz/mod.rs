@@ -770,6 +770,17 @@ pub fn scope(principal: &Principal, permission: Permission) -> Scope {
     scope
 }
 
+/// What of the System Log `principal` may read: events whose every target is
+/// in its read scopes (users, groups, apps, realms); everything for those who
+/// read everything. Compiled to SQL by `Store::list_events`.
+pub fn log_scope(principal: &Principal) -> Scope {
+    let mut log = scope(principal, Permission::UsersRead);
+    log.groups = scope(principal, Permission::GroupsRead).groups;
+    log.apps = scope(principal, Permission::AppsRead).apps;
+    log.realms = scope(principal, Permission::RealmsRead).realms;
+    log
+}
+
 /// The spine of every point operation on a user: load it under the caller's
 /// read scope (invisible → `NotFound`), then check `permission` on it (visible
 /// but not allowed → `Forbidden`).

@@ -359,6 +359,19 @@ impl Store {
     }
 
     /// Assigns an app to a group (org admins; users inherit it).
+    /// Whether `group` is assigned `app` (for idempotent seeding).
+    pub async fn group_has_app(&self, group: &GroupId, app: &AppId) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM app_group_assignments WHERE group_id = $1 AND app_id = $2",
+        )
+        .bind(group.as_str())
+        .bind(app.as_str())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        Ok(n > 0)
+    }
+
     pub async fn assign_app_to_group(
         &self,
         group_grant: &Grant,

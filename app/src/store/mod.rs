@@ -11,7 +11,9 @@ pub mod audit;
 mod clock;
 mod error;
 pub mod groups;
+pub mod log;
 mod lookup;
+pub mod profiles;
 pub mod realms;
 mod scope_sql;
 pub mod seed;
@@ -208,6 +210,24 @@ impl Store {
             .await
             .map_err(StoreError::from_sqlx)?;
         Ok(tx)
+    }
+
+    /// Refreshes the planner's statistics (after a bulk import).
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        sqlx::query("ANALYZE")
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        Ok(())
+    }
+
+    /// How many users the directory holds (all realms; for tools, not for admins).
+    pub async fn count_users(&self) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     pub async fn close(&self) {

@@ -1,0 +1,389 @@
+//! Changing who a user is and where it lives: profile edits (bounded by the
+//! grant's attribute conditions), realm moves (two-sided: the user and the
+//! destination realm), and the custom attributes of the profile schema.
+
+use serde_json::{Map, Value};
+
+use super::audit::{self, Event};
+use super::users::{
+    user_target, validate_custom, validate_profile, AttributeDef, AttributeType, COLUMNS,
+};
+use super::{clock, Store, StoreError};
+use crate::authz::{Grant, Permission, Target};
+use crate::error::FieldError;
+use crate::model::{BaseProfile, User, BASE_ATTRIBUTES};
+
+/// A full replacement of a user's profile (what the edit form submits).
+#[derive(Debug, Clone)]
+pub struct ProfileUpdate {
+    pub profile: BaseProfile,
+    pub custom_profile: Map<String, Value>,
+    /// The version the editor saw; a newer stored version is a conflict, not
+    /// a silent overwrite of someone else's change.
+    pub expected_version: Option<i64>,
+}
+
+fn base_value<'a>(p: &'a BaseProfile, name: &str) -> Option<&'a str> {
+    match name {
+        "login" => Some(p.login.as_str()),
+        "email" => Some(p.email.as_str()),
+        "secondEmail" => p.second_email.as_deref(),
+        "firstName" => Some(p.first_name.as_str()),
+        "lastName" => Some(p.last_name.as_str()),
+        "middleName" => p.middle_name.as_deref(),
+        "primaryPhone" => p.primary_phone.as_deref(),
+        "mobilePhone" => p.mobile_phone.as_deref(),
+        _ => None,
+    }
+}
+
+fn trimmed(value: Option<&str>) -> Option<String> {
+    value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+/// The normalised profile the store keeps (trimmed, blanks as absent).
+fn normalise(p: &BaseProfile) -> BaseProfile {
+    BaseProfile {
+        login: p.login.trim().to_string(),
+        email: p.email.trim().to_string(),
+        second_email: trimmed(p.second_email.as_deref()),
+        first_name: p.first_name.trim().to_string(),
+        last_name: p.last_name.trim().to_string(),
+        middle_name: trimmed(p.middle_name.as_deref()),
+        primary_phone: trimmed(p.primary_phone.as_deref()),
+        mobile_phone: trimmed(p.mobile_phone.as_deref()),
+    }
+}
+
+/// Names of the attributes whose values differ (base names first, then custom).
+pub fn changed_attributes(
+    old: &User,
+    new_base: &BaseProfile,
+    new_custom: &Map<String, Value>,
+) -> Vec<String> {
+    let mut changed: Vec<String> = BASE_ATTRIBUTES
+        .iter()
+        .filter(|name| base_value(&old.profile, name) != base_value(new_base, name))
+        .map(|name| (*name).to_string())
+        .collect();
+    let mut custom: Vec<&String> = old.custom_profile.keys().chain(new_custom.keys()).collect();
+    custom.sort();
+    custom.dedup();
+    for name in custom {
+        let before = old.custom_profile.get(name).filter(|v| !v.is_null());
+        let after = new_custom.get(name).filter(|v| !v.is_null());
+        if before != after {
+            changed.push(name.clone());
+        }
+    }
+    changed
+}
+
+impl Store {
+    /// Replaces the profile of the user the grant names. Attributes the grant's
+    /// conditions do not reach must keep their values (field error otherwise);
+    /// domain rules of the user's realm and the schema apply. Nothing changed →
+    /// no write and no event.
+    pub async fn update_profile(
+        &self,
+        grant: &Grant,
+        update: ProfileUpdate,
+    ) -> Result<User, StoreError> {
+        let Target::User { id, .. } = grant.target() else {
+            return Err(StoreError::Internal(
+                "update_profile needs a user grant".into(),
+            ));
+        };
+        if !matches!(
+            grant.permission(),
+            Permission::UsersUserprofileManage | Permission::UsersManage
+        ) {
+            return Err(StoreError::Internal(
+                "update_profile needs a profile grant".into(),
+            ));
+        }
+        let base = normalise(&update.profile);
+        let custom: Map<String, Value> = update
+            .custom_profile
+            .into_iter()
+            .filter(|(_, v)| !v.is_null() && v.as_str().is_none_or(|s| !s.trim().is_empty()))
+            .collect();
+        let mut tx = self.begin_write().await?;
+        let user =
+            sqlx::query_as::<_, User>(&format!("SELECT {COLUMNS} FROM users u WHERE u.id = $1"))
+                .bind(id.as_str())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?
+                .ok_or(StoreError::NotFound)?;
+        if update.expected_version.is_some_and(|v| v != user.version) {
+            return Err(StoreError::Conflict(
+                "Someone changed this user since you opened it; reload and try again.".into(),
+            ));
+        }
+        let changed = changed_attributes(&user, &base, &custom);
+        if changed.is_empty() {
+            return Ok(user);
+        }
+        let mut errors: Vec<FieldError> = changed
+            .iter()
+            .filter(|name| {
+                grant
+                    .conditions()
+                    .is_some_and(|c| !c.allows_attribute(name))
+            })
+            .map(|name| {
+                FieldError::new(
+                    name.clone(),
+                    "Your role does not allow changing this attribute.",
+                )
+            })
+            .collect();
+        let realm = self.realm_by_id(&user.realm_id).await?;
+        errors.extend(validate_profile(&base, &realm));
+        let schema = self.profile_schema().await?;
+        errors.extend(validate_custom(&custom, &schema));
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        let now = clock::now();
+        let custom_json =
+            serde_json::to_string(&custom).map_err(|e| StoreError::Internal(e.to_string()))?;
+        let updated = sqlx::query(
+            "UPDATE users SET login = $1, login_lower = $2, email = $3, second_email = $4, first_name = $5, \
+             last_name = $6, middle_name = $7, primary_phone = $8, mobile_phone = $9, custom_profile = $10, \
+             last_updated = $11, version = version + 1 WHERE id = $12 AND version = $13",
+        )
+        .bind(&base.login)
+        .bind(base.login.to_lowercase())
+        .bind(&base.email)
+        .bind(&base.second_email)
+        .bind(&base.first_name)
+        .bind(&base.last_name)
+        .bind(&base.middle_name)
+        .bind(&base.primary_phone)
+        .bind(&base.mobile_phone)
+        .bind(&custom_json)
+        .bind(&now)
+        .bind(id.as_str())
+        .bind(user.version)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            StoreError::map_constraint(
+                e,
+                &[
+                    ("users_login_key", "login", "This username is already taken."),
+                    ("users.login_lower", "login", "This username is already taken."),
+                ],
+            )
+        })?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::Conflict(
+                "The user changed meanwhile; try again.".into(),
+            ));
+        }
+        let updated_user = User {
+            profile: base,
+            custom_profile: custom,
+            last_updated: now,
+            version: user.version + 1,
+            ..user
+        };
+        let event = Event::by_grant(
+            "user.account.update_profile",
+            "Update user profile for Okta",
+            grant,
+        )
+        .target(user_target(&updated_user))
+        .debug("changedAttributes", changed.join(","));
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(updated_user)
+    }
+
+    /// Moves the user named by `user_grant` (`okta.users.manage`) into the realm
+    /// named by `realm_grant` (`okta.users.create` there). The login and email
+    /// must fit the destination's domains. Concurrent moves serialise on the
+    /// write lock and the version check: the user is in exactly one realm at
+    /// every instant, and each successful move has its `user.realm.update`.
+    pub async fn move_user(
+        &self,
+        user_grant: &Grant,
+        realm_grant: &Grant,
+    ) -> Result<User, StoreError> {
+        let (Target::User { id, .. }, Target::NewUserIn { realm_id: to }) =
+            (user_grant.target(), realm_grant.target())
+        else {
+            return Err(StoreError::Internal(
+                "move_user needs a user grant and a realm grant".into(),
+            ));
+        };
+        let to_realm = self.realm_by_id(to).await?;
+        let mut tx = self.begin_write().await?;
+        let user =
+            sqlx::query_as::<_, User>(&format!("SELECT {COLUMNS} FROM users u WHERE u.id = $1"))
+                .bind(id.as_str())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?
+                .ok_or(StoreError::NotFound)?;
+        if user.realm_id == to_realm.id {
+            return Ok(user);
+        }
+        let errors: Vec<FieldError> = validate_profile(&user.profile, &to_realm)
+            .into_iter()
+            .filter(|e| e.field == "login" || e.field == "email")
+            .collect();
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        let now = clock::now();
+        let updated = sqlx::query(
+            "UPDATE users SET realm_id = $1, last_updated = $2, version = version + 1 \
+             WHERE id = $3 AND version = $4",
+        )
+        .bind(to_realm.id.as_str())
+        .bind(&now)
+        .bind(id.as_str())
+        .bind(user.version)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::Conflict(
+                "The user changed meanwhile; try again.".into(),
+            ));
+        }
+        let from = user.realm_id.clone();
+        let moved = User {
+            realm_id: to_realm.id.clone(),
+            last_updated: now,
+            version: user.version + 1,
+            ..user
+        };
+        let mut event = Event::by_grant("user.realm.update", "Update user realm", user_grant)
+            .target(user_target(&moved))
+            .debug("previousRealmId", from.as_str())
+            .debug("realmId", to_realm.id.as_str());
+        event.targets.push(audit::Target {
+            id: to_realm.id.to_string(),
+            target_type: "Realm".into(),
+            alternate_id: to_realm.name.clone(),
+            display_name: to_realm.name.clone(),
+            realm_id: Some(to_realm.id.to_string()),
+        });
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(moved)
+    }
+
+    /// Adds or changes a custom attribute of the user profile schema. Making an
+    /// attribute required is refused while users lack a value for it.
+    pub async fn define_profile_attribute(
+        &self,
+        grant: &Grant,
+        def: AttributeDef,
+    ) -> Result<(), StoreError> {
+        if !matches!(grant.target(), Target::Org) {
+            return Err(StoreError::Internal(
+                "define_profile_attribute needs an org grant".into(),
+            ));
+        }
+        let name = def.name.trim().to_string();
+        let title = def.title.trim().to_string();
+        let mut errors = Vec::new();
+        let valid_name = name.len() <= 64
+            && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid_name {
+            errors.push(FieldError::new(
+                "name",
+                "Start with a letter; use letters, digits and _ (at most 64).",
+            ));
+        } else if BASE_ATTRIBUTES.contains(&name.as_str()) {
+            errors.push(FieldError::new(
+                "name",
+                "This is a base attribute; choose another name.",
+            ));
+        }
+        if title.is_empty() || title.chars().count() > 100 {
+            errors.push(FieldError::new(
+                "title",
+                "Enter a display name of at most 100 characters.",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        let mut tx = self.begin_write().await?;
+        let existing: Option<String> =
+            sqlx::query_scalar("SELECT type FROM user_profile_schema WHERE name = $1")
+                .bind(&name)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?;
+        if existing
+            .as_deref()
+            .and_then(AttributeType::parse)
+            .is_some_and(|t| t != def.attr_type)
+        {
+            return Err(StoreError::invalid(
+                "type",
+                "The type of an existing attribute cannot change.",
+            ));
+        }
+        if def.required {
+            let path = format!("$.{name}");
+            let missing: i64 = match self.engine {
+                super::Engine::Sqlite => sqlx::query_scalar(
+                    "SELECT count(*) FROM users WHERE json_extract(custom_profile, $1) IS NULL",
+                )
+                .bind(&path),
+                super::Engine::Postgres => sqlx::query_scalar(
+                    "SELECT count(*) FROM users WHERE (custom_profile::jsonb -> $1) IS NULL",
+                )
+                .bind(&name),
+            }
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+            if missing > 0 {
+                return Err(StoreError::invalid(
+                    "required",
+                    format!("{missing} users have no value for {title}; give them one first."),
+                ));
+            }
+        }
+        let now = clock::now();
+        sqlx::query(
+            "INSERT INTO user_profile_schema (name, title, type, required, created, last_updated) \
+             VALUES ($1, $2, $3, $4, $5, $5) \
+             ON CONFLICT (name) DO UPDATE SET title = excluded.title, required = excluded.required, \
+             last_updated = excluded.last_updated",
+        )
+        .bind(&name)
+        .bind(&title)
+        .bind(def.attr_type.as_str())
+        .bind(def.required)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        let event = Event::by_grant(
+            "system.user.profile_schema.update",
+            "Update user profile schema",
+            grant,
+        )
+        .debug("attribute", name.as_str())
+        .debug("type", def.attr_type.as_str())
+        .debug("required", def.required)
+        .debug("created", existing.is_none());
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(())
+    }
+}

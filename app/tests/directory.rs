@@ -1,0 +1,688 @@
+//! Directory changes under concurrency, profile edits bounded by the grant,
+//! realm moves, the profile schema, the scoped System Log and the bulk seed —
+//! each on SQLite and PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::collections::HashSet;
+
+use app::authz::{self, Permission, Principal, Target};
+use app::model::{BaseProfile, RealmType, User};
+use app::store::admin::Member;
+use app::store::audit::{Actor, ChainReport, Client};
+use app::store::log::LogFilter;
+use app::store::profiles::ProfileUpdate;
+use app::store::realms::NewRealm;
+use app::store::users::{AttributeDef, AttributeType, NewUser, UserFilter, UserSort};
+use app::store::{Store, StoreError};
+use common::on_both;
+use serde_json::{json, Map};
+
+fn system(permission: Permission, target: Target) -> authz::Grant {
+    authz::check(&Principal::system(), permission, &target).expect("system may do anything")
+}
+
+async fn realm(store: &Store, name: &str, domains: &[&str]) -> app::model::Realm {
+    store
+        .create_realm(
+            &system(Permission::RealmsManage, Target::Org),
+            NewRealm {
+                name: name.into(),
+                realm_type: RealmType::Partner,
+                domains: domains.iter().map(|d| d.to_string()).collect(),
+            },
+        )
+        .await
+        .expect("create realm")
+}
+
+fn profile(login: &str, last: &str) -> BaseProfile {
+    BaseProfile {
+        login: login.into(),
+        email: login.into(),
+        first_name: "Pat".into(),
+        last_name: last.into(),
+        ..BaseProfile::default()
+    }
+}
+
+async fn create(
+    store: &Store,
+    realm: &app::model::Realm,
+    login: &str,
+    custom: Map<String, serde_json::Value>,
+) -> Result<User, StoreError> {
+    store
+        .create_user(
+            &system(
+                Permission::UsersCreate,
+                Target::NewUserIn {
+                    realm_id: realm.id.clone(),
+                },
+            ),
+            NewUser {
+                realm_id: realm.id.clone(),
+                profile: profile(login, "Tester"),
+                custom_profile: custom,
+                activate: true,
+                profile_source_id: None,
+            },
+        )
+        .await
+}
+
+async fn user(store: &Store, realm: &app::model::Realm, login: &str) -> User {
+    create(store, realm, login, Map::new())
+        .await
+        .expect("create user")
+}
+
+/// A partner admin holding the generated Partner Admin role over `realm`.
+async fn partner_admin(
+    store: &Store,
+    org: &authz::OrgContext,
+    realm: &app::model::Realm,
+    login: &str,
+) -> Principal {
+    let admin = user(store, realm, login).await;
+    let grant = system(Permission::UsersManage, Target::Org);
+    let rs = store
+        .create_resource_set(
+            &grant,
+            &format!("{} admins", realm.name),
+            "",
+            &[org.orn_realm(&realm.id), org.orn_realm_users(&realm.id)],
+        )
+        .await
+        .unwrap();
+    store
+        .add_binding_members(
+            &grant,
+            &rs,
+            &org.partner_admin_role,
+            &[Member::User(admin.id.clone())],
+        )
+        .await
+        .unwrap();
+    let rows = store.rights_rows(&admin.id).await.unwrap();
+    Principal::for_user(admin.id, Actor::system(), Client::default(), rows, &org.orn)
+}
+
+async fn events(store: &Store, event_type: &str) -> i64 {
+    store.count_events(event_type).await.unwrap()
+}
+
+#[tokio::test]
+async fn profile_edits_respect_the_roles_attribute_conditions_and_versions() {
+    on_both(|store, engine| async move {
+        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+            .await
+            .unwrap();
+        store
+            .define_profile_attribute(
+                &system(Permission::UsersManage, Target::Org),
+                AttributeDef {
+                    name: "costCenter".into(),
+                    title: "Cost center".into(),
+                    attr_type: AttributeType::String,
+                    required: false,
+                },
+            )
+            .await
+            .unwrap();
+        let acme = realm(&store, "Acme", &["acme.test"]).await;
+        let admin = partner_admin(&store, &org, &acme, "alice@acme.test").await;
+        let erin = user(&store, &acme, "erin@acme.test").await;
+        let (_, grant) = authz::authorize_user(
+            &store,
+            &org.orn,
+            &admin,
+            Permission::UsersUserprofileManage,
+            &erin.id,
+        )
+        .await
+        .unwrap();
+
+        // The Partner Admin role reaches the 8 base attributes only.
+        let mut custom = Map::new();
+        custom.insert("costCenter".into(), json!("CC-1"));
+        let err = store
+            .update_profile(
+                &grant,
+                ProfileUpdate {
+                    profile: erin.profile.clone(),
+                    custom_profile: custom,
+                    expected_version: Some(erin.version),
+                },
+            )
+            .await
+            .expect_err("custom attribute is outside the conditions");
+        let StoreError::Invalid(fields) = err else {
+            panic!("{engine}: expected field errors")
+        };
+        assert_eq!(fields[0].field, "costCenter", "{engine}");
+
+        let mut renamed = erin.profile.clone();
+        renamed.first_name = "Erin".into();
+        renamed.mobile_phone = Some(" +1 555 0100 ".into());
+        let updated = store
+            .update_profile(
+                &grant,
+                ProfileUpdate {
+                    profile: renamed.clone(),
+                    custom_profile: Map::new(),
+                    expected_version: Some(erin.version),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(updated.profile.first_name, "Erin", "{engine}");
+        assert_eq!(
+            updated.profile.mobile_phone.as_deref(),
+            Some("+1 555 0100"),
+            "{engine}"
+        );
+        assert_eq!(updated.version, erin.version + 1, "{engine}");
+        assert_eq!(
+            events(&store, "user.account.update_profile").await,
+            1,
+            "{engine}"
+        );
+
+        // A stale form is a conflict, not a silent overwrite; an unchanged one writes nothing.
+        let stale = store
+            .update_profile(
+                &grant,
+                ProfileUpdate {
+                    profile: erin.profile.clone(),
+                    custom_profile: Map::new(),
+                    expected_version: Some(erin.version),
+                },
+            )
+            .await;
+        assert!(
+            matches!(stale, Err(StoreError::Conflict(_))),
+            "{engine}: {stale:?}"
+        );
+        let same = store
+            .update_profile(
+                &grant,
+                ProfileUpdate {
+                    profile: renamed,
+                    custom_profile: Map::new(),
+                    expected_version: Some(updated.version),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(same.version, updated.version, "{engine}");
+        assert_eq!(
+            events(&store, "user.account.update_profile").await,
+            1,
+            "{engine}"
+        );
+
+        // The realm's domains still apply to an edited email.
+        let mut outside = updated.profile.clone();
+        outside.email = "erin@evil.test".into();
+        let err = store
+            .update_profile(
+                &grant,
+                ProfileUpdate {
+                    profile: outside,
+                    custom_profile: Map::new(),
+                    expected_version: None,
+                },
+            )
+            .await
+            .expect_err("email outside the realm's domains");
+        assert!(
+            matches!(&err, StoreError::Invalid(f) if f[0].field == "email"),
+            "{engine}: {err:?}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_profile_schema_types_and_requires_custom_attributes() {
+    on_both(|store, engine| async move {
+        let grant = system(Permission::UsersManage, Target::Org);
+        let acme = realm(&store, "Acme", &[]).await;
+        let def = |name: &str, t, required| AttributeDef { name: name.into(), title: name.into(), attr_type: t, required };
+        store.define_profile_attribute(&grant, def("badge", AttributeType::Integer, false)).await.unwrap();
+        user(&store, &acme, "first@acme.test").await;
+        // Required while a user has no value: refused, saying how many lack it.
+        let err = store.define_profile_attribute(&grant, def("region", AttributeType::String, true)).await;
+        assert!(matches!(&err, Err(StoreError::Invalid(f)) if f[0].field == "required" && f[0].message.starts_with("1 users")), "{engine}: {err:?}");
+        let err = store.define_profile_attribute(&grant, def("badge", AttributeType::String, false)).await;
+        assert!(matches!(&err, Err(StoreError::Invalid(f)) if f[0].field == "type"), "{engine}: {err:?}");
+        let err = store.define_profile_attribute(&grant, def("email", AttributeType::String, false)).await;
+        assert!(matches!(&err, Err(StoreError::Invalid(f)) if f[0].field == "name"), "{engine}: {err:?}");
+
+        let mut wrong = Map::new();
+        wrong.insert("badge".into(), json!("seven"));
+        let err = create(&store, &acme, "second@acme.test", wrong).await.expect_err("wrong type");
+        assert!(matches!(&err, StoreError::Invalid(f) if f[0].field == "badge" && f[0].message.contains("integer")), "{engine}: {err:?}");
+        let mut unknown = Map::new();
+        unknown.insert("shoeSize".into(), json!(42));
+        let err = create(&store, &acme, "third@acme.test", unknown).await.expect_err("unknown attribute");
+        assert!(matches!(&err, StoreError::Invalid(f) if f[0].field == "shoeSize"), "{engine}: {err:?}");
+        assert_eq!(events(&store, "system.user.profile_schema.update").await, 1, "{engine}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_unknown_realm_is_a_field_error_and_no_driver_text_escapes() {
+    on_both(|store, engine| async move {
+        let ghost = app::ids::RealmId::generate();
+        let err = store
+            .create_user(
+                &system(
+                    Permission::UsersCreate,
+                    Target::NewUserIn {
+                        realm_id: ghost.clone(),
+                    },
+                ),
+                NewUser {
+                    realm_id: ghost,
+                    profile: profile("nobody@x.test", "Nobody"),
+                    custom_profile: Map::new(),
+                    activate: false,
+                    profile_source_id: None,
+                },
+            )
+            .await
+            .expect_err("unknown realm");
+        let StoreError::Invalid(fields) = err else {
+            panic!("{engine}: expected a field error")
+        };
+        assert_eq!(fields[0].field, "realmId", "{engine}");
+        assert!(
+            !fields[0].message.to_lowercase().contains("constraint"),
+            "{engine}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_realm_moves_leave_each_user_in_exactly_one_realm() {
+    on_both(|store, engine| async move {
+        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+            .await
+            .unwrap();
+        let realms = [
+            realm(&store, "R1", &[]).await,
+            realm(&store, "R2", &[]).await,
+            realm(&store, "R3", &[]).await,
+        ];
+        let u = user(&store, &realms[0], "mover@any.test").await;
+        let mut tasks = Vec::new();
+        for i in 0..12 {
+            let store = store.clone();
+            let to = realms[(i % 2) + 1].id.clone();
+            let target = authz::user_target(&store, &org.orn, &u).await.unwrap();
+            tasks.push(tokio::spawn(async move {
+                let user_grant = system(Permission::UsersManage, target);
+                let realm_grant = system(
+                    Permission::UsersCreate,
+                    Target::NewUserIn {
+                        realm_id: to.clone(),
+                    },
+                );
+                store
+                    .move_user(&user_grant, &realm_grant)
+                    .await
+                    .map(|m| (m.version, to))
+            }));
+        }
+        let mut moved = Vec::new();
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(ok) => moved.push(ok),
+                Err(StoreError::Conflict(_)) => {}
+                Err(other) => panic!("{engine}: unexpected {other:?}"),
+            }
+        }
+        let scope = authz::scope(&Principal::system(), Permission::UsersRead);
+        let now = store.get_user(&scope, &u.id).await.unwrap();
+        let in_realms: usize = {
+            let mut n = 0;
+            for r in &realms {
+                let page = store
+                    .list_users(
+                        &scope,
+                        &UserFilter {
+                            realm: Some(r.id.clone()),
+                            ..Default::default()
+                        },
+                        UserSort::Name,
+                        None,
+                        50,
+                    )
+                    .await
+                    .unwrap();
+                n += page.items.iter().filter(|x| x.id == u.id).count();
+            }
+            n
+        };
+        assert_eq!(in_realms, 1, "{engine}: the user is in exactly one realm");
+        // Every move that reported success (and changed the realm) has its event
+        // and bumped the version once; the last one decides where the user is.
+        // (A move into the realm the user is already in is a no-op returning
+        // the current version, so count distinct versions.)
+        let versions: HashSet<i64> = moved
+            .iter()
+            .map(|(v, _)| *v)
+            .filter(|v| *v > u.version)
+            .collect();
+        let changed = versions.len() as i64;
+        assert_eq!(
+            events(&store, "user.realm.update").await,
+            changed,
+            "{engine}"
+        );
+        assert_eq!(now.version, u.version + changed, "{engine}");
+        let last = moved
+            .iter()
+            .max_by_key(|(v, _)| *v)
+            .expect("at least one move succeeded");
+        assert_eq!(now.realm_id, last.1, "{engine}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_move_outside_the_destination_domains_is_refused_without_an_event() {
+    on_both(|store, engine| async move {
+        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+            .await
+            .unwrap();
+        let open = realm(&store, "Open", &[]).await;
+        let acme = realm(&store, "Acme", &["acme.test"]).await;
+        let u = user(&store, &open, "guest@elsewhere.test").await;
+        let target = authz::user_target(&store, &org.orn, &u).await.unwrap();
+        let err = store
+            .move_user(
+                &system(Permission::UsersManage, target),
+                &system(
+                    Permission::UsersCreate,
+                    Target::NewUserIn {
+                        realm_id: acme.id.clone(),
+                    },
+                ),
+            )
+            .await
+            .expect_err("outside acme's domains");
+        assert!(
+            matches!(&err, StoreError::Invalid(f) if f.iter().any(|e| e.field == "login")),
+            "{engine}: {err:?}"
+        );
+        assert_eq!(events(&store, "user.realm.update").await, 0, "{engine}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn keyset_paging_is_stable_while_users_are_inserted() {
+    on_both(|store, engine| async move {
+        let acme = realm(&store, "Acme", &[]).await;
+        let mut before = HashSet::new();
+        for i in 0..120 {
+            let u = store
+                .create_user(
+                    &system(
+                        Permission::UsersCreate,
+                        Target::NewUserIn {
+                            realm_id: acme.id.clone(),
+                        },
+                    ),
+                    NewUser {
+                        realm_id: acme.id.clone(),
+                        profile: profile(
+                            &format!("u{i:03}@acme.test"),
+                            &format!("Name{:03}", (i * 37) % 120),
+                        ),
+                        custom_profile: Map::new(),
+                        activate: true,
+                        profile_source_id: None,
+                    },
+                )
+                .await
+                .unwrap();
+            before.insert(u.id);
+        }
+        let writer = {
+            let store = store.clone();
+            let realm_id = acme.id.clone();
+            tokio::spawn(async move {
+                for i in 0..80 {
+                    store
+                        .create_user(
+                            &system(
+                                Permission::UsersCreate,
+                                Target::NewUserIn {
+                                    realm_id: realm_id.clone(),
+                                },
+                            ),
+                            NewUser {
+                                realm_id: realm_id.clone(),
+                                profile: profile(
+                                    &format!("late{i:03}@acme.test"),
+                                    &format!("Name{:03}", (i * 53) % 120),
+                                ),
+                                custom_profile: Map::new(),
+                                activate: true,
+                                profile_source_id: None,
+                            },
+                        )
+                        .await
+                        .unwrap();
+                    tokio::task::yield_now().await;
+                }
+            })
+        };
+        let scope = authz::scope(&Principal::system(), Permission::UsersRead);
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = store
+                .list_users(
+                    &scope,
+                    &UserFilter::default(),
+                    UserSort::Name,
+                    cursor.as_deref(),
+                    7,
+                )
+                .await
+                .unwrap();
+            seen.extend(
+                page.items
+                    .into_iter()
+                    .map(|u| (u.profile.last_name, u.profile.first_name, u.id)),
+            );
+            tokio::task::yield_now().await;
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        writer.await.unwrap();
+        let ids: Vec<_> = seen.iter().map(|s| s.2.clone()).collect();
+        let unique: HashSet<_> = ids.iter().cloned().collect();
+        assert_eq!(unique.len(), ids.len(), "{engine}: no user appears twice");
+        assert!(
+            before.is_subset(&unique),
+            "{engine}: every user present at the start is seen"
+        );
+        let mut sorted = seen.clone();
+        sorted.sort();
+        assert_eq!(sorted, seen, "{engine}: the pages are in order");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_partner_admin_reads_only_the_system_log_of_its_realms() {
+    on_both(|store, engine| async move {
+        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+            .await
+            .unwrap();
+        let acme = realm(&store, "Acme", &["acme.test"]).await;
+        let globex = realm(&store, "Globex", &["globex.test"]).await;
+        let admin = partner_admin(&store, &org, &acme, "alice@acme.test").await;
+        let erin = user(&store, &acme, "erin@acme.test").await;
+        let gina = user(&store, &globex, "gina@globex.test").await;
+        let shared = store
+            .create_group(&system(Permission::GroupsCreate, Target::Org), "Shared", "")
+            .await
+            .unwrap();
+        // gina joins a group; the admin cannot read that group, nor gina.
+        let gt = authz::user_target(&store, &org.orn, &gina).await.unwrap();
+        store
+            .add_group_member(
+                &system(Permission::UsersGroupMembershipManage, gt),
+                &system(
+                    Permission::GroupsMembersManage,
+                    authz::group_target(&store, &org.orn, &shared.id)
+                        .await
+                        .unwrap(),
+                ),
+            )
+            .await
+            .unwrap();
+
+        let log = authz::log_scope(&admin);
+        let mut seen = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = store
+                .list_events(&log, &LogFilter::default(), cursor.as_deref(), 3)
+                .await
+                .unwrap();
+            seen.extend(page.items);
+            match page.next {
+                Some(n) => cursor = Some(n),
+                None => break,
+            }
+        }
+        let mentions = |id: &str| seen.iter().any(|e| e.event.to_string().contains(id));
+        assert!(
+            mentions(erin.id.as_str()),
+            "{engine}: erin's creation is in acme's log"
+        );
+        assert!(
+            !mentions(gina.id.as_str()),
+            "{engine}: nothing about globex's users"
+        );
+        assert!(
+            !mentions(globex.id.as_str()),
+            "{engine}: nor about globex itself"
+        );
+        assert!(
+            seen.iter()
+                .all(|e| e.event["eventType"] != "iam.role.create"
+                    && e.event["eventType"] != "iam.resourceset.create"),
+            "{engine}: nor about roles and resource sets"
+        );
+        assert!(
+            seen.windows(2).all(|w| w[0].seq > w[1].seq),
+            "{engine}: newest first"
+        );
+
+        // The filters narrow further; the org sees everything.
+        let only_create = LogFilter {
+            event_type: Some("user.lifecycle.".into()),
+            target_id: Some(erin.id.to_string()),
+            ..Default::default()
+        };
+        let page = store
+            .list_events(&log, &only_create, None, 50)
+            .await
+            .unwrap();
+        let types: Vec<_> = page
+            .items
+            .iter()
+            .map(|e| e.event["eventType"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            types,
+            ["user.lifecycle.activate", "user.lifecycle.create"],
+            "{engine}"
+        );
+        let all = store
+            .list_events(
+                &authz::log_scope(&Principal::system()),
+                &LogFilter::default(),
+                None,
+                200,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            all.items.len() as i64,
+            store.count_all_events().await.unwrap(),
+            "{engine}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_bulk_seed_builds_a_realistic_directory_in_one_audited_import() {
+    on_both(|store, engine| async move {
+        let report = app::store::seed::users(&store, "http://127.0.0.1:3000", 2_500)
+            .await
+            .unwrap();
+        assert_eq!(report.users, 2_500, "{engine}");
+        assert_eq!(store.count_users().await.unwrap(), 2_500, "{engine}");
+        assert!(
+            report.realms >= 3 && report.memberships >= 2_500 && report.assignments > 0,
+            "{engine}"
+        );
+        assert_eq!(
+            events(&store, "system.import.complete").await,
+            1,
+            "{engine}"
+        );
+        assert!(
+            matches!(
+                store.verify_system_log().await.unwrap(),
+                ChainReport::Intact { .. }
+            ),
+            "{engine}"
+        );
+        // Seeded users are findable by the search index like any other.
+        let scope = authz::scope(&Principal::system(), Permission::UsersRead);
+        let page = store
+            .list_users(
+                &scope,
+                &UserFilter {
+                    search: Some("partner002".into()),
+                    ..Default::default()
+                },
+                UserSort::Name,
+                None,
+                200,
+            )
+            .await
+            .unwrap();
+        assert!(!page.items.is_empty(), "{engine}");
+        assert!(
+            page.items
+                .iter()
+                .all(|u| u.profile.login.ends_with("@partner002.example")),
+            "{engine}"
+        );
+        // A second run adds more without colliding with the first.
+        app::store::seed::users(&store, "http://127.0.0.1:3000", 500)
+            .await
+            .unwrap();
+        assert_eq!(store.count_users().await.unwrap(), 3_000, "{engine}");
+    })
+    .await;
+}
