@@ -62,6 +62,10 @@ pub struct Config {
     pub org_idp_client_secret: Secret,
     /// Key that encrypts partner IdP client secrets at rest.
     pub secrets_key: Secret,
+    /// Sign-in attempts (`/auth/*`) per client IP per minute (burst the same).
+    pub rate_limit_signin_per_minute: u32,
+    /// State-changing requests per session (or IP without one) per minute.
+    pub rate_limit_mutations_per_minute: u32,
 }
 
 impl Default for Config {
@@ -81,6 +85,8 @@ impl Default for Config {
             org_idp_client_id: String::new(),
             org_idp_client_secret: Secret::default(),
             secrets_key: Secret::default(),
+            rate_limit_signin_per_minute: 30,
+            rate_limit_mutations_per_minute: 300,
         }
     }
 }
@@ -128,6 +134,23 @@ impl Config {
                 "public_url (PORTAL_PUBLIC_URL) must be an http:// or https:// URL, got '{}'",
                 self.public_url
             )));
+        }
+        for (value, name) in [
+            (
+                self.rate_limit_signin_per_minute,
+                "rate_limit_signin_per_minute",
+            ),
+            (
+                self.rate_limit_mutations_per_minute,
+                "rate_limit_mutations_per_minute",
+            ),
+        ] {
+            if value == 0 {
+                return Err(ConfigError(format!(
+                    "{name} (PORTAL_{}) must be at least 1",
+                    name.to_uppercase()
+                )));
+            }
         }
         match self.sqlite_synchronous.as_str() {
             "full" | "normal" => Ok(()),

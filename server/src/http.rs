@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{FromRef, State};
-use axum::http::{HeaderName, StatusCode};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
@@ -58,17 +58,20 @@ pub async fn serve(
         org_idp,
         config: Arc::new(config),
     };
-    let router = router(state.clone());
+    let router = router(state.clone())?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
         RunError(format!(
             "listen_addr (PORTAL_LISTEN_ADDR): cannot listen on {addr}: {e}"
         ))
     })?;
     tracing::info!(%addr, public_url = %state.config.public_url, "Partner Portal is listening");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| RunError(format!("server stopped: {e}")))?;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| RunError(format!("server stopped: {e}")))?;
     state.store.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -82,27 +85,54 @@ fn leptos_options(config: &Config) -> Result<LeptosOptions, RunError> {
     Ok(options)
 }
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState) -> Result<Router, RunError> {
     let routes = generate_route_list(app::App);
     let shell_options = state.leptos_options.clone();
     let context_state = state.clone();
-    Router::new()
+    let context = move || {
+        provide_context(context_state.store.clone());
+        provide_context(context_state.org.clone());
+        // Pages carry a CSP naming this response's nonce (Leptos puts it on
+        // its hydration script).
+        if let (Some(nonce), Some(response)) = (
+            leptos::nonce::use_nonce(),
+            use_context::<leptos_axum::ResponseOptions>(),
+        ) {
+            if let Ok(value) = HeaderValue::from_str(&crate::guard::page_csp(&nonce)) {
+                response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
+            }
+        }
+    };
+    let limits = |what: &str| RunError(format!("{what} must be at least 1"));
+    let signin =
+        crate::guard::signin_layer(state.config.rate_limit_signin_per_minute).ok_or_else(|| {
+            limits("rate_limit_signin_per_minute (PORTAL_RATE_LIMIT_SIGNIN_PER_MINUTE)")
+        })?;
+    let mutations = crate::guard::mutation_layer(state.config.rate_limit_mutations_per_minute)
+        .ok_or_else(|| {
+            limits("rate_limit_mutations_per_minute (PORTAL_RATE_LIMIT_MUTATIONS_PER_MINUTE)")
+        })?;
+    signin.spawn_sweeper();
+    mutations.spawn_sweeper();
+    let public_origin: Arc<str> = crate::guard::origin_of(&state.config.public_url).into();
+    Ok(Router::new()
         .route("/livez", get(livez))
         .route("/readyz", get(readyz))
-        .merge(crate::auth::routes())
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || {
-                provide_context(context_state.store.clone());
-                provide_context(context_state.org.clone());
-            },
-            move || app::shell(shell_options.clone()),
-        )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
-            app::shell,
-        ))
+        .merge(crate::auth::routes().layer(signin.layer()))
+        .leptos_routes_with_context(&state, routes, context.clone(), move || {
+            app::shell(shell_options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, app::shell))
         .layer(session_layer(&state))
+        .layer(mutations.layer())
+        .layer(axum::middleware::from_fn_with_state(
+            public_origin,
+            crate::guard::refuse_cross_site,
+        ))
+        .layer(axum::middleware::from_fn(crate::guard::security_headers))
         .layer(
             tower::ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
@@ -123,7 +153,7 @@ pub fn router(state: AppState) -> Router {
                 ))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
         )
-        .with_state(state)
+        .with_state(state))
 }
 
 /// Server-side sessions in the database: signed cookie, `HttpOnly`, `SameSite=Lax`

@@ -585,6 +585,16 @@ fn sort_columns(sort: UserSort) -> &'static [&'static str] {
     }
 }
 
+/// The cursor that continues a name-sorted list after this user (what `next`
+/// holds when `user` ends a page); for tools that start mid-list.
+pub fn name_cursor(user: &User) -> String {
+    encode_cursor(&[
+        user.profile.last_name.clone(),
+        user.profile.first_name.clone(),
+        user.id.to_string(),
+    ])
+}
+
 fn encode_cursor(values: &[String]) -> String {
     hex::encode(serde_json::to_vec(values).unwrap_or_default())
 }

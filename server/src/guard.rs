@@ -1,0 +1,290 @@
+//! Request hardening every request passes: cross-site forgery refusal for
+//! state-changing requests, security headers (a per-response CSP nonce for
+//! pages), and rate limits answering 429 in Okta's shape.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::header::{
+    CONTENT_SECURITY_POLICY, CONTENT_TYPE, COOKIE, ORIGIN, REFERRER_POLICY, RETRY_AFTER,
+    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tower_governor::governor::{GovernorConfig, GovernorConfigBuilder};
+use tower_governor::key_extractor::{KeyExtractor, PeerIpKeyExtractor};
+use tower_governor::GovernorError;
+
+/// The CSP of rendered pages: scripts only from this origin or carrying this
+/// response's nonce (Leptos' hydration script), wasm compilation allowed, no
+/// framing, no plugins, no `<base>` rewriting.
+pub fn page_csp(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
+         object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    )
+}
+
+/// For responses that set no CSP of their own (files, JSON, redirects).
+const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+/// An HTML page rendered outside the Leptos context (no nonce): no inline script.
+const HTML_FALLBACK_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+/// Adds the headers every response carries (those already set win).
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let is_html = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let headers = response.headers_mut();
+    let set = |headers: &mut HeaderMap, name: HeaderName, value: &'static str| {
+        headers
+            .entry(name)
+            .or_insert(HeaderValue::from_static(value));
+    };
+    set(headers, X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(headers, REFERRER_POLICY, "same-origin");
+    set(headers, X_FRAME_OPTIONS, "DENY");
+    set(
+        headers,
+        CONTENT_SECURITY_POLICY,
+        if is_html {
+            HTML_FALLBACK_CSP
+        } else {
+            DEFAULT_CSP
+        },
+    );
+    response
+}
+
+/// The origin (`scheme://host[:port]`) of the public URL.
+pub fn origin_of(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let host = rest.split('/').next().unwrap_or("");
+    format!("{scheme}://{host}").to_lowercase()
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Why a state-changing request is refused as cross-site, if it is.
+///
+/// Browsers send `Sec-Fetch-Site` on every request: only `same-origin` and
+/// `none` (typed by the user) pass. Older browsers send only `Origin`: it must
+/// be the portal's public origin or the request's own host. Clients that send
+/// neither are not browsers (no ambient cookies to abuse) and pass.
+pub fn cross_site_reason(
+    method: &Method,
+    headers: &HeaderMap,
+    public_origin: &str,
+) -> Option<&'static str> {
+    if is_safe(method) {
+        return None;
+    }
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = text("sec-fetch-site") {
+        return match site {
+            "same-origin" | "none" => None,
+            _ => Some("the request came from another site"),
+        };
+    }
+    if let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) {
+        let origin = origin.to_lowercase();
+        let own_host = text("host").map(|h| h.to_lowercase());
+        let matches_host = own_host.is_some_and(|h| {
+            origin
+                .split_once("://")
+                .is_some_and(|(_, origin_host)| origin_host == h)
+        });
+        if origin != public_origin && !matches_host {
+            return Some("the request's Origin is not this portal");
+        }
+    }
+    None
+}
+
+/// An Okta-style error object.
+pub fn okta_error(status: StatusCode, code: &str, summary: &str) -> Response {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let body = serde_json::json!({
+        "errorCode": code,
+        "errorSummary": summary,
+        "errorLink": code,
+        "errorId": format!("oae{}", &id[..20.min(id.len())]),
+        "errorCauses": [],
+    });
+    (status, axum::Json(body)).into_response()
+}
+
+/// Refuses cross-site state-changing requests with 403 (before any handler).
+pub async fn refuse_cross_site(
+    State(public_origin): State<Arc<str>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if let Some(reason) = cross_site_reason(request.method(), request.headers(), &public_origin) {
+        tracing::warn!(
+            method = %request.method(),
+            path = %request.uri().path(),
+            reason,
+            "cross-site request refused"
+        );
+        return okta_error(
+            StatusCode::FORBIDDEN,
+            "E0000006",
+            "You do not have permission to perform the requested action (cross-site request refused)",
+        );
+    }
+    next.run(request).await
+}
+
+/// Keys mutations by session cookie (so one abusive session cannot starve
+/// others behind the same NAT), falling back to the peer IP.
+#[derive(Debug, Clone)]
+pub struct SessionOrIp {
+    cookie_names: [&'static str; 2],
+}
+
+impl Default for SessionOrIp {
+    fn default() -> Self {
+        Self {
+            cookie_names: ["__Host-portal_session", "portal_session"],
+        }
+    }
+}
+
+fn peer_ip<T>(request: &axum::http::Request<T>) -> Option<IpAddr> {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())
+}
+
+impl KeyExtractor for SessionOrIp {
+    type Key = String;
+
+    fn extract<T>(&self, request: &axum::http::Request<T>) -> Result<String, GovernorError> {
+        let session = request
+            .headers()
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, _)| self.cookie_names.contains(name))
+            .map(|(_, value)| format!("session:{value}"));
+        session
+            .or_else(|| peer_ip(request).map(|ip| format!("ip:{ip}")))
+            .ok_or(GovernorError::UnableToExtractKey)
+    }
+}
+
+/// Maps tower_governor's errors to Okta's: 429 `E0000047` with
+/// `X-Rate-Limit-Limit/Remaining/Reset` (epoch seconds) and `Retry-After`.
+fn rate_limit_error(
+    limit: u32,
+) -> impl Fn(GovernorError) -> Response<Body> + Send + Sync + 'static {
+    move |error| match error {
+        GovernorError::TooManyRequests { wait_time, .. } => {
+            let reset = time::OffsetDateTime::now_utc().unix_timestamp() + wait_time as i64;
+            let mut response = okta_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "E0000047",
+                "API call exceeded rate limit due to too many requests.",
+            );
+            let headers = response.headers_mut();
+            headers.insert("x-rate-limit-limit", HeaderValue::from(limit));
+            headers.insert("x-rate-limit-remaining", HeaderValue::from(0));
+            headers.insert("x-rate-limit-reset", HeaderValue::from(reset));
+            headers.insert(RETRY_AFTER, HeaderValue::from(wait_time));
+            response
+        }
+        GovernorError::UnableToExtractKey => okta_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "E0000009",
+            "Internal Server Error",
+        ),
+        GovernorError::Other { code, msg, .. } => okta_error(
+            code,
+            "E0000009",
+            msg.as_deref().unwrap_or("Internal Server Error"),
+        ),
+    }
+}
+
+/// The sign-in limiter: per client IP, on `/auth/*`.
+pub fn signin_layer(per_minute: u32) -> Option<Limiter<PeerIpKeyExtractor>> {
+    Limiter::new(PeerIpKeyExtractor, per_minute, None)
+}
+
+/// The mutation limiter: per session (or IP), on state-changing methods only.
+pub fn mutation_layer(per_minute: u32) -> Option<Limiter<SessionOrIp>> {
+    Limiter::new(
+        SessionOrIp::default(),
+        per_minute,
+        Some(vec![
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ]),
+    )
+}
+
+/// A configured rate limit: its tower layer, and a sweeper that forgets idle
+/// keys so memory stays bounded under many distinct clients.
+pub struct Limiter<K: KeyExtractor> {
+    config: Arc<GovernorConfig<K, NoOp>>,
+    limit: u32,
+}
+
+type NoOp = ::governor::middleware::NoOpMiddleware<::governor::clock::QuantaInstant>;
+
+impl<K> Limiter<K>
+where
+    K: KeyExtractor + Send + Sync + 'static,
+    K::Key: Send + Sync + 'static,
+{
+    fn new(key: K, per_minute: u32, methods: Option<Vec<Method>>) -> Option<Self> {
+        let per_minute = per_minute.max(1);
+        let mut builder = GovernorConfigBuilder::default().key_extractor(key);
+        builder
+            .period(Duration::from_nanos(60_000_000_000 / u64::from(per_minute)))
+            .burst_size(per_minute);
+        if let Some(methods) = methods {
+            builder.methods(methods);
+        }
+        let config = Arc::new(builder.finish()?);
+        Some(Self {
+            config,
+            limit: per_minute,
+        })
+    }
+
+    pub fn layer(&self) -> tower_governor::GovernorLayer<K, NoOp, Body> {
+        tower_governor::GovernorLayer::new(self.config.clone())
+            .error_handler(rate_limit_error(self.limit))
+    }
+
+    /// Forgets keys whose quota has fully replenished, every minute.
+    pub fn spawn_sweeper(&self) {
+        let limiter = self.config.limiter().clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                limiter.retain_recent();
+                limiter.shrink_to_fit();
+            }
+        });
+    }
+}
