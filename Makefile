@@ -49,9 +49,19 @@ test:
 	@end2end/scripts/postgres.sh stop
 
 # The performance harness grows with the product (see the README); today it runs
-# the authorization kernel's benchmarks.
+# the authorization kernel's benchmarks and the directory at 1M users on both
+# engines (PORTAL_BENCH_USERS to change the size).
 bench:
 	cargo bench -p app --features ssr --bench authz
+	PORTAL_BENCH_POSTGRES_URL="$$(end2end/scripts/postgres.sh)" \
+	  cargo bench -p app --features ssr --bench store
+	@end2end/scripts/postgres.sh stop
+
+bench-quick:
+	cargo bench -p app --features ssr --bench authz -- --quick
+	PORTAL_BENCH_USERS=100000 PORTAL_BENCH_POSTGRES_URL="$$(end2end/scripts/postgres.sh)" \
+	  cargo bench -p app --features ssr --bench store
+	@end2end/scripts/postgres.sh stop
 
 clean:
 	cargo clean

@@ -24,7 +24,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, StaticSegment};
 
 use crate::components::layout::Layout;
-use crate::pages::{home::HomePage, login::LoginPage, not_found::NotFound};
+use crate::pages::{home::HomePage, login::LoginPage, me::MePage, not_found::NotFound};
 
 /// Product name as shown to people.
 pub const PRODUCT_NAME: &str = "Partner Portal";
@@ -63,6 +63,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::InOrder />
                     <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::InOrder />
+                    <Route path=StaticSegment("me") view=MePage ssr=SsrMode::InOrder />
                 </Routes>
             </Layout>
         </Router>

@@ -38,7 +38,7 @@ node end2end/dev-idp/server.mjs &
 pids+=($!)
 
 "$bin" migrate
-"$bin" seed --demo
+"$bin" seed --demo --dev-idp "http://127.0.0.1:$DEV_IDP_PORT"
 
 "$bin" serve &
 pids+=($!)

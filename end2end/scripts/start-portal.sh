@@ -26,7 +26,7 @@ export LEPTOS_SITE_PKG_DIR=${LEPTOS_SITE_PKG_DIR:-pkg}
 
 bin=${PORTAL_BIN:-target/debug/server}
 "$bin" migrate
-"$bin" seed --demo
+"$bin" seed --demo --dev-idp "http://127.0.0.1:$idp_port"
 "$bin" serve &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM

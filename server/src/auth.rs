@@ -28,12 +28,56 @@ struct LoginQuery {
     return_to: Option<String>,
 }
 
+/// Identifier-first: the typed email decides the identity provider (see
+/// `Store::route_sign_in`); without one, the org IdP.
 async fn login(State(state): State<AppState>, Query(q): Query<LoginQuery>) -> Response {
-    let hint = q.login_hint.as_deref().map(str::trim);
-    match state.org_idp.start(&state.store, hint, q.return_to).await {
+    let hint = q
+        .login_hint
+        .as_deref()
+        .map(str::trim)
+        .filter(|h| !h.is_empty());
+    let provider = match hint {
+        Some(email) => match state.store.route_sign_in(email).await {
+            Ok(Some(idp)) => match partner_provider(&state, &idp).await {
+                Ok(p) => p,
+                Err(e) => return refused(&e),
+            },
+            Ok(None) => state.org_idp.clone(),
+            Err(e) => {
+                return refused(&SignInError::Internal(
+                    app::error::AppError::from(e).to_string(),
+                ))
+            }
+        },
+        None => state.org_idp.clone(),
+    };
+    match provider.start(&state.store, hint, q.return_to).await {
         Ok(url) => Redirect::to(&url).into_response(),
         Err(e) => refused(&e),
     }
+}
+
+/// The provider of a stored partner IdP, built once (its secret opened then).
+async fn partner_provider(
+    state: &AppState,
+    idp: &app::store::idps::Idp,
+) -> Result<app::authn::OidcProvider, SignInError> {
+    if let Some(p) = state.partner_idps.read().await.get(&idp.id) {
+        return Ok(p.clone());
+    }
+    let sealed = idp.client_secret_sealed.as_deref().unwrap_or_default();
+    let secret = state.secrets.open(sealed).map_err(|e| {
+        tracing::error!(error = %e, idp = %idp.id, "cannot open a partner IdP's client secret");
+        SignInError::ProviderUnavailable
+    })?;
+    let provider = app::authn::OidcProvider::for_partner(idp, &secret, &state.config.public_url)
+        .map_err(SignInError::Internal)?;
+    state
+        .partner_idps
+        .write()
+        .await
+        .insert(idp.id.clone(), provider.clone());
+    Ok(provider)
 }
 
 #[derive(Debug, Deserialize)]
@@ -74,8 +118,30 @@ async fn callback(
     let (Some(code), Some(flow_state)) = (q.code, q.state) else {
         return refused(&SignInError::UnknownState);
     };
-    let result = state.org_idp.finish(&state.store, &code, &flow_state).await;
-    let (identity, return_to) = match result {
+    let flow = match state.store.take_auth_flow(&flow_state).await {
+        Ok(Some(flow)) => flow,
+        Ok(None) => return refused(&SignInError::UnknownState),
+        Err(e) => {
+            return refused(&SignInError::Internal(
+                app::error::AppError::from(e).to_string(),
+            ))
+        }
+    };
+    let partner = match &flow.idp_id {
+        None => None,
+        Some(id) => match state.store.idp_by_id(id).await {
+            Ok(Some(idp)) if idp.status == "ACTIVE" => Some(idp),
+            _ => return refused(&SignInError::UnknownState),
+        },
+    };
+    let provider = match &partner {
+        None => state.org_idp.clone(),
+        Some(idp) => match partner_provider(&state, idp).await {
+            Ok(p) => p,
+            Err(e) => return refused(&e),
+        },
+    };
+    let (identity, return_to) = match provider.finish(&code, flow).await {
         Ok(ok) => ok,
         Err(e) => {
             let event = failure_event(&e, client_of(&headers));
@@ -83,7 +149,11 @@ async fn callback(
             return refused(&e);
         }
     };
-    let user = match authn::admit(&state.store, &identity, client_of(&headers)).await {
+    let admitted = match &partner {
+        None => authn::admit(&state.store, &identity, client_of(&headers)).await,
+        Some(idp) => authn::admit_partner(&state.store, idp, &identity, client_of(&headers)).await,
+    };
+    let user = match admitted {
         Ok(user) => user,
         Err(e) => return refused(&e),
     };
@@ -104,7 +174,8 @@ async fn callback(
     {
         return refused(&SignInError::Internal("session".into()));
     }
-    Redirect::to(return_to.as_deref().unwrap_or("/")).into_response()
+    let home = if partner.is_some() { "/me" } else { "/" };
+    Redirect::to(return_to.as_deref().unwrap_or(home)).into_response()
 }
 
 fn failure_event(e: &SignInError, client: Client) -> Event {

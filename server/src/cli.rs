@@ -36,6 +36,10 @@ pub enum Command {
         /// Generate a realistic directory of N users (for benchmarks).
         #[arg(long, value_name = "N")]
         users: Option<u64>,
+        /// With --demo: the dev identity provider's base URL; Acme and Globex
+        /// get partner IdPs at its /acme and /globex issuers (JIT on).
+        #[arg(long, value_name = "URL")]
+        dev_idp: Option<String>,
     },
     /// System Log tools.
     Audit {
@@ -78,7 +82,11 @@ pub async fn run(command: Command, config: Config) -> Result<(), RunError> {
             Ok(())
         }
         Command::Audit { command } => audit(&config, command).await,
-        Command::Seed { demo, users } => {
+        Command::Seed {
+            demo,
+            users,
+            dev_idp,
+        } => {
             if !demo && users.is_none() {
                 return Err(RunError("seed needs --demo or --users N".into()));
             }
@@ -86,6 +94,10 @@ pub async fn run(command: Command, config: Config) -> Result<(), RunError> {
             store.migrate().await?;
             if demo {
                 app::store::seed::demo(&store, &config.public_url).await?;
+                if let Some(base) = dev_idp.as_deref() {
+                    let secrets = app::store::idps::SecretBox::new(config.secrets_key.expose());
+                    app::store::seed::demo_partner_idps(&store, &secrets, base).await?;
+                }
                 tracing::info!("demo organisation seeded");
             }
             if let Some(n) = users {

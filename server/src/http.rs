@@ -28,6 +28,11 @@ pub struct AppState {
     pub store: Store,
     pub org: app::authz::OrgContext,
     pub org_idp: app::authn::OrgIdp,
+    /// Partner IdPs met so far, by id (discovery is cached per provider).
+    pub partner_idps: Arc<
+        tokio::sync::RwLock<std::collections::HashMap<app::ids::IdpId, app::authn::OidcProvider>>,
+    >,
+    pub secrets: app::store::idps::SecretBox,
     pub config: Arc<Config>,
 }
 
@@ -56,6 +61,8 @@ pub async fn serve(
         store,
         org,
         org_idp,
+        partner_idps: Arc::default(),
+        secrets: app::store::idps::SecretBox::new(config.secrets_key.expose()),
         config: Arc::new(config),
     };
     let router = router(state.clone())?;

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreJwsSigningAlgorithm};
+use openidconnect::OAuth2TokenResponse;
 use openidconnect::{
     AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndSessionUrl, EndpointMaybeSet,
     EndpointNotSet, EndpointSet, IssuerUrl, LogoutRequest, Nonce, PkceCodeChallenge,
@@ -55,11 +56,19 @@ pub enum SignInError {
     ProviderError(String),
     #[error("Sign-in failed on our side (reference {0}).")]
     Internal(String),
+    #[error("{0}")]
+    Partner(String),
 }
 
-/// The org identity provider: configured at start-up, discovered lazily.
+/// The org identity provider: configured at start-up.
+pub type OrgIdp = OidcProvider;
+
+/// An OpenID provider the portal signs people in with — the org IdP, or a
+/// partner IdP from the database (`idp_id`) — discovered lazily.
 #[derive(Clone)]
-pub struct OrgIdp {
+pub struct OidcProvider {
+    idp_id: Option<crate::ids::IdpId>,
+    scopes: Vec<String>,
     issuer: String,
     client_id: String,
     client_secret: String,
@@ -75,16 +84,35 @@ struct Discovered {
     end_session: Option<EndSessionUrl>,
 }
 
-/// The identity asserted by a verified ID token.
+/// The identity asserted by a verified ID token (and the userinfo endpoint,
+/// whose `sub` must be the token's).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedIdentity {
     pub subject: String,
     pub email: Option<String>,
     pub given_name: Option<String>,
     pub family_name: Option<String>,
+    /// Standard profile claims by name (for partner IdPs' claim mappings).
+    pub claims: serde_json::Map<String, serde_json::Value>,
 }
 
-impl OrgIdp {
+impl OidcProvider {
+    /// A partner IdP from the database, its client secret already opened.
+    pub fn for_partner(
+        idp: &crate::store::idps::Idp,
+        client_secret: &str,
+        public_url: &str,
+    ) -> Result<Self, String> {
+        let mut provider = Self::new(&idp.issuer, &idp.client_id, client_secret, public_url)?;
+        provider.idp_id = Some(idp.id.clone());
+        provider.scopes = idp.scopes.clone();
+        Ok(provider)
+    }
+
+    pub fn idp_id(&self) -> Option<&crate::ids::IdpId> {
+        self.idp_id.as_ref()
+    }
+
     pub fn new(
         issuer: &str,
         client_id: &str,
@@ -98,6 +126,8 @@ impl OrgIdp {
             .build()
             .map_err(|e| format!("HTTP client: {e}"))?;
         Ok(Self {
+            idp_id: None,
+            scopes: vec!["openid".into(), "email".into(), "profile".into()],
             issuer: issuer.trim_end_matches('/').to_string(),
             client_id: client_id.to_string(),
             client_secret: client_secret.to_string(),
@@ -174,9 +204,10 @@ impl OrgIdp {
                 CsrfToken::new_random,
                 Nonce::new_random,
             )
-            .add_scope(Scope::new("email".into()))
-            .add_scope(Scope::new("profile".into()))
             .set_pkce_challenge(challenge);
+        for scope in self.scopes.iter().filter(|s| s.as_str() != "openid") {
+            request = request.add_scope(Scope::new(scope.clone()));
+        }
         if let Some(hint) = login_hint.filter(|h| !h.is_empty() && h.len() <= 254) {
             request = request.add_extra_param("login_hint", hint.to_string());
         }
@@ -186,6 +217,7 @@ impl OrgIdp {
             nonce: nonce.secret().clone(),
             pkce_verifier: verifier.secret().clone(),
             return_to: return_to.filter(|r| is_local_path(r)),
+            idp_id: self.idp_id.clone(),
         };
         store
             .save_auth_flow(&flow, FLOW_TTL)
@@ -194,18 +226,13 @@ impl OrgIdp {
         Ok(url.to_string())
     }
 
-    /// Completes a sign-in from the callback's `code` and `state`.
+    /// Completes a sign-in from the callback's `code` and the flow its `state`
+    /// named (taken, single use, by the caller).
     pub async fn finish(
         &self,
-        store: &Store,
         code: &str,
-        state: &str,
+        flow: AuthFlow,
     ) -> Result<(VerifiedIdentity, Option<String>), SignInError> {
-        let flow = store
-            .take_auth_flow(state)
-            .await
-            .map_err(|e| SignInError::Internal(crate::error::AppError::from(e).to_string()))?
-            .ok_or(SignInError::UnknownState)?;
         let client = self.client(false).await?;
         let token = client
             .exchange_code(AuthorizationCode::new(code.to_string()))
@@ -254,6 +281,70 @@ impl OrgIdp {
                 "the token was issued to another client (azp)".into(),
             ));
         }
+        // The userinfo endpoint, when the IdP has one, must speak of the same
+        // subject (openidconnect checks `sub` against the expected one).
+        let mut profile = serde_json::Map::new();
+        let mut put = |key: &str, value: Option<String>| {
+            if let Some(v) = value.filter(|v| !v.trim().is_empty()) {
+                profile.insert(key.to_string(), serde_json::Value::String(v));
+            }
+        };
+        let localized = |c: Option<
+            &openidconnect::LocalizedClaim<openidconnect::EndUserGivenName>,
+        >| { c.and_then(|n| n.get(None)).map(|n| n.as_str().to_string()) };
+        put("email", claims.email().map(|e| e.as_str().to_string()));
+        put("given_name", localized(claims.given_name()));
+        put(
+            "family_name",
+            claims
+                .family_name()
+                .and_then(|n| n.get(None))
+                .map(|n| n.as_str().to_string()),
+        );
+        put(
+            "phone_number",
+            claims.phone_number().map(|p| p.as_str().to_string()),
+        );
+        put(
+            "preferred_username",
+            claims.preferred_username().map(|p| p.as_str().to_string()),
+        );
+        if let Ok(request) =
+            client.user_info(token.access_token().clone(), Some(claims.subject().clone()))
+        {
+            let info: openidconnect::core::CoreUserInfoClaims = request
+                .request_async(&self.http)
+                .await
+                .map_err(|e| SignInError::InvalidToken(format!("userinfo: {e}")))?;
+            put("email", info.email().map(|e| e.as_str().to_string()));
+            put("given_name", localized(info.given_name()));
+            put(
+                "family_name",
+                info.family_name()
+                    .and_then(|n| n.get(None))
+                    .map(|n| n.as_str().to_string()),
+            );
+            put(
+                "middle_name",
+                info.middle_name()
+                    .and_then(|n| n.get(None))
+                    .map(|n| n.as_str().to_string()),
+            );
+            put(
+                "name",
+                info.name()
+                    .and_then(|n| n.get(None))
+                    .map(|n| n.as_str().to_string()),
+            );
+            put(
+                "phone_number",
+                info.phone_number().map(|p| p.as_str().to_string()),
+            );
+            put(
+                "preferred_username",
+                info.preferred_username().map(|p| p.as_str().to_string()),
+            );
+        }
         let name = claims
             .given_name()
             .and_then(|n| n.get(None))
@@ -268,6 +359,7 @@ impl OrgIdp {
                 email: claims.email().map(|e| e.as_str().to_string()),
                 given_name: name,
                 family_name: family,
+                claims: profile,
             },
             flow.return_to,
         ))
@@ -302,6 +394,49 @@ pub async fn admit(
         Some(u) if u.status != UserStatus::Active => Err(SignInError::NotActive(u.status)),
         Some(u) => Ok(u.clone()),
     };
+    record_session_start(store, user.as_ref(), &login, &outcome, client).await;
+    outcome
+}
+
+/// Resolves a verified partner-IdP identity: its linked user, or a new one
+/// provisioned just in time into the realm the rules choose (see
+/// `Store::admit_partner_user`); records the outcome in the System Log.
+pub async fn admit_partner(
+    store: &Store,
+    idp: &crate::store::idps::Idp,
+    identity: &VerifiedIdentity,
+    client: Client,
+) -> Result<User, SignInError> {
+    let incoming = crate::store::idps::IncomingClaims {
+        subject: identity.subject.clone(),
+        claims: identity.claims.clone(),
+    };
+    let login = identity
+        .email
+        .clone()
+        .unwrap_or_else(|| identity.subject.clone());
+    let admitted = store
+        .admit_partner_user(idp, &incoming)
+        .await
+        .map_err(|e| SignInError::Internal(crate::error::AppError::from(e).to_string()))?;
+    let outcome = match admitted {
+        Ok(a) => Ok(a.user),
+        Err(crate::store::idps::JitError::NotActive(status)) => Err(SignInError::NotActive(status)),
+        Err(other) => Err(SignInError::Partner(other.to_string())),
+    };
+    let user = outcome.as_ref().ok().cloned();
+    record_session_start(store, user.as_ref(), &login, &outcome, client).await;
+    outcome
+}
+
+async fn record_session_start(
+    store: &Store,
+    user: Option<&User>,
+    login: &str,
+    outcome: &Result<User, SignInError>,
+    client: Client,
+) {
+    let login = login.to_string();
     let actor = match &user {
         Some(u) => Actor {
             id: u.id.to_string(),
@@ -327,7 +462,7 @@ pub async fn admit(
             realm_id: Some(u.realm_id.to_string()),
         });
     }
-    if let Err(reason) = &outcome {
+    if let Err(reason) = outcome {
         event.outcome = OutcomeResult::Failure;
         event.severity = Severity::Warn;
         event.reason = Some(reason.to_string());
@@ -335,5 +470,4 @@ pub async fn admit(
     if let Err(e) = store.append_event(&event).await {
         tracing::error!(error = %e, "could not record the sign-in event");
     }
-    outcome
 }

@@ -1,4 +1,5 @@
 //! Server functions, one module per resource. Each follows the same spine:
 //! request context → one authorization call → one store call → wire type.
 
+pub mod me;
 pub mod session;

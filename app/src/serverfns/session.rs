@@ -39,7 +39,7 @@ pub async fn get_current_user() -> Result<Option<SessionInfo>, AppError> {
 }
 
 #[cfg(feature = "ssr")]
-fn missing_context() -> AppError {
+pub(crate) fn missing_context() -> AppError {
     let ref_id = crate::error::new_ref_id();
     tracing::error!(%ref_id, "server function called without its context");
     AppError::Internal { ref_id }

@@ -359,6 +359,51 @@ impl Store {
     }
 
     /// Assigns an app to a group (org admins; users inherit it).
+    /// The active apps assigned to `user`, directly or through its groups
+    /// (label order); each with the names of the groups it comes through.
+    pub async fn apps_for_user(
+        &self,
+        user: &crate::ids::UserId,
+    ) -> Result<Vec<(App, bool, Vec<String>)>, StoreError> {
+        let direct: Vec<String> =
+            sqlx::query_scalar("SELECT app_id FROM app_user_assignments WHERE user_id = $1")
+                .bind(user.as_str())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(StoreError::from_sqlx)?;
+        let via: Vec<(String, String)> = sqlx::query_as(
+            "SELECT aga.app_id, g.name FROM app_group_assignments aga \
+             JOIN group_members gm ON gm.group_id = aga.group_id \
+             JOIN groups g ON g.id = aga.group_id WHERE gm.user_id = $1 ORDER BY g.name",
+        )
+        .bind(user.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        let apps = sqlx::query_as::<_, App>(&format!(
+            "SELECT {APP_COLUMNS} FROM apps a WHERE a.status = 'ACTIVE' AND (a.id IN \
+             (SELECT app_id FROM app_user_assignments WHERE user_id = $1) OR a.id IN \
+             (SELECT aga.app_id FROM app_group_assignments aga JOIN group_members gm ON gm.group_id = aga.group_id \
+             WHERE gm.user_id = $1)) ORDER BY a.label, a.id"
+        ))
+        .bind(user.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        Ok(apps
+            .into_iter()
+            .map(|app| {
+                let is_direct = direct.iter().any(|d| d == app.id.as_str());
+                let groups = via
+                    .iter()
+                    .filter(|(a, _)| a == app.id.as_str())
+                    .map(|(_, g)| g.clone())
+                    .collect();
+                (app, is_direct, groups)
+            })
+            .collect())
+    }
+
     /// Whether `group` is assigned `app` (for idempotent seeding).
     pub async fn group_has_app(&self, group: &GroupId, app: &AppId) -> Result<bool, StoreError> {
         let n: i64 = sqlx::query_scalar(

@@ -11,6 +11,7 @@ pub mod audit;
 mod clock;
 mod error;
 pub mod groups;
+pub mod idps;
 pub mod log;
 mod lookup;
 pub mod profiles;

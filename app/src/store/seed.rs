@@ -256,6 +256,57 @@ pub async fn demo(store: &Store, public_url: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Partner IdPs for the demo realms at the dev identity provider's `/acme`
+/// and `/globex` issuers: bound to their realm, JIT on, routing their domain.
+pub async fn demo_partner_idps(
+    store: &Store,
+    secrets: &super::idps::SecretBox,
+    dev_idp_base: &str,
+) -> Result<(), StoreError> {
+    let base = dev_idp_base.trim_end_matches('/');
+    for (realm_name, issuer, domain) in [
+        ("Acme", "acme", "acme.test"),
+        ("Globex", "globex", "globex.test"),
+    ] {
+        let name = format!("{realm_name} sign-in");
+        if store.idp_by_name(&name).await?.is_some() {
+            continue;
+        }
+        let realm = store
+            .realm_by_name(realm_name)
+            .await?
+            .ok_or_else(|| StoreError::Internal(format!("demo realm {realm_name} is missing")))?;
+        let grant = system_grant(Permission::IdentityProvidersManage, Target::Org)?;
+        store
+            .create_idp(
+                &grant,
+                super::idps::NewIdp {
+                    name,
+                    issuer: format!("{base}/{issuer}"),
+                    client_id: "partner-portal".into(),
+                    client_secret: format!("dev-secret-{issuer}"),
+                    scopes: vec![
+                        "openid".into(),
+                        "email".into(),
+                        "profile".into(),
+                        "phone".into(),
+                    ],
+                    claim_mapping: {
+                        let mut m = super::idps::default_claim_mapping();
+                        m.insert("mobilePhone".into(), "phone_number".into());
+                        m
+                    },
+                    realm_id: Some(realm.id.clone()),
+                    jit_enabled: true,
+                    routing_domains: vec![domain.into()],
+                },
+                secrets,
+            )
+            .await?;
+    }
+    Ok(())
+}
+
 /// How `seed --users` went.
 pub struct BulkReport {
     pub users: u64,

@@ -90,6 +90,8 @@ pub struct AuthFlow {
     pub nonce: String,
     pub pkce_verifier: String,
     pub return_to: Option<String>,
+    /// The partner IdP the browser was sent to; `None`: the org IdP.
+    pub idp_id: Option<crate::ids::IdpId>,
 }
 
 impl Store {
@@ -100,13 +102,14 @@ impl Store {
     ) -> Result<(), StoreError> {
         let now = OffsetDateTime::now_utc();
         sqlx::query(
-            "INSERT INTO auth_flows (state, nonce, pkce_verifier, return_to, created, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO auth_flows (state, nonce, pkce_verifier, return_to, idp_id, created, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&flow.state)
         .bind(&flow.nonce)
         .bind(&flow.pkce_verifier)
         .bind(&flow.return_to)
+        .bind(flow.idp_id.as_ref().map(|i| i.to_string()))
         .bind(clock::format(now))
         .bind(clock::format(now + ttl))
         .execute(&self.pool)
@@ -125,7 +128,7 @@ impl Store {
     pub async fn take_auth_flow(&self, state: &str) -> Result<Option<AuthFlow>, StoreError> {
         let row = sqlx::query(
             "DELETE FROM auth_flows WHERE state = $1 AND expires_at > $2 \
-             RETURNING state, nonce, pkce_verifier, return_to",
+             RETURNING state, nonce, pkce_verifier, return_to, idp_id",
         )
         .bind(state)
         .bind(clock::now())
@@ -140,6 +143,10 @@ impl Store {
                 .try_get("pkce_verifier")
                 .map_err(StoreError::from_sqlx)?,
             return_to: row.try_get("return_to").map_err(StoreError::from_sqlx)?,
+            idp_id: row
+                .try_get::<Option<String>, _>("idp_id")
+                .map_err(StoreError::from_sqlx)?
+                .and_then(|i| crate::ids::IdpId::parse(&i).ok()),
         }))
     }
 

@@ -1,0 +1,731 @@
+//! Partner identity providers (OIDC), their client secrets sealed at rest,
+//! identifier-first routing, and just-in-time provisioning: placing a new
+//! partner user in the realm the realm-assignment rules choose, linked to the
+//! IdP subject, in one transaction with its events.
+
+use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use sqlx::any::AnyRow;
+use sqlx::{FromRow, Row};
+
+use super::audit::{self, Actor, Event};
+use super::realms::{decode, validate_domains};
+use super::users::{domain_allowed, insert_user, user_target, validate_profile, COLUMNS};
+use super::{clock, Store, StoreError};
+use crate::authz::{Grant, Target};
+use crate::error::FieldError;
+use crate::expr::{self, UserView, ValueRef};
+use crate::ids::{IdpId, RealmId, UserId};
+use crate::model::{BaseProfile, User, UserStatus, BASE_ATTRIBUTES};
+
+/// Seals and opens IdP client secrets with ChaCha20-Poly1305 under a key
+/// derived from the `secrets_key` setting. Stored form: `v1:` + hex(nonce ‖ ciphertext).
+#[derive(Clone)]
+pub struct SecretBox {
+    cipher: ChaCha20Poly1305,
+}
+
+impl std::fmt::Debug for SecretBox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretBox([redacted])")
+    }
+}
+
+impl SecretBox {
+    pub fn new(secrets_key: &str) -> Self {
+        let digest = Sha256::digest(secrets_key.as_bytes());
+        Self {
+            cipher: ChaCha20Poly1305::new(Key::from_slice(digest.as_slice())),
+        }
+    }
+
+    pub fn seal(&self, plain: &str) -> Result<String, StoreError> {
+        let nonce = ChaCha20Poly1305::generate_nonce(&mut OsRng);
+        let sealed = self
+            .cipher
+            .encrypt(&nonce, plain.as_bytes())
+            .map_err(|_| StoreError::Internal("sealing a secret failed".into()))?;
+        let mut bytes = nonce.to_vec();
+        bytes.extend(sealed);
+        Ok(format!("v1:{}", hex::encode(bytes)))
+    }
+
+    pub fn open(&self, stored: &str) -> Result<String, StoreError> {
+        let bad = || {
+            StoreError::Config("an IdP client secret cannot be opened: is secrets_key (PORTAL_SECRETS_KEY) the one it was sealed with?".into())
+        };
+        let bytes = stored
+            .strip_prefix("v1:")
+            .and_then(|h| hex::decode(h).ok())
+            .ok_or_else(bad)?;
+        if bytes.len() < 12 {
+            return Err(bad());
+        }
+        let (nonce, sealed) = bytes.split_at(12);
+        let plain = self
+            .cipher
+            .decrypt(Nonce::from_slice(nonce), sealed)
+            .map_err(|_| bad())?;
+        String::from_utf8(plain).map_err(|_| bad())
+    }
+}
+
+/// The standard OIDC claims a mapping may read.
+pub const MAPPABLE_CLAIMS: [&str; 8] = [
+    "email",
+    "given_name",
+    "family_name",
+    "middle_name",
+    "name",
+    "preferred_username",
+    "phone_number",
+    "sub",
+];
+
+/// The mapping used when an IdP names none: login and email from `email`,
+/// names from `given_name` / `family_name`.
+pub fn default_claim_mapping() -> Map<String, Value> {
+    let mut m = Map::new();
+    for (attr, claim) in [
+        ("login", "email"),
+        ("email", "email"),
+        ("firstName", "given_name"),
+        ("lastName", "family_name"),
+    ] {
+        m.insert(attr.into(), Value::String(claim.into()));
+    }
+    m
+}
+
+/// An identity provider to create.
+#[derive(Debug, Clone)]
+pub struct NewIdp {
+    pub name: String,
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub scopes: Vec<String>,
+    /// Profile attribute → claim name; empty means `default_claim_mapping()`.
+    pub claim_mapping: Map<String, Value>,
+    pub realm_id: Option<RealmId>,
+    pub jit_enabled: bool,
+    pub routing_domains: Vec<String>,
+}
+
+/// A stored identity provider (the secret stays sealed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Idp {
+    pub id: IdpId,
+    pub name: String,
+    pub status: String,
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret_sealed: Option<String>,
+    pub scopes: Vec<String>,
+    pub claim_mapping: Map<String, Value>,
+    pub realm_id: Option<RealmId>,
+    pub jit_enabled: bool,
+    pub routing_domains: Vec<String>,
+}
+
+const IDP_COLUMNS: &str = "i.id, i.name, i.status, i.issuer, i.client_id, i.client_secret_enc, \
+    i.scopes, i.claim_mapping, i.realm_id, i.jit_enabled, i.routing_domains";
+
+impl<'r> FromRow<'r, AnyRow> for Idp {
+    fn from_row(row: &'r AnyRow) -> Result<Self, sqlx::Error> {
+        let json = |col: &str| -> Result<Value, sqlx::Error> {
+            serde_json::from_str(&row.try_get::<String, _>(col)?).map_err(decode)
+        };
+        let strings = |v: Value| -> Vec<String> {
+            v.as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let realm: Option<String> = row.try_get("realm_id")?;
+        Ok(Idp {
+            id: IdpId::parse(&row.try_get::<String, _>("id")?).map_err(decode)?,
+            name: row.try_get("name")?,
+            status: row.try_get("status")?,
+            issuer: row.try_get("issuer")?,
+            client_id: row
+                .try_get::<Option<String>, _>("client_id")?
+                .unwrap_or_default(),
+            client_secret_sealed: row.try_get("client_secret_enc")?,
+            scopes: strings(json("scopes")?),
+            claim_mapping: json("claim_mapping")?
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+            realm_id: realm
+                .as_deref()
+                .map(RealmId::parse)
+                .transpose()
+                .map_err(decode)?,
+            jit_enabled: row.try_get::<super::sql::DbBool, _>("jit_enabled")?.0,
+            routing_domains: strings(json("routing_domains")?),
+        })
+    }
+}
+
+/// The claims of a verified partner sign-in that a mapping reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IncomingClaims {
+    pub subject: String,
+    pub claims: Map<String, Value>,
+}
+
+impl IncomingClaims {
+    fn claim(&self, name: &str) -> Option<String> {
+        if name == "sub" {
+            return Some(self.subject.clone());
+        }
+        self.claims
+            .get(name)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    }
+
+    /// The base profile the IdP's mapping produces.
+    pub fn profile(&self, mapping: &Map<String, Value>) -> BaseProfile {
+        let defaults = default_claim_mapping();
+        let mapping = if mapping.is_empty() {
+            &defaults
+        } else {
+            mapping
+        };
+        let get = |attr: &str| {
+            mapping
+                .get(attr)
+                .and_then(Value::as_str)
+                .and_then(|claim| self.claim(claim))
+        };
+        BaseProfile {
+            login: get("login").unwrap_or_default(),
+            email: get("email").unwrap_or_default(),
+            second_email: get("secondEmail"),
+            first_name: get("firstName").unwrap_or_default(),
+            last_name: get("lastName").unwrap_or_default(),
+            middle_name: get("middleName"),
+            primary_phone: get("primaryPhone"),
+            mobile_phone: get("mobilePhone"),
+        }
+    }
+}
+
+/// A profile as the realm-assignment rules see it at JIT time.
+struct Incoming<'a>(&'a BaseProfile);
+
+impl UserView for Incoming<'_> {
+    fn profile(&self, attr: &str) -> Option<ValueRef<'_>> {
+        let p = self.0;
+        let s = match attr {
+            "login" => Some(p.login.as_str()),
+            "email" => Some(p.email.as_str()),
+            "secondEmail" => p.second_email.as_deref(),
+            "firstName" => Some(p.first_name.as_str()),
+            "lastName" => Some(p.last_name.as_str()),
+            "middleName" => p.middle_name.as_deref(),
+            "primaryPhone" => p.primary_phone.as_deref(),
+            "mobilePhone" => p.mobile_phone.as_deref(),
+            _ => None,
+        };
+        s.map(ValueRef::Str)
+    }
+
+    fn realm_id(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// Why a partner sign-in could not be resolved to a user; safe to show.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JitError {
+    #[error("There is no account for {0} here, and this identity provider does not create accounts. Ask your administrator for access.")]
+    NotProvisioned(String),
+    #[error("An account for {0} already exists and is not linked to {1}. Ask your administrator; accounts are never linked automatically.")]
+    ExistingAccount(String, String),
+    #[error("Your identity provider did not send a usable profile: {0}")]
+    BadProfile(String),
+    #[error("Your account is {0}: you cannot sign in.")]
+    NotActive(UserStatus),
+}
+
+/// The outcome of `Store::admit_partner_user`.
+#[derive(Debug, Clone)]
+pub struct Admitted {
+    pub user: User,
+    pub created: bool,
+}
+
+impl Store {
+    /// Creates an identity provider (org-level grant, `okta.identityProviders.manage`).
+    pub async fn create_idp(
+        &self,
+        grant: &Grant,
+        new: NewIdp,
+        secrets: &SecretBox,
+    ) -> Result<Idp, StoreError> {
+        if !matches!(grant.target(), Target::Org) {
+            return Err(StoreError::Internal("create_idp needs an org grant".into()));
+        }
+        let mut errors = Vec::new();
+        let name = new.name.trim().to_string();
+        if name.is_empty() || name.chars().count() > 100 {
+            errors.push(FieldError::new(
+                "name",
+                "Enter a name of at most 100 characters.",
+            ));
+        }
+        let issuer = new.issuer.trim().trim_end_matches('/').to_string();
+        let local_http =
+            issuer.starts_with("http://127.0.0.1") || issuer.starts_with("http://localhost");
+        if !(issuer.starts_with("https://") || local_http) || url::Url::parse(&issuer).is_err() {
+            errors.push(FieldError::new(
+                "issuer",
+                "Enter the issuer's https:// URL.",
+            ));
+        }
+        if new.client_id.trim().is_empty() {
+            errors.push(FieldError::new(
+                "clientId",
+                "Enter the client id registered at the IdP.",
+            ));
+        }
+        if new.client_secret.is_empty() {
+            errors.push(FieldError::new("clientSecret", "Enter the client secret."));
+        }
+        for (attr, claim) in &new.claim_mapping {
+            let known_attr = BASE_ATTRIBUTES.contains(&attr.as_str());
+            let known_claim = claim.as_str().is_some_and(|c| MAPPABLE_CLAIMS.contains(&c));
+            if !known_attr || !known_claim {
+                errors.push(FieldError::new(
+                    "claimMapping",
+                    format!(
+                        "Map base profile attributes to standard claims ({}).",
+                        MAPPABLE_CLAIMS.join(", ")
+                    ),
+                ));
+                break;
+            }
+        }
+        let domains = match validate_domains(&new.routing_domains) {
+            Ok(d) => d,
+            Err(StoreError::Invalid(mut e)) => {
+                for f in &mut e {
+                    f.field = "routingDomains".into();
+                }
+                errors.extend(e);
+                Vec::new()
+            }
+            Err(other) => return Err(other),
+        };
+        if let Some(realm) = &new.realm_id {
+            self.realm_by_id(realm).await?;
+        }
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        let mut scopes = new.scopes.clone();
+        if !scopes.iter().any(|s| s == "openid") {
+            scopes.insert(0, "openid".into());
+        }
+        let idp = Idp {
+            id: IdpId::generate(),
+            name,
+            status: "ACTIVE".into(),
+            issuer,
+            client_id: new.client_id.trim().to_string(),
+            client_secret_sealed: Some(secrets.seal(&new.client_secret)?),
+            scopes,
+            claim_mapping: new.claim_mapping.clone(),
+            realm_id: new.realm_id.clone(),
+            jit_enabled: new.jit_enabled,
+            routing_domains: domains,
+        };
+        let now = clock::now();
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO identity_providers (id, name, type, status, issuer, client_id, client_secret_enc, scopes, \
+             claim_mapping, realm_id, jit_enabled, routing_domains, created, last_updated) \
+             VALUES ($1, $2, 'OIDC', 'ACTIVE', $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+        )
+        .bind(idp.id.as_str())
+        .bind(&idp.name)
+        .bind(&idp.issuer)
+        .bind(&idp.client_id)
+        .bind(&idp.client_secret_sealed)
+        .bind(to_json(&idp.scopes))
+        .bind(to_json(&idp.claim_mapping))
+        .bind(idp.realm_id.as_ref().map(|r| r.to_string()))
+        .bind(idp.jit_enabled)
+        .bind(to_json(&idp.routing_domains))
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            StoreError::map_constraint(
+                e,
+                &[
+                    ("identity_providers_name_key", "name", "An identity provider with this name exists."),
+                    ("identity_providers.name", "name", "An identity provider with this name exists."),
+                ],
+            )
+        })?;
+        let event = Event::by_grant(
+            "system.idp.lifecycle.create",
+            "Create identity provider",
+            grant,
+        )
+        .target(audit::Target {
+            id: idp.id.to_string(),
+            target_type: "IdentityProvider".into(),
+            alternate_id: idp.issuer.clone(),
+            display_name: idp.name.clone(),
+            realm_id: idp.realm_id.as_ref().map(|r| r.to_string()),
+        });
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(idp)
+    }
+
+    pub async fn idp_by_id(&self, id: &IdpId) -> Result<Option<Idp>, StoreError> {
+        sqlx::query_as::<_, Idp>(&format!(
+            "SELECT {IDP_COLUMNS} FROM identity_providers i WHERE i.id = $1"
+        ))
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)
+    }
+
+    pub async fn idp_by_name(&self, name: &str) -> Result<Option<Idp>, StoreError> {
+        sqlx::query_as::<_, Idp>(&format!(
+            "SELECT {IDP_COLUMNS} FROM identity_providers i WHERE lower(i.name) = lower($1)"
+        ))
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)
+    }
+
+    /// Identifier-first routing: which partner IdP signs in `email`, if any.
+    ///
+    /// 1. A known user goes where its account comes from: the partner IdP that
+    ///    created it, otherwise the org IdP (`None`) — admins are never routed
+    ///    to a partner's IdP just because of their address.
+    /// 2. An unknown address goes to the active IdP whose routing domains list its
+    ///    domain, else to the active IdP bound to the realm whose domains list it.
+    /// 3. Otherwise the org IdP (`None`).
+    pub async fn route_sign_in(&self, email: &str) -> Result<Option<Idp>, StoreError> {
+        let email = email.trim();
+        if let Some(user) = self.user_by_login(email).await? {
+            let Some(source) = user
+                .profile_source_id
+                .as_deref()
+                .and_then(|s| IdpId::parse(s).ok())
+            else {
+                return Ok(None);
+            };
+            return Ok(self
+                .idp_by_id(&source)
+                .await?
+                .filter(|i| i.status == "ACTIVE"));
+        }
+        let Some((_, domain)) = email.rsplit_once('@') else {
+            return Ok(None);
+        };
+        let domain = domain.to_lowercase();
+        let active: Vec<Idp> = sqlx::query_as::<_, Idp>(&format!(
+            "SELECT {IDP_COLUMNS} FROM identity_providers i WHERE i.status = 'ACTIVE' ORDER BY i.created, i.id"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        if let Some(idp) = active.iter().find(|i| i.routing_domains.contains(&domain)) {
+            return Ok(Some(idp.clone()));
+        }
+        for idp in &active {
+            if let Some(realm) = &idp.realm_id {
+                if self.realm_by_id(realm).await?.domains.contains(&domain) {
+                    return Ok(Some(idp.clone()));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// The realm a new user from `idp` with `profile` belongs in: the first
+    /// active rule (priority order) for this profile source or for any source
+    /// whose expression matches; failing that the IdP's bound realm; failing
+    /// that the catch-all rule's realm.
+    pub async fn realm_for_new_user(
+        &self,
+        idp: &Idp,
+        profile: &BaseProfile,
+    ) -> Result<RealmId, StoreError> {
+        let rows = sqlx::query(
+            "SELECT is_default, profile_source_id, expression, target_realm_id FROM realm_assignment_rules \
+             WHERE status = 'ACTIVE' ORDER BY priority",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        let mut catch_all = None;
+        for row in rows {
+            let is_default = row
+                .try_get::<super::sql::DbBool, _>("is_default")
+                .map_err(StoreError::from_sqlx)?
+                .0;
+            let target: String = row
+                .try_get("target_realm_id")
+                .map_err(StoreError::from_sqlx)?;
+            let target =
+                RealmId::parse(&target).map_err(|e| StoreError::Internal(e.to_string()))?;
+            if is_default {
+                catch_all = Some(target);
+                continue;
+            }
+            let source: Option<String> = row
+                .try_get("profile_source_id")
+                .map_err(StoreError::from_sqlx)?;
+            if source.is_some_and(|s| s != idp.id.as_str()) {
+                continue;
+            }
+            let expression: Option<String> =
+                row.try_get("expression").map_err(StoreError::from_sqlx)?;
+            let matches = match expression
+                .as_deref()
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+            {
+                None => true,
+                Some(src) => match expr::compile(src) {
+                    Ok(e) => e.evaluate(&Incoming(profile)),
+                    Err(err) => {
+                        tracing::warn!(error = %err, "a stored realm assignment rule does not compile; skipped");
+                        false
+                    }
+                },
+            };
+            if matches {
+                return Ok(target);
+            }
+        }
+        if let Some(bound) = &idp.realm_id {
+            return Ok(bound.clone());
+        }
+        catch_all.ok_or_else(|| StoreError::Internal("no catch-all realm assignment rule".into()))
+    }
+
+    /// Resolves a verified partner sign-in to a user: the one linked to this
+    /// IdP subject (its mapped attributes refreshed), or — with JIT on — a new
+    /// ACTIVE user in the realm the rules choose, linked, in one transaction
+    /// with `user.lifecycle.create` / `user.lifecycle.activate`. An existing
+    /// account with the same login is never linked silently.
+    pub async fn admit_partner_user(
+        &self,
+        idp: &Idp,
+        incoming: &IncomingClaims,
+    ) -> Result<Result<Admitted, JitError>, StoreError> {
+        let profile = incoming.profile(&idp.claim_mapping);
+        let linked: Option<String> = sqlx::query_scalar(
+            "SELECT user_id FROM idp_user_links WHERE idp_id = $1 AND external_id = $2",
+        )
+        .bind(idp.id.as_str())
+        .bind(&incoming.subject)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        let actor = Actor {
+            id: idp.id.to_string(),
+            actor_type: "PublicClientApp".into(),
+            alternate_id: idp.issuer.clone(),
+            display_name: idp.name.clone(),
+        };
+        if let Some(user_id) = linked {
+            let id = UserId::parse(&user_id).map_err(|e| StoreError::Internal(e.to_string()))?;
+            let mut tx = self.begin_write().await?;
+            let user = sqlx::query_as::<_, User>(&format!(
+                "SELECT {COLUMNS} FROM users u WHERE u.id = $1"
+            ))
+            .bind(id.as_str())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+            if user.status != UserStatus::Active {
+                return Ok(Err(JitError::NotActive(user.status)));
+            }
+            // Later sign-ins refresh the mapped names and phones (not login/email,
+            // which identify the account and are bound by the realm's domains).
+            let mut refreshed = user.profile.clone();
+            if !profile.first_name.is_empty() {
+                refreshed.first_name = profile.first_name.clone();
+            }
+            if !profile.last_name.is_empty() {
+                refreshed.last_name = profile.last_name.clone();
+            }
+            for (slot, value) in [
+                (&mut refreshed.middle_name, &profile.middle_name),
+                (&mut refreshed.primary_phone, &profile.primary_phone),
+                (&mut refreshed.mobile_phone, &profile.mobile_phone),
+            ] {
+                if value.is_some() {
+                    slot.clone_from(value);
+                }
+            }
+            let now = clock::now();
+            if refreshed != user.profile {
+                sqlx::query(
+                    "UPDATE users SET first_name = $1, last_name = $2, middle_name = $3, primary_phone = $4, \
+                     mobile_phone = $5, last_login = $6, last_updated = $6, version = version + 1 WHERE id = $7",
+                )
+                .bind(&refreshed.first_name)
+                .bind(&refreshed.last_name)
+                .bind(&refreshed.middle_name)
+                .bind(&refreshed.primary_phone)
+                .bind(&refreshed.mobile_phone)
+                .bind(&now)
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?;
+                let updated = User {
+                    profile: refreshed,
+                    ..user.clone()
+                };
+                let event = Event::success(
+                    "user.account.update_profile",
+                    "Update user profile from identity provider",
+                    actor,
+                )
+                .target(user_target(&updated))
+                .debug("profileSourceId", idp.id.as_str());
+                audit::append(&mut tx, &event).await?;
+                tx.commit().await.map_err(StoreError::from_sqlx)?;
+                return Ok(Ok(Admitted {
+                    user: updated,
+                    created: false,
+                }));
+            }
+            sqlx::query("UPDATE users SET last_login = $1 WHERE id = $2")
+                .bind(&now)
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?;
+            tx.commit().await.map_err(StoreError::from_sqlx)?;
+            return Ok(Ok(Admitted {
+                user,
+                created: false,
+            }));
+        }
+
+        let shown = if profile.login.is_empty() {
+            incoming.subject.clone()
+        } else {
+            profile.login.clone()
+        };
+        if self.user_by_login(&profile.login).await?.is_some() {
+            return Ok(Err(JitError::ExistingAccount(shown, idp.name.clone())));
+        }
+        if !idp.jit_enabled {
+            return Ok(Err(JitError::NotProvisioned(shown)));
+        }
+        let realm_id = self.realm_for_new_user(idp, &profile).await?;
+        let realm = self.realm_by_id(&realm_id).await?;
+        let mut problems = validate_profile(&profile, &realm);
+        // Rules must never place a user in a realm whose domains exclude its email.
+        if !realm.domains.is_empty() && !domain_allowed(&profile.email, &realm.domains) {
+            problems.push(FieldError::new(
+                "email",
+                format!("{} is not in realm {}'s domains", profile.email, realm.name),
+            ));
+        }
+        let required: Vec<String> = self
+            .profile_schema()
+            .await?
+            .into_iter()
+            .filter(|d| d.required)
+            .map(|d| d.title)
+            .collect();
+        if !required.is_empty() {
+            problems.push(FieldError::new(
+                "profile",
+                format!("required attributes have no value: {}", required.join(", ")),
+            ));
+        }
+        if !problems.is_empty() {
+            let text: Vec<String> = problems.iter().map(|p| p.message.clone()).collect();
+            return Ok(Err(JitError::BadProfile(text.join(" "))));
+        }
+        let now = clock::now();
+        let user = User {
+            id: UserId::generate(),
+            realm_id: realm.id.clone(),
+            status: UserStatus::Active,
+            transitioning_to_status: None,
+            profile: profile.clone(),
+            custom_profile: Map::new(),
+            profile_source_id: Some(idp.id.to_string()),
+            created: now.clone(),
+            activated: Some(now.clone()),
+            status_changed: Some(now.clone()),
+            last_login: Some(now.clone()),
+            last_updated: now.clone(),
+            version: 1,
+        };
+        let mut tx = self.begin_write().await?;
+        insert_user(&mut tx, &user).await?;
+        sqlx::query("UPDATE users SET last_login = $1 WHERE id = $2")
+            .bind(&now)
+            .bind(user.id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        sqlx::query(
+            "INSERT INTO idp_user_links (idp_id, external_id, user_id, created, last_updated) VALUES ($1, $2, $3, $4, $4)",
+        )
+        .bind(idp.id.as_str())
+        .bind(&incoming.subject)
+        .bind(user.id.as_str())
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        let mut created =
+            Event::success("user.lifecycle.create", "Create okta user", actor.clone())
+                .target(user_target(&user))
+                .debug("realmId", realm.id.as_str())
+                .debug("profileSourceId", idp.id.as_str())
+                .debug("jit", true);
+        created.targets.push(audit::Target {
+            id: realm.id.to_string(),
+            target_type: "Realm".into(),
+            alternate_id: realm.name.clone(),
+            display_name: realm.name.clone(),
+            realm_id: Some(realm.id.to_string()),
+        });
+        audit::append(&mut tx, &created).await?;
+        let activated = Event::success("user.lifecycle.activate", "Activate Okta user", actor)
+            .target(user_target(&user));
+        audit::append(&mut tx, &activated).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(Ok(Admitted {
+            user,
+            created: true,
+        }))
+    }
+}
+
+/// JSON text of a value bound into a TEXT column.
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+}

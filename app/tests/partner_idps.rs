@@ -1,0 +1,322 @@
+//! Partner IdPs: sealed secrets, identifier-first routing and just-in-time
+//! provisioning through the realm-assignment rules, on SQLite and PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use app::authz::{self, Permission, Principal, Target};
+use app::model::{BaseProfile, LifecycleOp, RealmType, UserStatus};
+use app::store::idps::{IncomingClaims, JitError, NewIdp, SecretBox};
+use app::store::realms::NewRealm;
+use app::store::users::NewUser;
+use app::store::{Store, StoreError};
+use common::on_both;
+use serde_json::{json, Map};
+
+fn system(permission: Permission, target: Target) -> authz::Grant {
+    authz::check(&Principal::system(), permission, &target).unwrap()
+}
+
+async fn realm(store: &Store, name: &str, domains: &[&str]) -> app::model::Realm {
+    store
+        .create_realm(
+            &system(Permission::RealmsManage, Target::Org),
+            NewRealm {
+                name: name.into(),
+                realm_type: RealmType::Partner,
+                domains: domains.iter().map(|d| d.to_string()).collect(),
+            },
+        )
+        .await
+        .unwrap()
+}
+
+fn new_idp(name: &str, realm: &app::model::Realm, jit: bool) -> NewIdp {
+    NewIdp {
+        name: name.into(),
+        issuer: "https://idp.acme.test/oauth2".into(),
+        client_id: "portal".into(),
+        client_secret: "s3cr3t-value".into(),
+        scopes: vec!["email".into(), "profile".into()],
+        claim_mapping: Map::new(),
+        realm_id: Some(realm.id.clone()),
+        jit_enabled: jit,
+        routing_domains: vec![],
+    }
+}
+
+fn claims(sub: &str, email: &str, first: &str, last: &str) -> IncomingClaims {
+    let mut c = Map::new();
+    c.insert("email".into(), json!(email));
+    c.insert("given_name".into(), json!(first));
+    c.insert("family_name".into(), json!(last));
+    IncomingClaims {
+        subject: sub.into(),
+        claims: c,
+    }
+}
+
+async fn setup(store: &Store) -> (app::model::Realm, app::store::idps::Idp, SecretBox) {
+    let org = authz::bootstrap(store, "http://127.0.0.1:3000")
+        .await
+        .unwrap();
+    let _ = org;
+    let acme = realm(store, "Acme", &["acme.test"]).await;
+    let secrets = SecretBox::new("test-secrets-key");
+    let idp = store
+        .create_idp(
+            &system(Permission::IdentityProvidersManage, Target::Org),
+            new_idp("Acme sign-in", &acme, true),
+            &secrets,
+        )
+        .await
+        .unwrap();
+    (acme, idp, secrets)
+}
+
+#[tokio::test]
+async fn client_secrets_are_sealed_at_rest_and_bad_input_is_field_errors() {
+    on_both(|store, engine| async move {
+        let (acme, idp, secrets) = setup(&store).await;
+        let sealed = idp.client_secret_sealed.clone().unwrap();
+        assert!(
+            !sealed.contains("s3cr3t"),
+            "{engine}: the secret is not stored in the clear"
+        );
+        assert_eq!(
+            store
+                .idp_by_id(&idp.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .client_secret_sealed
+                .as_deref(),
+            Some(sealed.as_str())
+        );
+        assert_eq!(secrets.open(&sealed).unwrap(), "s3cr3t-value", "{engine}");
+        assert!(
+            matches!(
+                SecretBox::new("another key").open(&sealed),
+                Err(StoreError::Config(_))
+            ),
+            "{engine}"
+        );
+        assert_eq!(
+            store
+                .count_events("system.idp.lifecycle.create")
+                .await
+                .unwrap(),
+            1,
+            "{engine}"
+        );
+
+        let mut bad = new_idp("", &acme, true);
+        bad.issuer = "ftp://nope".into();
+        bad.client_secret = String::new();
+        bad.claim_mapping.insert("login".into(), json!("address"));
+        let err = store
+            .create_idp(
+                &system(Permission::IdentityProvidersManage, Target::Org),
+                bad,
+                &secrets,
+            )
+            .await;
+        let Err(StoreError::Invalid(fields)) = err else {
+            panic!("{engine}: expected field errors, got {err:?}")
+        };
+        let names: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
+        for f in ["name", "issuer", "clientSecret", "claimMapping"] {
+            assert!(names.contains(&f), "{engine}: {f} missing in {names:?}");
+        }
+        let dup = store
+            .create_idp(
+                &system(Permission::IdentityProvidersManage, Target::Org),
+                new_idp("ACME SIGN-IN", &acme, true),
+                &secrets,
+            )
+            .await;
+        assert!(
+            matches!(&dup, Err(StoreError::Invalid(f)) if f[0].field == "name"),
+            "{engine}: {dup:?}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn identifier_first_routes_by_account_then_domain_and_never_sends_org_users_to_a_partner_idp()
+{
+    on_both(|store, engine| async move {
+        let (acme, idp, _) = setup(&store).await;
+        // An org-managed account in the Acme realm (a partner admin): org IdP.
+        store
+            .create_user(
+                &system(
+                    Permission::UsersCreate,
+                    Target::NewUserIn {
+                        realm_id: acme.id.clone(),
+                    },
+                ),
+                NewUser {
+                    realm_id: acme.id.clone(),
+                    profile: BaseProfile {
+                        login: "alice@acme.test".into(),
+                        email: "alice@acme.test".into(),
+                        first_name: "A".into(),
+                        last_name: "A".into(),
+                        ..Default::default()
+                    },
+                    custom_profile: Map::new(),
+                    activate: true,
+                    profile_source_id: None,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            store.route_sign_in("alice@acme.test").await.unwrap(),
+            None,
+            "{engine}"
+        );
+        assert_eq!(
+            store
+                .route_sign_in("new.person@ACME.test")
+                .await
+                .unwrap()
+                .map(|i| i.id),
+            Some(idp.id.clone()),
+            "{engine}"
+        );
+        assert_eq!(
+            store.route_sign_in("someone@hostco.test").await.unwrap(),
+            None,
+            "{engine}"
+        );
+        assert_eq!(
+            store.route_sign_in("not-an-email").await.unwrap(),
+            None,
+            "{engine}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn jit_places_new_users_by_the_rules_links_them_and_refreshes_them_later() {
+    on_both(|store, engine| async move {
+        let (acme, idp, _) = setup(&store).await;
+        let vip = realm(&store, "Acme VIP", &[]).await;
+        let elsewhere = realm(&store, "Elsewhere", &["elsewhere.test"]).await;
+        // Priority 10: VIPs of this IdP go to "Acme VIP"; priority 20: a rule
+        // that would put "Moved" people in a realm whose domains exclude them.
+        store
+            .unsafe_execute_raw(&format!(
+                "INSERT INTO realm_assignment_rules (id, name, priority, status, is_default, profile_source_id, expression, \
+                 target_realm_id, created, last_updated) VALUES \
+                 ('rul1vip', 'VIPs', 10, 'ACTIVE', FALSE, '{}', 'user.profile.lastName == \"Vip\"', '{}', 'x', 'x'), \
+                 ('rul2bad', 'Bad', 20, 'ACTIVE', FALSE, NULL, 'user.profile.lastName.toLowerCase() == \"moved\"', '{}', 'x', 'x')",
+                idp.id, vip.id, elsewhere.id
+            ))
+            .await
+            .unwrap();
+
+        let erin = store.admit_partner_user(&idp, &claims("sub-erin", "erin@acme.test", "Erin", "Engineer")).await.unwrap().unwrap();
+        assert!(erin.created, "{engine}");
+        assert_eq!(erin.user.realm_id, acme.id, "{engine}: no rule matched → the IdP's realm");
+        assert_eq!(erin.user.status, UserStatus::Active, "{engine}");
+        assert_eq!(erin.user.profile_source_id.as_deref(), Some(idp.id.as_str()), "{engine}");
+        let vic = store.admit_partner_user(&idp, &claims("sub-vic", "vic@acme.test", "Vic", "Vip")).await.unwrap().unwrap();
+        assert_eq!(vic.user.realm_id, vip.id, "{engine}: the VIP rule placed it");
+        let before = store.count_all_events().await.unwrap();
+        let moved = store.admit_partner_user(&idp, &claims("sub-mo", "mo@acme.test", "Mo", "Moved")).await.unwrap();
+        assert!(matches!(moved, Err(JitError::BadProfile(_))), "{engine}: never into a realm whose domains exclude the email: {moved:?}");
+        assert_eq!(store.count_all_events().await.unwrap(), before, "{engine}: a refused JIT writes nothing");
+        assert_eq!(store.count_events("user.lifecycle.create").await.unwrap(), 2, "{engine}");
+
+        // The next sign-in finds the linked user and refreshes its names.
+        let again = store.admit_partner_user(&idp, &claims("sub-erin", "erin@acme.test", "Erin", "Engineering")).await.unwrap().unwrap();
+        assert!(!again.created, "{engine}");
+        assert_eq!(again.user.id, erin.user.id, "{engine}");
+        assert_eq!(again.user.profile.last_name, "Engineering", "{engine}");
+        assert_eq!(store.count_events("user.account.update_profile").await.unwrap(), 1, "{engine}");
+
+        // Suspended: refused.
+        let org = authz::bootstrap(&store, "http://127.0.0.1:3000").await.unwrap();
+        let target = authz::user_target(&store, &org.orn, &again.user).await.unwrap();
+        store.apply_lifecycle(&system(Permission::UsersLifecycleManage, target), LifecycleOp::Suspend).await.unwrap();
+        let refused = store.admit_partner_user(&idp, &claims("sub-erin", "erin@acme.test", "Erin", "E")).await.unwrap();
+        assert!(matches!(refused, Err(JitError::NotActive(UserStatus::Suspended))), "{engine}: {refused:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_existing_account_is_never_linked_silently_and_jit_off_creates_nobody() {
+    on_both(|store, engine| async move {
+        let (acme, idp, secrets) = setup(&store).await;
+        let other = realm(&store, "Other", &[]).await;
+        store
+            .create_user(
+                &system(
+                    Permission::UsersCreate,
+                    Target::NewUserIn {
+                        realm_id: other.id.clone(),
+                    },
+                ),
+                NewUser {
+                    realm_id: other.id.clone(),
+                    profile: BaseProfile {
+                        login: "taken@acme.test".into(),
+                        email: "taken@acme.test".into(),
+                        first_name: "T".into(),
+                        last_name: "T".into(),
+                        ..Default::default()
+                    },
+                    custom_profile: Map::new(),
+                    activate: true,
+                    profile_source_id: None,
+                },
+            )
+            .await
+            .unwrap();
+        let before = store.count_all_events().await.unwrap();
+        let r = store
+            .admit_partner_user(&idp, &claims("sub-x", "taken@acme.test", "T", "T"))
+            .await
+            .unwrap();
+        assert!(
+            matches!(r, Err(JitError::ExistingAccount(..))),
+            "{engine}: {r:?}"
+        );
+        // Still not linked: the same subject is refused again.
+        let r = store
+            .admit_partner_user(&idp, &claims("sub-x", "taken@acme.test", "T", "T"))
+            .await
+            .unwrap();
+        assert!(matches!(r, Err(JitError::ExistingAccount(..))), "{engine}");
+
+        let closed = store
+            .create_idp(
+                &system(Permission::IdentityProvidersManage, Target::Org),
+                new_idp("Closed", &acme, false),
+                &secrets,
+            )
+            .await
+            .unwrap();
+        let r = store
+            .admit_partner_user(&closed, &claims("sub-n", "new@acme.test", "N", "N"))
+            .await
+            .unwrap();
+        assert!(
+            matches!(r, Err(JitError::NotProvisioned(_))),
+            "{engine}: {r:?}"
+        );
+        assert_eq!(
+            store.count_all_events().await.unwrap(),
+            before + 1,
+            "{engine}: only the second IdP's creation was logged"
+        );
+    })
+    .await;
+}
