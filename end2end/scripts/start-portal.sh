@@ -17,7 +17,7 @@ export PORTAL_ORG_IDP_CLIENT_ID=partner-portal
 export PORTAL_ORG_IDP_CLIENT_SECRET=dev-secret-org
 export PORTAL_SECURE_COOKIES=false
 export PORTAL_SESSION_SECRET=e2e-session-secret-e2e-session-secret-e2e-session-secret-0123456789
-export PORTAL_SECRETS_KEY=e2e-secrets-key
+export PORTAL_SECRETS_KEY=e2e-secrets-key-e2e-secrets-key
 # Every spec signs in from 127.0.0.1; the limit itself is proven in
 # server/tests/hardening.rs.
 export PORTAL_RATE_LIMIT_SIGNIN_PER_MINUTE=${PORTAL_RATE_LIMIT_SIGNIN_PER_MINUTE:-1000}

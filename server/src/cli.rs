@@ -95,6 +95,7 @@ pub async fn run(command: Command, config: Config) -> Result<(), RunError> {
             if demo {
                 app::store::seed::demo(&store, &config.public_url).await?;
                 if let Some(base) = dev_idp.as_deref() {
+                    config.validate_secrets_key().map_err(|e| RunError(e.0))?;
                     let secrets = app::store::idps::SecretBox::new(config.secrets_key.expose());
                     app::store::seed::demo_partner_idps(&store, &secrets, base).await?;
                 }

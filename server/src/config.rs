@@ -160,6 +160,16 @@ impl Config {
         }
     }
 
+    /// The key that seals partner IdP client secrets must be real.
+    pub fn validate_secrets_key(&self) -> Result<(), ConfigError> {
+        if self.secrets_key.expose().len() < 16 {
+            return Err(ConfigError(
+                "secrets_key (PORTAL_SECRETS_KEY) must be at least 16 characters of random data (it seals partner IdP client secrets)".into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// What `serve` needs beyond the common settings: the org IdP.
     pub fn validate_for_serve(&self) -> Result<(), ConfigError> {
         for (value, name) in [
@@ -187,6 +197,7 @@ impl Config {
                 "session_secret (PORTAL_SESSION_SECRET) must be at least 32 characters of random data".into(),
             ));
         }
+        self.validate_secrets_key()?;
         if !(self.org_idp_issuer.starts_with("https://")
             || self.org_idp_issuer.starts_with("http://"))
         {

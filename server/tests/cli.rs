@@ -30,6 +30,7 @@ fn idp() -> Vec<(&'static str, &'static str)> {
             "PORTAL_SESSION_SECRET",
             "a-session-secret-of-at-least-32-characters",
         ),
+        ("PORTAL_SECRETS_KEY", "a-secrets-key-for-tests"),
     ]
 }
 
@@ -92,6 +93,20 @@ fn a_short_session_secret_names_the_setting() {
     let (code, stderr) = server(&["serve"], &env);
     assert_ne!(code, 0);
     assert_one_clear_line(&stderr, "PORTAL_SESSION_SECRET");
+}
+
+#[test]
+fn a_missing_or_short_secrets_key_names_the_setting() {
+    for value in [None, Some("short")] {
+        let mut env = idp();
+        env.retain(|(k, _)| *k != "PORTAL_SECRETS_KEY");
+        if let Some(v) = value {
+            env.push(("PORTAL_SECRETS_KEY", v));
+        }
+        let (code, stderr) = server(&["serve"], &env);
+        assert_ne!(code, 0);
+        assert_one_clear_line(&stderr, "PORTAL_SECRETS_KEY");
+    }
 }
 
 #[test]

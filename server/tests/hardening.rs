@@ -53,6 +53,7 @@ async fn start(signin_per_minute: &str) -> Server {
             "a-session-secret-of-at-least-32-characters",
         )
         .env("PORTAL_SECURE_COOKIES", "false")
+        .env("PORTAL_SECRETS_KEY", "a-secrets-key-for-tests")
         .env("PORTAL_RATE_LIMIT_SIGNIN_PER_MINUTE", signin_per_minute)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
