@@ -106,7 +106,7 @@ async fn measure(store: &Store, engine: &str, users: u64, size: impl AsyncFnOnce
     })
     .await;
     let realm = store
-        .realm_by_name("Partner 007")
+        .realm_by_name("Partner 002")
         .await
         .unwrap()
         .expect("seeded realm");
