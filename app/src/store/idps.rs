@@ -12,7 +12,7 @@ use sqlx::{FromRow, Row};
 
 use super::audit::{self, Actor, Event};
 use super::realms::{decode, validate_domains};
-use super::users::{domain_allowed, insert_user, user_target, validate_profile, COLUMNS};
+use super::users::{domain_allowed, insert_user, user_target, validate_profile};
 use super::{clock, Store, StoreError};
 use crate::authz::{Grant, Target};
 use crate::error::FieldError;
@@ -553,13 +553,7 @@ impl Store {
         if let Some(user_id) = linked {
             let id = UserId::parse(&user_id).map_err(|e| StoreError::Internal(e.to_string()))?;
             let mut tx = self.begin_write().await?;
-            let user = sqlx::query_as::<_, User>(&format!(
-                "SELECT {COLUMNS} FROM users u WHERE u.id = $1"
-            ))
-            .bind(id.as_str())
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            let user = super::users::user_in_tx(&mut tx, &id).await?;
             if user.status != UserStatus::Active {
                 return Ok(Err(JitError::NotActive(user.status)));
             }

@@ -5,9 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::audit::{self, Event};
-use super::users::{
-    user_target, validate_custom, validate_profile, AttributeDef, AttributeType, COLUMNS,
-};
+use super::users::{user_target, validate_custom, validate_profile, AttributeDef, AttributeType};
 use super::{clock, Store, StoreError};
 use crate::authz::{Grant, Permission, Target};
 use crate::error::FieldError;
@@ -112,13 +110,7 @@ impl Store {
             .filter(|(_, v)| !v.is_null() && v.as_str().is_none_or(|s| !s.trim().is_empty()))
             .collect();
         let mut tx = self.begin_write().await?;
-        let user =
-            sqlx::query_as::<_, User>(&format!("SELECT {COLUMNS} FROM users u WHERE u.id = $1"))
-                .bind(id.as_str())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?
-                .ok_or(StoreError::NotFound)?;
+        let user = super::users::user_in_tx(&mut tx, id).await?;
         if update.expected_version.is_some_and(|v| v != user.version) {
             return Err(StoreError::Conflict(
                 "Someone changed this user since you opened it; reload and try again.".into(),
@@ -224,13 +216,7 @@ impl Store {
         };
         let to_realm = self.realm_by_id(to).await?;
         let mut tx = self.begin_write().await?;
-        let user =
-            sqlx::query_as::<_, User>(&format!("SELECT {COLUMNS} FROM users u WHERE u.id = $1"))
-                .bind(id.as_str())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?
-                .ok_or(StoreError::NotFound)?;
+        let user = super::users::user_in_tx(&mut tx, id).await?;
         if user.realm_id == to_realm.id {
             return Ok(user);
         }

@@ -386,13 +386,7 @@ impl Store {
             ));
         };
         let mut tx = self.begin_write().await?;
-        let user =
-            sqlx::query_as::<_, User>(&format!("SELECT {COLUMNS} FROM users u WHERE u.id = $1"))
-                .bind(id.as_str())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?
-                .ok_or(StoreError::NotFound)?;
+        let user = user_in_tx(&mut tx, id).await?;
         let Some(next) = op.next_status(user.status) else {
             return Err(StoreError::invalid(
                 "status",
@@ -498,6 +492,20 @@ fn realm_target(realm: &Realm) -> audit::Target {
         display_name: realm.name.clone(),
         realm_id: Some(realm.id.to_string()),
     }
+}
+
+/// The user `id` read inside a write transaction (the write lock is held, so
+/// it cannot change before the transaction ends); `NotFound` if gone.
+pub(crate) async fn user_in_tx(
+    tx: &mut Transaction<'static, Any>,
+    id: &UserId,
+) -> Result<User, StoreError> {
+    sqlx::query_as::<_, User>(&format!("SELECT {COLUMNS} FROM users u WHERE u.id = $1"))
+        .bind(id.as_str())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(StoreError::from_sqlx)?
+        .ok_or(StoreError::NotFound)
 }
 
 pub(crate) async fn insert_user(
