@@ -5,8 +5,8 @@
 //! and reports the database size. One JSON object per engine on stdout's last
 //! lines (`{"engine":…}`), a readable table before them.
 //!
-//! Engines: SQLite always (a temp file); PostgreSQL when
-//! `PORTAL_BENCH_POSTGRES_URL` (an admin URL) is set.
+//! Engines: SQLite (a temp file) and PostgreSQL when `PORTAL_BENCH_POSTGRES_URL`
+//! (an admin URL) is set; `PORTAL_BENCH_ENGINES=sqlite|postgres` picks one.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -154,27 +154,35 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    // PORTAL_BENCH_ENGINES: "sqlite", "postgres" or both (default).
+    let engines =
+        std::env::var("PORTAL_BENCH_ENGINES").unwrap_or_else(|_| "sqlite,postgres".into());
     rt.block_on(async {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("bench.db");
-        let url = format!("sqlite://{}?mode=rwc", path.display());
-        let store = Store::connect(&url, &StoreOptions::default())
-            .await
-            .unwrap();
-        store.migrate().await.unwrap();
-        let dir_path = dir.path().to_path_buf();
-        measure(&store, "sqlite", users, async || {
-            std::fs::read_dir(&dir_path)
-                .unwrap()
-                .filter_map(Result::ok)
-                .filter_map(|e| e.metadata().ok())
-                .map(|m| m.len())
-                .sum()
-        })
-        .await;
-        store.close().await;
+        if engines.contains("sqlite") {
+            let path = dir.path().join("bench.db");
+            let url = format!("sqlite://{}?mode=rwc", path.display());
+            let store = Store::connect(&url, &StoreOptions::default())
+                .await
+                .unwrap();
+            store.migrate().await.unwrap();
+            let dir_path = dir.path().to_path_buf();
+            measure(&store, "sqlite", users, async || {
+                std::fs::read_dir(&dir_path)
+                    .unwrap()
+                    .filter_map(Result::ok)
+                    .filter_map(|e| e.metadata().ok())
+                    .map(|m| m.len())
+                    .sum()
+            })
+            .await;
+            store.close().await;
+        }
 
-        if let Ok(admin) = std::env::var("PORTAL_BENCH_POSTGRES_URL") {
+        if let (true, Ok(admin)) = (
+            engines.contains("postgres"),
+            std::env::var("PORTAL_BENCH_POSTGRES_URL"),
+        ) {
             sqlx::any::install_default_drivers();
             let name = format!("pp_bench_{}", std::process::id());
             let mut conn = sqlx::AnyConnection::connect(&admin).await.unwrap();

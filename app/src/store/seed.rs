@@ -654,7 +654,7 @@ async fn suspend_indexes(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
          AND tbl_name IN ('users', 'group_members', 'app_user_assignments')"
     } else {
-        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() \
+        "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema() \
          AND tablename IN ('users', 'group_members', 'app_user_assignments') \
          AND indexname NOT IN (SELECT conname FROM pg_constraint)"
     };
