@@ -165,13 +165,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(|e| {
-            StoreError::map_constraint(
-                e,
-                &[
-                    ("users_login_key", "login", "This username is already taken."),
-                    ("users.login_lower", "login", "This username is already taken."),
-                ],
-            )
+            StoreError::map_constraint(e, super::users::LOGIN_TAKEN)
         })?;
         if updated.rows_affected() != 1 {
             return Err(StoreError::Conflict(

@@ -494,6 +494,20 @@ fn realm_target(realm: &Realm) -> audit::Target {
     }
 }
 
+/// How a duplicate login surfaces from either engine: a field error.
+pub(crate) const LOGIN_TAKEN: &[(&str, &str, &str)] = &[
+    (
+        "users_login_key",
+        "login",
+        "This username is already taken.",
+    ),
+    (
+        "users.login_lower",
+        "login",
+        "This username is already taken.",
+    ),
+];
+
 /// The user `id` read inside a write transaction (the write lock is held, so
 /// it cannot change before the transaction ends); `NotFound` if gone.
 pub(crate) async fn user_in_tx(
@@ -542,13 +556,7 @@ pub(crate) async fn insert_user(
     .execute(&mut **tx)
     .await
     .map_err(|e| {
-        StoreError::map_constraint(
-            e,
-            &[
-                ("users_login_key", "login", "This username is already taken."),
-                ("users.login_lower", "login", "This username is already taken."),
-            ],
-        )
+        StoreError::map_constraint(e, super::users::LOGIN_TAKEN)
     })?;
     Ok(())
 }
