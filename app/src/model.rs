@@ -106,6 +106,24 @@ pub struct BaseProfile {
     pub mobile_phone: Option<String>,
 }
 
+impl BaseProfile {
+    /// A base attribute by its Okta name (`firstName`, …); `None` when unset or
+    /// not a base attribute.
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        match name {
+            "login" => Some(self.login.as_str()),
+            "email" => Some(self.email.as_str()),
+            "secondEmail" => self.second_email.as_deref(),
+            "firstName" => Some(self.first_name.as_str()),
+            "lastName" => Some(self.last_name.as_str()),
+            "middleName" => self.middle_name.as_deref(),
+            "primaryPhone" => self.primary_phone.as_deref(),
+            "mobilePhone" => self.mobile_phone.as_deref(),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct User {
     pub id: UserId,

@@ -686,3 +686,27 @@ async fn the_bulk_seed_builds_a_realistic_directory_in_one_audited_import() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn self_service_reaches_only_the_callers_own_account() {
+    on_both(|store, engine| async move {
+        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+            .await
+            .unwrap();
+        let acme = realm(&store, "Acme", &["acme.test"]).await;
+        let admin = partner_admin(&store, &org, &acme, "alice@acme.test").await;
+        assert_eq!(
+            authz::check_self(&admin).ok().as_ref(),
+            admin.user_id(),
+            "{engine}"
+        );
+        assert!(
+            matches!(
+                authz::check_self(&Principal::system()),
+                Err(app::error::AppError::NotFound)
+            ),
+            "{engine}: the system principal has no self"
+        );
+    })
+    .await;
+}

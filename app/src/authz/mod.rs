@@ -770,6 +770,20 @@ pub fn scope(principal: &Principal, permission: Permission) -> Scope {
     scope
 }
 
+/// Self-service (`/me`): a signed-in user may read its own account and app
+/// assignments, and nobody else's; the system principal has no self. The
+/// returned id is the only user such a read may load.
+pub fn check_self(principal: &Principal) -> Result<UserId, AppError> {
+    let decision = principal.user_id().cloned().ok_or(AppError::NotFound);
+    tracing::debug!(
+        principal = %principal.actor.id,
+        permission = "self.read",
+        allowed = decision.is_ok(),
+        "authz decision"
+    );
+    decision
+}
+
 /// What of the System Log `principal` may read: events whose every target is
 /// in its read scopes (users, groups, apps, realms); everything for those who
 /// read everything. Compiled to SQL by `Store::list_events`.

@@ -225,19 +225,7 @@ struct Incoming<'a>(&'a BaseProfile);
 
 impl UserView for Incoming<'_> {
     fn profile(&self, attr: &str) -> Option<ValueRef<'_>> {
-        let p = self.0;
-        let s = match attr {
-            "login" => Some(p.login.as_str()),
-            "email" => Some(p.email.as_str()),
-            "secondEmail" => p.second_email.as_deref(),
-            "firstName" => Some(p.first_name.as_str()),
-            "lastName" => Some(p.last_name.as_str()),
-            "middleName" => p.middle_name.as_deref(),
-            "primaryPhone" => p.primary_phone.as_deref(),
-            "mobilePhone" => p.mobile_phone.as_deref(),
-            _ => None,
-        };
-        s.map(ValueRef::Str)
+        self.0.attribute(attr).map(ValueRef::Str)
     }
 
     fn realm_id(&self) -> Option<&str> {

@@ -21,20 +21,6 @@ pub struct ProfileUpdate {
     pub expected_version: Option<i64>,
 }
 
-fn base_value<'a>(p: &'a BaseProfile, name: &str) -> Option<&'a str> {
-    match name {
-        "login" => Some(p.login.as_str()),
-        "email" => Some(p.email.as_str()),
-        "secondEmail" => p.second_email.as_deref(),
-        "firstName" => Some(p.first_name.as_str()),
-        "lastName" => Some(p.last_name.as_str()),
-        "middleName" => p.middle_name.as_deref(),
-        "primaryPhone" => p.primary_phone.as_deref(),
-        "mobilePhone" => p.mobile_phone.as_deref(),
-        _ => None,
-    }
-}
-
 fn trimmed(value: Option<&str>) -> Option<String> {
     value
         .map(str::trim)
@@ -64,7 +50,7 @@ pub fn changed_attributes(
 ) -> Vec<String> {
     let mut changed: Vec<String> = BASE_ATTRIBUTES
         .iter()
-        .filter(|name| base_value(&old.profile, name) != base_value(new_base, name))
+        .filter(|name| old.profile.attribute(name) != new_base.attribute(name))
         .map(|name| (*name).to_string())
         .collect();
     let mut custom: Vec<&String> = old.custom_profile.keys().chain(new_custom.keys()).collect();
