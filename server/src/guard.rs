@@ -147,20 +147,22 @@ pub async fn refuse_cross_site(
     next.run(request).await
 }
 
-/// Keys mutations by session cookie (so one abusive session cannot starve
-/// others behind the same NAT), falling back to the peer IP.
-#[derive(Debug, Clone)]
+/// Keys mutations by session (so one abusive session cannot starve others
+/// behind the same NAT), falling back to the peer IP. Only a cookie whose
+/// signature verifies counts as a session: made-up cookie values cannot mint
+/// fresh quotas.
+#[derive(Clone)]
 pub struct SessionOrIp {
-    cookie_names: [&'static str; 2],
+    key: tower_sessions::cookie::Key,
 }
 
-impl Default for SessionOrIp {
-    fn default() -> Self {
-        Self {
-            cookie_names: ["__Host-portal_session", "portal_session"],
-        }
+impl std::fmt::Debug for SessionOrIp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionOrIp")
     }
 }
+
+const SESSION_COOKIES: [&str; 2] = ["__Host-portal_session", "portal_session"];
 
 fn peer_ip<T>(request: &axum::http::Request<T>) -> Option<IpAddr> {
     request
@@ -173,15 +175,20 @@ impl KeyExtractor for SessionOrIp {
     type Key = String;
 
     fn extract<T>(&self, request: &axum::http::Request<T>) -> Result<String, GovernorError> {
-        let session = request
-            .headers()
-            .get_all(COOKIE)
+        use tower_sessions::cookie::{Cookie, CookieJar};
+        let mut jar = CookieJar::new();
+        for header in request.headers().get_all(COOKIE) {
+            if let Ok(text) = header.to_str() {
+                for cookie in Cookie::split_parse(text.to_string()).flatten() {
+                    jar.add_original(cookie);
+                }
+            }
+        }
+        let signed = jar.signed(&self.key);
+        let session = SESSION_COOKIES
             .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, _)| self.cookie_names.contains(name))
-            .map(|(_, value)| format!("session:{value}"));
+            .find_map(|name| signed.get(name))
+            .map(|c| format!("session:{}", c.value()));
         session
             .or_else(|| peer_ip(request).map(|ip| format!("ip:{ip}")))
             .ok_or(GovernorError::UnableToExtractKey)
@@ -227,9 +234,12 @@ pub fn signin_layer(per_minute: u32) -> Option<Limiter<PeerIpKeyExtractor>> {
 }
 
 /// The mutation limiter: per session (or IP), on state-changing methods only.
-pub fn mutation_layer(per_minute: u32) -> Option<Limiter<SessionOrIp>> {
+pub fn mutation_layer(
+    per_minute: u32,
+    session_key: tower_sessions::cookie::Key,
+) -> Option<Limiter<SessionOrIp>> {
     Limiter::new(
-        SessionOrIp::default(),
+        SessionOrIp { key: session_key },
         per_minute,
         Some(vec![
             Method::POST,

@@ -115,10 +115,13 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
         crate::guard::signin_layer(state.config.rate_limit_signin_per_minute).ok_or_else(|| {
             limits("rate_limit_signin_per_minute (PORTAL_RATE_LIMIT_SIGNIN_PER_MINUTE)")
         })?;
-    let mutations = crate::guard::mutation_layer(state.config.rate_limit_mutations_per_minute)
-        .ok_or_else(|| {
-            limits("rate_limit_mutations_per_minute (PORTAL_RATE_LIMIT_MUTATIONS_PER_MINUTE)")
-        })?;
+    let mutations = crate::guard::mutation_layer(
+        state.config.rate_limit_mutations_per_minute,
+        session_key(&state.config),
+    )
+    .ok_or_else(|| {
+        limits("rate_limit_mutations_per_minute (PORTAL_RATE_LIMIT_MUTATIONS_PER_MINUTE)")
+    })?;
     signin.spawn_sweeper();
     mutations.spawn_sweeper();
     let public_origin: Arc<str> = crate::guard::origin_of(&state.config.public_url).into();
@@ -169,8 +172,6 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
 fn session_layer(
     state: &AppState,
 ) -> SessionManagerLayer<Store, tower_sessions::service::SignedCookie> {
-    use sha2::Digest;
-    let key = sha2::Sha512::digest(state.config.session_secret.expose().as_bytes());
     let secure = state.config.secure_cookies;
     SessionManagerLayer::new(state.store.clone())
         .with_name(if secure {
@@ -185,7 +186,14 @@ fn session_layer(
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
             state.config.session_idle_timeout_minutes as i64,
         )))
-        .with_signed(tower_sessions::cookie::Key::from(key.as_slice()))
+        .with_signed(session_key(&state.config))
+}
+
+/// The key that signs session cookies, derived from `session_secret`.
+fn session_key(config: &Config) -> tower_sessions::cookie::Key {
+    use sha2::Digest;
+    let key = sha2::Sha512::digest(config.session_secret.expose().as_bytes());
+    tower_sessions::cookie::Key::from(key.as_slice())
 }
 
 async fn livez() -> &'static str {

@@ -30,6 +30,10 @@ fn free_port() -> u16 {
 }
 
 async fn start(signin_per_minute: &str) -> Server {
+    start_with(signin_per_minute, "300").await
+}
+
+async fn start_with(signin_per_minute: &str, mutations_per_minute: &str) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
@@ -55,6 +59,10 @@ async fn start(signin_per_minute: &str) -> Server {
         .env("PORTAL_SECURE_COOKIES", "false")
         .env("PORTAL_SECRETS_KEY", "a-secrets-key-for-tests")
         .env("PORTAL_RATE_LIMIT_SIGNIN_PER_MINUTE", signin_per_minute)
+        .env(
+            "PORTAL_RATE_LIMIT_MUTATIONS_PER_MINUTE",
+            mutations_per_minute,
+        )
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -209,4 +217,26 @@ async fn sign_in_attempts_beyond_the_limit_get_429_with_okta_rate_limit_headers(
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn made_up_session_cookies_do_not_mint_fresh_mutation_quotas() {
+    let server = start_with("30", "2").await;
+    let url = format!("{}/api/session/current_user", server.base);
+    let mut statuses = Vec::new();
+    for i in 0..3 {
+        let r = client()
+            .post(&url)
+            .header("sec-fetch-site", "same-origin")
+            .header("cookie", format!("portal_session=forged-{i}"))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert!(statuses[..2].iter().all(|s| *s != 429), "{statuses:?}");
+    assert_eq!(
+        statuses[2], 429,
+        "unsigned cookies fall back to the client IP's quota: {statuses:?}"
+    );
 }
