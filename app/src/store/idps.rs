@@ -431,23 +431,26 @@ impl Store {
             return Ok(None);
         };
         let domain = domain.to_lowercase();
-        let active: Vec<Idp> = sqlx::query_as::<_, Idp>(&format!(
-            "SELECT {IDP_COLUMNS} FROM identity_providers i WHERE i.status = 'ACTIVE' ORDER BY i.created, i.id"
-        ))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
-        if let Some(idp) = active.iter().find(|i| i.routing_domains.contains(&domain)) {
-            return Ok(Some(idp.clone()));
-        }
-        for idp in &active {
-            if let Some(realm) = &idp.realm_id {
-                if self.realm_by_id(realm).await?.domains.contains(&domain) {
-                    return Ok(Some(idp.clone()));
-                }
+        // One query: routing domains first, then the bound realm's domains.
+        let has = |column: &str| match self.engine {
+            super::Engine::Sqlite => {
+                format!("EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = $1)")
             }
-        }
-        Ok(None)
+            super::Engine::Postgres => {
+                format!("(({column})::jsonb @> jsonb_build_array(CAST($1 AS TEXT)))")
+            }
+        };
+        let routed = has("i.routing_domains");
+        let by_realm = has("r.domains");
+        sqlx::query_as::<_, Idp>(&format!(
+            "SELECT {IDP_COLUMNS} FROM identity_providers i LEFT JOIN realms r ON r.id = i.realm_id \
+             WHERE i.status = 'ACTIVE' AND ({routed} OR (r.id IS NOT NULL AND {by_realm})) \
+             ORDER BY CASE WHEN {routed} THEN 0 ELSE 1 END, i.created, i.id LIMIT 1"
+        ))
+        .bind(&domain)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)
     }
 
     /// The realm a new user from `idp` with `profile` belongs in: the first
