@@ -1,13 +1,50 @@
-import { test, expect } from './fixtures';
+import { test, expect, signIn } from './fixtures';
+
+const ORG_ADMIN = 'olivia.owner@hostco.test';
 
 test.describe('app shell', () => {
-  test('home page shows the product, navigation and a sign-in button', async ({ page, expectAccessible }) => {
-    await page.goto('/');
+  test('signed out, the portal sends to sign-in and back to the page asked for', async ({ page }) => {
+    await page.goto('/users?status=ACTIVE');
+    await expect(page).toHaveURL(/\/login\?return_to=%2Fusers%3Fstatus%3DACTIVE$/);
+    await expect(page.getByRole('heading', { name: 'Sign in to Partner Portal' })).toBeVisible();
+    await expect(page.getByRole('link', { name: 'Sign in' })).toHaveAttribute('href', '/login');
+    await page.getByLabel('Email').fill(ORG_ADMIN);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByLabel('Password').fill('demo-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL(/\/users\?status=ACTIVE$/);
+  });
+
+  test('home page shows the product and navigation to an admin', async ({ page, expectAccessible }) => {
+    await signIn(page, ORG_ADMIN);
     await expect(page).toHaveTitle(/Partner Portal/);
     await expect(page.getByRole('heading', { level: 1, name: 'Secure Partner Access' })).toBeVisible();
     await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Home' })).toBeVisible();
-    await expect(page.getByRole('link', { name: 'Sign in' })).toHaveAttribute('href', '/login');
     await expectAccessible(page);
+  });
+
+  test('someone without admin rights is sent to their apps; the admin console is for org admins', async ({
+    page,
+    expectAccessible,
+  }) => {
+    await signIn(page, 'hugo.host@hostco.test');
+    await expect(page).toHaveURL(/\/me$/);
+    await expect(page.getByRole('heading', { name: 'My apps' })).toBeVisible();
+    await page.goto('/');
+    await expect(page).toHaveURL(/\/me$/);
+    const response = await page.goto('/admin');
+    expect(response?.status()).toBe(403);
+    await expect(page.getByRole('heading', { name: 'Org admins only' })).toBeVisible();
+    await expectAccessible(page);
+  });
+
+  test('a partner admin may not enter the admin console', async ({ page }) => {
+    await signIn(page, 'alice.admin@acme.test');
+    await expect(page.getByTestId('signed-in-user')).toHaveText('Alice Admin');
+    const response = await page.goto('/admin');
+    expect(response?.status()).toBe(403);
+    await page.getByRole('link', { name: 'Go to the Partner Admin Portal' }).click();
+    await expect(page.getByTestId('signed-in-user')).toHaveText('Alice Admin');
   });
 
   test('unknown paths answer 404 with a helpful page', async ({ page, expectAccessible }) => {
@@ -15,7 +52,8 @@ test.describe('app shell', () => {
     expect(response?.status()).toBe(404);
     await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
     await page.getByRole('link', { name: 'Go to the home page' }).click();
-    await expect(page).toHaveURL(/\/$/);
+    // Signed out, the home page asks to sign in first.
+    await expect(page.getByRole('heading', { name: 'Sign in to Partner Portal' })).toBeVisible();
     await expectAccessible(page);
   });
 
@@ -29,7 +67,7 @@ test.describe('app shell', () => {
 
 test.describe('hydration', () => {
   test('the disclosure opens only once the page is hydrated @js-only', async ({ page }) => {
-    await page.goto('/');
+    await signIn(page, ORG_ADMIN);
     const toggle = page.getByRole('button', { name: 'What can a partner admin do here?' });
     const details = page.getByText('Create users and edit their profiles');
     await expect(details).toBeHidden();
@@ -43,7 +81,7 @@ test.describe('hydration', () => {
   });
 
   test('without JavaScript the page is complete and the disclosure stays closed @no-js-only', async ({ page }) => {
-    await page.goto('/');
+    await signIn(page, ORG_ADMIN);
     await expect(page.getByRole('heading', { level: 1, name: 'Secure Partner Access' })).toBeVisible();
     const toggle = page.getByRole('button', { name: 'What can a partner admin do here?' });
     await toggle.click();

@@ -52,9 +52,64 @@ async fn login(State(state): State<AppState>, Query(q): Query<LoginQuery>) -> Re
         None => state.org_idp.clone(),
     };
     match provider.start(&state.store, hint, q.return_to).await {
-        Ok(url) => Redirect::to(&url).into_response(),
+        Ok((url, flow_state)) => {
+            let mut response = Redirect::to(&url).into_response();
+            set_cookie(&mut response, &binding_cookie(&state, flow_state, false));
+            response
+        }
         Err(e) => refused(&e),
     }
+}
+
+/// The cookie binding a started sign-in to this browser: the callback must come
+/// back with the same `state` in it, so a sign-in started elsewhere (login CSRF:
+/// an attacker's code and state planted in a victim's browser) is refused.
+fn binding_cookie(
+    state: &AppState,
+    value: String,
+    clear: bool,
+) -> tower_sessions::cookie::Cookie<'static> {
+    let secure = state.config.secure_cookies;
+    let name = if secure {
+        "__Host-portal_signin"
+    } else {
+        "portal_signin"
+    };
+    let max_age = if clear {
+        time::Duration::ZERO
+    } else {
+        authn::FLOW_TTL
+    };
+    tower_sessions::cookie::Cookie::build((name, value))
+        .path("/")
+        .secure(secure)
+        .http_only(true)
+        .same_site(tower_sessions::cookie::SameSite::Lax)
+        .max_age(max_age)
+        .build()
+}
+
+fn set_cookie(response: &mut Response, cookie: &tower_sessions::cookie::Cookie<'static>) {
+    if let Ok(value) = axum::http::HeaderValue::from_str(&cookie.to_string()) {
+        response
+            .headers_mut()
+            .append(axum::http::header::SET_COOKIE, value);
+    }
+}
+
+/// The value of the browser's sign-in binding cookie, if it sent one.
+fn bound_state(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    let name = binding_cookie(state, String::new(), true)
+        .name()
+        .to_string();
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
 }
 
 /// The provider of a stored partner IdP, built once (its secret opened then).
@@ -109,55 +164,79 @@ async fn callback(
     headers: HeaderMap,
     Query(q): Query<CallbackQuery>,
 ) -> Response {
+    let mut response = finish_sign_in(&state, &session, &headers, q).await;
+    // The binding is single-use like the flow it guards.
+    set_cookie(&mut response, &binding_cookie(&state, String::new(), true));
+    response
+}
+
+async fn finish_sign_in(
+    state: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
+    q: CallbackQuery,
+) -> Response {
+    // Refusals before a user is known are logged here; `admit*` log their own.
+    let fail = |e: SignInError| async move {
+        let event = failure_event(&e, client_of(headers));
+        if let Err(err) = state.store.append_event(&event).await {
+            tracing::error!(error = %err, "could not record the sign-in failure");
+        }
+        refused(&e)
+    };
+    let bound = bound_state(state, headers);
+    let flow = match &q.state {
+        Some(s) => state.store.take_auth_flow(s).await,
+        None => Ok(None),
+    };
     if let Some(error) = q.error {
         let detail = q.error_description.unwrap_or_default();
-        return refused(&SignInError::ProviderError(
+        return fail(SignInError::ProviderError(
             format!("{error} {detail}").trim().to_string(),
-        ));
+        ))
+        .await;
     }
-    let (Some(code), Some(flow_state)) = (q.code, q.state) else {
-        return refused(&SignInError::UnknownState);
-    };
-    let flow = match state.store.take_auth_flow(&flow_state).await {
-        Ok(Some(flow)) => flow,
-        Ok(None) => return refused(&SignInError::UnknownState),
+    let flow = match flow {
+        Ok(Some(flow)) if bound.as_deref() == Some(flow.state.as_str()) => flow,
+        Ok(_) => return fail(SignInError::UnknownState).await,
         Err(e) => {
-            return refused(&SignInError::Internal(
+            return fail(SignInError::Internal(
                 app::error::AppError::from(e).to_string(),
             ))
+            .await
         }
+    };
+    let Some(code) = q.code else {
+        return fail(SignInError::UnknownState).await;
     };
     let partner = match &flow.idp_id {
         None => None,
         Some(id) => match state.store.idp_by_id(id).await {
             Ok(Some(idp)) if idp.status == "ACTIVE" => Some(idp),
-            _ => return refused(&SignInError::UnknownState),
+            _ => return fail(SignInError::UnknownState).await,
         },
     };
     let provider = match &partner {
         None => state.org_idp.clone(),
-        Some(idp) => match partner_provider(&state, idp).await {
+        Some(idp) => match partner_provider(state, idp).await {
             Ok(p) => p,
-            Err(e) => return refused(&e),
+            Err(e) => return fail(e).await,
         },
     };
     let (identity, return_to) = match provider.finish(&code, flow).await {
         Ok(ok) => ok,
-        Err(e) => {
-            let event = failure_event(&e, client_of(&headers));
-            let _ = state.store.append_event(&event).await;
-            return refused(&e);
-        }
+        Err(e) => return fail(e).await,
     };
     let admitted = match &partner {
-        None => authn::admit(&state.store, &identity, client_of(&headers)).await,
-        Some(idp) => authn::admit_partner(&state.store, idp, &identity, client_of(&headers)).await,
+        None => authn::admit(&state.store, &identity, client_of(headers)).await,
+        Some(idp) => authn::admit_partner(&state.store, idp, &identity, client_of(headers)).await,
     };
     let user = match admitted {
         Ok(user) => user,
         Err(e) => return refused(&e),
     };
     // A new session id at sign-in (no fixation), then the user in it.
+    let idp = partner.as_ref().map(|p| p.id.to_string());
     if session.cycle_id().await.is_err()
         || session
             .insert(ctx::USER_ID, user.id.to_string())
@@ -171,12 +250,16 @@ async fn callback(
             )
             .await
             .is_err()
+        || session.insert(SIGNED_IN_WITH, idp).await.is_err()
     {
         return refused(&SignInError::Internal("session".into()));
     }
     let home = if partner.is_some() { "/me" } else { "/" };
     Redirect::to(return_to.as_deref().unwrap_or(home)).into_response()
 }
+
+/// Session key: the partner IdP the user signed in with (`None`: the org IdP).
+const SIGNED_IN_WITH: &str = "signed_in_with";
 
 fn failure_event(e: &SignInError, client: Client) -> Event {
     let mut event = Event::success(
@@ -192,7 +275,7 @@ fn failure_event(e: &SignInError, client: Client) -> Event {
     .client(client);
     event.outcome = app::store::audit::OutcomeResult::Failure;
     event.severity = app::store::audit::Severity::Warn;
-    event.reason = Some(e.to_string());
+    event.reason = Some(e.reason());
     event
 }
 
@@ -218,8 +301,26 @@ async fn logout(State(state): State<AppState>, session: Session, headers: Header
         });
         let _ = state.store.append_event(&event).await;
     }
+    let partner = session
+        .get::<Option<String>>(SIGNED_IN_WITH)
+        .await
+        .ok()
+        .flatten()
+        .flatten()
+        .and_then(|id| app::ids::IdpId::parse(&id).ok());
     let _ = session.flush().await;
-    match state.org_idp.logout_url().await {
+    let provider = match partner {
+        None => Some(state.org_idp.clone()),
+        Some(id) => match state.store.idp_by_id(&id).await {
+            Ok(Some(idp)) => partner_provider(&state, &idp).await.ok(),
+            _ => None,
+        },
+    };
+    let logout_url = match provider {
+        Some(p) => p.logout_url().await,
+        None => None,
+    };
+    match logout_url {
         Some(url) => Redirect::to(&url).into_response(),
         None => Redirect::to("/").into_response(),
     }
@@ -235,13 +336,34 @@ fn refused(e: &SignInError) -> Response {
     if let SignInError::InvalidToken(detail) | SignInError::Internal(detail) = e {
         tracing::warn!(%detail, "sign-in refused");
     }
-    let message = html_escape(&e.to_string());
+    plain_page(
+        status,
+        "Sign-in refused",
+        &e.to_string(),
+        ("/login", "Try again"),
+    )
+}
+
+/// A small self-contained page (heading, message as an alert, one link) for
+/// answers given outside the Leptos app: refused sign-ins, closed surfaces.
+pub(crate) fn plain_page(
+    status: axum::http::StatusCode,
+    title: &str,
+    message: &str,
+    (href, link): (&str, &str),
+) -> Response {
+    let (title, message, href, link) = (
+        html_escape(title),
+        html_escape(message),
+        html_escape(href),
+        html_escape(link),
+    );
     let body = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign-in refused · Partner Portal</title>\
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} · Partner Portal</title>\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><link rel=\"stylesheet\" href=\"/pkg/partner-portal.css\"></head>\
          <body class=\"min-h-screen bg-slate-50 text-slate-900\"><main class=\"mx-auto max-w-xl px-4 py-16 space-y-4\">\
-         <h1 class=\"text-2xl font-bold\">Sign-in refused</h1><p role=\"alert\">{message}</p>\
-         <p><a class=\"text-indigo-700 underline\" href=\"/login\">Try again</a></p></main></body></html>"
+         <h1 class=\"text-2xl font-bold\">{title}</h1><p role=\"alert\">{message}</p>\
+         <p><a class=\"text-indigo-700 underline\" href=\"{href}\">{link}</a></p></main></body></html>"
     );
     (status, Html(body)).into_response()
 }

@@ -136,6 +136,10 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
             AppState,
             _,
         >(context, app::shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::gate::surface_gate,
+        ))
         .layer(session_layer(&state))
         .layer(mutations.layer())
         .layer(axum::middleware::from_fn_with_state(

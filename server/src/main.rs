@@ -3,6 +3,7 @@
 mod auth;
 mod cli;
 mod config;
+mod gate;
 mod guard;
 mod http;
 mod telemetry;

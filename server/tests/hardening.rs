@@ -4,92 +4,21 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
-struct Server {
-    child: Child,
-    base: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use common::{client, Options, Server};
 
 async fn start(signin_per_minute: &str) -> Server {
     start_with(signin_per_minute, "300").await
 }
 
 async fn start_with(signin_per_minute: &str, mutations_per_minute: &str) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .current_dir(dir.path())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("LEPTOS_OUTPUT_NAME", "partner-portal")
-        .env("LEPTOS_SITE_ROOT", dir.path())
-        .env("PORTAL_LISTEN_ADDR", format!("127.0.0.1:{port}"))
-        .env("PORTAL_PUBLIC_URL", &base)
-        .env(
-            "PORTAL_DATABASE_URL",
-            format!("sqlite://{}/p.db?mode=rwc", dir.path().display()),
-        )
-        .env("PORTAL_ORG_IDP_ISSUER", "http://127.0.0.1:9/org")
-        .env("PORTAL_ORG_IDP_CLIENT_ID", "portal")
-        .env("PORTAL_ORG_IDP_CLIENT_SECRET", "very-secret-value")
-        .env(
-            "PORTAL_SESSION_SECRET",
-            "a-session-secret-of-at-least-32-characters",
-        )
-        .env("PORTAL_SECURE_COOKIES", "false")
-        .env("PORTAL_SECRETS_KEY", "a-secrets-key-for-tests")
-        .env("PORTAL_RATE_LIMIT_SIGNIN_PER_MINUTE", signin_per_minute)
-        .env(
-            "PORTAL_RATE_LIMIT_MUTATIONS_PER_MINUTE",
-            mutations_per_minute,
-        )
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server {
-        child,
-        base,
-        _dir: dir,
-    };
-    let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(r) = client.get(format!("{}/readyz", server.base)).send().await {
-            if r.status().is_success() {
-                return server;
-            }
-        }
-        assert!(Instant::now() < deadline, "the server did not become ready");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+    common::start(Options {
+        signin_per_minute,
+        mutations_per_minute,
+        ..Options::default()
+    })
+    .await
 }
 
 #[tokio::test]

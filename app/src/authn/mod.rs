@@ -189,13 +189,14 @@ impl OidcProvider {
     }
 
     /// Starts a sign-in: remembers state, nonce and PKCE verifier (single use) and
-    /// returns the IdP URL to send the browser to.
+    /// returns the IdP URL to send the browser to, and the `state` (which the
+    /// caller binds to the browser).
     pub async fn start(
         &self,
         store: &Store,
         login_hint: Option<&str>,
         return_to: Option<String>,
-    ) -> Result<String, SignInError> {
+    ) -> Result<(String, String), SignInError> {
         let client = self.client(false).await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let mut request = client
@@ -223,7 +224,7 @@ impl OidcProvider {
             .save_auth_flow(&flow, FLOW_TTL)
             .await
             .map_err(|e| SignInError::Internal(crate::error::AppError::from(e).to_string()))?;
-        Ok(url.to_string())
+        Ok((url.to_string(), flow.state))
     }
 
     /// Completes a sign-in from the callback's `code` and the flow its `state`
@@ -261,11 +262,15 @@ impl OidcProvider {
         };
         let claims = match verify(&client) {
             Ok(claims) => claims,
-            Err(first) => {
-                // An unknown key id may mean the IdP rotated its keys: re-fetch once.
+            // An unknown key id may mean the IdP rotated its keys: re-fetch its
+            // keys once (only then: a bad token must not make us hammer the IdP).
+            Err(openidconnect::ClaimsVerificationError::SignatureVerification(
+                openidconnect::SignatureVerificationError::NoMatchingKey,
+            )) => {
                 let client = self.client(true).await?;
-                verify(&client).map_err(|_| SignInError::InvalidToken(first.to_string()))?
+                verify(&client).map_err(|e| SignInError::InvalidToken(chain(&e)))?
             }
+            Err(e) => return Err(SignInError::InvalidToken(chain(&e))),
         };
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         if claims.issue_time().timestamp() > now + IAT_SKEW.as_secs() as i64 {
@@ -315,7 +320,7 @@ impl OidcProvider {
             let info: openidconnect::core::CoreUserInfoClaims = request
                 .request_async(&self.http)
                 .await
-                .map_err(|e| SignInError::InvalidToken(format!("userinfo: {e}")))?;
+                .map_err(|e| SignInError::InvalidToken(format!("userinfo: {}", chain(&e))))?;
             put("email", info.email().map(|e| e.as_str().to_string()));
             put("given_name", localized(info.given_name()));
             put(
@@ -363,6 +368,30 @@ impl OidcProvider {
             },
             flow.return_to,
         ))
+    }
+}
+
+/// An error and its sources, for the System Log's reason ("Signature
+/// verification failed: No matching key found").
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    text
+}
+
+impl SignInError {
+    /// What the System Log records as the reason: the message, and for tokens
+    /// that failed verification, what exactly failed.
+    pub fn reason(&self) -> String {
+        match self {
+            Self::InvalidToken(detail) => format!("{self} ({detail})"),
+            other => other.to_string(),
+        }
     }
 }
 
@@ -465,7 +494,7 @@ async fn record_session_start(
     if let Err(reason) = outcome {
         event.outcome = OutcomeResult::Failure;
         event.severity = Severity::Warn;
-        event.reason = Some(reason.to_string());
+        event.reason = Some(reason.reason());
     }
     if let Err(e) = store.append_event(&event).await {
         tracing::error!(error = %e, "could not record the sign-in event");

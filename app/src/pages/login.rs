@@ -5,11 +5,22 @@ use leptos_meta::Title;
 /// person in. A plain form, so it works without JavaScript.
 #[component]
 pub fn LoginPage() -> impl IntoView {
+    // Where to go once signed in (a gated page sends people here with it); the
+    // server accepts only same-site paths.
+    let query = leptos_router::hooks::use_query_map();
+    let return_to = query
+        .read_untracked()
+        .get("return_to")
+        .filter(|r| r.starts_with('/'))
+        .unwrap_or_default();
     view! {
         <Title text="Sign in" />
         <section class="mx-auto max-w-md space-y-6">
             <h1 class="text-2xl font-bold">"Sign in to Partner Portal"</h1>
-            <form method="get" action="/auth/login" class="space-y-4" rel="external">
+            // Outside the form (joined to it by `form=`), so the form itself stays
+            // static markup and keeps its `rel`.
+            <input type="hidden" form="sign-in" name="return_to" value=return_to />
+            <form id="sign-in" method="get" action="/auth/login" class="space-y-4" rel="external">
                 <div class="space-y-1">
                     <label for="login_hint" class="block text-sm font-medium">"Email"</label>
                     <input

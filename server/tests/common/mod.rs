@@ -1,0 +1,125 @@
+//! The real server binary over loopback, on a fresh SQLite database in a
+//! temporary directory, for the black-box tests.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Server {
+    child: Child,
+    pub base: String,
+    pub database_url: String,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// What a test may change of the server's settings.
+pub struct Options<'a> {
+    pub org_idp_issuer: &'a str,
+    pub signin_per_minute: &'a str,
+    pub mutations_per_minute: &'a str,
+    /// `server seed --demo`, its partner IdPs at this base URL (`/acme`, `/globex`).
+    pub demo_with_idp_base: Option<&'a str>,
+}
+
+impl Default for Options<'_> {
+    fn default() -> Self {
+        Self {
+            org_idp_issuer: "http://127.0.0.1:9/org",
+            signin_per_minute: "30",
+            mutations_per_minute: "300",
+            demo_with_idp_base: None,
+        }
+    }
+}
+
+fn command(dir: &std::path::Path, port: u16, database_url: &str, o: &Options) -> Command {
+    let base = format!("http://127.0.0.1:{port}");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("LEPTOS_OUTPUT_NAME", "partner-portal")
+        .env("LEPTOS_SITE_ROOT", dir)
+        .env("PORTAL_LISTEN_ADDR", format!("127.0.0.1:{port}"))
+        .env("PORTAL_PUBLIC_URL", &base)
+        .env("PORTAL_DATABASE_URL", database_url)
+        .env("PORTAL_ORG_IDP_ISSUER", o.org_idp_issuer)
+        .env("PORTAL_ORG_IDP_CLIENT_ID", "portal")
+        .env("PORTAL_ORG_IDP_CLIENT_SECRET", "very-secret-value")
+        .env(
+            "PORTAL_SESSION_SECRET",
+            "a-session-secret-of-at-least-32-characters",
+        )
+        .env("PORTAL_SECURE_COOKIES", "false")
+        .env("PORTAL_SECRETS_KEY", "a-secrets-key-for-tests")
+        .env("PORTAL_RATE_LIMIT_SIGNIN_PER_MINUTE", o.signin_per_minute)
+        .env(
+            "PORTAL_RATE_LIMIT_MUTATIONS_PER_MINUTE",
+            o.mutations_per_minute,
+        );
+    cmd
+}
+
+pub async fn start(o: Options<'_>) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let database_url = format!("sqlite://{}/p.db?mode=rwc", dir.path().display());
+    if let Some(idp_base) = o.demo_with_idp_base {
+        let out = command(dir.path(), port, &database_url, &o)
+            .args(["seed", "--demo", "--dev-idp", idp_base])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "seed failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let child = command(dir.path(), port, &database_url, &o)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+        database_url,
+        dir,
+    };
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(r) = client.get(format!("{}/readyz", server.base)).send().await {
+            if r.status().is_success() {
+                return server;
+            }
+        }
+        assert!(Instant::now() < deadline, "the server did not become ready");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A client that shows redirects instead of following them.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
