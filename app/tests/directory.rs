@@ -710,3 +710,188 @@ async fn self_service_reaches_only_the_callers_own_account() {
     })
     .await;
 }
+
+/// Logins found by a search, in the scope of `principal`.
+async fn found(store: &Store, principal: &Principal, term: &str) -> Vec<String> {
+    let scope = authz::scope(principal, Permission::UsersRead);
+    let mut logins: Vec<String> = store
+        .list_users(
+            &scope,
+            &UserFilter {
+                search: Some(term.into()),
+                ..Default::default()
+            },
+            UserSort::Name,
+            None,
+            200,
+        )
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|u| u.profile.login)
+        .collect();
+    logins.sort();
+    logins
+}
+
+#[tokio::test]
+async fn search_finds_substrings_of_every_name_field_within_the_scope_only() {
+    on_both(|store, engine| async move {
+        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+            .await
+            .unwrap();
+        let acme = realm(&store, "Acme", &["acme.test"]).await;
+        let globex = realm(&store, "Globex", &["globex.test"]).await;
+        let admin = partner_admin(&store, &org, &acme, "alice@acme.test").await;
+        let sys = Principal::system();
+        let erin = user(&store, &acme, "erin.osterhagen@acme.test").await;
+        user(&store, &globex, "greta.osterhagen@globex.test").await;
+        user(&store, &acme, "o'brien@acme.test").await;
+
+        // Substrings of the login, any case, anywhere in it.
+        assert_eq!(
+            found(&store, &sys, "STERHAG").await,
+            ["erin.osterhagen@acme.test", "greta.osterhagen@globex.test"],
+            "{engine}"
+        );
+        // The same search by Acme's admin: Acme's user only.
+        assert_eq!(
+            found(&store, &admin, "sterhag").await,
+            ["erin.osterhagen@acme.test"],
+            "{engine}"
+        );
+        // Last name (all were created as "Tester") and quotes in the term.
+        assert_eq!(found(&store, &admin, "ester").await.len(), 3, "{engine}");
+        assert_eq!(
+            found(&store, &sys, "o'bri").await,
+            ["o'brien@acme.test"],
+            "{engine}"
+        );
+        assert!(
+            found(&store, &sys, "\"\" OR *").await.is_empty(),
+            "{engine}"
+        );
+        // Fewer than three characters: a login prefix.
+        assert_eq!(
+            found(&store, &sys, "gr").await,
+            ["greta.osterhagen@globex.test"],
+            "{engine}"
+        );
+
+        // An email that differs from the login is searchable; after an edit,
+        // the old one is not and the new one is.
+        let (_, grant) = authz::authorize_user(
+            &store,
+            &org.orn,
+            &admin,
+            Permission::UsersUserprofileManage,
+            &erin.id,
+        )
+        .await
+        .unwrap();
+        let mut profile = erin.profile.clone();
+        profile.email = "erin.private@acme.test".into();
+        profile.first_name = "Erinna".into();
+        let erin = store
+            .update_profile(
+                &grant,
+                ProfileUpdate {
+                    profile,
+                    custom_profile: Map::new(),
+                    expected_version: Some(erin.version),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            found(&store, &sys, "private@acm").await,
+            ["erin.osterhagen@acme.test"],
+            "{engine}"
+        );
+        assert_eq!(
+            found(&store, &sys, "Erinna").await,
+            ["erin.osterhagen@acme.test"],
+            "{engine}"
+        );
+        let mut profile = erin.profile.clone();
+        profile.email = "ERIN.OSTERHAGEN@acme.test".into();
+        store
+            .update_profile(
+                &grant,
+                ProfileUpdate {
+                    profile,
+                    custom_profile: Map::new(),
+                    expected_version: Some(erin.version),
+                },
+            )
+            .await
+            .unwrap();
+        assert!(
+            found(&store, &sys, "private@acm").await.is_empty(),
+            "{engine}"
+        );
+        assert_eq!(
+            found(&store, &sys, "erin.oster").await,
+            ["erin.osterhagen@acme.test"],
+            "{engine}: an email equal to the login is found through it"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_large_import_indexes_its_users_for_search_and_restores_the_live_index() {
+    on_both(|store, engine| async move {
+        // The bulk path (indexes and search triggers suspended, rebuilt after)
+        // on a directory that already has users, at a size a test can afford.
+        let before = app::store::seed::generate(&store, "http://127.0.0.1:3000", 300, false)
+            .await
+            .unwrap();
+        let after = app::store::seed::generate(&store, "http://127.0.0.1:3000", 700, true)
+            .await
+            .unwrap();
+        assert_eq!((before.users, after.users), (300, 700), "{engine}");
+        assert_eq!(store.count_users().await.unwrap(), 1_000, "{engine}");
+        let sys = Principal::system();
+        // Every generated user is findable by a unique part of its login.
+        let scope = authz::scope(&sys, Permission::UsersRead);
+        let mut cursor = None;
+        let mut checked = 0;
+        loop {
+            let page = store
+                .list_users(
+                    &scope,
+                    &UserFilter::default(),
+                    UserSort::Name,
+                    cursor.as_deref(),
+                    200,
+                )
+                .await
+                .unwrap();
+            for u in page.items.iter().step_by(37) {
+                let local = u.profile.login.split('@').next().unwrap();
+                assert_eq!(
+                    found(&store, &sys, local).await,
+                    [u.profile.login.clone()],
+                    "{engine}"
+                );
+                checked += 1;
+            }
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        assert!(checked >= 20, "{engine}");
+        // The live index works again for users created after the import.
+        let acme = realm(&store, "Acme", &["acme.test"]).await;
+        user(&store, &acme, "zoltan.after@acme.test").await;
+        assert_eq!(
+            found(&store, &sys, "oltan.aft").await,
+            ["zoltan.after@acme.test"],
+            "{engine}"
+        );
+    })
+    .await;
+}

@@ -547,11 +547,37 @@ pub async fn generate(
     } else {
         Vec::new()
     };
+    // On SQLite the search index is fed by a trigger, row by row; a large
+    // import suspends it and indexes the new users in one pass afterwards.
+    let fts_trigger = if rebuild_indexes && sqlite {
+        let found: Option<(String,)> = sqlx::query_as(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'users_fts_insert'",
+        )
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        if found.is_some() {
+            sqlx::query("DROP TRIGGER users_fts_insert")
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?;
+        }
+        found.map(|(sql,)| sql)
+    } else {
+        None
+    };
     let sql = generated_users_sql(sqlite);
     let mut from = offset;
     let last = offset + n;
+    // SQLite inserts the rows sorted by their random ids (the primary key's
+    // B-tree then grows at its end): in one statement when indexes are rebuilt.
+    let chunk = if sqlite && rebuild_indexes {
+        n.max(1)
+    } else {
+        GENERATE_CHUNK
+    };
     while from < last {
-        let to = (from + GENERATE_CHUNK).min(last);
+        let to = (from + chunk).min(last);
         sqlx::query(&sql)
             .bind(from as i64)
             .bind(to as i64 - 1)
@@ -564,6 +590,35 @@ pub async fn generate(
             .await
             .map_err(StoreError::from_sqlx)?;
         from = to;
+    }
+    if let Some(trigger) = &fts_trigger {
+        // Rowids in id order, then the index fed in rowid order (FTS5 appends
+        // ascending rowids cheaply), through the same view it reads from.
+        let (before,): (i64,) =
+            sqlx::query_as("SELECT coalesce(max(rowid), 0) FROM users_fts_rowids")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?;
+        sqlx::query(
+            "INSERT INTO users_fts_rowids (user_id) SELECT id FROM users WHERE created = $1 ORDER BY id",
+        )
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        sqlx::query(
+            "INSERT INTO users_fts (rowid, login, email, first_name, last_name) \
+             SELECT fts_rowid, login, email, first_name, last_name FROM users_fts_content \
+             WHERE fts_rowid > $1 ORDER BY fts_rowid",
+        )
+        .bind(before)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        sqlx::query(trigger)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
     }
     let code = if sqlite { "unicode" } else { "ascii" };
     let lookup = if sqlite {
@@ -695,7 +750,8 @@ fn generated_users_sql(sqlite: bool) -> String {
                    lower(fname) || '.' || lower(lname) || i || '@' || json_extract($3, '$[' || r || '].domain') AS login \
                    FROM (SELECT i, (i * 2654435761) % $7 AS r, {status} AS st, \
                          json_extract($4, '$[' || ((i * 7919 + 17) % 48) || ']') AS fname, \
-                         json_extract($5, '$[' || (((i * 104729) / 48) % 48) || ']') AS lname FROM seq))"
+                         json_extract($5, '$[' || (((i * 104729) / 48) % 48) || ']') AS lname FROM seq)) \
+             ORDER BY 1"
         )
     } else {
         format!(
