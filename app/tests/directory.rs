@@ -873,7 +873,7 @@ async fn a_large_import_indexes_its_users_for_search_and_restores_the_live_index
                 let local = u.profile.login.split('@').next().unwrap();
                 assert_eq!(
                     found(&store, &sys, local).await,
-                    [u.profile.login.clone()],
+                    std::slice::from_ref(&u.profile.login),
                     "{engine}"
                 );
                 checked += 1;
