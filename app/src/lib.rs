@@ -23,6 +23,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, StaticSegment};
 
+use crate::components::gate::{Gate, Needs};
 use crate::components::layout::Layout;
 use crate::pages::{home::HomePage, login::LoginPage, me::MePage, not_found::NotFound};
 
@@ -61,7 +62,11 @@ pub fn App() -> impl IntoView {
         <Router>
             <Layout>
                 <Routes fallback=NotFound>
-                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::InOrder />
+                    <Route
+                        path=StaticSegment("")
+                        view=|| view! { <Gate title="Home" needs=Needs::Admin><HomePage /></Gate> }
+                        ssr=SsrMode::InOrder
+                    />
                     <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::InOrder />
                     <Route path=StaticSegment("me") view=MePage ssr=SsrMode::InOrder />
                 </Routes>

@@ -1,1 +1,2 @@
+pub mod gate;
 pub mod layout;

@@ -1,10 +1,8 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     view! {
-        <Title text="Home" />
         <section class="space-y-6">
             <div class="space-y-2">
                 <h1 class="text-3xl font-bold tracking-tight">"Secure Partner Access"</h1>
