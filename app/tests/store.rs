@@ -291,3 +291,70 @@ async fn a_realm_scope_lists_and_reads_only_users_in_that_realm() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn clearing_or_suspending_a_user_ends_its_sessions_at_once() {
+    use std::collections::HashMap;
+    use tower_sessions::session::{Id, Record};
+    use tower_sessions::SessionStore;
+
+    async fn session_of(store: &Store, user: &app::model::User) -> Id {
+        let mut data = HashMap::new();
+        data.insert(
+            app::ctx::USER_ID.to_string(),
+            serde_json::json!(user.id.to_string()),
+        );
+        let mut record = Record {
+            id: Id::default(),
+            data,
+            expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        };
+        store.create(&mut record).await.unwrap();
+        // A later save (what every request does) keeps the owner.
+        store.save(&record).await.unwrap();
+        record.id
+    }
+
+    on_both(|store, engine| async move {
+        let acme = partner_realm(&store, "Acme", "acme.test").await;
+        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+            .await
+            .unwrap();
+        let sam = new_user(&store, &acme, "sam@acme.test").await.unwrap();
+        let kim = new_user(&store, &acme, "kim@acme.test").await.unwrap();
+        let sam_laptop = session_of(&store, &sam).await;
+        let sam_phone = session_of(&store, &sam).await;
+        let kim_laptop = session_of(&store, &kim).await;
+        let grant = |user: app::model::User| {
+            let store = store.clone();
+            let orn = org.orn.clone();
+            async move {
+                let target = authz::user_target(&store, &orn, &user).await.unwrap();
+                system(Permission::UsersLifecycleManage, target)
+            }
+        };
+
+        store
+            .apply_lifecycle(&grant(sam.clone()).await, LifecycleOp::ClearSessions)
+            .await
+            .unwrap();
+        assert!(store.load(&sam_laptop).await.unwrap().is_none(), "{engine}");
+        assert!(store.load(&sam_phone).await.unwrap().is_none(), "{engine}");
+        assert!(
+            store.load(&kim_laptop).await.unwrap().is_some(),
+            "{engine}: another user's session stays"
+        );
+        assert_eq!(
+            event_count(&store, "user.session.clear").await,
+            1,
+            "{engine}"
+        );
+
+        store
+            .apply_lifecycle(&grant(kim.clone()).await, LifecycleOp::Suspend)
+            .await
+            .unwrap();
+        assert!(store.load(&kim_laptop).await.unwrap().is_none(), "{engine}");
+    })
+    .await;
+}

@@ -13,6 +13,15 @@ fn backend(e: impl std::fmt::Display) -> session_store::Error {
     session_store::Error::Backend(e.to_string())
 }
 
+/// The signed-in user a session record belongs to, if any.
+fn owner(record: &Record) -> Option<String> {
+    record
+        .data
+        .get(crate::ctx::USER_ID)
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+}
+
 #[async_trait]
 impl SessionStore for Store {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
@@ -20,11 +29,13 @@ impl SessionStore for Store {
         loop {
             let data = serde_json::to_string(&record.data).map_err(backend)?;
             let inserted = sqlx::query(
-                "INSERT INTO tower_sessions (id, data, expiry_date) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                "INSERT INTO tower_sessions (id, data, expiry_date, user_id) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT DO NOTHING",
             )
             .bind(record.id.to_string())
             .bind(data)
             .bind(clock::format(record.expiry_date))
+            .bind(owner(record))
             .execute(&self.pool)
             .await
             .map_err(backend)?;
@@ -38,12 +49,14 @@ impl SessionStore for Store {
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = serde_json::to_string(&record.data).map_err(backend)?;
         sqlx::query(
-            "INSERT INTO tower_sessions (id, data, expiry_date) VALUES ($1, $2, $3) \
-             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expiry_date = excluded.expiry_date",
+            "INSERT INTO tower_sessions (id, data, expiry_date, user_id) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expiry_date = excluded.expiry_date, \
+             user_id = excluded.user_id",
         )
         .bind(record.id.to_string())
         .bind(data)
         .bind(clock::format(record.expiry_date))
+        .bind(owner(record))
         .execute(&self.pool)
         .await
         .map_err(backend)?;

@@ -444,11 +444,13 @@ impl Store {
                 | LifecycleOp::ClearSessions
                 | LifecycleOp::ResetPassword
         ) {
-            sqlx::query("DELETE FROM user_sessions WHERE user_id = $1")
-                .bind(id.as_str())
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?;
+            for table in ["user_sessions", "tower_sessions"] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
+                    .bind(id.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::from_sqlx)?;
+            }
         }
         audit::append(&mut tx, &event).await?;
         tx.commit().await.map_err(StoreError::from_sqlx)?;
