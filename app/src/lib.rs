@@ -21,10 +21,11 @@ pub mod store;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{SsrMode, StaticSegment};
+use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
 use crate::components::gate::{Gate, Needs};
 use crate::components::layout::Layout;
+use crate::pages::users::{UserPage, UsersPage};
 use crate::pages::{home::HomePage, login::LoginPage, me::MePage, not_found::NotFound};
 
 /// Product name as shown to people.
@@ -65,6 +66,16 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=StaticSegment("")
                         view=|| view! { <Gate title="Home" needs=Needs::Admin><HomePage /></Gate> }
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=StaticSegment("users")
+                        view=|| view! { <Gate title="Users" needs=Needs::Admin><UsersPage /></Gate> }
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=(StaticSegment("users"), ParamSegment("id"))
+                        view=|| view! { <Gate title="User" needs=Needs::Admin><UserPage /></Gate> }
                         ssr=SsrMode::InOrder
                     />
                     <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::InOrder />

@@ -26,6 +26,9 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <A href="/" attr:class="rounded px-2 py-1 hover:bg-slate-100 aria-[current=page]:font-semibold dark:hover:bg-slate-800">
                         "Home"
                     </A>
+                    <A href="/users" attr:class="rounded px-2 py-1 hover:bg-slate-100 aria-[current=page]:font-semibold dark:hover:bg-slate-800">
+                        "Users"
+                    </A>
                 </nav>
                 <SessionControls />
             </div>

@@ -2,3 +2,4 @@ pub mod home;
 pub mod login;
 pub mod me;
 pub mod not_found;
+pub mod users;

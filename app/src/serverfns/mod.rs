@@ -3,3 +3,4 @@
 
 pub mod me;
 pub mod session;
+pub mod users;

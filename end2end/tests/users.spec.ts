@@ -1,0 +1,77 @@
+import { test, expect, signIn, signOut } from './fixtures';
+
+test.describe('users of the partner admin realms', () => {
+  test('a partner admin lists, searches and filters the users of its realm only', async ({
+    page,
+    expectAccessible,
+  }) => {
+    await signIn(page, 'alice.admin@acme.test');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Users' })).toBeVisible();
+    const table = page.getByRole('table', { name: 'Users in your realms' });
+    await expect(table.getByRole('link', { name: 'Dana Designer' })).toBeVisible();
+    await expect(table.getByRole('cell', { name: 'bob.admin@globex.test' })).toHaveCount(0);
+    await expectAccessible(page);
+
+    // Another realm's users are not found by search either.
+    await page.getByLabel('Search').fill('gearbox');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect(page.getByText('No users match.')).toBeVisible();
+
+    await page.getByLabel('Search').fill('');
+    await page.getByLabel('Status').selectOption('SUSPENDED');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect(page).toHaveURL(/status=SUSPENDED/);
+    await expect(table.getByRole('link', { name: 'Sam Suspended' })).toBeVisible();
+    await expect(table.getByRole('link', { name: 'Dana Designer' })).toHaveCount(0);
+  });
+
+  test('a partner admin suspends, unsuspends and clears the sessions of a user', async ({
+    page,
+    expectAccessible,
+  }, testInfo) => {
+    // One user per project (the projects share the portal's database).
+    const [search, name] =
+      testInfo.project.name === 'no-js' ? ['dana.designer', 'Dana Designer'] : ['ivan.installer', 'Ivan Installer'];
+    await signIn(page, 'alice.admin@acme.test');
+    await page.goto(`/users?q=${search}`);
+    await page.getByRole('link', { name }).click();
+    await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
+    const status = page.getByTestId('user-status');
+    await expect(status).toHaveText('ACTIVE');
+    await expectAccessible(page);
+
+    await page.getByRole('button', { name: 'Suspend', exact: true }).click();
+    await expect(status).toHaveText('SUSPENDED');
+    await expect(page.getByRole('button', { name: 'Suspend', exact: true })).toHaveCount(0);
+    await page.getByRole('button', { name: 'Unsuspend' }).click();
+    await expect(status).toHaveText('ACTIVE');
+    await page.getByRole('button', { name: 'Clear sessions' }).click();
+    await expect(status).toHaveText('ACTIVE');
+    if (testInfo.project.name !== 'no-js') {
+      await expect(page.getByRole('status')).toContainText('Clear sessions: done');
+    }
+  });
+
+  test("another realm's user is not found, even by its address", async ({ page }) => {
+    // Carol administers both realms: she can see Bob's page and its address.
+    await signIn(page, 'carol.both@hostco.test');
+    await page.goto('/users?q=bob.admin');
+    const href = await page.getByRole('link', { name: 'Bob Admin' }).getAttribute('href');
+    expect(href).toMatch(/^\/users\/00u/);
+    await signOut(page);
+
+    await signIn(page, 'alice.admin@acme.test');
+    await expect(page.getByTestId('signed-in-user')).toHaveText('Alice Admin');
+    await page.goto(href!);
+    await expect(page.getByRole('heading', { name: 'User not found' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Suspend' })).toHaveCount(0);
+  });
+
+  test('someone without admin rights cannot open the users pages', async ({ page }) => {
+    await signIn(page, 'hugo.host@hostco.test');
+    await expect(page).toHaveURL(/\/me$/);
+    await page.goto('/users');
+    await expect(page).toHaveURL(/\/me$/);
+  });
+});
