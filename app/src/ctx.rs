@@ -70,3 +70,19 @@ fn internal(what: &str) -> AppError {
     tracing::error!(%ref_id, what, "request context failure");
     AppError::Internal { ref_id }
 }
+
+/// Who made a request, as the System Log records it (`client`).
+pub fn client_of(headers: &http::HeaderMap) -> Client {
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    Client {
+        ip_address: text("x-forwarded-for")
+            .and_then(|v| v.split(',').next().map(|s| s.trim().to_string())),
+        user_agent: text("user-agent"),
+        request_id: text("x-request-id"),
+    }
+}

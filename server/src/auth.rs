@@ -144,18 +144,7 @@ struct CallbackQuery {
 }
 
 pub(crate) fn client_of(headers: &HeaderMap) -> Client {
-    let text = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    };
-    Client {
-        ip_address: text("x-forwarded-for")
-            .and_then(|v| v.split(',').next().map(|s| s.trim().to_string())),
-        user_agent: text("user-agent"),
-        request_id: text("x-request-id"),
-    }
+    app::ctx::client_of(headers)
 }
 
 async fn callback(

@@ -812,6 +812,21 @@ pub async fn authorize_user(
     Ok((user, grant))
 }
 
+/// The lifecycle operations `principal` may apply to the user at `target` now:
+/// valid from its `status` and granted (what the UI offers; each is checked
+/// again when applied).
+pub fn lifecycle_actions(
+    principal: &Principal,
+    target: &Target,
+    status: crate::model::UserStatus,
+) -> Vec<crate::model::LifecycleOp> {
+    crate::model::LifecycleOp::ALL
+        .into_iter()
+        .filter(|op| op.is_valid_from(status))
+        .filter(|op| check(principal, Permission::for_lifecycle_op(*op), target).is_ok())
+        .collect()
+}
+
 /// The same spine for a group (visibility: `okta.groups.read`).
 pub async fn authorize_group(
     store: &crate::store::Store,

@@ -60,24 +60,9 @@ async fn caller() -> Result<
     let headers = leptos_axum::extract::<http::HeaderMap>()
         .await
         .unwrap_or_default();
-    let principal = crate::ctx::principal(&store, &org, &session, client_of(&headers)).await?;
+    let principal =
+        crate::ctx::principal(&store, &org, &session, crate::ctx::client_of(&headers)).await?;
     Ok((store, org, principal))
-}
-
-#[cfg(feature = "ssr")]
-fn client_of(headers: &http::HeaderMap) -> crate::store::audit::Client {
-    let text = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    };
-    crate::store::audit::Client {
-        ip_address: text("x-forwarded-for")
-            .and_then(|v| v.split(',').next().map(|s| s.trim().to_string())),
-        user_agent: text("user-agent"),
-        request_id: text("x-request-id"),
-    }
 }
 
 #[cfg(feature = "ssr")]
@@ -147,18 +132,14 @@ pub async fn list_users(
 /// One user the caller may read, and the lifecycle actions it may take.
 #[server(endpoint = "users/get")]
 pub async fn get_user(id: String) -> Result<UserDetail, AppError> {
-    use crate::authz::{check, scope, user_target, Permission};
+    use crate::authz::{lifecycle_actions, scope, user_target, Permission};
     let (store, org, principal) = caller().await?;
     let id = crate::ids::UserId::parse(&id).map_err(|_| AppError::NotFound)?;
     let user = store
         .get_user(&scope(&principal, Permission::UsersRead), &id)
         .await?;
     let target = user_target(&store, &org.orn, &user).await?;
-    let actions = LifecycleOp::ALL
-        .into_iter()
-        .filter(|op| op.is_valid_from(user.status))
-        .filter(|op| check(&principal, Permission::for_lifecycle_op(*op), &target).is_ok())
-        .collect();
+    let actions = lifecycle_actions(&principal, &target, user.status);
     let mut names = std::collections::HashMap::new();
     Ok(UserDetail {
         id: user.id.to_string(),
