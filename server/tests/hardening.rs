@@ -104,14 +104,27 @@ async fn cross_site_state_changing_requests_are_refused_before_any_handler() {
             r.status()
         );
     }
-    // Server functions are guarded the same way.
-    let r = client()
-        .post(format!("{}/api/session/current_user", server.base))
-        .header("sec-fetch-site", "cross-site")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
+    // Every server function is guarded the same way: the guard's own answer
+    // (E0000006), not the handler's (which would be 401 without a session).
+    for endpoint in [
+        "session/current_user",
+        "me/account",
+        "users/list",
+        "users/get",
+        "users/lifecycle",
+    ] {
+        let r = client()
+            .post(format!("{}/api/{endpoint}", server.base))
+            .header("sec-fetch-site", "cross-site")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("id=00u0000000000000000&op=suspend")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{endpoint}");
+        let body: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+        assert_eq!(body["errorCode"], "E0000006", "{endpoint}");
+    }
 }
 
 #[tokio::test]
