@@ -25,7 +25,7 @@ use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
 use crate::components::gate::{Gate, Needs};
 use crate::components::layout::Layout;
-use crate::pages::users::{UserPage, UsersPage};
+use crate::pages::users::{CreateUserPage, UserPage, UsersPage};
 use crate::pages::{home::HomePage, login::LoginPage, me::MePage, not_found::NotFound};
 
 /// Product name as shown to people.
@@ -71,6 +71,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=StaticSegment("users")
                         view=|| view! { <Gate title="Users" needs=Needs::Admin><UsersPage /></Gate> }
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=(StaticSegment("users"), StaticSegment("new"))
+                        view=|| view! { <Gate title="Create user" needs=Needs::Admin><CreateUserPage /></Gate> }
                         ssr=SsrMode::InOrder
                     />
                     <Route

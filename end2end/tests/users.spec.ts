@@ -75,3 +75,45 @@ test.describe('users of the partner admin realms', () => {
     await expect(page).toHaveURL(/\/me$/);
   });
 });
+
+test.describe('creating users', () => {
+  test('a partner admin creates a user in its realm, after fixing what the server refused', async ({
+    page,
+    expectAccessible,
+  }, testInfo) => {
+    const who = testInfo.project.name === 'no-js' ? 'nora.nojs' : 'nina.new';
+    const [first, last] = testInfo.project.name === 'no-js' ? ['Nora', 'Nojs'] : ['Nina', 'New'];
+    await signIn(page, 'alice.admin@acme.test');
+    await page.goto('/users');
+    await page.getByRole('link', { name: 'Create user' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Create user' })).toBeVisible();
+    // Only the realms Alice may create users in.
+    await expect(page.getByLabel('Realm').locator('option')).toHaveText(['Acme']);
+    await expectAccessible(page);
+
+    await page.getByLabel('Username').fill(`${who}@acme.test`);
+    await page.getByLabel('Email').fill(`${who}@globex.test`);
+    await page.getByLabel('First name').fill(first);
+    await page.getByLabel('Last name').fill(last);
+    await page.getByRole('button', { name: 'Create user' }).click();
+    // The field says what is wrong (with or without JavaScript).
+    await expect(page.getByText('must be in one of these domains')).toBeVisible();
+    if (testInfo.project.name !== 'no-js') {
+      // What was typed is kept.
+      await expect(page.getByLabel('Email')).toHaveAttribute('aria-invalid', 'true');
+      await expect(page.getByLabel('Username')).toHaveValue(`${who}@acme.test`);
+      await page.getByLabel('Email').fill(`${who}@acme.test`);
+    } else {
+      // Without JavaScript the form comes back; fill it again, correctly.
+      await expect(page.getByRole('heading', { level: 1, name: 'Create user' })).toBeVisible();
+      await page.getByLabel('Username').fill(`${who}@acme.test`);
+      await page.getByLabel('Email').fill(`${who}@acme.test`);
+      await page.getByLabel('First name').fill(first);
+      await page.getByLabel('Last name').fill(last);
+    }
+    await page.getByRole('button', { name: 'Create user' }).click();
+    await expect(page).toHaveURL(/\/users\/00u/);
+    await expect(page.getByRole('heading', { level: 1, name: `${first} ${last}` })).toBeVisible();
+    await expect(page.getByTestId('user-status')).toHaveText('ACTIVE');
+  });
+});

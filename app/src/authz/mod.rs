@@ -827,6 +827,26 @@ pub fn lifecycle_actions(
         .collect()
 }
 
+/// Of `realms`, those `principal` may create users in.
+pub fn realms_for_new_users(
+    principal: &Principal,
+    realms: Vec<crate::model::Realm>,
+) -> Vec<crate::model::Realm> {
+    realms
+        .into_iter()
+        .filter(|r| {
+            check(
+                principal,
+                Permission::UsersCreate,
+                &Target::NewUserIn {
+                    realm_id: r.id.clone(),
+                },
+            )
+            .is_ok()
+        })
+        .collect()
+}
+
 /// The same spine for a group (visibility: `okta.groups.read`).
 pub async fn authorize_group(
     store: &crate::store::Store,

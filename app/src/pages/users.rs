@@ -8,7 +8,10 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::error::AppError;
 use crate::model::{LifecycleOp, UserStatus};
-use crate::serverfns::users::{get_user, list_users, UserDetail, UserLifecycle, UsersPage};
+use crate::serverfns::users::{
+    create_user_form, get_user, list_users, CreateUser, NewUserForm, UserDetail, UserLifecycle,
+    UsersPage,
+};
 
 /// `key=value&…`, percent-encoded, empty values left out.
 fn query_string(pairs: &[(&str, String)]) -> String {
@@ -39,7 +42,10 @@ pub fn UsersPage() -> impl IntoView {
     );
     view! {
         <section class="space-y-6">
-            <h1 class="text-2xl font-bold">"Users"</h1>
+            <div class="flex flex-wrap items-center justify-between gap-3">
+                <h1 class="text-2xl font-bold">"Users"</h1>
+                <A href="/users/new" attr:class=BUTTON>"Create user"</A>
+            </div>
             <form method="get" action="/users" role="search" aria-label="Users" class="flex flex-wrap items-end gap-3">
                 <div class="space-y-1">
                     <label for="q" class="block text-sm font-medium">"Search"</label>
@@ -188,4 +194,125 @@ fn UserView(user: UserDetail, act: ServerAction<UserLifecycle>) -> impl IntoView
             }}
         </section>
     }
+}
+
+/// A labelled input with its field-level error.
+fn text_field(
+    name: String,
+    label: String,
+    kind: &'static str,
+    required: bool,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let id = format!("f-{}", name.replace(['[', ']'], "-"));
+    let error_id = format!("{id}-error");
+    let described = error_id.clone();
+    view! {
+        <div class="space-y-1">
+            <label for=id.clone() class="block text-sm font-medium">
+                {label}
+                {required.then(|| view! { <span aria-hidden="true">" *"</span> })}
+            </label>
+            <input
+                id=id
+                name=name
+                type=kind
+                required=required
+                class=INPUT
+                aria-invalid=move || error.get().is_some().to_string()
+                aria-describedby=move || error.get().map(|_| described.clone())
+            />
+            {move || error.get().map(|m| view! {
+                <p id=error_id.clone() class="text-sm text-red-700 dark:text-red-300">{m}</p>
+            })}
+        </div>
+    }
+}
+
+#[component]
+pub fn CreateUserPage() -> impl IntoView {
+    let form = Resource::new(|| (), |_| create_user_form());
+    let create = ServerAction::<CreateUser>::new();
+    view! {
+        <section class="max-w-xl space-y-6">
+            <p><A href="/users" attr:class="text-indigo-700 underline dark:text-indigo-300">"All users"</A></p>
+            <h1 class="text-2xl font-bold">"Create user"</h1>
+            <Suspense fallback=|| view! { <p role="status">"Loading the form…"</p> }>
+                {move || form.get().map(|result| match result {
+                    Ok(form) => view! { <CreateUserFields form create /> }.into_any(),
+                    Err(e) => view! { <p role="alert" class="text-red-700 dark:text-red-300">{e.to_string()}</p> }.into_any(),
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn CreateUserFields(form: NewUserForm, create: ServerAction<CreateUser>) -> impl IntoView {
+    let result = create.value();
+    let error = move |field: String| {
+        Signal::derive(move || {
+            result.with(|v| match v {
+                Some(Err(e)) => e.field_message(&field).map(str::to_string),
+                _ => None,
+            })
+        })
+    };
+    let general = move || {
+        result.with(|v| match v {
+            Some(Err(AppError::Validation { .. })) | None | Some(Ok(_)) => None,
+            Some(Err(e)) => Some(e.to_string()),
+        })
+    };
+    let invalid = move || matches!(result.get(), Some(Err(AppError::Validation { .. })));
+    let realm_error = error("realmId".into());
+    if form.realms.is_empty() {
+        return view! { <p>"You may not create users in any realm."</p> }.into_any();
+    }
+    let base = [
+        ("login", "login", "Username", "text"),
+        ("email", "email", "Email", "email"),
+        ("first_name", "firstName", "First name", "text"),
+        ("last_name", "lastName", "Last name", "text"),
+    ];
+    view! {
+        <ActionForm action=create attr:class="space-y-4" attr:novalidate=true>
+            {move || invalid().then(|| view! {
+                <p role="alert" class="text-red-700 dark:text-red-300">"Some fields need attention."</p>
+            })}
+            {move || general().map(|m| view! { <p role="alert" class="text-red-700 dark:text-red-300">{m}</p> })}
+            <div class="space-y-1">
+                <label for="f-realm" class="block text-sm font-medium">"Realm"</label>
+                <select id="f-realm" name="realm_id" class=INPUT>
+                    {form.realms.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
+                </select>
+                {move || realm_error.get().map(|m| view! { <p class="text-sm text-red-700 dark:text-red-300">{m}</p> })}
+            </div>
+            {base.into_iter().map(|(name, field, label, kind)| {
+                text_field(name.into(), label.into(), kind, true, error(field.into()))
+            }).collect_view()}
+            {text_field("mobile_phone".into(), "Mobile phone".into(), "tel", false, error("mobilePhone".into()))}
+            {form.attributes.into_iter().map(|a| {
+                let name = format!("custom[{}]", a.name);
+                if a.attr_type == "boolean" {
+                    let id = format!("f-custom-{}", a.name);
+                    view! {
+                        <div class="flex items-center gap-2">
+                            <input id=id.clone() name=name type="checkbox" value="true" />
+                            <label for=id class="text-sm font-medium">{a.title}</label>
+                        </div>
+                    }.into_any()
+                } else {
+                    let kind = if a.attr_type == "string" { "text" } else { "number" };
+                    text_field(name, a.title, kind, a.required, error(a.name)).into_any()
+                }
+            }).collect_view()}
+            <div class="flex items-center gap-2">
+                <input id="f-activate" name="activate" type="checkbox" value="true" checked=true />
+                <label for="f-activate" class="text-sm font-medium">"Activate now (otherwise staged)"</label>
+            </div>
+            <button type="submit" class=BUTTON>"Create user"</button>
+        </ActionForm>
+    }
+    .into_any()
 }

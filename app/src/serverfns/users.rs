@@ -171,3 +171,136 @@ pub async fn user_lifecycle(id: String, op: LifecycleOp) -> Result<String, AppEr
     store.apply_lifecycle(&grant, op).await?;
     Ok(format!("{}: done for {}.", op.label(), user.profile.login))
 }
+
+/// A custom profile attribute as the create form shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormAttribute {
+    pub name: String,
+    pub title: String,
+    /// `string`, `boolean`, `integer` or `number`.
+    pub attr_type: String,
+    pub required: bool,
+}
+
+/// What the create-user form offers: the realms the caller may create users
+/// in, and the custom attributes of the profile schema.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewUserForm {
+    pub realms: Vec<(String, String)>,
+    pub attributes: Vec<FormAttribute>,
+}
+
+#[server(endpoint = "users/create_form")]
+pub async fn create_user_form() -> Result<NewUserForm, AppError> {
+    use crate::authz::{realms_for_new_users, scope, Permission};
+    let (store, _, principal) = caller().await?;
+    let readable = store
+        .list_realms(&scope(&principal, Permission::RealmsRead))
+        .await?;
+    let realms = realms_for_new_users(&principal, readable)
+        .into_iter()
+        .map(|r| (r.id.to_string(), r.name))
+        .collect();
+    let attributes = store
+        .profile_schema()
+        .await?
+        .into_iter()
+        .map(|a| FormAttribute {
+            name: a.name,
+            title: a.title,
+            attr_type: a.attr_type.as_str().to_string(),
+            required: a.required,
+        })
+        .collect();
+    Ok(NewUserForm { realms, attributes })
+}
+
+/// Creates a user in a realm the caller may create users in; on success the
+/// browser goes to the new user's page (with or without JavaScript).
+#[server(endpoint = "users/create")]
+pub async fn create_user(
+    realm_id: String,
+    login: String,
+    email: String,
+    first_name: String,
+    last_name: String,
+    mobile_phone: Option<String>,
+    activate: Option<String>,
+    custom: Option<std::collections::HashMap<String, String>>,
+) -> Result<String, AppError> {
+    use crate::authz::{check, Permission, Target};
+    use crate::model::BaseProfile;
+    use crate::store::users::{AttributeType, NewUser};
+    let (store, _, principal) = caller().await?;
+    let realm_id = crate::ids::RealmId::parse(&realm_id)
+        .map_err(|_| AppError::validation("realmId", "Choose a realm."))?;
+    let grant = check(
+        &principal,
+        Permission::UsersCreate,
+        &Target::NewUserIn {
+            realm_id: realm_id.clone(),
+        },
+    )
+    // A realm the caller may not create in is, to it, not a choice at all.
+    .map_err(|_| AppError::validation("realmId", "Choose a realm."))?;
+    // Form values are text: typed by the profile schema here, checked again
+    // (required, type) by the store.
+    let mut custom_profile = serde_json::Map::new();
+    let mut errors = Vec::new();
+    let custom = custom.unwrap_or_default();
+    for attribute in store.profile_schema().await? {
+        let raw = custom.get(&attribute.name).map(|v| v.trim()).unwrap_or("");
+        let value = match attribute.attr_type {
+            AttributeType::Boolean => Some(serde_json::Value::Bool(!raw.is_empty())),
+            _ if raw.is_empty() => None,
+            AttributeType::String => Some(serde_json::Value::String(raw.to_string())),
+            AttributeType::Integer => match raw.parse::<i64>() {
+                Ok(n) => Some(n.into()),
+                Err(_) => {
+                    errors.push(crate::error::FieldError::new(
+                        attribute.name.clone(),
+                        "Enter a whole number.",
+                    ));
+                    None
+                }
+            },
+            AttributeType::Number => match raw.parse::<f64>() {
+                Ok(n) => serde_json::Number::from_f64(n).map(serde_json::Value::Number),
+                Err(_) => {
+                    errors.push(crate::error::FieldError::new(
+                        attribute.name.clone(),
+                        "Enter a number.",
+                    ));
+                    None
+                }
+            },
+        };
+        if let Some(value) = value {
+            custom_profile.insert(attribute.name, value);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation { fields: errors });
+    }
+    let user = store
+        .create_user(
+            &grant,
+            NewUser {
+                realm_id,
+                profile: BaseProfile {
+                    login,
+                    email,
+                    first_name,
+                    last_name,
+                    mobile_phone,
+                    ..BaseProfile::default()
+                },
+                custom_profile,
+                activate: activate.is_some(),
+                profile_source_id: None,
+            },
+        )
+        .await?;
+    leptos_axum::redirect(&format!("/users/{}", user.id));
+    Ok(user.id.to_string())
+}
