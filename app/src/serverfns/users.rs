@@ -2,6 +2,10 @@
 //! paging), one user with the lifecycle actions its role allows, and those
 //! actions. Users outside the caller's scope are "not found", whatever the id.
 
+// Server functions take one argument per form field (the forms post plain
+// fields, so they work without JavaScript); the create form has eight.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
