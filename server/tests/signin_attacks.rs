@@ -728,3 +728,85 @@ async fn each_surface_admits_only_those_it_is_for() {
     assert_eq!(get("/admin", Some(&hugo)).await.unwrap().status(), 403);
     assert_eq!(get("/me", Some(&hugo)).await.unwrap().status(), 200);
 }
+
+#[tokio::test]
+async fn server_functions_answer_not_found_for_another_realms_users() {
+    let mut rig = Rig::new().await;
+    let alice = rig.sign_in("alice.admin@acme.test").await;
+    let bob = rig
+        .store
+        .user_by_login("bob.admin@globex.test")
+        .await
+        .unwrap()
+        .unwrap();
+    let dana = rig
+        .store
+        .user_by_login("dana.designer@acme.test")
+        .await
+        .unwrap()
+        .unwrap();
+    let globex = bob.realm_id.to_string();
+    let call = |endpoint: &str, body: String| {
+        client()
+            .post(format!("{}/api/{endpoint}", rig.portal.base))
+            .header("cookie", alice.clone())
+            .header("sec-fetch-site", "same-origin")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let text = |r: reqwest::Response| async move { r.text().await.unwrap() };
+
+    // Her own realm's user: found, with the actions her role allows.
+    let own = text(call("users/get", format!("id={}", dana.id)).await.unwrap()).await;
+    assert!(own.contains("dana.designer@acme.test"), "{own}");
+    assert!(own.contains("suspend"), "{own}");
+
+    // Bob (Globex): not found for reading and for every lifecycle operation.
+    let read = text(call("users/get", format!("id={}", bob.id)).await.unwrap()).await;
+    assert!(
+        read.contains("notFound") && !read.contains("globex"),
+        "{read}"
+    );
+    for op in ["suspend", "deactivate", "clear_sessions", "reset_factors"] {
+        let r = text(
+            call("users/lifecycle", format!("id={}&op={op}", bob.id))
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert!(r.contains("notFound"), "{op}: {r}");
+    }
+    let still = rig
+        .store
+        .user_by_login("bob.admin@globex.test")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(still.status, bob.status, "nothing happened to Bob");
+
+    // Searching and listing never surface him.
+    let list = text(call("users/list", "search=bob.admin".into()).await.unwrap()).await;
+    assert!(!list.contains("bob.admin"), "{list}");
+    // Creating a user in Globex is not among her choices.
+    let form = text(call("users/create_form", String::new()).await.unwrap()).await;
+    assert!(!form.contains(&globex), "{form}");
+    let create = text(
+        call(
+            "users/create",
+            format!(
+                "realm_id={globex}&login=x%40globex.test&email=x%40globex.test&first_name=X&last_name=Y"
+            ),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert!(create.contains("realmId"), "{create}");
+    assert!(rig
+        .store
+        .user_by_login("x@globex.test")
+        .await
+        .unwrap()
+        .is_none());
+}
