@@ -772,6 +772,16 @@ async fn search_finds_substrings_of_every_name_field_within_the_scope_only() {
             found(&store, &sys, "\"\" OR *").await.is_empty(),
             "{engine}"
         );
+        // Counts per realm and status stay within the scope too.
+        let counts = store
+            .count_users_by_realm(&authz::scope(&admin, Permission::UsersRead))
+            .await
+            .unwrap();
+        assert_eq!(
+            counts,
+            [(acme.id.clone(), app::model::UserStatus::Active, 3)],
+            "{engine}: alice, erin and o'brien; nothing of Globex"
+        );
         // Fewer than three characters: a login prefix.
         assert_eq!(
             found(&store, &sys, "gr").await,

@@ -117,3 +117,25 @@ test.describe('creating users', () => {
     await expect(page.getByTestId('user-status')).toHaveText('ACTIVE');
   });
 });
+
+test.describe('home', () => {
+  test("a partner admin's home counts the users of its realms only and shows their activity", async ({
+    page,
+    expectAccessible,
+  }) => {
+    await signIn(page, 'alice.admin@acme.test');
+    const realms = page.getByRole('table', { name: 'Users per realm by status' });
+    await expect(realms.getByRole('rowheader', { name: 'Acme' })).toBeVisible();
+    await expect(realms.getByRole('rowheader', { name: 'Globex' })).toHaveCount(0);
+    await expect(page.getByRole('heading', { name: 'Latest activity' })).toBeVisible();
+    await expect(page.getByRole('link', { name: 'Create user' })).toBeVisible();
+    await expectAccessible(page);
+  });
+
+  test('an admin of both realms sees both', async ({ page }) => {
+    await signIn(page, 'carol.both@hostco.test');
+    const realms = page.getByRole('table', { name: 'Users per realm by status' });
+    await expect(realms.getByRole('rowheader', { name: 'Acme' })).toBeVisible();
+    await expect(realms.getByRole('rowheader', { name: 'Globex' })).toBeVisible();
+  });
+});

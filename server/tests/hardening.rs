@@ -112,6 +112,9 @@ async fn cross_site_state_changing_requests_are_refused_before_any_handler() {
         "users/list",
         "users/get",
         "users/lifecycle",
+        "users/create_form",
+        "users/create",
+        "home/overview",
     ] {
         let r = client()
             .post(format!("{}/api/{endpoint}", server.base))

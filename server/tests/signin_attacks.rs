@@ -785,6 +785,9 @@ async fn server_functions_answer_not_found_for_another_realms_users() {
         .unwrap();
     assert_eq!(still.status, bob.status, "nothing happened to Bob");
 
+    // Her home counts and shows Acme only.
+    let home = text(call("home/overview", String::new()).await.unwrap()).await;
+    assert!(home.contains("Acme") && !home.contains("Globex"), "{home}");
     // Searching and listing never surface him.
     let list = text(call("users/list", "search=bob.admin".into()).await.unwrap()).await;
     assert!(!list.contains("bob.admin"), "{list}");

@@ -1,4 +1,7 @@
 use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::serverfns::home::{home_overview, Overview};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -12,6 +15,72 @@ pub fn HomePage() -> impl IntoView {
                 </p>
             </div>
             <AboutDisclosure />
+            <OverviewPanel />
+        </section>
+    }
+}
+
+#[component]
+fn OverviewPanel() -> impl IntoView {
+    let data = Resource::new(|| (), |_| home_overview());
+    view! {
+        <div class="flex flex-wrap gap-3">
+            <A href="/users" attr:class="rounded-md bg-indigo-700 px-4 py-2 font-medium text-white hover:bg-indigo-800">"All users"</A>
+            <A href="/users/new" attr:class="rounded-md border border-slate-400 px-4 py-2 hover:bg-slate-100 dark:hover:bg-slate-800">"Create user"</A>
+        </div>
+        <Suspense fallback=|| view! { <p role="status">"Loading your realms…"</p> }>
+            {move || data.get().map(|result| match result {
+                Ok(o) => view! { <OverviewView o /> }.into_any(),
+                Err(e) => view! { <p role="alert" class="text-red-700 dark:text-red-300">{e.to_string()}</p> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn OverviewView(o: Overview) -> impl IntoView {
+    view! {
+        <section aria-labelledby="your-realms" class="space-y-3">
+            <h2 id="your-realms" class="text-xl font-semibold">"Your realms"</h2>
+            <table class="w-full max-w-2xl border-collapse text-left text-sm">
+                <caption class="sr-only">"Users per realm by status"</caption>
+                <thead>
+                    <tr class="border-b border-slate-300 dark:border-slate-700">
+                        <th scope="col" class="py-2 pr-4">"Realm"</th>
+                        <th scope="col" class="py-2 pr-4">"Active"</th>
+                        <th scope="col" class="py-2 pr-4">"Suspended"</th>
+                        <th scope="col" class="py-2 pr-4">"Other"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {o.realms.into_iter().map(|r| view! {
+                        <tr class="border-b border-slate-200 dark:border-slate-800">
+                            <th scope="row" class="py-2 pr-4 font-medium">{r.name}</th>
+                            <td class="py-2 pr-4">{r.active}</td>
+                            <td class="py-2 pr-4">{r.suspended}</td>
+                            <td class="py-2 pr-4">{r.other}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+        <section aria-labelledby="latest-activity" class="space-y-3">
+            <h2 id="latest-activity" class="text-xl font-semibold">"Latest activity"</h2>
+            {if o.activity.is_empty() {
+                view! { <p>"Nothing has happened in your realms yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="space-y-2 text-sm">
+                        {o.activity.into_iter().map(|a| view! {
+                            <li>
+                                <span class="font-medium">{a.message}</span>
+                                " · " {a.actor} " → " {a.target}
+                                <span class="block text-slate-600 dark:text-slate-400">{a.published}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
         </section>
     }
 }

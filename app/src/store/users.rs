@@ -296,6 +296,27 @@ impl Store {
         sql.fetch_one_or_not_found::<User>(&self.pool).await
     }
 
+    /// How many users the scope holds, per realm and status (only what the
+    /// scope may read is counted: no org-wide totals leak).
+    pub async fn count_users_by_realm(
+        &self,
+        scope: &Scope,
+    ) -> Result<Vec<(RealmId, UserStatus, i64)>, StoreError> {
+        let mut sql = Sql::new("SELECT u.realm_id, u.status, count(*) AS n FROM users u WHERE ");
+        scope.users_predicate(&mut sql, "u");
+        sql.push(" GROUP BY u.realm_id, u.status");
+        let rows: Vec<(String, String, i64)> = sql.fetch_all(&self.pool).await?;
+        rows.into_iter()
+            .map(|(realm, status, n)| {
+                let realm = RealmId::parse(&realm)
+                    .map_err(|e| StoreError::Internal(format!("stored realm id: {e}")))?;
+                let status = UserStatus::parse(&status)
+                    .ok_or_else(|| StoreError::Internal(format!("stored status {status}")))?;
+                Ok((realm, status, n))
+            })
+            .collect()
+    }
+
     /// The groups `user` is a member of.
     pub async fn user_group_ids(&self, user: &UserId) -> Result<Vec<GroupId>, StoreError> {
         let groups: Vec<String> =
