@@ -41,9 +41,13 @@ test.describe('users of the partner admin realms', () => {
     await expect(status).toHaveText('ACTIVE');
     await expectAccessible(page);
 
-    await page.getByRole('button', { name: 'Suspend', exact: true }).click();
+    // Destructive actions ask first (a native disclosure: no JavaScript needed).
+    await expect(page.getByRole('button', { name: 'Yes, suspend' })).toBeHidden();
+    await page.getByText('Suspend…', { exact: true }).click();
+    await expect(page.getByText('Suspend cannot simply be undone. Are you sure?')).toBeVisible();
+    await page.getByRole('button', { name: 'Yes, suspend' }).click();
     await expect(status).toHaveText('SUSPENDED');
-    await expect(page.getByRole('button', { name: 'Suspend', exact: true })).toHaveCount(0);
+    await expect(page.getByText('Suspend…', { exact: true })).toHaveCount(0);
     await page.getByRole('button', { name: 'Unsuspend' }).click();
     await expect(status).toHaveText('ACTIVE');
     await page.getByRole('button', { name: 'Clear sessions' }).click();

@@ -179,14 +179,28 @@ fn UserView(user: UserDetail, act: ServerAction<UserLifecycle>) -> impl IntoView
                         {user.actions.iter().map(|op| {
                             let op = *op;
                             let id = id.clone();
-                            view! {
+                            let form = move |label: String| view! {
                                 <ActionForm action=act>
-                                    <input type="hidden" name="id" value=id />
+                                    <input type="hidden" name="id" value=id.clone() />
                                     <input type="hidden" name="op" value=wire(op) />
                                     <button type="submit" class="rounded-md border border-slate-400 px-3 py-1.5 hover:bg-slate-100 dark:hover:bg-slate-800">
-                                        {op.label()}
+                                        {label}
                                     </button>
                                 </ActionForm>
+                            };
+                            if op.is_destructive() {
+                                // A native disclosure: the confirmation works without JavaScript.
+                                view! {
+                                    <details class="rounded-md border border-red-300 px-3 py-1.5 dark:border-red-800">
+                                        <summary class="cursor-pointer">{format!("{}…", op.label())}</summary>
+                                        <p class="my-2 max-w-xs text-sm">
+                                            {format!("{} cannot simply be undone. Are you sure?", op.label())}
+                                        </p>
+                                        {form(format!("Yes, {}", op.label().to_lowercase()))}
+                                    </details>
+                                }.into_any()
+                            } else {
+                                form(op.label().to_string()).into_any()
                             }
                         }).collect_view()}
                     </div>
