@@ -25,6 +25,7 @@ use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
 use crate::components::gate::{Gate, Needs};
 use crate::components::layout::Layout;
+use crate::pages::activity::ActivityPage;
 use crate::pages::users::{CreateUserPage, UserPage, UsersPage};
 use crate::pages::{home::HomePage, login::LoginPage, me::MePage, not_found::NotFound};
 
@@ -81,6 +82,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=(StaticSegment("users"), ParamSegment("id"))
                         view=|| view! { <Gate title="User" needs=Needs::Admin><UserPage /></Gate> }
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=StaticSegment("activity")
+                        view=|| view! { <Gate title="Activity" needs=Needs::Admin><ActivityPage /></Gate> }
                         ssr=SsrMode::InOrder
                     />
                     <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::InOrder />

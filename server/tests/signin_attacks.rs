@@ -788,6 +788,13 @@ async fn server_functions_answer_not_found_for_another_realms_users() {
     // Her home counts and shows Acme only.
     let home = text(call("home/overview", String::new()).await.unwrap()).await;
     assert!(home.contains("Acme") && !home.contains("Globex"), "{home}");
+    // Nor does its activity show Globex's users.
+    let log = text(call("activity/list", String::new()).await.unwrap()).await;
+    assert!(log.contains("Dana Designer"), "{log}");
+    assert!(
+        !log.contains("Bob Admin") && !log.contains("Gary Gearbox"),
+        "{log}"
+    );
     // Searching and listing never surface him.
     let list = text(call("users/list", "search=bob.admin".into()).await.unwrap()).await;
     assert!(!list.contains("bob.admin"), "{list}");

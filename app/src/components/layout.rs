@@ -29,6 +29,9 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <A href="/users" attr:class="rounded px-2 py-1 hover:bg-slate-100 aria-[current=page]:font-semibold dark:hover:bg-slate-800">
                         "Users"
                     </A>
+                    <A href="/activity" attr:class="rounded px-2 py-1 hover:bg-slate-100 aria-[current=page]:font-semibold dark:hover:bg-slate-800">
+                        "Activity"
+                    </A>
                 </nav>
                 <SessionControls />
             </div>

@@ -1,3 +1,4 @@
+pub mod activity;
 pub mod home;
 pub mod login;
 pub mod me;

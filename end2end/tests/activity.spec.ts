@@ -1,0 +1,29 @@
+import { test, expect, signIn } from './fixtures';
+
+test.describe('activity', () => {
+  test("a partner admin sees its realm's events only, filtered by type", async ({ page, expectAccessible }) => {
+    await signIn(page, 'alice.admin@acme.test');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Activity' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Activity' })).toBeVisible();
+    const table = page.getByRole('table', { name: 'Events in your realms, newest first' });
+    await expect(table).toBeVisible();
+    await expectAccessible(page);
+
+    await page.getByLabel('Event type').fill('user.lifecycle.create');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect(page).toHaveURL(/type=user\.lifecycle\.create/);
+    await expect(table.getByRole('cell', { name: 'Dana Designer' })).toBeVisible();
+    // Globex's users never appear.
+    await expect(table.getByRole('cell', { name: 'Gary Gearbox' })).toHaveCount(0);
+    await expect(table.getByRole('cell', { name: 'Bob Admin' })).toHaveCount(0);
+
+    await page.getByLabel('Event type').fill('user.lifecycle.suspend');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect(table.getByRole('cell', { name: 'Sam Suspended' }).first()).toBeVisible();
+    await expect(table.getByRole('cell', { name: 'Gary Gearbox' })).toHaveCount(0);
+
+    await page.getByLabel('Event type').fill('not a type!');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect(page.getByRole('alert')).toContainText('letters, digits, dots and underscores');
+  });
+});
