@@ -34,13 +34,7 @@ pub async fn list_activity(
     before: Option<String>,
 ) -> Result<LogPage, AppError> {
     use crate::store::log::LogFilter;
-    let store = use_context::<crate::store::Store>().ok_or_else(super::session::missing_context)?;
-    let org =
-        use_context::<crate::authz::OrgContext>().ok_or_else(super::session::missing_context)?;
-    let session = leptos_axum::extract::<tower_sessions::Session>()
-        .await
-        .map_err(|_| super::session::missing_context())?;
-    let principal = crate::ctx::principal(&store, &org, &session, Default::default()).await?;
+    let (store, _, principal) = super::caller().await?;
     let event_type = event_type
         .map(|t| t.trim().to_string())
         .filter(|t| !t.is_empty());

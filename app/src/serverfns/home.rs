@@ -35,13 +35,7 @@ pub async fn home_overview() -> Result<Overview, AppError> {
     use crate::authz::{log_scope, scope, Permission};
     use crate::model::UserStatus;
     use crate::store::log::LogFilter;
-    let store = use_context::<crate::store::Store>().ok_or_else(super::session::missing_context)?;
-    let org =
-        use_context::<crate::authz::OrgContext>().ok_or_else(super::session::missing_context)?;
-    let session = leptos_axum::extract::<tower_sessions::Session>()
-        .await
-        .map_err(|_| super::session::missing_context())?;
-    let principal = crate::ctx::principal(&store, &org, &session, Default::default()).await?;
+    let (store, _, principal) = super::caller().await?;
     let realms = store
         .list_realms(&scope(&principal, Permission::RealmsRead))
         .await?;

@@ -24,14 +24,7 @@ pub struct AccountView {
 /// Any ACTIVE signed-in user may read its own account and apps; nobody else's.
 #[server(endpoint = "me/account")]
 pub async fn my_account() -> Result<AccountView, AppError> {
-    use crate::authz::OrgContext;
-    use crate::store::Store;
-    let store = use_context::<Store>().ok_or_else(super::session::missing_context)?;
-    let org = use_context::<OrgContext>().ok_or_else(super::session::missing_context)?;
-    let session = leptos_axum::extract::<tower_sessions::Session>()
-        .await
-        .map_err(|_| super::session::missing_context())?;
-    let principal = crate::ctx::principal(&store, &org, &session, Default::default()).await?;
+    let (store, _, principal) = super::caller().await?;
     let own = crate::authz::check_self(&principal)?;
     let user = store
         .user_by_id_unscoped(&own)

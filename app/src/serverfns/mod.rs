@@ -6,3 +6,29 @@ pub mod home;
 pub mod me;
 pub mod session;
 pub mod users;
+
+/// The request context every server function starts from: the store, the org
+/// and the caller as a principal with its current rights.
+#[cfg(feature = "ssr")]
+pub(crate) async fn caller() -> Result<
+    (
+        crate::store::Store,
+        crate::authz::OrgContext,
+        crate::authz::Principal,
+    ),
+    crate::error::AppError,
+> {
+    use leptos::prelude::use_context;
+    use session::missing_context;
+    let store = use_context::<crate::store::Store>().ok_or_else(missing_context)?;
+    let org = use_context::<crate::authz::OrgContext>().ok_or_else(missing_context)?;
+    let session = leptos_axum::extract::<tower_sessions::Session>()
+        .await
+        .map_err(|_| missing_context())?;
+    let headers = leptos_axum::extract::<http::HeaderMap>()
+        .await
+        .unwrap_or_default();
+    let principal =
+        crate::ctx::principal(&store, &org, &session, crate::ctx::client_of(&headers)).await?;
+    Ok((store, org, principal))
+}

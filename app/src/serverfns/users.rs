@@ -47,29 +47,6 @@ pub struct UserDetail {
 }
 
 #[cfg(feature = "ssr")]
-async fn caller() -> Result<
-    (
-        crate::store::Store,
-        crate::authz::OrgContext,
-        crate::authz::Principal,
-    ),
-    AppError,
-> {
-    use super::session::missing_context;
-    let store = use_context::<crate::store::Store>().ok_or_else(missing_context)?;
-    let org = use_context::<crate::authz::OrgContext>().ok_or_else(missing_context)?;
-    let session = leptos_axum::extract::<tower_sessions::Session>()
-        .await
-        .map_err(|_| missing_context())?;
-    let headers = leptos_axum::extract::<http::HeaderMap>()
-        .await
-        .unwrap_or_default();
-    let principal =
-        crate::ctx::principal(&store, &org, &session, crate::ctx::client_of(&headers)).await?;
-    Ok((store, org, principal))
-}
-
-#[cfg(feature = "ssr")]
 async fn realm_name(
     store: &crate::store::Store,
     names: &mut std::collections::HashMap<String, String>,
@@ -92,7 +69,7 @@ pub async fn list_users(
 ) -> Result<UsersPage, AppError> {
     use crate::authz::{scope, Permission};
     use crate::store::users::{UserFilter, UserSort};
-    let (store, _, principal) = caller().await?;
+    let (store, _, principal) = super::caller().await?;
     let status =
         match status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
@@ -137,7 +114,7 @@ pub async fn list_users(
 #[server(endpoint = "users/get")]
 pub async fn get_user(id: String) -> Result<UserDetail, AppError> {
     use crate::authz::{lifecycle_actions, scope, user_target, Permission};
-    let (store, org, principal) = caller().await?;
+    let (store, org, principal) = super::caller().await?;
     let id = crate::ids::UserId::parse(&id).map_err(|_| AppError::NotFound)?;
     let user = store
         .get_user(&scope(&principal, Permission::UsersRead), &id)
@@ -162,7 +139,7 @@ pub async fn get_user(id: String) -> Result<UserDetail, AppError> {
 #[server(endpoint = "users/lifecycle")]
 pub async fn user_lifecycle(id: String, op: LifecycleOp) -> Result<String, AppError> {
     use crate::authz::{authorize_user, Permission};
-    let (store, org, principal) = caller().await?;
+    let (store, org, principal) = super::caller().await?;
     let id = crate::ids::UserId::parse(&id).map_err(|_| AppError::NotFound)?;
     let (user, grant) = authorize_user(
         &store,
@@ -197,7 +174,7 @@ pub struct NewUserForm {
 #[server(endpoint = "users/create_form")]
 pub async fn create_user_form() -> Result<NewUserForm, AppError> {
     use crate::authz::{realms_for_new_users, scope, Permission};
-    let (store, _, principal) = caller().await?;
+    let (store, _, principal) = super::caller().await?;
     let readable = store
         .list_realms(&scope(&principal, Permission::RealmsRead))
         .await?;
@@ -235,7 +212,7 @@ pub async fn create_user(
     use crate::authz::{check, Permission, Target};
     use crate::model::BaseProfile;
     use crate::store::users::{AttributeType, NewUser};
-    let (store, _, principal) = caller().await?;
+    let (store, _, principal) = super::caller().await?;
     let realm_id = crate::ids::RealmId::parse(&realm_id)
         .map_err(|_| AppError::validation("realmId", "Choose a realm."))?;
     let grant = check(
