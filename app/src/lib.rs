@@ -26,6 +26,7 @@ use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 use crate::components::gate::{Gate, Needs};
 use crate::components::layout::Layout;
 use crate::pages::activity::ActivityPage;
+use crate::pages::realms::RealmsPage;
 use crate::pages::users::{CreateUserPage, UserPage, UsersPage};
 use crate::pages::{home::HomePage, login::LoginPage, me::MePage, not_found::NotFound};
 
@@ -87,6 +88,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=StaticSegment("activity")
                         view=|| view! { <Gate title="Activity" needs=Needs::Admin><ActivityPage /></Gate> }
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=StaticSegment("realms")
+                        view=|| view! { <Gate title="Realms" needs=Needs::Admin><RealmsPage /></Gate> }
                         ssr=SsrMode::InOrder
                     />
                     <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::InOrder />

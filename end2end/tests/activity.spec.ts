@@ -27,3 +27,16 @@ test.describe('activity', () => {
     await expect(page.getByRole('alert')).toContainText('letters, digits, dots and underscores');
   });
 });
+
+test.describe('realms', () => {
+  test('a partner admin sees its realms, read-only, and not the others', async ({ page, expectAccessible }) => {
+    await signIn(page, 'alice.admin@acme.test');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Realms' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Realms' })).toBeVisible();
+    const table = page.getByRole('table', { name: 'Realms you may see' });
+    await expect(table.getByRole('rowheader', { name: 'Acme' })).toBeVisible();
+    await expect(table.getByRole('cell', { name: 'acme.test' })).toBeVisible();
+    await expect(table.getByRole('rowheader', { name: 'Globex' })).toHaveCount(0);
+    await expectAccessible(page);
+  });
+});

@@ -116,6 +116,7 @@ async fn cross_site_state_changing_requests_are_refused_before_any_handler() {
         "users/create",
         "home/overview",
         "activity/list",
+        "realms/list",
     ] {
         let r = client()
             .post(format!("{}/api/{endpoint}", server.base))

@@ -788,6 +788,12 @@ async fn server_functions_answer_not_found_for_another_realms_users() {
     // Her home counts and shows Acme only.
     let home = text(call("home/overview", String::new()).await.unwrap()).await;
     assert!(home.contains("Acme") && !home.contains("Globex"), "{home}");
+    // Its realms list holds Acme, not Globex.
+    let realms = text(call("realms/list", String::new()).await.unwrap()).await;
+    assert!(
+        realms.contains("acme.test") && !realms.contains("globex"),
+        "{realms}"
+    );
     // Nor does its activity show Globex's users.
     let log = text(call("activity/list", String::new()).await.unwrap()).await;
     assert!(log.contains("Dana Designer"), "{log}");

@@ -32,6 +32,9 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <A href="/activity" attr:class="rounded px-2 py-1 hover:bg-slate-100 aria-[current=page]:font-semibold dark:hover:bg-slate-800">
                         "Activity"
                     </A>
+                    <A href="/realms" attr:class="rounded px-2 py-1 hover:bg-slate-100 aria-[current=page]:font-semibold dark:hover:bg-slate-800">
+                        "Realms"
+                    </A>
                 </nav>
                 <SessionControls />
             </div>

@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod home;
 pub mod me;
+pub mod realms;
 pub mod session;
 pub mod users;
 
