@@ -74,7 +74,7 @@ fn OverviewView(o: Overview) -> impl IntoView {
                         {o.activity.into_iter().map(|a| view! {
                             <li>
                                 <span class="font-medium">{a.message}</span>
-                                " · " {a.actor} " → " {a.target}
+                                " · " {a.actor} " → " {a.targets}
                                 <span class="block text-slate-600 dark:text-slate-400">{a.published}</span>
                             </li>
                         }).collect_view()}

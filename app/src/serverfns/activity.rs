@@ -16,6 +16,29 @@ pub struct LogRow {
     pub targets: String,
 }
 
+impl LogRow {
+    /// The row shown for a stored event (Okta's LogEvent shape).
+    pub fn from_event(event: &serde_json::Value) -> Self {
+        let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+        LogRow {
+            published: text(&event["published"]),
+            event_type: text(&event["eventType"]),
+            message: text(&event["displayMessage"]),
+            outcome: text(&event["outcome"]["result"]),
+            actor: text(&event["actor"]["displayName"]),
+            targets: event["target"]
+                .as_array()
+                .map(|ts| {
+                    ts.iter()
+                        .map(|t| text(&t["displayName"]))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogPage {
     pub rows: Vec<LogRow>,
@@ -61,27 +84,11 @@ pub async fn list_activity(
             LOG_PAGE,
         )
         .await?;
-    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
     Ok(LogPage {
         rows: page
             .items
-            .into_iter()
-            .map(|e| LogRow {
-                published: text(&e.event["published"]),
-                event_type: text(&e.event["eventType"]),
-                message: text(&e.event["displayMessage"]),
-                outcome: text(&e.event["outcome"]["result"]),
-                actor: text(&e.event["actor"]["displayName"]),
-                targets: e.event["target"]
-                    .as_array()
-                    .map(|ts| {
-                        ts.iter()
-                            .map(|t| text(&t["displayName"]))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    })
-                    .unwrap_or_default(),
-            })
+            .iter()
+            .map(|e| LogRow::from_event(&e.event))
             .collect(),
         older: page.next,
     })

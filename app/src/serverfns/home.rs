@@ -15,17 +15,9 @@ pub struct RealmSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActivityItem {
-    pub published: String,
-    pub message: String,
-    pub actor: String,
-    pub target: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Overview {
     pub realms: Vec<RealmSummary>,
-    pub activity: Vec<ActivityItem>,
+    pub activity: Vec<super::activity::LogRow>,
 }
 
 /// Realms the caller may read, users counted within its users scope, and the
@@ -64,25 +56,10 @@ pub async fn home_overview() -> Result<Overview, AppError> {
     let events = store
         .list_events(&log_scope(&principal), &LogFilter::default(), None, 5)
         .await?;
-    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
     let activity = events
         .items
-        .into_iter()
-        .map(|e| ActivityItem {
-            published: text(&e.event["published"]),
-            message: text(&e.event["displayMessage"]),
-            actor: text(&e.event["actor"]["displayName"]),
-            target: e.event["target"]
-                .as_array()
-                .map(|targets| {
-                    targets
-                        .iter()
-                        .map(|t| text(&t["displayName"]))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                })
-                .unwrap_or_default(),
-        })
+        .iter()
+        .map(|e| super::activity::LogRow::from_event(&e.event))
         .collect();
     Ok(Overview { realms, activity })
 }
