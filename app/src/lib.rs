@@ -26,6 +26,8 @@ use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 use crate::components::gate::{Gate, Needs};
 use crate::components::layout::Layout;
 use crate::pages::activity::ActivityPage;
+use crate::pages::apps::{AppPage, AppsPage};
+use crate::pages::groups::{GroupPage, GroupsPage};
 use crate::pages::realms::RealmsPage;
 use crate::pages::users::{CreateUserPage, UserPage, UsersPage};
 use crate::pages::{home::HomePage, login::LoginPage, me::MePage, not_found::NotFound};
@@ -83,6 +85,26 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=(StaticSegment("users"), ParamSegment("id"))
                         view=|| view! { <Gate title="User" needs=Needs::Admin><UserPage /></Gate> }
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=StaticSegment("groups")
+                        view=|| view! { <Gate title="Groups" needs=Needs::Admin><GroupsPage /></Gate> }
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=(StaticSegment("groups"), ParamSegment("id"))
+                        view=|| view! { <Gate title="Group" needs=Needs::Admin><GroupPage /></Gate> }
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=StaticSegment("apps")
+                        view=|| view! { <Gate title="Apps" needs=Needs::Admin><AppsPage /></Gate> }
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=(StaticSegment("apps"), ParamSegment("id"))
+                        view=|| view! { <Gate title="App" needs=Needs::Admin><AppPage /></Gate> }
                         ssr=SsrMode::InOrder
                     />
                     <Route

@@ -128,6 +128,7 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
     Ok(Router::new()
         .route("/livez", get(livez))
         .route("/readyz", get(readyz))
+        .route("/users/export.csv", get(crate::export::users_csv))
         .merge(crate::auth::routes().layer(signin.layer()))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             app::shell(shell_options.clone())

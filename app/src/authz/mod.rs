@@ -862,6 +862,23 @@ pub async fn authorize_group(
     Ok((group, grant))
 }
 
+/// The same spine for an app (visibility: `okta.apps.read`).
+pub async fn authorize_app(
+    store: &crate::store::Store,
+    principal: &Principal,
+    permission: Permission,
+    id: &AppId,
+) -> Result<(crate::model::App, Grant), AppError> {
+    let read = scope(principal, Permission::AppsRead);
+    let app = store.get_app(&read, id).await?;
+    let target = Target::App {
+        id: app.id.clone(),
+        app_type: app.name.clone(),
+    };
+    let grant = check(principal, permission, &target)?;
+    Ok((app, grant))
+}
+
 /// May `principal` bind a role with `permissions` over `resources` (create or
 /// alter the role, the resource set or the binding)? Only if it already holds
 /// every one of those permissions over every one of those resources — nobody

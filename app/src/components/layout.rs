@@ -29,6 +29,12 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <A href="/users" attr:class="rounded px-2 py-1 hover:bg-slate-100 aria-[current=page]:font-semibold dark:hover:bg-slate-800">
                         "Users"
                     </A>
+                    <A href="/groups" attr:class="rounded px-2 py-1 hover:bg-slate-100 aria-[current=page]:font-semibold dark:hover:bg-slate-800">
+                        "Groups"
+                    </A>
+                    <A href="/apps" attr:class="rounded px-2 py-1 hover:bg-slate-100 aria-[current=page]:font-semibold dark:hover:bg-slate-800">
+                        "Apps"
+                    </A>
                     <A href="/activity" attr:class="rounded px-2 py-1 hover:bg-slate-100 aria-[current=page]:font-semibold dark:hover:bg-slate-800">
                         "Activity"
                     </A>

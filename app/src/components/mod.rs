@@ -1,2 +1,3 @@
 pub mod gate;
 pub mod layout;
+pub mod ui;

@@ -1,61 +1,83 @@
-//! `/activity`: the System Log within the admin's scope, newest first, with an
-//! event-type filter (a plain GET form) and "Older events" paging.
+//! `/activity`: the System Log within the admin's scope, newest first, with
+//! filters by event type, actor, target and time (a plain GET form) and
+//! "Older events" paging.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::error::AppError;
+use crate::components::ui::{error_alert, query_string, BUTTON, INPUT, LINK};
 use crate::serverfns::activity::{list_activity, LogPage};
+
+const FILTERS: [&str; 5] = ["type", "actor", "target", "since", "until"];
 
 #[component]
 pub fn ActivityPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |name: &str| query.read().get(name).unwrap_or_default();
     let page = Resource::new(
-        move || (param("type"), param("before")),
-        |(event_type, before)| list_activity(Some(event_type), Some(before)),
+        move || (FILTERS.map(param), param("before")),
+        |([event_type, actor, target, since, until], before)| {
+            list_activity(
+                Some(event_type),
+                Some(actor),
+                Some(target),
+                Some(since),
+                Some(until),
+                Some(before),
+            )
+        },
     );
+    let field = move |id: &'static str,
+                      label: &'static str,
+                      kind: &'static str,
+                      hint: &'static str| {
+        view! {
+            <div class="space-y-1">
+                <label for=id class="block text-sm font-medium">{label}</label>
+                <input id=id name=id type=kind prop:value=move || param(id) placeholder=hint class=INPUT />
+            </div>
+        }
+    };
     view! {
         <section class="space-y-6">
             <h1 class="text-2xl font-bold">"Activity"</h1>
             <form method="get" action="/activity" role="search" aria-label="Activity" class="flex flex-wrap items-end gap-3">
-                <div class="space-y-1">
-                    <label for="type" class="block text-sm font-medium">"Event type"</label>
-                    <input id="type" name="type" type="search" prop:value=move || param("type")
-                        placeholder="user.lifecycle."
-                        class="block rounded-md border border-slate-400 bg-white px-3 py-2 text-slate-900 dark:bg-slate-900 dark:text-slate-100" />
-                </div>
-                <button type="submit" class="rounded-md bg-indigo-700 px-4 py-2 font-medium text-white hover:bg-indigo-800">"Apply"</button>
+                {field("type", "Event type", "search", "user.lifecycle.")}
+                {field("actor", "Actor id", "search", "00u…")}
+                {field("target", "Target id", "search", "00u…, 00g…, 0oa…")}
+                {field("since", "From (UTC)", "datetime-local", "")}
+                {field("until", "Until (UTC)", "datetime-local", "")}
+                <button type="submit" class=BUTTON>"Apply"</button>
             </form>
             <Suspense fallback=|| view! { <p role="status">"Loading activity…"</p> }>
                 {move || page.get().map(|result| match result {
-                    Ok(page) => view! { <LogTable page event_type=param("type") /> }.into_any(),
-                    Err(e @ AppError::Validation { .. }) => view! {
-                        <p role="alert" class="text-red-700 dark:text-red-300">
-                            {e.field_message("eventType").unwrap_or_default().to_string()}
-                        </p>
-                    }.into_any(),
-                    Err(e) => view! { <p role="alert" class="text-red-700 dark:text-red-300">{e.to_string()}</p> }.into_any(),
+                    Ok(page) => {
+                        let filters: Vec<(&str, String)> =
+                            FILTERS.iter().map(|f| (*f, param(f))).collect();
+                        view! { <LogTable page path="/activity".to_string() filters /> }.into_any()
+                    }
+                    Err(e) => error_alert(&e),
                 })}
             </Suspense>
         </section>
     }
 }
 
+/// Events as a table with "Older events" keeping `filters` (the query
+/// parameters of `path`).
 #[component]
-fn LogTable(page: LogPage, event_type: String) -> impl IntoView {
+pub fn LogTable(
+    page: LogPage,
+    path: String,
+    filters: Vec<(&'static str, String)>,
+) -> impl IntoView {
     if page.rows.is_empty() {
         return view! { <p>"No events match."</p> }.into_any();
     }
     let older = page.older.map(|before| {
-        let enc = |v: &str| {
-            percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC).to_string()
-        };
-        format!(
-            "/activity?type={}&before={}",
-            enc(&event_type),
-            enc(&before)
-        )
+        let mut pairs = filters;
+        pairs.push(("before", before));
+        format!("{path}?{}", query_string(&pairs))
     });
     view! {
         <table class="w-full border-collapse text-left text-sm">
@@ -82,7 +104,7 @@ fn LogTable(page: LogPage, event_type: String) -> impl IntoView {
             </tbody>
         </table>
         {older.map(|href| view! {
-            <p><a href=href class="text-indigo-700 underline dark:text-indigo-300">"Older events"</a></p>
+            <p><a href=href class=LINK>"Older events"</a></p>
         })}
     }
     .into_any()

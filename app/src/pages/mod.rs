@@ -1,4 +1,6 @@
 pub mod activity;
+pub mod apps;
+pub mod groups;
 pub mod home;
 pub mod login;
 pub mod me;

@@ -49,11 +49,58 @@ pub struct LogPage {
 /// Rows per page of the activity list.
 pub const LOG_PAGE: u32 = 25;
 
-/// A page of the events the caller may see; `event_type` is exact or a prefix
-/// ending in `.` (`user.lifecycle.`).
+/// An id filter (actor or target): Okta ids are letters and digits.
+#[cfg(feature = "ssr")]
+fn id_filter(field: &str, value: Option<String>) -> Result<Option<String>, AppError> {
+    let value = value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty());
+    match value {
+        Some(v) if v.len() > 64 || !v.chars().all(|c| c.is_ascii_alphanumeric()) => {
+            Err(AppError::validation(
+                field,
+                "Enter an id (letters and digits), as shown in an event.",
+            ))
+        }
+        other => Ok(other),
+    }
+}
+
+/// A time bound from a `datetime-local` input (read as UTC) or RFC 3339.
+#[cfg(feature = "ssr")]
+fn time_filter(field: &str, value: Option<String>) -> Result<Option<String>, AppError> {
+    let Some(value) = value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+    else {
+        return Ok(None);
+    };
+    let parsed =
+        time::OffsetDateTime::parse(&value, &time::format_description::well_known::Rfc3339)
+            .or_else(|_| {
+                let local =
+                    time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+                let with_seconds = time::macros::format_description!(
+                    "[year]-[month]-[day]T[hour]:[minute]:[second]"
+                );
+                time::PrimitiveDateTime::parse(&value, local)
+                    .or_else(|_| time::PrimitiveDateTime::parse(&value, with_seconds))
+                    .map(|t| t.assume_utc())
+            })
+            .map_err(|_| AppError::validation(field, "Enter a date and time (UTC)."))?;
+    Ok(Some(crate::store::clock::format(parsed)))
+}
+
+/// A page of the events the caller may see, newest first. `event_type` is
+/// exact or a prefix ending in `.` (`user.lifecycle.`); `actor` and `target`
+/// are ids; `since` (inclusive) and `until` (exclusive) are UTC times.
 #[server(endpoint = "activity/list")]
 pub async fn list_activity(
     event_type: Option<String>,
+    actor: Option<String>,
+    target: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
     before: Option<String>,
 ) -> Result<LogPage, AppError> {
     use crate::store::log::LogFilter;
@@ -73,13 +120,17 @@ pub async fn list_activity(
             ));
         }
     }
+    let filter = LogFilter {
+        event_type,
+        actor_id: id_filter("actor", actor)?,
+        target_id: id_filter("target", target)?,
+        since: time_filter("since", since)?,
+        until: time_filter("until", until)?,
+    };
     let page = store
         .list_events(
             &crate::authz::log_scope(&principal),
-            &LogFilter {
-                event_type,
-                ..LogFilter::default()
-            },
+            &filter,
             before.as_deref().filter(|b| !b.is_empty()),
             LOG_PAGE,
         )

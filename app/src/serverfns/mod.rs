@@ -2,6 +2,8 @@
 //! request context → one authorization call → one store call → wire type.
 
 pub mod activity;
+pub mod apps;
+pub mod groups;
 pub mod home;
 pub mod me;
 pub mod realms;

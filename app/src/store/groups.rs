@@ -303,6 +303,22 @@ impl Store {
         sql.fetch_all::<App>(&self.pool).await
     }
 
+    /// The groups `user` is a member of that `scope` (groups read) covers.
+    pub async fn groups_of_user(
+        &self,
+        scope: &Scope,
+        user: &crate::ids::UserId,
+    ) -> Result<Vec<Group>, StoreError> {
+        let mut sql = Sql::new(&format!(
+            "SELECT {GROUP_COLUMNS} FROM groups g JOIN group_members gm ON gm.group_id = g.id \
+             WHERE gm.user_id = "
+        ));
+        sql.bind(user).push(" AND ");
+        scope.groups_predicate(&mut sql, "g");
+        sql.push(" ORDER BY lower(g.name), g.id");
+        sql.fetch_all::<Group>(&self.pool).await
+    }
+
     /// Assigns an app to a user directly: `user_grant` (appAssignment.manage on the
     /// user) and `app_grant` (assignment.manage on the app). Idempotent.
     pub async fn assign_app(
@@ -310,29 +326,7 @@ impl Store {
         user_grant: &Grant,
         app_grant: &Grant,
     ) -> Result<bool, StoreError> {
-        let (Target::User { id: user_id, .. }, Target::App { id: app_id, .. }) =
-            (user_grant.target(), app_grant.target())
-        else {
-            return Err(StoreError::Internal(
-                "app assignment needs a user grant and an app grant".into(),
-            ));
-        };
-        let user = sqlx::query_as::<_, User>(&format!(
-            "SELECT {} FROM users u WHERE u.id = $1",
-            super::users::COLUMNS
-        ))
-        .bind(user_id.as_str())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?
-        .ok_or(StoreError::NotFound)?;
-        let app =
-            sqlx::query_as::<_, App>(&format!("SELECT {APP_COLUMNS} FROM apps a WHERE a.id = $1"))
-                .bind(app_id.as_str())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(StoreError::from_sqlx)?
-                .ok_or(StoreError::NotFound)?;
+        let (user, app) = self.assignment_parties(user_grant, app_grant).await?;
         let mut tx = self.begin_write().await?;
         let inserted = sqlx::query(
             "INSERT INTO app_user_assignments (app_id, user_id, created) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
@@ -356,6 +350,68 @@ impl Store {
         audit::append(&mut tx, &event).await?;
         tx.commit().await.map_err(StoreError::from_sqlx)?;
         Ok(true)
+    }
+
+    /// Removes a user's direct assignment of an app (the same two grants as
+    /// `assign_app`); assignments through groups stay. Idempotent.
+    pub async fn unassign_app(
+        &self,
+        user_grant: &Grant,
+        app_grant: &Grant,
+    ) -> Result<bool, StoreError> {
+        let (user, app) = self.assignment_parties(user_grant, app_grant).await?;
+        let mut tx = self.begin_write().await?;
+        let deleted =
+            sqlx::query("DELETE FROM app_user_assignments WHERE app_id = $1 AND user_id = $2")
+                .bind(app.id.as_str())
+                .bind(user.id.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?;
+        if deleted.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let event = Event::by_grant(
+            "application.user_membership.remove",
+            "Remove user from application membership",
+            user_grant,
+        )
+        .target(user_target(&user))
+        .target(app_target(&app));
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(true)
+    }
+
+    async fn assignment_parties(
+        &self,
+        user_grant: &Grant,
+        app_grant: &Grant,
+    ) -> Result<(User, App), StoreError> {
+        let (Target::User { id: user_id, .. }, Target::App { id: app_id, .. }) =
+            (user_grant.target(), app_grant.target())
+        else {
+            return Err(StoreError::Internal(
+                "app assignment needs a user grant and an app grant".into(),
+            ));
+        };
+        let user = sqlx::query_as::<_, User>(&format!(
+            "SELECT {} FROM users u WHERE u.id = $1",
+            super::users::COLUMNS
+        ))
+        .bind(user_id.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?
+        .ok_or(StoreError::NotFound)?;
+        let app =
+            sqlx::query_as::<_, App>(&format!("SELECT {APP_COLUMNS} FROM apps a WHERE a.id = $1"))
+                .bind(app_id.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(StoreError::from_sqlx)?
+                .ok_or(StoreError::NotFound)?;
+        Ok((user, app))
     }
 
     /// Assigns an app to a group (org admins; users inherit it).

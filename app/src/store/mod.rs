@@ -8,7 +8,7 @@
 
 pub mod admin;
 pub mod audit;
-mod clock;
+pub(crate) mod clock;
 mod error;
 pub mod groups;
 pub mod idps;

@@ -4,7 +4,7 @@
 
 use serde_json::Map;
 
-use super::admin::Member;
+use super::admin::{Member, StoredPermission};
 use super::audit::{self, Actor, Event};
 use super::realms::NewRealm;
 use super::users::NewUser;
@@ -221,6 +221,7 @@ pub async fn demo(store: &Store, public_url: &str) -> Result<(), StoreError> {
         .await?;
 
     let role = org.partner_admin_role.clone();
+    let mut acme_set = None;
     for (realm, group, admins) in [
         (&acme, &acme_eng, vec![&alice, &carol]),
         (&globex, &globex_ops, vec![&bob, &carol]),
@@ -252,9 +253,55 @@ pub async fn demo(store: &Store, public_url: &str) -> Result<(), StoreError> {
         store
             .add_binding_members(&grant, &rs, &role, &members)
             .await?;
+        if realm.id == acme.id {
+            acme_set = Some(rs);
+        }
+    }
+    // A narrower custom role: Acme's helpdesk sees Acme's users, groups and
+    // apps and edits names and phones, but has no lifecycle or membership rights.
+    if let Some(rs) = acme_set {
+        let rita = user(store, &acme, "rita.reader@acme.test", "Rita", "Reader").await?;
+        let grant = system_grant(Permission::UsersManage, Target::Org)?;
+        let helpdesk = match store.role_id_by_label(HELPDESK_ROLE).await? {
+            Some(id) => id,
+            None => {
+                let names = ["firstName", "lastName", "mobilePhone"];
+                let conditions = serde_json::json!({
+                    "include": { "okta:ResourceAttribute/User/Profile": names }
+                })
+                .to_string();
+                let permissions: Vec<StoredPermission> = [
+                    (Permission::UsersRead, None),
+                    (Permission::UsersUserprofileManage, Some(conditions)),
+                    (Permission::GroupsRead, None),
+                    (Permission::AppsRead, None),
+                    (Permission::RealmsRead, None),
+                ]
+                .into_iter()
+                .map(|(p, conditions)| StoredPermission {
+                    permission: p.as_str().to_string(),
+                    conditions,
+                })
+                .collect();
+                store
+                    .create_role(
+                        &grant,
+                        HELPDESK_ROLE,
+                        "Views Acme's users and corrects names and phone numbers",
+                        &permissions,
+                    )
+                    .await?
+            }
+        };
+        store
+            .add_binding_members(&grant, &rs, &helpdesk, &[Member::User(rita.id)])
+            .await?;
     }
     Ok(())
 }
+
+/// The demo's custom role without lifecycle rights (Rita, Acme's helpdesk).
+pub const HELPDESK_ROLE: &str = "Acme Helpdesk";
 
 /// Partner IdPs for the demo realms at the dev identity provider's `/acme`
 /// and `/globex` issuers: bound to their realm, JIT on, routing their domain.

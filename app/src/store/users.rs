@@ -12,7 +12,7 @@ use super::sql::Sql;
 use super::{clock, Store, StoreError};
 use crate::authz::{Grant, Scope, Target};
 use crate::error::FieldError;
-use crate::ids::{GroupId, RealmId, UserId};
+use crate::ids::{AppId, GroupId, RealmId, UserId};
 use crate::model::{BaseProfile, LifecycleOp, Realm, User, UserStatus};
 
 pub(crate) const COLUMNS: &str = "u.id, u.realm_id, u.status, u.transitioning_to_status, u.login, \
@@ -590,6 +590,8 @@ pub struct UserFilter {
     pub status: Option<UserStatus>,
     pub realm: Option<RealmId>,
     pub group: Option<GroupId>,
+    /// Users the app is assigned to directly.
+    pub app: Option<AppId>,
     /// Substring of login, email, first or last name (prefix of the login for
     /// fewer than 3 characters).
     pub search: Option<String>,
@@ -678,6 +680,11 @@ impl Store {
         if let Some(group) = &filter.group {
             sql.push(" AND EXISTS (SELECT 1 FROM group_members fgm WHERE fgm.user_id = u.id AND fgm.group_id = ")
                 .bind(group)
+                .push(")");
+        }
+        if let Some(app) = &filter.app {
+            sql.push(" AND EXISTS (SELECT 1 FROM app_user_assignments fau WHERE fau.user_id = u.id AND fau.app_id = ")
+                .bind(app)
                 .push(")");
         }
         if let Some(term) = filter

@@ -123,3 +123,4 @@ pub fn client() -> reqwest::Client {
         .build()
         .unwrap()
 }
+pub mod oidc;

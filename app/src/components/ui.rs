@@ -1,0 +1,77 @@
+//! Small shared pieces of the portal's pages: classes, query strings, alerts,
+//! labelled selects and the outcome of an action.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+pub const INPUT: &str = "block rounded-md border border-slate-400 bg-white px-3 py-2 text-slate-900 dark:bg-slate-900 dark:text-slate-100";
+pub const BUTTON: &str =
+    "rounded-md bg-indigo-700 px-4 py-2 font-medium text-white hover:bg-indigo-800";
+pub const SMALL_BUTTON: &str =
+    "rounded-md border border-slate-400 px-3 py-1.5 hover:bg-slate-100 dark:hover:bg-slate-800";
+pub const LINK: &str = "text-indigo-700 underline dark:text-indigo-300";
+
+/// `key=value&…`, percent-encoded, empty values left out.
+pub fn query_string(pairs: &[(&str, String)]) -> String {
+    pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| {
+            format!(
+                "{k}={}",
+                percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// An error where a page or a section would be.
+pub fn error_alert(e: &AppError) -> AnyView {
+    let message = match e {
+        AppError::Validation { fields } => fields
+            .iter()
+            .map(|f| f.message.clone())
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => other.to_string(),
+    };
+    view! { <p role="alert" class="text-red-700 dark:text-red-300">{message}</p> }.into_any()
+}
+
+/// The latest outcome of an action: a status line, or an alert.
+pub fn outcome(result: Option<Result<String, AppError>>) -> Option<AnyView> {
+    result.map(|r| match r {
+        Ok(message) => view! {
+            <p role="status" class="rounded-md border border-green-300 bg-green-50 px-3 py-2 text-green-900 dark:border-green-800 dark:bg-green-950 dark:text-green-200">{message}</p>
+        }
+        .into_any(),
+        Err(e) => error_alert(&e),
+    })
+}
+
+/// A labelled `<select>` with a first "any" option (`blank`), the current
+/// value selected.
+pub fn select_field(
+    id: &'static str,
+    name: &'static str,
+    label: &'static str,
+    blank: &'static str,
+    options: Vec<(String, String)>,
+    current: String,
+) -> impl IntoView {
+    let none = current.is_empty();
+    view! {
+        <div class="space-y-1">
+            <label for=id class="block text-sm font-medium">{label}</label>
+            <select id=id name=name class=INPUT>
+                <option value="" selected=none>{blank}</option>
+                {options.into_iter().map(|(value, text)| {
+                    let selected = value == current;
+                    view! { <option value=value selected=selected>{text}</option> }
+                }).collect_view()}
+            </select>
+        </div>
+    }
+}

@@ -1,0 +1,80 @@
+//! `GET /users/export.csv`: the users table's current filter as CSV, streamed a
+//! page at a time so that a large directory never sits in memory. The rows are
+//! those of the caller's read scope, as on the page (one chokepoint: the
+//! principal's scope compiled into the store's query).
+
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use crate::http::AppState;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ExportQuery {
+    q: Option<String>,
+    status: Option<String>,
+    realm: Option<String>,
+    group: Option<String>,
+}
+
+fn refused(e: &app::error::AppError) -> Response {
+    crate::auth::plain_page(
+        StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::BAD_REQUEST),
+        "Export not possible",
+        &e.to_string(),
+        ("/users", "Back to users"),
+    )
+}
+
+pub async fn users_csv(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Query(query): Query<ExportQuery>,
+) -> Response {
+    let client = crate::auth::client_of(&headers);
+    let principal = match app::ctx::principal(&state.store, &state.org, &session, client).await {
+        Ok(p) => p,
+        Err(e) => return refused(&e),
+    };
+    let filter =
+        match app::serverfns::users::user_filter(query.q, query.status, query.realm, query.group) {
+            Ok(f) => f,
+            Err(e) => return refused(&e),
+        };
+    let store = state.store.clone();
+    let (first, next) =
+        match app::serverfns::users::export_chunk(&store, &principal, &filter, None).await {
+            Ok(chunk) => chunk,
+            Err(e) => return refused(&e),
+        };
+    let rest = futures_util::stream::try_unfold(next, move |after| {
+        let (store, principal, filter) = (store.clone(), principal.clone(), filter.clone());
+        async move {
+            let Some(after) = after else {
+                return Ok(None);
+            };
+            let (bytes, next) =
+                app::serverfns::users::export_chunk(&store, &principal, &filter, Some(&after))
+                    .await?;
+            Ok::<_, app::error::AppError>(Some((bytes, next)))
+        }
+    });
+    let body = futures_util::stream::once(async move { Ok(first) }).chain(rest);
+    let mut response = Body::from_stream(body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"users.csv\""),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}

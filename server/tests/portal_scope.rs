@@ -1,0 +1,345 @@
+//! The Partner Admin Portal's denial suite, black-box against the real server:
+//! a partner admin of Acme gets "not found" for everything of Globex through
+//! every server function and the CSV export (users, group members, app
+//! assignees, log events), and an admin whose custom role lacks a right is
+//! refused that action (and not offered it).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use app::authz::{check, Permission, Principal, Target};
+use app::model::{User, UserStatus};
+use common::client;
+use common::oidc::Rig;
+
+struct Caller {
+    base: String,
+    cookie: String,
+}
+
+impl Caller {
+    async fn call(&self, endpoint: &str, body: String) -> String {
+        client()
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("cookie", self.cookie.clone())
+            .header("sec-fetch-site", "same-origin")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    async fn get(&self, path: &str) -> (u16, String) {
+        let r = client()
+            .get(format!("{}{path}", self.base))
+            .header("cookie", self.cookie.clone())
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+}
+
+async fn user(rig: &Rig, login: &str) -> User {
+    rig.store.user_by_login(login).await.unwrap().unwrap()
+}
+
+#[tokio::test]
+async fn a_partner_admin_finds_nothing_of_another_realm_anywhere() {
+    let mut rig = Rig::new().await;
+    let alice = Caller {
+        base: rig.portal.base.clone(),
+        cookie: rig.sign_in("alice.admin@acme.test").await,
+    };
+    let store = rig.store.clone();
+    let bob = user(&rig, "bob.admin@globex.test").await;
+    let gary = user(&rig, "gary.gearbox@globex.test").await;
+    let dana = user(&rig, "dana.designer@acme.test").await;
+    let globex_ops = store
+        .group_id_by_name("Globex Operations")
+        .await
+        .unwrap()
+        .unwrap();
+    let partners = store
+        .group_id_by_name("All Partners")
+        .await
+        .unwrap()
+        .unwrap();
+    let portal = store
+        .app_id_by_label("Supplier Portal")
+        .await
+        .unwrap()
+        .unwrap();
+    // Gary (Globex) gets the Supplier Portal directly, as Dana (Acme) has it.
+    let system = Principal::system();
+    let org = app::authz::bootstrap(&store, "http://127.0.0.1")
+        .await
+        .unwrap();
+    let gary_target = app::authz::user_target(&store, &org.orn, &gary)
+        .await
+        .unwrap();
+    let app_target = Target::App {
+        id: portal.clone(),
+        app_type: "bookmark".into(),
+    };
+    store
+        .assign_app(
+            &check(&system, Permission::UsersAppAssignmentManage, &gary_target).unwrap(),
+            &check(&system, Permission::AppsAssignmentManage, &app_target).unwrap(),
+        )
+        .await
+        .unwrap();
+
+    // Bob's profile, groups and apps: not found; his profile is not changed.
+    for (endpoint, body) in [
+        ("users/get", format!("id={}", bob.id)),
+        ("users/groups", format!("id={}", bob.id)),
+        ("users/apps", format!("id={}", bob.id)),
+        (
+            "users/update_profile",
+            format!(
+                "id={}&version={}&profile[firstName]=Hacked",
+                bob.id, bob.version
+            ),
+        ),
+    ] {
+        let r = alice.call(endpoint, body).await;
+        assert!(
+            r.contains("notFound") && !r.contains("globex"),
+            "{endpoint}: {r}"
+        );
+    }
+    assert_eq!(
+        user(&rig, "bob.admin@globex.test").await.profile.first_name,
+        "Bob"
+    );
+
+    // Groups: Globex's group is not found; a shared group lists Acme members only.
+    let r = alice.call("groups/get", format!("id={globex_ops}")).await;
+    assert!(r.contains("notFound"), "{r}");
+    let r = alice.call("groups/get", format!("id={partners}")).await;
+    assert!(r.contains("dana.designer@acme.test"), "{r}");
+    assert!(
+        !r.contains("gary"),
+        "members of other realms never listed: {r}"
+    );
+    let r = alice.call("groups/list", String::new()).await;
+    assert!(r.contains("All Partners") && !r.contains("Globex"), "{r}");
+
+    // Membership changes with a Globex party: not found, nothing written.
+    let before = store.count_all_events().await.unwrap();
+    for body in [
+        format!("group_id={globex_ops}&op=add&user_id={}", dana.id),
+        format!("group_id={partners}&op=add&user_id={}", bob.id),
+        format!("group_id={partners}&op=remove&user_id={}", gary.id),
+    ] {
+        let r = alice.call("groups/membership", body.clone()).await;
+        assert!(r.contains("notFound"), "{body}: {r}");
+    }
+    // By username, a Globex login reads exactly like an unknown one.
+    let unknown = alice
+        .call(
+            "groups/membership",
+            format!("group_id={partners}&op=add&login=nobody%40acme.test"),
+        )
+        .await;
+    let foreign = alice
+        .call(
+            "groups/membership",
+            format!("group_id={partners}&op=add&login=bob.admin%40globex.test"),
+        )
+        .await;
+    assert!(unknown.contains("No user with this username"), "{unknown}");
+    assert_eq!(unknown, foreign);
+
+    // Apps: assignees within Acme only; assigning to Bob not found.
+    let r = alice.call("apps/get", format!("id={portal}")).await;
+    assert!(
+        r.contains("dana.designer@acme.test") && !r.contains("gary"),
+        "{r}"
+    );
+    for body in [
+        format!("app_id={portal}&op=assign&user_id={}", bob.id),
+        format!("app_id={portal}&op=unassign&user_id={}", gary.id),
+    ] {
+        let r = alice.call("apps/assignment", body.clone()).await;
+        assert!(r.contains("notFound"), "{body}: {r}");
+    }
+    assert_eq!(
+        store.count_all_events().await.unwrap(),
+        before,
+        "nothing was written"
+    );
+
+    // Bulk: Bob's row is "not found", Dana's is done.
+    let r = alice
+        .call(
+            "users/bulk",
+            format!("ids[0]={}&ids[1]={}&action=suspend", bob.id, dana.id),
+        )
+        .await;
+    let results: serde_json::Value = serde_json::from_str(&r).unwrap();
+    assert_eq!(results[0]["ok"], false, "{r}");
+    assert_eq!(results[0]["message"], "Not found.", "{r}");
+    assert_eq!(results[1]["ok"], true, "{r}");
+    assert_eq!(user(&rig, "bob.admin@globex.test").await.status, bob.status);
+    assert_eq!(
+        user(&rig, "dana.designer@acme.test").await.status,
+        UserStatus::Suspended
+    );
+
+    // Filters and options name nothing of Globex; the log about Bob is empty.
+    let r = alice.call("users/options", String::new()).await;
+    assert!(
+        !r.contains("Globex") && !r.contains(globex_ops.as_str()),
+        "{r}"
+    );
+    let r = alice
+        .call("activity/list", format!("target={}", bob.id))
+        .await;
+    assert!(r.contains("\"rows\":[]"), "{r}");
+    let r = alice
+        .call("users/list", format!("group={globex_ops}"))
+        .await;
+    assert!(r.contains("\"rows\":[]"), "{r}");
+
+    // The CSV export: Acme's users, never Globex's.
+    let (status, csv) = alice.get("/users/export.csv").await;
+    assert_eq!(status, 200);
+    assert!(
+        csv.starts_with("id,login,email,firstName,lastName,realm,status"),
+        "{csv}"
+    );
+    assert!(csv.contains("dana.designer@acme.test"), "{csv}");
+    assert!(!csv.contains("globex"), "{csv}");
+    let (_, csv) = alice.get("/users/export.csv?q=gary").await;
+    assert_eq!(csv.lines().count(), 1, "header only: {csv}");
+}
+
+#[tokio::test]
+async fn a_custom_role_without_lifecycle_rights_is_refused_and_offered_nothing() {
+    let mut rig = Rig::new().await;
+    let rita = Caller {
+        base: rig.portal.base.clone(),
+        cookie: rig.sign_in("rita.reader@acme.test").await,
+    };
+    let store = rig.store.clone();
+    let dana = user(&rig, "dana.designer@acme.test").await;
+    let bob = user(&rig, "bob.admin@globex.test").await;
+    let acme_eng = store
+        .group_id_by_name("Acme Engineering")
+        .await
+        .unwrap()
+        .unwrap();
+    let portal = store
+        .app_id_by_label("Supplier Portal")
+        .await
+        .unwrap()
+        .unwrap();
+
+    // She reads Dana, with no action offered and names/phone editable only.
+    let r = rita.call("users/get", format!("id={}", dana.id)).await;
+    let detail: serde_json::Value = serde_json::from_str(&r).unwrap();
+    assert_eq!(detail["actions"], serde_json::json!([]), "{r}");
+    let editable: Vec<&str> = detail["profile"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["editable"] == true)
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(editable, ["firstName", "lastName", "mobilePhone"]);
+
+    // Lifecycle, membership, assignment and bulk: forbidden; nothing changes.
+    let before = store.count_all_events().await.unwrap();
+    for op in ["suspend", "deactivate", "clear_sessions", "reset_factors"] {
+        let r = rita
+            .call("users/lifecycle", format!("id={}&op={op}", dana.id))
+            .await;
+        assert!(r.contains("forbidden"), "{op}: {r}");
+    }
+    let r = rita
+        .call(
+            "groups/membership",
+            format!("group_id={acme_eng}&op=remove&user_id={}", dana.id),
+        )
+        .await;
+    assert!(r.contains("forbidden"), "{r}");
+    let r = rita
+        .call(
+            "apps/assignment",
+            format!("app_id={portal}&op=unassign&user_id={}", dana.id),
+        )
+        .await;
+    assert!(r.contains("forbidden"), "{r}");
+    let r = rita
+        .call(
+            "users/bulk",
+            format!("ids[0]={}&action=deactivate", dana.id),
+        )
+        .await;
+    assert!(
+        r.contains("You do not have permission") && r.contains("\"ok\":false"),
+        "{r}"
+    );
+    // Attributes outside her role's conditions: a field error, not a change.
+    let r = rita
+        .call(
+            "users/update_profile",
+            format!(
+                "id={}&version={}&profile[email]=dana%40acme.test",
+                dana.id, dana.version
+            ),
+        )
+        .await;
+    assert!(
+        r.contains("Your role does not allow changing this attribute"),
+        "{r}"
+    );
+    assert_eq!(
+        store.count_all_events().await.unwrap(),
+        before,
+        "nothing was written"
+    );
+    let still = user(&rig, "dana.designer@acme.test").await;
+    assert_eq!(still.status, dana.status);
+    assert_eq!(still.profile.email, dana.profile.email);
+
+    // What her role allows works, with its audit event; Globex stays unseen.
+    let r = rita
+        .call(
+            "users/update_profile",
+            format!(
+                "id={}&version={}&profile[lastName]=Draughtsman",
+                dana.id, dana.version
+            ),
+        )
+        .await;
+    assert!(r.contains("Profile saved"), "{r}");
+    assert_eq!(
+        user(&rig, "dana.designer@acme.test")
+            .await
+            .profile
+            .last_name,
+        "Draughtsman"
+    );
+    assert_eq!(store.count_all_events().await.unwrap(), before + 1);
+    let r = rita.call("users/get", format!("id={}", bob.id)).await;
+    assert!(r.contains("notFound"), "{r}");
+    // A stale version is a conflict, not a lost update.
+    let r = rita
+        .call(
+            "users/update_profile",
+            format!(
+                "id={}&version={}&profile[lastName]=Designer",
+                dana.id, dana.version
+            ),
+        )
+        .await;
+    assert!(r.contains("conflict"), "{r}");
+}
