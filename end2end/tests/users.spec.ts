@@ -15,12 +15,12 @@ test.describe('users of the partner admin realms', () => {
 
     // Another realm's users are not found by search either.
     await page.getByLabel('Search').fill('gearbox');
-    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByRole('button', { name: 'Apply', exact: true }).click();
     await expect(page.getByText('No users match.')).toBeVisible();
 
     await page.getByLabel('Search').fill('');
     await page.getByLabel('Status').selectOption('SUSPENDED');
-    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByRole('button', { name: 'Apply', exact: true }).click();
     await expect(page).toHaveURL(/status=SUSPENDED/);
     await expect(table.getByRole('link', { name: 'Sam Suspended' })).toBeVisible();
     await expect(table.getByRole('link', { name: 'Dana Designer' })).toHaveCount(0);

@@ -104,7 +104,7 @@ fn AppView(app: AppDetail, change: ServerAction<ChangeAssignment>) -> impl IntoV
             <h1 class="text-2xl font-bold">{app.label.clone()}</h1>
             <p class="text-slate-700 dark:text-slate-300">{format!("Sign-on: {}", app.sign_on_mode)}</p>
         </div>
-        {move || outcome(change.value().get())}
+        {move || outcome(change.value().get().filter(|r| !matches!(r, Err(AppError::Validation { .. }))))}
         {manage.then(|| view! {
             <ActionForm action=change attr:class="flex flex-wrap items-end gap-3" attr:novalidate=true>
                 <input type="hidden" name="app_id" value=app.id.clone() />

@@ -104,7 +104,7 @@ fn GroupView(group: GroupDetail, change: ServerAction<ChangeMembership>) -> impl
             <h1 class="text-2xl font-bold">{group.name.clone()}</h1>
             <p class="text-slate-700 dark:text-slate-300">{group.description.clone()}</p>
         </div>
-        {move || outcome(change.value().get())}
+        {move || outcome(change.value().get().filter(|r| !matches!(r, Err(AppError::Validation { .. }))))}
         {manage.then(|| view! {
             <ActionForm action=change attr:class="flex flex-wrap items-end gap-3" attr:novalidate=true>
                 <input type="hidden" name="group_id" value=group.id.clone() />
