@@ -251,3 +251,18 @@ test.describe('activity filters', () => {
     await expect(page.getByText('Enter an id (letters and digits)')).toBeVisible();
   });
 });
+
+test.describe('layout', () => {
+  test('the portal pages fit a tablet screen without sideways scrolling', async ({ page }) => {
+    await page.setViewportSize({ width: 768, height: 1024 });
+    await signIn(page, 'carol.both@hostco.test');
+    for (const path of ['/', '/users', '/groups', '/apps', '/activity', '/realms']) {
+      await page.goto(path);
+      await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
+      expect(overflow, `${path} scrolls sideways`).toBeLessThanOrEqual(0);
+    }
+  });
+});

@@ -65,6 +65,27 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
+/// Server functions answer errors with status 500 whatever the error; this
+/// gives each `AppError` its own status (400 validation, 403, 404, 409, …) so
+/// that clients, logs and monitoring tell a refused request from a failure.
+/// Plain form posts are redirects by then and pass unchanged.
+pub async fn server_fn_status(request: Request, next: Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    if !is_api || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        parts.status =
+            StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
 /// The origin (`scheme://host[:port]`) of the public URL.
 pub fn origin_of(url: &str) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("", url));

@@ -137,6 +137,7 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
             AppState,
             _,
         >(context, app::shell))
+        .layer(axum::middleware::from_fn(crate::guard::server_fn_status))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::gate::surface_gate,

@@ -19,8 +19,9 @@ struct Caller {
 }
 
 impl Caller {
+    /// Calls a server function; an error answer carries its own status.
     async fn call(&self, endpoint: &str, body: String) -> String {
-        client()
+        let r = client()
             .post(format!("{}/api/{endpoint}", self.base))
             .header("cookie", self.cookie.clone())
             .header("sec-fetch-site", "same-origin")
@@ -28,10 +29,23 @@ impl Caller {
             .body(body)
             .send()
             .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
+            .unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        let expected = match serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v["kind"].as_str().map(str::to_string))
+            .as_deref()
+        {
+            Some("notFound") => 404,
+            Some("forbidden") => 403,
+            Some("validation") => 400,
+            Some("conflict") => 409,
+            Some(other) => panic!("{endpoint}: unexpected error {other}: {text}"),
+            None => 200,
+        };
+        assert_eq!(status, expected, "{endpoint}: {text}");
+        text
     }
 
     async fn get(&self, path: &str) -> (u16, String) {

@@ -40,15 +40,29 @@ pub fn error_alert(e: &AppError) -> AnyView {
     view! { <p role="alert" class="text-red-700 dark:text-red-300">{message}</p> }.into_any()
 }
 
-/// The latest outcome of an action: a status line, or an alert.
+/// The latest outcome of an action: a toast for a success, an alert in place
+/// for a refusal (next to what was refused).
 pub fn outcome(result: Option<Result<String, AppError>>) -> Option<AnyView> {
     result.map(|r| match r {
-        Ok(message) => view! {
-            <p role="status" class="rounded-md border border-green-300 bg-green-50 px-3 py-2 text-green-900 dark:border-green-800 dark:bg-green-950 dark:text-green-200">{message}</p>
-        }
-        .into_any(),
+        Ok(message) => view! { <Toast message /> }.into_any(),
         Err(e) => error_alert(&e),
     })
+}
+
+/// A success message in the corner of the screen, announced to screen readers,
+/// until dismissed or replaced by the next one.
+#[component]
+pub fn Toast(message: String) -> impl IntoView {
+    let open = RwSignal::new(true);
+    view! {
+        <Show when=move || open.get()>
+            <div class="fixed bottom-4 right-4 z-50 flex max-w-sm items-start gap-3 rounded-md border border-green-300 bg-green-50 px-4 py-3 text-green-900 shadow-lg dark:border-green-800 dark:bg-green-950 dark:text-green-100">
+                <p role="status">{message.clone()}</p>
+                <button type="button" class="rounded px-1 hover:bg-green-100 dark:hover:bg-green-900"
+                    aria-label="Dismiss" on:click=move |_| open.set(false)>"×"</button>
+            </div>
+        </Show>
+    }
 }
 
 /// A labelled `<select>` with a first "any" option (`blank`), the current

@@ -80,7 +80,7 @@ pub fn LogTable(
         format!("{path}?{}", query_string(&pairs))
     });
     view! {
-        <table class="w-full border-collapse text-left text-sm">
+        <div class="overflow-x-auto"><table class="w-full border-collapse text-left text-sm">
             <caption class="sr-only">"Events in your realms, newest first"</caption>
             <thead>
                 <tr class="border-b border-slate-300 dark:border-slate-700">
@@ -102,7 +102,7 @@ pub fn LogTable(
                     </tr>
                 }).collect_view()}
             </tbody>
-        </table>
+        </table></div>
         {older.map(|href| view! {
             <p><a href=href class=LINK>"Older events"</a></p>
         })}

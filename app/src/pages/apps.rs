@@ -20,7 +20,7 @@ pub fn AppsPage() -> impl IntoView {
                 {move || apps.get().map(|r| match r {
                     Ok(apps) if apps.is_empty() => view! { <p>"You cannot see any app."</p> }.into_any(),
                     Ok(apps) => view! {
-                        <table class="w-full border-collapse text-left text-sm">
+                        <div class="overflow-x-auto"><table class="w-full border-collapse text-left text-sm">
                             <caption class="sr-only">"Apps you can see"</caption>
                             <thead>
                                 <tr class="border-b border-slate-300 dark:border-slate-700">
@@ -38,7 +38,7 @@ pub fn AppsPage() -> impl IntoView {
                                     </tr>
                                 }).collect_view()}
                             </tbody>
-                        </table>
+                        </table></div>
                     }.into_any(),
                     Err(e) => error_alert(&e),
                 })}

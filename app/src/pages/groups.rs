@@ -20,7 +20,7 @@ pub fn GroupsPage() -> impl IntoView {
                 {move || groups.get().map(|r| match r {
                     Ok(groups) if groups.is_empty() => view! { <p>"You cannot see any group."</p> }.into_any(),
                     Ok(groups) => view! {
-                        <table class="w-full border-collapse text-left text-sm">
+                        <div class="overflow-x-auto"><table class="w-full border-collapse text-left text-sm">
                             <caption class="sr-only">"Groups you can see"</caption>
                             <thead>
                                 <tr class="border-b border-slate-300 dark:border-slate-700">
@@ -38,7 +38,7 @@ pub fn GroupsPage() -> impl IntoView {
                                     </tr>
                                 }).collect_view()}
                             </tbody>
-                        </table>
+                        </table></div>
                     }.into_any(),
                     Err(e) => error_alert(&e),
                 })}
@@ -146,7 +146,7 @@ where
         )
     });
     view! {
-        <table class="w-full border-collapse text-left text-sm">
+        <div class="overflow-x-auto"><table class="w-full border-collapse text-left text-sm">
             <caption class="sr-only">{caption}</caption>
             <thead>
                 <tr class="border-b border-slate-300 dark:border-slate-700">
@@ -168,7 +168,7 @@ where
                     </tr>
                 }).collect_view()}
             </tbody>
-        </table>
+        </table></div>
         {next.map(|href| view! { <p><a href=href class=LINK>"Next page"</a></p> })}
     }
     .into_any()

@@ -42,7 +42,7 @@ fn OverviewView(o: Overview) -> impl IntoView {
     view! {
         <section aria-labelledby="your-realms" class="space-y-3">
             <h2 id="your-realms" class="text-xl font-semibold">"Your realms"</h2>
-            <table class="w-full max-w-2xl border-collapse text-left text-sm">
+            <div class="overflow-x-auto"><table class="w-full max-w-2xl border-collapse text-left text-sm">
                 <caption class="sr-only">"Users per realm by status"</caption>
                 <thead>
                     <tr class="border-b border-slate-300 dark:border-slate-700">
@@ -62,7 +62,7 @@ fn OverviewView(o: Overview) -> impl IntoView {
                         </tr>
                     }).collect_view()}
                 </tbody>
-            </table>
+            </table></div>
         </section>
         <section aria-labelledby="latest-activity" class="space-y-3">
             <h2 id="latest-activity" class="text-xl font-semibold">"Latest activity"</h2>

@@ -14,7 +14,7 @@ pub fn RealmsPage() -> impl IntoView {
                 {move || realms.get().map(|result| match result {
                     Ok(list) if list.is_empty() => view! { <p>"You may not see any realm."</p> }.into_any(),
                     Ok(list) => view! {
-                        <table class="w-full max-w-3xl border-collapse text-left text-sm">
+                        <div class="overflow-x-auto"><table class="w-full max-w-3xl border-collapse text-left text-sm">
                             <caption class="sr-only">"Realms you may see"</caption>
                             <thead>
                                 <tr class="border-b border-slate-300 dark:border-slate-700">
@@ -34,7 +34,7 @@ pub fn RealmsPage() -> impl IntoView {
                                     </tr>
                                 }).collect_view()}
                             </tbody>
-                        </table>
+                        </table></div>
                     }.into_any(),
                     Err(e) => view! { <p role="alert" class="text-red-700 dark:text-red-300">{e.to_string()}</p> }.into_any(),
                 })}

@@ -126,7 +126,7 @@ fn UsersTable(
     let results = bulk.value();
     view! {
         <ActionForm action=bulk attr:class="space-y-4" attr:aria-label="Bulk actions">
-            <table class="w-full border-collapse text-left text-sm">
+            <div class="overflow-x-auto"><table class="w-full border-collapse text-left text-sm">
                 <caption class="sr-only">"Users in your realms"</caption>
                 <thead>
                     <tr class="border-b border-slate-300 dark:border-slate-700">
@@ -156,7 +156,7 @@ fn UsersTable(
                         }
                     }).collect_view()}
                 </tbody>
-            </table>
+            </table></div>
             <fieldset class="flex flex-wrap items-end gap-3 rounded-md border border-slate-300 p-3 dark:border-slate-700">
                 <legend class="px-1 text-sm font-medium">"With the selected users"</legend>
                 {select_field("bulk-action", "action", "Action", "Choose an action", vec![
@@ -547,7 +547,7 @@ fn AppsList(
             view! { <p>"No apps you can see are assigned."</p> }.into_any()
         } else {
             view! {
-                <table class="w-full border-collapse text-left text-sm">
+                <div class="overflow-x-auto"><table class="w-full border-collapse text-left text-sm">
                     <caption class="sr-only">"Apps of this user"</caption>
                     <thead>
                         <tr class="border-b border-slate-300 dark:border-slate-700">
@@ -582,7 +582,7 @@ fn AppsList(
                             }
                         }).collect_view()}
                     </tbody>
-                </table>
+                </table></div>
             }.into_any()
         }}
         {(!apps.assignable.is_empty()).then(|| view! {
