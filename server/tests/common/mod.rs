@@ -36,6 +36,8 @@ pub struct Options<'a> {
     pub mutations_per_minute: &'a str,
     /// `server seed --demo`, its partner IdPs at this base URL (`/acme`, `/globex`).
     pub demo_with_idp_base: Option<&'a str>,
+    /// Then `server seed --users N` (a generated directory, for timings).
+    pub seed_users: Option<u64>,
 }
 
 impl Default for Options<'_> {
@@ -45,6 +47,7 @@ impl Default for Options<'_> {
             signin_per_minute: "30",
             mutations_per_minute: "300",
             demo_with_idp_base: None,
+            seed_users: None,
         }
     }
 }
@@ -84,6 +87,17 @@ pub async fn start(o: Options<'_>) -> Server {
     if let Some(idp_base) = o.demo_with_idp_base {
         let out = command(dir.path(), port, &database_url, &o)
             .args(["seed", "--demo", "--dev-idp", idp_base])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "seed failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    if let Some(n) = o.seed_users {
+        let out = command(dir.path(), port, &database_url, &o)
+            .args(["seed", "--users", &n.to_string()])
             .output()
             .unwrap();
         assert!(

@@ -174,6 +174,11 @@ pub fn now() -> i64 {
 
 impl Rig {
     pub async fn new() -> Rig {
+        Rig::with_users(None).await
+    }
+
+    /// The demo directory, plus `users` generated ones when given.
+    pub async fn with_users(users: Option<u64>) -> Rig {
         let signer = key("one");
         let (provider, idp) = start_provider(&[&signer]).await;
         let org_issuer = format!("{idp}/org");
@@ -181,6 +186,9 @@ impl Rig {
             org_idp_issuer: &org_issuer,
             signin_per_minute: "1000",
             demo_with_idp_base: Some(&idp),
+            seed_users: users,
+            // Timings send many requests from one session.
+            mutations_per_minute: if users.is_some() { "1000000" } else { "300" },
             ..Options::default()
         })
         .await;
