@@ -266,3 +266,17 @@ test.describe('layout', () => {
     }
   });
 });
+
+test.describe('search as you type', () => {
+  test('the users table follows the search field without pressing Apply @js-only', async ({ page }) => {
+    await signIn(page, 'alice.admin@acme.test');
+    await page.goto('/users');
+    const table = page.getByRole('table', { name: 'Users in your realms' });
+    await expect(table.getByRole('link', { name: 'Dana Designer' })).toBeVisible();
+    await page.getByLabel('Search').pressSequentially('install', { delay: 30 });
+    await expect(page).toHaveURL(/q=install/);
+    await expect(table.getByRole('link', { name: 'Ivan Installer' })).toBeVisible();
+    await expect(table.getByRole('link', { name: 'Dana Designer' })).toHaveCount(0);
+    await expect(page.getByLabel('Search')).toHaveValue('install');
+  });
+});

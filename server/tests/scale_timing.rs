@@ -58,11 +58,16 @@ async fn users_page_server_time_at_scale() {
         .unwrap_or(1_000_000);
     let started = Instant::now();
     let mut rig = Rig::with_users(Some(users)).await;
-    println!("seeded {users} users in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "seeded {users} users in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     // Carol, a partner admin, also administers the first generated realm.
     let store = rig.store.clone();
-    let org = app::authz::bootstrap(&store, "http://127.0.0.1").await.unwrap();
+    let org = app::authz::bootstrap(&store, "http://127.0.0.1")
+        .await
+        .unwrap();
     let realm = store.realm_by_name("Partner 001").await.unwrap().unwrap();
     let system = Principal::system();
     let grant = check(&system, Permission::UsersManage, &Target::Org).unwrap();
@@ -81,7 +86,12 @@ async fn users_page_server_time_at_scale() {
         .unwrap()
         .unwrap();
     store
-        .add_binding_members(&grant, &rs, &org.partner_admin_role, &[Member::User(carol.id)])
+        .add_binding_members(
+            &grant,
+            &rs,
+            &org.partner_admin_role,
+            &[Member::User(carol.id)],
+        )
         .await
         .unwrap();
     // A cursor mid-alphabet for the deep page.
@@ -107,7 +117,10 @@ async fn users_page_server_time_at_scale() {
     println!("|---|---|---|---|---|");
     for (who, login) in [
         ("org super admin (all users)", "olivia.owner@hostco.test"),
-        ("partner admin (3 realms, ~20k users)", "carol.both@hostco.test"),
+        (
+            "partner admin (3 realms, ~20k users)",
+            "carol.both@hostco.test",
+        ),
     ] {
         let cookie = rig.sign_in(login).await;
         for (page, body) in [

@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::groups::MemberTable;
-use crate::components::ui::{error_alert, outcome, BUTTON, INPUT, LINK, SMALL_BUTTON};
+use super::groups::{username_field, LinkRow, LinkTable, MemberTable};
+use crate::components::ui::{error_alert, outcome, BUTTON, LINK, SMALL_BUTTON};
 use crate::error::AppError;
 use crate::serverfns::apps::{get_app, list_apps, AppDetail, ChangeAssignment};
 
@@ -20,25 +20,13 @@ pub fn AppsPage() -> impl IntoView {
                 {move || apps.get().map(|r| match r {
                     Ok(apps) if apps.is_empty() => view! { <p>"You cannot see any app."</p> }.into_any(),
                     Ok(apps) => view! {
-                        <div class="overflow-x-auto"><table class="w-full border-collapse text-left text-sm">
-                            <caption class="sr-only">"Apps you can see"</caption>
-                            <thead>
-                                <tr class="border-b border-slate-300 dark:border-slate-700">
-                                    <th scope="col" class="py-2 pr-4">"App"</th>
-                                    <th scope="col" class="py-2 pr-4">"Sign-on"</th>
-                                    <th scope="col" class="py-2 pr-4">"You can"</th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                {apps.into_iter().map(|a| view! {
-                                    <tr class="border-b border-slate-200 dark:border-slate-800">
-                                        <td class="py-2 pr-4"><A href=format!("/apps/{}", a.id) attr:class=LINK>{a.label}</A></td>
-                                        <td class="py-2 pr-4">{a.sign_on_mode}</td>
-                                        <td class="py-2 pr-4">{if a.manageable { "View and assign" } else { "View" }}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table></div>
+                        <LinkTable caption="Apps you can see" headers=["App", "Sign-on", "You can"]
+                            rows=apps.into_iter().map(|a| LinkRow {
+                                href: format!("/apps/{}", a.id),
+                                name: a.label,
+                                detail: a.sign_on_mode,
+                                access: if a.manageable { "View and assign" } else { "View" },
+                            }).collect() />
                     }.into_any(),
                     Err(e) => error_alert(&e),
                 })}
@@ -109,13 +97,7 @@ fn AppView(app: AppDetail, change: ServerAction<ChangeAssignment>) -> impl IntoV
             <ActionForm action=change attr:class="flex flex-wrap items-end gap-3" attr:novalidate=true>
                 <input type="hidden" name="app_id" value=app.id.clone() />
                 <input type="hidden" name="op" value="assign" />
-                <div class="space-y-1">
-                    <label for="assignee-login" class="block text-sm font-medium">"Assign to username"</label>
-                    <input id="assignee-login" name="login" type="text" class=INPUT required=true
-                        aria-invalid=move || error().is_some().to_string()
-                        aria-describedby=move || error().map(|_| "assignee-login-error") />
-                    {move || error().map(|m| view! { <p id="assignee-login-error" class="text-sm text-red-700 dark:text-red-300">{m}</p> })}
-                </div>
+                {username_field("assignee-login", "Assign to username", error)}
                 <button type="submit" class=BUTTON>"Assign"</button>
             </ActionForm>
         })}

@@ -20,25 +20,13 @@ pub fn GroupsPage() -> impl IntoView {
                 {move || groups.get().map(|r| match r {
                     Ok(groups) if groups.is_empty() => view! { <p>"You cannot see any group."</p> }.into_any(),
                     Ok(groups) => view! {
-                        <div class="overflow-x-auto"><table class="w-full border-collapse text-left text-sm">
-                            <caption class="sr-only">"Groups you can see"</caption>
-                            <thead>
-                                <tr class="border-b border-slate-300 dark:border-slate-700">
-                                    <th scope="col" class="py-2 pr-4">"Name"</th>
-                                    <th scope="col" class="py-2 pr-4">"Description"</th>
-                                    <th scope="col" class="py-2 pr-4">"You can"</th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                {groups.into_iter().map(|g| view! {
-                                    <tr class="border-b border-slate-200 dark:border-slate-800">
-                                        <td class="py-2 pr-4"><A href=format!("/groups/{}", g.id) attr:class=LINK>{g.name}</A></td>
-                                        <td class="py-2 pr-4">{g.description}</td>
-                                        <td class="py-2 pr-4">{if g.manageable { "View and manage members" } else { "View" }}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table></div>
+                        <LinkTable caption="Groups you can see" headers=["Name", "Description", "You can"]
+                            rows=groups.into_iter().map(|g| LinkRow {
+                                href: format!("/groups/{}", g.id),
+                                name: g.name,
+                                detail: g.description,
+                                access: if g.manageable { "View and manage members" } else { "View" },
+                            }).collect() />
                     }.into_any(),
                     Err(e) => error_alert(&e),
                 })}
@@ -109,13 +97,7 @@ fn GroupView(group: GroupDetail, change: ServerAction<ChangeMembership>) -> impl
             <ActionForm action=change attr:class="flex flex-wrap items-end gap-3" attr:novalidate=true>
                 <input type="hidden" name="group_id" value=group.id.clone() />
                 <input type="hidden" name="op" value="add" />
-                <div class="space-y-1">
-                    <label for="member-login" class="block text-sm font-medium">"Add member by username"</label>
-                    <input id="member-login" name="login" type="text" class=INPUT required=true
-                        aria-invalid=move || error().is_some().to_string()
-                        aria-describedby=move || error().map(|_| "member-login-error") />
-                    {move || error().map(|m| view! { <p id="member-login-error" class="text-sm text-red-700 dark:text-red-300">{m}</p> })}
-                </div>
+                {username_field("member-login", "Add member by username", error)}
                 <button type="submit" class=BUTTON>"Add member"</button>
             </ActionForm>
         })}
@@ -172,4 +154,60 @@ where
         {next.map(|href| view! { <p><a href=href class=LINK>"Next page"</a></p> })}
     }
     .into_any()
+}
+
+/// One row of a `LinkTable`: a link to the object, a detail and what the
+/// caller may do with it.
+pub struct LinkRow {
+    pub href: String,
+    pub name: String,
+    pub detail: String,
+    pub access: &'static str,
+}
+
+/// The list of groups or apps: name (a link), a detail, and the caller's access.
+#[component]
+pub fn LinkTable(
+    caption: &'static str,
+    headers: [&'static str; 3],
+    rows: Vec<LinkRow>,
+) -> impl IntoView {
+    view! {
+        <div class="overflow-x-auto"><table class="w-full border-collapse text-left text-sm">
+            <caption class="sr-only">{caption}</caption>
+            <thead>
+                <tr class="border-b border-slate-300 dark:border-slate-700">
+                    {headers.map(|h| view! { <th scope="col" class="py-2 pr-4">{h}</th> })}
+                </tr>
+            </thead>
+            <tbody>
+                {rows.into_iter().map(|r| view! {
+                    <tr class="border-b border-slate-200 dark:border-slate-800">
+                        <td class="py-2 pr-4"><A href=r.href attr:class=LINK>{r.name}</A></td>
+                        <td class="py-2 pr-4">{r.detail}</td>
+                        <td class="py-2 pr-4">{r.access}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table></div>
+    }
+}
+
+/// The username input of an add/assign form, with its field error.
+pub fn username_field(
+    id: &'static str,
+    label: &'static str,
+    error: impl Fn() -> Option<String> + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    let described = error_id.clone();
+    view! {
+        <div class="space-y-1">
+            <label for=id class="block text-sm font-medium">{label}</label>
+            <input id=id name="login" type="text" class=INPUT required=true
+                aria-invalid=move || error().is_some().to_string()
+                aria-describedby=move || error().map(|_| described.clone()) />
+            {move || error().map(|m| view! { <p id=error_id.clone() class="text-sm text-red-700 dark:text-red-300">{m}</p> })}
+        </div>
+    }
 }

@@ -53,6 +53,28 @@ pub fn UsersPage() -> impl IntoView {
         TABLE_PARAMS.iter().map(|p| (*p, param(p))).collect()
     };
     let export = move || format!("/users/export.csv?{}", query_string(&filters()));
+    // Search as you type (with JavaScript): the address follows the field a
+    // moment after the last keystroke; without it, the form's Apply does.
+    let navigate = leptos_router::hooks::use_navigate();
+    let pending_search = StoredValue::new(None::<leptos::leptos_dom::helpers::TimeoutHandle>);
+    let search_as_you_type = move |ev: leptos::ev::Event| {
+        let typed = event_target_value(&ev);
+        let mut pairs = filters();
+        if let Some(q) = pairs.iter_mut().find(|(k, _)| *k == "q") {
+            q.1 = typed;
+        }
+        let href = format!("/users?{}", query_string(&pairs));
+        let navigate = navigate.clone();
+        if let Some(handle) = pending_search.get_value() {
+            handle.clear();
+        }
+        let handle = set_timeout_with_handle(
+            move || navigate(&href, Default::default()),
+            std::time::Duration::from_millis(250),
+        )
+        .ok();
+        pending_search.set_value(handle);
+    };
     view! {
         <section class="space-y-6">
             <div class="flex flex-wrap items-center justify-between gap-3">
@@ -65,8 +87,10 @@ pub fn UsersPage() -> impl IntoView {
             <form method="get" action="/users" role="search" aria-label="Users" class="flex flex-wrap items-end gap-3">
                 <div class="space-y-1">
                     <label for="q" class="block text-sm font-medium">"Search"</label>
-                    <input id="q" name="q" type="search" class=INPUT prop:value=move || param("q")
-                        placeholder="Name, username or email" />
+                    // The typed text is never overwritten from the address (a
+                    // slower navigation would eat what was typed after it).
+                    <input id="q" name="q" type="search" class=INPUT value=query.get_untracked().get("q").unwrap_or_default()
+                        placeholder="Name, username or email" on:input=search_as_you_type />
                 </div>
                 {move || select_field("status", "status", "Status", "Any status",
                     UserStatus::ALL.iter().map(|s| (s.as_str().to_string(), s.as_str().to_string())).collect(),

@@ -189,7 +189,6 @@ impl Rig {
             seed_users: users,
             // Timings send many requests from one session.
             mutations_per_minute: if users.is_some() { "1000000" } else { "300" },
-            ..Options::default()
         })
         .await;
         let store = Store::connect(&portal.database_url, &StoreOptions::default())
