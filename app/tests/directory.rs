@@ -905,3 +905,140 @@ async fn a_large_import_indexes_its_users_for_search_and_restores_the_live_index
     })
     .await;
 }
+
+/// A partner admin of several realms pages through their users in one name
+/// order, merged across realms, with filters, and never sees another realm's.
+#[tokio::test]
+async fn a_scope_of_several_realms_pages_in_one_name_order() {
+    on_both(|store, engine| async move {
+        let org = authz::bootstrap(&store, "https://portal.test")
+            .await
+            .unwrap();
+        let realms = [
+            realm(&store, "North", &[]).await,
+            realm(&store, "South", &[]).await,
+            realm(&store, "East", &[]).await,
+            realm(&store, "Elsewhere", &[]).await,
+        ];
+        let mut expected = Vec::new();
+        let mut suspended = Vec::new();
+        for i in 0..45usize {
+            let r = &realms[i % 4];
+            // Names interleave across realms, with ties broken by id.
+            let u = user(
+                &store,
+                r,
+                &format!("u{i:02}@{}.test", r.name.to_lowercase()),
+            )
+            .await;
+            let last = format!("Name{:02}", (i * 7) % 15);
+            let mut p = u.profile.clone();
+            p.last_name = last;
+            let grant = authz::check(
+                &Principal::system(),
+                Permission::UsersUserprofileManage,
+                &authz::user_target(&store, &org.orn, &u).await.unwrap(),
+            )
+            .unwrap();
+            let u = store
+                .update_profile(
+                    &grant,
+                    ProfileUpdate {
+                        profile: p,
+                        custom_profile: Map::new(),
+                        expected_version: None,
+                    },
+                )
+                .await
+                .unwrap();
+            if i % 4 == 3 {
+                continue; // Elsewhere: outside the admin's scope
+            }
+            if i % 5 == 0 {
+                let target = authz::user_target(&store, &org.orn, &u).await.unwrap();
+                store
+                    .apply_lifecycle(
+                        &system(Permission::UsersLifecycleSuspend, target),
+                        app::model::LifecycleOp::Suspend,
+                    )
+                    .await
+                    .unwrap();
+                suspended.push((
+                    u.profile.last_name.clone(),
+                    u.profile.first_name.clone(),
+                    u.id.clone(),
+                ));
+            }
+            expected.push((u.profile.last_name, u.profile.first_name, u.id));
+        }
+        expected.sort();
+        suspended.sort();
+        // One admin bound over North, South and East.
+        let admin = user(&store, &realms[0], "admin@north.test").await;
+        let grant = system(Permission::UsersManage, Target::Org);
+        let orns: Vec<String> = realms[..3]
+            .iter()
+            .flat_map(|r| [org.orn_realm(&r.id), org.orn_realm_users(&r.id)])
+            .collect();
+        let rs = store
+            .create_resource_set(&grant, "Three realms", "", &orns)
+            .await
+            .unwrap();
+        store
+            .add_binding_members(
+                &grant,
+                &rs,
+                &org.partner_admin_role,
+                &[Member::User(admin.id.clone())],
+            )
+            .await
+            .unwrap();
+        let rows = store.rights_rows(&admin.id).await.unwrap();
+        let principal = Principal::for_user(
+            admin.id.clone(),
+            Actor::system(),
+            Client::default(),
+            rows,
+            &org.orn,
+        );
+        let mut expected_all = expected.clone();
+        expected_all.push((
+            admin.profile.last_name.clone(),
+            admin.profile.first_name.clone(),
+            admin.id.clone(),
+        ));
+        expected_all.sort();
+        let scope = authz::scope(&principal, Permission::UsersRead);
+        for (filter, want) in [
+            (UserFilter::default(), &expected_all),
+            (
+                UserFilter {
+                    status: Some(app::model::UserStatus::Suspended),
+                    ..UserFilter::default()
+                },
+                &suspended,
+            ),
+        ] {
+            let mut seen = Vec::new();
+            let mut cursor: Option<String> = None;
+            loop {
+                let page = store
+                    .list_users(&scope, &filter, UserSort::Name, cursor.as_deref(), 4)
+                    .await
+                    .unwrap();
+                assert!(page.items.len() <= 4);
+                seen.extend(
+                    page.items
+                        .into_iter()
+                        .map(|u| (u.profile.last_name, u.profile.first_name, u.id)),
+                );
+                match page.next {
+                    Some(next) => cursor = Some(next),
+                    None => break,
+                }
+            }
+            assert_eq!(&seen, want, "{engine}: {filter:?}");
+        }
+    })
+    .await;
+}

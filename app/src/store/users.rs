@@ -669,47 +669,43 @@ impl Store {
     ) -> Result<Page<User>, StoreError> {
         let limit = limit.clamp(1, MAX_PAGE);
         let columns = sort_columns(sort);
-        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM users u WHERE "));
-        scope.users_predicate(&mut sql, "u");
-        if let Some(status) = filter.status {
-            sql.push(" AND u.status = ").bind(status.as_str());
-        }
-        if let Some(realm) = &filter.realm {
-            sql.push(" AND u.realm_id = ").bind(realm);
-        }
-        if let Some(group) = &filter.group {
-            sql.push(" AND EXISTS (SELECT 1 FROM group_members fgm WHERE fgm.user_id = u.id AND fgm.group_id = ")
-                .bind(group)
-                .push(")");
-        }
-        if let Some(app) = &filter.app {
-            sql.push(" AND EXISTS (SELECT 1 FROM app_user_assignments fau WHERE fau.user_id = u.id AND fau.app_id = ")
-                .bind(app)
-                .push(")");
-        }
-        if let Some(term) = filter
-            .search
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
-            self.push_search(&mut sql, term);
-        }
-        if let Some(cursor) = after {
-            let values = decode_cursor(cursor, columns.len())?;
-            let lhs: Vec<String> = columns.iter().map(|c| format!("u.{c}")).collect();
-            sql.push(&format!(" AND ({}) > (", lhs.join(", ")));
-            for (i, value) in values.into_iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.bind(value);
-            }
-            sql.push(")");
-        }
         let order: Vec<String> = columns.iter().map(|c| format!("u.{c}")).collect();
-        sql.push(&format!(" ORDER BY {} LIMIT ", order.join(", ")))
-            .bind(i64::from(limit) + 1);
+        let order = order.join(", ");
+        let realms = &scope.users().realms;
+        // A scope of a few realms, by name: each realm's first rows from its
+        // (realm, name) index, merged — instead of sorting all their users.
+        let merge = sort == UserSort::Name
+            && filter.search.is_none()
+            && filter.realm.is_none()
+            && !scope.users().all
+            && scope.users().users.is_empty()
+            && scope.users().groups.is_empty()
+            && (2..=64).contains(&realms.len());
+        let mut sql;
+        if merge {
+            sql = Sql::new("SELECT * FROM (");
+            for (i, realm) in realms.iter().enumerate() {
+                if i > 0 {
+                    sql.push(" UNION ALL ");
+                }
+                sql.push(&format!(
+                    "SELECT * FROM (SELECT {COLUMNS} FROM users u WHERE u.realm_id = "
+                ))
+                .bind(realm);
+                self.push_user_conditions(&mut sql, filter, columns, after)?;
+                sql.push(&format!(" ORDER BY {order} LIMIT "))
+                    .bind(i64::from(limit) + 1)
+                    .push(&format!(") arm{i}"));
+            }
+            sql.push(&format!(") u ORDER BY {order} LIMIT "))
+                .bind(i64::from(limit) + 1);
+        } else {
+            sql = Sql::new(&format!("SELECT {COLUMNS} FROM users u WHERE "));
+            scope.users_predicate(&mut sql, "u");
+            self.push_user_conditions(&mut sql, filter, columns, after)?;
+            sql.push(&format!(" ORDER BY {order} LIMIT "))
+                .bind(i64::from(limit) + 1);
+        }
         let mut items = sql
             .query_as::<User>()
             .fetch_all(&self.pool)
@@ -733,6 +729,53 @@ impl Store {
             None
         };
         Ok(Page { items, next })
+    }
+
+    /// The filters and the cursor of a user list, as `AND …` conditions on `u`.
+    fn push_user_conditions(
+        &self,
+        sql: &mut Sql,
+        filter: &UserFilter,
+        columns: &[&str],
+        after: Option<&str>,
+    ) -> Result<(), StoreError> {
+        if let Some(status) = filter.status {
+            sql.push(" AND u.status = ").bind(status.as_str());
+        }
+        if let Some(realm) = &filter.realm {
+            sql.push(" AND u.realm_id = ").bind(realm);
+        }
+        if let Some(group) = &filter.group {
+            sql.push(" AND EXISTS (SELECT 1 FROM group_members fgm WHERE fgm.user_id = u.id AND fgm.group_id = ")
+                .bind(group)
+                .push(")");
+        }
+        if let Some(app) = &filter.app {
+            sql.push(" AND EXISTS (SELECT 1 FROM app_user_assignments fau WHERE fau.user_id = u.id AND fau.app_id = ")
+                .bind(app)
+                .push(")");
+        }
+        if let Some(term) = filter
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            self.push_search(sql, term);
+        }
+        if let Some(cursor) = after {
+            let values = decode_cursor(cursor, columns.len())?;
+            let lhs: Vec<String> = columns.iter().map(|c| format!("u.{c}")).collect();
+            sql.push(&format!(" AND ({}) > (", lhs.join(", ")));
+            for (i, value) in values.into_iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(value);
+            }
+            sql.push(")");
+        }
+        Ok(())
     }
 
     /// Appends the engine's substring search: FTS5 trigram on SQLite, pg_trgm on

@@ -1,0 +1,4 @@
+-- The users table filtered by status is shown in name order: the status index
+-- carries the name order (a rare status no longer walks the whole name index).
+DROP INDEX users_status;
+CREATE INDEX users_status_name ON users (status, last_name, first_name, id);
