@@ -86,15 +86,30 @@ async fn partner_admin(
     realm: &app::model::Realm,
     login: &str,
 ) -> Principal {
-    let admin = user(store, realm, login).await;
+    partner_admin_of(store, org, &[realm], login).await.0
+}
+
+/// A partner admin (a user of the first realm) holding the Partner Admin role
+/// over each of `realms` through one resource set; and that user.
+async fn partner_admin_of(
+    store: &Store,
+    org: &authz::OrgContext,
+    realms: &[&app::model::Realm],
+    login: &str,
+) -> (Principal, User) {
+    let admin = user(store, realms[0], login).await;
     let grant = system(Permission::UsersManage, Target::Org);
+    let orns: Vec<String> = realms
+        .iter()
+        .flat_map(|r| [org.orn_realm(&r.id), org.orn_realm_users(&r.id)])
+        .collect();
+    let label = realms
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
     let rs = store
-        .create_resource_set(
-            &grant,
-            &format!("{} admins", realm.name),
-            "",
-            &[org.orn_realm(&realm.id), org.orn_realm_users(&realm.id)],
-        )
+        .create_resource_set(&grant, &format!("{label} admins"), "", &orns)
         .await
         .unwrap();
     store
@@ -107,7 +122,14 @@ async fn partner_admin(
         .await
         .unwrap();
     let rows = store.rights_rows(&admin.id).await.unwrap();
-    Principal::for_user(admin.id, Actor::system(), Client::default(), rows, &org.orn)
+    let principal = Principal::for_user(
+        admin.id.clone(),
+        Actor::system(),
+        Client::default(),
+        rows,
+        &org.orn,
+    );
+    (principal, admin)
 }
 
 async fn events(store: &Store, event_type: &str) -> i64 {
@@ -974,33 +996,13 @@ async fn a_scope_of_several_realms_pages_in_one_name_order() {
         expected.sort();
         suspended.sort();
         // One admin bound over North, South and East.
-        let admin = user(&store, &realms[0], "admin@north.test").await;
-        let grant = system(Permission::UsersManage, Target::Org);
-        let orns: Vec<String> = realms[..3]
-            .iter()
-            .flat_map(|r| [org.orn_realm(&r.id), org.orn_realm_users(&r.id)])
-            .collect();
-        let rs = store
-            .create_resource_set(&grant, "Three realms", "", &orns)
-            .await
-            .unwrap();
-        store
-            .add_binding_members(
-                &grant,
-                &rs,
-                &org.partner_admin_role,
-                &[Member::User(admin.id.clone())],
-            )
-            .await
-            .unwrap();
-        let rows = store.rights_rows(&admin.id).await.unwrap();
-        let principal = Principal::for_user(
-            admin.id.clone(),
-            Actor::system(),
-            Client::default(),
-            rows,
-            &org.orn,
-        );
+        let (principal, admin) = partner_admin_of(
+            &store,
+            &org,
+            &[&realms[0], &realms[1], &realms[2]],
+            "admin@north.test",
+        )
+        .await;
         let mut expected_all = expected.clone();
         expected_all.push((
             admin.profile.last_name.clone(),
