@@ -93,6 +93,7 @@ test.describe('groups and apps of a user', () => {
     await section(page, 'Activity').click();
     const log = page.getByRole('table', { name: /Events/ });
     await expect(log.getByText('Add user to group membership').first()).toBeVisible();
+    await expectAccessible(page);
     await expect(log.getByText('Remove user from group membership').first()).toBeVisible();
   });
 

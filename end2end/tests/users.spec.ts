@@ -115,10 +115,15 @@ test.describe('creating users', () => {
       await page.getByLabel('First name').fill(first);
       await page.getByLabel('Last name').fill(last);
     }
+    // Groups to join at creation: only those Alice manages are offered.
+    await expect(page.getByRole('group', { name: 'Groups to join' }).getByRole('checkbox')).toHaveCount(2);
+    await page.getByLabel('Acme Engineering').check();
     await page.getByRole('button', { name: 'Create user' }).click();
     await expect(page).toHaveURL(/\/users\/00u/);
     await expect(page.getByRole('heading', { level: 1, name: `${first} ${last}` })).toBeVisible();
     await expect(page.getByTestId('user-status')).toHaveText('ACTIVE');
+    await page.getByRole('navigation', { name: 'User sections' }).getByRole('link', { name: 'Groups' }).click();
+    await expect(page.getByRole('region', { name: 'Groups' }).getByRole('link', { name: 'Acme Engineering' })).toBeVisible();
   });
 });
 
