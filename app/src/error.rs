@@ -34,7 +34,13 @@ pub enum AppError {
     #[error("Not found.")]
     NotFound,
     #[error("Some fields need attention.")]
-    Validation { fields: Vec<FieldError> },
+    Validation {
+        fields: Vec<FieldError>,
+        /// What the form held (by input name), so that a form re-rendered
+        /// without JavaScript shows it again instead of losing it.
+        #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        values: std::collections::BTreeMap<String, String>,
+    },
     #[error("{message}")]
     Conflict { message: String },
     #[error("Too many requests. Try again in a moment.")]
@@ -49,6 +55,34 @@ impl AppError {
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Validation {
             fields: vec![FieldError::new(field, message)],
+            values: Default::default(),
+        }
+    }
+
+    pub fn fields(fields: Vec<FieldError>) -> Self {
+        Self::Validation {
+            fields,
+            values: Default::default(),
+        }
+    }
+
+    /// A validation error that also carries the submitted form values (other
+    /// errors are returned as they are).
+    pub fn keeping<K: Into<String>>(self, values: impl IntoIterator<Item = (K, String)>) -> Self {
+        match self {
+            Self::Validation { fields, .. } => Self::Validation {
+                fields,
+                values: values.into_iter().map(|(k, v)| (k.into(), v)).collect(),
+            },
+            other => other,
+        }
+    }
+
+    /// The submitted value of input `name`, if this error kept it.
+    pub fn kept(&self, name: &str) -> Option<&str> {
+        match self {
+            Self::Validation { values, .. } => values.get(name).map(String::as_str),
+            _ => None,
         }
     }
 
@@ -61,7 +95,7 @@ impl AppError {
     /// The message for `field`, if this is a validation error naming it.
     pub fn field_message(&self, field: &str) -> Option<&str> {
         match self {
-            Self::Validation { fields } => fields
+            Self::Validation { fields, .. } => fields
                 .iter()
                 .find(|f| f.field == field)
                 .map(|f| f.message.as_str()),

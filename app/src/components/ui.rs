@@ -30,7 +30,7 @@ pub fn query_string(pairs: &[(&str, String)]) -> String {
 /// An error where a page or a section would be.
 pub fn error_alert(e: &AppError) -> AnyView {
     let message = match e {
-        AppError::Validation { fields } => fields
+        AppError::Validation { fields, .. } => fields
             .iter()
             .map(|f| f.message.clone())
             .collect::<Vec<_>>()

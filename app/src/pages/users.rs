@@ -411,6 +411,16 @@ fn ProfileForm(user: UserDetail, save: ServerAction<UpdateProfile>) -> impl Into
     };
     let (editable, fixed): (Vec<ProfileField>, Vec<ProfileField>) =
         user.profile.into_iter().partition(|f| f.editable);
+    // After a refusal, the values that were submitted (without JavaScript the
+    // form is rendered anew), else the stored ones.
+    let kept = move |name: &str, stored: String| -> String {
+        result
+            .with_untracked(|v| match v {
+                Some(Err(e)) => e.kept(name).map(str::to_string),
+                _ => None,
+            })
+            .unwrap_or(stored)
+    };
     view! {
         <section aria-labelledby="profile" class="max-w-xl space-y-4">
             <h2 id="profile" class="text-lg font-semibold">"Profile"</h2>
@@ -444,7 +454,8 @@ fn ProfileForm(user: UserDetail, save: ServerAction<UpdateProfile>) -> impl Into
                                     "number" => "number",
                                     _ => "text",
                                 };
-                                text_field(name, f.label, kind, f.required, f.value, error(f.name)).into_any()
+                                let value = kept(&name, f.value);
+                                text_field(name, f.label, kind, f.required, value, error(f.name)).into_any()
                             }
                         }).collect_view()}
                         <button type="submit" class=BUTTON>"Save profile"</button>
@@ -720,6 +731,14 @@ fn CreateUserFields(form: NewUserForm, create: ServerAction<CreateUser>) -> impl
         })
     };
     let invalid = move || matches!(result.get(), Some(Err(AppError::Validation { .. })));
+    // Without JavaScript the form is rendered anew after a refusal: with what
+    // the refusal kept of it.
+    let kept = move |name: &str| -> String {
+        result.with_untracked(|v| match v {
+            Some(Err(e)) => e.kept(name).unwrap_or_default().to_string(),
+            _ => String::new(),
+        })
+    };
     let realm_error = error("realmId".into());
     if form.realms.is_empty() {
         return view! { <p>"You may not create users in any realm."</p> }.into_any();
@@ -739,14 +758,17 @@ fn CreateUserFields(form: NewUserForm, create: ServerAction<CreateUser>) -> impl
             <div class="space-y-1">
                 <label for="f-realm" class="block text-sm font-medium">"Realm"</label>
                 <select id="f-realm" name="realm_id" class=INPUT>
-                    {form.realms.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
+                    {form.realms.into_iter().map(|(id, name)| {
+                        let selected = kept("realm_id") == id;
+                        view! { <option value=id selected=selected>{name}</option> }
+                    }).collect_view()}
                 </select>
                 {move || realm_error.get().map(|m| view! { <p class="text-sm text-red-700 dark:text-red-300">{m}</p> })}
             </div>
             {base.into_iter().map(|(name, field, label, kind)| {
-                text_field(name.into(), label.into(), kind, true, String::new(), error(field.into()))
+                text_field(name.into(), label.into(), kind, true, kept(name), error(field.into()))
             }).collect_view()}
-            {text_field("mobile_phone".into(), "Mobile phone".into(), "tel", false, String::new(), error("mobilePhone".into()))}
+            {text_field("mobile_phone".into(), "Mobile phone".into(), "tel", false, kept("mobile_phone"), error("mobilePhone".into()))}
             {form.attributes.into_iter().map(|a| {
                 let name = format!("custom[{}]", a.name);
                 if a.attr_type == "boolean" {
@@ -759,7 +781,8 @@ fn CreateUserFields(form: NewUserForm, create: ServerAction<CreateUser>) -> impl
                     }.into_any()
                 } else {
                     let kind = if a.attr_type == "string" { "text" } else { "number" };
-                    text_field(name, a.title, kind, a.required, String::new(), error(a.name)).into_any()
+                    let value = kept(&name);
+                    text_field(name, a.title, kind, a.required, value, error(a.name)).into_any()
                 }
             }).collect_view()}
             {(!form.groups.is_empty()).then(|| view! {

@@ -399,7 +399,7 @@ fn typed_custom(
     if errors.is_empty() {
         Ok(typed)
     } else {
-        Err(AppError::Validation { fields: errors })
+        Err(AppError::fields(errors))
     }
 }
 
@@ -413,63 +413,79 @@ pub async fn update_profile(
     profile: Option<std::collections::HashMap<String, String>>,
     custom: Option<std::collections::HashMap<String, String>>,
 ) -> Result<String, AppError> {
-    use crate::authz::{authorize_user, Permission};
-    use crate::store::profiles::ProfileUpdate;
-    let (store, org, principal) = super::caller().await?;
-    let id = crate::ids::UserId::parse(&id).map_err(|_| AppError::NotFound)?;
-    let (user, grant) = authorize_user(
-        &store,
-        &org.orn,
-        &principal,
-        Permission::UsersUserprofileManage,
-        &id,
-    )
-    .await?;
-    let form = profile.unwrap_or_default();
-    let text = |name: &str, current: &str| -> String {
-        form.get(name)
-            .cloned()
-            .unwrap_or_else(|| current.to_string())
-    };
-    let optional = |name: &str, current: &Option<String>| -> Option<String> {
-        match form.get(name) {
-            Some(v) => Some(v.clone()),
-            None => current.clone(),
-        }
-    };
-    let p = &user.profile;
-    let base = crate::model::BaseProfile {
-        login: text("login", &p.login),
-        email: text("email", &p.email),
-        second_email: optional("secondEmail", &p.second_email),
-        first_name: text("firstName", &p.first_name),
-        last_name: text("lastName", &p.last_name),
-        middle_name: optional("middleName", &p.middle_name),
-        primary_phone: optional("primaryPhone", &p.primary_phone),
-        mobile_phone: optional("mobilePhone", &p.mobile_phone),
-    };
-    let schema = store.profile_schema().await?;
-    let custom_profile = typed_custom(
-        &schema,
-        &custom.unwrap_or_default(),
-        &user.custom_profile,
-        None,
-    )?;
-    let updated = store
-        .update_profile(
-            &grant,
-            ProfileUpdate {
-                profile: base,
-                custom_profile,
-                expected_version: Some(version),
-            },
+    // What the form held, kept in a refusal so that the form shows it again.
+    let kept: Vec<(String, String)> = profile
+        .iter()
+        .flatten()
+        .map(|(k, v)| (format!("profile[{k}]"), v.clone()))
+        .chain(
+            custom
+                .iter()
+                .flatten()
+                .map(|(k, v)| (format!("custom[{k}]"), v.clone())),
+        )
+        .collect();
+    let saved: Result<String, AppError> = async move {
+        use crate::authz::{authorize_user, Permission};
+        use crate::store::profiles::ProfileUpdate;
+        let (store, org, principal) = super::caller().await?;
+        let id = crate::ids::UserId::parse(&id).map_err(|_| AppError::NotFound)?;
+        let (user, grant) = authorize_user(
+            &store,
+            &org.orn,
+            &principal,
+            Permission::UsersUserprofileManage,
+            &id,
         )
         .await?;
-    Ok(if updated.version == user.version {
-        "Nothing changed.".to_string()
-    } else {
-        format!("Profile saved for {}.", updated.profile.login)
-    })
+        let form = profile.unwrap_or_default();
+        let text = |name: &str, current: &str| -> String {
+            form.get(name)
+                .cloned()
+                .unwrap_or_else(|| current.to_string())
+        };
+        let optional = |name: &str, current: &Option<String>| -> Option<String> {
+            match form.get(name) {
+                Some(v) => Some(v.clone()),
+                None => current.clone(),
+            }
+        };
+        let p = &user.profile;
+        let base = crate::model::BaseProfile {
+            login: text("login", &p.login),
+            email: text("email", &p.email),
+            second_email: optional("secondEmail", &p.second_email),
+            first_name: text("firstName", &p.first_name),
+            last_name: text("lastName", &p.last_name),
+            middle_name: optional("middleName", &p.middle_name),
+            primary_phone: optional("primaryPhone", &p.primary_phone),
+            mobile_phone: optional("mobilePhone", &p.mobile_phone),
+        };
+        let schema = store.profile_schema().await?;
+        let custom_profile = typed_custom(
+            &schema,
+            &custom.unwrap_or_default(),
+            &user.custom_profile,
+            None,
+        )?;
+        let updated = store
+            .update_profile(
+                &grant,
+                ProfileUpdate {
+                    profile: base,
+                    custom_profile,
+                    expected_version: Some(version),
+                },
+            )
+            .await?;
+        Ok(if updated.version == user.version {
+            "Nothing changed.".to_string()
+        } else {
+            format!("Profile saved for {}.", updated.profile.login)
+        })
+    }
+    .await;
+    saved.map_err(|e| e.keeping(kept))
 }
 
 /// Applies a lifecycle operation (suspend, clear sessions, …) to a user.
@@ -544,6 +560,52 @@ pub async fn create_user_form() -> Result<NewUserForm, AppError> {
 /// browser goes to the new user's page (with or without JavaScript).
 #[server(endpoint = "users/create")]
 pub async fn create_user(
+    realm_id: String,
+    login: String,
+    email: String,
+    first_name: String,
+    last_name: String,
+    mobile_phone: Option<String>,
+    activate: Option<String>,
+    custom: Option<std::collections::HashMap<String, String>>,
+    groups: Option<Vec<String>>,
+) -> Result<String, AppError> {
+    // What the form held, kept in a refusal so that the form shows it again.
+    let mut kept: Vec<(String, String)> = vec![
+        ("realm_id".into(), realm_id.clone()),
+        ("login".into(), login.clone()),
+        ("email".into(), email.clone()),
+        ("first_name".into(), first_name.clone()),
+        ("last_name".into(), last_name.clone()),
+        (
+            "mobile_phone".into(),
+            mobile_phone.clone().unwrap_or_default(),
+        ),
+    ];
+    if let Some(custom) = &custom {
+        kept.extend(
+            custom
+                .iter()
+                .map(|(k, v)| (format!("custom[{k}]"), v.clone())),
+        );
+    }
+    create_user_checked(
+        realm_id,
+        login,
+        email,
+        first_name,
+        last_name,
+        mobile_phone,
+        activate,
+        custom,
+        groups,
+    )
+    .await
+    .map_err(|e| e.keeping(kept))
+}
+
+#[cfg(feature = "ssr")]
+async fn create_user_checked(
     realm_id: String,
     login: String,
     email: String,

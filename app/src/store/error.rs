@@ -60,7 +60,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound,
-            StoreError::Invalid(fields) => AppError::Validation { fields },
+            StoreError::Invalid(fields) => AppError::fields(fields),
             StoreError::Conflict(message) => AppError::Conflict { message },
             other => {
                 let ref_id = crate::error::new_ref_id();
