@@ -211,6 +211,12 @@ test.describe('users table', () => {
       await expect(row('Dana Designer')).toContainText(to);
       await expect(row('Ivan Installer')).toContainText(to);
     }
+    // A refused row is reported, with or without JavaScript.
+    await page.getByLabel('Select sam.suspended@acme.test').check();
+    await page.getByLabel('Action', { exact: true }).selectOption({ label: 'Suspend' });
+    await page.getByRole('button', { name: 'Apply to selected' }).click();
+    await expect(page.getByText(/0 of 1 done/)).toBeVisible();
+    await expect(page.getByText(/suspend does not apply/)).toBeVisible();
   });
 
   test('filters by realm and group, sorts, and exports the filter as CSV', async ({ page, expectAccessible }) => {

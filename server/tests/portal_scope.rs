@@ -109,6 +109,30 @@ async fn a_partner_admin_finds_nothing_of_another_realm_anywhere() {
         .await
         .unwrap();
 
+    // Dana (Acme) is also in Globex's group, which Alice cannot read.
+    let dana_target = app::authz::user_target(&store, &org.orn, &dana)
+        .await
+        .unwrap();
+    store
+        .add_group_member(
+            &check(
+                &system,
+                Permission::UsersGroupMembershipManage,
+                &dana_target,
+            )
+            .unwrap(),
+            &check(
+                &system,
+                Permission::GroupsMembersManage,
+                &app::authz::group_target(&store, &org.orn, &globex_ops)
+                    .await
+                    .unwrap(),
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+
     // Bob's profile, groups and apps: not found; his profile is not changed.
     for (endpoint, body) in [
         ("users/get", format!("id={}", bob.id)),
@@ -221,6 +245,13 @@ async fn a_partner_admin_finds_nothing_of_another_realm_anywhere() {
         .call("users/list", format!("group={globex_ops}"))
         .await;
     assert!(r.contains("\"rows\":[]"), "{r}");
+    // Filtering by a group she cannot read shows nothing, not who is in it.
+    let (_, csv) = alice
+        .get(&format!("/users/export.csv?group={globex_ops}"))
+        .await;
+    assert_eq!(csv.lines().count(), 1, "header only: {csv}");
+    let r = alice.call("users/groups", format!("id={}", dana.id)).await;
+    assert!(!r.contains("Globex"), "{r}");
 
     // The CSV export: Acme's users, never Globex's.
     let (status, csv) = alice.get("/users/export.csv").await;

@@ -178,6 +178,12 @@ async fn users_page_sorted(
     after: Option<String>,
 ) -> Result<UsersPage, AppError> {
     use crate::authz::{scope, Permission};
+    if !group_filter_visible(store, principal, &filter).await? {
+        return Ok(UsersPage {
+            rows: Vec::new(),
+            next: None,
+        });
+    }
     let page = store
         .list_users(
             &scope(principal, Permission::UsersRead),
@@ -202,6 +208,43 @@ async fn users_page_sorted(
         rows,
         next: page.next,
     })
+}
+
+/// A group filter names a group the caller may read (an invisible one filters
+/// to nothing: which of its users are in it is not for the caller to learn).
+#[cfg(feature = "ssr")]
+async fn group_filter_visible(
+    store: &crate::store::Store,
+    principal: &crate::authz::Principal,
+    filter: &crate::store::users::UserFilter,
+) -> Result<bool, AppError> {
+    use crate::authz::{scope, Permission};
+    let Some(group) = &filter.group else {
+        return Ok(true);
+    };
+    match store
+        .get_group(&scope(principal, Permission::GroupsRead), group)
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(crate::store::StoreError::NotFound) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Whether the request is a plain HTML form post (JavaScript off): the
+/// browser will be redirected back and sees only an error, not a value.
+#[cfg(feature = "ssr")]
+async fn plain_form_post() -> bool {
+    leptos_axum::extract::<http::HeaderMap>()
+        .await
+        .ok()
+        .and_then(|h| {
+            h.get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.contains("text/html"))
+        })
+        .unwrap_or(false)
 }
 
 /// The user a form names, by id or by username. A username that is unknown
@@ -381,7 +424,10 @@ fn typed_custom(
                     None
                 }
             },
+            // As written: "5" stays the integer 5 (not 5.0), so an unchanged
+            // save is no change.
             AttributeType::Number => match raw.parse::<f64>() {
+                Ok(_) if raw.parse::<i64>().is_ok() => raw.parse::<i64>().ok().map(Into::into),
                 Ok(n) => serde_json::Number::from_f64(n).map(serde_json::Value::Number),
                 Err(_) => {
                     errors.push(crate::error::FieldError::new(
@@ -856,6 +902,22 @@ pub async fn bulk_users(
             },
         });
     }
+    // A plain form post (no JavaScript) only shows an error, not a result:
+    // refusals must not pass for success there.
+    let refused: Vec<String> = results
+        .iter()
+        .filter(|r| !r.ok)
+        .map(|r| r.message.clone())
+        .collect();
+    if !refused.is_empty() && plain_form_post().await {
+        return Err(AppError::conflict(format!(
+            "{} of {} done. Not done for {}: {}",
+            results.len() - refused.len(),
+            results.len(),
+            refused.len(),
+            refused.join(" ")
+        )));
+    }
     Ok(results)
 }
 
@@ -895,6 +957,20 @@ pub async fn export_chunk(
 ) -> Result<(Vec<u8>, Option<String>), AppError> {
     use crate::authz::{scope, Permission};
     use crate::store::users::{UserSort, MAX_PAGE};
+    if !group_filter_visible(store, principal, filter).await? {
+        let mut out = csv::Writer::from_writer(Vec::new());
+        if after.is_none() {
+            out.write_record(EXPORT_COLUMNS).map_err(|e| {
+                let ref_id = crate::error::new_ref_id();
+                tracing::error!(ref_id, error = %e, "csv export");
+                AppError::Internal { ref_id }
+            })?;
+        }
+        let bytes = out.into_inner().map_err(|_| AppError::Internal {
+            ref_id: crate::error::new_ref_id(),
+        })?;
+        return Ok((bytes, None));
+    }
     let page = store
         .list_users(
             &scope(principal, Permission::UsersRead),
