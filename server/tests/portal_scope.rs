@@ -10,6 +10,7 @@ mod common;
 
 use app::authz::{check, Permission, Principal, Target};
 use app::model::{User, UserStatus};
+use app::store::admin::Member;
 use common::client;
 use common::oidc::Rig;
 
@@ -387,4 +388,55 @@ async fn a_custom_role_without_lifecycle_rights_is_refused_and_offered_nothing()
         )
         .await;
     assert!(r.contains("conflict"), "{r}");
+}
+
+#[tokio::test]
+async fn users_seen_through_a_group_do_not_name_a_realm_the_admin_cannot_read() {
+    let mut rig = Rig::new().await;
+    let store = rig.store.clone();
+    let org = app::authz::bootstrap(&store, "http://127.0.0.1")
+        .await
+        .unwrap();
+    let system = Principal::system();
+    let grant = check(&system, Permission::UsersManage, &Target::Org).unwrap();
+    // Hugo administers the users of Globex's group — not the Globex realm.
+    let globex_ops = store
+        .group_id_by_name("Globex Operations")
+        .await
+        .unwrap()
+        .unwrap();
+    let rs = store
+        .create_resource_set(
+            &grant,
+            "Globex ops users",
+            "",
+            &[org.orn_group_users(&globex_ops)],
+        )
+        .await
+        .unwrap();
+    let hugo = user(&rig, "hugo.host@hostco.test").await;
+    store
+        .add_binding_members(
+            &grant,
+            &rs,
+            &org.partner_admin_role,
+            &[Member::User(hugo.id)],
+        )
+        .await
+        .unwrap();
+    let hugo = Caller {
+        base: rig.portal.base.clone(),
+        cookie: rig.sign_in("hugo.host@hostco.test").await,
+    };
+    let gary = user(&rig, "gary.gearbox@globex.test").await;
+    let r = hugo.call("users/list", String::new()).await;
+    assert!(r.contains("gary.gearbox@globex.test"), "{r}");
+    assert!(!r.contains("Globex"), "the realm stays unnamed: {r}");
+    let r = hugo.call("users/get", format!("id={}", gary.id)).await;
+    assert!(r.contains("\"realm\":\"\""), "{r}");
+    let (_, csv) = hugo.get("/users/export.csv").await;
+    assert!(
+        csv.contains("gary.gearbox@globex.test") && !csv.contains("Globex"),
+        "{csv}"
+    );
 }

@@ -77,13 +77,20 @@ pub struct Why {
 #[cfg(feature = "ssr")]
 async fn realm_name(
     store: &crate::store::Store,
+    readable: &crate::authz::Scope,
     names: &mut std::collections::HashMap<String, String>,
     id: &crate::ids::RealmId,
 ) -> Result<String, AppError> {
     if let Some(name) = names.get(id.as_str()) {
         return Ok(name.clone());
     }
-    let name = store.realm_by_id(id).await?.name;
+    // A user may be visible (through a group, say) in a realm the caller may
+    // not read: then the realm stays unnamed.
+    let name = match store.get_realm(readable, id).await {
+        Ok(realm) => realm.name,
+        Err(crate::store::StoreError::NotFound) => String::new(),
+        Err(e) => return Err(e.into()),
+    };
     names.insert(id.to_string(), name.clone());
     Ok(name)
 }
@@ -194,13 +201,14 @@ async fn users_page_sorted(
         )
         .await?;
     let mut names = std::collections::HashMap::new();
+    let realms = scope(principal, Permission::RealmsRead);
     let mut rows = Vec::with_capacity(page.items.len());
     for u in page.items {
         rows.push(UserRow {
             id: u.id.to_string(),
             name: format!("{} {}", u.profile.first_name, u.profile.last_name),
             login: u.profile.login,
-            realm: realm_name(store, &mut names, &u.realm_id).await?,
+            realm: realm_name(store, &realms, &mut names, &u.realm_id).await?,
             status: u.status,
         });
     }
@@ -319,12 +327,13 @@ pub async fn get_user(id: String) -> Result<UserDetail, AppError> {
         );
     }
     let mut names = std::collections::HashMap::new();
+    let realms = scope(&principal, Permission::RealmsRead);
     Ok(UserDetail {
         id: user.id.to_string(),
         name: format!("{} {}", user.profile.first_name, user.profile.last_name),
         login: user.profile.login.clone(),
         email: user.profile.email.clone(),
-        realm: realm_name(&store, &mut names, &user.realm_id).await?,
+        realm: realm_name(&store, &realms, &mut names, &user.realm_id).await?,
         status: user.status,
         created: user.created.clone(),
         last_updated: user.last_updated.clone(),
@@ -990,8 +999,9 @@ pub async fn export_chunk(
         out.write_record(EXPORT_COLUMNS).map_err(failed)?;
     }
     let mut names = std::collections::HashMap::new();
+    let realms = scope(principal, Permission::RealmsRead);
     for u in &page.items {
-        let realm = realm_name(store, &mut names, &u.realm_id).await?;
+        let realm = realm_name(store, &realms, &mut names, &u.realm_id).await?;
         let record = [
             u.id.as_str(),
             &u.profile.login,
