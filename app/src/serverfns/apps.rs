@@ -125,9 +125,6 @@ pub async fn user_apps(id: String) -> Result<UserAppList, AppError> {
         .await?;
     let target = user_target(&store, &org.orn, &user).await?;
     let user_side = check(&principal, Permission::UsersAppAssignmentManage, &target).is_ok();
-    let readable = store
-        .list_apps(&scope(&principal, Permission::AppsRead))
-        .await?;
     let visible_groups: Vec<String> = store
         .groups_of_user(&scope(&principal, Permission::GroupsRead), &user.id)
         .await?
@@ -135,10 +132,10 @@ pub async fn user_apps(id: String) -> Result<UserAppList, AppError> {
         .map(|g| g.name)
         .collect();
     let mut apps = Vec::new();
-    for (app, direct, via) in store.apps_for_user(&user.id).await? {
-        let Some(app) = readable.iter().find(|a| a.id == app.id) else {
-            continue;
-        };
+    for (app, direct, via) in store
+        .apps_for_user_in(&scope(&principal, Permission::AppsRead), &user.id)
+        .await?
+    {
         let (shown, hidden): (Vec<String>, Vec<String>) =
             via.into_iter().partition(|g| visible_groups.contains(g));
         apps.push(UserApp {
@@ -147,13 +144,14 @@ pub async fn user_apps(id: String) -> Result<UserAppList, AppError> {
             direct,
             via: shown,
             hidden_groups: !hidden.is_empty(),
-            removable: direct && user_side && may_assign(&principal, app),
+            removable: direct && user_side && may_assign(&principal, &app),
         });
     }
     let assignable = if user_side {
-        readable
+        store
+            .list_apps(&scope(&principal, Permission::AppsAssignmentManage))
+            .await?
             .iter()
-            .filter(|a| may_assign(&principal, a))
             .filter(|a| !apps.iter().any(|u| u.direct && u.id == a.id.as_str()))
             .map(|a| AppChoice {
                 id: a.id.to_string(),

@@ -10,6 +10,9 @@ pub mod realms;
 pub mod session;
 pub mod users;
 
+#[cfg(all(test, feature = "ssr"))]
+mod tests;
+
 /// The request context every server function starts from: the store, the org
 /// and the caller as a principal with its current rights.
 #[cfg(feature = "ssr")]

@@ -397,7 +397,7 @@ fn profile_fields(
 /// boolean means (an unchecked box on create: false; a blank choice on edit:
 /// unset). Values of attributes not in `raw` are taken from `keep`.
 #[cfg(feature = "ssr")]
-fn typed_custom(
+pub(crate) fn typed_custom(
     schema: &[crate::store::users::AttributeDef],
     raw: &std::collections::HashMap<String, String>,
     keep: &serde_json::Map<String, serde_json::Value>,
@@ -1020,64 +1020,4 @@ pub async fn export_chunk(
         .into_inner()
         .map_err(|e| failed(e.into_error().into()))?;
     Ok((bytes, page.next))
-}
-
-#[cfg(all(test, feature = "ssr"))]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::typed_custom;
-    use crate::store::users::{AttributeDef, AttributeType};
-    use std::collections::HashMap;
-
-    fn attr(name: &str, attr_type: AttributeType) -> AttributeDef {
-        AttributeDef {
-            name: name.into(),
-            title: name.into(),
-            attr_type,
-            required: false,
-        }
-    }
-
-    #[test]
-    fn form_text_is_typed_by_the_schema_and_numbers_keep_their_form() {
-        let schema = [
-            attr("seats", AttributeType::Number),
-            attr("ratio", AttributeType::Number),
-            attr("floor", AttributeType::Integer),
-            attr("vip", AttributeType::Boolean),
-            attr("badge", AttributeType::String),
-        ];
-        let raw: HashMap<String, String> = [
-            ("seats", "5"),
-            ("ratio", "0.5"),
-            ("floor", " 3 "),
-            ("vip", ""),
-            ("badge", "B-7"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        let typed = typed_custom(&schema, &raw, &serde_json::Map::new(), None).unwrap();
-        assert_eq!(typed["seats"], serde_json::json!(5), "an integer stays one");
-        assert!(typed["seats"].is_i64());
-        assert_eq!(typed["ratio"], serde_json::json!(0.5));
-        assert_eq!(typed["floor"], serde_json::json!(3));
-        assert!(!typed.contains_key("vip"), "a blank choice is unset");
-        assert_eq!(typed["badge"], "B-7");
-
-        let bad: HashMap<String, String> = [("seats", "many"), ("floor", "2.5")]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let e = typed_custom(&schema, &bad, &serde_json::Map::new(), None).unwrap_err();
-        assert_eq!(e.field_message("seats"), Some("Enter a number."));
-        assert_eq!(e.field_message("floor"), Some("Enter a whole number."));
-
-        // Attributes the form left out keep their stored values.
-        let mut stored = serde_json::Map::new();
-        stored.insert("badge".into(), "A-1".into());
-        let typed = typed_custom(&schema, &HashMap::new(), &stored, Some(false)).unwrap();
-        assert_eq!(typed["badge"], "A-1");
-        assert_eq!(typed["vip"], false, "an unchecked box on create is false");
-    }
 }

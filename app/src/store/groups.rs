@@ -421,6 +421,24 @@ impl Store {
         &self,
         user: &crate::ids::UserId,
     ) -> Result<Vec<(App, bool, Vec<String>)>, StoreError> {
+        self.apps_of(user, None).await
+    }
+
+    /// The same, only the apps `scope` (apps read) covers: what an admin sees
+    /// on a user's apps tab.
+    pub async fn apps_for_user_in(
+        &self,
+        scope: &Scope,
+        user: &crate::ids::UserId,
+    ) -> Result<Vec<(App, bool, Vec<String>)>, StoreError> {
+        self.apps_of(user, Some(scope)).await
+    }
+
+    async fn apps_of(
+        &self,
+        user: &crate::ids::UserId,
+        scope: Option<&Scope>,
+    ) -> Result<Vec<(App, bool, Vec<String>)>, StoreError> {
         let direct: Vec<String> =
             sqlx::query_scalar("SELECT app_id FROM app_user_assignments WHERE user_id = $1")
                 .bind(user.as_str())
@@ -436,16 +454,21 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .map_err(StoreError::from_sqlx)?;
-        let apps = sqlx::query_as::<_, App>(&format!(
+        let mut sql = Sql::new(&format!(
             "SELECT {APP_COLUMNS} FROM apps a WHERE a.status = 'ACTIVE' AND (a.id IN \
-             (SELECT app_id FROM app_user_assignments WHERE user_id = $1) OR a.id IN \
-             (SELECT aga.app_id FROM app_group_assignments aga JOIN group_members gm ON gm.group_id = aga.group_id \
-             WHERE gm.user_id = $1)) ORDER BY a.label, a.id"
-        ))
-        .bind(user.as_str())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+             (SELECT app_id FROM app_user_assignments WHERE user_id = "
+        ));
+        sql.bind(user).push(
+            ") OR a.id IN (SELECT aga.app_id FROM app_group_assignments aga \
+             JOIN group_members gm ON gm.group_id = aga.group_id WHERE gm.user_id = ",
+        );
+        sql.bind(user).push("))");
+        if let Some(scope) = scope {
+            sql.push(" AND ");
+            scope.apps_predicate(&mut sql, "a");
+        }
+        sql.push(" ORDER BY a.label, a.id");
+        let apps = sql.fetch_all::<App>(&self.pool).await?;
         Ok(apps
             .into_iter()
             .map(|app| {
