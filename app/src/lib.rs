@@ -26,6 +26,12 @@ use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 use crate::components::gate::{Gate, Needs};
 use crate::components::layout::Layout;
 use crate::pages::activity::ActivityPage;
+use crate::pages::admin::explain::ExplainPage;
+use crate::pages::admin::operations::OperationPage;
+use crate::pages::admin::realms::{AdminRealmPage, AdminRealmsPage};
+use crate::pages::admin::rules::{RuleEditorPage, RulesPage};
+use crate::pages::admin::wizard::WizardPage;
+use crate::pages::admin::AdminHome;
 use crate::pages::apps::{AppPage, AppsPage};
 use crate::pages::groups::{GroupPage, GroupsPage};
 use crate::pages::realms::RealmsPage;
@@ -115,6 +121,51 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=StaticSegment("realms")
                         view=|| view! { <Gate title="Realms" needs=Needs::Admin><RealmsPage /></Gate> }
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=StaticSegment("admin")
+                        view=|| view! { <Gate title="Admin console" needs=Needs::OrgAdmin><AdminHome /></Gate> }
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=(StaticSegment("admin"), StaticSegment("realms"))
+                        view=|| view! { <Gate title="Realms · Admin" needs=Needs::OrgAdmin><AdminRealmsPage /></Gate> }
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=(StaticSegment("admin"), StaticSegment("realms"), ParamSegment("id"))
+                        view=|| view! { <Gate title="Realm · Admin" needs=Needs::OrgAdmin><AdminRealmPage /></Gate> }
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=(StaticSegment("admin"), StaticSegment("wizard"))
+                        view=|| view! { <Gate title="New partner realm · Admin" needs=Needs::OrgAdmin><WizardPage /></Gate> }
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=(StaticSegment("admin"), StaticSegment("rules"))
+                        view=|| view! { <Gate title="Realm assignment rules · Admin" needs=Needs::OrgAdmin><RulesPage /></Gate> }
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=(StaticSegment("admin"), StaticSegment("rules"), StaticSegment("new"))
+                        view=|| view! { <Gate title="New rule · Admin" needs=Needs::OrgAdmin><RuleEditorPage /></Gate> }
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=(StaticSegment("admin"), StaticSegment("rules"), ParamSegment("id"))
+                        view=|| view! { <Gate title="Rule · Admin" needs=Needs::OrgAdmin><RuleEditorPage /></Gate> }
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=(StaticSegment("admin"), StaticSegment("operations"), ParamSegment("id"))
+                        view=|| view! { <Gate title="Operation · Admin" needs=Needs::OrgAdmin><OperationPage /></Gate> }
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=(StaticSegment("admin"), StaticSegment("explain"))
+                        view=|| view! { <Gate title="Explain access · Admin" needs=Needs::OrgAdmin><ExplainPage /></Gate> }
                         ssr=SsrMode::InOrder
                     />
                     <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::InOrder />

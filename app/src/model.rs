@@ -294,3 +294,131 @@ mod lifecycle_tests {
         }
     }
 }
+
+/// A realm-assignment rule (Okta's `RealmAssignment`): users from
+/// `profile_source_id` (any source when `None`) whose profile matches
+/// `expression` belong in `target_realm_id`. Lower `priority` wins; the
+/// catch-all (`is_default`) is last, always active and cannot be deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RealmRule {
+    pub id: crate::ids::RuleId,
+    pub name: String,
+    pub priority: i64,
+    pub status: LifecycleStatus,
+    pub is_default: bool,
+    pub profile_source_id: Option<String>,
+    pub expression: Option<String>,
+    pub target_realm_id: RealmId,
+    pub created: String,
+    pub last_updated: String,
+}
+
+string_enum!(
+    /// Where a realm-assignment operation stands.
+    OperationStatus {
+        Planned = "PLANNED",
+        Scheduled = "SCHEDULED",
+        InProgress = "IN_PROGRESS",
+        Completed = "COMPLETED",
+        Failed = "FAILED",
+        Canceled = "CANCELED",
+    }
+);
+
+string_enum!(
+    /// What an operation did (or will do) with one user.
+    ItemResult {
+        Pending = "PENDING",
+        Moved = "MOVED",
+        SkippedChanged = "SKIPPED_CHANGED",
+        Failed = "FAILED",
+        Canceled = "CANCELED",
+    }
+);
+
+string_enum!(
+    /// What planned an operation.
+    OperationKind {
+        Rule = "RULE",
+        BulkMove = "BULK_MOVE",
+    }
+);
+
+/// A planned (dry-run) or executed move of users between realms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Operation {
+    pub id: crate::ids::OperationId,
+    pub kind: OperationKind,
+    pub rule_id: Option<crate::ids::RuleId>,
+    /// The rule's name, or "Bulk move to …", as planned.
+    pub label: String,
+    pub status: OperationStatus,
+    pub created: String,
+    pub started: Option<String>,
+    pub completed: Option<String>,
+    /// Users the plan moves.
+    pub num_planned: i64,
+    /// Users the rule selects but the plan refuses (e.g. an email outside the
+    /// target realm's domains); listed, never moved.
+    pub num_refused: i64,
+    pub num_moved: i64,
+    /// Changed since the plan: reported, not applied.
+    pub num_skipped: i64,
+    /// Refused when applied.
+    pub num_failed: i64,
+}
+
+impl Operation {
+    /// Planned users not applied yet.
+    pub fn remaining(&self) -> i64 {
+        (self.num_planned - self.num_moved - self.num_skipped - self.num_failed).max(0)
+    }
+
+    /// Share of the plan applied, 0–100.
+    pub fn percent_done(&self) -> i64 {
+        if self.num_planned == 0 {
+            100
+        } else {
+            (self.num_planned - self.remaining()) * 100 / self.num_planned
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        matches!(
+            self.status,
+            OperationStatus::Scheduled | OperationStatus::InProgress
+        )
+    }
+}
+
+/// One user in an operation's plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperationItem {
+    pub user_id: UserId,
+    pub login: String,
+    pub name: String,
+    pub from_realm_id: RealmId,
+    pub from_realm: String,
+    pub to_realm_id: RealmId,
+    pub to_realm: String,
+    pub result: ItemResult,
+    pub message: Option<String>,
+}
+
+/// A realm with its users counted by status, for the admin console.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RealmSummary {
+    pub realm: Realm,
+    pub users: i64,
+    pub by_status: Vec<(UserStatus, i64)>,
+}
+
+/// The answer to "may this admin do this to that?", for the explain page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExplainedDecision {
+    pub allowed: bool,
+    pub permission: String,
+    pub target: String,
+    /// "allowed by role Partner Admin on resource set …" or why not.
+    pub reason: String,
+}

@@ -65,6 +65,7 @@ pub async fn serve(
         secrets: app::store::idps::SecretBox::new(config.secrets_key.expose()),
         config: Arc::new(config),
     };
+    resume_operations(&state.store).await;
     let router = router(state.clone())?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
         RunError(format!(
@@ -82,6 +83,31 @@ pub async fn serve(
     state.store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Realm-assignment operations a stopped server left running go on where they
+/// stopped (each item is applied once; the rest is still PENDING), under the
+/// system principal.
+async fn resume_operations(store: &Store) {
+    use app::authz::{check, Permission, Principal, Target};
+    let unfinished = match store.unfinished_operations().await {
+        Ok(ids) => ids,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot list unfinished realm assignment operations");
+            return;
+        }
+    };
+    let Ok(grant) = check(&Principal::system(), Permission::RealmsManage, &Target::Org) else {
+        return;
+    };
+    for id in unfinished {
+        tracing::info!(operation = %id, "resuming a realm assignment operation");
+        tokio::spawn(app::store::rules::run_operation(
+            store.clone(),
+            grant.clone(),
+            id,
+        ));
+    }
 }
 
 fn leptos_options(config: &Config) -> Result<LeptosOptions, RunError> {

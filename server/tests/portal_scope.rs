@@ -440,3 +440,200 @@ async fn users_seen_through_a_group_do_not_name_a_realm_the_admin_cannot_read() 
         "{csv}"
     );
 }
+
+/// Every admin console server function, with arguments that would otherwise
+/// act (the ids are real ones).
+fn admin_calls(realm: &str, rule: &str, user: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("admin/realms", String::new()),
+        ("admin/realms/create", "name=Evil&domains=".into()),
+        ("admin/realms/get", format!("id={realm}")),
+        (
+            "admin/realms/update",
+            format!("id={realm}&name=Evil&domains=&expected=x"),
+        ),
+        ("admin/realms/delete", format!("id={realm}")),
+        ("admin/rules", String::new()),
+        ("admin/rules/check", "expression=true".into()),
+        (
+            "admin/rules/save",
+            format!("name=Evil&expression=true&target_realm_id={realm}"),
+        ),
+        ("admin/rules/change", format!("id={rule}&op=delete")),
+        ("admin/rules/plan", format!("id={rule}")),
+        (
+            "admin/users/move",
+            format!("ids[0]={user}&realm_id={realm}"),
+        ),
+        ("admin/operations/get", "id=rao0000000000000000".into()),
+        ("admin/operations/execute", "id=rao0000000000000000".into()),
+        ("admin/operations/cancel", "id=rao0000000000000000".into()),
+        ("admin/wizard/options", String::new()),
+        ("admin/wizard/review", "name=Evil&domains=".into()),
+        (
+            "admin/wizard/create",
+            format!("name=Evil&domains=&existing_admins={user}"),
+        ),
+        ("admin/explain", "login=olivia.owner%40hostco.test".into()),
+        ("admin/explain/permissions", String::new()),
+    ]
+}
+
+#[tokio::test]
+async fn a_partner_admin_is_refused_every_admin_console_function_and_page() {
+    let mut rig = Rig::new().await;
+    let alice = Caller {
+        base: rig.portal.base.clone(),
+        cookie: rig.sign_in("alice.admin@acme.test").await,
+    };
+    let store = rig.store.clone();
+    let acme = store.realm_by_name("Acme").await.unwrap().unwrap();
+    let alice_user = user(&rig, "alice.admin@acme.test").await;
+    let rules = store
+        .list_rules(&app::authz::scope(
+            &Principal::system(),
+            Permission::RealmsRead,
+        ))
+        .await
+        .unwrap();
+    let rule = rules[0].id.to_string();
+    let before = store.count_all_events().await.unwrap();
+    for (endpoint, body) in admin_calls(acme.id.as_str(), &rule, alice_user.id.as_str()) {
+        let text = alice.call(endpoint, body).await;
+        assert!(text.contains("\"forbidden\""), "{endpoint}: {text}");
+    }
+    for path in [
+        "/admin",
+        "/admin/realms",
+        "/admin/rules",
+        "/admin/wizard",
+        "/admin/explain",
+    ] {
+        let (status, _) = alice.get(path).await;
+        assert_eq!(status, 403, "{path}");
+    }
+    assert_eq!(
+        store.count_all_events().await.unwrap(),
+        before,
+        "nothing was written"
+    );
+    assert!(store.realm_by_name("Evil").await.unwrap().is_none());
+    assert_eq!(
+        store
+            .list_rules(&app::authz::scope(
+                &Principal::system(),
+                Permission::RealmsRead
+            ))
+            .await
+            .unwrap()
+            .len(),
+        rules.len()
+    );
+}
+
+#[tokio::test]
+async fn an_org_admin_plans_and_executes_a_rule_in_the_background() {
+    let mut rig = Rig::new().await;
+    let olivia = Caller {
+        base: rig.portal.base.clone(),
+        cookie: rig.sign_in("olivia.owner@hostco.test").await,
+    };
+    let store = rig.store.clone();
+    let body = olivia
+        .call(
+            "admin/realms/create",
+            "name=Movers&domains=acme.test".into(),
+        )
+        .await;
+    let movers = store.realm_by_name("Movers").await.unwrap().unwrap();
+    assert!(body.contains(movers.id.as_str()), "{body}");
+    // A rule for Acme's engineers, checked, saved, activated, planned.
+    let check = olivia
+        .call(
+            "admin/rules/check",
+            "expression=user.profile.email.endsWith(%22%40acme.test%22)".into(),
+        )
+        .await;
+    let check: serde_json::Value = serde_json::from_str(&check).unwrap();
+    let selected = check["matches"][0].as_i64().unwrap();
+    assert!(selected > 3, "{check}");
+    let bad = olivia
+        .call(
+            "admin/rules/check",
+            "expression=user.profile.email.endsWith(".into(),
+        )
+        .await;
+    assert!(bad.contains("at character"), "{bad}");
+    olivia
+        .call(
+            "admin/rules/save",
+            format!(
+                "name=Acme+to+Movers&expression=user.profile.email.endsWith(%22%40acme.test%22)&target_realm_id={}",
+                movers.id
+            ),
+        )
+        .await;
+    let rule = store
+        .list_rules(&app::authz::scope(
+            &Principal::system(),
+            Permission::RealmsRead,
+        ))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.name == "Acme to Movers")
+        .unwrap();
+    olivia
+        .call("admin/rules/change", format!("id={}&op=activate", rule.id))
+        .await;
+    let op: String = serde_json::from_str(
+        &olivia
+            .call("admin/rules/plan", format!("id={}", rule.id))
+            .await,
+    )
+    .unwrap();
+    let view: serde_json::Value = serde_json::from_str(
+        &olivia
+            .call("admin/operations/get", format!("id={op}"))
+            .await,
+    )
+    .unwrap();
+    let planned = view["operation"]["num_planned"].as_i64().unwrap();
+    assert_eq!(planned, selected, "{view}");
+    olivia
+        .call("admin/operations/execute", format!("id={op}"))
+        .await;
+    // The second execute of the same plan is a conflict.
+    let r = client()
+        .post(format!("{}/api/admin/operations/execute", olivia.base))
+        .header("cookie", olivia.cookie.clone())
+        .header("sec-fetch-site", "same-origin")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("id={op}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    let mut status = String::new();
+    for _ in 0..100 {
+        let view: serde_json::Value = serde_json::from_str(
+            &olivia
+                .call("admin/operations/get", format!("id={op}"))
+                .await,
+        )
+        .unwrap();
+        status = view["operation"]["status"].as_str().unwrap().to_string();
+        if status == "COMPLETED" {
+            assert_eq!(view["operation"]["num_moved"].as_i64().unwrap(), planned);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, "COMPLETED");
+    let dana = user(&rig, "dana.designer@acme.test").await;
+    assert_eq!(dana.realm_id, movers.id);
+    assert_eq!(
+        store.count_events("user.realm.update").await.unwrap(),
+        planned
+    );
+}

@@ -89,3 +89,75 @@ pub fn select_field(
         </div>
     }
 }
+
+/// A labelled text input (or `textarea` when `multiline`) showing `value`, with
+/// its field error linked by `aria-describedby` and an optional hint.
+pub fn text_field(
+    id: &'static str,
+    name: &'static str,
+    label: &'static str,
+    value: String,
+    hint: Option<&'static str>,
+    error: impl Fn() -> Option<String> + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described = {
+        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            if error().is_some() {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="space-y-1">
+            <label for=id class="block text-sm font-medium">{label}</label>
+            {hint.map(|h| view! { <p id=hint_id.clone() class="text-sm text-slate-600 dark:text-slate-400">{h}</p> })}
+            <input id=id name=name type="text" value=value class=format!("{INPUT} w-full max-w-xl")
+                aria-invalid=move || error().is_some().to_string()
+                aria-describedby=described />
+            {move || error().map(|m| view! { <p id=error_id.clone() class="text-sm text-red-700 dark:text-red-300">{m}</p> })}
+        </div>
+    }
+}
+
+/// The message for `field` in the latest result of `action`, if it was refused
+/// for that field.
+pub fn field_error<A>(action: ServerAction<A>, field: &'static str) -> Option<String>
+where
+    A: leptos::server_fn::ServerFn<Output = String, Error = AppError>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+{
+    action.value().with(|v| match v {
+        Some(Err(e)) => e.field_message(field).map(str::to_string),
+        _ => None,
+    })
+}
+
+/// What the form held when `action` was last refused (`name`'s value), else
+/// `fallback`.
+pub fn kept_value<A>(action: ServerAction<A>, name: &str, fallback: String) -> String
+where
+    A: leptos::server_fn::ServerFn<Output = String, Error = AppError>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+{
+    action
+        .value()
+        .with_untracked(|v| match v {
+            Some(Err(e)) => e.kept(name).map(str::to_string),
+            _ => None,
+        })
+        .unwrap_or(fallback)
+}

@@ -1,4 +1,5 @@
 pub mod activity;
+pub mod admin;
 pub mod apps;
 pub mod groups;
 pub mod home;

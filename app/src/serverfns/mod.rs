@@ -2,6 +2,7 @@
 //! request context → one authorization call → one store call → wire type.
 
 pub mod activity;
+pub mod admin;
 pub mod apps;
 pub mod groups;
 pub mod home;

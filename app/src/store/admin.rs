@@ -257,57 +257,8 @@ impl Store {
         description: &str,
         orns: &[String],
     ) -> Result<ResourceSetId, StoreError> {
-        let label = label.trim();
-        if label.is_empty() || label.chars().count() > 255 {
-            return Err(StoreError::invalid(
-                "label",
-                "Enter a label of 1 to 255 characters.",
-            ));
-        }
-        if orns.len() > 1000 {
-            return Err(StoreError::invalid(
-                "resources",
-                "A resource set holds at most 1,000 resources.",
-            ));
-        }
-        let id = ResourceSetId::generate();
-        let now = clock::now();
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO resource_sets (id, label, description, created, last_updated) VALUES ($1, $2, $3, $4, $4)",
-        )
-        .bind(id.as_str())
-        .bind(label)
-        .bind(description)
-        .bind(&now)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| {
-            StoreError::map_constraint(e, &[("resource_sets_label_key", "label", "A resource set with this label already exists.")])
-        })?;
-        for orn in orns {
-            sqlx::query(
-                "INSERT INTO resource_set_resources (id, resource_set_id, orn, created, last_updated) \
-                 VALUES ($1, $2, $3, $4, $4) ON CONFLICT DO NOTHING",
-            )
-            .bind(ResourceId::generate().as_str())
-            .bind(id.as_str())
-            .bind(orn)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
-        }
-        let event = Event::by_grant("iam.resourceset.create", "Create resource set", grant)
-            .target(audit::Target {
-                id: id.to_string(),
-                target_type: "RESOURCE_SET".into(),
-                alternate_id: label.to_string(),
-                display_name: label.to_string(),
-                realm_id: None,
-            })
-            .debug("resources", orns.to_vec());
-        audit::append(&mut tx, &event).await?;
+        let id = insert_resource_set(&mut tx, grant, label, description, orns).await?;
         tx.commit().await.map_err(StoreError::from_sqlx)?;
         Ok(id)
     }
@@ -320,40 +271,8 @@ impl Store {
         role: &RoleId,
         members: &[Member],
     ) -> Result<(), StoreError> {
-        let now = clock::now();
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO bindings (resource_set_id, role_id, created) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-        )
-        .bind(rs.as_str())
-        .bind(role.as_str())
-        .bind(&now)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| StoreError::map_constraint(e, &[]))?;
-        for member in members {
-            let inserted = sqlx::query(
-                "INSERT INTO binding_members (id, resource_set_id, role_id, member_type, member_id, created) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-            )
-            .bind(ResourceId::generate().as_str())
-            .bind(rs.as_str())
-            .bind(role.as_str())
-            .bind(member.kind())
-            .bind(member.id())
-            .bind(&now)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
-            if inserted.rows_affected() == 1 {
-                let event =
-                    Event::by_grant("iam.resourceset.bindings.add", "Add binding member", grant)
-                        .target(member.audit_target())
-                        .debug("resourceSetId", rs.as_str())
-                        .debug("roleId", role.as_str());
-                audit::append(&mut tx, &event).await?;
-            }
-        }
+        insert_binding_members(&mut tx, grant, rs, role, members).await?;
         tx.commit().await.map_err(StoreError::from_sqlx)?;
         Ok(())
     }
@@ -390,4 +309,109 @@ impl Store {
         tx.commit().await.map_err(StoreError::from_sqlx)?;
         Ok(())
     }
+}
+
+/// Inserts a resource set with its event inside `tx` (holding the chain lock).
+pub(crate) async fn insert_resource_set(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    grant: &Grant,
+    label: &str,
+    description: &str,
+    orns: &[String],
+) -> Result<ResourceSetId, StoreError> {
+    let label = label.trim();
+    if label.is_empty() || label.chars().count() > 255 {
+        return Err(StoreError::invalid(
+            "label",
+            "Enter a label of 1 to 255 characters.",
+        ));
+    }
+    if orns.len() > 1000 {
+        return Err(StoreError::invalid(
+            "resources",
+            "A resource set holds at most 1,000 resources.",
+        ));
+    }
+    let id = ResourceSetId::generate();
+    let now = clock::now();
+    sqlx::query(
+        "INSERT INTO resource_sets (id, label, description, created, last_updated) VALUES ($1, $2, $3, $4, $4)",
+    )
+    .bind(id.as_str())
+    .bind(label)
+    .bind(description)
+    .bind(&now)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| {
+        StoreError::map_constraint(e, &[("resource_sets_label_key", "label", "A resource set with this label already exists.")])
+    })?;
+    for orn in orns {
+        sqlx::query(
+            "INSERT INTO resource_set_resources (id, resource_set_id, orn, created, last_updated) \
+             VALUES ($1, $2, $3, $4, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(ResourceId::generate().as_str())
+        .bind(id.as_str())
+        .bind(orn)
+        .bind(&now)
+        .execute(&mut **tx)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+    }
+    let event = Event::by_grant("iam.resourceset.create", "Create resource set", grant)
+        .target(audit::Target {
+            id: id.to_string(),
+            target_type: "RESOURCE_SET".into(),
+            alternate_id: label.to_string(),
+            display_name: label.to_string(),
+            realm_id: None,
+        })
+        .debug("resources", orns.to_vec());
+    audit::append(tx, &event).await?;
+    Ok(id)
+}
+
+/// Binds `role` on `rs` to `members` inside `tx`, one event per new member.
+pub(crate) async fn insert_binding_members(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    grant: &Grant,
+    rs: &ResourceSetId,
+    role: &RoleId,
+    members: &[Member],
+) -> Result<(), StoreError> {
+    let now = clock::now();
+    sqlx::query(
+        "INSERT INTO bindings (resource_set_id, role_id, created) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(rs.as_str())
+    .bind(role.as_str())
+    .bind(&now)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| StoreError::map_constraint(e, &[]))?;
+    for member in members {
+        let inserted = sqlx::query(
+            "INSERT INTO binding_members (id, resource_set_id, role_id, member_type, member_id, created) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        )
+        .bind(ResourceId::generate().as_str())
+        .bind(rs.as_str())
+        .bind(role.as_str())
+        .bind(member.kind())
+        .bind(member.id())
+        .bind(&now)
+        .execute(&mut **tx)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        if inserted.rows_affected() == 1 {
+            let event =
+                Event::by_grant("iam.resourceset.bindings.add", "Add binding member", grant)
+                    .target(member.audit_target())
+                    .debug("resourceSetId", rs.as_str())
+                    .debug("roleId", role.as_str());
+            audit::append(tx, &event).await?;
+        }
+    }
+    Ok(())
 }

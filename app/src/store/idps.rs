@@ -384,6 +384,14 @@ impl Store {
         Ok(idp)
     }
 
+    /// Every identity provider as (id, name), by name: profile sources to pick.
+    pub async fn idp_names(&self) -> Result<Vec<(String, String)>, StoreError> {
+        sqlx::query_as("SELECT id, name FROM identity_providers ORDER BY lower(name), id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::from_sqlx)
+    }
+
     pub async fn idp_by_id(&self, id: &IdpId) -> Result<Option<Idp>, StoreError> {
         sqlx::query_as::<_, Idp>(&format!(
             "SELECT {IDP_COLUMNS} FROM identity_providers i WHERE i.id = $1"

@@ -16,12 +16,14 @@ pub mod log;
 mod lookup;
 pub mod profiles;
 pub mod realms;
+pub mod rules;
 mod scope_sql;
 pub mod seed;
 pub mod sessions;
 mod settings;
 mod sql;
 pub mod users;
+pub mod wizard;
 
 pub use error::StoreError;
 

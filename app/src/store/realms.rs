@@ -8,7 +8,7 @@ use super::audit::{self, Event};
 use super::{clock, Store, StoreError};
 use crate::authz::{Grant, Scope};
 use crate::ids::RealmId;
-use crate::model::{Realm, RealmType};
+use crate::model::{Realm, RealmSummary, RealmType, UserStatus};
 
 const COLUMNS: &str =
     "r.id, r.name, r.realm_type, r.is_default, r.domains, r.created, r.last_updated";
@@ -63,6 +63,73 @@ pub fn validate_domains(domains: &[String]) -> Result<Vec<String>, StoreError> {
     Ok(clean)
 }
 
+/// Inserts a partner realm with its `directory.realm.lifecycle.create` event
+/// inside `tx` (which holds the audit chain lock).
+pub(crate) async fn insert_realm(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    grant: &Grant,
+    id: RealmId,
+    new: NewRealm,
+) -> Result<Realm, StoreError> {
+    let name = new.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 255 {
+        return Err(StoreError::invalid(
+            "name",
+            "Enter a name of 1 to 255 characters.",
+        ));
+    }
+    if new.realm_type == RealmType::Default {
+        return Err(StoreError::invalid(
+            "realmType",
+            "Only one default realm exists; new realms are partner realms.",
+        ));
+    }
+    let domains = validate_domains(&new.domains)?;
+    let domains_json =
+        serde_json::to_string(&domains).map_err(|e| StoreError::Internal(e.to_string()))?;
+    let now = clock::now();
+    sqlx::query(
+        "INSERT INTO realms (id, name, realm_type, is_default, domains, created, last_updated) \
+         VALUES ($1, $2, $3, FALSE, $4, $5, $5)",
+    )
+    .bind(id.as_str())
+    .bind(&name)
+    .bind(new.realm_type.as_str())
+    .bind(&domains_json)
+    .bind(&now)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| {
+        StoreError::map_constraint(
+            e,
+            &[(
+                "realms_name_key",
+                "name",
+                "A realm with this name already exists.",
+            )],
+        )
+    })?;
+    let event = Event::by_grant("directory.realm.lifecycle.create", "Create realm", grant).target(
+        audit::Target {
+            id: id.to_string(),
+            target_type: "Realm".into(),
+            alternate_id: name.clone(),
+            display_name: name.clone(),
+            realm_id: Some(id.to_string()),
+        },
+    );
+    audit::append(tx, &event).await?;
+    Ok(Realm {
+        id,
+        name,
+        realm_type: new.realm_type,
+        is_default: false,
+        domains,
+        created: now.clone(),
+        last_updated: now,
+    })
+}
+
 impl Store {
     /// The default realm, created on first use (idempotent).
     pub async fn ensure_default_realm(&self) -> Result<Realm, StoreError> {
@@ -112,58 +179,10 @@ impl Store {
     }
 
     pub async fn create_realm(&self, grant: &Grant, new: NewRealm) -> Result<Realm, StoreError> {
-        let name = new.name.trim().to_string();
-        if name.is_empty() || name.chars().count() > 255 {
-            return Err(StoreError::invalid(
-                "name",
-                "Enter a name of 1 to 255 characters.",
-            ));
-        }
-        if new.realm_type == RealmType::Default {
-            return Err(StoreError::invalid(
-                "realmType",
-                "Only one default realm exists; new realms are partner realms.",
-            ));
-        }
-        let domains = validate_domains(&new.domains)?;
-        let domains_json =
-            serde_json::to_string(&domains).map_err(|e| StoreError::Internal(e.to_string()))?;
         let mut tx = self.begin_write().await?;
-        let now = clock::now();
-        let id = RealmId::generate();
-        sqlx::query(
-            "INSERT INTO realms (id, name, realm_type, is_default, domains, created, last_updated) \
-             VALUES ($1, $2, $3, FALSE, $4, $5, $5)",
-        )
-        .bind(id.as_str())
-        .bind(&name)
-        .bind(new.realm_type.as_str())
-        .bind(&domains_json)
-        .bind(&now)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| {
-            StoreError::map_constraint(e, &[("realms_name_key", "name", "A realm with this name already exists.")])
-        })?;
-        let event = Event::by_grant("directory.realm.lifecycle.create", "Create realm", grant)
-            .target(audit::Target {
-                id: id.to_string(),
-                target_type: "Realm".into(),
-                alternate_id: name.clone(),
-                display_name: name.clone(),
-                realm_id: Some(id.to_string()),
-            });
-        audit::append(&mut tx, &event).await?;
+        let realm = insert_realm(&mut tx, grant, RealmId::generate(), new).await?;
         tx.commit().await.map_err(StoreError::from_sqlx)?;
-        Ok(Realm {
-            id,
-            name,
-            realm_type: new.realm_type,
-            is_default: false,
-            domains,
-            created: now.clone(),
-            last_updated: now,
-        })
+        Ok(realm)
     }
 
     /// The realms in `scope` (permission okta.realms.read or one that needs a realm).
@@ -180,5 +199,161 @@ impl Store {
         sql.bind(id).push(" AND ");
         scope.realms_predicate(&mut sql, "r");
         sql.fetch_one_or_not_found::<Realm>(&self.pool).await
+    }
+
+    /// Every realm in `scope` with its users counted by status.
+    pub async fn realm_summaries(&self, scope: &Scope) -> Result<Vec<RealmSummary>, StoreError> {
+        let realms = self.list_realms(scope).await?;
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT realm_id, status, count(*) FROM users GROUP BY realm_id, status",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        Ok(realms
+            .into_iter()
+            .map(|realm| {
+                let mut by_status: Vec<(UserStatus, i64)> = rows
+                    .iter()
+                    .filter(|(r, _, _)| r == realm.id.as_str())
+                    .filter_map(|(_, s, n)| UserStatus::parse(s).map(|s| (s, *n)))
+                    .collect();
+                by_status.sort_by_key(|(s, _)| UserStatus::ALL.iter().position(|x| x == s));
+                RealmSummary {
+                    users: by_status.iter().map(|(_, n)| n).sum(),
+                    realm,
+                    by_status,
+                }
+            })
+            .collect())
+    }
+
+    /// Renames a realm or changes its allowed domains (grant: `okta.realms.manage`
+    /// on it). `expected` is the `last_updated` the admin saw.
+    pub async fn update_realm(
+        &self,
+        grant: &Grant,
+        id: &RealmId,
+        name: &str,
+        domains: &[String],
+        expected: &str,
+    ) -> Result<Realm, StoreError> {
+        let name = name.trim().to_string();
+        if name.is_empty() || name.chars().count() > 255 {
+            return Err(StoreError::invalid(
+                "name",
+                "Enter a name of 1 to 255 characters.",
+            ));
+        }
+        let domains = validate_domains(domains)?;
+        let domains_json =
+            serde_json::to_string(&domains).map_err(|e| StoreError::Internal(e.to_string()))?;
+        let mut tx = self.begin_write().await?;
+        let now = clock::now();
+        let updated = sqlx::query(
+            "UPDATE realms SET name = $1, domains = $2, last_updated = $3 WHERE id = $4 AND last_updated = $5",
+        )
+        .bind(&name)
+        .bind(&domains_json)
+        .bind(&now)
+        .bind(id.as_str())
+        .bind(expected)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            StoreError::map_constraint(e, &[("realms_name_key", "name", "A realm with this name already exists.")])
+        })?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::Conflict(
+                "This realm was changed by someone else; reload and try again.".into(),
+            ));
+        }
+        let event = Event::by_grant("directory.realm.lifecycle.update", "Update realm", grant)
+            .target(audit::Target {
+                id: id.to_string(),
+                target_type: "Realm".into(),
+                alternate_id: name.clone(),
+                display_name: name.clone(),
+                realm_id: Some(id.to_string()),
+            })
+            .debug("domains", domains.clone());
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        self.realm_by_id(id).await
+    }
+
+    /// What keeps a realm from being deleted: its users, the identity providers
+    /// bound to it and the rules that place users in it. Empty: deletable.
+    pub async fn realm_blockers(&self, id: &RealmId) -> Result<Vec<String>, StoreError> {
+        let count = |sql: &'static str| async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .bind(id.as_str())
+                .fetch_one(&self.pool)
+                .await
+                .map_err(StoreError::from_sqlx)
+        };
+        let mut blockers = Vec::new();
+        let users = count("SELECT count(*) FROM users WHERE realm_id = $1").await?;
+        if users > 0 {
+            blockers.push(format!(
+                "{users} user{} (move them to another realm first)",
+                if users == 1 { "" } else { "s" }
+            ));
+        }
+        let idps = count("SELECT count(*) FROM identity_providers WHERE realm_id = $1").await?;
+        if idps > 0 {
+            blockers.push(format!(
+                "{idps} identity provider{} bound to it",
+                if idps == 1 { "" } else { "s" }
+            ));
+        }
+        let rules =
+            count("SELECT count(*) FROM realm_assignment_rules WHERE target_realm_id = $1").await?;
+        if rules > 0 {
+            blockers.push(format!(
+                "{rules} realm assignment rule{} placing users in it",
+                if rules == 1 { "" } else { "s" }
+            ));
+        }
+        Ok(blockers)
+    }
+
+    /// Deletes an empty partner realm (grant: `okta.realms.manage` on it);
+    /// a Conflict names what still blocks it.
+    pub async fn delete_realm(&self, grant: &Grant, id: &RealmId) -> Result<(), StoreError> {
+        let realm = self
+            .realm_by_id(id)
+            .await
+            .map_err(|_| StoreError::NotFound)?;
+        if realm.is_default {
+            return Err(StoreError::Conflict(
+                "The default realm cannot be deleted.".into(),
+            ));
+        }
+        let mut tx = self.begin_write().await?;
+        let blockers = self.realm_blockers(id).await?;
+        if !blockers.is_empty() {
+            return Err(StoreError::Conflict(format!(
+                "{} cannot be deleted while it has {}.",
+                realm.name,
+                blockers.join(", ")
+            )));
+        }
+        sqlx::query("DELETE FROM realms WHERE id = $1 AND is_default = FALSE")
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::map_constraint(e, &[]))?;
+        let event = Event::by_grant("directory.realm.lifecycle.delete", "Delete realm", grant)
+            .target(audit::Target {
+                id: id.to_string(),
+                target_type: "Realm".into(),
+                alternate_id: realm.name.clone(),
+                display_name: realm.name.clone(),
+                realm_id: Some(id.to_string()),
+            });
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(())
     }
 }

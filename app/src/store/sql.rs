@@ -80,6 +80,32 @@ impl Sql {
 }
 
 impl Sql {
+    /// The statement with its arguments bound, for statements without rows.
+    pub(crate) fn query(&self) -> sqlx::query::Query<'_, Any, AnyArguments<'_>> {
+        let mut query = sqlx::query(&self.text);
+        for arg in &self.args {
+            query = match arg {
+                Arg::Text(s) => query.bind(s.as_str()),
+                Arg::Int(i) => query.bind(*i),
+                Arg::Bool(b) => query.bind(*b),
+                Arg::Null => query.bind(Option::<String>::None),
+            };
+        }
+        query
+    }
+
+    /// Runs a statement on `executor` (a pool or a transaction); rows affected.
+    pub(crate) async fn execute<'c, E>(&self, executor: E) -> Result<u64, super::StoreError>
+    where
+        E: sqlx::Executor<'c, Database = Any>,
+    {
+        self.query()
+            .execute(executor)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(super::StoreError::from_sqlx)
+    }
+
     /// The single row this query selects, or `NotFound`.
     pub(crate) async fn fetch_one_or_not_found<T>(
         &self,

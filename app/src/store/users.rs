@@ -343,54 +343,9 @@ impl Store {
         }
         let realm = self.realm_by_id(realm_id).await?;
         let schema = self.profile_schema().await?;
-        let mut errors = validate_profile(&new.profile, &realm);
-        errors.extend(validate_custom(&new.custom_profile, &schema));
-        if !errors.is_empty() {
-            return Err(StoreError::Invalid(errors));
-        }
-        let now = clock::now();
-        let status = if new.activate {
-            UserStatus::Active
-        } else {
-            UserStatus::Staged
-        };
-        let p = &new.profile;
-        let user = User {
-            id: UserId::generate(),
-            realm_id: realm.id.clone(),
-            status,
-            transitioning_to_status: None,
-            profile: BaseProfile {
-                login: p.login.trim().to_string(),
-                email: p.email.trim().to_string(),
-                second_email: opt(&p.second_email),
-                first_name: p.first_name.trim().to_string(),
-                last_name: p.last_name.trim().to_string(),
-                middle_name: opt(&p.middle_name),
-                primary_phone: opt(&p.primary_phone),
-                mobile_phone: opt(&p.mobile_phone),
-            },
-            custom_profile: new.custom_profile.clone(),
-            profile_source_id: new.profile_source_id.clone(),
-            created: now.clone(),
-            activated: new.activate.then(|| now.clone()),
-            status_changed: new.activate.then(|| now.clone()),
-            last_login: None,
-            last_updated: now.clone(),
-            version: 1,
-        };
+        let user = new_user_record(&new, &realm, &schema)?;
         let mut tx = self.begin_write().await?;
-        insert_user(&mut tx, &user).await?;
-        let mut event = Event::by_grant("user.lifecycle.create", "Create okta user", grant)
-            .target(user_target(&user))
-            .debug("realmId", realm.id.as_str());
-        event.targets.push(realm_target(&realm));
-        audit::append(&mut tx, &event).await?;
-        if new.activate {
-            let event = Event::by_grant("user.lifecycle.activate", "Activate Okta user", grant)
-                .target(user_target(&user));
-            audit::append(&mut tx, &event).await?;
-        }
+        insert_new_user(&mut tx, grant, &user, &realm).await?;
         tx.commit().await.map_err(StoreError::from_sqlx)?;
         Ok(user)
     }
@@ -543,6 +498,72 @@ pub(crate) async fn user_in_tx(
         .await
         .map_err(StoreError::from_sqlx)?
         .ok_or(StoreError::NotFound)
+}
+
+/// The record of a new user, validated against `realm` and `schema`.
+pub(crate) fn new_user_record(
+    new: &NewUser,
+    realm: &Realm,
+    schema: &[AttributeDef],
+) -> Result<User, StoreError> {
+    let mut errors = validate_profile(&new.profile, realm);
+    errors.extend(validate_custom(&new.custom_profile, schema));
+    if !errors.is_empty() {
+        return Err(StoreError::Invalid(errors));
+    }
+    let now = clock::now();
+    let status = if new.activate {
+        UserStatus::Active
+    } else {
+        UserStatus::Staged
+    };
+    let p = &new.profile;
+    Ok(User {
+        id: UserId::generate(),
+        realm_id: realm.id.clone(),
+        status,
+        transitioning_to_status: None,
+        profile: BaseProfile {
+            login: p.login.trim().to_string(),
+            email: p.email.trim().to_string(),
+            second_email: opt(&p.second_email),
+            first_name: p.first_name.trim().to_string(),
+            last_name: p.last_name.trim().to_string(),
+            middle_name: opt(&p.middle_name),
+            primary_phone: opt(&p.primary_phone),
+            mobile_phone: opt(&p.mobile_phone),
+        },
+        custom_profile: new.custom_profile.clone(),
+        profile_source_id: new.profile_source_id.clone(),
+        created: now.clone(),
+        activated: new.activate.then(|| now.clone()),
+        status_changed: new.activate.then(|| now.clone()),
+        last_login: None,
+        last_updated: now,
+        version: 1,
+    })
+}
+
+/// Inserts `user` with `user.lifecycle.create` (and `.activate` when ACTIVE)
+/// inside `tx` (holding the chain lock).
+pub(crate) async fn insert_new_user(
+    tx: &mut Transaction<'static, Any>,
+    grant: &Grant,
+    user: &User,
+    realm: &Realm,
+) -> Result<(), StoreError> {
+    insert_user(tx, user).await?;
+    let mut event = Event::by_grant("user.lifecycle.create", "Create okta user", grant)
+        .target(user_target(user))
+        .debug("realmId", realm.id.as_str());
+    event.targets.push(realm_target(realm));
+    audit::append(tx, &event).await?;
+    if user.status == UserStatus::Active {
+        let event = Event::by_grant("user.lifecycle.activate", "Activate Okta user", grant)
+            .target(user_target(user));
+        audit::append(tx, &event).await?;
+    }
+    Ok(())
 }
 
 pub(crate) async fn insert_user(

@@ -1,0 +1,215 @@
+//! `/admin/realms`: every realm with its users by status (and a chart of users
+//! per realm), creating a realm; `/admin/realms/{id}`: one realm — rename,
+//! domains, delete when nothing blocks it, the rules that place users in it.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+use super::AdminNav;
+use crate::components::ui::{
+    error_alert, field_error, kept_value, outcome, text_field, BUTTON, LINK, SMALL_BUTTON,
+};
+use crate::error::AppError;
+use crate::model::RealmSummary;
+use crate::serverfns::admin::{
+    admin_realm, admin_realms, CreateRealm, DeleteRealm, RealmDetail, UpdateRealm,
+};
+
+fn by_status(summary: &RealmSummary) -> String {
+    if summary.by_status.is_empty() {
+        return "—".into();
+    }
+    summary
+        .by_status
+        .iter()
+        .map(|(s, n)| format!("{} {n}", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+#[component]
+pub fn AdminRealmsPage() -> impl IntoView {
+    let create = ServerAction::<CreateRealm>::new();
+    let realms = Resource::new(move || create.version().get(), |_| admin_realms());
+    view! {
+        <AdminNav />
+        <section class="space-y-8">
+            <div class="flex flex-wrap items-center justify-between gap-3">
+                <h1 class="text-2xl font-bold">"Realms"</h1>
+                <A href="/admin/wizard" attr:class=BUTTON>"New partner realm (wizard)"</A>
+            </div>
+            <Suspense fallback=|| view! { <p role="status">"Loading realms…"</p> }>
+                {move || realms.get().map(|r| match r {
+                    Ok(list) => view! { <RealmChart realms=list.clone() /> <RealmTable realms=list /> }.into_any(),
+                    Err(e) => error_alert(&e),
+                })}
+            </Suspense>
+            <section aria-labelledby="create-realm" class="space-y-3">
+                <h2 id="create-realm" class="text-lg font-semibold">"Create a realm"</h2>
+                {move || outcome(create.value().get().filter(|r| r.is_err() && !matches!(r, Err(AppError::Validation { .. }))))}
+                <ActionForm action=create attr:class="space-y-3" attr:novalidate=true>
+                    {text_field("realm-name", "name", "Name", kept_value(create, "name", String::new()), None,
+                        move || field_error(create, "name"))}
+                    {text_field("realm-domains", "domains", "Allowed email domains", kept_value(create, "domains", String::new()),
+                        Some("Separated by commas. Users of this realm must have addresses in these domains; leave empty for any."),
+                        move || field_error(create, "domains"))}
+                    <button type="submit" class=BUTTON>"Create realm"</button>
+                </ActionForm>
+            </section>
+        </section>
+    }
+}
+
+/// Users per realm as horizontal bars; the table beside it holds the numbers.
+#[component]
+fn RealmChart(realms: Vec<RealmSummary>) -> impl IntoView {
+    let most = realms.iter().map(|r| r.users).max().unwrap_or(0).max(1);
+    view! {
+        <figure class="space-y-2">
+            <figcaption class="text-sm font-medium">"Users per realm"</figcaption>
+            <ul class="space-y-1">
+                {realms.into_iter().map(|r| {
+                    let width = format!("width: {}%", (r.users * 100 / most).max(1));
+                    view! {
+                        <li class="flex items-center gap-3 text-sm">
+                            <span class="w-40 truncate">{r.realm.name.clone()}</span>
+                            <span class="h-3 rounded bg-indigo-600" style=width aria-hidden="true"></span>
+                            <span>{r.users}</span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </figure>
+    }
+}
+
+#[component]
+fn RealmTable(realms: Vec<RealmSummary>) -> impl IntoView {
+    view! {
+        <div class="overflow-x-auto">
+            <table class="w-full border-collapse text-left text-sm">
+                <caption class="sr-only">"All realms"</caption>
+                <thead>
+                    <tr class="border-b border-slate-300 dark:border-slate-700">
+                        <th scope="col" class="py-2 pr-4">"Realm"</th>
+                        <th scope="col" class="py-2 pr-4">"Type"</th>
+                        <th scope="col" class="py-2 pr-4">"Email domains"</th>
+                        <th scope="col" class="py-2 pr-4">"Users"</th>
+                        <th scope="col" class="py-2 pr-4">"By status"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {realms.into_iter().map(|r| {
+                        let href = format!("/admin/realms/{}", r.realm.id);
+                        let domains = if r.realm.domains.is_empty() { "any".to_string() } else { r.realm.domains.join(", ") };
+                        let status = by_status(&r);
+                        view! {
+                            <tr class="border-b border-slate-200 dark:border-slate-800">
+                                <th scope="row" class="py-2 pr-4 font-medium">
+                                    <A href=href attr:class=LINK>{r.realm.name}</A>
+                                </th>
+                                <td class="py-2 pr-4">{r.realm.realm_type.as_str()}</td>
+                                <td class="py-2 pr-4">{domains}</td>
+                                <td class="py-2 pr-4">{r.users}</td>
+                                <td class="py-2 pr-4">{status}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+pub fn AdminRealmPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let update = ServerAction::<UpdateRealm>::new();
+    let delete = ServerAction::<DeleteRealm>::new();
+    let realm = Resource::new(
+        move || (id(), update.version().get()),
+        |(id, _)| admin_realm(id),
+    );
+    view! {
+        <AdminNav />
+        <section class="space-y-8">
+            <p><A href="/admin/realms" attr:class=LINK>"All realms"</A></p>
+            <Suspense fallback=|| view! { <p role="status">"Loading the realm…"</p> }>
+                {move || realm.get().map(|r| match r {
+                    Ok(detail) => view! { <RealmView detail update delete /> }.into_any(),
+                    Err(AppError::NotFound) => view! {
+                        <h1 class="text-2xl font-bold">"Realm not found"</h1>
+                        <p>"There is no such realm."</p>
+                    }.into_any(),
+                    Err(e) => error_alert(&e),
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn RealmView(
+    detail: RealmDetail,
+    update: ServerAction<UpdateRealm>,
+    delete: ServerAction<DeleteRealm>,
+) -> impl IntoView {
+    let realm = detail.summary.realm.clone();
+    let rid = realm.id.to_string();
+    let delete_id = rid.clone();
+    let domains = realm.domains.join(", ");
+    let users_href = format!("/users?realm={}", realm.id);
+    view! {
+        <div class="space-y-1">
+            <h1 class="text-2xl font-bold">{realm.name.clone()}</h1>
+            <p class="text-slate-700 dark:text-slate-300">
+                {realm.realm_type.as_str()} " realm · " {detail.summary.users} " users · " {by_status(&detail.summary)}
+            </p>
+            <p><A href=users_href attr:class=LINK>"See its users"</A></p>
+        </div>
+        {move || outcome(update.value().get().filter(|r| !matches!(r, Err(AppError::Validation { .. }))))}
+        <section aria-labelledby="edit-realm" class="space-y-3">
+            <h2 id="edit-realm" class="text-lg font-semibold">"Name and domains"</h2>
+            <ActionForm action=update attr:class="space-y-3" attr:novalidate=true>
+                <input type="hidden" name="id" value=rid />
+                <input type="hidden" name="expected" value=realm.last_updated.clone() />
+                {text_field("edit-name", "name", "Name", kept_value(update, "name", realm.name.clone()), None,
+                    move || field_error(update, "name"))}
+                {text_field("edit-domains", "domains", "Allowed email domains", kept_value(update, "domains", domains),
+                    Some("Separated by commas; empty allows any address. Existing users are not re-checked."),
+                    move || field_error(update, "domains"))}
+                <button type="submit" class=BUTTON>"Save realm"</button>
+            </ActionForm>
+        </section>
+        <section aria-labelledby="realm-rules" class="space-y-2">
+            <h2 id="realm-rules" class="text-lg font-semibold">"Rules that place users here"</h2>
+            {if detail.rules.is_empty() {
+                view! { <p>"None."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="list-disc pl-5">
+                        {detail.rules.into_iter().map(|r| view! {
+                            <li><A href=format!("/admin/rules/{}", r.id) attr:class=LINK>{r.name}</A> " (" {r.status.as_str()} ")"</li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+        <section aria-labelledby="delete-realm" class="space-y-2">
+            <h2 id="delete-realm" class="text-lg font-semibold">"Delete"</h2>
+            {if detail.blockers.is_empty() {
+                view! {
+                    <ActionForm action=delete>
+                        <input type="hidden" name="id" value=delete_id />
+                        <button type="submit" class=SMALL_BUTTON>"Delete realm"</button>
+                    </ActionForm>
+                    {move || outcome(delete.value().get())}
+                }.into_any()
+            } else {
+                view! { <p>"This realm cannot be deleted while it has " {detail.blockers.join(", ")} "."</p> }.into_any()
+            }}
+        </section>
+    }
+}

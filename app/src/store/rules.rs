@@ -1,0 +1,1290 @@
+//! Realm-assignment rules (Okta's `RealmAssignment`) and the operations that
+//! apply them in bulk: a **plan** (dry-run) lists exactly which users would move
+//! from which realm to which, and **execution** applies that stored plan — never
+//! a re-evaluation — in short batches, each one write transaction with its
+//! `user.realm.update` events. A user changed since the plan (its version moved)
+//! is reported as skipped, not silently moved.
+
+use serde_json::{Map, Value};
+use sqlx::any::AnyRow;
+use sqlx::{FromRow, Row};
+
+use super::audit::{self, Event};
+use super::realms::decode;
+use super::{clock, Store, StoreError};
+use crate::authz::{Grant, Scope};
+use crate::expr::{self, Expr, UserView, ValueRef};
+use crate::ids::{OperationId, RealmId, RuleId, UserId};
+use crate::model::{
+    BaseProfile, ItemResult, LifecycleStatus, Operation, OperationItem, OperationKind,
+    OperationStatus, Realm, RealmRule,
+};
+
+/// Priority of the catch-all rule; other rules take 0‥=498 (Okta's limit is 500
+/// rules per org).
+pub const CATCH_ALL_PRIORITY: i64 = 499;
+/// Users read per query while planning.
+const PLAN_CHUNK: i64 = 5_000;
+/// Plan items written per statement.
+const INSERT_CHUNK: usize = 400;
+/// Items applied per write transaction while executing.
+pub const APPLY_BATCH: i64 = 500;
+
+const RULE_COLUMNS: &str =
+    "id, name, priority, status, is_default, profile_source_id, expression, \
+     target_realm_id, created, last_updated";
+
+const OPERATION_COLUMNS: &str = "o.id, o.kind, o.rule_id, o.configuration, o.status, o.created, \
+     o.started, o.completed, o.num_planned, o.num_refused, o.num_moved, o.num_skipped, o.num_failed";
+
+impl<'r> FromRow<'r, AnyRow> for RealmRule {
+    fn from_row(row: &'r AnyRow) -> Result<Self, sqlx::Error> {
+        let status: String = row.try_get("status")?;
+        Ok(RealmRule {
+            id: RuleId::parse(&row.try_get::<String, _>("id")?).map_err(decode)?,
+            name: row.try_get("name")?,
+            priority: row.try_get("priority")?,
+            status: LifecycleStatus::parse(&status).ok_or_else(|| decode("status"))?,
+            is_default: row.try_get::<super::sql::DbBool, _>("is_default")?.0,
+            profile_source_id: row.try_get("profile_source_id")?,
+            expression: row.try_get("expression")?,
+            target_realm_id: RealmId::parse(&row.try_get::<String, _>("target_realm_id")?)
+                .map_err(decode)?,
+            created: row.try_get("created")?,
+            last_updated: row.try_get("last_updated")?,
+        })
+    }
+}
+
+impl<'r> FromRow<'r, AnyRow> for Operation {
+    fn from_row(row: &'r AnyRow) -> Result<Self, sqlx::Error> {
+        let kind: String = row.try_get("kind")?;
+        let status: String = row.try_get("status")?;
+        let rule_id: Option<String> = row.try_get("rule_id")?;
+        let configuration: Option<String> = row.try_get("configuration")?;
+        let label = configuration
+            .as_deref()
+            .and_then(|c| serde_json::from_str::<Value>(c).ok())
+            .and_then(|c| c.get("label").and_then(Value::as_str).map(str::to_string))
+            .unwrap_or_default();
+        Ok(Operation {
+            id: OperationId::parse(&row.try_get::<String, _>("id")?).map_err(decode)?,
+            kind: OperationKind::parse(&kind).ok_or_else(|| decode("kind"))?,
+            rule_id: rule_id
+                .map(|r| RuleId::parse(&r))
+                .transpose()
+                .map_err(decode)?,
+            label,
+            status: OperationStatus::parse(&status).ok_or_else(|| decode("status"))?,
+            created: row.try_get("created")?,
+            started: row.try_get("started")?,
+            completed: row.try_get("completed")?,
+            num_planned: row.try_get("num_planned")?,
+            num_refused: row.try_get("num_refused")?,
+            num_moved: row.try_get("num_moved")?,
+            num_skipped: row.try_get("num_skipped")?,
+            num_failed: row.try_get("num_failed")?,
+        })
+    }
+}
+
+impl<'r> FromRow<'r, AnyRow> for OperationItem {
+    fn from_row(row: &'r AnyRow) -> Result<Self, sqlx::Error> {
+        let realm = |c: &str| -> Result<RealmId, sqlx::Error> {
+            RealmId::parse(&row.try_get::<String, _>(c)?).map_err(decode)
+        };
+        let result: String = row.try_get("result")?;
+        Ok(OperationItem {
+            user_id: UserId::parse(&row.try_get::<String, _>("user_id")?).map_err(decode)?,
+            login: row.try_get("login")?,
+            name: format!(
+                "{} {}",
+                row.try_get::<String, _>("first_name")?,
+                row.try_get::<String, _>("last_name")?
+            ),
+            from_realm_id: realm("from_realm_id")?,
+            from_realm: row.try_get("from_realm")?,
+            to_realm_id: realm("to_realm_id")?,
+            to_realm: row.try_get("to_realm")?,
+            result: ItemResult::parse(&result).ok_or_else(|| decode("result"))?,
+            message: row.try_get("message")?,
+        })
+    }
+}
+
+/// What an admin submits for a rule.
+#[derive(Debug, Clone)]
+pub struct RuleInput {
+    pub name: String,
+    pub profile_source_id: Option<String>,
+    pub expression: Option<String>,
+    pub target_realm_id: RealmId,
+}
+
+/// What a compiled rule's condition is.
+#[derive(Debug, Clone)]
+enum Condition {
+    /// No expression: every user (of the profile source).
+    Always,
+    Expr(Box<Expr>),
+    /// A stored expression that no longer compiles matches nobody.
+    Never,
+}
+
+/// A compiled rule, ready to evaluate.
+#[derive(Debug, Clone)]
+pub struct CompiledRule {
+    pub rule: RealmRule,
+    condition: Condition,
+}
+
+impl CompiledRule {
+    /// Compiles the stored expression; one that no longer compiles matches
+    /// nobody, and the log says so.
+    pub fn new(rule: RealmRule) -> Self {
+        let condition = match rule.expression.as_deref().map(str::trim) {
+            None | Some("") => Condition::Always,
+            Some(src) => match expr::compile(src) {
+                Ok(e) => Condition::Expr(Box::new(e)),
+                Err(err) => {
+                    tracing::warn!(rule = %rule.id, error = %err, "a stored realm assignment rule does not compile; it matches nobody");
+                    Condition::Never
+                }
+            },
+        };
+        Self { rule, condition }
+    }
+
+    /// Does this rule select `user`? Its profile source (if any) must be the
+    /// user's, and its expression (if any) must be true.
+    pub fn selects(&self, user: &Candidate) -> bool {
+        if let Some(source) = &self.rule.profile_source_id {
+            if user.profile_source_id.as_deref() != Some(source.as_str()) {
+                return false;
+            }
+        }
+        match &self.condition {
+            Condition::Always => true,
+            Condition::Expr(e) => e.evaluate(user),
+            Condition::Never => false,
+        }
+    }
+}
+
+/// Checks a rule's expression; the error names the character position.
+pub fn validate_expression(src: &str) -> Result<Option<Expr>, StoreError> {
+    let src = src.trim();
+    if src.is_empty() {
+        return Ok(None);
+    }
+    expr::compile(src).map(Some).map_err(|e| {
+        StoreError::invalid(
+            "expression",
+            format!(
+                "{} at character {}{}",
+                e.message,
+                e.char_position(src) + 1,
+                e.hint.map(|h| format!(" ({h})")).unwrap_or_default()
+            ),
+        )
+    })
+}
+
+/// A user as the rules see it: base profile, custom attributes, realm, source.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub id: UserId,
+    pub realm_id: RealmId,
+    pub version: i64,
+    pub profile: BaseProfile,
+    pub custom: Map<String, Value>,
+    pub profile_source_id: Option<String>,
+}
+
+impl UserView for Candidate {
+    fn profile(&self, attr: &str) -> Option<ValueRef<'_>> {
+        if let Some(v) = self.profile.attribute(attr) {
+            return Some(ValueRef::Str(v));
+        }
+        Some(match self.custom.get(attr)? {
+            Value::String(s) => ValueRef::Str(s),
+            Value::Bool(b) => ValueRef::Bool(*b),
+            Value::Number(n) => ValueRef::Number(n.as_f64()?),
+            _ => ValueRef::Null,
+        })
+    }
+
+    fn realm_id(&self) -> Option<&str> {
+        Some(self.realm_id.as_str())
+    }
+}
+
+impl<'r> FromRow<'r, AnyRow> for Candidate {
+    fn from_row(row: &'r AnyRow) -> Result<Self, sqlx::Error> {
+        let custom: String = row.try_get("custom_profile")?;
+        Ok(Candidate {
+            id: UserId::parse(&row.try_get::<String, _>("id")?).map_err(decode)?,
+            realm_id: RealmId::parse(&row.try_get::<String, _>("realm_id")?).map_err(decode)?,
+            version: row.try_get("version")?,
+            profile: BaseProfile {
+                login: row.try_get("login")?,
+                email: row.try_get("email")?,
+                second_email: row.try_get("second_email")?,
+                first_name: row.try_get("first_name")?,
+                last_name: row.try_get("last_name")?,
+                middle_name: row.try_get("middle_name")?,
+                primary_phone: row.try_get("primary_phone")?,
+                mobile_phone: row.try_get("mobile_phone")?,
+            },
+            custom: serde_json::from_str(&custom).map_err(decode)?,
+            profile_source_id: row.try_get("profile_source_id")?,
+        })
+    }
+}
+
+/// Why `realm` refuses a user with this login and email, if it does: a realm
+/// with allowed domains takes only addresses in them.
+pub fn refusal(login: &str, email: &str, realm: &Realm) -> Option<String> {
+    if realm.domains.is_empty() {
+        return None;
+    }
+    let outside = |address: &str| !super::users::domain_allowed(address, &realm.domains);
+    if outside(email) {
+        return Some(format!(
+            "email {email} is outside {}'s domains ({})",
+            realm.name,
+            realm.domains.join(", ")
+        ));
+    }
+    if login.contains('@') && outside(login) {
+        return Some(format!(
+            "username {login} is outside {}'s domains ({})",
+            realm.name,
+            realm.domains.join(", ")
+        ));
+    }
+    None
+}
+
+/// What one planned user is.
+#[derive(Debug, Clone)]
+struct PlannedItem {
+    user_id: UserId,
+    from: RealmId,
+    to: RealmId,
+    version: i64,
+    refused: Option<String>,
+}
+
+/// Where a running operation stands after one batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchOutcome {
+    /// More items wait.
+    More,
+    /// Completed or canceled: nothing left to do.
+    Done,
+}
+
+fn rule_target(id: &RuleId, name: &str, realm: &RealmId) -> audit::Target {
+    audit::Target {
+        id: id.to_string(),
+        target_type: "RealmAssignment".into(),
+        alternate_id: name.to_string(),
+        display_name: name.to_string(),
+        realm_id: Some(realm.to_string()),
+    }
+}
+
+fn realm_target(realm: &Realm) -> audit::Target {
+    audit::Target {
+        id: realm.id.to_string(),
+        target_type: "Realm".into(),
+        alternate_id: realm.name.clone(),
+        display_name: realm.name.clone(),
+        realm_id: Some(realm.id.to_string()),
+    }
+}
+
+fn check_name(name: &str) -> Result<String, StoreError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 255 {
+        return Err(StoreError::invalid(
+            "name",
+            "Enter a name of 1 to 255 characters.",
+        ));
+    }
+    Ok(name.to_string())
+}
+
+impl Store {
+    /// The rules whose target realm is in `scope` (`okta.realms.read`), in
+    /// priority order (the catch-all last).
+    pub async fn list_rules(&self, scope: &Scope) -> Result<Vec<RealmRule>, StoreError> {
+        let mut sql = super::sql::Sql::new(&format!(
+            "SELECT {RULE_COLUMNS} FROM realm_assignment_rules WHERE target_realm_id IN (SELECT r.id FROM realms r WHERE "
+        ));
+        scope.realms_predicate(&mut sql, "r");
+        sql.push(") ORDER BY priority, id");
+        sql.fetch_all::<RealmRule>(&self.pool).await
+    }
+
+    pub async fn get_rule(&self, scope: &Scope, id: &RuleId) -> Result<RealmRule, StoreError> {
+        let mut sql = super::sql::Sql::new(&format!(
+            "SELECT {RULE_COLUMNS} FROM realm_assignment_rules WHERE id = "
+        ));
+        sql.bind(id)
+            .push(" AND target_realm_id IN (SELECT r.id FROM realms r WHERE ");
+        scope.realms_predicate(&mut sql, "r");
+        sql.push(")");
+        sql.fetch_one_or_not_found::<RealmRule>(&self.pool).await
+    }
+
+    async fn rule_by_id(&self, id: &RuleId) -> Result<RealmRule, StoreError> {
+        sqlx::query_as::<_, RealmRule>(&format!(
+            "SELECT {RULE_COLUMNS} FROM realm_assignment_rules WHERE id = $1"
+        ))
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?
+        .ok_or(StoreError::NotFound)
+    }
+
+    async fn check_rule_input(
+        &self,
+        input: &RuleInput,
+    ) -> Result<(String, Option<String>), StoreError> {
+        let mut errors = Vec::new();
+        let name = match check_name(&input.name) {
+            Ok(n) => Some(n),
+            Err(StoreError::Invalid(e)) => {
+                errors.extend(e);
+                None
+            }
+            Err(e) => return Err(e),
+        };
+        let expression = match validate_expression(input.expression.as_deref().unwrap_or("")) {
+            Ok(e) => e.map(|_| input.expression.as_deref().unwrap_or("").trim().to_string()),
+            Err(StoreError::Invalid(e)) => {
+                errors.extend(e);
+                None
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(source) = input.profile_source_id.as_deref().filter(|s| !s.is_empty()) {
+            let known: Option<String> =
+                sqlx::query_scalar("SELECT id FROM identity_providers WHERE id = $1")
+                    .bind(source)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(StoreError::from_sqlx)?;
+            if known.is_none() {
+                errors.push(crate::error::FieldError::new(
+                    "profileSourceId",
+                    "Choose an existing identity provider.",
+                ));
+            }
+        }
+        if let Err(StoreError::Invalid(e)) = self.realm_by_id(&input.target_realm_id).await {
+            errors.extend(e.into_iter().map(|mut f| {
+                f.field = "targetRealmId".into();
+                f
+            }));
+        }
+        match name {
+            Some(name) if errors.is_empty() => Ok((name, expression)),
+            _ => Err(StoreError::Invalid(errors)),
+        }
+    }
+
+    /// Creates an INACTIVE rule after the last one (before the catch-all);
+    /// grant: `okta.realms.manage` on the org.
+    pub async fn create_rule(
+        &self,
+        grant: &Grant,
+        input: RuleInput,
+    ) -> Result<RealmRule, StoreError> {
+        let (name, expression) = self.check_rule_input(&input).await?;
+        let source = input.profile_source_id.filter(|s| !s.is_empty());
+        let mut tx = self.begin_write().await?;
+        let last: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(priority) FROM realm_assignment_rules WHERE is_default = FALSE",
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        let priority = last.map_or(0, |p| p + 1);
+        if priority >= CATCH_ALL_PRIORITY {
+            return Err(StoreError::invalid(
+                "name",
+                "An org holds at most 499 rules besides the catch-all; delete one first.",
+            ));
+        }
+        let id = RuleId::generate();
+        let now = clock::now();
+        sqlx::query(
+            "INSERT INTO realm_assignment_rules (id, name, priority, status, is_default, profile_source_id, \
+             expression, target_realm_id, created, last_updated) \
+             VALUES ($1, $2, $3, 'INACTIVE', FALSE, $4, $5, $6, $7, $7)",
+        )
+        .bind(id.as_str())
+        .bind(&name)
+        .bind(priority)
+        .bind(source.as_deref())
+        .bind(expression.as_deref())
+        .bind(input.target_realm_id.as_str())
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| StoreError::map_constraint(e, &[]))?;
+        let event = Event::by_grant(
+            "directory.realm.assignment.create",
+            "Create realm assignment",
+            grant,
+        )
+        .target(rule_target(&id, &name, &input.target_realm_id))
+        .debug("expression", expression.clone().unwrap_or_default());
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        self.rule_by_id(&id).await
+    }
+
+    /// Replaces a rule's name, source, expression and realm. The catch-all keeps
+    /// its name, has no conditions, and only its realm changes. `expected` is
+    /// the `last_updated` the admin saw (lost-update check).
+    pub async fn update_rule(
+        &self,
+        grant: &Grant,
+        id: &RuleId,
+        input: RuleInput,
+        expected: &str,
+    ) -> Result<RealmRule, StoreError> {
+        let current = self.rule_by_id(id).await?;
+        let input = if current.is_default {
+            RuleInput {
+                name: current.name.clone(),
+                profile_source_id: None,
+                expression: None,
+                target_realm_id: input.target_realm_id,
+            }
+        } else {
+            input
+        };
+        let (name, expression) = self.check_rule_input(&input).await?;
+        let source = input.profile_source_id.filter(|s| !s.is_empty());
+        let mut tx = self.begin_write().await?;
+        let now = clock::now();
+        let updated = sqlx::query(
+            "UPDATE realm_assignment_rules SET name = $1, profile_source_id = $2, expression = $3, \
+             target_realm_id = $4, last_updated = $5 WHERE id = $6 AND last_updated = $7",
+        )
+        .bind(&name)
+        .bind(source.as_deref())
+        .bind(expression.as_deref())
+        .bind(input.target_realm_id.as_str())
+        .bind(&now)
+        .bind(id.as_str())
+        .bind(expected)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| StoreError::map_constraint(e, &[]))?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::Conflict(
+                "This rule was changed by someone else; reload and try again.".into(),
+            ));
+        }
+        let event = Event::by_grant(
+            "directory.realm.assignment.update",
+            "Update realm assignment",
+            grant,
+        )
+        .target(rule_target(id, &name, &input.target_realm_id))
+        .debug("expression", expression.unwrap_or_default());
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        self.rule_by_id(id).await
+    }
+
+    /// Activates or deactivates a rule (not the catch-all, which is always active).
+    pub async fn set_rule_status(
+        &self,
+        grant: &Grant,
+        id: &RuleId,
+        status: LifecycleStatus,
+    ) -> Result<RealmRule, StoreError> {
+        let rule = self.rule_by_id(id).await?;
+        if rule.is_default {
+            return Err(StoreError::Conflict(
+                "The catch-all rule is always active.".into(),
+            ));
+        }
+        if rule.status == status {
+            return Ok(rule);
+        }
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE realm_assignment_rules SET status = $1, last_updated = $2 WHERE id = $3",
+        )
+        .bind(status.as_str())
+        .bind(clock::now())
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        let (event_type, message) = match status {
+            LifecycleStatus::Active => (
+                "directory.realm.assignment.activate",
+                "Activate realm assignment",
+            ),
+            LifecycleStatus::Inactive => (
+                "directory.realm.assignment.deactivate",
+                "Deactivate realm assignment",
+            ),
+        };
+        let event = Event::by_grant(event_type, message, grant).target(rule_target(
+            id,
+            &rule.name,
+            &rule.target_realm_id,
+        ));
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        self.rule_by_id(id).await
+    }
+
+    /// Swaps a rule with its neighbour above (`up`) or below; the catch-all
+    /// never moves and nothing passes it.
+    pub async fn move_rule(&self, grant: &Grant, id: &RuleId, up: bool) -> Result<(), StoreError> {
+        let rule = self.rule_by_id(id).await?;
+        if rule.is_default {
+            return Err(StoreError::Conflict(
+                "The catch-all rule is always last.".into(),
+            ));
+        }
+        let mut tx = self.begin_write().await?;
+        let neighbour: Option<(String, i64)> = sqlx::query_as(if up {
+            "SELECT id, priority FROM realm_assignment_rules WHERE is_default = FALSE AND priority < $1 \
+             ORDER BY priority DESC LIMIT 1"
+        } else {
+            "SELECT id, priority FROM realm_assignment_rules WHERE is_default = FALSE AND priority > $1 \
+             ORDER BY priority LIMIT 1"
+        })
+        .bind(rule.priority)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        let Some((other, other_priority)) = neighbour else {
+            return Ok(());
+        };
+        let now = clock::now();
+        // The priorities are unique: park one above every rule while swapping.
+        for (rule_id, priority) in [
+            (rule.id.as_str(), CATCH_ALL_PRIORITY + 1),
+            (other.as_str(), rule.priority),
+            (rule.id.as_str(), other_priority),
+        ] {
+            sqlx::query(
+                "UPDATE realm_assignment_rules SET priority = $1, last_updated = $2 WHERE id = $3",
+            )
+            .bind(priority)
+            .bind(&now)
+            .bind(rule_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        }
+        let event = Event::by_grant(
+            "directory.realm.assignment.update",
+            "Update realm assignment",
+            grant,
+        )
+        .target(rule_target(id, &rule.name, &rule.target_realm_id))
+        .debug("priority", other_priority);
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(())
+    }
+
+    /// Deletes a rule (never the catch-all; the schema refuses it too).
+    pub async fn delete_rule(&self, grant: &Grant, id: &RuleId) -> Result<(), StoreError> {
+        let rule = self.rule_by_id(id).await?;
+        if rule.is_default {
+            return Err(StoreError::Conflict(
+                "The catch-all rule cannot be deleted.".into(),
+            ));
+        }
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM realm_assignment_rules WHERE id = $1 AND is_default = FALSE")
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        let event = Event::by_grant(
+            "directory.realm.assignment.delete",
+            "Delete realm assignment",
+            grant,
+        )
+        .target(rule_target(id, &rule.name, &rule.target_realm_id));
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(())
+    }
+
+    /// How many users `expression` (from any source, or `source`) selects, for
+    /// the rule editor's preview; at most `limit` users are looked at.
+    pub async fn preview_rule(
+        &self,
+        expression: &str,
+        source: Option<&str>,
+        limit: i64,
+    ) -> Result<(i64, i64, bool), StoreError> {
+        let condition = match validate_expression(expression)? {
+            Some(e) => Condition::Expr(Box::new(e)),
+            None => Condition::Always,
+        };
+        let rule = CompiledRule {
+            rule: RealmRule {
+                id: RuleId::generate(),
+                name: String::new(),
+                priority: 0,
+                status: LifecycleStatus::Active,
+                is_default: false,
+                profile_source_id: source.map(str::to_string),
+                expression: Some(expression.to_string()),
+                target_realm_id: RealmId::generate(),
+                created: String::new(),
+                last_updated: String::new(),
+            },
+            condition,
+        };
+        let mut after = String::new();
+        let (mut seen, mut matched) = (0i64, 0i64);
+        loop {
+            let chunk = self
+                .candidates_after(&after, PLAN_CHUNK.min(limit - seen))
+                .await?;
+            let Some(last) = chunk.last() else { break };
+            after = last.id.to_string();
+            seen += chunk.len() as i64;
+            matched += chunk.iter().filter(|u| rule.selects(u)).count() as i64;
+            if seen >= limit {
+                let more: Option<String> =
+                    sqlx::query_scalar("SELECT id FROM users WHERE id > $1 LIMIT 1")
+                        .bind(&after)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(StoreError::from_sqlx)?;
+                return Ok((matched, seen, more.is_some()));
+            }
+        }
+        Ok((matched, seen, false))
+    }
+
+    async fn candidates_after(
+        &self,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<Candidate>, StoreError> {
+        sqlx::query_as::<_, Candidate>(
+            "SELECT id, realm_id, version, login, email, second_email, first_name, last_name, middle_name, \
+             primary_phone, mobile_phone, custom_profile, profile_source_id FROM users \
+             WHERE id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)
+    }
+
+    async fn all_realms(&self) -> Result<Vec<Realm>, StoreError> {
+        sqlx::query_as::<_, Realm>(
+            "SELECT r.id, r.name, r.realm_type, r.is_default, r.domains, r.created, r.last_updated FROM realms r",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)
+    }
+
+    /// Plans (dry-runs) `rule` over every user: a user is planned when this
+    /// rule is the first, in priority order among the active rules, to select
+    /// it and it is not already in the rule's realm. Users the target realm
+    /// refuses (domains) are listed as refused. Nothing moves until
+    /// [`Store::start_operation`].
+    pub async fn plan_rule(&self, grant: &Grant, id: &RuleId) -> Result<Operation, StoreError> {
+        let rule = self.rule_by_id(id).await?;
+        if rule.is_default {
+            return Err(StoreError::Conflict(
+                "The catch-all rule places new users only; it is not run over existing users."
+                    .into(),
+            ));
+        }
+        let before: Vec<CompiledRule> = sqlx::query_as::<_, RealmRule>(&format!(
+            "SELECT {RULE_COLUMNS} FROM realm_assignment_rules \
+             WHERE status = 'ACTIVE' AND is_default = FALSE AND priority < $1 ORDER BY priority"
+        ))
+        .bind(rule.priority)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?
+        .into_iter()
+        .map(CompiledRule::new)
+        .collect();
+        let target = self.realm_by_id(&rule.target_realm_id).await?;
+        let compiled = CompiledRule::new(rule.clone());
+        let configuration = serde_json::json!({
+            "label": rule.name,
+            "rule": {
+                "name": rule.name,
+                "priority": rule.priority,
+                "status": rule.status.as_str(),
+                "profileSourceId": rule.profile_source_id,
+                "expression": rule.expression,
+                "realmId": rule.target_realm_id.as_str(),
+            },
+            "rulesBefore": before.iter().map(|r| r.rule.id.as_str()).collect::<Vec<_>>(),
+        });
+        let op = self
+            .insert_operation(grant, OperationKind::Rule, Some(id), &configuration)
+            .await?;
+        let mut after = String::new();
+        loop {
+            let chunk = self.candidates_after(&after, PLAN_CHUNK).await?;
+            let Some(last) = chunk.last() else { break };
+            after = last.id.to_string();
+            let items: Vec<PlannedItem> = chunk
+                .iter()
+                .filter(|u| u.realm_id != target.id)
+                .filter(|u| compiled.selects(u) && !before.iter().any(|b| b.selects(u)))
+                .map(|u| PlannedItem {
+                    user_id: u.id.clone(),
+                    from: u.realm_id.clone(),
+                    to: target.id.clone(),
+                    version: u.version,
+                    refused: refusal(&u.profile.login, &u.profile.email, &target),
+                })
+                .collect();
+            self.insert_items(&op, &items).await?;
+        }
+        self.finish_plan(&op).await
+    }
+
+    /// Plans moving `users` (ids the caller may manage) to `target`: users
+    /// already there are left out, users the realm refuses are listed as such.
+    pub async fn plan_bulk_move(
+        &self,
+        grant: &Grant,
+        users: &[UserId],
+        target: &RealmId,
+    ) -> Result<Operation, StoreError> {
+        let target = self.realm_by_id(target).await?;
+        let configuration = serde_json::json!({
+            "label": format!("Move {} users to {}", users.len(), target.name),
+            "realmId": target.id.as_str(),
+            "requested": users.len(),
+        });
+        let op = self
+            .insert_operation(grant, OperationKind::BulkMove, None, &configuration)
+            .await?;
+        for chunk in users.chunks(INSERT_CHUNK) {
+            let mut sql = super::sql::Sql::new(
+                "SELECT id, realm_id, version, login, email, second_email, first_name, last_name, middle_name, \
+                 primary_phone, mobile_phone, custom_profile, profile_source_id FROM users WHERE id IN ",
+            );
+            sql.bind_list(chunk.iter());
+            let found = sql.fetch_all::<Candidate>(&self.pool).await?;
+            let items: Vec<PlannedItem> = found
+                .iter()
+                .filter(|u| u.realm_id != target.id)
+                .map(|u| PlannedItem {
+                    user_id: u.id.clone(),
+                    from: u.realm_id.clone(),
+                    to: target.id.clone(),
+                    version: u.version,
+                    refused: refusal(&u.profile.login, &u.profile.email, &target),
+                })
+                .collect();
+            self.insert_items(&op, &items).await?;
+        }
+        self.finish_plan(&op).await
+    }
+
+    async fn insert_operation(
+        &self,
+        grant: &Grant,
+        kind: OperationKind,
+        rule: Option<&RuleId>,
+        configuration: &Value,
+    ) -> Result<OperationId, StoreError> {
+        let id = OperationId::generate();
+        sqlx::query(
+            "INSERT INTO realm_assignment_operations (id, kind, rule_id, configuration, status, created, actor_id) \
+             VALUES ($1, $2, $3, $4, 'PLANNED', $5, $6)",
+        )
+        .bind(id.as_str())
+        .bind(kind.as_str())
+        .bind(rule.map(RuleId::as_str))
+        .bind(configuration.to_string())
+        .bind(clock::now())
+        .bind(&grant.actor().id)
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        Ok(id)
+    }
+
+    async fn insert_items(
+        &self,
+        op: &OperationId,
+        items: &[PlannedItem],
+    ) -> Result<(), StoreError> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await.map_err(StoreError::from_sqlx)?;
+        for chunk in items.chunks(INSERT_CHUNK) {
+            let mut sql = super::sql::Sql::new(
+                "INSERT INTO realm_assignment_operation_items \
+                 (operation_id, user_id, from_realm_id, to_realm_id, user_version, result, message) VALUES ",
+            );
+            for (i, item) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.push("(")
+                    .bind(op)
+                    .push(", ")
+                    .bind(&item.user_id)
+                    .push(", ")
+                    .bind(&item.from)
+                    .push(", ")
+                    .bind(&item.to)
+                    .push(", ")
+                    .bind(item.version)
+                    .push(", ")
+                    .bind(if item.refused.is_some() {
+                        "FAILED"
+                    } else {
+                        "PENDING"
+                    })
+                    .push(", ")
+                    .bind(item.refused.clone())
+                    .push(")");
+            }
+            sql.execute(&mut *tx).await?;
+        }
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(())
+    }
+
+    async fn finish_plan(&self, op: &OperationId) -> Result<Operation, StoreError> {
+        sqlx::query(
+            "UPDATE realm_assignment_operations SET \
+             num_planned = (SELECT count(*) FROM realm_assignment_operation_items WHERE operation_id = $1 AND result = 'PENDING'), \
+             num_refused = (SELECT count(*) FROM realm_assignment_operation_items WHERE operation_id = $1 AND result = 'FAILED') \
+             WHERE id = $1",
+        )
+        .bind(op.as_str())
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        self.operation_by_id(op).await
+    }
+
+    pub(crate) async fn operation_by_id(&self, id: &OperationId) -> Result<Operation, StoreError> {
+        sqlx::query_as::<_, Operation>(&format!(
+            "SELECT {OPERATION_COLUMNS} FROM realm_assignment_operations o WHERE o.id = $1"
+        ))
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?
+        .ok_or(StoreError::NotFound)
+    }
+
+    /// An operation, for those who manage realm assignment (`grant` proves it).
+    pub async fn get_operation(
+        &self,
+        _grant: &Grant,
+        id: &OperationId,
+    ) -> Result<Operation, StoreError> {
+        self.operation_by_id(id).await
+    }
+
+    /// The latest operations, newest first.
+    pub async fn list_operations(
+        &self,
+        _grant: &Grant,
+        limit: i64,
+    ) -> Result<Vec<Operation>, StoreError> {
+        sqlx::query_as::<_, Operation>(&format!(
+            "SELECT {OPERATION_COLUMNS} FROM realm_assignment_operations o ORDER BY o.created DESC, o.id DESC LIMIT $1"
+        ))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)
+    }
+
+    /// A page of an operation's items (by user id), optionally of one result.
+    pub async fn operation_items(
+        &self,
+        _grant: &Grant,
+        id: &OperationId,
+        result: Option<ItemResult>,
+        after: Option<&UserId>,
+        limit: i64,
+    ) -> Result<Vec<OperationItem>, StoreError> {
+        let mut sql = super::sql::Sql::new(
+            "SELECT i.user_id, u.login, u.first_name, u.last_name, i.from_realm_id, \
+             COALESCE(fr.name, '') AS from_realm, i.to_realm_id, COALESCE(tr.name, '') AS to_realm, \
+             i.result, i.message \
+             FROM realm_assignment_operation_items i JOIN users u ON u.id = i.user_id \
+             LEFT JOIN realms fr ON fr.id = i.from_realm_id LEFT JOIN realms tr ON tr.id = i.to_realm_id \
+             WHERE i.operation_id = ",
+        );
+        sql.bind(id);
+        if let Some(result) = result {
+            sql.push(" AND i.result = ").bind(result.as_str());
+        }
+        if let Some(after) = after {
+            sql.push(" AND i.user_id > ").bind(after);
+        }
+        sql.push(" ORDER BY i.user_id LIMIT ").bind(limit);
+        sql.fetch_all::<OperationItem>(&self.pool).await
+    }
+
+    /// Starts executing a PLANNED operation (exactly once): IN_PROGRESS, with
+    /// `directory.realm.assignment.execution_started` in the same transaction.
+    /// The caller then runs [`Store::apply_batch`] until it answers `Done`.
+    pub async fn start_operation(
+        &self,
+        grant: &Grant,
+        id: &OperationId,
+    ) -> Result<Operation, StoreError> {
+        let op = self.operation_by_id(id).await?;
+        let mut tx = self.begin_write().await?;
+        let now = clock::now();
+        let started = sqlx::query(
+            "UPDATE realm_assignment_operations SET status = 'IN_PROGRESS', started = $1 \
+             WHERE id = $2 AND status = 'PLANNED'",
+        )
+        .bind(&now)
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        if started.rows_affected() != 1 {
+            return Err(StoreError::Conflict(format!(
+                "This plan is {} already; plan again to run it anew.",
+                op.status.as_str().to_lowercase().replace('_', " ")
+            )));
+        }
+        let mut event = Event::by_grant(
+            "directory.realm.assignment.execution_started",
+            "Realm assignment execution started",
+            grant,
+        )
+        .debug("operationId", id.as_str())
+        .debug("numUsersPlanned", op.num_planned);
+        event.targets.push(operation_target(&op));
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        self.operation_by_id(id).await
+    }
+
+    /// Asks a PLANNED or running operation to stop: no further batch starts;
+    /// what is left is marked CANCELED.
+    pub async fn cancel_operation(
+        &self,
+        grant: &Grant,
+        id: &OperationId,
+    ) -> Result<Operation, StoreError> {
+        let op = self.operation_by_id(id).await?;
+        let mut tx = self.begin_write().await?;
+        let canceled = sqlx::query(
+            "UPDATE realm_assignment_operations SET status = 'CANCELED', completed = $1 \
+             WHERE id = $2 AND status IN ('PLANNED', 'SCHEDULED', 'IN_PROGRESS')",
+        )
+        .bind(clock::now())
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        if canceled.rows_affected() != 1 {
+            return Err(StoreError::Conflict(format!(
+                "This operation is {} already.",
+                op.status.as_str().to_lowercase().replace('_', " ")
+            )));
+        }
+        sqlx::query(
+            "UPDATE realm_assignment_operation_items SET result = 'CANCELED' \
+             WHERE operation_id = $1 AND result = 'PENDING'",
+        )
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        if op.status != OperationStatus::Planned {
+            let mut event = Event::by_grant(
+                "directory.realm.assignment.execution_completed",
+                "Realm assignment execution canceled",
+                grant,
+            )
+            .debug("operationId", id.as_str())
+            .debug("numUserMoved", op.num_moved)
+            .debug("canceled", true);
+            event.targets.push(operation_target(&op));
+            audit::append(&mut tx, &event).await?;
+        }
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        self.operation_by_id(id).await
+    }
+
+    /// Applies up to `limit` pending items of a running operation in one write
+    /// transaction: each user still at the planned version and realm moves (with
+    /// `user.realm.update`); a user changed since the plan is SKIPPED_CHANGED; a
+    /// user the target realm now refuses is FAILED. The last batch completes the
+    /// operation with `directory.realm.assignment.execution_completed`.
+    pub async fn apply_batch(
+        &self,
+        grant: &Grant,
+        id: &OperationId,
+        limit: i64,
+    ) -> Result<BatchOutcome, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let status: Option<String> =
+            sqlx::query_scalar("SELECT status FROM realm_assignment_operations WHERE id = $1")
+                .bind(id.as_str())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?;
+        if status.as_deref() != Some("IN_PROGRESS") {
+            return Ok(BatchOutcome::Done);
+        }
+        let rows = sqlx::query(
+            "SELECT i.user_id, i.from_realm_id, i.to_realm_id, i.user_version, u.version, u.realm_id, \
+             u.login, u.email, u.first_name, u.last_name \
+             FROM realm_assignment_operation_items i JOIN users u ON u.id = i.user_id \
+             WHERE i.operation_id = $1 AND i.result = 'PENDING' ORDER BY i.user_id LIMIT $2",
+        )
+        .bind(id.as_str())
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        let realms: std::collections::HashMap<String, Realm> = self
+            .all_realms()
+            .await?
+            .into_iter()
+            .map(|r| (r.id.to_string(), r))
+            .collect();
+        let now = clock::now();
+        let (mut moved, mut skipped, mut failed) = (0i64, 0i64, 0i64);
+        for row in &rows {
+            let get = |c: &str| row.try_get::<String, _>(c).map_err(StoreError::from_sqlx);
+            let user_id = get("user_id")?;
+            let from = get("from_realm_id")?;
+            let to = get("to_realm_id")?;
+            let planned_version: i64 =
+                row.try_get("user_version").map_err(StoreError::from_sqlx)?;
+            let version: i64 = row.try_get("version").map_err(StoreError::from_sqlx)?;
+            let realm_now = get("realm_id")?;
+            let login = get("login")?;
+            let email = get("email")?;
+            let (result, message) = if realm_now != from {
+                (
+                    ItemResult::SkippedChanged,
+                    Some("moved to another realm since the plan; not applied".to_string()),
+                )
+            } else if version != planned_version {
+                (
+                    ItemResult::SkippedChanged,
+                    Some(format!(
+                        "changed since the plan (version {planned_version} → {version}); not applied"
+                    )),
+                )
+            } else {
+                match realms.get(&to) {
+                    None => (
+                        ItemResult::Failed,
+                        Some("the target realm no longer exists".to_string()),
+                    ),
+                    Some(realm) => match refusal(&login, &email, realm) {
+                        Some(why) => (ItemResult::Failed, Some(why)),
+                        None => {
+                            let updated = sqlx::query(
+                                "UPDATE users SET realm_id = $1, version = version + 1, last_updated = $2 \
+                                 WHERE id = $3 AND version = $4 AND realm_id = $5",
+                            )
+                            .bind(&to)
+                            .bind(&now)
+                            .bind(&user_id)
+                            .bind(planned_version)
+                            .bind(&from)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(StoreError::from_sqlx)?;
+                            if updated.rows_affected() == 1 {
+                                let name = format!("{} {}", get("first_name")?, get("last_name")?);
+                                let mut event = Event::by_grant(
+                                    "user.realm.update",
+                                    "Update user realm",
+                                    grant,
+                                )
+                                .target(audit::Target {
+                                    id: user_id.clone(),
+                                    target_type: "User".into(),
+                                    alternate_id: login.clone(),
+                                    display_name: name,
+                                    realm_id: Some(to.clone()),
+                                })
+                                .debug("previousRealmId", from.clone())
+                                .debug("realmId", to.clone())
+                                .debug("operationId", id.as_str());
+                                event.targets.push(realm_target(realm));
+                                audit::append(&mut tx, &event).await?;
+                                (ItemResult::Moved, None)
+                            } else {
+                                (
+                                    ItemResult::SkippedChanged,
+                                    Some("changed since the plan; not applied".to_string()),
+                                )
+                            }
+                        }
+                    },
+                }
+            };
+            match result {
+                ItemResult::Moved => moved += 1,
+                ItemResult::SkippedChanged => skipped += 1,
+                _ => failed += 1,
+            }
+            sqlx::query(
+                "UPDATE realm_assignment_operation_items SET result = $1, message = $2 \
+                 WHERE operation_id = $3 AND user_id = $4",
+            )
+            .bind(result.as_str())
+            .bind(message)
+            .bind(id.as_str())
+            .bind(&user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        }
+        sqlx::query(
+            "UPDATE realm_assignment_operations SET num_moved = num_moved + $1, \
+             num_skipped = num_skipped + $2, num_failed = num_failed + $3 WHERE id = $4",
+        )
+        .bind(moved)
+        .bind(skipped)
+        .bind(failed)
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        let outcome = if (rows.len() as i64) < limit {
+            sqlx::query(
+                "UPDATE realm_assignment_operations SET status = 'COMPLETED', completed = $1 WHERE id = $2",
+            )
+            .bind(&now)
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+            let op: Operation = sqlx::query_as(&format!(
+                "SELECT {OPERATION_COLUMNS} FROM realm_assignment_operations o WHERE o.id = $1"
+            ))
+            .bind(id.as_str())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+            let mut event = Event::by_grant(
+                "directory.realm.assignment.execution_completed",
+                "Realm assignment execution completed",
+                grant,
+            )
+            .debug("operationId", id.as_str())
+            .debug("numUserMoved", op.num_moved)
+            .debug("numUserSkipped", op.num_skipped)
+            .debug("numUserFailed", op.num_failed);
+            event.targets.push(operation_target(&op));
+            audit::append(&mut tx, &event).await?;
+            BatchOutcome::Done
+        } else {
+            BatchOutcome::More
+        };
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(outcome)
+    }
+
+    /// Operations left IN_PROGRESS by a stopped server (to resume at start).
+    pub async fn unfinished_operations(&self) -> Result<Vec<OperationId>, StoreError> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM realm_assignment_operations WHERE status = 'IN_PROGRESS' ORDER BY created",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        ids.iter()
+            .map(|id| OperationId::parse(id).map_err(|e| StoreError::Internal(e.to_string())))
+            .collect()
+    }
+}
+
+/// Runs a started operation to its end in batches, yielding between them so
+/// other requests (and other writers) keep going. Errors end the run with the
+/// operation FAILED; a restart resumes what is left (`unfinished_operations`).
+pub async fn run_operation(store: Store, grant: Grant, id: OperationId) {
+    loop {
+        match store.apply_batch(&grant, &id, APPLY_BATCH).await {
+            Ok(BatchOutcome::More) => {
+                // Let waiting writers in between two batches.
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            }
+            Ok(BatchOutcome::Done) => return,
+            Err(e) => {
+                tracing::error!(operation = %id, error = %e, "realm assignment operation failed");
+                if let Err(e) = store.fail_operation(&id, &e.to_string()).await {
+                    tracing::error!(operation = %id, error = %e, "could not mark the operation failed");
+                }
+                return;
+            }
+        }
+    }
+}
+
+impl Store {
+    /// Marks a running operation FAILED (its applied batches stay applied).
+    async fn fail_operation(&self, id: &OperationId, why: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE realm_assignment_operations SET status = 'FAILED', completed = $1 \
+             WHERE id = $2 AND status = 'IN_PROGRESS'",
+        )
+        .bind(clock::now())
+        .bind(id.as_str())
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        tracing::warn!(operation = %id, why, "operation marked failed");
+        Ok(())
+    }
+}
+
+fn operation_target(op: &Operation) -> audit::Target {
+    match &op.rule_id {
+        Some(rule) => audit::Target {
+            id: rule.to_string(),
+            target_type: "RealmAssignment".into(),
+            alternate_id: op.label.clone(),
+            display_name: op.label.clone(),
+            realm_id: None,
+        },
+        None => audit::Target {
+            id: op.id.to_string(),
+            target_type: "RealmAssignmentOperation".into(),
+            alternate_id: op.label.clone(),
+            display_name: op.label.clone(),
+            realm_id: None,
+        },
+    }
+}

@@ -1,0 +1,147 @@
+//! The partner realm wizard's one transaction: a partner realm, its resource
+//! set, the Partner Admin binding for its admins (existing users and new ones
+//! created in the realm) — all written, with their events, or none.
+
+use super::admin::{insert_binding_members, insert_resource_set, Member};
+use super::realms::{insert_realm, NewRealm};
+use super::users::{insert_new_user, new_user_record, NewUser};
+use super::{Store, StoreError};
+use crate::authz::Grant;
+use crate::error::FieldError;
+use crate::ids::{RealmId, ResourceSetId, RoleId, UserId};
+use crate::model::Realm;
+
+/// What the wizard creates. `orns` name the new realm's resources (built by
+/// `authz` for `realm_id`).
+#[derive(Debug, Clone)]
+pub struct PartnerRealmPlan {
+    pub realm_id: RealmId,
+    pub realm: NewRealm,
+    pub resource_set_label: String,
+    pub orns: Vec<String>,
+    pub role: RoleId,
+    pub existing_admins: Vec<UserId>,
+    /// New admins: created ACTIVE in the new realm (their `realm_id` is ignored).
+    pub new_admins: Vec<NewUser>,
+}
+
+/// The grants the wizard's parts need, each from `authz::check`.
+#[derive(Debug, Clone)]
+pub struct PartnerRealmGrants {
+    /// `okta.realms.manage` on the org.
+    pub realm: Grant,
+    /// Delegation checked: may bind the role over the resources.
+    pub binding: Grant,
+    /// `okta.users.create` in the new realm (only needed for new admins).
+    pub users: Option<Grant>,
+}
+
+/// What the wizard made.
+#[derive(Debug, Clone)]
+pub struct PartnerRealmCreated {
+    pub realm: Realm,
+    pub resource_set: ResourceSetId,
+    pub admins: Vec<UserId>,
+}
+
+impl Store {
+    /// Creates the realm, resource set, binding and new admins in one write
+    /// transaction. Field errors name the wizard's fields (`name`, `domains`,
+    /// `newAdmins.N.email`, …); on any error nothing is written.
+    pub async fn create_partner_realm(
+        &self,
+        grants: &PartnerRealmGrants,
+        plan: PartnerRealmPlan,
+    ) -> Result<PartnerRealmCreated, StoreError> {
+        let schema = self.profile_schema().await?;
+        let mut tx = self.begin_write().await?;
+        let realm = insert_realm(&mut tx, &grants.realm, plan.realm_id.clone(), plan.realm).await?;
+        let resource_set = insert_resource_set(
+            &mut tx,
+            &grants.binding,
+            &plan.resource_set_label,
+            &format!("What {}'s partner admins manage", realm.name),
+            &plan.orns,
+        )
+        .await
+        .map_err(|e| rename_fields(e, "resourceSetLabel", |f| f == "label"))?;
+        let mut admins = plan.existing_admins.clone();
+        let mut errors: Vec<FieldError> = Vec::new();
+        let mut created = Vec::new();
+        for (i, new) in plan.new_admins.iter().enumerate() {
+            let new = NewUser {
+                realm_id: realm.id.clone(),
+                activate: true,
+                ..new.clone()
+            };
+            match new_user_record(&new, &realm, &schema) {
+                Ok(user) => created.push((i, user)),
+                Err(StoreError::Invalid(fields)) => errors.extend(
+                    fields
+                        .into_iter()
+                        .map(|f| FieldError::new(&format!("newAdmins.{i}.{}", f.field), f.message)),
+                ),
+                Err(e) => return Err(e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        if !created.is_empty() {
+            let grant = grants.users.as_ref().ok_or_else(|| {
+                StoreError::Internal("new admins need a users.create grant".into())
+            })?;
+            for (i, user) in &created {
+                insert_new_user(&mut tx, grant, user, &realm)
+                    .await
+                    .map_err(|e| match e {
+                        StoreError::Invalid(fields) => StoreError::Invalid(
+                            fields
+                                .into_iter()
+                                .map(|f| {
+                                    FieldError::new(
+                                        &format!("newAdmins.{i}.{}", f.field),
+                                        f.message,
+                                    )
+                                })
+                                .collect(),
+                        ),
+                        other => other,
+                    })?;
+                admins.push(user.id.clone());
+            }
+        }
+        let members: Vec<Member> = admins.iter().cloned().map(Member::User).collect();
+        insert_binding_members(
+            &mut tx,
+            &grants.binding,
+            &resource_set,
+            &plan.role,
+            &members,
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(PartnerRealmCreated {
+            realm,
+            resource_set,
+            admins,
+        })
+    }
+}
+
+fn rename_fields(e: StoreError, to: &str, which: impl Fn(&str) -> bool) -> StoreError {
+    match e {
+        StoreError::Invalid(fields) => StoreError::Invalid(
+            fields
+                .into_iter()
+                .map(|mut f| {
+                    if which(&f.field) {
+                        f.field = to.to_string();
+                    }
+                    f
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}

@@ -1,0 +1,237 @@
+import { test, expect, signIn, signOut, portalUrl } from './fixtures';
+import type { Page, TestInfo } from '@playwright/test';
+
+const noJs = (testInfo: TestInfo) => testInfo.project.name === 'no-js';
+
+/** Names that differ per project: both run against the same portal. */
+function names(testInfo: TestInfo) {
+  return noJs(testInfo)
+    ? { realm: 'Umbrella', domain: 'umbrella.test', admin: 'uma.new@umbrella.test', first: 'Uma', tag: 'n' }
+    : { realm: 'Initech', domain: 'initech.test', admin: 'nina.new@initech.test', first: 'Nina', tag: 'h' };
+}
+
+function adminNav(page: Page, name: string) {
+  return page.getByRole('navigation', { name: 'Admin console' }).getByRole('link', { name, exact: true });
+}
+
+/** Creates a user as the signed-in admin through the create-user form. */
+async function createUser(page: Page, realm: string, email: string, first: string, last: string) {
+  await page.goto('/users/new');
+  await page.getByLabel('Realm').selectOption({ label: realm });
+  await page.getByLabel('Username').fill(email);
+  await page.getByLabel('Primary email').fill(email);
+  await page.getByLabel('First name').fill(first);
+  await page.getByLabel('Last name').fill(last);
+  await page.getByRole('button', { name: 'Create user' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: `${first} ${last}` })).toBeVisible();
+}
+
+test.describe('org admin console', () => {
+  test('the wizard creates a partner realm; its new admin signs in and manages a user there', async ({
+    page,
+    expectAccessible,
+  }, testInfo) => {
+    const n = names(testInfo);
+    await signIn(page, 'olivia.owner@hostco.test');
+    await page.getByRole('link', { name: 'Admin console' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Admin console' })).toBeVisible();
+    await expectAccessible(page);
+    await adminNav(page, 'Partner realm wizard').click();
+    await expect(page.getByRole('heading', { level: 1, name: 'New partner realm' })).toBeVisible();
+    await expectAccessible(page);
+
+    // A mistake is explained at its field and loses nothing.
+    await page.getByLabel('Realm name').fill(n.realm);
+    await page.getByLabel('Allowed email domains').fill(n.domain);
+    await page.getByLabel('All Partners').check();
+    await page.getByLabel('Supplier Portal').check();
+    await page.getByLabel("New admin's email (also the username)").fill(`${n.first.toLowerCase()}.new@elsewhere.test`);
+    await page.getByLabel("New admin's first name").fill(n.first);
+    await page.getByLabel("New admin's last name").fill('New');
+    await page.getByRole('button', { name: 'Review' }).click();
+    await expect(page.getByText('must be in one of these domains').first()).toBeVisible();
+    await expect(page.getByLabel('Realm name')).toHaveValue(n.realm);
+    await expect(page.getByLabel('All Partners')).toBeChecked();
+
+    await page.getByLabel("New admin's email (also the username)").fill(n.admin);
+    await page.getByRole('button', { name: 'Review' }).click();
+    const review = page.getByRole('region', { name: 'Review' });
+    await expect(review).toBeVisible();
+    await expect(review.getByText(`Resource set ${n.realm} partner administration`)).toBeVisible();
+    await expect(review.getByText('Group All Partners (its members within the realm)')).toBeVisible();
+    await expect(review.getByText('App Supplier Portal')).toBeVisible();
+    await expect(review.getByText(`${n.first} New <${n.admin}> — new, created active in the realm`)).toBeVisible();
+    await expect(page.getByText('Nothing has been created yet.')).toBeVisible();
+    await expectAccessible(page);
+    await review.getByRole('button', { name: 'Create partner realm' }).click();
+
+    await expect(page.getByRole('heading', { level: 1, name: n.realm })).toBeVisible();
+    await expect(page.getByText('PARTNER realm · 1 users · ACTIVE 1')).toBeVisible();
+    await expectAccessible(page);
+    await signOut(page);
+
+    // The new partner admin signs in and manages a user of the new realm.
+    await signIn(page, n.admin);
+    await expect(page.getByTestId('signed-in-user')).toHaveText(`${n.first} New`);
+    await createUser(page, n.realm, `wile.${n.tag}@${n.domain}`, 'Wile', n.tag === 'h' ? 'Coyote' : 'Kojote');
+    await page.getByRole('button', { name: 'Suspend' }).click();
+    await expect(page.getByText('SUSPENDED').first()).toBeVisible();
+    // Nothing of the other realms.
+    await page.goto('/users?q=alice');
+    await expect(page.getByText('No users match')).toBeVisible();
+  });
+
+  test('a rule is checked as it is typed, dry-run, then executed: users move and events are written', async ({
+    page,
+    expectAccessible,
+  }, testInfo) => {
+    const tag = noJs(testInfo) ? 'n' : 'h';
+    const target = `Movers ${tag.toUpperCase()}`;
+    const domain = `movers-${tag}.test`;
+    await signIn(page, 'olivia.owner@hostco.test');
+
+    // A realm to move into, and two users in the default realm who belong there.
+    await page.goto('/admin/realms');
+    await expect(page.getByRole('heading', { level: 1, name: 'Realms' })).toBeVisible();
+    await expect(page.getByRole('figure', { name: 'Users per realm' })).toBeVisible();
+    await expectAccessible(page);
+    await page.getByLabel('Name', { exact: true }).fill(target);
+    await page.getByLabel('Allowed email domains').fill(domain);
+    await page.getByRole('button', { name: 'Create realm' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: target })).toBeVisible();
+    await createUser(page, 'Default', `road.${tag}@${domain}`, 'Road', 'Runner');
+    await createUser(page, 'Default', `beep.${tag}@${domain}`, 'Beep', 'Beep');
+
+    await page.goto('/admin/rules/new');
+    await expect(page.getByRole('heading', { level: 1, name: 'New rule' })).toBeVisible();
+    await page.getByLabel('Name', { exact: true }).fill(`Into ${target}`);
+    const expression = page.getByLabel('Condition (expression)');
+    if (!noJs(testInfo)) {
+      // Live validation: the error and its position, then how many users match.
+      await expression.fill('user.profile.email.endsWith(');
+      await expect(page.getByText(/Not valid: .* at character \d+/)).toBeVisible();
+      await expression.fill(`user.profile.email.endsWith("@${domain}")`);
+      await expect(page.getByText(/Valid\. Selects 2 of \d+ users now\./)).toBeVisible();
+    } else {
+      // Without JavaScript the check comes with the save.
+      await expression.fill('user.profile.email.endsWith(');
+      await page.getByLabel('Realm').selectOption({ label: target });
+      await page.getByRole('button', { name: 'Save rule' }).click();
+      await expect(page.getByText(/at character \d+/)).toBeVisible();
+      await expect(page.getByLabel('Condition (expression)')).toHaveValue('user.profile.email.endsWith(');
+      await page.getByLabel('Condition (expression)').fill(`user.profile.email.endsWith("@${domain}")`);
+    }
+    await page.getByLabel('Realm').selectOption({ label: target });
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Save rule' }).click();
+
+    await expect(page.getByRole('heading', { level: 1, name: 'Realm assignment rules' })).toBeVisible();
+    const row = page.getByRole('row', { name: new RegExp(`Into ${target}`) });
+    await expect(row.getByText('INACTIVE')).toBeVisible();
+    await expectAccessible(page);
+    await row.getByRole('button', { name: `Activate Into ${target}` }).click();
+    await expect(page.getByRole('row', { name: new RegExp(`Into ${target}`) }).getByText('ACTIVE', { exact: true })).toBeVisible();
+    await page.getByRole('button', { name: `Dry run Into ${target}` }).click();
+
+    // The plan: exactly who moves, from where to where; nothing moved yet.
+    await expect(page.getByTestId('operation-headline')).toHaveText('Dry run: 2 users would move.');
+    const plan = page.getByRole('table', { name: 'Users in this operation' });
+    await expect(plan.getByRole('row', { name: new RegExp(`road\\.${tag}@${domain}.*Default.*${target}.*To move`) })).toBeVisible();
+    await expect(plan.getByRole('row', { name: new RegExp(`beep\\.${tag}@${domain}.*Default.*${target}.*To move`) })).toBeVisible();
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Execute this plan (2 users)' }).click();
+    await expect(async () => {
+      if (noJs(testInfo)) await page.reload();
+      await expect(page.getByTestId('operation-headline')).toHaveText(
+        'Completed: 2 users moved, 0 skipped (changed since the plan), 0 failed.',
+        { timeout: 1_000 },
+      );
+    }).toPass({ timeout: 15_000 });
+    await expect(page.getByRole('progressbar', { name: 'Progress' })).toHaveAttribute('aria-valuenow', '100');
+    await expect(plan.getByRole('row', { name: new RegExp(`road\\.${tag}@${domain}.*Moved`) })).toBeVisible();
+
+    // The users are in the new realm, and the System Log says so.
+    await page.goto(`/users?q=road.${tag}`);
+    await expect(page.getByRole('table', { name: 'Users in your realms' }).getByText(target)).toBeVisible();
+    await page.goto('/activity?type=user.realm.update');
+    await expect(page.getByText(`road.${tag}@${domain}`).first()).toBeVisible();
+    await page.goto('/activity?type=directory.realm.assignment.execution_completed');
+    await expect(page.getByText('Realm assignment execution completed').first()).toBeVisible();
+  });
+
+  test('explain access shows what an admin can do and the binding that decides', async ({
+    page,
+    expectAccessible,
+  }) => {
+    await signIn(page, 'olivia.owner@hostco.test');
+    await page.goto('/admin/explain');
+    await expect(page.getByRole('heading', { level: 1, name: 'Explain access' })).toBeVisible();
+    await page.getByLabel('Admin (username)').fill('alice.admin@acme.test');
+    await page.getByRole('button', { name: 'Explain' }).click();
+    await expect(page.getByRole('heading', { name: 'Everything alice.admin@acme.test can do' })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'role Partner Admin on resource set Acme partner administration' })).toBeVisible();
+    await expectAccessible(page);
+
+    await page.getByLabel('Action (permission)').selectOption('okta.users.lifecycle.suspend');
+    await page.getByLabel('On what').selectOption('user');
+    await page.getByLabel('Target (username or id)').fill('dana.designer@acme.test');
+    await page.getByRole('button', { name: 'Explain' }).click();
+    const decision = page.getByRole('region', { name: /Allowed: okta.users.lifecycle.suspend/ });
+    await expect(decision).toContainText('allowed by role Partner Admin on resource set Acme partner administration');
+
+    await page.getByLabel('Target (username or id)').fill('gina.green@globex.test');
+    await page.getByRole('button', { name: 'Explain' }).click();
+    await expect(page.getByRole('region', { name: /Denied: okta.users.lifecycle.suspend/ })).toContainText(
+      'okta.users.lifecycle.suspend is held, but not on this user',
+    );
+  });
+
+  test('a partner admin is refused every admin page and admin server function', async ({ page }) => {
+    await signIn(page, 'alice.admin@acme.test');
+    await expect(page.getByTestId('signed-in-user')).toHaveText('Alice Admin');
+    await expect(page.getByRole('link', { name: 'Admin console' })).toHaveCount(0);
+    for (const path of [
+      '/admin',
+      '/admin/realms',
+      '/admin/realms/guo0000000000000000',
+      '/admin/wizard',
+      '/admin/wizard?step=review&name=X',
+      '/admin/rules',
+      '/admin/rules/new',
+      '/admin/rules/rul0000000000000000',
+      '/admin/operations/rao0000000000000000',
+      '/admin/explain?login=olivia.owner%40hostco.test',
+    ]) {
+      const response = await page.goto(path);
+      expect(response?.status(), path).toBe(403);
+      await expect(page.getByRole('heading', { name: 'Org admins only' })).toBeVisible();
+    }
+    for (const endpoint of [
+      'admin/realms',
+      'admin/realms/create',
+      'admin/realms/get',
+      'admin/realms/update',
+      'admin/realms/delete',
+      'admin/rules',
+      'admin/rules/check',
+      'admin/rules/save',
+      'admin/rules/change',
+      'admin/rules/plan',
+      'admin/users/move',
+      'admin/operations/get',
+      'admin/operations/execute',
+      'admin/operations/cancel',
+      'admin/wizard/options',
+      'admin/wizard/review',
+      'admin/wizard/create',
+      'admin/explain',
+      'admin/explain/permissions',
+    ]) {
+      const response = await page.request.post(`/api/${endpoint}`, {
+        headers: { Origin: portalUrl, Accept: 'application/json' },
+        form: { id: 'x', name: 'X', domains: '', expected: 'x', expression: 'true', target_realm_id: 'x', op: 'up', login: 'x', realm_id: 'x' },
+      });
+      expect(response.status(), endpoint).toBe(403);
+    }
+  });
+});
