@@ -1,5 +1,6 @@
 import { test, expect, signIn, signOut, portalUrl } from './fixtures';
 import type { Page, TestInfo } from '@playwright/test';
+import { readFile } from 'node:fs/promises';
 
 const noJs = (testInfo: TestInfo) => testInfo.project.name === 'no-js';
 
@@ -235,4 +236,66 @@ test.describe('org admin console', () => {
       expect(response.status(), endpoint).toBe(403);
     }
   });
+
+  test('the realm report lists admins and rules per realm and downloads as CSV', async ({ page, expectAccessible }) => {
+    await signIn(page, 'olivia.owner@hostco.test');
+    await page.goto('/admin/realms');
+    const acme = page.getByRole('table', { name: 'All realms' }).getByRole('row', { name: /^Acme / });
+    await expect(acme).toContainText('alice.admin@acme.test');
+    await expect(acme).toContainText('carol.both@hostco.test');
+    await expect(page.getByRole('figure', { name: 'Users per realm' }).getByText('Acme')).toBeVisible();
+    await expectAccessible(page);
+    const downloading = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Download the realm report (CSV)' }).click();
+    const csv = await readFile((await (await downloading).path())!, 'utf8');
+    const [header, ...lines] = csv.trim().split('\n');
+    expect(header).toBe(
+      'realm,type,domains,users,STAGED,PROVISIONED,ACTIVE,RECOVERY,LOCKED_OUT,PASSWORD_EXPIRED,SUSPENDED,DEPROVISIONED,admins,rules',
+    );
+    const acmeLine = lines.find((l) => l.startsWith('Acme,PARTNER,acme.test,'));
+    expect(acmeLine).toContain('alice.admin@acme.test');
+    expect(lines.find((l) => l.startsWith('Default,DEFAULT,'))).toContain('Catch-all (ACTIVE)');
+  });
+
+  test('selected users are moved to another realm through a reviewed plan', async ({ page }, testInfo) => {
+    const tag = noJs(testInfo) ? 'n' : 'h';
+    const target = `Bulk ${tag.toUpperCase()}`;
+    await signIn(page, 'olivia.owner@hostco.test');
+    await page.goto('/admin/realms');
+    await page.getByLabel('Name', { exact: true }).fill(target);
+    await page.getByRole('button', { name: 'Create realm' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: target })).toBeVisible();
+    await createUser(page, 'Default', `bulkmove1.${tag}@any.test`, 'Bulk', 'One');
+    await createUser(page, 'Default', `bulkmove2.${tag}@any.test`, 'Bulk', 'Two');
+    await page.goto(`/users?q=bulkmove`);
+    await page.getByLabel(`Select bulkmove1.${tag}@any.test`).check();
+    await page.getByLabel(`Select bulkmove2.${tag}@any.test`).check();
+    await page.getByLabel('Action', { exact: true }).selectOption({ label: 'Move to realm (plan first)' });
+    await page.getByLabel('Realm (for move)').selectOption({ label: target });
+    await page.getByRole('button', { name: 'Apply to selected' }).click();
+    await expect(page.getByTestId('operation-headline')).toHaveText('Dry run: 2 users would move.');
+    await page.getByRole('button', { name: 'Execute this plan (2 users)' }).click();
+    await expect(async () => {
+      if (noJs(testInfo)) await page.reload();
+      await expect(page.getByTestId('operation-headline')).toContainText('Completed: 2 users moved', { timeout: 1_000 });
+    }).toPass({ timeout: 15_000 });
+    await page.goto(`/users?q=bulkmove1.${tag}`);
+    await expect(page.getByRole('table', { name: 'Users in your realms' }).getByText(target)).toBeVisible();
+  });
+
+  test('the System Log exports as JSON lines in the LogEvent shape, within the caller\'s scope', async ({ page }) => {
+    await signIn(page, 'alice.admin@acme.test');
+    await page.goto('/activity');
+    const downloading = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Export these events (JSON lines, Okta LogEvent)' }).click();
+    const text = await readFile((await (await downloading).path())!, 'utf8');
+    const events = text.trim().split('\n').map((line) => JSON.parse(line));
+    expect(events.length).toBeGreaterThan(0);
+    for (const e of events) {
+      expect(Object.keys(e)).toEqual(expect.arrayContaining(['uuid', 'published', 'eventType', 'severity', 'displayMessage', 'actor', 'client', 'outcome', 'target', 'transaction', 'debugContext']));
+    }
+    expect(text).not.toContain('gary.gearbox@globex.test');
+    expect(text).toContain('acme.test');
+  });
 });
+

@@ -78,3 +78,105 @@ pub async fn users_csv(
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LogQuery {
+    #[serde(rename = "type")]
+    event_type: Option<String>,
+    actor: Option<String>,
+    target: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+}
+
+/// `GET /activity/export.jsonl`: the System Log events the caller may read
+/// (its log scope, the same filters as the Activity page), newest first, one
+/// Okta LogEvent JSON object per line, streamed 200 at a time.
+pub async fn activity_jsonl(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Query(query): Query<LogQuery>,
+) -> Response {
+    let client = crate::auth::client_of(&headers);
+    let principal = match app::ctx::principal(&state.store, &state.org, &session, client).await {
+        Ok(p) => p,
+        Err(e) => return refused(&e),
+    };
+    let filter = match app::serverfns::activity::log_filter(
+        query.event_type,
+        query.actor,
+        query.target,
+        query.since,
+        query.until,
+    ) {
+        Ok(f) => f,
+        Err(e) => return refused(&e),
+    };
+    let scope = app::authz::log_scope(&principal);
+    let store = state.store.clone();
+    // `Some(cursor)`: a page to read ("" for the first); `None`: done.
+    let pages = futures_util::stream::try_unfold(Some(String::new()), move |cursor| {
+        let (store, scope, filter) = (store.clone(), scope.clone(), filter.clone());
+        async move {
+            let Some(cursor) = cursor else {
+                return Ok(None);
+            };
+            let before = (!cursor.is_empty()).then_some(cursor.as_str());
+            let page = store
+                .list_events(&scope, &filter, before, app::store::users::MAX_PAGE)
+                .await
+                .map_err(app::error::AppError::from)?;
+            let mut lines = Vec::new();
+            for entry in &page.items {
+                lines.extend_from_slice(entry.event.to_string().as_bytes());
+                lines.push(b'\n');
+            }
+            Ok::<_, app::error::AppError>(Some((lines, page.next)))
+        }
+    });
+    let mut response = Body::from_stream(pages).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-ndjson; charset=utf-8"),
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"system-log.jsonl\""),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// `GET /admin/realms/report.csv`: the realm report (org admins).
+pub async fn realm_report_csv(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+) -> Response {
+    let client = crate::auth::client_of(&headers);
+    let principal = match app::ctx::principal(&state.store, &state.org, &session, client).await {
+        Ok(p) => p,
+        Err(e) => return refused(&e),
+    };
+    let csv = match app::serverfns::admin::realm_report(&state.store, &principal).await {
+        Ok(rows) => app::serverfns::admin::realm_report_csv(&rows),
+        Err(e) => Err(e),
+    };
+    match csv {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"realms.csv\"",
+                ),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => refused(&e),
+    }
+}

@@ -155,6 +155,11 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
         .route("/livez", get(livez))
         .route("/readyz", get(readyz))
         .route("/users/export.csv", get(crate::export::users_csv))
+        .route("/activity/export.jsonl", get(crate::export::activity_jsonl))
+        .route(
+            "/admin/realms/report.csv",
+            get(crate::export::realm_report_csv),
+        )
         .merge(crate::auth::routes().layer(signin.layer()))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             app::shell(shell_options.clone())

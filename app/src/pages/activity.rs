@@ -49,6 +49,10 @@ pub fn ActivityPage() -> impl IntoView {
                 {field("until", "Until (UTC)", "datetime-local", "")}
                 <button type="submit" class=BUTTON>"Apply"</button>
             </form>
+            <p>
+                <a href=move || format!("/activity/export.jsonl?{}", query_string(&FILTERS.iter().map(|f| (*f, param(f))).collect::<Vec<_>>()))
+                    rel="external" download="system-log.jsonl" class=LINK>"Export these events (JSON lines, Okta LogEvent)"</a>
+            </p>
             <Suspense fallback=|| view! { <p role="status">"Loading activity…"</p> }>
                 {move || page.get().map(|result| match result {
                     Ok(page) => {

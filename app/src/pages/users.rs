@@ -145,6 +145,7 @@ fn UsersTable(
         groups: Vec::new(),
         member_groups: Vec::new(),
         apps: Vec::new(),
+        move_realms: Vec::new(),
     });
     let pending = bulk.pending();
     let results = bulk.value();
@@ -183,15 +184,22 @@ fn UsersTable(
             </table></div>
             <fieldset class="flex flex-wrap items-end gap-3 rounded-md border border-slate-300 p-3 dark:border-slate-700">
                 <legend class="px-1 text-sm font-medium">"With the selected users"</legend>
-                {select_field("bulk-action", "action", "Action", "Choose an action", vec![
-                    ("suspend".into(), "Suspend".into()),
-                    ("unsuspend".into(), "Unsuspend".into()),
-                    ("deactivate".into(), "Deactivate".into()),
-                    ("add_to_group".into(), "Add to group".into()),
-                    ("assign_app".into(), "Assign app".into()),
-                ], String::new())}
+                {select_field("bulk-action", "action", "Action", "Choose an action", {
+                    let mut actions: Vec<(String, String)> = vec![
+                        ("suspend".into(), "Suspend".into()),
+                        ("unsuspend".into(), "Unsuspend".into()),
+                        ("deactivate".into(), "Deactivate".into()),
+                        ("add_to_group".into(), "Add to group".into()),
+                        ("assign_app".into(), "Assign app".into()),
+                    ];
+                    if !options.move_realms.is_empty() {
+                        actions.push(("move_to_realm".into(), "Move to realm (plan first)".into()));
+                    }
+                    actions
+                }, String::new())}
                 {select_field("bulk-group", "group_id", "Group (for add to group)", "No group", options.member_groups, String::new())}
                 {select_field("bulk-app", "app_id", "App (for assign app)", "No app", options.apps, String::new())}
+                {(!options.move_realms.is_empty()).then(|| select_field("bulk-realm", "realm_id", "Realm (for move)", "No realm", options.move_realms.clone(), String::new()))}
                 <button type="submit" class=BUTTON>"Apply to selected"</button>
             </fieldset>
         </ActionForm>

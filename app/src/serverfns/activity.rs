@@ -103,30 +103,8 @@ pub async fn list_activity(
     until: Option<String>,
     before: Option<String>,
 ) -> Result<LogPage, AppError> {
-    use crate::store::log::LogFilter;
     let (store, _, principal) = super::caller().await?;
-    let event_type = event_type
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty());
-    if let Some(t) = &event_type {
-        if t.len() > 100
-            || !t
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "._".contains(c))
-        {
-            return Err(AppError::validation(
-                "eventType",
-                "Event types are made of letters, digits, dots and underscores.",
-            ));
-        }
-    }
-    let filter = LogFilter {
-        event_type,
-        actor_id: id_filter("actor", actor)?,
-        target_id: id_filter("target", target)?,
-        since: time_filter("since", since)?,
-        until: time_filter("until", until)?,
-    };
+    let filter = log_filter(event_type, actor, target, since, until)?;
     let page = store
         .list_events(
             &crate::authz::log_scope(&principal),
@@ -142,5 +120,39 @@ pub async fn list_activity(
             .map(|e| LogRow::from_event(&e.event))
             .collect(),
         older: page.next,
+    })
+}
+
+/// The activity filters as typed, checked (also behind the JSON-lines export).
+#[cfg(feature = "ssr")]
+pub fn log_filter(
+    event_type: Option<String>,
+    actor: Option<String>,
+    target: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+) -> Result<crate::store::log::LogFilter, AppError> {
+    use crate::store::log::LogFilter;
+    let event_type = event_type
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty());
+    if let Some(t) = &event_type {
+        if t.len() > 100
+            || !t
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._".contains(c))
+        {
+            return Err(AppError::validation(
+                "eventType",
+                "Event types are made of letters, digits, dots and underscores.",
+            ));
+        }
+    }
+    Ok(LogFilter {
+        event_type,
+        actor_id: id_filter("actor", actor)?,
+        target_id: id_filter("target", target)?,
+        since: time_filter("since", since)?,
+        until: time_filter("until", until)?,
     })
 }

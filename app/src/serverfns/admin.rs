@@ -13,6 +13,15 @@ use crate::model::{Operation, OperationItem, RealmRule, RealmSummary};
 /// Items of an operation shown per page.
 pub const ITEMS_PAGE: i64 = 50;
 
+/// A line of the realm report: counts by status, who administers the realm,
+/// which rules place users in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RealmReportRow {
+    pub summary: RealmSummary,
+    pub admins: Vec<String>,
+    pub rules: Vec<String>,
+}
+
 /// A realm with what the console shows beside it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RealmDetail {
@@ -166,15 +175,81 @@ mod spine {
     }
 }
 
-/// Every realm with its users counted by status.
+/// The realm report: every realm with its users counted by status, its admins
+/// and the rules that target it.
 #[server(endpoint = "admin/realms")]
-pub async fn admin_realms() -> Result<Vec<RealmSummary>, AppError> {
-    use crate::authz::{scope, Permission};
+pub async fn admin_realms() -> Result<Vec<RealmReportRow>, AppError> {
     let (store, _, principal) = super::caller().await?;
-    spine::org(&principal, Permission::RealmsRead)?;
-    Ok(store
-        .realm_summaries(&scope(&principal, Permission::RealmsRead))
-        .await?)
+    realm_report(&store, &principal).await
+}
+
+/// The realm report for `principal` (org-level `okta.realms.read`), also
+/// behind `GET /admin/realms/report.csv`.
+#[cfg(feature = "ssr")]
+pub async fn realm_report(
+    store: &crate::store::Store,
+    principal: &crate::authz::Principal,
+) -> Result<Vec<RealmReportRow>, AppError> {
+    use crate::authz::{scope, Permission};
+    spine::org(principal, Permission::RealmsRead)?;
+    let read = scope(principal, Permission::RealmsRead);
+    let summaries = store.realm_summaries(&read).await?;
+    let admins = store.realm_admins().await?;
+    let rules = store.list_rules(&read).await?;
+    Ok(summaries
+        .into_iter()
+        .map(|summary| RealmReportRow {
+            admins: admins
+                .iter()
+                .filter(|(r, _)| *r == summary.realm.id)
+                .map(|(_, who)| who.clone())
+                .collect(),
+            rules: rules
+                .iter()
+                .filter(|r| r.target_realm_id == summary.realm.id)
+                .map(|r| format!("{} ({})", r.name, r.status.as_str()))
+                .collect(),
+            summary,
+        })
+        .collect())
+}
+
+/// The realm report as CSV (formula cells neutralised).
+#[cfg(feature = "ssr")]
+pub fn realm_report_csv(rows: &[RealmReportRow]) -> Result<Vec<u8>, AppError> {
+    use crate::model::UserStatus;
+    let internal = |e: &dyn std::fmt::Display| {
+        let ref_id = crate::error::new_ref_id();
+        tracing::error!(%ref_id, error = %e, "realm report CSV");
+        AppError::Internal { ref_id }
+    };
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["realm", "type", "domains", "users"];
+    header.extend(UserStatus::ALL.iter().map(|s| s.as_str()));
+    header.extend(["admins", "rules"]);
+    out.write_record(&header).map_err(|e| internal(&e))?;
+    for row in rows {
+        let r = &row.summary.realm;
+        let mut record = vec![
+            r.name.clone(),
+            r.realm_type.as_str().to_string(),
+            r.domains.join(" "),
+            row.summary.users.to_string(),
+        ];
+        record.extend(UserStatus::ALL.iter().map(|s| {
+            row.summary
+                .by_status
+                .iter()
+                .find(|(x, _)| x == s)
+                .map_or(0, |(_, n)| *n)
+                .to_string()
+        }));
+        record.push(row.admins.join("; "));
+        record.push(row.rules.join("; "));
+        out.write_record(record.iter().map(|v| super::users::inert(v).into_owned()))
+            .map_err(|e| internal(&e))?;
+    }
+    out.into_inner().map_err(|e| internal(&e))
 }
 
 /// Creates a partner realm; the browser goes to it.
@@ -449,10 +524,24 @@ pub async fn plan_rule(id: String) -> Result<String, AppError> {
 /// Each user must be one the caller may manage.
 #[server(endpoint = "admin/users/move")]
 pub async fn plan_move(ids: Option<Vec<String>>, realm_id: String) -> Result<String, AppError> {
-    use crate::authz::{authorize_user, Permission};
     let (store, org, principal) = super::caller().await?;
-    let grant = spine::org(&principal, Permission::RealmsManage)?;
-    let ids = ids.unwrap_or_default();
+    let op = plan_move_for(&store, &org, &principal, ids.unwrap_or_default(), &realm_id).await?;
+    leptos_axum::redirect(&format!("/admin/operations/{op}"));
+    Ok(op.to_string())
+}
+
+/// Plans moving users (each one the caller may manage) to a realm: the bulk
+/// move behind `admin/users/move` and the users table's "Move to realm".
+#[cfg(feature = "ssr")]
+pub async fn plan_move_for(
+    store: &crate::store::Store,
+    org: &crate::authz::OrgContext,
+    principal: &crate::authz::Principal,
+    ids: Vec<String>,
+    realm_id: &str,
+) -> Result<crate::ids::OperationId, AppError> {
+    use crate::authz::{authorize_user, Permission};
+    let grant = spine::org(principal, Permission::RealmsManage)?;
     if ids.is_empty() {
         return Err(AppError::validation("ids", "Select at least one user."));
     }
@@ -468,12 +557,10 @@ pub async fn plan_move(ids: Option<Vec<String>>, realm_id: String) -> Result<Str
     for raw in &ids {
         let id = crate::ids::UserId::parse(raw.trim()).map_err(|_| AppError::NotFound)?;
         let (user, _) =
-            authorize_user(&store, &org.orn, &principal, Permission::UsersManage, &id).await?;
+            authorize_user(store, &org.orn, principal, Permission::UsersManage, &id).await?;
         users.push(user.id);
     }
-    let op = store.plan_bulk_move(&grant, &users, &realm).await?;
-    leptos_axum::redirect(&format!("/admin/operations/{}", op.id));
-    Ok(op.id.to_string())
+    Ok(store.plan_bulk_move(&grant, &users, &realm).await?.id)
 }
 
 /// An operation with a page of its items (`result`: one result only).

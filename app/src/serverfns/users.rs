@@ -761,18 +761,25 @@ pub struct TableChoices {
     pub member_groups: Vec<(String, String)>,
     /// Apps the caller may assign.
     pub apps: Vec<(String, String)>,
+    /// Realms users may be moved to (org admins managing realms only).
+    pub move_realms: Vec<(String, String)>,
 }
 
 #[server(endpoint = "users/options")]
 pub async fn table_options() -> Result<TableChoices, AppError> {
     use crate::authz::{check, group_target, scope, Permission, Target};
     let (store, org, principal) = super::caller().await?;
-    let realms = store
+    let realms: Vec<(String, String)> = store
         .list_realms(&scope(&principal, Permission::RealmsRead))
         .await?
         .into_iter()
         .map(|r| (r.id.to_string(), r.name))
         .collect();
+    let move_realms = if check(&principal, Permission::RealmsManage, &Target::Org).is_ok() {
+        realms.clone()
+    } else {
+        Vec::new()
+    };
     let groups = store
         .list_groups(&scope(&principal, Permission::GroupsRead))
         .await?;
@@ -797,6 +804,7 @@ pub async fn table_options() -> Result<TableChoices, AppError> {
         .map(|a| (a.id.to_string(), a.label))
         .collect();
     Ok(TableChoices {
+        move_realms,
         realms,
         groups: groups
             .into_iter()
@@ -829,10 +837,24 @@ pub async fn bulk_users(
     action: String,
     group_id: Option<String>,
     app_id: Option<String>,
+    realm_id: Option<String>,
 ) -> Result<Vec<BulkResult>, AppError> {
     use crate::authz::{authorize_user, Permission};
     let (store, org, principal) = super::caller().await?;
     let ids = ids.unwrap_or_default();
+    if action == "move_to_realm" {
+        // A move is planned first: the plan's page lists who moves where.
+        let op = super::admin::plan_move_for(
+            &store,
+            &org,
+            &principal,
+            ids,
+            realm_id.as_deref().unwrap_or(""),
+        )
+        .await?;
+        leptos_axum::redirect(&format!("/admin/operations/{op}"));
+        return Ok(Vec::new());
+    }
     if ids.is_empty() {
         return Err(AppError::validation("ids", "Select at least one user."));
     }
@@ -946,7 +968,7 @@ pub const EXPORT_COLUMNS: [&str; 9] = [
 /// A cell as a spreadsheet should read it: text that would start a formula
 /// (`=`, `+`, `-`, `@`, tab, CR) is prefixed with `'` (CSV injection).
 #[cfg(feature = "ssr")]
-fn inert(cell: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn inert(cell: &str) -> std::borrow::Cow<'_, str> {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{cell}").into()
     } else {

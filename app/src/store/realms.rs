@@ -356,4 +356,34 @@ impl Store {
         tx.commit().await.map_err(StoreError::from_sqlx)?;
         Ok(())
     }
+
+    /// Who administers which realm through a binding: (realm id, "login") for
+    /// user members and (realm id, "group <name>") for group members of every
+    /// binding whose resource set names the realm or its users. Org-wide
+    /// standard roles administer every realm and are not listed.
+    pub async fn realm_admins(&self) -> Result<Vec<(RealmId, String)>, StoreError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT rsr.orn, u.login FROM resource_set_resources rsr \
+             JOIN binding_members bm ON bm.resource_set_id = rsr.resource_set_id AND bm.member_type = 'USER' \
+             JOIN users u ON u.id = bm.member_id WHERE rsr.orn LIKE '%:realms:%' \
+             UNION \
+             SELECT rsr.orn, 'group ' || g.name FROM resource_set_resources rsr \
+             JOIN binding_members bm ON bm.resource_set_id = rsr.resource_set_id AND bm.member_type = 'GROUP' \
+             JOIN groups g ON g.id = bm.member_id WHERE rsr.orn LIKE '%:realms:%'",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        let mut admins: Vec<(RealmId, String)> = rows
+            .into_iter()
+            .filter_map(|(orn, who)| {
+                let (_, rest) = orn.split_once(":realms:")?;
+                let id = rest.split(':').next()?;
+                RealmId::parse(id).ok().map(|id| (id, who))
+            })
+            .collect();
+        admins.sort();
+        admins.dedup();
+        Ok(admins)
+    }
 }

@@ -12,6 +12,7 @@ use crate::components::ui::{
 };
 use crate::error::AppError;
 use crate::model::RealmSummary;
+use crate::serverfns::admin::RealmReportRow;
 use crate::serverfns::admin::{
     admin_realm, admin_realms, CreateRealm, DeleteRealm, RealmDetail, UpdateRealm,
 };
@@ -41,7 +42,11 @@ pub fn AdminRealmsPage() -> impl IntoView {
             </div>
             <Suspense fallback=|| view! { <p role="status">"Loading realms…"</p> }>
                 {move || realms.get().map(|r| match r {
-                    Ok(list) => view! { <RealmChart realms=list.clone() /> <RealmTable realms=list /> }.into_any(),
+                    Ok(list) => view! {
+                        <RealmChart realms=list.iter().map(|r| r.summary.clone()).collect() />
+                        <p><a href="/admin/realms/report.csv" rel="external" download="realms.csv" class=LINK>"Download the realm report (CSV)"</a></p>
+                        <RealmTable realms=list />
+                    }.into_any(),
                     Err(e) => error_alert(&e),
                 })}
             </Suspense>
@@ -85,7 +90,7 @@ fn RealmChart(realms: Vec<RealmSummary>) -> impl IntoView {
 }
 
 #[component]
-fn RealmTable(realms: Vec<RealmSummary>) -> impl IntoView {
+fn RealmTable(realms: Vec<RealmReportRow>) -> impl IntoView {
     view! {
         <div class="overflow-x-auto">
             <table class="w-full border-collapse text-left text-sm">
@@ -97,10 +102,15 @@ fn RealmTable(realms: Vec<RealmSummary>) -> impl IntoView {
                         <th scope="col" class="py-2 pr-4">"Email domains"</th>
                         <th scope="col" class="py-2 pr-4">"Users"</th>
                         <th scope="col" class="py-2 pr-4">"By status"</th>
+                        <th scope="col" class="py-2 pr-4">"Partner admins"</th>
+                        <th scope="col" class="py-2 pr-4">"Rules placing users here"</th>
                     </tr>
                 </thead>
                 <tbody>
-                    {realms.into_iter().map(|r| {
+                    {realms.into_iter().map(|row| {
+                        let admins = if row.admins.is_empty() { "—".to_string() } else { row.admins.join(", ") };
+                        let rules = if row.rules.is_empty() { "—".to_string() } else { row.rules.join(", ") };
+                        let r = row.summary;
                         let href = format!("/admin/realms/{}", r.realm.id);
                         let domains = if r.realm.domains.is_empty() { "any".to_string() } else { r.realm.domains.join(", ") };
                         let status = by_status(&r);
@@ -113,6 +123,8 @@ fn RealmTable(realms: Vec<RealmSummary>) -> impl IntoView {
                                 <td class="py-2 pr-4">{domains}</td>
                                 <td class="py-2 pr-4">{r.users}</td>
                                 <td class="py-2 pr-4">{status}</td>
+                                <td class="py-2 pr-4">{admins}</td>
+                                <td class="py-2 pr-4">{rules}</td>
                             </tr>
                         }
                     }).collect_view()}
