@@ -508,6 +508,7 @@ async fn a_partner_admin_is_refused_every_admin_console_function_and_page() {
         "/admin/rules",
         "/admin/wizard",
         "/admin/explain",
+        "/admin/realms/report.csv",
     ] {
         let (status, _) = alice.get(path).await;
         assert_eq!(status, 403, "{path}");

@@ -4,6 +4,9 @@
 //! checks need the permission over *all* realms (`Target::Org`), so a partner
 //! admin is refused (403) whatever its binding.
 
+// Server functions take one argument per form field.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -412,7 +415,7 @@ pub async fn check_rule(
         Err(e) => Err(e.into()),
         Ok(compiled) => {
             let warnings = compiled
-                .map(|e| e.warnings().into_iter().map(|w| w.to_string()).collect())
+                .map(|e| e.warnings().iter().map(|w| w.to_string()).collect())
                 .unwrap_or_default();
             let matches = store
                 .preview_rule(&expression, source.as_deref(), PREVIEW_USERS)
@@ -652,7 +655,6 @@ pub async fn wizard_options() -> Result<WizardChoices, AppError> {
 /// users, the chosen groups and apps), the Partner Admin role bound to the
 /// named admins (existing usernames and/or one new admin created in the
 /// realm) — one transaction, all or nothing. The browser goes to the realm.
-#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "admin/wizard/create")]
 pub async fn create_partner_realm(
     name: String,
@@ -699,7 +701,6 @@ pub async fn create_partner_realm(
 
 /// The wizard's review step: checks everything the wizard would create and
 /// describes it; writes nothing.
-#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "admin/wizard/review")]
 pub async fn review_partner_realm(
     name: String,

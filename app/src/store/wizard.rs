@@ -79,7 +79,7 @@ impl Store {
                 Err(StoreError::Invalid(fields)) => errors.extend(
                     fields
                         .into_iter()
-                        .map(|f| FieldError::new(&format!("newAdmins.{i}.{}", f.field), f.message)),
+                        .map(|f| FieldError::new(format!("newAdmins.{i}.{}", f.field), f.message)),
                 ),
                 Err(e) => return Err(e),
             }
@@ -99,10 +99,7 @@ impl Store {
                             fields
                                 .into_iter()
                                 .map(|f| {
-                                    FieldError::new(
-                                        &format!("newAdmins.{i}.{}", f.field),
-                                        f.message,
-                                    )
+                                    FieldError::new(format!("newAdmins.{i}.{}", f.field), f.message)
                                 })
                                 .collect(),
                         ),
