@@ -27,6 +27,7 @@ use crate::components::gate::{Gate, Needs};
 use crate::components::layout::Layout;
 use crate::pages::activity::ActivityPage;
 use crate::pages::admin::explain::ExplainPage;
+use crate::pages::admin::idps::IdpsPage;
 use crate::pages::admin::operations::OperationPage;
 use crate::pages::admin::realms::{AdminRealmPage, AdminRealmsPage};
 use crate::pages::admin::rules::{RuleEditorPage, RulesPage};
@@ -161,6 +162,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=(StaticSegment("admin"), StaticSegment("operations"), ParamSegment("id"))
                         view=|| view! { <Gate title="Operation · Admin" needs=Needs::OrgAdmin><OperationPage /></Gate> }
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=(StaticSegment("admin"), StaticSegment("idps"))
+                        view=|| view! { <Gate title="Identity providers · Admin" needs=Needs::OrgAdmin><IdpsPage /></Gate> }
                         ssr=SsrMode::InOrder
                     />
                     <Route

@@ -1,4 +1,4 @@
-import { test, expect, signIn, signOut, portalUrl } from './fixtures';
+import { test, expect, signIn, signOut, portalUrl, idpUrl } from './fixtures';
 import type { Page, TestInfo } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
 
@@ -203,6 +203,7 @@ test.describe('org admin console', () => {
       '/admin/rules/rul0000000000000000',
       '/admin/operations/rao0000000000000000',
       '/admin/explain?login=olivia.owner%40hostco.test',
+      '/admin/idps',
     ]) {
       const response = await page.goto(path);
       expect(response?.status(), path).toBe(403);
@@ -228,10 +229,12 @@ test.describe('org admin console', () => {
       'admin/wizard/create',
       'admin/explain',
       'admin/explain/permissions',
+      'admin/idps',
+      'admin/idps/create',
     ]) {
       const response = await page.request.post(`/api/${endpoint}`, {
         headers: { Origin: portalUrl, Accept: 'application/json' },
-        form: { id: 'x', name: 'X', domains: '', expected: 'x', expression: 'true', target_realm_id: 'x', op: 'up', login: 'x', realm_id: 'x' },
+        form: { id: 'x', name: 'X', domains: '', expected: 'x', issuer: 'https://evil.test', client_id: 'x', client_secret: 'x', expression: 'true', target_realm_id: 'x', op: 'up', login: 'x', realm_id: 'x' },
       });
       expect(response.status(), endpoint).toBe(403);
     }
@@ -296,6 +299,28 @@ test.describe('org admin console', () => {
     }
     expect(text).not.toContain('gary.gearbox@globex.test');
     expect(text).toContain('acme.test');
+  });
+
+  test('an identity provider is added only once its issuer answers as itself', async ({ page, expectAccessible }, testInfo) => {
+    const name = noJs(testInfo) ? 'Hooli IdP (no-js)' : 'Hooli IdP';
+    await signIn(page, 'olivia.owner@hostco.test');
+    await page.goto('/admin/idps');
+    await expect(page.getByRole('heading', { level: 1, name: 'Identity providers' })).toBeVisible();
+    await expect(page.getByRole('table', { name: 'Identity providers' }).getByRole('row', { name: /Acme/ })).toBeVisible();
+    await expect(page.getByText(`${portalUrl}/auth/callback`)).toBeVisible();
+    await expectAccessible(page);
+    await page.getByLabel('Name', { exact: true }).fill(name);
+    await page.getByLabel('Issuer URL').fill(`${idpUrl}/nobody-here`);
+    await page.getByLabel('Client id').fill('hooli-portal');
+    await page.getByLabel('Client secret').fill('hooli-secret');
+    await page.getByLabel('Routing domains').fill(noJs(testInfo) ? 'hooli-n.test' : 'hooli.test');
+    await page.getByRole('button', { name: 'Add identity provider' }).click();
+    await expect(page.getByText('could not be read as this issuer\'s OpenID configuration')).toBeVisible();
+    await expect(page.getByLabel('Name', { exact: true })).toHaveValue(name);
+    await page.getByLabel('Issuer URL').fill(`${idpUrl}/globex`);
+    await page.getByLabel('Client secret').fill('hooli-secret');
+    await page.getByRole('button', { name: 'Add identity provider' }).click();
+    await expect(page.getByRole('table', { name: 'Identity providers' }).getByRole('row', { name: new RegExp(name.replace(/[()]/g, '.')) })).toContainText(`${idpUrl}/globex`);
   });
 });
 

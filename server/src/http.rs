@@ -125,6 +125,10 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
     let context = move || {
         provide_context(context_state.store.clone());
         provide_context(context_state.org.clone());
+        provide_context(context_state.secrets.clone());
+        provide_context(app::serverfns::admin::PublicUrl(
+            context_state.config.public_url.clone(),
+        ));
         // Pages carry a CSP naming this response's nonce (Leptos puts it on
         // its hydration script).
         if let (Some(nonce), Some(response)) = (

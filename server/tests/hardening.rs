@@ -147,6 +147,8 @@ async fn cross_site_state_changing_requests_are_refused_before_any_handler() {
         "admin/wizard/create",
         "admin/explain",
         "admin/explain/permissions",
+        "admin/idps",
+        "admin/idps/create",
     ] {
         let r = client()
             .post(format!("{}/api/{endpoint}", server.base))

@@ -476,6 +476,11 @@ fn admin_calls(realm: &str, rule: &str, user: &str) -> Vec<(&'static str, String
         ),
         ("admin/explain", "login=olivia.owner%40hostco.test".into()),
         ("admin/explain/permissions", String::new()),
+        ("admin/idps", String::new()),
+        (
+            "admin/idps/create",
+            "name=Evil&issuer=https%3A%2F%2Fevil.test&client_id=x&client_secret=y".into(),
+        ),
     ]
 }
 
@@ -509,6 +514,7 @@ async fn a_partner_admin_is_refused_every_admin_console_function_and_page() {
         "/admin/wizard",
         "/admin/explain",
         "/admin/realms/report.csv",
+        "/admin/idps",
     ] {
         let (status, _) = alice.get(path).await;
         assert_eq!(status, 403, "{path}");

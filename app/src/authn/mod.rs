@@ -138,6 +138,17 @@ impl OidcProvider {
         })
     }
 
+    /// Fetches the issuer's discovery document now (an admin saving an IdP):
+    /// `Err` says, in words for the admin, why sign-in through it would fail.
+    pub async fn check_discovery(&self) -> Result<(), String> {
+        self.discovered(true).await.map(|_| ()).map_err(|_| {
+            format!(
+                "{}/.well-known/openid-configuration could not be read as this issuer's OpenID configuration.",
+                self.issuer
+            )
+        })
+    }
+
     async fn client(&self, refresh: bool) -> Result<Oidc, SignInError> {
         Ok(self.discovered(refresh).await?.client)
     }

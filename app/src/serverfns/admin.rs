@@ -25,6 +25,33 @@ pub struct RealmReportRow {
     pub rules: Vec<String>,
 }
 
+/// The portal's public URL (for the redirect URI an IdP registration needs).
+#[derive(Debug, Clone)]
+pub struct PublicUrl(pub String);
+
+/// A partner identity provider as listed (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdpRow {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub issuer: String,
+    pub client_id: String,
+    pub scopes: Vec<String>,
+    pub realm: Option<String>,
+    pub jit_enabled: bool,
+    pub routing_domains: Vec<String>,
+}
+
+/// The IdP page: the IdPs, the realms they may be bound to, and the redirect
+/// URI to register at each IdP.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdpsView {
+    pub idps: Vec<IdpRow>,
+    pub realms: Vec<(String, String)>,
+    pub redirect_uri: String,
+}
+
 /// A realm with what the console shows beside it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RealmDetail {
@@ -1147,5 +1174,156 @@ mod explain {
                 "Choose what the action is on.",
             )),
         }
+    }
+}
+
+/// The partner identity providers.
+#[server(endpoint = "admin/idps")]
+pub async fn admin_idps() -> Result<IdpsView, AppError> {
+    use crate::authz::{scope, Permission};
+    let (store, _, principal) = super::caller().await?;
+    let grant = spine::org(&principal, Permission::IdentityProvidersRead)?;
+    let realms = store
+        .list_realms(&scope(&principal, Permission::RealmsRead))
+        .await?;
+    let name_of =
+        |id: &crate::ids::RealmId| realms.iter().find(|r| r.id == *id).map(|r| r.name.clone());
+    let idps = store
+        .list_idps(&grant)
+        .await?
+        .into_iter()
+        .map(|i| IdpRow {
+            id: i.id.to_string(),
+            realm: i.realm_id.as_ref().and_then(name_of),
+            name: i.name,
+            status: i.status,
+            issuer: i.issuer,
+            client_id: i.client_id,
+            scopes: i.scopes,
+            jit_enabled: i.jit_enabled,
+            routing_domains: i.routing_domains,
+        })
+        .collect();
+    let public = leptos::prelude::use_context::<PublicUrl>()
+        .map(|p| p.0)
+        .unwrap_or_default();
+    Ok(IdpsView {
+        idps,
+        realms: realms
+            .into_iter()
+            .map(|r| (r.id.to_string(), r.name))
+            .collect(),
+        redirect_uri: format!("{}/auth/callback", public.trim_end_matches('/')),
+    })
+}
+
+/// Creates a partner OIDC identity provider after reading the issuer's
+/// discovery document (an issuer that does not answer as itself is refused at
+/// its field); the client secret is sealed at rest.
+#[server(endpoint = "admin/idps/create")]
+pub async fn create_idp(
+    name: String,
+    issuer: String,
+    client_id: String,
+    client_secret: String,
+    scopes: Option<String>,
+    realm_id: Option<String>,
+    jit: Option<String>,
+    routing_domains: Option<String>,
+) -> Result<String, AppError> {
+    // The secret is never sent back to the form.
+    let kept = [
+        ("name", name.clone()),
+        ("issuer", issuer.clone()),
+        ("client_id", client_id.clone()),
+        ("scopes", scopes.clone().unwrap_or_default()),
+        (
+            "routing_domains",
+            routing_domains.clone().unwrap_or_default(),
+        ),
+    ];
+    idp::create(
+        name,
+        issuer,
+        client_id,
+        client_secret,
+        scopes,
+        realm_id,
+        jit.is_some(),
+        routing_domains,
+    )
+    .await
+    .map_err(|e| e.keeping(kept))
+}
+
+#[cfg(feature = "ssr")]
+mod idp {
+    use super::{spine, PublicUrl};
+    use crate::authz::Permission;
+    use crate::error::AppError;
+    use crate::store::idps::{NewIdp, SecretBox};
+
+    pub async fn create(
+        name: String,
+        issuer: String,
+        client_id: String,
+        client_secret: String,
+        scopes: Option<String>,
+        realm_id: Option<String>,
+        jit: bool,
+        routing_domains: Option<String>,
+    ) -> Result<String, AppError> {
+        let (store, _, principal) = super::super::caller().await?;
+        let grant = spine::org(&principal, Permission::IdentityProvidersManage)?;
+        let secrets = leptos::prelude::use_context::<SecretBox>()
+            .ok_or_else(super::super::session::missing_context)?;
+        let public = leptos::prelude::use_context::<PublicUrl>()
+            .ok_or_else(super::super::session::missing_context)?;
+        let realm_id = match realm_id.filter(|r| !r.trim().is_empty()) {
+            None => None,
+            Some(r) => Some(
+                crate::ids::RealmId::parse(r.trim())
+                    .map_err(|_| AppError::validation("realmId", "Choose a realm."))?,
+            ),
+        };
+        let scopes: Vec<String> = scopes
+            .unwrap_or_default()
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        let new = NewIdp {
+            name,
+            issuer: issuer.trim().to_string(),
+            client_id: client_id.trim().to_string(),
+            client_secret,
+            scopes: if scopes.is_empty() {
+                vec!["openid".into(), "email".into(), "profile".into()]
+            } else {
+                scopes
+            },
+            claim_mapping: serde_json::Map::new(),
+            realm_id,
+            jit_enabled: jit,
+            routing_domains: spine::domains(routing_domains.as_deref().unwrap_or("")),
+        };
+        // Only a well-formed issuer is worth a request; the store checks the
+        // rest (and the form's other fields) first.
+        if url::Url::parse(&new.issuer).is_ok() {
+            let provider = crate::authn::OidcProvider::new(
+                &new.issuer,
+                &new.client_id,
+                &new.client_secret,
+                &public.0,
+            )
+            .map_err(|e| AppError::validation("issuer", e))?;
+            provider
+                .check_discovery()
+                .await
+                .map_err(|e| AppError::validation("issuer", e))?;
+        }
+        let idp = store.create_idp(&grant, new, &secrets).await?;
+        leptos_axum::redirect("/admin/idps");
+        Ok(format!("Created {}.", idp.name))
     }
 }

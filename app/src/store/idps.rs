@@ -392,6 +392,16 @@ impl Store {
             .map_err(StoreError::from_sqlx)
     }
 
+    /// Every identity provider, by name (org-level read).
+    pub async fn list_idps(&self, _grant: &Grant) -> Result<Vec<Idp>, StoreError> {
+        sqlx::query_as::<_, Idp>(&format!(
+            "SELECT {IDP_COLUMNS} FROM identity_providers i ORDER BY lower(i.name), i.id"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)
+    }
+
     pub async fn idp_by_id(&self, id: &IdpId) -> Result<Option<Idp>, StoreError> {
         sqlx::query_as::<_, Idp>(&format!(
             "SELECT {IDP_COLUMNS} FROM identity_providers i WHERE i.id = $1"

@@ -2,6 +2,7 @@
 //! sends everyone else away; each server function checks again).
 
 pub mod explain;
+pub mod idps;
 pub mod operations;
 pub mod realms;
 pub mod rules;
@@ -21,6 +22,7 @@ pub fn AdminNav() -> impl IntoView {
             <A href="/admin/realms" attr:class=NAV_LINK>"Realms"</A>
             <A href="/admin/wizard" attr:class=NAV_LINK>"Partner realm wizard"</A>
             <A href="/admin/rules" attr:class=NAV_LINK>"Realm assignment rules"</A>
+            <A href="/admin/idps" attr:class=NAV_LINK>"Identity providers"</A>
             <A href="/admin/explain" attr:class=NAV_LINK>"Explain access"</A>
         </nav>
     }
@@ -45,6 +47,7 @@ pub fn AdminHome() -> impl IntoView {
                 {card("/admin/realms", "Realms", "Every realm with its users by status; create, rename, set allowed domains, delete empty ones.")}
                 {card("/admin/wizard", "Partner realm wizard", "A partner realm, what its admins manage and who they are — in one step.")}
                 {card("/admin/rules", "Realm assignment rules", "Where new and existing users belong: rules in priority order, dry-run, then execute exactly that plan.")}
+                {card("/admin/idps", "Identity providers", "Partners' own OpenID providers: routing by email domain, just-in-time accounts, realm binding.")}
                 {card("/admin/explain", "Explain access", "Everything an admin can do and why; the decision for one action on one target.")}
             </ul>
         </section>
