@@ -26,10 +26,12 @@ use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 use crate::components::gate::{Gate, Needs};
 use crate::components::layout::Layout;
 use crate::pages::activity::ActivityPage;
+use crate::pages::admin::directory::DirectoryPage;
 use crate::pages::admin::explain::ExplainPage;
 use crate::pages::admin::idps::IdpsPage;
 use crate::pages::admin::operations::OperationPage;
 use crate::pages::admin::realms::{AdminRealmPage, AdminRealmsPage};
+use crate::pages::admin::roles::RolesPage;
 use crate::pages::admin::rules::{RuleEditorPage, RulesPage};
 use crate::pages::admin::wizard::WizardPage;
 use crate::pages::admin::AdminHome;
@@ -162,6 +164,16 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=(StaticSegment("admin"), StaticSegment("operations"), ParamSegment("id"))
                         view=|| view! { <Gate title="Operation · Admin" needs=Needs::OrgAdmin><OperationPage /></Gate> }
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=(StaticSegment("admin"), StaticSegment("roles"))
+                        view=|| view! { <Gate title="Admin roles · Admin" needs=Needs::OrgAdmin><RolesPage /></Gate> }
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=(StaticSegment("admin"), StaticSegment("directory"))
+                        view=|| view! { <Gate title="Directory · Admin" needs=Needs::OrgAdmin><DirectoryPage /></Gate> }
                         ssr=SsrMode::InOrder
                     />
                     <Route

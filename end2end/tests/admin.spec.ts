@@ -204,6 +204,8 @@ test.describe('org admin console', () => {
       '/admin/operations/rao0000000000000000',
       '/admin/explain?login=olivia.owner%40hostco.test',
       '/admin/idps',
+      '/admin/directory',
+      '/admin/roles',
     ]) {
       const response = await page.goto(path);
       expect(response?.status(), path).toBe(403);
@@ -231,10 +233,19 @@ test.describe('org admin console', () => {
       'admin/explain/permissions',
       'admin/idps',
       'admin/idps/create',
+      'admin/directory',
+      'admin/groups/create',
+      'admin/apps/create',
+      'admin/schema/define',
+      'admin/iam',
+      'admin/roles/create',
+      'admin/resource-sets/create',
+      'admin/bindings/add',
+      'admin/bindings/remove',
     ]) {
       const response = await page.request.post(`/api/${endpoint}`, {
         headers: { Origin: portalUrl, Accept: 'application/json' },
-        form: { id: 'x', name: 'X', domains: '', expected: 'x', issuer: 'https://evil.test', client_id: 'x', client_secret: 'x', expression: 'true', target_realm_id: 'x', op: 'up', login: 'x', realm_id: 'x' },
+        form: { id: 'x', name: 'X', domains: '', expected: 'x', issuer: 'https://evil.test', client_id: 'x', client_secret: 'x', description: 'x', label: 'X', sign_on_mode: 'BOOKMARK', title: 'X', attr_type: 'string', resource_set_id: 'x', role_id: 'x', member_type: 'USER', member_id: 'x', expression: 'true', target_realm_id: 'x', op: 'up', login: 'x', realm_id: 'x' },
       });
       expect(response.status(), endpoint).toBe(403);
     }
@@ -321,6 +332,83 @@ test.describe('org admin console', () => {
     await page.getByLabel('Client secret').fill('hooli-secret');
     await page.getByRole('button', { name: 'Add identity provider' }).click();
     await expect(page.getByRole('table', { name: 'Identity providers' }).getByRole('row', { name: new RegExp(name.replace(/[()]/g, '.')) })).toContainText(`${idpUrl}/globex`);
+  });
+
+  test('groups, apps and profile attributes are set up in the directory page', async ({ page, expectAccessible }, testInfo) => {
+    const tag = noJs(testInfo) ? 'N' : 'H';
+    await signIn(page, 'olivia.owner@hostco.test');
+    await page.goto('/admin');
+    await adminNav(page, 'Directory').click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Directory' })).toBeVisible();
+    await expectAccessible(page);
+    await page.getByLabel('Group name').fill(`Resellers ${tag}`);
+    await page.getByLabel('Description').fill('Partners who resell');
+    await page.getByRole('button', { name: 'Create group' }).click();
+    await expect(page.getByRole('region', { name: /Groups \(\d+\)/ }).getByRole('link', { name: `Resellers ${tag}` })).toBeVisible();
+
+    await page.getByLabel('App label').fill(`Quote Builder ${tag}`);
+    await page.getByLabel('App type').fill('bad type!');
+    await page.getByLabel('Sign-on mode').selectOption({ label: 'Bookmark' });
+    await page.getByRole('button', { name: 'Add app' }).click();
+    await expect(page.getByText('An app type name uses letters, digits and _ only.')).toBeVisible();
+    await expect(page.getByLabel('App label')).toHaveValue(`Quote Builder ${tag}`);
+    await page.getByLabel('App type').fill('bookmark');
+    await page.getByLabel('Sign-on mode').selectOption({ label: 'Bookmark' });
+    await page.getByRole('button', { name: 'Add app' }).click();
+    await expect(page.getByRole('region', { name: /Apps \(\d+\)/ }).getByRole('link', { name: `Quote Builder ${tag}` })).toBeVisible();
+
+    await page.getByLabel('Attribute name').fill(`costCenter${tag}`);
+    await page.getByLabel('Title', { exact: true }).fill('Cost center');
+    await page.getByLabel('Type', { exact: true }).selectOption({ label: 'Text' });
+    await page.getByRole('button', { name: 'Save attribute' }).click();
+    await expect(page.getByRole('region', { name: 'Custom profile attributes' }).getByText(`costCenter${tag}`)).toBeVisible();
+  });
+
+  test('a custom role on a new resource set is bound to an admin, who then holds exactly that', async ({ page, expectAccessible }, testInfo) => {
+    const tag = noJs(testInfo) ? 'N' : 'H';
+    await signIn(page, 'olivia.owner@hostco.test');
+    await page.goto('/admin/roles');
+    await expect(page.getByRole('heading', { level: 1, name: 'Admin roles' })).toBeVisible();
+    await expect(page.getByText('SUPER_ADMIN')).toBeVisible();
+    await expectAccessible(page);
+
+    await page.getByText('Create a custom role').click();
+    await page.getByLabel('Role label').fill(`Globex viewer ${tag}`);
+    await page.getByLabel('Role description').fill('Reads Globex users');
+    await page.getByRole('button', { name: 'Create role' }).click();
+    await expect(page.getByText('Choose at least one permission.')).toBeVisible();
+    if (noJs(testInfo)) await page.getByText('Create a custom role').click();
+    await expect(page.getByLabel('Role label')).toHaveValue(`Globex viewer ${tag}`);
+    await page.getByLabel(/^View users okta\.users\.read$/).check();
+    await page.getByRole('button', { name: 'Create role' }).click();
+    await expect(page.getByRole('heading', { level: 3, name: `Globex viewer ${tag}` })).toBeVisible();
+
+    await page.getByText('Create a resource set').click();
+    await page.getByLabel('Resource set label').fill(`Globex only ${tag}`);
+    await page.getByLabel('Or by ORN or REST URL (one per line)').fill('orn:okta:directory:nonsense');
+    await page.getByRole('button', { name: 'Create resource set' }).click();
+    await expect(page.getByText(/^Line 1: /)).toBeVisible();
+    if (noJs(testInfo)) await page.getByText('Create a resource set').click();
+    await page.getByLabel('Or by ORN or REST URL (one per line)').fill('');
+    await page.getByRole('group', { name: 'Realms (the realm and its users)' }).getByLabel('Globex').check();
+    await page.getByRole('button', { name: 'Create resource set' }).click();
+    await expect(page.getByRole('heading', { level: 3, name: `Globex only ${tag}` })).toBeVisible();
+
+    await page.getByLabel('On resource set').selectOption({ label: `Globex only ${tag}` });
+    await page.getByLabel('Role', { exact: true }).selectOption({ label: `Globex viewer ${tag}` });
+    await page.getByLabel('To a user (username)').fill('hugo.host@hostco.test');
+    await page.getByRole('button', { name: 'Bind' }).click();
+    const row = page.getByRole('table', { name: 'Bindings' }).getByRole('row', { name: new RegExp(`Globex viewer ${tag}`) });
+    await expect(row).toContainText('hugo.host@hostco.test');
+
+    // Explain access now shows it; then the binding is removed again.
+    await page.goto('/admin/explain?login=hugo.host%40hostco.test');
+    await expect(page.getByRole('heading', { name: `role Globex viewer ${tag} on resource set Globex only ${tag}` })).toBeVisible();
+    await page.goto('/admin/roles');
+    await page.getByRole('button', { name: `Remove hugo.host@hostco.test from Globex viewer ${tag} on Globex only ${tag}` }).click();
+    await expect(
+      page.getByRole('table', { name: 'Bindings' }).getByRole('row', { name: new RegExp(`Globex viewer ${tag}`) }),
+    ).not.toContainText('hugo.host@hostco.test');
   });
 });
 

@@ -149,6 +149,15 @@ async fn cross_site_state_changing_requests_are_refused_before_any_handler() {
         "admin/explain/permissions",
         "admin/idps",
         "admin/idps/create",
+        "admin/directory",
+        "admin/groups/create",
+        "admin/apps/create",
+        "admin/schema/define",
+        "admin/iam",
+        "admin/roles/create",
+        "admin/resource-sets/create",
+        "admin/bindings/add",
+        "admin/bindings/remove",
     ] {
         let r = client()
             .post(format!("{}/api/{endpoint}", server.base))

@@ -481,6 +481,33 @@ fn admin_calls(realm: &str, rule: &str, user: &str) -> Vec<(&'static str, String
             "admin/idps/create",
             "name=Evil&issuer=https%3A%2F%2Fevil.test&client_id=x&client_secret=y".into(),
         ),
+        ("admin/directory", String::new()),
+        ("admin/groups/create", "name=Evil&description=x".into()),
+        (
+            "admin/apps/create",
+            "name=evil&label=Evil&sign_on_mode=BOOKMARK".into(),
+        ),
+        (
+            "admin/schema/define",
+            "name=evil&title=Evil&attr_type=string".into(),
+        ),
+        ("admin/iam", String::new()),
+        (
+            "admin/roles/create",
+            "label=Evil&description=x&permissions[0]=okta.users.read".into(),
+        ),
+        (
+            "admin/resource-sets/create",
+            format!("label=Evil&description=x&realms[0]={realm}"),
+        ),
+        (
+            "admin/bindings/add",
+            format!("resource_set_id=iam0000000000000000&role_id=cr00000000000000000&login={user}"),
+        ),
+        (
+            "admin/bindings/remove",
+            format!("resource_set_id=iam0000000000000000&role_id=cr00000000000000000&member_type=USER&member_id={user}"),
+        ),
     ]
 }
 
@@ -515,6 +542,8 @@ async fn a_partner_admin_is_refused_every_admin_console_function_and_page() {
         "/admin/explain",
         "/admin/realms/report.csv",
         "/admin/idps",
+        "/admin/directory",
+        "/admin/roles",
     ] {
         let (status, _) = alice.get(path).await;
         assert_eq!(status, 403, "{path}");

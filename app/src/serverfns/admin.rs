@@ -1327,3 +1327,121 @@ mod idp {
         Ok(format!("Created {}.", idp.name))
     }
 }
+
+/// A custom attribute of the user profile schema, as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttributeRow {
+    pub name: String,
+    pub title: String,
+    pub attr_type: String,
+    pub required: bool,
+}
+
+/// The directory basics an org admin sets up: groups, apps, the profile schema.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryView {
+    pub groups: Vec<crate::model::Group>,
+    pub apps: Vec<crate::model::App>,
+    pub attributes: Vec<AttributeRow>,
+}
+
+#[server(endpoint = "admin/directory")]
+pub async fn admin_directory() -> Result<DirectoryView, AppError> {
+    use crate::authz::{scope, Permission};
+    let (store, _, principal) = super::caller().await?;
+    spine::org(&principal, Permission::GroupsRead)?;
+    Ok(DirectoryView {
+        groups: store
+            .list_groups(&scope(&principal, Permission::GroupsRead))
+            .await?,
+        apps: store
+            .list_apps(&scope(&principal, Permission::AppsRead))
+            .await?,
+        attributes: store
+            .profile_schema()
+            .await?
+            .into_iter()
+            .map(|a| AttributeRow {
+                name: a.name,
+                title: a.title,
+                attr_type: a.attr_type.as_str().to_string(),
+                required: a.required,
+            })
+            .collect(),
+    })
+}
+
+/// Creates an org-level group (`okta.groups.create`).
+#[server(endpoint = "admin/groups/create")]
+pub async fn create_group(name: String, description: String) -> Result<String, AppError> {
+    use crate::authz::Permission;
+    let kept = [("name", name.clone()), ("description", description.clone())];
+    let result: Result<String, AppError> = async {
+        let (store, _, principal) = super::caller().await?;
+        let grant = spine::org(&principal, Permission::GroupsCreate)?;
+        let group = store.create_group(&grant, &name, &description).await?;
+        Ok(format!("Created group {}.", group.name))
+    }
+    .await;
+    result.map_err(|e| e.keeping(kept))
+}
+
+/// Creates an app integration (`okta.apps.manage`). `name` is the app type
+/// (`bookmark`, `oidc_client`, …), `sign_on_mode` Okta's mode.
+#[server(endpoint = "admin/apps/create")]
+pub async fn create_app(
+    name: String,
+    label: String,
+    sign_on_mode: String,
+) -> Result<String, AppError> {
+    use crate::authz::Permission;
+    let kept = [("app_name", name.clone()), ("label", label.clone())];
+    let result: Result<String, AppError> = async {
+        let (store, _, principal) = super::caller().await?;
+        let grant = spine::org(&principal, Permission::AppsManage)?;
+        const MODES: [&str; 4] = ["BOOKMARK", "OPENID_CONNECT", "SAML_2_0", "AUTO_LOGIN"];
+        if !MODES.contains(&sign_on_mode.as_str()) {
+            return Err(AppError::validation("signOnMode", "Choose a sign-on mode."));
+        }
+        let app = store
+            .create_app(&grant, &name, &label, &sign_on_mode)
+            .await?;
+        Ok(format!("Created app {}.", app.label))
+    }
+    .await;
+    result.map_err(|e| e.keeping(kept))
+}
+
+/// Adds or changes a custom attribute of the user profile schema
+/// (`okta.users.manage` over the whole org).
+#[server(endpoint = "admin/schema/define")]
+pub async fn define_attribute(
+    name: String,
+    title: String,
+    attr_type: String,
+    required: Option<String>,
+) -> Result<String, AppError> {
+    use crate::authz::Permission;
+    use crate::store::users::{AttributeDef, AttributeType};
+    let kept = [("attr_name", name.clone()), ("title", title.clone())];
+    let result: Result<String, AppError> = async {
+        let (store, _, principal) = super::caller().await?;
+        let grant = spine::org(&principal, Permission::UsersManage)?;
+        let attr_type = AttributeType::parse(&attr_type)
+            .ok_or_else(|| AppError::validation("type", "Choose a type."))?;
+        store
+            .define_profile_attribute(
+                &grant,
+                AttributeDef {
+                    name: name.clone(),
+                    title,
+                    attr_type,
+                    required: required.is_some(),
+                },
+            )
+            .await?;
+        Ok(format!("Saved attribute {}.", name.trim()))
+    }
+    .await;
+    result.map_err(|e| e.keeping(kept))
+}

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod apps;
 pub mod groups;
 pub mod home;
+pub mod iam;
 pub mod me;
 pub mod realms;
 pub mod session;

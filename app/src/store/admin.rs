@@ -311,6 +311,157 @@ impl Store {
     }
 }
 
+/// A custom role as the console lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleRecord {
+    pub id: RoleId,
+    pub label: String,
+    pub description: String,
+    pub permissions: Vec<StoredPermission>,
+}
+
+/// A resource set with its resources (canonical ORNs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceSetRecord {
+    pub id: ResourceSetId,
+    pub label: String,
+    pub description: String,
+    pub orns: Vec<String>,
+}
+
+/// A binding: a role on a resource set, and who holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BindingRecord {
+    pub resource_set_id: ResourceSetId,
+    pub resource_set_label: String,
+    pub role_id: RoleId,
+    pub role_label: String,
+    /// (member, display name: the login or the group's name).
+    pub members: Vec<(Member, String)>,
+}
+
+impl Store {
+    /// Every custom role with its permissions, by label.
+    pub async fn list_roles(&self) -> Result<Vec<RoleRecord>, StoreError> {
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT id, label, description FROM roles ORDER BY lower(label), id")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(StoreError::from_sqlx)?;
+        let mut roles = Vec::with_capacity(rows.len());
+        for (id, label, description) in rows {
+            let id = RoleId::parse(&id).map_err(|e| StoreError::Internal(e.to_string()))?;
+            roles.push(RoleRecord {
+                permissions: self.role_permissions(&id).await?,
+                id,
+                label,
+                description,
+            });
+        }
+        Ok(roles)
+    }
+
+    /// Every resource set with its resources, by label.
+    pub async fn list_resource_sets(&self) -> Result<Vec<ResourceSetRecord>, StoreError> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT id, label, description FROM resource_sets ORDER BY lower(label), id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        let mut sets = Vec::with_capacity(rows.len());
+        for (id, label, description) in rows {
+            let id = ResourceSetId::parse(&id).map_err(|e| StoreError::Internal(e.to_string()))?;
+            sets.push(ResourceSetRecord {
+                orns: self.resource_set_orns(&id).await?,
+                id,
+                label,
+                description,
+            });
+        }
+        Ok(sets)
+    }
+
+    /// Every binding with its members.
+    pub async fn list_bindings(&self) -> Result<Vec<BindingRecord>, StoreError> {
+        let rows: Vec<(String, String, String, String, Option<String>, Option<String>, Option<String>)> =
+            sqlx::query_as(
+                "SELECT b.resource_set_id, rs.label, b.role_id, r.label, m.member_type, m.member_id, \
+                 COALESCE(u.login, g.name) \
+                 FROM bindings b JOIN resource_sets rs ON rs.id = b.resource_set_id JOIN roles r ON r.id = b.role_id \
+                 LEFT JOIN binding_members m ON m.resource_set_id = b.resource_set_id AND m.role_id = b.role_id \
+                 LEFT JOIN users u ON m.member_type = 'USER' AND u.id = m.member_id \
+                 LEFT JOIN groups g ON m.member_type = 'GROUP' AND g.id = m.member_id \
+                 ORDER BY lower(rs.label), lower(r.label), m.member_type, 7",
+            )
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        let mut out: Vec<BindingRecord> = Vec::new();
+        for (rs, rs_label, role, role_label, kind, member, name) in rows {
+            let rs = ResourceSetId::parse(&rs).map_err(|e| StoreError::Internal(e.to_string()))?;
+            let role = RoleId::parse(&role).map_err(|e| StoreError::Internal(e.to_string()))?;
+            let same = out
+                .last()
+                .is_some_and(|b| b.resource_set_id == rs && b.role_id == role);
+            if !same {
+                out.push(BindingRecord {
+                    resource_set_id: rs,
+                    resource_set_label: rs_label,
+                    role_id: role,
+                    role_label,
+                    members: Vec::new(),
+                });
+            }
+            let member = match (kind.as_deref(), member) {
+                (Some("USER"), Some(id)) => UserId::parse(&id).ok().map(Member::User),
+                (Some("GROUP"), Some(id)) => GroupId::parse(&id).ok().map(Member::Group),
+                _ => None,
+            };
+            if let (Some(member), Some(last)) = (member, out.last_mut()) {
+                last.members.push((member, name.unwrap_or_default()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Removes a member from a binding, with `iam.resourceset.bindings.delete`.
+    pub async fn remove_binding_member(
+        &self,
+        grant: &Grant,
+        rs: &ResourceSetId,
+        role: &RoleId,
+        member: &Member,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let removed = sqlx::query(
+            "DELETE FROM binding_members WHERE resource_set_id = $1 AND role_id = $2 \
+             AND member_type = $3 AND member_id = $4",
+        )
+        .bind(rs.as_str())
+        .bind(role.as_str())
+        .bind(member.kind())
+        .bind(member.id())
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        if removed.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let event = Event::by_grant(
+            "iam.resourceset.bindings.delete",
+            "Remove binding member",
+            grant,
+        )
+        .target(member.audit_target())
+        .debug("resourceSetId", rs.as_str())
+        .debug("roleId", role.as_str());
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(())
+    }
+}
+
 /// Inserts a resource set with its event inside `tx` (holding the chain lock).
 pub(crate) async fn insert_resource_set(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,

@@ -1,10 +1,12 @@
 //! The org admin console, `/admin`: for the host company's org admins (the gate
 //! sends everyone else away; each server function checks again).
 
+pub mod directory;
 pub mod explain;
 pub mod idps;
 pub mod operations;
 pub mod realms;
+pub mod roles;
 pub mod rules;
 pub mod wizard;
 
@@ -23,6 +25,8 @@ pub fn AdminNav() -> impl IntoView {
             <A href="/admin/wizard" attr:class=NAV_LINK>"Partner realm wizard"</A>
             <A href="/admin/rules" attr:class=NAV_LINK>"Realm assignment rules"</A>
             <A href="/admin/idps" attr:class=NAV_LINK>"Identity providers"</A>
+            <A href="/admin/directory" attr:class=NAV_LINK>"Directory"</A>
+            <A href="/admin/roles" attr:class=NAV_LINK>"Admin roles"</A>
             <A href="/admin/explain" attr:class=NAV_LINK>"Explain access"</A>
         </nav>
     }
@@ -48,6 +52,8 @@ pub fn AdminHome() -> impl IntoView {
                 {card("/admin/wizard", "Partner realm wizard", "A partner realm, what its admins manage and who they are — in one step.")}
                 {card("/admin/rules", "Realm assignment rules", "Where new and existing users belong: rules in priority order, dry-run, then execute exactly that plan.")}
                 {card("/admin/idps", "Identity providers", "Partners' own OpenID providers: routing by email domain, just-in-time accounts, realm binding.")}
+                {card("/admin/directory", "Directory", "Groups, app integrations and the custom attributes of the user profile.")}
+                {card("/admin/roles", "Admin roles", "Custom roles from Okta's permission catalog, resource sets and bindings.")}
                 {card("/admin/explain", "Explain access", "Everything an admin can do and why; the decision for one action on one target.")}
             </ul>
         </section>

@@ -1,0 +1,134 @@
+//! `/admin/directory`: the directory basics an org admin sets up — groups,
+//! app integrations and the custom attributes of the user profile schema.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use super::AdminNav;
+use crate::components::ui::{
+    error_alert, field_error, kept_value, outcome, select_field, text_field, BUTTON, LINK,
+};
+use crate::error::AppError;
+use crate::serverfns::admin::{
+    admin_directory, CreateApp, CreateGroup, DefineAttribute, DirectoryView,
+};
+
+fn refusal(r: Option<Result<String, AppError>>) -> Option<AnyView> {
+    outcome(r.filter(|r| !matches!(r, Err(AppError::Validation { .. }))))
+}
+
+#[component]
+pub fn DirectoryPage() -> impl IntoView {
+    let group = ServerAction::<CreateGroup>::new();
+    let app = ServerAction::<CreateApp>::new();
+    let attribute = ServerAction::<DefineAttribute>::new();
+    let directory = Resource::new(
+        move || {
+            (
+                group.version().get(),
+                app.version().get(),
+                attribute.version().get(),
+            )
+        },
+        |_| admin_directory(),
+    );
+    view! {
+        <AdminNav />
+        <section class="space-y-8">
+            <h1 class="text-2xl font-bold">"Directory"</h1>
+            <Suspense fallback=|| view! { <p role="status">"Loading the directory…"</p> }>
+                {move || directory.get().map(|r| match r {
+                    Ok(view) => view! { <Lists view /> }.into_any(),
+                    Err(e) => error_alert(&e),
+                })}
+            </Suspense>
+            <section aria-labelledby="new-group" class="space-y-3">
+                <h2 id="new-group" class="text-lg font-semibold">"Create a group"</h2>
+                {move || refusal(group.value().get())}
+                <ActionForm action=group attr:class="space-y-3" attr:novalidate=true>
+                    {text_field("group-name", "name", "Group name", kept_value(group, "name", String::new()), None, move || field_error(group, "name"))}
+                    {text_field("group-description", "description", "Description", kept_value(group, "description", String::new()), None, move || field_error(group, "description"))}
+                    <button type="submit" class=BUTTON>"Create group"</button>
+                </ActionForm>
+            </section>
+            <section aria-labelledby="new-app" class="space-y-3">
+                <h2 id="new-app" class="text-lg font-semibold">"Add an app integration"</h2>
+                {move || refusal(app.value().get())}
+                <ActionForm action=app attr:class="space-y-3" attr:novalidate=true>
+                    {text_field("app-label", "label", "App label", kept_value(app, "label", String::new()), None, move || field_error(app, "label"))}
+                    {text_field("app-name", "name", "App type", kept_value(app, "app_name", String::new()),
+                        Some("Letters, digits and _ (bookmark, oidc_client, saml_2_0, …); resource sets can name all apps of a type."),
+                        move || field_error(app, "name"))}
+                    {select_field("app-mode", "sign_on_mode", "Sign-on mode", "Choose a mode", vec![
+                        ("BOOKMARK".into(), "Bookmark".into()),
+                        ("OPENID_CONNECT".into(), "OpenID Connect".into()),
+                        ("SAML_2_0".into(), "SAML 2.0".into()),
+                        ("AUTO_LOGIN".into(), "Auto login".into()),
+                    ], String::new())}
+                    {move || field_error(app, "signOnMode").map(|m| view! { <p class="text-sm text-red-700 dark:text-red-300">{m}</p> })}
+                    <button type="submit" class=BUTTON>"Add app"</button>
+                </ActionForm>
+            </section>
+            <section aria-labelledby="new-attribute" class="space-y-3">
+                <h2 id="new-attribute" class="text-lg font-semibold">"Add a profile attribute"</h2>
+                {move || refusal(attribute.value().get())}
+                <ActionForm action=attribute attr:class="space-y-3" attr:novalidate=true>
+                    {text_field("attr-name", "name", "Attribute name", kept_value(attribute, "attr_name", String::new()),
+                        Some("Letters, digits and _, starting with a letter, e.g. costCenter."),
+                        move || field_error(attribute, "name"))}
+                    {text_field("attr-title", "title", "Title", kept_value(attribute, "title", String::new()), None, move || field_error(attribute, "title"))}
+                    {select_field("attr-type", "attr_type", "Type", "Choose a type", vec![
+                        ("string".into(), "Text".into()),
+                        ("boolean".into(), "Yes/no".into()),
+                        ("integer".into(), "Whole number".into()),
+                        ("number".into(), "Number".into()),
+                    ], String::new())}
+                    {move || field_error(attribute, "type").map(|m| view! { <p class="text-sm text-red-700 dark:text-red-300">{m}</p> })}
+                    <div class="flex items-center gap-2">
+                        <input id="attr-required" type="checkbox" name="required" value="on" />
+                        <label for="attr-required">"Required (refused while some user has no value)"</label>
+                    </div>
+                    <button type="submit" class=BUTTON>"Save attribute"</button>
+                </ActionForm>
+            </section>
+        </section>
+    }
+}
+
+#[component]
+fn Lists(view: DirectoryView) -> impl IntoView {
+    view! {
+        <div class="grid gap-6 lg:grid-cols-3">
+            <section aria-labelledby="groups-list" class="space-y-2">
+                <h2 id="groups-list" class="text-lg font-semibold">{format!("Groups ({})", view.groups.len())}</h2>
+                <ul class="list-disc pl-5 text-sm">
+                    {view.groups.into_iter().map(|g| view! {
+                        <li><A href=format!("/groups/{}", g.id) attr:class=LINK>{g.name}</A></li>
+                    }).collect_view()}
+                </ul>
+            </section>
+            <section aria-labelledby="apps-list" class="space-y-2">
+                <h2 id="apps-list" class="text-lg font-semibold">{format!("Apps ({})", view.apps.len())}</h2>
+                <ul class="list-disc pl-5 text-sm">
+                    {view.apps.into_iter().map(|a| view! {
+                        <li><A href=format!("/apps/{}", a.id) attr:class=LINK>{a.label}</A> " (" {a.name} ", " {a.sign_on_mode} ")"</li>
+                    }).collect_view()}
+                </ul>
+            </section>
+            <section aria-labelledby="schema-list" class="space-y-2">
+                <h2 id="schema-list" class="text-lg font-semibold">"Custom profile attributes"</h2>
+                {if view.attributes.is_empty() {
+                    view! { <p class="text-sm">"None yet: users have the base attributes only."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="list-disc pl-5 text-sm">
+                            {view.attributes.into_iter().map(|a| view! {
+                                <li><code>{a.name}</code> " — " {a.title} " (" {a.attr_type} {if a.required { ", required" } else { "" }} ")"</li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+            </section>
+        </div>
+    }
+}

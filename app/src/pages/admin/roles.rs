@@ -1,0 +1,244 @@
+//! `/admin/roles`: the delegated admin model — roles (standard and custom, the
+//! permission catalog grouped and explained), resource sets and bindings.
+
+use leptos::prelude::*;
+
+use super::AdminNav;
+use crate::components::ui::{
+    error_alert, field_error, kept_value, outcome, select_field, text_field, BUTTON, INPUT,
+    SMALL_BUTTON,
+};
+use crate::error::AppError;
+use crate::serverfns::iam::{
+    admin_iam, AddBinding, CreateResourceSet, CreateRole, IamView, RemoveBinding,
+};
+
+fn refusal(r: Option<Result<String, AppError>>) -> Option<AnyView> {
+    outcome(r.filter(|r| !matches!(r, Err(AppError::Validation { .. }))))
+}
+
+fn error_line(message: Option<String>) -> Option<AnyView> {
+    message.map(|m| view! { <p class="text-sm text-red-700 dark:text-red-300">{m}</p> }.into_any())
+}
+
+/// A fieldset of checkboxes named `name[i]`.
+fn checkboxes(
+    legend: &'static str,
+    name: &'static str,
+    id_prefix: &'static str,
+    items: Vec<(String, String)>,
+) -> impl IntoView {
+    view! {
+        <fieldset class="space-y-1">
+            <legend class="text-sm font-medium">{legend}</legend>
+            {items.into_iter().enumerate().map(|(i, (id, label))| {
+                let input_id = format!("{id_prefix}-{i}");
+                view! {
+                    <div class="flex items-center gap-2">
+                        <input type="checkbox" id=input_id.clone() name=format!("{name}[{i}]") value=id />
+                        <label for=input_id>{label}</label>
+                    </div>
+                }
+            }).collect_view()}
+        </fieldset>
+    }
+}
+
+#[component]
+pub fn RolesPage() -> impl IntoView {
+    let role = ServerAction::<CreateRole>::new();
+    let set = ServerAction::<CreateResourceSet>::new();
+    let add = ServerAction::<AddBinding>::new();
+    let remove = ServerAction::<RemoveBinding>::new();
+    let iam = Resource::new(
+        move || {
+            (
+                role.version().get(),
+                set.version().get(),
+                add.version().get(),
+                remove.version().get(),
+            )
+        },
+        |_| admin_iam(),
+    );
+    view! {
+        <AdminNav />
+        <section class="space-y-8">
+            <h1 class="text-2xl font-bold">"Admin roles"</h1>
+            <p class="max-w-3xl">
+                "Who may administer what: a " <strong>"role"</strong> " (a set of permissions) on a "
+                <strong>"resource set"</strong> " (realms, their users, groups, apps), held by users or groups through a "
+                <strong>"binding"</strong> ". Nobody can bind more than it holds."
+            </p>
+            <Suspense fallback=|| view! { <p role="status">"Loading the admin model…"</p> }>
+                {move || iam.get().map(|r| match r {
+                    Ok(view) => view! { <IamSections view role set add remove /> }.into_any(),
+                    Err(e) => error_alert(&e),
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn IamSections(
+    view: IamView,
+    role: ServerAction<CreateRole>,
+    set: ServerAction<CreateResourceSet>,
+    add: ServerAction<AddBinding>,
+    remove: ServerAction<RemoveBinding>,
+) -> impl IntoView {
+    let set_choices: Vec<(String, String)> = view
+        .resource_sets
+        .iter()
+        .map(|s| (s.id.clone(), s.label.clone()))
+        .collect();
+    let role_choices: Vec<(String, String)> = view
+        .roles
+        .iter()
+        .map(|r| (r.id.clone(), r.label.clone()))
+        .collect();
+    let group_choices = view.groups.clone();
+    let mut permission_index = 0usize;
+    view! {
+        <section aria-labelledby="roles" class="space-y-4">
+            <h2 id="roles" class="text-xl font-semibold">"Roles"</h2>
+            <ul class="list-disc pl-5 text-sm">
+                {view.standard.into_iter().map(|(r, n)| view! { <li><strong>{r}</strong> {format!(" — standard, org-wide, {n} permissions")}</li> }).collect_view()}
+            </ul>
+            {view.roles.into_iter().map(|r| view! {
+                <article class="space-y-1 rounded-lg border border-slate-200 p-3 dark:border-slate-800">
+                    <h3 class="font-medium">{r.label}</h3>
+                    <p class="text-sm">{r.description}</p>
+                    <ul class="flex flex-wrap gap-1 text-xs">
+                        {r.permissions.into_iter().map(|p| view! { <li class="rounded bg-slate-100 px-2 py-0.5 font-mono dark:bg-slate-800">{p}</li> }).collect_view()}
+                    </ul>
+                </article>
+            }).collect_view()}
+            <details class="rounded-lg border border-slate-200 p-3 dark:border-slate-800">
+                <summary class="cursor-pointer font-medium">"Create a custom role"</summary>
+                {move || refusal(role.value().get())}
+                <ActionForm action=role attr:class="mt-3 space-y-3" attr:novalidate=true>
+                    {text_field("role-label", "label", "Role label", kept_value(role, "label", String::new()), None, move || field_error(role, "label"))}
+                    {text_field("role-description", "description", "Role description", kept_value(role, "description", String::new()), None, move || field_error(role, "description"))}
+                    {move || error_line(field_error(role, "permissions"))}
+                    {view.catalog.into_iter().map(|(heading, permissions)| view! {
+                        <fieldset class="space-y-1">
+                            <legend class="font-medium">{heading}</legend>
+                            {permissions.into_iter().map(|p| {
+                                permission_index += 1;
+                                let i = permission_index;
+                                let input_id = format!("perm-{i}");
+                                let hint_id = format!("perm-{i}-hint");
+                                view! {
+                                    <div class="flex items-start gap-2">
+                                        <input type="checkbox" id=input_id.clone() name=format!("permissions[{i}]") value=p.value.clone() aria-describedby=hint_id.clone() class="mt-1" />
+                                        <div>
+                                            <label for=input_id>{p.label} " " <code class="text-xs">{p.value}</code></label>
+                                            <p id=hint_id class="text-xs text-slate-600 dark:text-slate-400">{p.explanation}</p>
+                                        </div>
+                                    </div>
+                                }
+                            }).collect_view()}
+                        </fieldset>
+                    }).collect_view()}
+                    {text_field("role-attributes", "profile_attributes", "Limit profile edits to these attributes", kept_value(role, "profile_attributes", String::new()),
+                        Some("Optional, comma-separated (e.g. firstName, lastName, mobilePhone): okta.users.userprofile.manage then reaches only these."),
+                        move || field_error(role, "profileAttributes"))}
+                    <button type="submit" class=BUTTON>"Create role"</button>
+                </ActionForm>
+            </details>
+        </section>
+
+        <section aria-labelledby="sets" class="space-y-4">
+            <h2 id="sets" class="text-xl font-semibold">"Resource sets"</h2>
+            {view.resource_sets.into_iter().map(|s| view! {
+                <article class="space-y-1 rounded-lg border border-slate-200 p-3 dark:border-slate-800">
+                    <h3 class="font-medium">{s.label}</h3>
+                    <p class="text-sm">{s.description}</p>
+                    <ul class="list-disc pl-5 text-sm">
+                        {s.resources.into_iter().map(|(what, orn)| view! { <li>{what} " " <code class="break-all text-xs">{orn}</code></li> }).collect_view()}
+                    </ul>
+                </article>
+            }).collect_view()}
+            <details class="rounded-lg border border-slate-200 p-3 dark:border-slate-800">
+                <summary class="cursor-pointer font-medium">"Create a resource set"</summary>
+                {move || refusal(set.value().get())}
+                <ActionForm action=set attr:class="mt-3 space-y-3" attr:novalidate=true>
+                    {text_field("set-label", "label", "Resource set label", kept_value(set, "label", String::new()), None, move || field_error(set, "label"))}
+                    {text_field("set-description", "description", "Resource set description", kept_value(set, "description", String::new()), None, move || field_error(set, "description"))}
+                    {move || error_line(field_error(set, "resources"))}
+                    {checkboxes("Realms (the realm and its users)", "realms", "set-realm", view.realms)}
+                    {checkboxes("Groups (the group and its members)", "groups", "set-group", view.groups)}
+                    {checkboxes("Apps", "apps", "set-app", view.apps)}
+                    <div class="space-y-1">
+                        <label for="set-orns" class="block text-sm font-medium">"Or by ORN or REST URL (one per line)"</label>
+                        <textarea id="set-orns" name="orns" rows="3" class=format!("{INPUT} w-full max-w-2xl font-mono text-sm")
+                            aria-invalid=move || field_error(set, "orns").is_some().to_string()>{kept_value(set, "orns", String::new())}</textarea>
+                        {move || error_line(field_error(set, "orns"))}
+                    </div>
+                    <button type="submit" class=BUTTON>"Create resource set"</button>
+                </ActionForm>
+            </details>
+        </section>
+
+        <section aria-labelledby="bindings" class="space-y-4">
+            <h2 id="bindings" class="text-xl font-semibold">"Bindings"</h2>
+            {move || refusal(remove.value().get())}
+            <div class="overflow-x-auto"><table class="w-full border-collapse text-left text-sm">
+                <caption class="sr-only">"Bindings"</caption>
+                <thead><tr class="border-b border-slate-300 dark:border-slate-700">
+                    <th scope="col" class="py-2 pr-3">"Role"</th>
+                    <th scope="col" class="py-2 pr-3">"Resource set"</th>
+                    <th scope="col" class="py-2 pr-3">"Held by"</th>
+                </tr></thead>
+                <tbody>
+                    {view.bindings.into_iter().map(|b| {
+                        let (rs, role_id) = (b.resource_set_id.clone(), b.role_id.clone());
+                        view! {
+                            <tr class="border-b border-slate-200 align-top dark:border-slate-800">
+                                <th scope="row" class="py-2 pr-3 font-medium">{b.role.clone()}</th>
+                                <td class="py-2 pr-3">{b.resource_set.clone()}</td>
+                                <td class="py-2 pr-3">
+                                    <ul class="space-y-1">
+                                        {b.members.into_iter().map(|(kind, id, name)| {
+                                            let shown = if kind == "GROUP" { format!("group {name}") } else { name };
+                                            let label = format!("Remove {shown} from {} on {}", b.role, b.resource_set);
+                                            let (rs, role_id) = (rs.clone(), role_id.clone());
+                                            view! {
+                                                <li class="flex items-center gap-2">
+                                                    <span>{shown}</span>
+                                                    <ActionForm action=remove>
+                                                        <input type="hidden" name="resource_set_id" value=rs />
+                                                        <input type="hidden" name="role_id" value=role_id />
+                                                        <input type="hidden" name="member_type" value=kind />
+                                                        <input type="hidden" name="member_id" value=id />
+                                                        <button type="submit" class=SMALL_BUTTON aria-label=label>"Remove"</button>
+                                                    </ActionForm>
+                                                </li>
+                                            }
+                                        }).collect_view()}
+                                    </ul>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table></div>
+            <section aria-labelledby="add-binding" class="space-y-3">
+                <h3 id="add-binding" class="font-medium">"Bind a role"</h3>
+                {move || refusal(add.value().get())}
+                <ActionForm action=add attr:class="space-y-3" attr:novalidate=true>
+                    {select_field("binding-set", "resource_set_id", "On resource set", "Choose a resource set", set_choices, String::new())}
+                    {move || error_line(field_error(add, "resourceSetId"))}
+                    {select_field("binding-role", "role_id", "Role", "Choose a role", role_choices, String::new())}
+                    {move || error_line(field_error(add, "roleId"))}
+                    {text_field("binding-login", "login", "To a user (username)", String::new(), None, move || field_error(add, "login"))}
+                    {select_field("binding-group", "group_id", "Or to a group", "No group", group_choices, String::new())}
+                    {move || error_line(field_error(add, "groupId"))}
+                    <button type="submit" class=BUTTON>"Bind"</button>
+                </ActionForm>
+            </section>
+        </section>
+    }
+}

@@ -1,0 +1,460 @@
+//! The delegated admin model in the admin console (`/admin/roles`): standard
+//! and custom roles (the permission catalog grouped and explained, attribute
+//! conditions on profile edits), resource sets (realms, groups, apps picked,
+//! or ORNs typed and validated) and bindings (users and groups). Viewing needs
+//! `okta.iam.read` over the org; changing needs an org admin role, and nobody
+//! binds more than it holds (`authz::check_delegation`).
+
+// Server functions take one argument per form field.
+#![allow(clippy::too_many_arguments)]
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// One permission of the catalog, for the role form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PermissionChoice {
+    pub value: String,
+    pub label: String,
+    pub explanation: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleView {
+    pub id: String,
+    pub label: String,
+    pub description: String,
+    pub permissions: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetView {
+    pub id: String,
+    pub label: String,
+    pub description: String,
+    /// Each resource described ("users in realm …") with its ORN.
+    pub resources: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BindingView {
+    pub resource_set_id: String,
+    pub resource_set: String,
+    pub role_id: String,
+    pub role: String,
+    /// (USER | GROUP, id, login or group name).
+    pub members: Vec<(String, String, String)>,
+}
+
+/// The admin model page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IamView {
+    /// Standard roles with how many permissions each holds.
+    pub standard: Vec<(String, usize)>,
+    pub roles: Vec<RoleView>,
+    pub resource_sets: Vec<SetView>,
+    pub bindings: Vec<BindingView>,
+    /// The catalog by category (heading, permissions).
+    pub catalog: Vec<(String, Vec<PermissionChoice>)>,
+    pub realms: Vec<(String, String)>,
+    pub groups: Vec<(String, String)>,
+    pub apps: Vec<(String, String)>,
+}
+
+#[cfg(feature = "ssr")]
+mod spine {
+    use crate::authz::{check, Grant, Permission, Principal, Target};
+    use crate::error::AppError;
+
+    /// Viewing the admin model: `okta.iam.read` over the org.
+    pub fn read(principal: &Principal) -> Result<Grant, AppError> {
+        check(principal, Permission::IamRead, &Target::Org)
+    }
+
+    /// Changing it: an org admin role (Okta keeps role management to super and
+    /// org admins), checked again per change by `check_delegation`.
+    pub fn manage(principal: &Principal) -> Result<Grant, AppError> {
+        if !principal.is_org_admin() {
+            return Err(AppError::Forbidden);
+        }
+        read(principal)
+    }
+}
+
+#[server(endpoint = "admin/iam")]
+pub async fn admin_iam() -> Result<IamView, AppError> {
+    use crate::authz::catalog::Category;
+    use crate::authz::{orn, scope, Permission};
+    use crate::model::StandardRole;
+    let (store, org, principal) = super::caller().await?;
+    spine::read(&principal)?;
+    let describe = |o: &str| match orn::parse_resource(o, &org.orn) {
+        Ok(r) => (r.to_string(), o.to_string()),
+        Err(_) => ("(no longer valid)".to_string(), o.to_string()),
+    };
+    let roles = store
+        .list_roles()
+        .await?
+        .into_iter()
+        .map(|r| RoleView {
+            id: r.id.to_string(),
+            label: r.label,
+            description: r.description,
+            permissions: r
+                .permissions
+                .into_iter()
+                .map(|p| match p.conditions {
+                    Some(c) => format!("{} {c}", p.permission),
+                    None => p.permission,
+                })
+                .collect(),
+        })
+        .collect();
+    let resource_sets = store
+        .list_resource_sets()
+        .await?
+        .into_iter()
+        .map(|s| SetView {
+            id: s.id.to_string(),
+            label: s.label,
+            description: s.description,
+            resources: s.orns.iter().map(|o| describe(o)).collect(),
+        })
+        .collect();
+    let bindings = store
+        .list_bindings()
+        .await?
+        .into_iter()
+        .map(|b| BindingView {
+            resource_set_id: b.resource_set_id.to_string(),
+            resource_set: b.resource_set_label,
+            role_id: b.role_id.to_string(),
+            role: b.role_label,
+            members: b
+                .members
+                .into_iter()
+                .map(|(m, name)| match m {
+                    crate::store::admin::Member::User(id) => ("USER".into(), id.to_string(), name),
+                    crate::store::admin::Member::Group(id) => {
+                        ("GROUP".into(), id.to_string(), name)
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let catalog = Category::ALL
+        .iter()
+        .map(|c| {
+            (
+                c.label().to_string(),
+                c.permissions()
+                    .map(|p: Permission| PermissionChoice {
+                        value: p.as_str().to_string(),
+                        label: p.label().to_string(),
+                        explanation: p.explanation().to_string(),
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    let pairs = |v: Vec<(String, String)>| v;
+    Ok(IamView {
+        standard: [
+            StandardRole::SuperAdmin,
+            StandardRole::OrgAdmin,
+            StandardRole::ReadOnlyAdmin,
+        ]
+        .iter()
+        .map(|r| (r.as_str().to_string(), r.permissions().len()))
+        .collect(),
+        roles,
+        resource_sets,
+        bindings,
+        catalog,
+        realms: pairs(
+            store
+                .list_realms(&scope(&principal, Permission::RealmsRead))
+                .await?
+                .into_iter()
+                .map(|r| (r.id.to_string(), r.name))
+                .collect(),
+        ),
+        groups: store
+            .list_groups(&scope(&principal, Permission::GroupsRead))
+            .await?
+            .into_iter()
+            .map(|g| (g.id.to_string(), g.name))
+            .collect(),
+        apps: store
+            .list_apps(&scope(&principal, Permission::AppsRead))
+            .await?
+            .into_iter()
+            .map(|a| (a.id.to_string(), a.label))
+            .collect(),
+    })
+}
+
+/// Creates a custom role. `profile_attributes` (comma-separated) limits
+/// `okta.users.userprofile.manage` to those attributes (Okta's conditions).
+#[server(endpoint = "admin/roles/create")]
+pub async fn create_role(
+    label: String,
+    description: String,
+    permissions: Option<Vec<String>>,
+    profile_attributes: Option<String>,
+) -> Result<String, AppError> {
+    let kept = [
+        ("label", label.clone()),
+        ("description", description.clone()),
+        (
+            "profile_attributes",
+            profile_attributes.clone().unwrap_or_default(),
+        ),
+    ];
+    let result: Result<String, AppError> = async {
+        use crate::authz::catalog::PermissionConditions;
+        use crate::authz::{check_delegation, orn, Permission};
+        use crate::store::admin::StoredPermission;
+        let (store, _, principal) = super::caller().await?;
+        let grant = spine::manage(&principal)?;
+        let mut chosen = Vec::new();
+        for p in permissions.unwrap_or_default() {
+            let permission: Permission = p.parse().map_err(|_| {
+                AppError::validation("permissions", "Choose among the listed permissions.")
+            })?;
+            chosen.push(permission);
+        }
+        if chosen.is_empty() {
+            return Err(AppError::validation(
+                "permissions",
+                "Choose at least one permission.",
+            ));
+        }
+        let attributes: Vec<String> = profile_attributes
+            .unwrap_or_default()
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|a| !a.is_empty())
+            .map(str::to_string)
+            .collect();
+        let conditions = if attributes.is_empty() {
+            None
+        } else {
+            if !chosen.contains(&Permission::UsersUserprofileManage) {
+                return Err(AppError::validation(
+                    "profileAttributes",
+                    "Attribute limits apply to okta.users.userprofile.manage; choose it too.",
+                ));
+            }
+            let c = PermissionConditions::include(attributes)
+                .map_err(|e| AppError::validation("profileAttributes", e.to_string()))?;
+            Some(serde_json::to_string(&c).map_err(|_| {
+                AppError::validation("profileAttributes", "Not a valid attribute list.")
+            })?)
+        };
+        // Nobody makes a role holding more than it holds itself (org-wide).
+        let everything = [
+            orn::Resource::AllUsers,
+            orn::Resource::AllGroups,
+            orn::Resource::AllApps,
+            orn::Resource::AllRealms,
+            orn::Resource::AllIdentityProviders,
+            orn::Resource::AllIam,
+        ];
+        check_delegation(&principal, &chosen, &everything)?;
+        let stored: Vec<StoredPermission> = chosen
+            .iter()
+            .map(|p| StoredPermission {
+                permission: p.as_str().to_string(),
+                conditions: (*p == Permission::UsersUserprofileManage)
+                    .then(|| conditions.clone())
+                    .flatten(),
+            })
+            .collect();
+        store
+            .create_role(&grant, &label, &description, &stored)
+            .await?;
+        Ok(format!("Created role {}.", label.trim()))
+    }
+    .await;
+    result.map_err(|e| e.keeping(kept))
+}
+
+/// Creates a resource set from picked realms (the realm and its users),
+/// groups, apps and typed ORNs or REST URLs (one per line).
+#[server(endpoint = "admin/resource-sets/create")]
+pub async fn create_resource_set(
+    label: String,
+    description: String,
+    realms: Option<Vec<String>>,
+    groups: Option<Vec<String>>,
+    apps: Option<Vec<String>>,
+    orns: Option<String>,
+) -> Result<String, AppError> {
+    let kept = [
+        ("label", label.clone()),
+        ("description", description.clone()),
+        ("orns", orns.clone().unwrap_or_default()),
+    ];
+    let result: Result<String, AppError> = async {
+        use crate::authz::{orn, scope, Permission};
+        let (store, org, principal) = super::caller().await?;
+        let grant = spine::manage(&principal)?;
+        let mut out: Vec<String> = Vec::new();
+        let visible_realms = store
+            .list_realms(&scope(&principal, Permission::RealmsRead))
+            .await?;
+        for raw in realms.unwrap_or_default() {
+            let realm = visible_realms
+                .iter()
+                .find(|r| r.id.as_str() == raw.trim())
+                .ok_or_else(|| AppError::validation("realms", "Choose among the listed realms."))?;
+            out.push(org.orn_realm(&realm.id));
+            out.push(org.orn_realm_users(&realm.id));
+        }
+        let visible_groups = store
+            .list_groups(&scope(&principal, Permission::GroupsRead))
+            .await?;
+        for raw in groups.unwrap_or_default() {
+            let group = visible_groups
+                .iter()
+                .find(|g| g.id.as_str() == raw.trim())
+                .ok_or_else(|| AppError::validation("groups", "Choose among the listed groups."))?;
+            out.push(org.orn_group(&group.id));
+            out.push(org.orn_group_users(&group.id));
+        }
+        let visible_apps = store
+            .list_apps(&scope(&principal, Permission::AppsRead))
+            .await?;
+        for raw in apps.unwrap_or_default() {
+            let app = visible_apps
+                .iter()
+                .find(|a| a.id.as_str() == raw.trim())
+                .ok_or_else(|| AppError::validation("apps", "Choose among the listed apps."))?;
+            out.push(org.orn_app(&app.name, &app.id));
+        }
+        for (i, line) in orns
+            .unwrap_or_default()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .enumerate()
+        {
+            let resource = orn::parse_resource(line, &org.orn)
+                .map_err(|e| AppError::validation("orns", format!("Line {}: {e}", i + 1)))?;
+            let canonical = resource.to_orn(&org.orn).ok_or_else(|| {
+                AppError::validation(
+                    "orns",
+                    format!("Line {}: name the app by its ORN (with its type).", i + 1),
+                )
+            })?;
+            out.push(canonical);
+        }
+        if out.is_empty() {
+            return Err(AppError::validation(
+                "resources",
+                "Add at least one resource: a realm, a group, an app or an ORN.",
+            ));
+        }
+        out.dedup();
+        store
+            .create_resource_set(&grant, &label, &description, &out)
+            .await?;
+        Ok(format!("Created resource set {}.", label.trim()))
+    }
+    .await;
+    result.map_err(|e| e.keeping(kept))
+}
+
+/// Binds a role on a resource set to a user (by username) or a group. The
+/// caller must hold every permission of the role over every resource.
+#[server(endpoint = "admin/bindings/add")]
+pub async fn add_binding(
+    resource_set_id: String,
+    role_id: String,
+    login: Option<String>,
+    group_id: Option<String>,
+) -> Result<String, AppError> {
+    use crate::authz::{check_delegation, orn, scope, Permission};
+    use crate::store::admin::Member;
+    let (store, org, principal) = super::caller().await?;
+    let grant = spine::manage(&principal)?;
+    let rs = crate::ids::ResourceSetId::parse(resource_set_id.trim())
+        .map_err(|_| AppError::validation("resourceSetId", "Choose a resource set."))?;
+    let role = crate::ids::RoleId::parse(role_id.trim())
+        .map_err(|_| AppError::validation("roleId", "Choose a role."))?;
+    let member = match (
+        login.filter(|l| !l.trim().is_empty()),
+        group_id.filter(|g| !g.trim().is_empty()),
+    ) {
+        (Some(login), None) => {
+            let id = super::users::user_named(&store, &principal, None, Some(login)).await?;
+            Member::User(id)
+        }
+        (None, Some(group)) => {
+            let id = crate::ids::GroupId::parse(group.trim())
+                .map_err(|_| AppError::validation("groupId", "Choose a group."))?;
+            let group = store
+                .get_group(&scope(&principal, Permission::GroupsRead), &id)
+                .await
+                .map_err(|_| AppError::validation("groupId", "Choose a group."))?;
+            Member::Group(group.id)
+        }
+        _ => {
+            return Err(AppError::validation(
+                "login",
+                "Name one user (username) or choose one group.",
+            ))
+        }
+    };
+    let permissions: Vec<Permission> = store
+        .role_permissions(&role)
+        .await?
+        .iter()
+        .filter_map(|p| p.permission.parse().ok())
+        .collect();
+    if permissions.is_empty() {
+        return Err(AppError::validation("roleId", "Choose a role."));
+    }
+    let resources: Vec<orn::Resource> = store
+        .resource_set_orns(&rs)
+        .await?
+        .iter()
+        .filter_map(|o| orn::parse_resource(o, &org.orn).ok())
+        .collect();
+    check_delegation(&principal, &permissions, &resources)?;
+    store
+        .add_binding_members(&grant, &rs, &role, &[member])
+        .await?;
+    Ok("Binding saved.".into())
+}
+
+/// Removes a user or group from a binding.
+#[server(endpoint = "admin/bindings/remove")]
+pub async fn remove_binding(
+    resource_set_id: String,
+    role_id: String,
+    member_type: String,
+    member_id: String,
+) -> Result<String, AppError> {
+    use crate::store::admin::Member;
+    let (store, _, principal) = super::caller().await?;
+    let grant = spine::manage(&principal)?;
+    let rs =
+        crate::ids::ResourceSetId::parse(resource_set_id.trim()).map_err(|_| AppError::NotFound)?;
+    let role = crate::ids::RoleId::parse(role_id.trim()).map_err(|_| AppError::NotFound)?;
+    let member = match member_type.as_str() {
+        "USER" => Member::User(
+            crate::ids::UserId::parse(member_id.trim()).map_err(|_| AppError::NotFound)?,
+        ),
+        "GROUP" => Member::Group(
+            crate::ids::GroupId::parse(member_id.trim()).map_err(|_| AppError::NotFound)?,
+        ),
+        _ => return Err(AppError::NotFound),
+    };
+    store
+        .remove_binding_member(&grant, &rs, &role, &member)
+        .await?;
+    Ok("Removed from the binding.".into())
+}
