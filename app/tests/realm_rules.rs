@@ -687,12 +687,14 @@ async fn the_partner_realm_wizard_writes_all_or_nothing() {
                     activate: true,
                     profile_source_id: None,
                 }],
+                idp: None,
             }
         };
         let grants = |p: &PartnerRealmPlan| PartnerRealmGrants {
             realm: org_grant(),
             binding: org_grant(),
             users: Some(system(Permission::UsersCreate, Target::NewUserIn { realm_id: p.realm_id.clone() })),
+            idp: None,
         };
         let events_before = store.count_all_events().await.unwrap();
         // The new admin's username is taken: nothing at all is written.

@@ -55,6 +55,12 @@ test.describe('org admin console', () => {
     await expect(page.getByLabel('All Partners')).toBeChecked();
 
     await page.getByLabel("New admin's email (also the username)").fill(n.admin);
+    // The partner's own IdP: an issuer that does not answer is refused at review.
+    await page.getByLabel('IdP issuer URL').fill(`${idpUrl}/nobody-here`);
+    await page.getByLabel('IdP client id').fill(`${n.tag}-portal`);
+    await page.getByRole('button', { name: 'Review' }).click();
+    await expect(page.getByText("could not be read as this issuer's OpenID configuration")).toBeVisible();
+    await page.getByLabel('IdP issuer URL').fill(`${idpUrl}/globex`);
     await page.getByRole('button', { name: 'Review' }).click();
     const review = page.getByRole('region', { name: 'Review' });
     await expect(review).toBeVisible();
@@ -62,13 +68,21 @@ test.describe('org admin console', () => {
     await expect(review.getByText('Group All Partners (its members within the realm)')).toBeVisible();
     await expect(review.getByText('App Supplier Portal')).toBeVisible();
     await expect(review.getByText(`${n.first} New <${n.admin}> — new, created active in the realm`)).toBeVisible();
+    await expect(review.getByText(`${n.realm} IdP: ${idpUrl}/globex (client ${n.tag}-portal)`)).toBeVisible();
     await expect(page.getByText('Nothing has been created yet.')).toBeVisible();
     await expectAccessible(page);
+    // The secret is asked for here (never in the review's address).
     await review.getByRole('button', { name: 'Create partner realm' }).click();
+    await expect(page.getByText("Enter the IdP's client secret.")).toBeVisible();
+    await expect(page.getByRole('heading', { level: 1, name: n.realm })).toHaveCount(0);
+    await page.getByLabel('IdP client secret').fill('partner-secret');
+    await page.getByRole('region', { name: 'Review' }).getByRole('button', { name: 'Create partner realm' }).click();
 
     await expect(page.getByRole('heading', { level: 1, name: n.realm })).toBeVisible();
     await expect(page.getByText('PARTNER realm · 1 users · ACTIVE 1')).toBeVisible();
     await expectAccessible(page);
+    await page.goto('/admin/idps');
+    await expect(page.getByRole('table', { name: 'Identity providers' }).getByRole('row', { name: new RegExp(`${n.realm} IdP`) })).toContainText(n.domain);
     await signOut(page);
 
     // The new partner admin signs in and manages a user of the new realm.

@@ -118,6 +118,8 @@ pub struct WizardReview {
     pub admins: Vec<String>,
     /// The new admin created in the realm, if any ("First Last <email>").
     pub new_admin: Option<String>,
+    /// The partner IdP bound to the realm, if any, described.
+    pub idp: Option<String>,
 }
 
 /// One entitlement of an admin, for "explain access".
@@ -692,6 +694,9 @@ pub async fn create_partner_realm(
     new_admin_email: Option<String>,
     new_admin_first_name: Option<String>,
     new_admin_last_name: Option<String>,
+    idp_issuer: Option<String>,
+    idp_client_id: Option<String>,
+    idp_client_secret: Option<String>,
 ) -> Result<String, AppError> {
     let kept = [
         ("name", name.clone()),
@@ -712,6 +717,8 @@ pub async fn create_partner_realm(
             "new_admin_last_name",
             new_admin_last_name.clone().unwrap_or_default(),
         ),
+        ("idp_issuer", idp_issuer.clone().unwrap_or_default()),
+        ("idp_client_id", idp_client_id.clone().unwrap_or_default()),
     ];
     wizard::create(wizard::Input {
         name,
@@ -721,6 +728,8 @@ pub async fn create_partner_realm(
         existing_admins: existing_admins.unwrap_or_default(),
         new_admin: [new_admin_email, new_admin_first_name, new_admin_last_name]
             .map(Option::unwrap_or_default),
+        idp: [idp_issuer, idp_client_id].map(Option::unwrap_or_default),
+        idp_secret: Some(idp_client_secret.unwrap_or_default()),
     })
     .await
     .map_err(|e| e.keeping(kept))
@@ -738,6 +747,8 @@ pub async fn review_partner_realm(
     new_admin_email: Option<String>,
     new_admin_first_name: Option<String>,
     new_admin_last_name: Option<String>,
+    idp_issuer: Option<String>,
+    idp_client_id: Option<String>,
 ) -> Result<WizardReview, AppError> {
     let (_, _, _, review) = wizard::prepare(wizard::Input {
         name,
@@ -747,6 +758,8 @@ pub async fn review_partner_realm(
         existing_admins: existing_admins.unwrap_or_default(),
         new_admin: [new_admin_email, new_admin_first_name, new_admin_last_name]
             .map(Option::unwrap_or_default),
+        idp: [idp_issuer, idp_client_id].map(Option::unwrap_or_default),
+        idp_secret: None,
     })
     .await?;
     Ok(review)
@@ -772,6 +785,10 @@ mod wizard {
         pub existing_admins: String,
         /// email, first name, last name.
         pub new_admin: [String; 3],
+        /// A partner IdP for the realm: issuer, client id (both empty: none).
+        pub idp: [String; 2],
+        /// Its client secret: given when creating, never in the review's address.
+        pub idp_secret: Option<String>,
     }
 
     pub async fn create(input: Input) -> Result<String, AppError> {
@@ -819,6 +836,8 @@ mod wizard {
             apps,
             existing_admins,
             new_admin: [email, first_name, last_name],
+            idp: [idp_issuer, idp_client_id],
+            idp_secret,
         } = input;
         let (store, org, principal) = super::super::caller().await?;
         let realm_grant = spine::org(&principal, Permission::RealmsManage)?;
@@ -972,6 +991,86 @@ mod wizard {
                 "Name at least one partner admin: an existing username or a new admin below.",
             ));
         }
+        // An optional partner IdP, bound to the realm, routing its domains.
+        let idp_issuer = idp_issuer.trim().trim_end_matches('/').to_string();
+        let mut idp = None;
+        let mut idp_described = None;
+        if !idp_issuer.is_empty() || !idp_client_id.trim().is_empty() {
+            if idp_client_id.trim().is_empty() {
+                errors.push(FieldError::new(
+                    "idpClientId",
+                    "Enter the client id registered at the IdP.",
+                ));
+            }
+            let provider = crate::authn::OidcProvider::new(
+                &idp_issuer,
+                idp_client_id.trim(),
+                "",
+                "http://localhost",
+            )
+            .map_err(|e| AppError::validation("idpIssuer", e))?;
+            if url::Url::parse(&idp_issuer).is_err() {
+                errors.push(FieldError::new(
+                    "idpIssuer",
+                    "Enter the issuer's https:// URL.",
+                ));
+            } else if let Err(e) = provider.check_discovery().await {
+                errors.push(FieldError::new("idpIssuer", e));
+            }
+            idp_described = Some(format!(
+                "{name} IdP: {idp_issuer} (client {}), just-in-time accounts, routing {}",
+                idp_client_id.trim(),
+                if domain_list.is_empty() {
+                    "no domains".to_string()
+                } else {
+                    domain_list.join(", ")
+                }
+            ));
+            if let Some(secret) = idp_secret.as_ref() {
+                if secret.is_empty() {
+                    errors.push(FieldError::new(
+                        "idpClientSecret",
+                        "Enter the IdP's client secret.",
+                    ));
+                } else if errors.is_empty() {
+                    let secrets = leptos::prelude::use_context::<crate::store::idps::SecretBox>()
+                        .ok_or_else(super::super::session::missing_context)?;
+                    let prepared = store
+                        .prepare_idp(
+                            crate::store::idps::NewIdp {
+                                name: format!("{name} IdP"),
+                                issuer: idp_issuer.clone(),
+                                client_id: idp_client_id.trim().to_string(),
+                                client_secret: secret.clone(),
+                                scopes: vec!["openid".into(), "email".into(), "profile".into()],
+                                claim_mapping: serde_json::Map::new(),
+                                realm_id: Some(realm_id.clone()),
+                                jit_enabled: true,
+                                routing_domains: domain_list.clone(),
+                            },
+                            &secrets,
+                            false,
+                        )
+                        .await;
+                    match prepared {
+                        Ok(p) => idp = Some(p),
+                        Err(crate::store::StoreError::Invalid(fields)) => {
+                            errors.extend(fields.into_iter().map(|f| {
+                                let field = match f.field.as_str() {
+                                    "name" => "idpName".to_string(),
+                                    "issuer" => "idpIssuer".to_string(),
+                                    "clientId" => "idpClientId".to_string(),
+                                    "clientSecret" => "idpClientSecret".to_string(),
+                                    other => other.to_string(),
+                                };
+                                FieldError::new(field, f.message)
+                            }))
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
+        }
         if !errors.is_empty() {
             return Err(AppError::fields(errors));
         }
@@ -994,8 +1093,14 @@ mod wizard {
                 },
             )?)
         };
+        let idp_grant = if idp.is_some() {
+            Some(spine::org(&principal, Permission::IdentityProvidersManage)?)
+        } else {
+            None
+        };
         let resource_set_label = format!("{name} partner administration");
         let review = WizardReview {
+            idp: idp_described,
             realm: name.clone(),
             domains: domain_list.clone(),
             resource_set: resource_set_label.clone(),
@@ -1009,6 +1114,7 @@ mod wizard {
                 binding: realm_grant.clone(),
                 realm: realm_grant,
                 users: users_grant,
+                idp: idp_grant,
             },
             PartnerRealmPlan {
                 realm_id,
@@ -1022,6 +1128,7 @@ mod wizard {
                 role: org.partner_admin_role.clone(),
                 existing_admins: existing,
                 new_admins,
+                idp,
             },
             review,
         ))

@@ -264,6 +264,21 @@ impl Store {
         if !matches!(grant.target(), Target::Org) {
             return Err(StoreError::Internal("create_idp needs an org grant".into()));
         }
+        let idp = self.prepare_idp(new, secrets, true).await?;
+        let mut tx = self.begin_write().await?;
+        insert_idp(&mut tx, grant, &idp).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(idp)
+    }
+
+    /// Checks a new IdP and seals its secret; `realm_exists`: whether its realm
+    /// binding must already exist (not so for the wizard's new realm).
+    pub(crate) async fn prepare_idp(
+        &self,
+        new: NewIdp,
+        secrets: &SecretBox,
+        realm_exists: bool,
+    ) -> Result<Idp, StoreError> {
         let mut errors = Vec::new();
         let name = new.name.trim().to_string();
         if name.is_empty() || name.chars().count() > 100 {
@@ -315,7 +330,7 @@ impl Store {
             }
             Err(other) => return Err(other),
         };
-        if let Some(realm) = &new.realm_id {
+        if let Some(realm) = new.realm_id.as_ref().filter(|_| realm_exists) {
             self.realm_by_id(realm).await?;
         }
         if !errors.is_empty() {
@@ -338,49 +353,6 @@ impl Store {
             jit_enabled: new.jit_enabled,
             routing_domains: domains,
         };
-        let now = clock::now();
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO identity_providers (id, name, type, status, issuer, client_id, client_secret_enc, scopes, \
-             claim_mapping, realm_id, jit_enabled, routing_domains, created, last_updated) \
-             VALUES ($1, $2, 'OIDC', 'ACTIVE', $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
-        )
-        .bind(idp.id.as_str())
-        .bind(&idp.name)
-        .bind(&idp.issuer)
-        .bind(&idp.client_id)
-        .bind(&idp.client_secret_sealed)
-        .bind(to_json(&idp.scopes))
-        .bind(to_json(&idp.claim_mapping))
-        .bind(idp.realm_id.as_ref().map(|r| r.to_string()))
-        .bind(idp.jit_enabled)
-        .bind(to_json(&idp.routing_domains))
-        .bind(&now)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| {
-            StoreError::map_constraint(
-                e,
-                &[
-                    ("identity_providers_name_key", "name", "An identity provider with this name exists."),
-                    ("identity_providers.name", "name", "An identity provider with this name exists."),
-                ],
-            )
-        })?;
-        let event = Event::by_grant(
-            "system.idp.lifecycle.create",
-            "Create identity provider",
-            grant,
-        )
-        .target(audit::Target {
-            id: idp.id.to_string(),
-            target_type: "IdentityProvider".into(),
-            alternate_id: idp.issuer.clone(),
-            display_name: idp.name.clone(),
-            realm_id: idp.realm_id.as_ref().map(|r| r.to_string()),
-        });
-        audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
         Ok(idp)
     }
 
@@ -731,4 +703,54 @@ impl Store {
 /// JSON text of a value bound into a TEXT column.
 fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+}
+
+/// Inserts a checked IdP with `system.idp.lifecycle.create` inside `tx`.
+pub(crate) async fn insert_idp(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    grant: &Grant,
+    idp: &Idp,
+) -> Result<(), StoreError> {
+    let now = clock::now();
+    sqlx::query(
+            "INSERT INTO identity_providers (id, name, type, status, issuer, client_id, client_secret_enc, scopes, \
+             claim_mapping, realm_id, jit_enabled, routing_domains, created, last_updated) \
+             VALUES ($1, $2, 'OIDC', 'ACTIVE', $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+        )
+        .bind(idp.id.as_str())
+        .bind(&idp.name)
+        .bind(&idp.issuer)
+        .bind(&idp.client_id)
+        .bind(&idp.client_secret_sealed)
+        .bind(to_json(&idp.scopes))
+        .bind(to_json(&idp.claim_mapping))
+        .bind(idp.realm_id.as_ref().map(|r| r.to_string()))
+        .bind(idp.jit_enabled)
+        .bind(to_json(&idp.routing_domains))
+        .bind(&now)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| {
+            StoreError::map_constraint(
+                e,
+                &[
+                    ("identity_providers_name_key", "name", "An identity provider with this name exists."),
+                    ("identity_providers.name", "name", "An identity provider with this name exists."),
+                ],
+            )
+        })?;
+    let event = Event::by_grant(
+        "system.idp.lifecycle.create",
+        "Create identity provider",
+        grant,
+    )
+    .target(audit::Target {
+        id: idp.id.to_string(),
+        target_type: "IdentityProvider".into(),
+        alternate_id: idp.issuer.clone(),
+        display_name: idp.name.clone(),
+        realm_id: idp.realm_id.as_ref().map(|r| r.to_string()),
+    });
+    audit::append(tx, &event).await?;
+    Ok(())
 }

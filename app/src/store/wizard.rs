@@ -23,6 +23,8 @@ pub struct PartnerRealmPlan {
     pub existing_admins: Vec<UserId>,
     /// New admins: created ACTIVE in the new realm (their `realm_id` is ignored).
     pub new_admins: Vec<NewUser>,
+    /// A partner IdP bound to the new realm (checked by `Store::prepare_idp`).
+    pub idp: Option<super::idps::Idp>,
 }
 
 /// The grants the wizard's parts need, each from `authz::check`.
@@ -34,6 +36,8 @@ pub struct PartnerRealmGrants {
     pub binding: Grant,
     /// `okta.users.create` in the new realm (only needed for new admins).
     pub users: Option<Grant>,
+    /// `okta.identityProviders.manage` on the org (only needed with an IdP).
+    pub idp: Option<Grant>,
 }
 
 /// What the wizard made.
@@ -56,6 +60,14 @@ impl Store {
         let schema = self.profile_schema().await?;
         let mut tx = self.begin_write().await?;
         let realm = insert_realm(&mut tx, &grants.realm, plan.realm_id.clone(), plan.realm).await?;
+        if let Some(idp) = &plan.idp {
+            let grant = grants.idp.as_ref().ok_or_else(|| {
+                StoreError::Internal("an IdP needs an identityProviders.manage grant".into())
+            })?;
+            super::idps::insert_idp(&mut tx, grant, idp)
+                .await
+                .map_err(|e| rename_fields(e, "idpName", |f| f == "name"))?;
+        }
         let resource_set = insert_resource_set(
             &mut tx,
             &grants.binding,

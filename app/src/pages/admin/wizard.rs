@@ -8,7 +8,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use super::AdminNav;
-use crate::components::ui::{error_alert, query_string, text_field, BUTTON, LINK};
+use crate::components::ui::{error_alert, field_error, query_string, text_field, BUTTON, LINK};
 use crate::error::AppError;
 use crate::serverfns::admin::{
     review_partner_realm, wizard_options, CreatePartnerRealm, WizardChoices, WizardReview,
@@ -25,6 +25,8 @@ struct Fields {
     new_admin_email: String,
     new_admin_first_name: String,
     new_admin_last_name: String,
+    idp_issuer: String,
+    idp_client_id: String,
 }
 
 impl Fields {
@@ -36,6 +38,8 @@ impl Fields {
             ("new_admin_email", self.new_admin_email.clone()),
             ("new_admin_first_name", self.new_admin_first_name.clone()),
             ("new_admin_last_name", self.new_admin_last_name.clone()),
+            ("idp_issuer", self.idp_issuer.clone()),
+            ("idp_client_id", self.idp_client_id.clone()),
         ];
         pairs.extend(self.groups.iter().map(|g| ("groups", g.clone())));
         pairs.extend(self.apps.iter().map(|a| ("apps", a.clone())));
@@ -62,6 +66,8 @@ pub fn WizardPage() -> impl IntoView {
             new_admin_email: get("new_admin_email"),
             new_admin_first_name: get("new_admin_first_name"),
             new_admin_last_name: get("new_admin_last_name"),
+            idp_issuer: get("idp_issuer"),
+            idp_client_id: get("idp_client_id"),
         }
     };
     let reviewing = move || query.read().get("step").as_deref() == Some("review");
@@ -82,6 +88,8 @@ pub fn WizardPage() -> impl IntoView {
                     some(&f.new_admin_email),
                     some(&f.new_admin_first_name),
                     some(&f.new_admin_last_name),
+                    some(&f.idp_issuer),
+                    some(&f.idp_client_id),
                 )
                 .await,
             )
@@ -182,6 +190,12 @@ fn WizardForm(options: WizardChoices, fields: Fields, error: Option<AppError>) -
                 {text_field("wizard-new-first", "new_admin_first_name", "New admin's first name", fields.new_admin_first_name.clone(), None, field("newAdminFirstName"))}
                 {text_field("wizard-new-last", "new_admin_last_name", "New admin's last name", fields.new_admin_last_name.clone(), None, field("newAdminLastName"))}
             </fieldset>
+            <fieldset class="space-y-3 rounded-lg border border-slate-200 p-4 dark:border-slate-800">
+                <legend class="px-1 font-semibold">"4. Optional: the partner's identity provider"</legend>
+                <p class="text-sm">"Its users then sign in there (routed by the realm's domains) and get accounts in this realm at first sign-in. The client secret is asked for on the review page."</p>
+                {text_field("wizard-idp-issuer", "idp_issuer", "IdP issuer URL", fields.idp_issuer.clone(), None, field("idpIssuer"))}
+                {text_field("wizard-idp-client", "idp_client_id", "IdP client id", fields.idp_client_id.clone(), None, field("idpClientId"))}
+            </fieldset>
             <button type="submit" class=BUTTON>"Review"</button>
         </form>
     }
@@ -190,6 +204,7 @@ fn WizardForm(options: WizardChoices, fields: Fields, error: Option<AppError>) -
 #[component]
 fn Review(review: WizardReview, fields: Fields) -> impl IntoView {
     let create = ServerAction::<CreatePartnerRealm>::new();
+    let has_idp = review.idp.is_some();
     let back = format!("/admin/wizard?{}", query_string(&fields.pairs()));
     let hidden = fields
         .pairs()
@@ -218,11 +233,20 @@ fn Review(review: WizardReview, fields: Fields) -> impl IntoView {
                         {review.admins.into_iter().map(|a| view! { <li>{a}</li> }).collect_view()}
                         {review.new_admin.map(|a| view! { <li>{a} " — new, created active in the realm"</li> })}
                     </ul></dd></div>
+                {has_idp.then(|| view! { <div><dt class="font-medium">"Identity provider"</dt><dd>{review.idp.clone()}</dd></div> })}
             </dl>
             {move || create.value().get().and_then(|r| r.err()).map(|e| error_alert(&e))}
             <div class="flex flex-wrap items-center gap-4">
-                <ActionForm action=create>
+                <ActionForm action=create attr:class="space-y-3" attr:novalidate=true>
                     {hidden}
+                    {has_idp.then(|| view! {
+                        <div class="space-y-1">
+                            <label for="wizard-idp-secret" class="block text-sm font-medium">"IdP client secret"</label>
+                            <input id="wizard-idp-secret" name="idp_client_secret" type="password" autocomplete="off"
+                                aria-invalid=move || field_error(create, "idpClientSecret").is_some().to_string()
+                                class="block w-full max-w-xl rounded-md border border-slate-400 bg-white px-3 py-2 text-slate-900 dark:bg-slate-900 dark:text-slate-100" />
+                        </div>
+                    })}
                     <button type="submit" class=BUTTON>"Create partner realm"</button>
                 </ActionForm>
                 <A href=back attr:class=LINK>"Change"</A>
