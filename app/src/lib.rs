@@ -2,6 +2,9 @@
 //! browser (hydration). Server-only modules are gated at the `mod` line so the
 //! wasm build cannot even name them.
 
+// The admin console's largest views nest deeper than the default 128 type levels.
+#![recursion_limit = "256"]
+
 #[cfg(feature = "ssr")]
 pub mod authn;
 #[cfg(feature = "ssr")]

@@ -100,7 +100,7 @@ fn IamSections(
         .collect();
     let group_choices = view.groups.clone();
     let mut permission_index = 0usize;
-    view! {
+    let roles_view = view! {
         <section aria-labelledby="roles" class="space-y-4">
             <h2 id="roles" class="text-xl font-semibold">"Roles"</h2>
             <ul class="list-disc pl-5 text-sm">
@@ -115,7 +115,8 @@ fn IamSections(
                     </ul>
                 </article>
             }).collect_view()}
-            <details class="rounded-lg border border-slate-200 p-3 dark:border-slate-800">
+            <details class="rounded-lg border border-slate-200 p-3 dark:border-slate-800"
+                open=move || role.value().with(|v| matches!(v, Some(Err(_))))>
                 <summary class="cursor-pointer font-medium">"Create a custom role"</summary>
                 {move || refusal(role.value().get())}
                 <ActionForm action=role attr:class="mt-3 space-y-3" attr:novalidate=true>
@@ -150,6 +151,9 @@ fn IamSections(
             </details>
         </section>
 
+    }
+    .into_any();
+    let sets_view = view! {
         <section aria-labelledby="sets" class="space-y-4">
             <h2 id="sets" class="text-xl font-semibold">"Resource sets"</h2>
             {view.resource_sets.into_iter().map(|s| view! {
@@ -161,7 +165,8 @@ fn IamSections(
                     </ul>
                 </article>
             }).collect_view()}
-            <details class="rounded-lg border border-slate-200 p-3 dark:border-slate-800">
+            <details class="rounded-lg border border-slate-200 p-3 dark:border-slate-800"
+                open=move || set.value().with(|v| matches!(v, Some(Err(_))))>
                 <summary class="cursor-pointer font-medium">"Create a resource set"</summary>
                 {move || refusal(set.value().get())}
                 <ActionForm action=set attr:class="mt-3 space-y-3" attr:novalidate=true>
@@ -182,6 +187,9 @@ fn IamSections(
             </details>
         </section>
 
+    }
+    .into_any();
+    let bindings_view = view! {
         <section aria-labelledby="bindings" class="space-y-4">
             <h2 id="bindings" class="text-xl font-semibold">"Bindings"</h2>
             {move || refusal(remove.value().get())}
@@ -241,4 +249,6 @@ fn IamSections(
             </section>
         </section>
     }
+    .into_any();
+    view! { {roles_view} {sets_view} {bindings_view} }
 }
