@@ -311,6 +311,17 @@ impl Store {
     }
 }
 
+/// (resource set, its label, role, its label, member type, member id, member name).
+type BindingMemberRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 /// A custom role as the console lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleRecord {
@@ -384,7 +395,7 @@ impl Store {
 
     /// Every binding with its members.
     pub async fn list_bindings(&self) -> Result<Vec<BindingRecord>, StoreError> {
-        let rows: Vec<(String, String, String, String, Option<String>, Option<String>, Option<String>)> =
+        let rows: Vec<BindingMemberRow> =
             sqlx::query_as(
                 "SELECT b.resource_set_id, rs.label, b.role_id, r.label, m.member_type, m.member_id, \
                  COALESCE(u.login, g.name) \
