@@ -256,10 +256,12 @@ test.describe('org admin console', () => {
       'admin/resource-sets/create',
       'admin/bindings/add',
       'admin/bindings/remove',
+      'admin/roles/update',
+      'admin/resource-sets/change',
     ]) {
       const response = await page.request.post(`/api/${endpoint}`, {
         headers: { Origin: portalUrl, Accept: 'application/json' },
-        form: { id: 'x', name: 'X', domains: '', expected: 'x', issuer: 'https://evil.test', client_id: 'x', client_secret: 'x', description: 'x', label: 'X', sign_on_mode: 'BOOKMARK', title: 'X', attr_type: 'string', resource_set_id: 'x', role_id: 'x', member_type: 'USER', member_id: 'x', expression: 'true', target_realm_id: 'x', op: 'up', login: 'x', realm_id: 'x' },
+        form: { id: 'x', name: 'X', domains: '', expected: 'x', issuer: 'https://evil.test', client_id: 'x', client_secret: 'x', description: 'x', label: 'X', sign_on_mode: 'BOOKMARK', title: 'X', attr_type: 'string', resource_set_id: 'x', role_id: 'x', member_type: 'USER', member_id: 'x', remove: 'x', expression: 'true', target_realm_id: 'x', op: 'up', login: 'x', realm_id: 'x' },
       });
       expect(response.status(), endpoint).toBe(403);
     }
@@ -392,7 +394,7 @@ test.describe('org admin console', () => {
     await page.getByRole('button', { name: 'Create role' }).click();
     await expect(page.getByText('Choose at least one permission.')).toBeVisible();
     await expect(page.getByLabel('Role label')).toHaveValue(`Globex viewer ${tag}`);
-    await page.getByLabel(/^View users okta\.users\.read$/).check();
+    await page.locator('details').filter({ hasText: 'Create a custom role' }).getByLabel(/^View users okta\.users\.read$/).check();
     await page.getByRole('button', { name: 'Create role' }).click();
     await expect(page.getByRole('heading', { level: 3, name: `Globex viewer ${tag}` })).toBeVisible();
 
@@ -402,7 +404,12 @@ test.describe('org admin console', () => {
     await page.getByRole('button', { name: 'Create resource set' }).click();
     await expect(page.getByText(/^Line 1: /)).toBeVisible();
     await page.getByLabel('Or by ORN or REST URL (one per line)').fill('');
-    await page.getByRole('group', { name: 'Realms (the realm and its users)' }).getByLabel('Globex').check();
+    await page
+      .locator('details')
+      .filter({ hasText: 'Create a resource set' })
+      .getByRole('group', { name: 'Realms (the realm and its users)' })
+      .getByLabel('Globex', { exact: true })
+      .check();
     await page.getByRole('button', { name: 'Create resource set' }).click();
     await expect(page.getByRole('heading', { level: 3, name: `Globex only ${tag}` })).toBeVisible();
 
@@ -412,6 +419,21 @@ test.describe('org admin console', () => {
     await page.getByRole('button', { name: 'Bind' }).click();
     const row = page.getByRole('table', { name: 'Bindings' }).getByRole('row', { name: new RegExp(`Globex viewer ${tag}`) });
     await expect(row).toContainText('hugo.host@hostco.test');
+
+    // The role gains a permission; the set gains a group, then loses it again.
+    await page.getByText(`Edit Globex viewer ${tag}`, { exact: true }).click();
+    const editor = page.locator('article', { has: page.getByRole('heading', { level: 3, name: `Globex viewer ${tag}` }) });
+    await editor.getByLabel(/^View groups okta\.groups\.read$/).check();
+    await editor.getByRole('button', { name: `Save Globex viewer ${tag}` }).click();
+    await expect(editor.getByRole('listitem').filter({ hasText: /^okta\.groups\.read$/ })).toBeVisible();
+    await page.getByText(`Add resources to Globex only ${tag}`, { exact: true }).click();
+    const setCard = page.locator('article', { has: page.getByRole('heading', { level: 3, name: `Globex only ${tag}` }) });
+    await setCard.getByRole('group', { name: 'Groups (the group and its members)' }).getByLabel('Globex Operations').check();
+    await setCard.getByRole('button', { name: `Add to Globex only ${tag}` }).click();
+    const removeGroup = page.getByRole('button', { name: new RegExp(`^Remove users in group 00g\\S+ from Globex only ${tag}$`) });
+    await expect(removeGroup).toBeVisible();
+    await removeGroup.click();
+    await expect(removeGroup).toHaveCount(0);
 
     // Explain access now shows it; then the binding is removed again.
     await page.goto('/admin/explain?login=hugo.host%40hostco.test');

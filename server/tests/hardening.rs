@@ -158,6 +158,8 @@ async fn cross_site_state_changing_requests_are_refused_before_any_handler() {
         "admin/resource-sets/create",
         "admin/bindings/add",
         "admin/bindings/remove",
+        "admin/roles/update",
+        "admin/resource-sets/change",
     ] {
         let r = client()
             .post(format!("{}/api/{endpoint}", server.base))

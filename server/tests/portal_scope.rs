@@ -505,6 +505,14 @@ fn admin_calls(realm: &str, rule: &str, user: &str) -> Vec<(&'static str, String
             format!("resource_set_id=iam0000000000000000&role_id=cr00000000000000000&login={user}"),
         ),
         (
+            "admin/roles/update",
+            "id=cr00000000000000000&label=Evil&description=x&permissions[0]=okta.users.read".into(),
+        ),
+        (
+            "admin/resource-sets/change",
+            format!("id=iam0000000000000000&realms[0]={realm}"),
+        ),
+        (
             "admin/bindings/remove",
             format!("resource_set_id=iam0000000000000000&role_id=cr00000000000000000&member_type=USER&member_id={user}"),
         ),

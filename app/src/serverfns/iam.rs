@@ -26,7 +26,12 @@ pub struct RoleView {
     pub id: String,
     pub label: String,
     pub description: String,
+    /// As shown: each permission with its conditions, if any.
     pub permissions: Vec<String>,
+    /// The permission strings alone (the edit form's checked boxes).
+    pub values: Vec<String>,
+    /// The attributes profile edits are limited to, comma-separated.
+    pub profile_attributes: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,6 +88,142 @@ mod spine {
     }
 }
 
+#[cfg(feature = "ssr")]
+mod form {
+    use crate::authz::{orn, scope, Permission, Principal};
+    use crate::error::AppError;
+    use crate::store::admin::StoredPermission;
+
+    /// A role form's permissions (with the profile attribute limit), checked:
+    /// known, at least one, and none the caller does not hold org-wide.
+    pub fn role_permissions(
+        principal: &Principal,
+        permissions: Option<Vec<String>>,
+        profile_attributes: Option<String>,
+    ) -> Result<Vec<StoredPermission>, AppError> {
+        use crate::authz::catalog::PermissionConditions;
+        use crate::authz::check_delegation;
+        let mut chosen = Vec::new();
+        for p in permissions.unwrap_or_default() {
+            let permission: Permission = p.parse().map_err(|_| {
+                AppError::validation("permissions", "Choose among the listed permissions.")
+            })?;
+            chosen.push(permission);
+        }
+        if chosen.is_empty() {
+            return Err(AppError::validation(
+                "permissions",
+                "Choose at least one permission.",
+            ));
+        }
+        let attributes: Vec<String> = profile_attributes
+            .unwrap_or_default()
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|a| !a.is_empty())
+            .map(str::to_string)
+            .collect();
+        let conditions = if attributes.is_empty() {
+            None
+        } else {
+            if !chosen.contains(&Permission::UsersUserprofileManage) {
+                return Err(AppError::validation(
+                    "profileAttributes",
+                    "Attribute limits apply to okta.users.userprofile.manage; choose it too.",
+                ));
+            }
+            let c = PermissionConditions::include(attributes)
+                .map_err(|e| AppError::validation("profileAttributes", e.to_string()))?;
+            Some(serde_json::to_string(&c).map_err(|_| {
+                AppError::validation("profileAttributes", "Not a valid attribute list.")
+            })?)
+        };
+        // Nobody makes a role holding more than it holds itself (org-wide).
+        let everything = [
+            orn::Resource::AllUsers,
+            orn::Resource::AllGroups,
+            orn::Resource::AllApps,
+            orn::Resource::AllRealms,
+            orn::Resource::AllIdentityProviders,
+            orn::Resource::AllIam,
+        ];
+        check_delegation(principal, &chosen, &everything)?;
+        Ok(chosen
+            .iter()
+            .map(|p| StoredPermission {
+                permission: p.as_str().to_string(),
+                conditions: (*p == Permission::UsersUserprofileManage)
+                    .then(|| conditions.clone())
+                    .flatten(),
+            })
+            .collect())
+    }
+
+    /// The canonical ORNs a resource set form names: picked realms (the realm
+    /// and its users), groups (the group and its members), apps, typed lines.
+    pub async fn resources(
+        store: &crate::store::Store,
+        org: &crate::authz::OrgContext,
+        principal: &Principal,
+        realms: Option<Vec<String>>,
+        groups: Option<Vec<String>>,
+        apps: Option<Vec<String>>,
+        orns: Option<String>,
+    ) -> Result<Vec<String>, AppError> {
+        let mut out: Vec<String> = Vec::new();
+        let visible_realms = store
+            .list_realms(&scope(principal, Permission::RealmsRead))
+            .await?;
+        for raw in realms.unwrap_or_default() {
+            let realm = visible_realms
+                .iter()
+                .find(|r| r.id.as_str() == raw.trim())
+                .ok_or_else(|| AppError::validation("realms", "Choose among the listed realms."))?;
+            out.push(org.orn_realm(&realm.id));
+            out.push(org.orn_realm_users(&realm.id));
+        }
+        let visible_groups = store
+            .list_groups(&scope(principal, Permission::GroupsRead))
+            .await?;
+        for raw in groups.unwrap_or_default() {
+            let group = visible_groups
+                .iter()
+                .find(|g| g.id.as_str() == raw.trim())
+                .ok_or_else(|| AppError::validation("groups", "Choose among the listed groups."))?;
+            out.push(org.orn_group(&group.id));
+            out.push(org.orn_group_users(&group.id));
+        }
+        let visible_apps = store
+            .list_apps(&scope(principal, Permission::AppsRead))
+            .await?;
+        for raw in apps.unwrap_or_default() {
+            let app = visible_apps
+                .iter()
+                .find(|a| a.id.as_str() == raw.trim())
+                .ok_or_else(|| AppError::validation("apps", "Choose among the listed apps."))?;
+            out.push(org.orn_app(&app.name, &app.id));
+        }
+        for (i, line) in orns
+            .unwrap_or_default()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .enumerate()
+        {
+            let resource = orn::parse_resource(line, &org.orn)
+                .map_err(|e| AppError::validation("orns", format!("Line {}: {e}", i + 1)))?;
+            let canonical = resource.to_orn(&org.orn).ok_or_else(|| {
+                AppError::validation(
+                    "orns",
+                    format!("Line {}: name the app by its ORN (with its type).", i + 1),
+                )
+            })?;
+            out.push(canonical);
+        }
+        out.dedup();
+        Ok(out)
+    }
+}
+
 #[server(endpoint = "admin/iam")]
 pub async fn admin_iam() -> Result<IamView, AppError> {
     use crate::authz::catalog::Category;
@@ -102,6 +243,17 @@ pub async fn admin_iam() -> Result<IamView, AppError> {
             id: r.id.to_string(),
             label: r.label,
             description: r.description,
+            values: r.permissions.iter().map(|p| p.permission.clone()).collect(),
+            profile_attributes: r
+                .permissions
+                .iter()
+                .filter_map(|p| p.conditions.as_deref())
+                .filter_map(|c| {
+                    serde_json::from_str::<crate::authz::catalog::PermissionConditions>(c).ok()
+                })
+                .filter_map(|c| c.included().map(|a| a.join(", ")))
+                .next()
+                .unwrap_or_default(),
             permissions: r
                 .permissions
                 .into_iter()
@@ -214,64 +366,9 @@ pub async fn create_role(
         ),
     ];
     let result: Result<String, AppError> = async {
-        use crate::authz::catalog::PermissionConditions;
-        use crate::authz::{check_delegation, orn, Permission};
-        use crate::store::admin::StoredPermission;
         let (store, _, principal) = super::caller().await?;
         let grant = spine::manage(&principal)?;
-        let mut chosen = Vec::new();
-        for p in permissions.unwrap_or_default() {
-            let permission: Permission = p.parse().map_err(|_| {
-                AppError::validation("permissions", "Choose among the listed permissions.")
-            })?;
-            chosen.push(permission);
-        }
-        if chosen.is_empty() {
-            return Err(AppError::validation(
-                "permissions",
-                "Choose at least one permission.",
-            ));
-        }
-        let attributes: Vec<String> = profile_attributes
-            .unwrap_or_default()
-            .split(|c: char| c == ',' || c.is_whitespace())
-            .filter(|a| !a.is_empty())
-            .map(str::to_string)
-            .collect();
-        let conditions = if attributes.is_empty() {
-            None
-        } else {
-            if !chosen.contains(&Permission::UsersUserprofileManage) {
-                return Err(AppError::validation(
-                    "profileAttributes",
-                    "Attribute limits apply to okta.users.userprofile.manage; choose it too.",
-                ));
-            }
-            let c = PermissionConditions::include(attributes)
-                .map_err(|e| AppError::validation("profileAttributes", e.to_string()))?;
-            Some(serde_json::to_string(&c).map_err(|_| {
-                AppError::validation("profileAttributes", "Not a valid attribute list.")
-            })?)
-        };
-        // Nobody makes a role holding more than it holds itself (org-wide).
-        let everything = [
-            orn::Resource::AllUsers,
-            orn::Resource::AllGroups,
-            orn::Resource::AllApps,
-            orn::Resource::AllRealms,
-            orn::Resource::AllIdentityProviders,
-            orn::Resource::AllIam,
-        ];
-        check_delegation(&principal, &chosen, &everything)?;
-        let stored: Vec<StoredPermission> = chosen
-            .iter()
-            .map(|p| StoredPermission {
-                permission: p.as_str().to_string(),
-                conditions: (*p == Permission::UsersUserprofileManage)
-                    .then(|| conditions.clone())
-                    .flatten(),
-            })
-            .collect();
+        let stored = form::role_permissions(&principal, permissions, profile_attributes)?;
         store
             .create_role(&grant, &label, &description, &stored)
             .await?;
@@ -298,66 +395,15 @@ pub async fn create_resource_set(
         ("orns", orns.clone().unwrap_or_default()),
     ];
     let result: Result<String, AppError> = async {
-        use crate::authz::{orn, scope, Permission};
         let (store, org, principal) = super::caller().await?;
         let grant = spine::manage(&principal)?;
-        let mut out: Vec<String> = Vec::new();
-        let visible_realms = store
-            .list_realms(&scope(&principal, Permission::RealmsRead))
-            .await?;
-        for raw in realms.unwrap_or_default() {
-            let realm = visible_realms
-                .iter()
-                .find(|r| r.id.as_str() == raw.trim())
-                .ok_or_else(|| AppError::validation("realms", "Choose among the listed realms."))?;
-            out.push(org.orn_realm(&realm.id));
-            out.push(org.orn_realm_users(&realm.id));
-        }
-        let visible_groups = store
-            .list_groups(&scope(&principal, Permission::GroupsRead))
-            .await?;
-        for raw in groups.unwrap_or_default() {
-            let group = visible_groups
-                .iter()
-                .find(|g| g.id.as_str() == raw.trim())
-                .ok_or_else(|| AppError::validation("groups", "Choose among the listed groups."))?;
-            out.push(org.orn_group(&group.id));
-            out.push(org.orn_group_users(&group.id));
-        }
-        let visible_apps = store
-            .list_apps(&scope(&principal, Permission::AppsRead))
-            .await?;
-        for raw in apps.unwrap_or_default() {
-            let app = visible_apps
-                .iter()
-                .find(|a| a.id.as_str() == raw.trim())
-                .ok_or_else(|| AppError::validation("apps", "Choose among the listed apps."))?;
-            out.push(org.orn_app(&app.name, &app.id));
-        }
-        for (i, line) in orns
-            .unwrap_or_default()
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .enumerate()
-        {
-            let resource = orn::parse_resource(line, &org.orn)
-                .map_err(|e| AppError::validation("orns", format!("Line {}: {e}", i + 1)))?;
-            let canonical = resource.to_orn(&org.orn).ok_or_else(|| {
-                AppError::validation(
-                    "orns",
-                    format!("Line {}: name the app by its ORN (with its type).", i + 1),
-                )
-            })?;
-            out.push(canonical);
-        }
+        let out = form::resources(&store, &org, &principal, realms, groups, apps, orns).await?;
         if out.is_empty() {
             return Err(AppError::validation(
                 "resources",
                 "Add at least one resource: a realm, a group, an app or an ORN.",
             ));
         }
-        out.dedup();
         store
             .create_resource_set(&grant, &label, &description, &out)
             .await?;
@@ -457,4 +503,69 @@ pub async fn remove_binding(
         .remove_binding_member(&grant, &rs, &role, &member)
         .await?;
     Ok("Removed from the binding.".into())
+}
+
+/// Changes a custom role's label, description and permissions (whoever holds
+/// it has the new rights on their next request).
+#[server(endpoint = "admin/roles/update")]
+pub async fn update_role(
+    id: String,
+    label: String,
+    description: String,
+    permissions: Option<Vec<String>>,
+    profile_attributes: Option<String>,
+) -> Result<String, AppError> {
+    let (store, _, principal) = super::caller().await?;
+    let grant = spine::manage(&principal)?;
+    let id = crate::ids::RoleId::parse(id.trim()).map_err(|_| AppError::NotFound)?;
+    let stored = form::role_permissions(&principal, permissions, profile_attributes)?;
+    store
+        .update_role(&grant, &id, &label, &description, &stored)
+        .await?;
+    Ok(format!("Saved role {}.", label.trim()))
+}
+
+/// Adds resources to a resource set (picked or typed) or removes one
+/// (`remove`: its ORN). Every role bound on the set must stay within what the
+/// caller holds over the new resources.
+#[server(endpoint = "admin/resource-sets/change")]
+pub async fn change_resource_set(
+    id: String,
+    realms: Option<Vec<String>>,
+    groups: Option<Vec<String>>,
+    apps: Option<Vec<String>>,
+    orns: Option<String>,
+    remove: Option<String>,
+) -> Result<String, AppError> {
+    use crate::authz::{check_delegation, orn, Permission};
+    let (store, org, principal) = super::caller().await?;
+    let grant = spine::manage(&principal)?;
+    let rs = crate::ids::ResourceSetId::parse(id.trim()).map_err(|_| AppError::NotFound)?;
+    let add = form::resources(&store, &org, &principal, realms, groups, apps, orns).await?;
+    let remove: Vec<String> = remove.filter(|r| !r.is_empty()).into_iter().collect();
+    if add.is_empty() && remove.is_empty() {
+        return Err(AppError::validation(
+            "resources",
+            "Add at least one resource: a realm, a group, an app or an ORN.",
+        ));
+    }
+    let added: Vec<orn::Resource> = add
+        .iter()
+        .filter_map(|o| orn::parse_resource(o, &org.orn).ok())
+        .collect();
+    for role in store.roles_bound_on(&rs).await? {
+        let permissions: Vec<Permission> = store
+            .role_permissions(&role)
+            .await?
+            .iter()
+            .filter_map(|p| p.permission.parse().ok())
+            .collect();
+        check_delegation(&principal, &permissions, &added)?;
+    }
+    store.change_resources(&grant, &rs, &add, &remove).await?;
+    Ok(if remove.is_empty() {
+        "Resources added.".to_string()
+    } else {
+        "Resource removed.".to_string()
+    })
 }

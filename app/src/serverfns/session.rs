@@ -39,8 +39,10 @@ pub async fn get_current_user() -> Result<Option<SessionInfo>, AppError> {
 }
 
 #[cfg(feature = "ssr")]
+#[track_caller]
 pub(crate) fn missing_context() -> AppError {
     let ref_id = crate::error::new_ref_id();
-    tracing::error!(%ref_id, "server function called without its context");
+    let at = std::panic::Location::caller();
+    tracing::error!(%ref_id, %at, "server function called without its context");
     AppError::Internal { ref_id }
 }

@@ -10,7 +10,8 @@ use crate::components::ui::{
 };
 use crate::error::AppError;
 use crate::serverfns::iam::{
-    admin_iam, AddBinding, CreateResourceSet, CreateRole, IamView, RemoveBinding,
+    admin_iam, AddBinding, ChangeResourceSet, CreateResourceSet, CreateRole, IamView,
+    PermissionChoice, RemoveBinding, RoleView, SetView, UpdateRole,
 };
 
 fn refusal(r: Option<Result<String, AppError>>) -> Option<AnyView> {
@@ -25,7 +26,7 @@ fn error_line(message: Option<String>) -> Option<AnyView> {
 fn checkboxes(
     legend: &'static str,
     name: &'static str,
-    id_prefix: &'static str,
+    id_prefix: &str,
     items: Vec<(String, String)>,
 ) -> impl IntoView {
     view! {
@@ -50,6 +51,8 @@ pub fn RolesPage() -> impl IntoView {
     let set = ServerAction::<CreateResourceSet>::new();
     let add = ServerAction::<AddBinding>::new();
     let remove = ServerAction::<RemoveBinding>::new();
+    let update = ServerAction::<UpdateRole>::new();
+    let change = ServerAction::<ChangeResourceSet>::new();
     let iam = Resource::new(
         move || {
             (
@@ -57,6 +60,8 @@ pub fn RolesPage() -> impl IntoView {
                 set.version().get(),
                 add.version().get(),
                 remove.version().get(),
+                update.version().get(),
+                change.version().get(),
             )
         },
         |_| admin_iam(),
@@ -72,7 +77,11 @@ pub fn RolesPage() -> impl IntoView {
             </p>
             <Suspense fallback=|| view! { <p role="status">"Loading the admin model…"</p> }>
                 {move || iam.get().map(|r| match r {
-                    Ok(view) => view! { <IamSections view role set add remove /> }.into_any(),
+                    Ok(view) => view! {
+                        {move || refusal(update.value().get())}
+                        {move || refusal(change.value().get())}
+                        <IamSections view role set add remove update change />
+                    }.into_any(),
                     Err(e) => error_alert(&e),
                 })}
             </Suspense>
@@ -87,7 +96,11 @@ fn IamSections(
     set: ServerAction<CreateResourceSet>,
     add: ServerAction<AddBinding>,
     remove: ServerAction<RemoveBinding>,
+    update: ServerAction<UpdateRole>,
+    change: ServerAction<ChangeResourceSet>,
 ) -> impl IntoView {
+    let catalog = view.catalog.clone();
+    let (realms, groups, apps) = (view.realms.clone(), view.groups.clone(), view.apps.clone());
     let set_choices: Vec<(String, String)> = view
         .resource_sets
         .iter()
@@ -106,15 +119,7 @@ fn IamSections(
             <ul class="list-disc pl-5 text-sm">
                 {view.standard.into_iter().map(|(r, n)| view! { <li><strong>{r}</strong> {format!(" — standard, org-wide, {n} permissions")}</li> }).collect_view()}
             </ul>
-            {view.roles.into_iter().map(|r| view! {
-                <article class="space-y-1 rounded-lg border border-slate-200 p-3 dark:border-slate-800">
-                    <h3 class="font-medium">{r.label}</h3>
-                    <p class="text-sm">{r.description}</p>
-                    <ul class="flex flex-wrap gap-1 text-xs">
-                        {r.permissions.into_iter().map(|p| view! { <li class="rounded bg-slate-100 px-2 py-0.5 font-mono dark:bg-slate-800">{p}</li> }).collect_view()}
-                    </ul>
-                </article>
-            }).collect_view()}
+            {view.roles.into_iter().enumerate().map(|(i, r)| view! { <RoleCard index=i role=r catalog=catalog.clone() update /> }).collect_view()}
             <details class="rounded-lg border border-slate-200 p-3 dark:border-slate-800"
                 open=move || role.value().with(|v| matches!(v, Some(Err(_))))>
                 <summary class="cursor-pointer font-medium">"Create a custom role"</summary>
@@ -156,14 +161,8 @@ fn IamSections(
     let sets_view = view! {
         <section aria-labelledby="sets" class="space-y-4">
             <h2 id="sets" class="text-xl font-semibold">"Resource sets"</h2>
-            {view.resource_sets.into_iter().map(|s| view! {
-                <article class="space-y-1 rounded-lg border border-slate-200 p-3 dark:border-slate-800">
-                    <h3 class="font-medium">{s.label}</h3>
-                    <p class="text-sm">{s.description}</p>
-                    <ul class="list-disc pl-5 text-sm">
-                        {s.resources.into_iter().map(|(what, orn)| view! { <li>{what} " " <code class="break-all text-xs">{orn}</code></li> }).collect_view()}
-                    </ul>
-                </article>
+            {view.resource_sets.into_iter().enumerate().map(|(i, s)| view! {
+                <SetCard index=i set=s realms=realms.clone() groups=groups.clone() apps=apps.clone() change />
             }).collect_view()}
             <details class="rounded-lg border border-slate-200 p-3 dark:border-slate-800"
                 open=move || set.value().with(|v| matches!(v, Some(Err(_))))>
@@ -173,9 +172,9 @@ fn IamSections(
                     {text_field("set-label", "label", "Resource set label", kept_value(set, "label", String::new()), None, move || field_error(set, "label"))}
                     {text_field("set-description", "description", "Resource set description", kept_value(set, "description", String::new()), None, move || field_error(set, "description"))}
                     {move || error_line(field_error(set, "resources"))}
-                    {checkboxes("Realms (the realm and its users)", "realms", "set-realm", view.realms)}
-                    {checkboxes("Groups (the group and its members)", "groups", "set-group", view.groups)}
-                    {checkboxes("Apps", "apps", "set-app", view.apps)}
+    {checkboxes("Realms (the realm and its users)", "realms", "set-realm", view.realms)}
+    {checkboxes("Groups (the group and its members)", "groups", "set-group", view.groups)}
+    {checkboxes("Apps", "apps", "set-app", view.apps)}
                     <div class="space-y-1">
                         <label for="set-orns" class="block text-sm font-medium">"Or by ORN or REST URL (one per line)"</label>
                         <textarea id="set-orns" name="orns" rows="3" class=format!("{INPUT} w-full max-w-2xl font-mono text-sm")
@@ -251,4 +250,142 @@ fn IamSections(
     }
     .into_any();
     view! { {roles_view} {sets_view} {bindings_view} }
+}
+
+/// The catalog as checkboxes named `permissions[i]`, `checked` ticked.
+fn catalog_boxes(
+    prefix: String,
+    catalog: Vec<(String, Vec<PermissionChoice>)>,
+    checked: Vec<String>,
+) -> AnyView {
+    let mut index = 0usize;
+    catalog
+        .into_iter()
+        .map(|(heading, permissions)| {
+            let boxes = permissions
+                .into_iter()
+                .map(|p| {
+                    index += 1;
+                    let input_id = format!("{prefix}-{index}");
+                    let hint_id = format!("{prefix}-{index}-hint");
+                    let on = checked.contains(&p.value);
+                    view! {
+                        <div class="flex items-start gap-2">
+                            <input type="checkbox" id=input_id.clone() name=format!("permissions[{index}]") value=p.value.clone()
+                                checked=on aria-describedby=hint_id.clone() class="mt-1" />
+                            <div>
+                                <label for=input_id>{p.label} " " <code class="text-xs">{p.value}</code></label>
+                                <p id=hint_id class="text-xs text-slate-600 dark:text-slate-400">{p.explanation}</p>
+                            </div>
+                        </div>
+                    }
+                })
+                .collect_view();
+            view! { <fieldset class="space-y-1"><legend class="font-medium">{heading}</legend>{boxes}</fieldset> }
+        })
+        .collect_view()
+        .into_any()
+}
+
+/// A custom role with its permissions and an editor.
+#[component]
+fn RoleCard(
+    index: usize,
+    role: RoleView,
+    catalog: Vec<(String, Vec<PermissionChoice>)>,
+    update: ServerAction<UpdateRole>,
+) -> impl IntoView {
+    let label_id = format!("edit-role-{index}-label");
+    let description_id = format!("edit-role-{index}-description");
+    let attributes_id = format!("edit-role-{index}-attributes");
+    let boxes = catalog_boxes(
+        format!("edit-role-{index}-perm"),
+        catalog,
+        role.values.clone(),
+    );
+    view! {
+        <article class="space-y-1 rounded-lg border border-slate-200 p-3 dark:border-slate-800">
+            <h3 class="font-medium">{role.label.clone()}</h3>
+            <p class="text-sm">{role.description.clone()}</p>
+            <ul class="flex flex-wrap gap-1 text-xs">
+                {role.permissions.into_iter().map(|p| view! { <li class="rounded bg-slate-100 px-2 py-0.5 font-mono dark:bg-slate-800">{p}</li> }).collect_view()}
+            </ul>
+            <details>
+                <summary class="cursor-pointer text-sm text-indigo-700 underline dark:text-indigo-300">{format!("Edit {}", role.label)}</summary>
+                <ActionForm action=update attr:class="mt-2 space-y-3" attr:novalidate=true>
+                    <input type="hidden" name="id" value=role.id.clone() />
+                    <div class="space-y-1">
+                        <label for=label_id.clone() class="block text-sm font-medium">"Label"</label>
+                        <input id=label_id name="label" type="text" value=role.label.clone() class=INPUT />
+                    </div>
+                    <div class="space-y-1">
+                        <label for=description_id.clone() class="block text-sm font-medium">"Description"</label>
+                        <input id=description_id name="description" type="text" value=role.description.clone() class=INPUT />
+                    </div>
+                    {boxes}
+                    <div class="space-y-1">
+                        <label for=attributes_id.clone() class="block text-sm font-medium">"Limit profile edits to these attributes"</label>
+                        <input id=attributes_id name="profile_attributes" type="text" value=role.profile_attributes.clone() class=INPUT />
+                    </div>
+                    <button type="submit" class=BUTTON>{format!("Save {}", role.label)}</button>
+                </ActionForm>
+            </details>
+        </article>
+    }
+    .into_any()
+}
+
+/// A resource set with its resources (each removable) and an adder.
+#[component]
+fn SetCard(
+    index: usize,
+    set: SetView,
+    realms: Vec<(String, String)>,
+    groups: Vec<(String, String)>,
+    apps: Vec<(String, String)>,
+    change: ServerAction<ChangeResourceSet>,
+) -> impl IntoView {
+    let id = set.id.clone();
+    let orns_id = format!("set-{index}-orns");
+    let resources = set
+        .resources
+        .into_iter()
+        .map(|(what, orn)| {
+            let label = format!("Remove {what} from {}", set.label);
+            let id = id.clone();
+            view! {
+                <li class="flex flex-wrap items-center gap-2">
+                    <span>{what}</span>
+                    <code class="break-all text-xs">{orn.clone()}</code>
+                    <ActionForm action=change>
+                        <input type="hidden" name="id" value=id />
+                        <input type="hidden" name="remove" value=orn />
+                        <button type="submit" class=SMALL_BUTTON aria-label=label>"Remove"</button>
+                    </ActionForm>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <article class="space-y-1 rounded-lg border border-slate-200 p-3 dark:border-slate-800">
+            <h3 class="font-medium">{set.label.clone()}</h3>
+            <p class="text-sm">{set.description.clone()}</p>
+            <ul class="list-disc space-y-1 pl-5 text-sm">{resources}</ul>
+            <details>
+                <summary class="cursor-pointer text-sm text-indigo-700 underline dark:text-indigo-300">{format!("Add resources to {}", set.label)}</summary>
+                <ActionForm action=change attr:class="mt-2 space-y-3" attr:novalidate=true>
+                    <input type="hidden" name="id" value=set.id.clone() />
+                    {checkboxes("Realms (the realm and its users)", "realms", &format!("set-{index}-realm"), realms).into_any()}
+                    {checkboxes("Groups (the group and its members)", "groups", &format!("set-{index}-group"), groups).into_any()}
+                    {checkboxes("Apps", "apps", &format!("set-{index}-app"), apps).into_any()}
+                    <div class="space-y-1">
+                        <label for=orns_id.clone() class="block text-sm font-medium">"ORNs or REST URLs (one per line)"</label>
+                        <textarea id=orns_id name="orns" rows="2" class=format!("{INPUT} w-full max-w-2xl font-mono text-sm")></textarea>
+                    </div>
+                    <button type="submit" class=BUTTON>{format!("Add to {}", set.label)}</button>
+                </ActionForm>
+            </details>
+        </article>
+    }
+    .into_any()
 }
