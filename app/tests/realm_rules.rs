@@ -165,7 +165,10 @@ async fn the_dry_run_plan_is_exactly_what_execute_applies() {
         )
         .await;
 
-        let plan = store.plan_rule(&org_grant(), &r.id).await.unwrap();
+        let plan = store
+            .plan_rule(&org_grant(), &r.id, &Default::default())
+            .await
+            .unwrap();
         assert_eq!(plan.status, OperationStatus::Planned, "{engine}");
         assert_eq!(plan.num_planned, 7, "{engine}");
         assert_eq!(
@@ -269,7 +272,10 @@ async fn a_change_between_dry_run_and_execute_is_reported_not_applied() {
             &acme.id,
         )
         .await;
-        let plan = store.plan_rule(&org_grant(), &r.id).await.unwrap();
+        let plan = store
+            .plan_rule(&org_grant(), &r.id, &Default::default())
+            .await
+            .unwrap();
         assert_eq!(plan.num_planned, 3, "{engine}");
 
         // Between the dry run and the execution: a profile edit, a realm move.
@@ -373,7 +379,7 @@ async fn the_plan_respects_priority_and_lists_refusals_without_moving_them() {
             &partners.id,
         )
         .await;
-        let plan = store.plan_rule(&org_grant(), &r.id).await.unwrap();
+        let plan = store.plan_rule(&org_grant(), &r.id, &Default::default()).await.unwrap();
         assert_eq!((plan.num_planned, plan.num_refused), (1, 1), "{engine}");
         assert_eq!(items(&store, &plan.id, ItemResult::Pending).await, BTreeSet::from(["staff@partner.test".to_string()]), "{engine}");
         let refused = store
@@ -396,7 +402,7 @@ async fn the_plan_respects_priority_and_lists_refusals_without_moving_them() {
             .into_iter()
             .find(|r| r.is_default)
             .unwrap();
-        assert!(matches!(store.plan_rule(&org_grant(), &catch_all.id).await, Err(StoreError::Conflict(_))), "{engine}");
+        assert!(matches!(store.plan_rule(&org_grant(), &catch_all.id, &Default::default()).await, Err(StoreError::Conflict(_))), "{engine}");
     })
     .await;
 }
@@ -628,7 +634,24 @@ async fn cancel_stops_an_operation_between_batches() {
             user(&store, &default, &format!("c{i}@acme.test")).await;
         }
         let r = rule(&store, "All", "true", &acme.id).await;
-        let plan = store.plan_rule(&org_grant(), &r.id).await.unwrap();
+        let plan = store
+            .plan_rule(&org_grant(), &r.id, &Default::default())
+            .await
+            .unwrap();
+        // A plan still being made cannot start.
+        store
+            .unsafe_execute_raw("UPDATE realm_assignment_operations SET planned = NULL")
+            .await
+            .unwrap();
+        let early = store.start_operation(&org_grant(), &plan.id).await;
+        assert!(
+            matches!(&early, Err(StoreError::Conflict(m)) if m.contains("still being made")),
+            "{engine}: {early:?}"
+        );
+        store
+            .unsafe_execute_raw("UPDATE realm_assignment_operations SET planned = created")
+            .await
+            .unwrap();
         store.start_operation(&org_grant(), &plan.id).await.unwrap();
         assert_eq!(
             store.apply_batch(&org_grant(), &plan.id, 2).await.unwrap(),

@@ -108,7 +108,10 @@ async fn a_rule_over_a_large_directory_runs_in_batches_beside_fast_reads() {
     }
 
     let started = Instant::now();
-    let plan = store.plan_rule(&grant, &rule.id).await.unwrap();
+    let plan = store
+        .plan_rule(&grant, &rule.id, &Default::default())
+        .await
+        .unwrap();
     let plan_time = started.elapsed();
     println!(
         "plan: {} users to move of {n}, in {:.1} s ({:.0} users evaluated/s)",

@@ -681,3 +681,97 @@ async fn an_org_admin_plans_and_executes_a_rule_in_the_background() {
         planned
     );
 }
+
+#[tokio::test]
+async fn a_rule_plan_refuses_accounts_with_more_rights_than_the_planner() {
+    let mut rig = Rig::new().await;
+    let store = rig.store.clone();
+    // Hugo becomes an org admin: every permission org-wide, but not super admin.
+    let hugo = user(&rig, "hugo.host@hostco.test").await;
+    store
+        .assign_standard_role(
+            &check(&Principal::system(), Permission::UsersManage, &Target::Org).unwrap(),
+            &Member::User(hugo.id.clone()),
+            app::model::StandardRole::OrgAdmin,
+        )
+        .await
+        .unwrap();
+    let hugo_call = Caller {
+        base: rig.portal.base.clone(),
+        cookie: rig.sign_in("hugo.host@hostco.test").await,
+    };
+    hugo_call
+        .call("admin/realms/create", "name=Staff&domains=".into())
+        .await;
+    let staff = store.realm_by_name("Staff").await.unwrap().unwrap();
+    hugo_call
+        .call(
+            "admin/rules/save",
+            format!(
+                "name=Staff&expression=user.profile.email.endsWith(%22%40hostco.test%22)&target_realm_id={}",
+                staff.id
+            ),
+        )
+        .await;
+    let rule = store
+        .list_rules(&app::authz::scope(
+            &Principal::system(),
+            Permission::RealmsRead,
+        ))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.name == "Staff")
+        .unwrap();
+    let op: String = serde_json::from_str(
+        &hugo_call
+            .call("admin/rules/plan", format!("id={}", rule.id))
+            .await,
+    )
+    .unwrap();
+    let view: serde_json::Value = serde_json::from_str(
+        &hugo_call
+            .call("admin/operations/get", format!("id={op}&result=FAILED"))
+            .await,
+    )
+    .unwrap();
+    let refused: Vec<(String, String)> = view["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["login"].as_str().unwrap().to_string(),
+                i["message"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    // Olivia is a super admin: an org admin may not move her.
+    assert!(
+        refused
+            .iter()
+            .any(|(l, m)| l == "olivia.owner@hostco.test"
+                && m.contains("admin rights you do not hold")),
+        "{refused:?}"
+    );
+    assert!(
+        !refused.iter().any(|(l, _)| l == "carol.both@hostco.test"),
+        "{refused:?}"
+    );
+    hugo_call
+        .call("admin/operations/execute", format!("id={op}"))
+        .await;
+    for _ in 0..100 {
+        let olivia = user(&rig, "olivia.owner@hostco.test").await;
+        let carol = user(&rig, "carol.both@hostco.test").await;
+        if carol.realm_id == staff.id {
+            assert_ne!(
+                olivia.realm_id, staff.id,
+                "the super admin stays where she is"
+            );
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the plan was not executed");
+}

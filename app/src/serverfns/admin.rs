@@ -198,6 +198,13 @@ mod spine {
             .map_err(|_| unknown())
     }
 
+    /// The issuers the store accepts: https, or a local address (development).
+    pub fn issuer_allowed(issuer: &str) -> bool {
+        issuer.starts_with("https://")
+            || issuer.starts_with("http://127.0.0.1")
+            || issuer.starts_with("http://localhost")
+    }
+
     /// Domains as typed: separated by commas, spaces or new lines.
     pub fn domains(raw: &str) -> Vec<String> {
         raw.split(|c: char| c == ',' || c.is_whitespace())
@@ -544,10 +551,11 @@ pub async fn change_rule(id: String, op: String) -> Result<String, AppError> {
 #[server(endpoint = "admin/rules/plan")]
 pub async fn plan_rule(id: String) -> Result<String, AppError> {
     use crate::authz::Permission;
-    let (store, _, principal) = super::caller().await?;
+    let (store, org, principal) = super::caller().await?;
     let grant = spine::org(&principal, Permission::RealmsManage)?;
     let id = spine::rule_id(&id)?;
-    let op = store.plan_rule(&grant, &id).await?;
+    let refused = refused_admins(&store, &org, &principal).await?;
+    let op = store.plan_rule(&grant, &id, &refused).await?;
     leptos_axum::redirect(&format!("/admin/operations/{}", op.id));
     Ok(op.id.to_string())
 }
@@ -560,6 +568,32 @@ pub async fn plan_move(ids: Option<Vec<String>>, realm_id: String) -> Result<Str
     let op = plan_move_for(&store, &org, &principal, ids.unwrap_or_default(), &realm_id).await?;
     leptos_axum::redirect(&format!("/admin/operations/{op}"));
     Ok(op.to_string())
+}
+
+/// Users holding admin rights the caller does not hold, with why: a rule's
+/// plan lists them as refused (nobody moves an account with more rights than
+/// its own, as for every other change to a user).
+#[cfg(feature = "ssr")]
+async fn refused_admins(
+    store: &crate::store::Store,
+    org: &crate::authz::OrgContext,
+    principal: &crate::authz::Principal,
+) -> Result<std::collections::HashMap<crate::ids::UserId, String>, AppError> {
+    use crate::authz::{check, user_target, Permission};
+    let mut refused = std::collections::HashMap::new();
+    for id in store.admin_user_ids().await? {
+        let Some(user) = store.user_by_id_unscoped(&id).await? else {
+            continue;
+        };
+        let target = user_target(store, &org.orn, &user).await?;
+        if check(principal, Permission::UsersManage, &target).is_err() {
+            refused.insert(
+                id,
+                "holds admin rights you do not hold; not moved".to_string(),
+            );
+        }
+    }
+    Ok(refused)
 }
 
 /// Plans moving users (each one the caller may manage) to a realm: the bulk
@@ -841,6 +875,10 @@ mod wizard {
         } = input;
         let (store, org, principal) = super::super::caller().await?;
         let realm_grant = spine::org(&principal, Permission::RealmsManage)?;
+        // The wizard binds a role: role management is for org admins.
+        if !principal.is_org_admin() {
+            return Err(AppError::Forbidden);
+        }
         let realm_id = RealmId::generate();
         let mut errors: Vec<FieldError> = Vec::new();
         let name = name.trim().to_string();
@@ -1002,6 +1040,7 @@ mod wizard {
                     "Enter the client id registered at the IdP.",
                 ));
             }
+            spine::org(&principal, Permission::IdentityProvidersManage)?;
             let provider = crate::authn::OidcProvider::new(
                 &idp_issuer,
                 idp_client_id.trim(),
@@ -1009,7 +1048,7 @@ mod wizard {
                 "http://localhost",
             )
             .map_err(|e| AppError::validation("idpIssuer", e))?;
-            if url::Url::parse(&idp_issuer).is_err() {
+            if url::Url::parse(&idp_issuer).is_err() || !spine::issuer_allowed(&idp_issuer) {
                 errors.push(FieldError::new(
                     "idpIssuer",
                     "Enter the issuer's https:// URL.",
@@ -1414,9 +1453,9 @@ mod idp {
             jit_enabled: jit,
             routing_domains: spine::domains(routing_domains.as_deref().unwrap_or("")),
         };
-        // Only a well-formed issuer is worth a request; the store checks the
-        // rest (and the form's other fields) first.
-        if url::Url::parse(&new.issuer).is_ok() {
+        // Only an https issuer (or a local one, for development) is worth a
+        // request; the store says what is wrong with any other.
+        if url::Url::parse(&new.issuer).is_ok() && spine::issuer_allowed(&new.issuer) {
             let provider = crate::authn::OidcProvider::new(
                 &new.issuer,
                 &new.client_id,

@@ -629,6 +629,22 @@ impl Store {
             .collect()
     }
 
+    /// Users who hold admin rights, directly or through a group (the few an
+    /// operation must check against the anti-escalation rule).
+    pub async fn admin_user_ids(&self) -> Result<Vec<UserId>, StoreError> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT member_id FROM standard_role_assignments WHERE member_type = 'USER' \
+             UNION SELECT member_id FROM binding_members WHERE member_type = 'USER' \
+             UNION SELECT gm.user_id FROM group_members gm WHERE gm.group_id IN \
+               (SELECT member_id FROM standard_role_assignments WHERE member_type = 'GROUP' \
+                UNION SELECT member_id FROM binding_members WHERE member_type = 'GROUP')",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        Ok(ids.iter().filter_map(|i| UserId::parse(i).ok()).collect())
+    }
+
     /// Removes a member from a binding, with `iam.resourceset.bindings.delete`.
     pub async fn remove_binding_member(
         &self,

@@ -330,8 +330,11 @@ impl Store {
                 "The default realm cannot be deleted.".into(),
             ));
         }
-        let mut tx = self.begin_write().await?;
+        // Checked before the write lock is taken (a read needs its own
+        // connection); a user, IdP or rule added meanwhile still fails the
+        // delete on its foreign key.
         let blockers = self.realm_blockers(id).await?;
+        let mut tx = self.begin_write().await?;
         if !blockers.is_empty() {
             return Err(StoreError::Conflict(format!(
                 "{} cannot be deleted while it has {}.",

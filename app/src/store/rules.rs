@@ -696,21 +696,20 @@ impl Store {
         .map_err(StoreError::from_sqlx)
     }
 
-    async fn all_realms(&self) -> Result<Vec<Realm>, StoreError> {
-        sqlx::query_as::<_, Realm>(
-            "SELECT r.id, r.name, r.realm_type, r.is_default, r.domains, r.created, r.last_updated FROM realms r",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)
-    }
-
     /// Plans (dry-runs) `rule` over every user: a user is planned when this
     /// rule is the first, in priority order among the active rules, to select
     /// it and it is not already in the rule's realm. Users the target realm
     /// refuses (domains) are listed as refused. Nothing moves until
     /// [`Store::start_operation`].
-    pub async fn plan_rule(&self, grant: &Grant, id: &RuleId) -> Result<Operation, StoreError> {
+    ///
+    /// `refused` names users the planner may not act on (they hold admin
+    /// rights it does not hold), with the reason: listed, never moved.
+    pub async fn plan_rule(
+        &self,
+        grant: &Grant,
+        id: &RuleId,
+        refused: &std::collections::HashMap<UserId, String>,
+    ) -> Result<Operation, StoreError> {
         let rule = self.rule_by_id(id).await?;
         if rule.is_default {
             return Err(StoreError::Conflict(
@@ -746,26 +745,33 @@ impl Store {
         let op = self
             .insert_operation(grant, OperationKind::Rule, Some(id), &configuration)
             .await?;
-        let mut after = String::new();
-        loop {
-            let chunk = self.candidates_after(&after, PLAN_CHUNK).await?;
-            let Some(last) = chunk.last() else { break };
-            after = last.id.to_string();
-            let items: Vec<PlannedItem> = chunk
-                .iter()
-                .filter(|u| u.realm_id != target.id)
-                .filter(|u| compiled.selects(u) && !before.iter().any(|b| b.selects(u)))
-                .map(|u| PlannedItem {
-                    user_id: u.id.clone(),
-                    from: u.realm_id.clone(),
-                    to: target.id.clone(),
-                    version: u.version,
-                    refused: refusal(&u.profile.login, &u.profile.email, &target),
-                })
-                .collect();
-            self.insert_items(&op, &items).await?;
+        let planned: Result<(), StoreError> = async {
+            let mut after = String::new();
+            loop {
+                let chunk = self.candidates_after(&after, PLAN_CHUNK).await?;
+                let Some(last) = chunk.last() else { break };
+                after = last.id.to_string();
+                let items: Vec<PlannedItem> = chunk
+                    .iter()
+                    .filter(|u| u.realm_id != target.id)
+                    .filter(|u| compiled.selects(u) && !before.iter().any(|b| b.selects(u)))
+                    .map(|u| PlannedItem {
+                        user_id: u.id.clone(),
+                        from: u.realm_id.clone(),
+                        to: target.id.clone(),
+                        version: u.version,
+                        refused: refused
+                            .get(&u.id)
+                            .cloned()
+                            .or_else(|| refusal(&u.profile.login, &u.profile.email, &target)),
+                    })
+                    .collect();
+                self.insert_items(&op, &items).await?;
+            }
+            Ok(())
         }
-        self.finish_plan(&op).await
+        .await;
+        self.finish_plan(&op, planned).await
     }
 
     /// Plans moving `users` (ids the caller may manage) to `target`: users
@@ -785,12 +791,16 @@ impl Store {
         let op = self
             .insert_operation(grant, OperationKind::BulkMove, None, &configuration)
             .await?;
-        for chunk in users.chunks(INSERT_CHUNK) {
+        let mut unique: Vec<&UserId> = users.iter().collect();
+        unique.sort();
+        unique.dedup();
+        let planned: Result<(), StoreError> = async {
+        for chunk in unique.chunks(INSERT_CHUNK) {
             let mut sql = super::sql::Sql::new(
                 "SELECT id, realm_id, version, login, email, second_email, first_name, last_name, middle_name, \
                  primary_phone, mobile_phone, custom_profile, profile_source_id FROM users WHERE id IN ",
             );
-            sql.bind_list(chunk.iter());
+            sql.bind_list(chunk.iter().copied());
             let found = sql.fetch_all::<Candidate>(&self.pool).await?;
             let items: Vec<PlannedItem> = found
                 .iter()
@@ -805,7 +815,10 @@ impl Store {
                 .collect();
             self.insert_items(&op, &items).await?;
         }
-        self.finish_plan(&op).await
+        Ok(())
+        }
+        .await;
+        self.finish_plan(&op, planned).await
     }
 
     async fn insert_operation(
@@ -876,14 +889,33 @@ impl Store {
         Ok(())
     }
 
-    async fn finish_plan(&self, op: &OperationId) -> Result<Operation, StoreError> {
+    /// Counts a complete plan and marks it ready to start; a plan that failed
+    /// half-way is FAILED (and can never start).
+    async fn finish_plan(
+        &self,
+        op: &OperationId,
+        planned: Result<(), StoreError>,
+    ) -> Result<Operation, StoreError> {
+        if let Err(e) = planned {
+            sqlx::query(
+                "UPDATE realm_assignment_operations SET status = 'FAILED', completed = $1 WHERE id = $2",
+            )
+            .bind(clock::now())
+            .bind(op.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+            return Err(e);
+        }
         sqlx::query(
             "UPDATE realm_assignment_operations SET \
              num_planned = (SELECT count(*) FROM realm_assignment_operation_items WHERE operation_id = $1 AND result = 'PENDING'), \
-             num_refused = (SELECT count(*) FROM realm_assignment_operation_items WHERE operation_id = $1 AND result = 'FAILED') \
+             num_refused = (SELECT count(*) FROM realm_assignment_operation_items WHERE operation_id = $1 AND result = 'FAILED'), \
+             planned = $2 \
              WHERE id = $1",
         )
         .bind(op.as_str())
+        .bind(clock::now())
         .execute(&self.pool)
         .await
         .map_err(StoreError::from_sqlx)?;
@@ -966,7 +998,7 @@ impl Store {
         let now = clock::now();
         let started = sqlx::query(
             "UPDATE realm_assignment_operations SET status = 'IN_PROGRESS', started = $1 \
-             WHERE id = $2 AND status = 'PLANNED'",
+             WHERE id = $2 AND status = 'PLANNED' AND planned IS NOT NULL",
         )
         .bind(&now)
         .bind(id.as_str())
@@ -974,11 +1006,24 @@ impl Store {
         .await
         .map_err(StoreError::from_sqlx)?;
         if started.rows_affected() != 1 {
-            return Err(StoreError::Conflict(format!(
-                "This plan is {} already; plan again to run it anew.",
-                op.status.as_str().to_lowercase().replace('_', " ")
-            )));
+            return Err(StoreError::Conflict(
+                if op.status == OperationStatus::Planned {
+                    "This plan is still being made; open it again in a moment.".to_string()
+                } else {
+                    format!(
+                        "This plan is {} already; plan again to run it anew.",
+                        op.status.as_str().to_lowercase().replace('_', " ")
+                    )
+                },
+            ));
         }
+        let op: Operation = sqlx::query_as(&format!(
+            "SELECT {OPERATION_COLUMNS} FROM realm_assignment_operations o WHERE o.id = $1"
+        ))
+        .bind(id.as_str())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::from_sqlx)?;
         let mut event = Event::by_grant(
             "directory.realm.assignment.execution_started",
             "Realm assignment execution started",
@@ -999,8 +1044,15 @@ impl Store {
         grant: &Grant,
         id: &OperationId,
     ) -> Result<Operation, StoreError> {
-        let op = self.operation_by_id(id).await?;
         let mut tx = self.begin_write().await?;
+        let op: Operation = sqlx::query_as(&format!(
+            "SELECT {OPERATION_COLUMNS} FROM realm_assignment_operations o WHERE o.id = $1"
+        ))
+        .bind(id.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(StoreError::from_sqlx)?
+        .ok_or(StoreError::NotFound)?;
         let canceled = sqlx::query(
             "UPDATE realm_assignment_operations SET status = 'CANCELED', completed = $1 \
              WHERE id = $2 AND status IN ('PLANNED', 'SCHEDULED', 'IN_PROGRESS')",
@@ -1072,12 +1124,15 @@ impl Store {
         .fetch_all(&mut *tx)
         .await
         .map_err(StoreError::from_sqlx)?;
-        let realms: std::collections::HashMap<String, Realm> = self
-            .all_realms()
-            .await?
-            .into_iter()
-            .map(|r| (r.id.to_string(), r))
-            .collect();
+        let realms: std::collections::HashMap<String, Realm> = sqlx::query_as::<_, Realm>(
+            "SELECT r.id, r.name, r.realm_type, r.is_default, r.domains, r.created, r.last_updated FROM realms r",
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(StoreError::from_sqlx)?
+        .into_iter()
+        .map(|r| (r.id.to_string(), r))
+        .collect();
         let now = clock::now();
         let (mut moved, mut skipped, mut failed) = (0i64, 0i64, 0i64);
         for row in &rows {
@@ -1244,7 +1299,7 @@ pub async fn run_operation(store: Store, grant: Grant, id: OperationId) {
             Ok(BatchOutcome::Done) => return,
             Err(e) => {
                 tracing::error!(operation = %id, error = %e, "realm assignment operation failed");
-                if let Err(e) = store.fail_operation(&id, &e.to_string()).await {
+                if let Err(e) = store.fail_operation(&grant, &id, &e.to_string()).await {
                     tracing::error!(operation = %id, error = %e, "could not mark the operation failed");
                 }
                 return;
@@ -1254,17 +1309,44 @@ pub async fn run_operation(store: Store, grant: Grant, id: OperationId) {
 }
 
 impl Store {
-    /// Marks a running operation FAILED (its applied batches stay applied).
-    async fn fail_operation(&self, id: &OperationId, why: &str) -> Result<(), StoreError> {
-        sqlx::query(
+    /// Marks a running operation FAILED (its applied batches stay applied),
+    /// with `execution_completed` saying so.
+    async fn fail_operation(
+        &self,
+        grant: &Grant,
+        id: &OperationId,
+        why: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let failed = sqlx::query(
             "UPDATE realm_assignment_operations SET status = 'FAILED', completed = $1 \
              WHERE id = $2 AND status = 'IN_PROGRESS'",
         )
         .bind(clock::now())
         .bind(id.as_str())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(StoreError::from_sqlx)?;
+        if failed.rows_affected() == 1 {
+            let op: Operation = sqlx::query_as(&format!(
+                "SELECT {OPERATION_COLUMNS} FROM realm_assignment_operations o WHERE o.id = $1"
+            ))
+            .bind(id.as_str())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+            let mut event = Event::by_grant(
+                "directory.realm.assignment.execution_completed",
+                "Realm assignment execution failed",
+                grant,
+            )
+            .debug("operationId", id.as_str())
+            .debug("numUserMoved", op.num_moved)
+            .debug("failed", true);
+            event.targets.push(operation_target(&op));
+            audit::append(&mut tx, &event).await?;
+        }
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
         tracing::warn!(operation = %id, why, "operation marked failed");
         Ok(())
     }
