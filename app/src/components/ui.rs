@@ -49,6 +49,11 @@ pub fn outcome(result: Option<Result<String, AppError>>) -> Option<AnyView> {
     })
 }
 
+/// `outcome`, leaving field-level refusals to their fields.
+pub fn outcome_besides_fields(result: Option<Result<String, AppError>>) -> Option<AnyView> {
+    outcome(result.filter(|r| !matches!(r, Err(AppError::Validation { .. }))))
+}
+
 /// A success message in the corner of the screen, announced to screen readers,
 /// until dismissed or replaced by the next one.
 #[component]

@@ -34,6 +34,10 @@ const RULE_COLUMNS: &str =
     "id, name, priority, status, is_default, profile_source_id, expression, \
      target_realm_id, created, last_updated";
 
+/// The columns a rule reads of a user (`Candidate`).
+const CANDIDATE_COLUMNS: &str = "id, realm_id, version, login, email, second_email, first_name, \
+     last_name, middle_name, primary_phone, mobile_phone, custom_profile, profile_source_id";
+
 const OPERATION_COLUMNS: &str = "o.id, o.kind, o.rule_id, o.configuration, o.status, o.created, \
      o.started, o.completed, o.num_planned, o.num_refused, o.num_moved, o.num_skipped, o.num_failed";
 
@@ -684,11 +688,9 @@ impl Store {
         after: &str,
         limit: i64,
     ) -> Result<Vec<Candidate>, StoreError> {
-        sqlx::query_as::<_, Candidate>(
-            "SELECT id, realm_id, version, login, email, second_email, first_name, last_name, middle_name, \
-             primary_phone, mobile_phone, custom_profile, profile_source_id FROM users \
-             WHERE id > $1 ORDER BY id LIMIT $2",
-        )
+        sqlx::query_as::<_, Candidate>(&format!(
+            "SELECT {CANDIDATE_COLUMNS} FROM users WHERE id > $1 ORDER BY id LIMIT $2"
+        ))
         .bind(after)
         .bind(limit)
         .fetch_all(&self.pool)
@@ -795,27 +797,26 @@ impl Store {
         unique.sort();
         unique.dedup();
         let planned: Result<(), StoreError> = async {
-        for chunk in unique.chunks(INSERT_CHUNK) {
-            let mut sql = super::sql::Sql::new(
-                "SELECT id, realm_id, version, login, email, second_email, first_name, last_name, middle_name, \
-                 primary_phone, mobile_phone, custom_profile, profile_source_id FROM users WHERE id IN ",
-            );
-            sql.bind_list(chunk.iter().copied());
-            let found = sql.fetch_all::<Candidate>(&self.pool).await?;
-            let items: Vec<PlannedItem> = found
-                .iter()
-                .filter(|u| u.realm_id != target.id)
-                .map(|u| PlannedItem {
-                    user_id: u.id.clone(),
-                    from: u.realm_id.clone(),
-                    to: target.id.clone(),
-                    version: u.version,
-                    refused: refusal(&u.profile.login, &u.profile.email, &target),
-                })
-                .collect();
-            self.insert_items(&op, &items).await?;
-        }
-        Ok(())
+            for chunk in unique.chunks(INSERT_CHUNK) {
+                let mut sql = super::sql::Sql::new(&format!(
+                    "SELECT {CANDIDATE_COLUMNS} FROM users WHERE id IN "
+                ));
+                sql.bind_list(chunk.iter().copied());
+                let found = sql.fetch_all::<Candidate>(&self.pool).await?;
+                let items: Vec<PlannedItem> = found
+                    .iter()
+                    .filter(|u| u.realm_id != target.id)
+                    .map(|u| PlannedItem {
+                        user_id: u.id.clone(),
+                        from: u.realm_id.clone(),
+                        to: target.id.clone(),
+                        version: u.version,
+                        refused: refusal(&u.profile.login, &u.profile.email, &target),
+                    })
+                    .collect();
+                self.insert_items(&op, &items).await?;
+            }
+            Ok(())
         }
         .await;
         self.finish_plan(&op, planned).await
@@ -1017,13 +1018,9 @@ impl Store {
                 },
             ));
         }
-        let op: Operation = sqlx::query_as(&format!(
-            "SELECT {OPERATION_COLUMNS} FROM realm_assignment_operations o WHERE o.id = $1"
-        ))
-        .bind(id.as_str())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        let op = operation_in(&mut tx, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let mut event = Event::by_grant(
             "directory.realm.assignment.execution_started",
             "Realm assignment execution started",
@@ -1045,14 +1042,9 @@ impl Store {
         id: &OperationId,
     ) -> Result<Operation, StoreError> {
         let mut tx = self.begin_write().await?;
-        let op: Operation = sqlx::query_as(&format!(
-            "SELECT {OPERATION_COLUMNS} FROM realm_assignment_operations o WHERE o.id = $1"
-        ))
-        .bind(id.as_str())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?
-        .ok_or(StoreError::NotFound)?;
+        let op = operation_in(&mut tx, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let canceled = sqlx::query(
             "UPDATE realm_assignment_operations SET status = 'CANCELED', completed = $1 \
              WHERE id = $2 AND status IN ('PLANNED', 'SCHEDULED', 'IN_PROGRESS')",
@@ -1246,13 +1238,9 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(StoreError::from_sqlx)?;
-            let op: Operation = sqlx::query_as(&format!(
-                "SELECT {OPERATION_COLUMNS} FROM realm_assignment_operations o WHERE o.id = $1"
-            ))
-            .bind(id.as_str())
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            let op = operation_in(&mut tx, id)
+                .await?
+                .ok_or(StoreError::NotFound)?;
             let mut event = Event::by_grant(
                 "directory.realm.assignment.execution_completed",
                 "Realm assignment execution completed",
@@ -1328,13 +1316,9 @@ impl Store {
         .await
         .map_err(StoreError::from_sqlx)?;
         if failed.rows_affected() == 1 {
-            let op: Operation = sqlx::query_as(&format!(
-                "SELECT {OPERATION_COLUMNS} FROM realm_assignment_operations o WHERE o.id = $1"
-            ))
-            .bind(id.as_str())
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            let op = operation_in(&mut tx, id)
+                .await?
+                .ok_or(StoreError::NotFound)?;
             let mut event = Event::by_grant(
                 "directory.realm.assignment.execution_completed",
                 "Realm assignment execution failed",
@@ -1350,6 +1334,20 @@ impl Store {
         tracing::warn!(operation = %id, why, "operation marked failed");
         Ok(())
     }
+}
+
+/// An operation as the transaction `tx` sees it.
+async fn operation_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    id: &OperationId,
+) -> Result<Option<Operation>, StoreError> {
+    sqlx::query_as::<_, Operation>(&format!(
+        "SELECT {OPERATION_COLUMNS} FROM realm_assignment_operations o WHERE o.id = $1"
+    ))
+    .bind(id.as_str())
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(StoreError::from_sqlx)
 }
 
 fn operation_target(op: &Operation) -> audit::Target {

@@ -6,16 +6,12 @@ use leptos_router::components::A;
 
 use super::AdminNav;
 use crate::components::ui::{
-    error_alert, field_error, kept_value, outcome, select_field, text_field, BUTTON, LINK,
+    error_alert, field_error, kept_value, outcome_besides_fields, select_field, text_field, BUTTON,
+    LINK,
 };
-use crate::error::AppError;
 use crate::serverfns::admin::{
     admin_directory, CreateApp, CreateGroup, DefineAttribute, DirectoryView,
 };
-
-fn refusal(r: Option<Result<String, AppError>>) -> Option<AnyView> {
-    outcome(r.filter(|r| !matches!(r, Err(AppError::Validation { .. }))))
-}
 
 #[component]
 pub fn DirectoryPage() -> impl IntoView {
@@ -44,7 +40,7 @@ pub fn DirectoryPage() -> impl IntoView {
             </Suspense>
             <section aria-labelledby="new-group" class="space-y-3">
                 <h2 id="new-group" class="text-lg font-semibold">"Create a group"</h2>
-                {move || refusal(group.value().get())}
+                {move || outcome_besides_fields(group.value().get())}
                 <ActionForm action=group attr:class="space-y-3" attr:novalidate=true>
                     {text_field("group-name", "name", "Group name", kept_value(group, "name", String::new()), None, move || field_error(group, "name"))}
                     {text_field("group-description", "description", "Description", kept_value(group, "description", String::new()), None, move || field_error(group, "description"))}
@@ -53,7 +49,7 @@ pub fn DirectoryPage() -> impl IntoView {
             </section>
             <section aria-labelledby="new-app" class="space-y-3">
                 <h2 id="new-app" class="text-lg font-semibold">"Add an app integration"</h2>
-                {move || refusal(app.value().get())}
+                {move || outcome_besides_fields(app.value().get())}
                 <ActionForm action=app attr:class="space-y-3" attr:novalidate=true>
                     {text_field("app-label", "label", "App label", kept_value(app, "label", String::new()), None, move || field_error(app, "label"))}
                     {text_field("app-name", "name", "App type", kept_value(app, "app_name", String::new()),
@@ -71,7 +67,7 @@ pub fn DirectoryPage() -> impl IntoView {
             </section>
             <section aria-labelledby="new-attribute" class="space-y-3">
                 <h2 id="new-attribute" class="text-lg font-semibold">"Add a profile attribute"</h2>
-                {move || refusal(attribute.value().get())}
+                {move || outcome_besides_fields(attribute.value().get())}
                 <ActionForm action=attribute attr:class="space-y-3" attr:novalidate=true>
                     {text_field("attr-name", "name", "Attribute name", kept_value(attribute, "attr_name", String::new()),
                         Some("Letters, digits and _, starting with a letter, e.g. costCenter."),

@@ -5,18 +5,13 @@ use leptos::prelude::*;
 
 use super::AdminNav;
 use crate::components::ui::{
-    error_alert, field_error, kept_value, outcome, select_field, text_field, BUTTON, INPUT,
-    SMALL_BUTTON,
+    error_alert, field_error, kept_value, outcome_besides_fields, select_field, text_field, BUTTON,
+    INPUT, SMALL_BUTTON,
 };
-use crate::error::AppError;
 use crate::serverfns::iam::{
     admin_iam, AddBinding, ChangeResourceSet, CreateResourceSet, CreateRole, IamView,
     PermissionChoice, RemoveBinding, RoleView, SetView, UpdateRole,
 };
-
-fn refusal(r: Option<Result<String, AppError>>) -> Option<AnyView> {
-    outcome(r.filter(|r| !matches!(r, Err(AppError::Validation { .. }))))
-}
 
 fn error_line(message: Option<String>) -> Option<AnyView> {
     message.map(|m| view! { <p class="text-sm text-red-700 dark:text-red-300">{m}</p> }.into_any())
@@ -78,8 +73,8 @@ pub fn RolesPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p role="status">"Loading the admin model…"</p> }>
                 {move || iam.get().map(|r| match r {
                     Ok(view) => view! {
-                        {move || refusal(update.value().get())}
-                        {move || refusal(change.value().get())}
+                        {move || outcome_besides_fields(update.value().get())}
+                        {move || outcome_besides_fields(change.value().get())}
                         <IamSections view role set add remove update change />
                     }.into_any(),
                     Err(e) => error_alert(&e),
@@ -123,7 +118,7 @@ fn IamSections(
             <details class="rounded-lg border border-slate-200 p-3 dark:border-slate-800"
                 open=move || role.value().with(|v| matches!(v, Some(Err(_))))>
                 <summary class="cursor-pointer font-medium">"Create a custom role"</summary>
-                {move || refusal(role.value().get())}
+                {move || outcome_besides_fields(role.value().get())}
                 <ActionForm action=role attr:class="mt-3 space-y-3" attr:novalidate=true>
                     {text_field("role-label", "label", "Role label", kept_value(role, "label", String::new()), None, move || field_error(role, "label"))}
                     {text_field("role-description", "description", "Role description", kept_value(role, "description", String::new()), None, move || field_error(role, "description"))}
@@ -167,7 +162,7 @@ fn IamSections(
             <details class="rounded-lg border border-slate-200 p-3 dark:border-slate-800"
                 open=move || set.value().with(|v| matches!(v, Some(Err(_))))>
                 <summary class="cursor-pointer font-medium">"Create a resource set"</summary>
-                {move || refusal(set.value().get())}
+                {move || outcome_besides_fields(set.value().get())}
                 <ActionForm action=set attr:class="mt-3 space-y-3" attr:novalidate=true>
                     {text_field("set-label", "label", "Resource set label", kept_value(set, "label", String::new()), None, move || field_error(set, "label"))}
                     {text_field("set-description", "description", "Resource set description", kept_value(set, "description", String::new()), None, move || field_error(set, "description"))}
@@ -191,7 +186,7 @@ fn IamSections(
     let bindings_view = view! {
         <section aria-labelledby="bindings" class="space-y-4">
             <h2 id="bindings" class="text-xl font-semibold">"Bindings"</h2>
-            {move || refusal(remove.value().get())}
+            {move || outcome_besides_fields(remove.value().get())}
             <div class="overflow-x-auto"><table class="w-full border-collapse text-left text-sm">
                 <caption class="sr-only">"Bindings"</caption>
                 <thead><tr class="border-b border-slate-300 dark:border-slate-700">
@@ -234,7 +229,7 @@ fn IamSections(
             </table></div>
             <section aria-labelledby="add-binding" class="space-y-3">
                 <h3 id="add-binding" class="font-medium">"Bind a role"</h3>
-                {move || refusal(add.value().get())}
+                {move || outcome_besides_fields(add.value().get())}
                 <ActionForm action=add attr:class="space-y-3" attr:novalidate=true>
                     {select_field("binding-set", "resource_set_id", "On resource set", "Choose a resource set", set_choices, String::new())}
                     {move || error_line(field_error(add, "resourceSetId"))}
