@@ -160,6 +160,9 @@ async fn cross_site_state_changing_requests_are_refused_before_any_handler() {
         "admin/bindings/remove",
         "admin/roles/update",
         "admin/resource-sets/change",
+        "admin/groups/update",
+        "admin/groups/delete",
+        "admin/apps/delete",
     ] {
         let r = client()
             .post(format!("{}/api/{endpoint}", server.base))

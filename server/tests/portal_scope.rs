@@ -443,7 +443,13 @@ async fn users_seen_through_a_group_do_not_name_a_realm_the_admin_cannot_read() 
 
 /// Every admin console server function, with arguments that would otherwise
 /// act (the ids are real ones).
-fn admin_calls(realm: &str, rule: &str, user: &str) -> Vec<(&'static str, String)> {
+fn admin_calls(
+    realm: &str,
+    rule: &str,
+    user: &str,
+    group: &str,
+    app: &str,
+) -> Vec<(&'static str, String)> {
     vec![
         ("admin/realms", String::new()),
         ("admin/realms/create", "name=Evil&domains=".into()),
@@ -491,6 +497,12 @@ fn admin_calls(realm: &str, rule: &str, user: &str) -> Vec<(&'static str, String
             "admin/schema/define",
             "name=evil&title=Evil&attr_type=string".into(),
         ),
+        (
+            "admin/groups/update",
+            format!("id={group}&name=Evil&description=x"),
+        ),
+        ("admin/groups/delete", format!("id={group}")),
+        ("admin/apps/delete", format!("id={app}")),
         ("admin/iam", String::new()),
         (
             "admin/roles/create",
@@ -538,7 +550,23 @@ async fn a_partner_admin_is_refused_every_admin_console_function_and_page() {
         .unwrap();
     let rule = rules[0].id.to_string();
     let before = store.count_all_events().await.unwrap();
-    for (endpoint, body) in admin_calls(acme.id.as_str(), &rule, alice_user.id.as_str()) {
+    let group = store
+        .group_id_by_name("Acme Engineering")
+        .await
+        .unwrap()
+        .unwrap();
+    let app = store
+        .app_id_by_label("Supplier Portal")
+        .await
+        .unwrap()
+        .unwrap();
+    for (endpoint, body) in admin_calls(
+        acme.id.as_str(),
+        &rule,
+        alice_user.id.as_str(),
+        group.as_str(),
+        app.as_str(),
+    ) {
         let text = alice.call(endpoint, body).await;
         assert!(text.contains("\"forbidden\""), "{endpoint}: {text}");
     }

@@ -1591,3 +1591,42 @@ pub async fn define_attribute(
     .await;
     result.map_err(|e| e.keeping(kept))
 }
+
+/// Renames a group or changes its description (`okta.groups.manage` on it).
+#[server(endpoint = "admin/groups/update")]
+pub async fn update_group(
+    id: String,
+    name: String,
+    description: String,
+) -> Result<String, AppError> {
+    use crate::authz::{authorize_group, Permission};
+    let (store, org, principal) = super::caller().await?;
+    let id = crate::ids::GroupId::parse(id.trim()).map_err(|_| AppError::NotFound)?;
+    let (_, grant) =
+        authorize_group(&store, &org.orn, &principal, Permission::GroupsManage, &id).await?;
+    let group = store.update_group(&grant, &name, &description).await?;
+    Ok(format!("Saved group {}.", group.name))
+}
+
+/// Deletes a group (`okta.groups.manage` on it).
+#[server(endpoint = "admin/groups/delete")]
+pub async fn delete_group(id: String) -> Result<String, AppError> {
+    use crate::authz::{authorize_group, Permission};
+    let (store, org, principal) = super::caller().await?;
+    let id = crate::ids::GroupId::parse(id.trim()).map_err(|_| AppError::NotFound)?;
+    let (group, grant) =
+        authorize_group(&store, &org.orn, &principal, Permission::GroupsManage, &id).await?;
+    store.delete_group(&grant).await?;
+    Ok(format!("Deleted group {}.", group.name))
+}
+
+/// Deletes an app integration (`okta.apps.manage` on it).
+#[server(endpoint = "admin/apps/delete")]
+pub async fn delete_app(id: String) -> Result<String, AppError> {
+    use crate::authz::{authorize_app, Permission};
+    let (store, _, principal) = super::caller().await?;
+    let id = crate::ids::AppId::parse(id.trim()).map_err(|_| AppError::NotFound)?;
+    let (app, grant) = authorize_app(&store, &principal, Permission::AppsManage, &id).await?;
+    store.delete_app(&grant).await?;
+    Ok(format!("Deleted app {}.", app.label))
+}

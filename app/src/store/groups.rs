@@ -107,6 +107,119 @@ impl Store {
         Ok(group)
     }
 
+    /// Renames a group or changes its description (grant: `okta.groups.manage`
+    /// on it), with `group.profile.update`.
+    pub async fn update_group(
+        &self,
+        grant: &Grant,
+        name: &str,
+        description: &str,
+    ) -> Result<Group, StoreError> {
+        let Target::Group { id, .. } = grant.target() else {
+            return Err(StoreError::Internal(
+                "update_group needs a group grant".into(),
+            ));
+        };
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 255 {
+            return Err(StoreError::invalid(
+                "name",
+                "Enter a name of 1 to 255 characters.",
+            ));
+        }
+        let mut tx = self.begin_write().await?;
+        let updated = sqlx::query(
+            "UPDATE groups SET name = $1, description = $2, last_updated = $3 WHERE id = $4",
+        )
+        .bind(name)
+        .bind(description.trim())
+        .bind(clock::now())
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            StoreError::map_constraint(
+                e,
+                &[(
+                    "groups_name_key",
+                    "name",
+                    "A group with this name already exists.",
+                )],
+            )
+        })?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::NotFound);
+        }
+        let group = sqlx::query_as::<_, Group>(&format!(
+            "SELECT {GROUP_COLUMNS} FROM groups g WHERE g.id = $1"
+        ))
+        .bind(id.as_str())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        let event = Event::by_grant("group.profile.update", "Update group profile", grant)
+            .target(group_target(&group));
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(group)
+    }
+
+    /// Deletes a group (grant: `okta.groups.manage` on it): its memberships,
+    /// app assignments and the admin rights it conferred go with it
+    /// (`group.lifecycle.delete`).
+    pub async fn delete_group(&self, grant: &Grant) -> Result<(), StoreError> {
+        let Target::Group { id, .. } = grant.target() else {
+            return Err(StoreError::Internal(
+                "delete_group needs a group grant".into(),
+            ));
+        };
+        let mut tx = self.begin_write().await?;
+        let group = sqlx::query_as::<_, Group>(&format!(
+            "SELECT {GROUP_COLUMNS} FROM groups g WHERE g.id = $1"
+        ))
+        .bind(id.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(StoreError::from_sqlx)?
+        .ok_or(StoreError::NotFound)?;
+        sqlx::query("DELETE FROM groups WHERE id = $1")
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::map_constraint(e, &[]))?;
+        let event = Event::by_grant("group.lifecycle.delete", "Delete Okta group", grant)
+            .target(group_target(&group));
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(())
+    }
+
+    /// Deletes an app integration (grant: `okta.apps.manage` on it) and its
+    /// assignments (`application.lifecycle.delete`).
+    pub async fn delete_app(&self, grant: &Grant) -> Result<(), StoreError> {
+        let Target::App { id, .. } = grant.target() else {
+            return Err(StoreError::Internal("delete_app needs an app grant".into()));
+        };
+        let mut tx = self.begin_write().await?;
+        let app =
+            sqlx::query_as::<_, App>(&format!("SELECT {APP_COLUMNS} FROM apps a WHERE a.id = $1"))
+                .bind(id.as_str())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?
+                .ok_or(StoreError::NotFound)?;
+        sqlx::query("DELETE FROM apps WHERE id = $1")
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::map_constraint(e, &[]))?;
+        let event = Event::by_grant("application.lifecycle.delete", "Delete application", grant)
+            .target(app_target(&app));
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(())
+    }
+
     pub async fn get_group(&self, scope: &Scope, id: &GroupId) -> Result<Group, StoreError> {
         let mut sql = Sql::new(&format!(
             "SELECT {GROUP_COLUMNS} FROM groups g WHERE g.id = "

@@ -6,11 +6,12 @@ use leptos_router::components::A;
 
 use super::AdminNav;
 use crate::components::ui::{
-    error_alert, field_error, kept_value, outcome_besides_fields, select_field, text_field, BUTTON,
-    LINK,
+    error_alert, field_error, kept_value, outcome, outcome_besides_fields, select_field,
+    text_field, BUTTON, INPUT, LINK, SMALL_BUTTON,
 };
 use crate::serverfns::admin::{
-    admin_directory, CreateApp, CreateGroup, DefineAttribute, DirectoryView,
+    admin_directory, CreateApp, CreateGroup, DefineAttribute, DeleteApp, DeleteGroup,
+    DirectoryView, UpdateGroup,
 };
 
 #[component]
@@ -18,12 +19,18 @@ pub fn DirectoryPage() -> impl IntoView {
     let group = ServerAction::<CreateGroup>::new();
     let app = ServerAction::<CreateApp>::new();
     let attribute = ServerAction::<DefineAttribute>::new();
+    let edit = ServerAction::<UpdateGroup>::new();
+    let drop_group = ServerAction::<DeleteGroup>::new();
+    let drop_app = ServerAction::<DeleteApp>::new();
     let directory = Resource::new(
         move || {
             (
                 group.version().get(),
                 app.version().get(),
                 attribute.version().get(),
+                edit.version().get(),
+                drop_group.version().get(),
+                drop_app.version().get(),
             )
         },
         |_| admin_directory(),
@@ -34,7 +41,12 @@ pub fn DirectoryPage() -> impl IntoView {
             <h1 class="text-2xl font-bold">"Directory"</h1>
             <Suspense fallback=|| view! { <p role="status">"Loading the directory…"</p> }>
                 {move || directory.get().map(|r| match r {
-                    Ok(view) => view! { <Lists view /> }.into_any(),
+                    Ok(view) => view! {
+                        {move || outcome(edit.value().get())}
+                        {move || outcome(drop_group.value().get())}
+                        {move || outcome(drop_app.value().get())}
+                        <Lists view edit drop_group drop_app />
+                    }.into_any(),
                     Err(e) => error_alert(&e),
                 })}
             </Suspense>
@@ -43,7 +55,7 @@ pub fn DirectoryPage() -> impl IntoView {
                 {move || outcome_besides_fields(group.value().get())}
                 <ActionForm action=group attr:class="space-y-3" attr:novalidate=true>
                     {text_field("group-name", "name", "Group name", kept_value(group, "name", String::new()), None, move || field_error(group, "name"))}
-                    {text_field("group-description", "description", "Description", kept_value(group, "description", String::new()), None, move || field_error(group, "description"))}
+                    {text_field("group-description", "description", "Group description", kept_value(group, "description", String::new()), None, move || field_error(group, "description"))}
                     <button type="submit" class=BUTTON>"Create group"</button>
                 </ActionForm>
             </section>
@@ -92,22 +104,64 @@ pub fn DirectoryPage() -> impl IntoView {
 }
 
 #[component]
-fn Lists(view: DirectoryView) -> impl IntoView {
+fn Lists(
+    view: DirectoryView,
+    edit: ServerAction<UpdateGroup>,
+    drop_group: ServerAction<DeleteGroup>,
+    drop_app: ServerAction<DeleteApp>,
+) -> impl IntoView {
     view! {
         <div class="grid gap-6 lg:grid-cols-3">
             <section aria-labelledby="groups-list" class="space-y-2">
                 <h2 id="groups-list" class="text-lg font-semibold">{format!("Groups ({})", view.groups.len())}</h2>
                 <ul class="list-disc pl-5 text-sm">
-                    {view.groups.into_iter().map(|g| view! {
-                        <li><A href=format!("/groups/{}", g.id) attr:class=LINK>{g.name}</A></li>
+                    {view.groups.into_iter().enumerate().map(|(i, g)| {
+                        let (name_id, description_id) = (format!("group-{i}-name"), format!("group-{i}-description"));
+                        let href = format!("/groups/{}", g.id);
+                        let (edit_id, delete_id) = (g.id.to_string(), g.id.to_string());
+                        let summary = format!("Edit or delete {}", g.name);
+                        let save = format!("Save {}", g.name);
+                        let delete = format!("Delete {}", g.name);
+                        let (name, value, description) = (g.name.clone(), g.name, g.description);
+                        view! {
+                            <li class="space-y-1">
+                                <A href=href attr:class=LINK>{name}</A>
+                                <details>
+                                    <summary class="cursor-pointer text-xs">{summary}</summary>
+                                    <ActionForm action=edit attr:class="mt-1 space-y-2">
+                                        <input type="hidden" name="id" value=edit_id />
+                                        <label for=name_id.clone() class="block text-xs font-medium">"Name"</label>
+                                        <input id=name_id name="name" type="text" value=value class=INPUT />
+                                        <label for=description_id.clone() class="block text-xs font-medium">"Description"</label>
+                                        <input id=description_id name="description" type="text" value=description class=INPUT />
+                                        <button type="submit" class=SMALL_BUTTON>{save}</button>
+                                    </ActionForm>
+                                    <ActionForm action=drop_group attr:class="mt-1">
+                                        <input type="hidden" name="id" value=delete_id />
+                                        <button type="submit" class=SMALL_BUTTON>{delete}</button>
+                                    </ActionForm>
+                                </details>
+                            </li>
+                        }.into_any()
                     }).collect_view()}
                 </ul>
             </section>
             <section aria-labelledby="apps-list" class="space-y-2">
                 <h2 id="apps-list" class="text-lg font-semibold">{format!("Apps ({})", view.apps.len())}</h2>
                 <ul class="list-disc pl-5 text-sm">
-                    {view.apps.into_iter().map(|a| view! {
-                        <li><A href=format!("/apps/{}", a.id) attr:class=LINK>{a.label}</A> " (" {a.name} ", " {a.sign_on_mode} ")"</li>
+                    {view.apps.into_iter().map(|a| {
+                        let href = format!("/apps/{}", a.id);
+                        let id = a.id.to_string();
+                        let label = format!("Delete {}", a.label);
+                        view! {
+                            <li class="flex flex-wrap items-center gap-2">
+                                <span><A href=href attr:class=LINK>{a.label}</A> " (" {a.name} ", " {a.sign_on_mode} ")"</span>
+                                <ActionForm action=drop_app>
+                                    <input type="hidden" name="id" value=id />
+                                    <button type="submit" class=SMALL_BUTTON aria-label=label>"Delete"</button>
+                                </ActionForm>
+                            </li>
+                        }.into_any()
                     }).collect_view()}
                 </ul>
             </section>
