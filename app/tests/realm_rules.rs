@@ -611,6 +611,19 @@ async fn rules_keep_their_order_and_the_catch_all_stays_last() {
         assert!(matches!(stale, Err(StoreError::Conflict(_))), "{engine}");
         store.delete_rule(&org_grant(), &a.id).await.unwrap();
         assert_eq!(all().await, ["B", "Catch-all"], "{engine}");
+        // One realm's rules and counts come from SQL scoped to it.
+        let read = authz::scope(&Principal::system(), Permission::RealmsRead);
+        let targeting: Vec<String> = store
+            .rules_targeting(&read, &acme.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.name)
+            .collect();
+        assert_eq!(targeting, ["B"], "{engine}");
+        user(&store, &acme, "one@acme.test").await;
+        let summary = store.realm_summary(&read, &acme.id).await.unwrap();
+        assert_eq!((summary.users, summary.by_status.len()), (1, 1), "{engine}");
         // A realm a rule points at cannot be deleted; the message says why.
         let blocked = store.delete_realm(&org_grant(), &acme.id).await;
         assert!(

@@ -326,23 +326,13 @@ pub async fn admin_realm(id: String) -> Result<RealmDetail, AppError> {
     spine::org(&principal, Permission::RealmsRead)?;
     let id = spine::realm_id(&id)?;
     let read = scope(&principal, Permission::RealmsRead);
-    let summary = store
-        .realm_summaries(&read)
-        .await?
-        .into_iter()
-        .find(|s| s.realm.id == id)
-        .ok_or(AppError::NotFound)?;
+    let summary = store.realm_summary(&read, &id).await?;
     let blockers = if summary.realm.is_default {
         vec!["it is the default realm".to_string()]
     } else {
         store.realm_blockers(&id).await?
     };
-    let rules = store
-        .list_rules(&read)
-        .await?
-        .into_iter()
-        .filter(|r| r.target_realm_id == id)
-        .collect();
+    let rules = store.rules_targeting(&read, &id).await?;
     Ok(RealmDetail {
         summary,
         blockers,

@@ -130,6 +130,19 @@ pub(crate) async fn insert_realm(
     })
 }
 
+/// A realm with its (status, count) rows, in lifecycle order.
+fn summary<'a>(realm: Realm, counts: impl Iterator<Item = (&'a str, i64)>) -> RealmSummary {
+    let mut by_status: Vec<(UserStatus, i64)> = counts
+        .filter_map(|(s, n)| UserStatus::parse(s).map(|s| (s, n)))
+        .collect();
+    by_status.sort_by_key(|(s, _)| UserStatus::ALL.iter().position(|x| x == s));
+    RealmSummary {
+        users: by_status.iter().map(|(_, n)| n).sum(),
+        realm,
+        by_status,
+    }
+}
+
 impl Store {
     /// The default realm, created on first use (idempotent).
     pub async fn ensure_default_realm(&self) -> Result<Realm, StoreError> {
@@ -213,19 +226,32 @@ impl Store {
         Ok(realms
             .into_iter()
             .map(|realm| {
-                let mut by_status: Vec<(UserStatus, i64)> = rows
+                let id = realm.id.to_string();
+                let counts = rows
                     .iter()
-                    .filter(|(r, _, _)| r == realm.id.as_str())
-                    .filter_map(|(_, s, n)| UserStatus::parse(s).map(|s| (s, *n)))
-                    .collect();
-                by_status.sort_by_key(|(s, _)| UserStatus::ALL.iter().position(|x| x == s));
-                RealmSummary {
-                    users: by_status.iter().map(|(_, n)| n).sum(),
-                    realm,
-                    by_status,
-                }
+                    .filter(move |(r, _, _)| *r == id)
+                    .map(|(_, s, n)| (s.as_str(), *n));
+                summary(realm, counts)
             })
             .collect())
+    }
+
+    /// One realm in `scope` with its users counted by status (only its own
+    /// users are counted, through the `(realm_id, status, …)` index).
+    pub async fn realm_summary(
+        &self,
+        scope: &Scope,
+        id: &RealmId,
+    ) -> Result<RealmSummary, StoreError> {
+        let realm = self.get_realm(scope, id).await?;
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT status, count(*) FROM users WHERE realm_id = $1 GROUP BY status",
+        )
+        .bind(id.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        Ok(summary(realm, rows.iter().map(|(s, n)| (s.as_str(), *n))))
     }
 
     /// Renames a realm or changes its allowed domains (grant: `okta.realms.manage`

@@ -324,11 +324,32 @@ impl Store {
     /// The rules whose target realm is in `scope` (`okta.realms.read`), in
     /// priority order (the catch-all last).
     pub async fn list_rules(&self, scope: &Scope) -> Result<Vec<RealmRule>, StoreError> {
+        self.rules_where(scope, None).await
+    }
+
+    /// The rules in `scope` that place users in `realm`, in priority order.
+    pub async fn rules_targeting(
+        &self,
+        scope: &Scope,
+        realm: &RealmId,
+    ) -> Result<Vec<RealmRule>, StoreError> {
+        self.rules_where(scope, Some(realm)).await
+    }
+
+    async fn rules_where(
+        &self,
+        scope: &Scope,
+        realm: Option<&RealmId>,
+    ) -> Result<Vec<RealmRule>, StoreError> {
         let mut sql = super::sql::Sql::new(&format!(
             "SELECT {RULE_COLUMNS} FROM realm_assignment_rules WHERE target_realm_id IN (SELECT r.id FROM realms r WHERE "
         ));
         scope.realms_predicate(&mut sql, "r");
-        sql.push(") ORDER BY priority, id");
+        sql.push(")");
+        if let Some(realm) = realm {
+            sql.push(" AND target_realm_id = ").bind(realm);
+        }
+        sql.push(" ORDER BY priority, id");
         sql.fetch_all::<RealmRule>(&self.pool).await
     }
 
