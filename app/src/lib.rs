@@ -31,7 +31,7 @@ use crate::components::layout::Layout;
 use crate::pages::activity::ActivityPage;
 use crate::pages::admin::directory::DirectoryPage;
 use crate::pages::admin::explain::ExplainPage;
-use crate::pages::admin::idps::IdpsPage;
+use crate::pages::admin::idps::{IdpPage, IdpsPage};
 use crate::pages::admin::operations::OperationPage;
 use crate::pages::admin::realms::{AdminRealmPage, AdminRealmsPage};
 use crate::pages::admin::roles::RolesPage;
@@ -182,6 +182,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=(StaticSegment("admin"), StaticSegment("idps"))
                         view=|| view! { <Gate title="Identity providers · Admin" needs=Needs::OrgAdmin><IdpsPage /></Gate> }
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=(StaticSegment("admin"), StaticSegment("idps"), ParamSegment("id"))
+                        view=|| view! { <Gate title="Identity provider · Admin" needs=Needs::OrgAdmin><IdpPage /></Gate> }
                         ssr=SsrMode::InOrder
                     />
                     <Route

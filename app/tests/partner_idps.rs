@@ -320,3 +320,118 @@ async fn an_existing_account_is_never_linked_silently_and_jit_off_creates_nobody
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_idp_edit_keeps_its_secret_unless_given_refuses_lost_updates_and_deactivation_routes_nobody(
+) {
+    on_both(|store, engine| async move {
+        let (acme, idp, secrets) = setup(&store).await;
+        let manage = system(Permission::IdentityProvidersManage, Target::Org);
+        let sealed = idp.client_secret_sealed.clone().unwrap();
+
+        // An edit without a secret keeps the sealed one; the mapping changes.
+        let mut change = new_idp("Acme workforce", &acme, false);
+        change.client_secret = String::new();
+        change.claim_mapping =
+            app::store::idps::parse_claim_mapping("login = email\nemail = email\nfirstName = name")
+                .unwrap();
+        change.routing_domains = vec!["acme-partners.test".into()];
+        let edited = store
+            .update_idp(
+                &manage,
+                &idp.id,
+                change.clone(),
+                &idp.last_updated,
+                &secrets,
+            )
+            .await
+            .unwrap();
+        assert_eq!(edited.name, "Acme workforce", "{engine}");
+        assert!(!edited.jit_enabled, "{engine}");
+        assert_ne!(edited.last_updated, idp.last_updated, "{engine}");
+        let stored = store.idp_by_id(&idp.id).await.unwrap().unwrap();
+        assert_eq!(
+            stored.client_secret_sealed.as_deref(),
+            Some(sealed.as_str()),
+            "{engine}: the secret is kept"
+        );
+        assert_eq!(stored.claim_mapping.get("firstName"), Some(&json!("name")));
+        assert_eq!(stored.last_updated, edited.last_updated, "{engine}");
+        let events = store
+            .count_events("system.idp.lifecycle.update")
+            .await
+            .unwrap();
+        assert_eq!(events, 1, "{engine}");
+
+        // The form loaded before that edit is refused, not applied.
+        let stale = store
+            .update_idp(
+                &manage,
+                &idp.id,
+                change.clone(),
+                &idp.last_updated,
+                &secrets,
+            )
+            .await;
+        assert!(
+            matches!(stale, Err(StoreError::Conflict(_))),
+            "{engine}: {stale:?}"
+        );
+
+        // A new secret replaces the old one.
+        let mut rotate = change.clone();
+        rotate.client_secret = "rotated-secret".into();
+        let rotated = store
+            .update_idp(&manage, &idp.id, rotate, &stored.last_updated, &secrets)
+            .await
+            .unwrap();
+        let opened = secrets
+            .open(rotated.client_secret_sealed.as_deref().unwrap())
+            .unwrap();
+        assert_eq!(opened, "rotated-secret", "{engine}");
+
+        // Bad mappings are refused at their line.
+        let bad = app::store::idps::parse_claim_mapping("login = email\nnickname = email");
+        assert!(
+            matches!(&bad, Err(f) if f.field == "claimMapping" && f.message.starts_with("Line 2")),
+            "{bad:?}"
+        );
+        assert!(app::store::idps::parse_claim_mapping("firstName = given_name").is_err());
+
+        // Routing follows the edit; a deactivated IdP routes nobody.
+        assert_eq!(
+            store
+                .route_sign_in("new@acme-partners.test")
+                .await
+                .unwrap()
+                .map(|i| i.id),
+            Some(idp.id.clone()),
+            "{engine}"
+        );
+        let off = store.set_idp_status(&manage, &idp.id, false).await.unwrap();
+        assert_eq!(off.status, "INACTIVE", "{engine}");
+        assert_eq!(
+            store.route_sign_in("new@acme-partners.test").await.unwrap(),
+            None,
+            "{engine}"
+        );
+        // Deactivating twice writes one event; activating writes its own.
+        store.set_idp_status(&manage, &idp.id, false).await.unwrap();
+        store.set_idp_status(&manage, &idp.id, true).await.unwrap();
+        for (action, n) in [
+            ("system.idp.lifecycle.deactivate", 1),
+            ("system.idp.lifecycle.activate", 1),
+        ] {
+            assert_eq!(
+                store.count_events(action).await.unwrap(),
+                n,
+                "{engine}: {action}"
+            );
+        }
+        let missing = store
+            .update_idp(&manage, &app::ids::IdpId::generate(), change, "x", &secrets)
+            .await;
+        assert!(matches!(missing, Err(StoreError::NotFound)), "{engine}");
+    })
+    .await;
+}

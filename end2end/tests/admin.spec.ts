@@ -351,7 +351,31 @@ test.describe('org admin console', () => {
     await page.getByLabel('Issuer URL').fill(`${idpUrl}/globex`);
     await page.getByLabel('Client secret').fill('hooli-secret');
     await page.getByRole('button', { name: 'Add identity provider' }).click();
-    await expect(page.getByRole('table', { name: 'Identity providers' }).getByRole('row', { name: new RegExp(name.replace(/[()]/g, '.')) })).toContainText(`${idpUrl}/globex`);
+    const row = page.getByRole('table', { name: 'Identity providers' }).getByRole('row', { name: new RegExp(name.replace(/[()]/g, '.')) });
+    await expect(row).toContainText(`${idpUrl}/globex`);
+
+    // Edit it: the claim mapping is checked line by line; the secret is kept.
+    await row.getByRole('link', { name }).click();
+    await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
+    await expectAccessible(page);
+    await expect(page.getByLabel('Claim mapping')).toHaveValue(/login = email/);
+    await page.getByLabel('Claim mapping').fill('login = email\nemail = email\nnickname = name');
+    await page.getByRole('button', { name: 'Save identity provider' }).click();
+    await expect(page.getByText(/^Line 3: nickname is not a base profile attribute/)).toBeVisible();
+    await expect(page.getByLabel('Claim mapping')).toHaveValue(/nickname = name/);
+    await page.getByLabel('Claim mapping').fill('login = email\nemail = email\nfirstName = name');
+    await page.getByLabel('Create accounts just in time at first sign-in').uncheck();
+    await page.getByRole('button', { name: 'Save identity provider' }).click();
+    await expect(page.getByText(`Saved ${name}.`)).toBeVisible();
+    await expect(page.getByLabel('Claim mapping')).toHaveValue(/firstName = name/);
+    await expect(page.getByLabel('Create accounts just in time at first sign-in')).not.toBeChecked();
+
+    // Deactivated, it signs nobody in; the list says so.
+    await page.getByRole('button', { name: 'Deactivate identity provider' }).click();
+    await expect(page.getByText('Inactive: it signs nobody in')).toBeVisible();
+    await page.getByRole('link', { name: 'All identity providers' }).click();
+    await expect(row).toContainText('INACTIVE');
+    await expect(row).toContainText('off');
   });
 
   test('groups, apps and profile attributes are set up in the directory page', async ({ page, expectAccessible }, testInfo) => {
@@ -395,8 +419,16 @@ test.describe('org admin console', () => {
     if (!(await deleteGroup.isVisible())) await groups.getByText(`Edit or delete Resellers ${tag} EU`).click();
     await deleteGroup.click();
     await expect(groups.getByRole('link', { name: `Resellers ${tag} EU` })).toHaveCount(0);
-    await page.getByRole('button', { name: `Delete Quote Builder ${tag}` }).click();
-    await expect(page.getByRole('region', { name: /Apps \(\d+\)/ }).getByRole('link', { name: `Quote Builder ${tag}` })).toHaveCount(0);
+    // Rename the app, then delete it.
+    const apps = page.getByRole('region', { name: /Apps \(\d+\)/ });
+    await apps.getByText(`Rename or delete Quote Builder ${tag}`).click();
+    await apps.getByRole('listitem').filter({ hasText: `Rename or delete Quote Builder ${tag}` }).getByLabel('Label').fill(`Quote Studio ${tag}`);
+    await apps.getByRole('button', { name: `Save Quote Builder ${tag}` }).click();
+    await expect(apps.getByRole('link', { name: `Quote Studio ${tag}` })).toBeVisible();
+    const deleteApp = apps.getByRole('button', { name: `Delete Quote Studio ${tag}` });
+    if (!(await deleteApp.isVisible())) await apps.getByText(`Rename or delete Quote Studio ${tag}`).click();
+    await deleteApp.click();
+    await expect(apps.getByRole('link', { name: `Quote Studio ${tag}` })).toHaveCount(0);
   });
 
   test('a custom role on a new resource set is bound to an admin, who then holds exactly that', async ({ page, expectAccessible }, testInfo) => {
@@ -462,6 +494,68 @@ test.describe('org admin console', () => {
     await expect(
       page.getByRole('table', { name: 'Bindings' }).getByRole('row', { name: new RegExp(`Globex viewer ${tag}`) }),
     ).not.toContainText('hugo.host@hostco.test');
+
+    // Nobody holds them now: the role and the resource set can go.
+    await page.getByText(`Edit Globex viewer ${tag}`, { exact: true }).click();
+    await page.getByRole('button', { name: `Delete Globex viewer ${tag}` }).click();
+    await expect(page.getByText(`Deleted role Globex viewer ${tag}.`)).toBeVisible();
+    await expect(page.getByRole('heading', { level: 3, name: `Globex viewer ${tag}` })).toHaveCount(0);
+    await page.getByRole('button', { name: `Delete Globex only ${tag}` }).click();
+    await expect(page.getByRole('heading', { level: 3, name: `Globex only ${tag}` })).toHaveCount(0);
+  });
+
+  test('standard roles are granted and taken back; a role still held is not deleted', async ({ page }) => {
+    await signIn(page, 'olivia.owner@hostco.test');
+    await page.goto('/admin/roles');
+    const held = page.getByRole('region', { name: 'Standard role assignments' });
+    await expect(held.getByText('SUPER_ADMIN — olivia.owner@hostco.test')).toBeVisible();
+    await page.getByText('Grant a standard role').click();
+    await page.getByLabel('Standard role').selectOption('READ_ONLY_ADMIN');
+    await page.getByLabel('To a user (username)').first().fill('nobody@nowhere.test');
+    await page.getByRole('button', { name: 'Grant role' }).click();
+    await expect(page.getByText('There is no user nobody@nowhere.test.')).toBeVisible();
+    await page.getByLabel('Standard role').selectOption('READ_ONLY_ADMIN');
+    await page.getByLabel('To a user (username)').first().fill('hugo.host@hostco.test');
+    await page.getByRole('button', { name: 'Grant role' }).click();
+    const take = held.getByRole('button', { name: 'Take READ_ONLY_ADMIN back from hugo.host@hostco.test' });
+    await expect(take).toBeVisible();
+    await take.click();
+    await expect(take).toHaveCount(0);
+
+    // The generated Partner Admin role is held: deleting it is refused, saying why.
+    await page.getByText('Edit Partner Admin', { exact: true }).click();
+    await page.getByRole('button', { name: 'Delete Partner Admin' }).click();
+    await expect(page.getByText(/^This role is held by \d+ binding members?; remove them first\.$/)).toBeVisible();
+    await expect(page.getByRole('heading', { level: 3, name: 'Partner Admin' })).toBeVisible();
+  });
+
+  test('every user a filter matches is moved through a reviewed plan', async ({ page }, testInfo) => {
+    const tag = noJs(testInfo) ? 'n' : 'h';
+    const target = `Filtered ${tag.toUpperCase()}`;
+    await signIn(page, 'olivia.owner@hostco.test');
+    await page.goto('/admin/realms');
+    await page.getByLabel('Name', { exact: true }).fill(target);
+    await page.getByRole('button', { name: 'Create realm' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: target })).toBeVisible();
+    await createUser(page, 'Default', `fmove${tag}1@any.test`, 'Filter', 'One');
+    await createUser(page, 'Default', `fmove${tag}2@any.test`, 'Filter', 'Two');
+    await page.goto('/users');
+    await expect(page.getByRole('heading', { name: 'Move every matching user' })).toHaveCount(0);
+    await page.goto(`/users?q=fmove${tag}`);
+    const move = page.getByRole('region', { name: 'Move every matching user' });
+    await move.getByRole('button', { name: 'Plan the move' }).click();
+    await expect(page.getByText('Choose a realm.')).toBeVisible();
+    if (noJs(testInfo)) await page.goto(`/users?q=fmove${tag}`);
+    await move.getByLabel('Move them to').selectOption({ label: target });
+    await move.getByRole('button', { name: 'Plan the move' }).click();
+    await expect(page.getByTestId('operation-headline')).toHaveText('Dry run: 2 users would move.');
+    await page.getByRole('button', { name: 'Execute this plan (2 users)' }).click();
+    await expect(async () => {
+      if (noJs(testInfo)) await page.reload();
+      await expect(page.getByTestId('operation-headline')).toContainText('Completed: 2 users moved', { timeout: 1_000 });
+    }).toPass({ timeout: 15_000 });
+    await page.goto(`/users?q=fmove${tag}2`);
+    await expect(page.getByRole('table', { name: 'Users in your realms' }).getByText(target)).toBeVisible();
   });
 });
 

@@ -112,13 +112,16 @@ fn bound_state(state: &AppState, headers: &HeaderMap) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-/// The provider of a stored partner IdP, built once (its secret opened then).
+/// The provider of a stored partner IdP, built once per version of it (its
+/// secret opened then): an edit takes effect at the next sign-in.
 async fn partner_provider(
     state: &AppState,
     idp: &app::store::idps::Idp,
 ) -> Result<app::authn::OidcProvider, SignInError> {
-    if let Some(p) = state.partner_idps.read().await.get(&idp.id) {
-        return Ok(p.clone());
+    if let Some((version, p)) = state.partner_idps.read().await.get(&idp.id) {
+        if *version == idp.last_updated {
+            return Ok(p.clone());
+        }
     }
     let sealed = idp.client_secret_sealed.as_deref().unwrap_or_default();
     let secret = state.secrets.open(sealed).map_err(|e| {
@@ -131,7 +134,7 @@ async fn partner_provider(
         .partner_idps
         .write()
         .await
-        .insert(idp.id.clone(), provider.clone());
+        .insert(idp.id.clone(), (idp.last_updated.clone(), provider.clone()));
     Ok(provider)
 }
 

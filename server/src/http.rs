@@ -28,13 +28,16 @@ pub struct AppState {
     pub store: Store,
     pub org: app::authz::OrgContext,
     pub org_idp: app::authn::OrgIdp,
-    /// Partner IdPs met so far, by id (discovery is cached per provider).
-    pub partner_idps: Arc<
-        tokio::sync::RwLock<std::collections::HashMap<app::ids::IdpId, app::authn::OidcProvider>>,
-    >,
+    /// Partner IdPs met so far, by id, with the `last_updated` they were built
+    /// from: an edited IdP is built afresh (discovery is cached per provider).
+    pub partner_idps:
+        Arc<tokio::sync::RwLock<std::collections::HashMap<app::ids::IdpId, CachedIdp>>>,
     pub secrets: app::store::idps::SecretBox,
     pub config: Arc<Config>,
 }
+
+/// A built partner provider and the IdP version it was built from.
+pub type CachedIdp = (String, app::authn::OidcProvider);
 
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {

@@ -163,6 +163,16 @@ async fn cross_site_state_changing_requests_are_refused_before_any_handler() {
         "admin/groups/update",
         "admin/groups/delete",
         "admin/apps/delete",
+        "admin/idps/get",
+        "admin/idps/update",
+        "admin/idps/status",
+        "admin/apps/update",
+        "admin/users/move-filtered",
+        "admin/roles/delete",
+        "admin/resource-sets/delete",
+        "admin/standard-roles",
+        "admin/standard-roles/grant",
+        "admin/standard-roles/revoke",
     ] {
         let r = client()
             .post(format!("{}/api/{endpoint}", server.base))

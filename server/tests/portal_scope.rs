@@ -449,6 +449,7 @@ fn admin_calls(
     user: &str,
     group: &str,
     app: &str,
+    idp: &str,
 ) -> Vec<(&'static str, String)> {
     vec![
         ("admin/realms", String::new()),
@@ -528,6 +529,28 @@ fn admin_calls(
             "admin/bindings/remove",
             format!("resource_set_id=iam0000000000000000&role_id=cr00000000000000000&member_type=USER&member_id={user}"),
         ),
+        ("admin/idps/get", format!("id={idp}")),
+        (
+            "admin/idps/update",
+            format!("id={idp}&expected=x&name=Evil&issuer=https%3A%2F%2Fevil.test&client_id=x&client_secret="),
+        ),
+        ("admin/idps/status", format!("id={idp}&active=false")),
+        ("admin/apps/update", format!("id={app}&label=Evil")),
+        (
+            "admin/users/move-filtered",
+            format!("q=a&realm_id={realm}"),
+        ),
+        ("admin/roles/delete", "id=cr00000000000000000".into()),
+        ("admin/resource-sets/delete", "id=iam0000000000000000".into()),
+        ("admin/standard-roles", String::new()),
+        (
+            "admin/standard-roles/grant",
+            format!("role=SUPER_ADMIN&login={user}"),
+        ),
+        (
+            "admin/standard-roles/revoke",
+            format!("role=SUPER_ADMIN&member_type=USER&member_id={user}"),
+        ),
     ]
 }
 
@@ -560,12 +583,14 @@ async fn a_partner_admin_is_refused_every_admin_console_function_and_page() {
         .await
         .unwrap()
         .unwrap();
+    let idp = store.idp_names().await.unwrap()[0].0.clone();
     for (endpoint, body) in admin_calls(
         acme.id.as_str(),
         &rule,
         alice_user.id.as_str(),
         group.as_str(),
         app.as_str(),
+        &idp,
     ) {
         let text = alice.call(endpoint, body).await;
         assert!(text.contains("\"forbidden\""), "{endpoint}: {text}");
@@ -580,10 +605,13 @@ async fn a_partner_admin_is_refused_every_admin_console_function_and_page() {
         "/admin/idps",
         "/admin/directory",
         "/admin/roles",
+        "/admin/rules/new",
     ] {
         let (status, _) = alice.get(path).await;
         assert_eq!(status, 403, "{path}");
     }
+    let (status, _) = alice.get(&format!("/admin/idps/{idp}")).await;
+    assert_eq!(status, 403, "the IdP page");
     assert_eq!(
         store.count_all_events().await.unwrap(),
         before,

@@ -95,7 +95,7 @@ pub fn select_field(
     }
 }
 
-/// A labelled text input (or `textarea` when `multiline`) showing `value`, with
+/// A labelled text input showing `value`, with
 /// its field error linked by `aria-describedby` and an optional hint.
 pub fn text_field(
     id: &'static str,

@@ -14,6 +14,7 @@ use crate::error::AppError;
 use crate::model::{LifecycleOp, UserStatus};
 use crate::pages::activity::LogTable;
 use crate::serverfns::activity::list_activity;
+use crate::serverfns::admin::PlanMoveFiltered;
 use crate::serverfns::apps::{user_apps, ChangeAssignment, UserAppList};
 use crate::serverfns::groups::{user_groups, ChangeMembership, UserGroupList};
 use crate::serverfns::users::{
@@ -130,6 +131,10 @@ fn UsersTable(
     if page.rows.is_empty() {
         return view! { <p>"No users match."</p> }.into_any();
     }
+    let filtered = filters
+        .iter()
+        .any(|(k, v)| *k != "sort" && !v.trim().is_empty());
+    let move_filters = filters.clone();
     let next = page.next.clone().map(|after| {
         let mut pairs = filters;
         pairs.push(("after", after));
@@ -147,6 +152,7 @@ fn UsersTable(
         apps: Vec::new(),
         move_realms: Vec::new(),
     });
+    let move_realms = options.move_realms.clone();
     let pending = bulk.pending();
     let results = bulk.value();
     view! {
@@ -216,8 +222,34 @@ fn UsersTable(
         {next.map(|href| view! {
             <p><a href=href class=LINK>"Next page"</a></p>
         })}
+        {(!move_realms.is_empty() && filtered).then(|| view! { <MoveFiltered filters=move_filters realms=move_realms /> })}
     }
     .into_any()
+}
+
+/// For org admins, once the table is filtered: plan moving every user the
+/// filter matches (not only this page's) to another realm.
+#[component]
+fn MoveFiltered(
+    filters: Vec<(&'static str, String)>,
+    realms: Vec<(String, String)>,
+) -> impl IntoView {
+    let plan = ServerAction::<PlanMoveFiltered>::new();
+    view! {
+        <section aria-labelledby="move-filtered" class="space-y-2">
+            <h2 id="move-filtered" class="text-lg font-semibold">"Move every matching user"</h2>
+            <p class="text-sm">"Plans moving all users this filter matches (at most 10,000), on every page; you review the plan before anything moves."</p>
+            <ActionForm action=plan attr:class="flex flex-wrap items-end gap-3" attr:novalidate=true>
+                {filters.into_iter().filter(|(k, _)| *k != "sort").map(|(k, v)| view! { <input type="hidden" name=k value=v /> }).collect_view()}
+                {select_field("move-filtered-realm", "realm_id", "Move them to", "Choose a realm", realms, String::new())}
+                <button type="submit" class=BUTTON>"Plan the move"</button>
+            </ActionForm>
+            {move || plan.value().get().and_then(Result::err).map(|e| {
+                let message = e.field_message("realmId").map(str::to_string).unwrap_or_else(|| e.to_string());
+                view! { <p role="alert" class="text-sm text-red-700 dark:text-red-300">{message}</p> }
+            })}
+        </section>
+    }
 }
 
 #[component]

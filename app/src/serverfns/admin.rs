@@ -560,6 +560,68 @@ pub async fn plan_move(ids: Option<Vec<String>>, realm_id: String) -> Result<Str
     Ok(op.to_string())
 }
 
+/// Most users one move may name (selected or matched by a filter); a rule
+/// moves more.
+pub const MOVE_MAX: usize = 10_000;
+
+/// Plans moving every user the users table's filter matches (search, status,
+/// realm, group — as its address holds them) that the caller may manage, up
+/// to `MOVE_MAX`; the browser goes to the plan.
+#[server(endpoint = "admin/users/move-filtered")]
+pub async fn plan_move_filtered(
+    q: Option<String>,
+    status: Option<String>,
+    realm: Option<String>,
+    group: Option<String>,
+    realm_id: String,
+) -> Result<String, AppError> {
+    use crate::authz::{scope, Permission};
+    use crate::store::users::{UserSort, MAX_PAGE};
+    let (store, org, principal) = super::caller().await?;
+    spine::org(&principal, Permission::RealmsManage)?;
+    let filter = super::users::user_filter(q, status, realm, group)?;
+    if filter == crate::store::users::UserFilter::default() {
+        return Err(AppError::validation(
+            "realmId",
+            "Filter the table first (a search, status, realm or group); a rule moves everyone.",
+        ));
+    }
+    let manage = scope(&principal, Permission::UsersManage);
+    let mut ids = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = store
+            .list_users(
+                &manage,
+                &filter,
+                UserSort::Login,
+                after.as_deref(),
+                MAX_PAGE,
+            )
+            .await?;
+        ids.extend(page.items.into_iter().map(|u| u.id.to_string()));
+        if ids.len() > MOVE_MAX {
+            return Err(AppError::validation(
+                "realmId",
+                format!("More than {MOVE_MAX} users match; narrow the filter or use a rule."),
+            ));
+        }
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    if ids.is_empty() {
+        return Err(AppError::validation(
+            "realmId",
+            "No user you may manage matches the filter.",
+        ));
+    }
+    let op = plan_move_for(&store, &org, &principal, ids, &realm_id).await?;
+    leptos_axum::redirect(&format!("/admin/operations/{op}"));
+    Ok(op.to_string())
+}
+
 /// Users holding admin rights the caller does not hold, with why: a rule's
 /// plan lists them as refused (nobody moves an account with more rights than
 /// its own, as for every other change to a user).
@@ -601,10 +663,10 @@ pub async fn plan_move_for(
     if ids.is_empty() {
         return Err(AppError::validation("ids", "Select at least one user."));
     }
-    if ids.len() > 10_000 {
+    if ids.len() > MOVE_MAX {
         return Err(AppError::validation(
             "ids",
-            "Move at most 10,000 users at a time; use a rule for more.",
+            format!("Move at most {MOVE_MAX} users at a time; use a rule for more."),
         ));
     }
     let realm = crate::ids::RealmId::parse(realm_id.trim())
@@ -1363,51 +1425,156 @@ pub async fn create_idp(
     client_id: String,
     client_secret: String,
     scopes: Option<String>,
+    claim_mapping: Option<String>,
     realm_id: Option<String>,
     jit: Option<String>,
     routing_domains: Option<String>,
 ) -> Result<String, AppError> {
-    // The secret is never sent back to the form.
-    let kept = [
-        ("name", name.clone()),
-        ("issuer", issuer.clone()),
-        ("client_id", client_id.clone()),
-        ("scopes", scopes.clone().unwrap_or_default()),
-        (
-            "routing_domains",
-            routing_domains.clone().unwrap_or_default(),
-        ),
-    ];
-    idp::create(
+    let form = IdpForm {
         name,
         issuer,
         client_id,
         client_secret,
         scopes,
+        claim_mapping,
         realm_id,
-        jit.is_some(),
+        jit: jit.is_some(),
         routing_domains,
-    )
-    .await
-    .map_err(|e| e.keeping(kept))
+    };
+    let kept = form.kept();
+    idp::save(None, form).await.map_err(|e| e.keeping(kept))
+}
+
+/// One identity provider for its edit page (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdpEdit {
+    pub idp: IdpRow,
+    pub realm_id: String,
+    pub claim_mapping: String,
+    pub last_updated: String,
+    pub realms: Vec<(String, String)>,
+    pub redirect_uri: String,
+}
+
+#[server(endpoint = "admin/idps/get")]
+pub async fn admin_idp(id: String) -> Result<IdpEdit, AppError> {
+    use crate::authz::Permission;
+    let (store, _, principal) = super::caller().await?;
+    spine::org(&principal, Permission::IdentityProvidersRead)?;
+    let id = crate::ids::IdpId::parse(id.trim()).map_err(|_| AppError::NotFound)?;
+    let idp = store.idp_by_id(&id).await?.ok_or(AppError::NotFound)?;
+    let list = admin_idps().await?;
+    let row = list
+        .idps
+        .into_iter()
+        .find(|r| r.id == idp.id.as_str())
+        .ok_or(AppError::NotFound)?;
+    Ok(IdpEdit {
+        idp: row,
+        realm_id: idp.realm_id.map(|r| r.to_string()).unwrap_or_default(),
+        claim_mapping: crate::store::idps::claim_mapping_text(&idp.claim_mapping),
+        last_updated: idp.last_updated,
+        realms: list.realms,
+        redirect_uri: list.redirect_uri,
+    })
+}
+
+/// Changes an identity provider (an empty secret keeps the stored one); the
+/// issuer's discovery is read again on save. Sign-ins use the change at once.
+#[server(endpoint = "admin/idps/update")]
+pub async fn update_idp(
+    id: String,
+    expected: String,
+    name: String,
+    issuer: String,
+    client_id: String,
+    client_secret: String,
+    scopes: Option<String>,
+    claim_mapping: Option<String>,
+    realm_id: Option<String>,
+    jit: Option<String>,
+    routing_domains: Option<String>,
+) -> Result<String, AppError> {
+    let form = IdpForm {
+        name,
+        issuer,
+        client_id,
+        client_secret,
+        scopes,
+        claim_mapping,
+        realm_id,
+        jit: jit.is_some(),
+        routing_domains,
+    };
+    let kept = form.kept();
+    idp::save(Some((id, expected)), form)
+        .await
+        .map_err(|e| e.keeping(kept))
+}
+
+/// Activates (`active` = "true") or deactivates an identity provider.
+#[server(endpoint = "admin/idps/status")]
+pub async fn set_idp_status(id: String, active: String) -> Result<String, AppError> {
+    use crate::authz::Permission;
+    let (store, _, principal) = super::caller().await?;
+    let grant = spine::org(&principal, Permission::IdentityProvidersManage)?;
+    let id = crate::ids::IdpId::parse(id.trim()).map_err(|_| AppError::NotFound)?;
+    let idp = store.set_idp_status(&grant, &id, active == "true").await?;
+    Ok(if idp.status == "ACTIVE" {
+        format!("{} is active.", idp.name)
+    } else {
+        format!("{} is inactive: it signs nobody in.", idp.name)
+    })
+}
+
+/// The IdP form's fields, as typed.
+#[cfg(feature = "ssr")]
+#[derive(Debug, Clone)]
+pub struct IdpForm {
+    name: String,
+    issuer: String,
+    client_id: String,
+    client_secret: String,
+    scopes: Option<String>,
+    claim_mapping: Option<String>,
+    realm_id: Option<String>,
+    jit: bool,
+    routing_domains: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+impl IdpForm {
+    /// What the form shows again after an error; never the secret.
+    fn kept(&self) -> [(&'static str, String); 7] {
+        [
+            ("name", self.name.clone()),
+            ("issuer", self.issuer.clone()),
+            ("client_id", self.client_id.clone()),
+            ("scopes", self.scopes.clone().unwrap_or_default()),
+            (
+                "claim_mapping",
+                self.claim_mapping.clone().unwrap_or_default(),
+            ),
+            ("realm_id", self.realm_id.clone().unwrap_or_default()),
+            (
+                "routing_domains",
+                self.routing_domains.clone().unwrap_or_default(),
+            ),
+        ]
+    }
 }
 
 #[cfg(feature = "ssr")]
 mod idp {
-    use super::{spine, PublicUrl};
+    use super::{spine, IdpForm, PublicUrl};
     use crate::authz::Permission;
     use crate::error::AppError;
-    use crate::store::idps::{NewIdp, SecretBox};
+    use crate::store::idps::{parse_claim_mapping, NewIdp, SecretBox};
 
-    pub async fn create(
-        name: String,
-        issuer: String,
-        client_id: String,
-        client_secret: String,
-        scopes: Option<String>,
-        realm_id: Option<String>,
-        jit: bool,
-        routing_domains: Option<String>,
+    /// Creates (`existing` None) or changes (id, expected `last_updated`) an IdP.
+    pub async fn save(
+        existing: Option<(String, String)>,
+        form: IdpForm,
     ) -> Result<String, AppError> {
         let (store, _, principal) = super::super::caller().await?;
         let grant = spine::org(&principal, Permission::IdentityProvidersManage)?;
@@ -1415,52 +1582,81 @@ mod idp {
             .ok_or_else(super::super::session::missing_context)?;
         let public = leptos::prelude::use_context::<PublicUrl>()
             .ok_or_else(super::super::session::missing_context)?;
-        let realm_id = match realm_id.filter(|r| !r.trim().is_empty()) {
+        let existing = match existing {
+            None => None,
+            Some((id, expected)) => {
+                let id = crate::ids::IdpId::parse(id.trim()).map_err(|_| AppError::NotFound)?;
+                let before = store.idp_by_id(&id).await?.ok_or(AppError::NotFound)?;
+                Some((before, expected))
+            }
+        };
+        let realm_id = match form.realm_id.filter(|r| !r.trim().is_empty()) {
             None => None,
             Some(r) => Some(
                 crate::ids::RealmId::parse(r.trim())
                     .map_err(|_| AppError::validation("realmId", "Choose a realm."))?,
             ),
         };
-        let scopes: Vec<String> = scopes
+        let scopes: Vec<String> = form
+            .scopes
             .unwrap_or_default()
             .split(|c: char| c == ',' || c.is_whitespace())
             .filter(|s| !s.is_empty())
             .map(str::to_string)
             .collect();
+        let claim_mapping = match form.claim_mapping.as_deref().map(str::trim) {
+            None | Some("") => serde_json::Map::new(),
+            Some(text) => parse_claim_mapping(text).map_err(|e| AppError::fields(vec![e]))?,
+        };
         let new = NewIdp {
-            name,
-            issuer: issuer.trim().to_string(),
-            client_id: client_id.trim().to_string(),
-            client_secret,
+            name: form.name,
+            issuer: form.issuer.trim().to_string(),
+            client_id: form.client_id.trim().to_string(),
+            client_secret: form.client_secret,
             scopes: if scopes.is_empty() {
                 vec!["openid".into(), "email".into(), "profile".into()]
             } else {
                 scopes
             },
-            claim_mapping: serde_json::Map::new(),
+            claim_mapping,
             realm_id,
-            jit_enabled: jit,
-            routing_domains: spine::domains(routing_domains.as_deref().unwrap_or("")),
+            jit_enabled: form.jit,
+            routing_domains: spine::domains(form.routing_domains.as_deref().unwrap_or("")),
         };
         // Only an https issuer (or a local one, for development) is worth a
-        // request; the store says what is wrong with any other.
+        // request; the store says what is wrong with any other. An edit that
+        // keeps the secret checks discovery with the stored one.
         if url::Url::parse(&new.issuer).is_ok() && spine::issuer_allowed(&new.issuer) {
-            let provider = crate::authn::OidcProvider::new(
-                &new.issuer,
-                &new.client_id,
-                &new.client_secret,
-                &public.0,
-            )
-            .map_err(|e| AppError::validation("issuer", e))?;
+            let secret = match (&existing, new.client_secret.is_empty()) {
+                (Some((before, _)), true) => before
+                    .client_secret_sealed
+                    .as_deref()
+                    .map(|s| secrets.open(s))
+                    .transpose()?
+                    .unwrap_or_default(),
+                _ => new.client_secret.clone(),
+            };
+            let provider =
+                crate::authn::OidcProvider::new(&new.issuer, &new.client_id, &secret, &public.0)
+                    .map_err(|e| AppError::validation("issuer", e))?;
             provider
                 .check_discovery()
                 .await
                 .map_err(|e| AppError::validation("issuer", e))?;
         }
-        let idp = store.create_idp(&grant, new, &secrets).await?;
-        leptos_axum::redirect("/admin/idps");
-        Ok(format!("Created {}.", idp.name))
+        match existing {
+            None => {
+                let idp = store.create_idp(&grant, new, &secrets).await?;
+                leptos_axum::redirect("/admin/idps");
+                Ok(format!("Created {}.", idp.name))
+            }
+            Some((before, expected)) => {
+                let idp = store
+                    .update_idp(&grant, &before.id, new, &expected, &secrets)
+                    .await?;
+                Ok(format!("Saved {}.", idp.name))
+            }
+        }
     }
 }
 
@@ -1608,6 +1804,17 @@ pub async fn delete_group(id: String) -> Result<String, AppError> {
         authorize_group(&store, &org.orn, &principal, Permission::GroupsManage, &id).await?;
     store.delete_group(&grant).await?;
     Ok(format!("Deleted group {}.", group.name))
+}
+
+/// Renames an app integration (`okta.apps.manage` on it).
+#[server(endpoint = "admin/apps/update")]
+pub async fn update_app(id: String, label: String) -> Result<String, AppError> {
+    use crate::authz::{authorize_app, Permission};
+    let (store, _, principal) = super::caller().await?;
+    let id = crate::ids::AppId::parse(id.trim()).map_err(|_| AppError::NotFound)?;
+    let (_, grant) = authorize_app(&store, &principal, Permission::AppsManage, &id).await?;
+    let app = store.update_app(&grant, &label).await?;
+    Ok(format!("Saved app {}.", app.label))
 }
 
 /// Deletes an app integration (`okta.apps.manage` on it).

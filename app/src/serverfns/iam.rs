@@ -569,3 +569,124 @@ pub async fn change_resource_set(
         "Resource removed.".to_string()
     })
 }
+
+/// Deletes a custom role nobody holds (`iam.role.delete`).
+#[server(endpoint = "admin/roles/delete")]
+pub async fn delete_role(id: String) -> Result<String, AppError> {
+    let (store, _, principal) = super::caller().await?;
+    let grant = spine::manage(&principal)?;
+    let id = crate::ids::RoleId::parse(id.trim()).map_err(|_| AppError::NotFound)?;
+    let label = store.delete_role(&grant, &id).await?;
+    Ok(format!("Deleted role {label}."))
+}
+
+/// Deletes a resource set no binding member holds rights over.
+#[server(endpoint = "admin/resource-sets/delete")]
+pub async fn delete_resource_set(id: String) -> Result<String, AppError> {
+    let (store, _, principal) = super::caller().await?;
+    let grant = spine::manage(&principal)?;
+    let id = crate::ids::ResourceSetId::parse(id.trim()).map_err(|_| AppError::NotFound)?;
+    let label = store.delete_resource_set(&grant, &id).await?;
+    Ok(format!("Deleted resource set {label}."))
+}
+
+/// A standard role assignment as listed: (role, USER | GROUP, id, name).
+pub type StandardAssignment = (String, String, String, String);
+
+/// Who holds the standard roles.
+#[server(endpoint = "admin/standard-roles")]
+pub async fn standard_assignments() -> Result<Vec<StandardAssignment>, AppError> {
+    use crate::store::admin::Member;
+    let (store, _, principal) = super::caller().await?;
+    spine::read(&principal)?;
+    Ok(store
+        .list_standard_assignments()
+        .await?
+        .into_iter()
+        .map(|(role, member, name)| match member {
+            Member::User(id) => (role.as_str().into(), "USER".into(), id.to_string(), name),
+            Member::Group(id) => (role.as_str().into(), "GROUP".into(), id.to_string(), name),
+        })
+        .collect())
+}
+
+/// Grants a standard role to a user (by username) or a group: SUPER_ADMIN
+/// only by a super admin, the others by whoever holds all their permissions.
+#[server(endpoint = "admin/standard-roles/grant")]
+pub async fn grant_standard_role(
+    role: String,
+    login: Option<String>,
+    group_id: Option<String>,
+) -> Result<String, AppError> {
+    let kept = [
+        ("role", role.clone()),
+        ("login", login.clone().unwrap_or_default()),
+    ];
+    let result: Result<String, AppError> = async {
+        use crate::authz::{check_standard_role_change, scope, Permission};
+        use crate::store::admin::Member;
+        let (store, _, principal) = super::caller().await?;
+        let grant = spine::manage(&principal)?;
+        let role = crate::model::StandardRole::parse(role.trim())
+            .ok_or_else(|| AppError::validation("role", "Choose a standard role."))?;
+        check_standard_role_change(&principal, role)?;
+        let (member, name) = match (
+            login.filter(|l| !l.trim().is_empty()),
+            group_id.filter(|g| !g.trim().is_empty()),
+        ) {
+            (Some(login), None) => {
+                let id = super::users::user_named(&store, &principal, None, Some(login.clone()))
+                    .await
+                    .map_err(|_| {
+                        AppError::validation("login", format!("There is no user {login}."))
+                    })?;
+                (Member::User(id), login)
+            }
+            (None, Some(group)) => {
+                let id = crate::ids::GroupId::parse(group.trim())
+                    .map_err(|_| AppError::validation("groupId", "Choose a group."))?;
+                let group = store
+                    .get_group(&scope(&principal, Permission::GroupsRead), &id)
+                    .await
+                    .map_err(|_| AppError::validation("groupId", "Choose a group."))?;
+                (Member::Group(group.id), group.name)
+            }
+            _ => {
+                return Err(AppError::validation(
+                    "login",
+                    "Name one user (username) or choose one group.",
+                ))
+            }
+        };
+        store.assign_standard_role(&grant, &member, role).await?;
+        Ok(format!("{name} holds {}.", role.as_str()))
+    }
+    .await;
+    result.map_err(|e| e.keeping(kept))
+}
+
+/// Takes a standard role back (never the last super admin's).
+#[server(endpoint = "admin/standard-roles/revoke")]
+pub async fn revoke_standard_role(
+    role: String,
+    member_type: String,
+    member_id: String,
+) -> Result<String, AppError> {
+    use crate::authz::check_standard_role_change;
+    use crate::store::admin::Member;
+    let (store, _, principal) = super::caller().await?;
+    let grant = spine::manage(&principal)?;
+    let role = crate::model::StandardRole::parse(role.trim()).ok_or(AppError::NotFound)?;
+    check_standard_role_change(&principal, role)?;
+    let member = match member_type.as_str() {
+        "USER" => Member::User(
+            crate::ids::UserId::parse(member_id.trim()).map_err(|_| AppError::NotFound)?,
+        ),
+        "GROUP" => Member::Group(
+            crate::ids::GroupId::parse(member_id.trim()).map_err(|_| AppError::NotFound)?,
+        ),
+        _ => return Err(AppError::NotFound),
+    };
+    store.revoke_standard_role(&grant, &member, role).await?;
+    Ok(format!("{} taken back.", role.as_str()))
+}

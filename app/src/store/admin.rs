@@ -645,6 +645,204 @@ impl Store {
         Ok(ids.iter().filter_map(|i| UserId::parse(i).ok()).collect())
     }
 
+    /// Every standard role assignment: (role, member, its login or group
+    /// name), by role then name.
+    pub async fn list_standard_assignments(
+        &self,
+    ) -> Result<Vec<(StandardRole, Member, String)>, StoreError> {
+        let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT m.role_type, m.member_type, m.member_id, COALESCE(u.login, g.name) \
+             FROM standard_role_assignments m \
+             LEFT JOIN users u ON m.member_type = 'USER' AND u.id = m.member_id \
+             LEFT JOIN groups g ON m.member_type = 'GROUP' AND g.id = m.member_id \
+             ORDER BY m.role_type, lower(COALESCE(u.login, g.name, m.member_id))",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(role, kind, id, name)| {
+                let role = StandardRole::parse(&role)?;
+                let member = match kind.as_str() {
+                    "USER" => Member::User(UserId::parse(&id).ok()?),
+                    _ => Member::Group(GroupId::parse(&id).ok()?),
+                };
+                Some((role, member, name.unwrap_or(id)))
+            })
+            .collect())
+    }
+
+    /// Takes a standard role back, with `user.account.privilege.revoke`.
+    /// Never the last super admin's: the org would lose its way back in.
+    pub async fn revoke_standard_role(
+        &self,
+        grant: &Grant,
+        member: &Member,
+        role: StandardRole,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let removed = sqlx::query(
+            "DELETE FROM standard_role_assignments WHERE member_type = $1 AND member_id = $2 AND role_type = $3",
+        )
+        .bind(member.kind())
+        .bind(member.id())
+        .bind(role.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        if removed.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        if role == StandardRole::SuperAdmin {
+            let left: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM standard_role_assignments WHERE role_type = 'SUPER_ADMIN'",
+            )
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+            if left == 0 {
+                // Dropping the transaction undoes the delete.
+                return Err(StoreError::Conflict(
+                    "This is the last super admin assignment; grant SUPER_ADMIN to someone else first."
+                        .into(),
+                ));
+            }
+        }
+        let event = Event::by_grant(
+            "user.account.privilege.revoke",
+            "Revoke user privilege",
+            grant,
+        )
+        .target(member.audit_target())
+        .debug("role", role.as_str());
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(())
+    }
+
+    /// How many members hold `role` through bindings (any resource set).
+    async fn members_bound(&self, column: &str, id: &str) -> Result<i64, StoreError> {
+        sqlx::query_scalar(&format!(
+            "SELECT count(*) FROM binding_members WHERE {column} = $1"
+        ))
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)
+    }
+
+    /// Deletes a custom role (`iam.role.delete`), refused while anyone holds
+    /// it through a binding (remove the members first: nobody loses rights by
+    /// surprise). Its empty bindings go with it.
+    pub async fn delete_role(&self, grant: &Grant, id: &RoleId) -> Result<String, StoreError> {
+        let held = self.members_bound("role_id", id.as_str()).await?;
+        if held > 0 {
+            return Err(StoreError::Conflict(format!(
+                "This role is held by {held} binding member{}; remove them first.",
+                if held == 1 { "" } else { "s" }
+            )));
+        }
+        let mut tx = self.begin_write().await?;
+        let label: String = sqlx::query_scalar("SELECT label FROM roles WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?
+            .ok_or(StoreError::NotFound)?;
+        let still: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM binding_members WHERE role_id = $1")
+                .bind(id.as_str())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?;
+        if still > 0 {
+            return Err(StoreError::Conflict(
+                "This role was just bound; remove its members first.".into(),
+            ));
+        }
+        for sql in [
+            "DELETE FROM bindings WHERE role_id = $1",
+            "DELETE FROM role_permissions WHERE role_id = $1",
+            "DELETE FROM roles WHERE id = $1",
+        ] {
+            sqlx::query(sql)
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?;
+        }
+        let event = Event::by_grant("iam.role.delete", "Delete custom admin role", grant).target(
+            audit::Target {
+                id: id.to_string(),
+                target_type: "ROLE".into(),
+                alternate_id: label.clone(),
+                display_name: label.clone(),
+                realm_id: None,
+            },
+        );
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(label)
+    }
+
+    /// Deletes a resource set (`iam.resourceset.delete`), refused while a
+    /// binding on it has members. Its resources and empty bindings go with it.
+    pub async fn delete_resource_set(
+        &self,
+        grant: &Grant,
+        id: &ResourceSetId,
+    ) -> Result<String, StoreError> {
+        let held = self.members_bound("resource_set_id", id.as_str()).await?;
+        if held > 0 {
+            return Err(StoreError::Conflict(format!(
+                "Bindings on this resource set have {held} member{}; remove them first.",
+                if held == 1 { "" } else { "s" }
+            )));
+        }
+        let mut tx = self.begin_write().await?;
+        let label: String = sqlx::query_scalar("SELECT label FROM resource_sets WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?
+            .ok_or(StoreError::NotFound)?;
+        let still: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM binding_members WHERE resource_set_id = $1")
+                .bind(id.as_str())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?;
+        if still > 0 {
+            return Err(StoreError::Conflict(
+                "This resource set was just bound; remove its members first.".into(),
+            ));
+        }
+        for sql in [
+            "DELETE FROM bindings WHERE resource_set_id = $1",
+            "DELETE FROM resource_set_resources WHERE resource_set_id = $1",
+            "DELETE FROM resource_sets WHERE id = $1",
+        ] {
+            sqlx::query(sql)
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?;
+        }
+        let event = Event::by_grant("iam.resourceset.delete", "Delete resource set", grant).target(
+            audit::Target {
+                id: id.to_string(),
+                target_type: "RESOURCE_SET".into(),
+                alternate_id: label.clone(),
+                display_name: label.clone(),
+                realm_id: None,
+            },
+        );
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(label)
+    }
+
     /// Removes a member from a binding, with `iam.resourceset.bindings.delete`.
     pub async fn remove_binding_member(
         &self,

@@ -19,6 +19,20 @@ pub fn now() -> String {
     format(OffsetDateTime::now_utc())
 }
 
+/// Now, or a millisecond after `previous` when the clock has not passed it:
+/// a version stamp that always changes (a lost-update check stays sound for
+/// two changes within one millisecond).
+pub fn after(previous: &str) -> String {
+    let now = OffsetDateTime::now_utc();
+    let earlier = time::PrimitiveDateTime::parse(previous, FORMAT)
+        .map(|t| t.assume_utc())
+        .ok();
+    match earlier {
+        Some(t) if t >= now => format(t + time::Duration::milliseconds(1)),
+        _ => format(now),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -26,5 +40,14 @@ mod tests {
         let t = super::format(time::macros::datetime!(2026-01-02 03:04:05.006789 +2));
         assert_eq!(t, "2026-01-02T01:04:05.006Z");
         assert_eq!(super::now().len(), t.len());
+    }
+
+    #[test]
+    fn a_version_stamp_always_moves_forward() {
+        let future = "2999-01-01T00:00:00.999Z";
+        assert_eq!(super::after(future), "2999-01-01T00:00:01.000Z");
+        let past = "2001-01-01T00:00:00.000Z";
+        assert!(super::after(past).as_str() > past);
+        assert!(super::after("garbage").len() == past.len());
     }
 }

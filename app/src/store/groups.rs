@@ -194,6 +194,43 @@ impl Store {
         Ok(())
     }
 
+    /// Renames an app integration (grant: `okta.apps.manage` on it):
+    /// `application.lifecycle.update`.
+    pub async fn update_app(&self, grant: &Grant, label: &str) -> Result<App, StoreError> {
+        let Target::App { id, .. } = grant.target() else {
+            return Err(StoreError::Internal("update_app needs an app grant".into()));
+        };
+        let label = label.trim();
+        if label.is_empty() || label.chars().count() > 100 {
+            return Err(StoreError::invalid(
+                "label",
+                "Enter a label of 1 to 100 characters.",
+            ));
+        }
+        let mut tx = self.begin_write().await?;
+        let updated = sqlx::query("UPDATE apps SET label = $1, last_updated = $2 WHERE id = $3")
+            .bind(label)
+            .bind(clock::now())
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::NotFound);
+        }
+        let app =
+            sqlx::query_as::<_, App>(&format!("SELECT {APP_COLUMNS} FROM apps a WHERE a.id = $1"))
+                .bind(id.as_str())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?;
+        let event = Event::by_grant("application.lifecycle.update", "Update application", grant)
+            .target(app_target(&app));
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(app)
+    }
+
     /// Deletes an app integration (grant: `okta.apps.manage` on it) and its
     /// assignments (`application.lifecycle.delete`).
     pub async fn delete_app(&self, grant: &Grant) -> Result<(), StoreError> {

@@ -128,10 +128,13 @@ pub struct Idp {
     pub realm_id: Option<RealmId>,
     pub jit_enabled: bool,
     pub routing_domains: Vec<String>,
+    /// When it last changed: the edit form's lost-update check, and what tells
+    /// the server's cache of built providers that one is stale.
+    pub last_updated: String,
 }
 
 const IDP_COLUMNS: &str = "i.id, i.name, i.status, i.issuer, i.client_id, i.client_secret_enc, \
-    i.scopes, i.claim_mapping, i.realm_id, i.jit_enabled, i.routing_domains";
+    i.scopes, i.claim_mapping, i.realm_id, i.jit_enabled, i.routing_domains, i.last_updated";
 
 impl<'r> FromRow<'r, AnyRow> for Idp {
     fn from_row(row: &'r AnyRow) -> Result<Self, sqlx::Error> {
@@ -169,6 +172,7 @@ impl<'r> FromRow<'r, AnyRow> for Idp {
                 .map_err(decode)?,
             jit_enabled: row.try_get::<super::sql::DbBool, _>("jit_enabled")?.0,
             routing_domains: strings(json("routing_domains")?),
+            last_updated: row.try_get("last_updated")?,
         })
     }
 }
@@ -279,6 +283,18 @@ impl Store {
         secrets: &SecretBox,
         realm_exists: bool,
     ) -> Result<Idp, StoreError> {
+        self.checked_idp(new, secrets, realm_exists, None).await
+    }
+
+    /// Checks an IdP's fields; an empty secret keeps `kept_secret` (sealed)
+    /// when there is one (an edit that does not change the secret).
+    async fn checked_idp(
+        &self,
+        new: NewIdp,
+        secrets: &SecretBox,
+        realm_exists: bool,
+        kept_secret: Option<String>,
+    ) -> Result<Idp, StoreError> {
         let mut errors = Vec::new();
         let name = new.name.trim().to_string();
         if name.is_empty() || name.chars().count() > 100 {
@@ -302,7 +318,7 @@ impl Store {
                 "Enter the client id registered at the IdP.",
             ));
         }
-        if new.client_secret.is_empty() {
+        if new.client_secret.is_empty() && kept_secret.is_none() {
             errors.push(FieldError::new("clientSecret", "Enter the client secret."));
         }
         for (attr, claim) in &new.claim_mapping {
@@ -346,14 +362,150 @@ impl Store {
             status: "ACTIVE".into(),
             issuer,
             client_id: new.client_id.trim().to_string(),
-            client_secret_sealed: Some(secrets.seal(&new.client_secret)?),
+            client_secret_sealed: match kept_secret {
+                Some(sealed) if new.client_secret.is_empty() => Some(sealed),
+                _ => Some(secrets.seal(&new.client_secret)?),
+            },
             scopes,
             claim_mapping: new.claim_mapping.clone(),
             realm_id: new.realm_id.clone(),
             jit_enabled: new.jit_enabled,
             routing_domains: domains,
+            last_updated: clock::now(),
         };
         Ok(idp)
+    }
+
+    /// Changes an identity provider (org-level grant,
+    /// `okta.identityProviders.manage`): everything the create form holds; an
+    /// empty `client_secret` keeps the sealed one. Refused with a conflict when
+    /// it changed since `expected` (its `last_updated`). One
+    /// `system.idp.lifecycle.update` event naming the changed fields.
+    pub async fn update_idp(
+        &self,
+        grant: &Grant,
+        id: &IdpId,
+        change: NewIdp,
+        expected: &str,
+        secrets: &SecretBox,
+    ) -> Result<Idp, StoreError> {
+        if !matches!(grant.target(), Target::Org) {
+            return Err(StoreError::Internal("update_idp needs an org grant".into()));
+        }
+        let before = self.idp_by_id(id).await?.ok_or(StoreError::NotFound)?;
+        let secret_changed = !change.client_secret.is_empty();
+        let mut idp = self
+            .checked_idp(change, secrets, true, before.client_secret_sealed.clone())
+            .await?;
+        idp.id = before.id.clone();
+        idp.status = before.status.clone();
+        idp.last_updated = clock::after(&before.last_updated);
+        let mut changed: Vec<&str> = Vec::new();
+        for (field, differs) in [
+            ("name", idp.name != before.name),
+            ("issuer", idp.issuer != before.issuer),
+            ("clientId", idp.client_id != before.client_id),
+            ("clientSecret", secret_changed),
+            ("scopes", idp.scopes != before.scopes),
+            ("claimMapping", idp.claim_mapping != before.claim_mapping),
+            ("realmId", idp.realm_id != before.realm_id),
+            ("jit", idp.jit_enabled != before.jit_enabled),
+            (
+                "routingDomains",
+                idp.routing_domains != before.routing_domains,
+            ),
+        ] {
+            if differs {
+                changed.push(field);
+            }
+        }
+        let mut tx = self.begin_write().await?;
+        let updated = sqlx::query(
+            "UPDATE identity_providers SET name = $1, issuer = $2, client_id = $3, client_secret_enc = $4, \
+             scopes = $5, claim_mapping = $6, realm_id = $7, jit_enabled = $8, routing_domains = $9, \
+             last_updated = $10 WHERE id = $11 AND last_updated = $12",
+        )
+        .bind(&idp.name)
+        .bind(&idp.issuer)
+        .bind(&idp.client_id)
+        .bind(&idp.client_secret_sealed)
+        .bind(to_json(&idp.scopes))
+        .bind(to_json(&idp.claim_mapping))
+        .bind(idp.realm_id.as_ref().map(|r| r.to_string()))
+        .bind(idp.jit_enabled)
+        .bind(to_json(&idp.routing_domains))
+        .bind(&idp.last_updated)
+        .bind(id.as_str())
+        .bind(expected)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| StoreError::map_constraint(e, NAME_TAKEN))?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::Conflict(
+                "This identity provider was changed by someone else; reload and try again.".into(),
+            ));
+        }
+        let event = Event::by_grant(
+            "system.idp.lifecycle.update",
+            "Update identity provider",
+            grant,
+        )
+        .target(idp_target(&idp))
+        .debug("changed", changed.join(","));
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(idp)
+    }
+
+    /// Activates or deactivates an identity provider: an inactive one routes
+    /// nobody, signs nobody in and creates no accounts; its users keep their
+    /// accounts. `system.idp.lifecycle.activate` / `.deactivate`.
+    pub async fn set_idp_status(
+        &self,
+        grant: &Grant,
+        id: &IdpId,
+        active: bool,
+    ) -> Result<Idp, StoreError> {
+        if !matches!(grant.target(), Target::Org) {
+            return Err(StoreError::Internal(
+                "set_idp_status needs an org grant".into(),
+            ));
+        }
+        let status = if active { "ACTIVE" } else { "INACTIVE" };
+        let mut tx = self.begin_write().await?;
+        let updated = sqlx::query(
+            "UPDATE identity_providers SET status = $1, last_updated = $2 WHERE id = $3 AND status <> $1",
+        )
+        .bind(status)
+        .bind(clock::now())
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        if updated.rows_affected() == 1 {
+            let idp = sqlx::query_as::<_, Idp>(&format!(
+                "SELECT {IDP_COLUMNS} FROM identity_providers i WHERE i.id = $1"
+            ))
+            .bind(id.as_str())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+            let (action, display) = if active {
+                (
+                    "system.idp.lifecycle.activate",
+                    "Activate identity provider",
+                )
+            } else {
+                (
+                    "system.idp.lifecycle.deactivate",
+                    "Deactivate identity provider",
+                )
+            };
+            let event = Event::by_grant(action, display, grant).target(idp_target(&idp));
+            audit::append(&mut tx, &event).await?;
+        }
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        self.idp_by_id(id).await?.ok_or(StoreError::NotFound)
     }
 
     /// Every identity provider as (id, name), by name: profile sources to pick.
@@ -705,13 +857,96 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
+/// The unique name index, as the form's name field sees it.
+const NAME_TAKEN: &[(&str, &str, &str)] = &[
+    (
+        "identity_providers_name_key",
+        "name",
+        "An identity provider with this name exists.",
+    ),
+    (
+        "identity_providers.name",
+        "name",
+        "An identity provider with this name exists.",
+    ),
+];
+
+fn idp_target(idp: &Idp) -> audit::Target {
+    audit::Target {
+        id: idp.id.to_string(),
+        target_type: "IdentityProvider".into(),
+        alternate_id: idp.issuer.clone(),
+        display_name: idp.name.clone(),
+        realm_id: idp.realm_id.as_ref().map(|r| r.to_string()),
+    }
+}
+
+/// A claim mapping as the forms show it: one `attribute = claim` a line.
+pub fn claim_mapping_text(mapping: &Map<String, Value>) -> String {
+    let defaults = default_claim_mapping();
+    let mapping = if mapping.is_empty() {
+        &defaults
+    } else {
+        mapping
+    };
+    mapping
+        .iter()
+        .filter_map(|(attr, claim)| claim.as_str().map(|c| format!("{attr} = {c}")))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Reads a claim mapping typed as `attribute = claim` lines; the error names
+/// the first bad line. Login and email must be mapped.
+pub fn parse_claim_mapping(text: &str) -> Result<Map<String, Value>, FieldError> {
+    let mut mapping = Map::new();
+    for (i, line) in text
+        .lines()
+        .map(str::trim)
+        .enumerate()
+        .filter(|(_, l)| !l.is_empty())
+    {
+        let bad = |why: String| FieldError::new("claimMapping", format!("Line {}: {why}", i + 1));
+        let (attr, claim) = line
+            .split_once('=')
+            .map(|(a, c)| (a.trim(), c.trim()))
+            .ok_or_else(|| bad("write it as attribute = claim.".into()))?;
+        if !BASE_ATTRIBUTES.contains(&attr) {
+            return Err(bad(format!(
+                "{attr} is not a base profile attribute ({}).",
+                BASE_ATTRIBUTES.join(", ")
+            )));
+        }
+        if !MAPPABLE_CLAIMS.contains(&claim) {
+            return Err(bad(format!(
+                "{claim} is not a claim a mapping may read ({}).",
+                MAPPABLE_CLAIMS.join(", ")
+            )));
+        }
+        if mapping
+            .insert(attr.to_string(), Value::String(claim.to_string()))
+            .is_some()
+        {
+            return Err(bad(format!("{attr} is mapped twice.")));
+        }
+    }
+    for required in ["login", "email"] {
+        if !mapping.contains_key(required) {
+            return Err(FieldError::new(
+                "claimMapping",
+                format!("Map {required} to a claim (usually email)."),
+            ));
+        }
+    }
+    Ok(mapping)
+}
+
 /// Inserts a checked IdP with `system.idp.lifecycle.create` inside `tx`.
 pub(crate) async fn insert_idp(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     grant: &Grant,
     idp: &Idp,
 ) -> Result<(), StoreError> {
-    let now = clock::now();
     sqlx::query(
             "INSERT INTO identity_providers (id, name, type, status, issuer, client_id, client_secret_enc, scopes, \
              claim_mapping, realm_id, jit_enabled, routing_domains, created, last_updated) \
@@ -727,30 +962,16 @@ pub(crate) async fn insert_idp(
         .bind(idp.realm_id.as_ref().map(|r| r.to_string()))
         .bind(idp.jit_enabled)
         .bind(to_json(&idp.routing_domains))
-        .bind(&now)
+        .bind(&idp.last_updated)
         .execute(&mut **tx)
         .await
-        .map_err(|e| {
-            StoreError::map_constraint(
-                e,
-                &[
-                    ("identity_providers_name_key", "name", "An identity provider with this name exists."),
-                    ("identity_providers.name", "name", "An identity provider with this name exists."),
-                ],
-            )
-        })?;
+        .map_err(|e| StoreError::map_constraint(e, NAME_TAKEN))?;
     let event = Event::by_grant(
         "system.idp.lifecycle.create",
         "Create identity provider",
         grant,
     )
-    .target(audit::Target {
-        id: idp.id.to_string(),
-        target_type: "IdentityProvider".into(),
-        alternate_id: idp.issuer.clone(),
-        display_name: idp.name.clone(),
-        realm_id: idp.realm_id.as_ref().map(|r| r.to_string()),
-    });
+    .target(idp_target(idp));
     audit::append(tx, &event).await?;
     Ok(())
 }

@@ -11,7 +11,7 @@ use crate::components::ui::{
 };
 use crate::serverfns::admin::{
     admin_directory, CreateApp, CreateGroup, DefineAttribute, DeleteApp, DeleteGroup,
-    DirectoryView, UpdateGroup,
+    DirectoryView, UpdateApp, UpdateGroup,
 };
 
 #[component]
@@ -22,6 +22,7 @@ pub fn DirectoryPage() -> impl IntoView {
     let edit = ServerAction::<UpdateGroup>::new();
     let drop_group = ServerAction::<DeleteGroup>::new();
     let drop_app = ServerAction::<DeleteApp>::new();
+    let rename_app = ServerAction::<UpdateApp>::new();
     let directory = Resource::new(
         move || {
             (
@@ -31,6 +32,7 @@ pub fn DirectoryPage() -> impl IntoView {
                 edit.version().get(),
                 drop_group.version().get(),
                 drop_app.version().get(),
+                rename_app.version().get(),
             )
         },
         |_| admin_directory(),
@@ -45,7 +47,8 @@ pub fn DirectoryPage() -> impl IntoView {
                         {move || outcome(edit.value().get())}
                         {move || outcome(drop_group.value().get())}
                         {move || outcome(drop_app.value().get())}
-                        <Lists view edit drop_group drop_app />
+                        {move || outcome(rename_app.value().get())}
+                        <Lists view edit drop_group drop_app rename_app />
                     }.into_any(),
                     Err(e) => error_alert(&e),
                 })}
@@ -109,6 +112,7 @@ fn Lists(
     edit: ServerAction<UpdateGroup>,
     drop_group: ServerAction<DeleteGroup>,
     drop_app: ServerAction<DeleteApp>,
+    rename_app: ServerAction<UpdateApp>,
 ) -> impl IntoView {
     view! {
         <div class="grid gap-6 lg:grid-cols-3">
@@ -149,17 +153,30 @@ fn Lists(
             <section aria-labelledby="apps-list" class="space-y-2">
                 <h2 id="apps-list" class="text-lg font-semibold">{format!("Apps ({})", view.apps.len())}</h2>
                 <ul class="list-disc pl-5 text-sm">
-                    {view.apps.into_iter().map(|a| {
+                    {view.apps.into_iter().enumerate().map(|(i, a)| {
                         let href = format!("/apps/{}", a.id);
-                        let id = a.id.to_string();
-                        let label = format!("Delete {}", a.label);
+                        let (id, rename_id) = (a.id.to_string(), a.id.to_string());
+                        let label_id = format!("app-{i}-label");
+                        let summary = format!("Rename or delete {}", a.label);
+                        let save = format!("Save {}", a.label);
+                        let delete = format!("Delete {}", a.label);
+                        let current = a.label.clone();
                         view! {
-                            <li class="flex flex-wrap items-center gap-2">
+                            <li class="space-y-1">
                                 <span><A href=href attr:class=LINK>{a.label}</A> " (" {a.name} ", " {a.sign_on_mode} ")"</span>
-                                <ActionForm action=drop_app>
-                                    <input type="hidden" name="id" value=id />
-                                    <button type="submit" class=SMALL_BUTTON aria-label=label>"Delete"</button>
-                                </ActionForm>
+                                <details>
+                                    <summary class="cursor-pointer text-xs">{summary}</summary>
+                                    <ActionForm action=rename_app attr:class="mt-1 space-y-2">
+                                        <input type="hidden" name="id" value=rename_id />
+                                        <label for=label_id.clone() class="block text-xs font-medium">"Label"</label>
+                                        <input id=label_id name="label" type="text" value=current class=INPUT />
+                                        <button type="submit" class=SMALL_BUTTON>{save}</button>
+                                    </ActionForm>
+                                    <ActionForm action=drop_app attr:class="mt-1">
+                                        <input type="hidden" name="id" value=id />
+                                        <button type="submit" class=SMALL_BUTTON>{delete}</button>
+                                    </ActionForm>
+                                </details>
                             </li>
                         }.into_any()
                     }).collect_view()}

@@ -1,5 +1,6 @@
-//! `/admin/roles`: the delegated admin model — roles (standard and custom, the
-//! permission catalog grouped and explained), resource sets and bindings.
+//! `/admin/roles`: the delegated admin model — who holds the standard roles,
+//! custom roles (the permission catalog grouped and explained), resource sets
+//! and bindings; each created, changed and deleted here.
 
 use leptos::prelude::*;
 
@@ -9,8 +10,9 @@ use crate::components::ui::{
     INPUT, SMALL_BUTTON,
 };
 use crate::serverfns::iam::{
-    admin_iam, AddBinding, ChangeResourceSet, CreateResourceSet, CreateRole, IamView,
-    PermissionChoice, RemoveBinding, RoleView, SetView, UpdateRole,
+    admin_iam, standard_assignments, AddBinding, ChangeResourceSet, CreateResourceSet, CreateRole,
+    DeleteResourceSet, DeleteRole, GrantStandardRole, IamView, PermissionChoice, RemoveBinding,
+    RevokeStandardRole, RoleView, SetView, UpdateRole,
 };
 
 fn error_line(message: Option<String>) -> Option<AnyView> {
@@ -48,6 +50,8 @@ pub fn RolesPage() -> impl IntoView {
     let remove = ServerAction::<RemoveBinding>::new();
     let update = ServerAction::<UpdateRole>::new();
     let change = ServerAction::<ChangeResourceSet>::new();
+    let drop_role = ServerAction::<DeleteRole>::new();
+    let drop_set = ServerAction::<DeleteResourceSet>::new();
     let iam = Resource::new(
         move || {
             (
@@ -57,6 +61,8 @@ pub fn RolesPage() -> impl IntoView {
                 remove.version().get(),
                 update.version().get(),
                 change.version().get(),
+                drop_role.version().get(),
+                drop_set.version().get(),
             )
         },
         |_| admin_iam(),
@@ -75,7 +81,10 @@ pub fn RolesPage() -> impl IntoView {
                     Ok(view) => view! {
                         {move || outcome_besides_fields(update.value().get())}
                         {move || outcome_besides_fields(change.value().get())}
-                        <IamSections view role set add remove update change />
+                        {move || outcome_besides_fields(drop_role.value().get())}
+                        {move || outcome_besides_fields(drop_set.value().get())}
+                        <StandardRoles groups=view.groups.clone() />
+                        <IamSections view role set add remove update change drop_role drop_set />
                     }.into_any(),
                     Err(e) => error_alert(&e),
                 })}
@@ -93,6 +102,8 @@ fn IamSections(
     remove: ServerAction<RemoveBinding>,
     update: ServerAction<UpdateRole>,
     change: ServerAction<ChangeResourceSet>,
+    drop_role: ServerAction<DeleteRole>,
+    drop_set: ServerAction<DeleteResourceSet>,
 ) -> impl IntoView {
     let catalog = view.catalog.clone();
     let (realms, groups, apps) = (view.realms.clone(), view.groups.clone(), view.apps.clone());
@@ -114,7 +125,7 @@ fn IamSections(
             <ul class="list-disc pl-5 text-sm">
                 {view.standard.into_iter().map(|(r, n)| view! { <li><strong>{r}</strong> {format!(" — standard, org-wide, {n} permissions")}</li> }).collect_view()}
             </ul>
-            {view.roles.into_iter().enumerate().map(|(i, r)| view! { <RoleCard index=i role=r catalog=catalog.clone() update /> }).collect_view()}
+            {view.roles.into_iter().enumerate().map(|(i, r)| view! { <RoleCard index=i role=r catalog=catalog.clone() update drop_role /> }).collect_view()}
             <details class="rounded-lg border border-slate-200 p-3 dark:border-slate-800"
                 open=move || role.value().with(|v| matches!(v, Some(Err(_))))>
                 <summary class="cursor-pointer font-medium">"Create a custom role"</summary>
@@ -157,7 +168,7 @@ fn IamSections(
         <section aria-labelledby="sets" class="space-y-4">
             <h2 id="sets" class="text-xl font-semibold">"Resource sets"</h2>
             {view.resource_sets.into_iter().enumerate().map(|(i, s)| view! {
-                <SetCard index=i set=s realms=realms.clone() groups=groups.clone() apps=apps.clone() change />
+                <SetCard index=i set=s realms=realms.clone() groups=groups.clone() apps=apps.clone() change drop_set />
             }).collect_view()}
             <details class="rounded-lg border border-slate-200 p-3 dark:border-slate-800"
                 open=move || set.value().with(|v| matches!(v, Some(Err(_))))>
@@ -289,6 +300,7 @@ fn RoleCard(
     role: RoleView,
     catalog: Vec<(String, Vec<PermissionChoice>)>,
     update: ServerAction<UpdateRole>,
+    drop_role: ServerAction<DeleteRole>,
 ) -> impl IntoView {
     let label_id = format!("edit-role-{index}-label");
     let description_id = format!("edit-role-{index}-description");
@@ -298,6 +310,7 @@ fn RoleCard(
         catalog,
         role.values.clone(),
     );
+    let (drop_id, drop_label) = (role.id.clone(), format!("Delete {}", role.label));
     view! {
         <article class="space-y-1 rounded-lg border border-slate-200 p-3 dark:border-slate-800">
             <h3 class="font-medium">{role.label.clone()}</h3>
@@ -324,6 +337,10 @@ fn RoleCard(
                     </div>
                     <button type="submit" class=BUTTON>{format!("Save {}", role.label)}</button>
                 </ActionForm>
+                <ActionForm action=drop_role attr:class="mt-2">
+                    <input type="hidden" name="id" value=drop_id />
+                    <button type="submit" class=SMALL_BUTTON>{drop_label}</button>
+                </ActionForm>
             </details>
         </article>
     }
@@ -339,8 +356,11 @@ fn SetCard(
     groups: Vec<(String, String)>,
     apps: Vec<(String, String)>,
     change: ServerAction<ChangeResourceSet>,
+    drop_set: ServerAction<DeleteResourceSet>,
 ) -> impl IntoView {
     let id = set.id.clone();
+    let drop_id = set.id.clone();
+    let drop_label = format!("Delete {}", set.label);
     let orns_id = format!("set-{index}-orns");
     let resources = set
         .resources
@@ -380,7 +400,69 @@ fn SetCard(
                     <button type="submit" class=BUTTON>{format!("Add to {}", set.label)}</button>
                 </ActionForm>
             </details>
+            <ActionForm action=drop_set>
+                <input type="hidden" name="id" value=drop_id />
+                <button type="submit" class=SMALL_BUTTON>{drop_label}</button>
+            </ActionForm>
         </article>
     }
     .into_any()
+}
+
+/// Who holds the standard (org-wide) roles, with grant and take back.
+#[component]
+fn StandardRoles(groups: Vec<(String, String)>) -> impl IntoView {
+    let grant = ServerAction::<GrantStandardRole>::new();
+    let revoke = ServerAction::<RevokeStandardRole>::new();
+    let held = Resource::new(
+        move || (grant.version().get(), revoke.version().get()),
+        |_| standard_assignments(),
+    );
+    let roles: Vec<(String, String)> = ["SUPER_ADMIN", "ORG_ADMIN", "READ_ONLY_ADMIN"]
+        .iter()
+        .map(|r| (r.to_string(), r.to_string()))
+        .collect();
+    view! {
+        <section aria-labelledby="standard-roles" class="space-y-3">
+            <h2 id="standard-roles" class="text-xl font-semibold">"Standard role assignments"</h2>
+            {move || outcome_besides_fields(revoke.value().get())}
+            <Suspense fallback=|| view! { <p role="status">"Loading assignments…"</p> }>
+                {move || held.get().map(|r| match r {
+                    Ok(rows) => view! {
+                        <ul class="space-y-1 text-sm">
+                            {rows.into_iter().map(|(role, kind, id, name)| {
+                                let shown = if kind == "GROUP" { format!("group {name}") } else { name };
+                                let label = format!("Take {role} back from {shown}");
+                                view! {
+                                    <li class="flex flex-wrap items-center gap-2">
+                                        <span><strong>{role.clone()}</strong> " — " {shown}</span>
+                                        <ActionForm action=revoke>
+                                            <input type="hidden" name="role" value=role />
+                                            <input type="hidden" name="member_type" value=kind />
+                                            <input type="hidden" name="member_id" value=id />
+                                            <button type="submit" class=SMALL_BUTTON aria-label=label>"Take back"</button>
+                                        </ActionForm>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(e) => error_alert(&e),
+                })}
+            </Suspense>
+            <details class="rounded-lg border border-slate-200 p-3 dark:border-slate-800"
+                open=move || grant.value().with(|v| matches!(v, Some(Err(_))))>
+                <summary class="cursor-pointer font-medium">"Grant a standard role"</summary>
+                {move || outcome_besides_fields(grant.value().get())}
+                <ActionForm action=grant attr:class="mt-3 space-y-3" attr:novalidate=true>
+                    {select_field("standard-role", "role", "Standard role", "Choose a role", roles, kept_value(grant, "role", String::new()))}
+                    {move || error_line(field_error(grant, "role"))}
+                    {text_field("standard-login", "login", "To a user (username)", kept_value(grant, "login", String::new()), None, move || field_error(grant, "login"))}
+                    {select_field("standard-group", "group_id", "Or to a group", "No group", groups, String::new())}
+                    {move || error_line(field_error(grant, "groupId"))}
+                    <button type="submit" class=BUTTON>"Grant role"</button>
+                </ActionForm>
+            </details>
+        </section>
+    }
 }

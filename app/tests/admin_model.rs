@@ -1,0 +1,292 @@
+//! The admin model's lifecycle as the console drives it: standard role
+//! assignments granted and taken back (never the last super admin), custom
+//! roles and resource sets deleted only when nobody holds rights through
+//! them, app integrations renamed — each audited, on SQLite and PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use app::authz::{self, Permission, Principal, Target};
+use app::model::{BaseProfile, RealmType, StandardRole, User};
+use app::store::admin::{Member, StoredPermission};
+use app::store::realms::NewRealm;
+use app::store::users::NewUser;
+use app::store::{Store, StoreError};
+use common::on_both;
+use serde_json::Map;
+
+fn system(permission: Permission, target: Target) -> authz::Grant {
+    authz::check(&Principal::system(), permission, &target).expect("system may do anything")
+}
+
+async fn user(store: &Store, realm: &app::model::Realm, login: &str) -> User {
+    store
+        .create_user(
+            &system(
+                Permission::UsersCreate,
+                Target::NewUserIn {
+                    realm_id: realm.id.clone(),
+                },
+            ),
+            NewUser {
+                realm_id: realm.id.clone(),
+                profile: BaseProfile {
+                    login: login.into(),
+                    email: login.into(),
+                    first_name: "Pat".into(),
+                    last_name: "Admin".into(),
+                    ..BaseProfile::default()
+                },
+                custom_profile: Map::new(),
+                activate: true,
+                profile_source_id: None,
+            },
+        )
+        .await
+        .unwrap()
+}
+
+async fn setup(store: &Store) -> (authz::OrgContext, app::model::Realm) {
+    let org = authz::bootstrap(store, "http://127.0.0.1:3000")
+        .await
+        .unwrap();
+    let realm = store
+        .create_realm(
+            &system(Permission::RealmsManage, Target::Org),
+            NewRealm {
+                name: "Acme".into(),
+                realm_type: RealmType::Partner,
+                domains: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    (org, realm)
+}
+
+#[tokio::test]
+async fn standard_roles_are_granted_and_taken_back_but_never_the_last_super_admin() {
+    on_both(|store, engine| async move {
+        let (_, realm) = setup(&store).await;
+        let grant = system(Permission::UsersManage, Target::Org);
+        let olivia = user(&store, &realm, "olivia@hostco.test").await;
+        let hugo = user(&store, &realm, "hugo@hostco.test").await;
+        let before = store.list_standard_assignments().await.unwrap().len();
+        let supers_before = store
+            .list_standard_assignments()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|(r, _, _)| *r == StandardRole::SuperAdmin)
+            .count();
+        store
+            .assign_standard_role(
+                &grant,
+                &Member::User(olivia.id.clone()),
+                StandardRole::SuperAdmin,
+            )
+            .await
+            .unwrap();
+        store
+            .assign_standard_role(
+                &grant,
+                &Member::User(hugo.id.clone()),
+                StandardRole::OrgAdmin,
+            )
+            .await
+            .unwrap();
+        let listed = store.list_standard_assignments().await.unwrap();
+        assert_eq!(listed.len(), before + 2, "{engine}");
+        assert!(
+            listed
+                .iter()
+                .any(|(r, m, name)| *r == StandardRole::OrgAdmin
+                    && *m == Member::User(hugo.id.clone())
+                    && name == "hugo@hostco.test"),
+            "{engine}: {listed:?}"
+        );
+        if supers_before == 0 {
+            let last = store
+                .revoke_standard_role(
+                    &grant,
+                    &Member::User(olivia.id.clone()),
+                    StandardRole::SuperAdmin,
+                )
+                .await;
+            assert!(
+                matches!(last, Err(StoreError::Conflict(_))),
+                "{engine}: {last:?}"
+            );
+        }
+        store
+            .assign_standard_role(
+                &grant,
+                &Member::User(hugo.id.clone()),
+                StandardRole::SuperAdmin,
+            )
+            .await
+            .unwrap();
+        store
+            .revoke_standard_role(
+                &grant,
+                &Member::User(olivia.id.clone()),
+                StandardRole::SuperAdmin,
+            )
+            .await
+            .unwrap();
+        assert!(
+            store
+                .rights_rows(&olivia.id)
+                .await
+                .unwrap()
+                .standard
+                .is_empty(),
+            "{engine}: olivia holds nothing now"
+        );
+        let again = store
+            .revoke_standard_role(
+                &grant,
+                &Member::User(olivia.id.clone()),
+                StandardRole::SuperAdmin,
+            )
+            .await;
+        assert!(matches!(again, Err(StoreError::NotFound)), "{engine}");
+        assert_eq!(
+            store
+                .count_events("user.account.privilege.revoke")
+                .await
+                .unwrap(),
+            1,
+            "{engine}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn roles_and_resource_sets_are_deleted_only_when_nobody_holds_rights_through_them() {
+    on_both(|store, engine| async move {
+        let (org, realm) = setup(&store).await;
+        let grant = system(Permission::UsersManage, Target::Org);
+        let role = store
+            .create_role(
+                &grant,
+                "Helpdesk",
+                "",
+                &[StoredPermission {
+                    permission: "okta.users.read".into(),
+                    conditions: None,
+                }],
+            )
+            .await
+            .unwrap();
+        let set = store
+            .create_resource_set(&grant, "Acme users", "", &[org.orn_realm_users(&realm.id)])
+            .await
+            .unwrap();
+        let admin = user(&store, &realm, "helpdesk@acme.test").await;
+        let member = Member::User(admin.id.clone());
+        store
+            .add_binding_members(&grant, &set, &role, &[member.clone()])
+            .await
+            .unwrap();
+
+        for refused in [
+            store.delete_role(&grant, &role).await.map(|_| ()),
+            store.delete_resource_set(&grant, &set).await.map(|_| ()),
+        ] {
+            assert!(
+                matches!(refused, Err(StoreError::Conflict(_))),
+                "{engine}: {refused:?}"
+            );
+        }
+        assert_eq!(
+            store.rights_rows(&admin.id).await.unwrap().bindings.len(),
+            1
+        );
+
+        store
+            .remove_binding_member(&grant, &set, &role, &member)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.delete_role(&grant, &role).await.unwrap(),
+            "Helpdesk",
+            "{engine}"
+        );
+        assert!(store
+            .list_roles()
+            .await
+            .unwrap()
+            .iter()
+            .all(|r| r.id != role));
+        assert_eq!(
+            store.delete_resource_set(&grant, &set).await.unwrap(),
+            "Acme users",
+            "{engine}"
+        );
+        assert!(store.resource_set_orns(&set).await.unwrap().is_empty());
+        assert!(matches!(
+            store.delete_role(&grant, &role).await,
+            Err(StoreError::NotFound)
+        ));
+        for action in ["iam.role.delete", "iam.resourceset.delete"] {
+            assert_eq!(
+                store.count_events(action).await.unwrap(),
+                1,
+                "{engine}: {action}"
+            );
+        }
+        // The generated Partner Admin role is a role like any other: while
+        // bound it stays.
+        let partner_set = store
+            .create_resource_set(&grant, "Acme admins", "", &[org.orn_realm_users(&realm.id)])
+            .await
+            .unwrap();
+        store
+            .add_binding_members(&grant, &partner_set, &org.partner_admin_role, &[member])
+            .await
+            .unwrap();
+        assert!(matches!(
+            store.delete_role(&grant, &org.partner_admin_role).await,
+            Err(StoreError::Conflict(_))
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_app_is_renamed_with_its_event_and_a_blank_label_is_a_field_error() {
+    on_both(|store, engine| async move {
+        setup(&store).await;
+        let create = system(Permission::AppsManage, Target::Org);
+        let app = store
+            .create_app(&create, "portal_app", "Supplier portal", "OPENID_CONNECT")
+            .await
+            .unwrap();
+        let on_app = system(
+            Permission::AppsManage,
+            Target::App {
+                id: app.id.clone(),
+                app_type: app.name.clone(),
+            },
+        );
+        let renamed = store.update_app(&on_app, "  Supplier hub ").await.unwrap();
+        assert_eq!(renamed.label, "Supplier hub", "{engine}");
+        let blank = store.update_app(&on_app, "  ").await;
+        assert!(
+            matches!(&blank, Err(StoreError::Invalid(f)) if f[0].field == "label"),
+            "{engine}: {blank:?}"
+        );
+        assert_eq!(
+            store
+                .count_events("application.lifecycle.update")
+                .await
+                .unwrap(),
+            1,
+            "{engine}"
+        );
+    })
+    .await;
+}
