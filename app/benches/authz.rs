@@ -111,6 +111,23 @@ fn bench(c: &mut Criterion) {
         pct(0.99),
         samples[samples.len() - 1]
     );
+    let mut compiles: Vec<Duration> = (0..2_000)
+        .map(|_| {
+            let start = Instant::now();
+            let _ = std::hint::black_box(authz::scope(&principal, Permission::UsersRead));
+            start.elapsed()
+        })
+        .collect();
+    compiles.sort();
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    println!(
+        "BENCH_JSON {{\"bench\":\"authz\",\"bindings\":1000,\"check_p50_us\":{:.3},\"check_p99_us\":{:.3},\"check_max_us\":{:.3},\"scope_p50_us\":{:.3},\"scope_p99_us\":{:.3}}}",
+        us(pct(0.50)),
+        us(pct(0.99)),
+        us(samples[samples.len() - 1]),
+        us(compiles[compiles.len() / 2]),
+        us(compiles[(compiles.len() * 99) / 100]),
+    );
 }
 
 criterion_group!(benches, bench);

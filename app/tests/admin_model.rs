@@ -188,7 +188,7 @@ async fn roles_and_resource_sets_are_deleted_only_when_nobody_holds_rights_throu
         let admin = user(&store, &realm, "helpdesk@acme.test").await;
         let member = Member::User(admin.id.clone());
         store
-            .add_binding_members(&grant, &set, &role, &[member.clone()])
+            .add_binding_members(&grant, &set, &role, std::slice::from_ref(&member))
             .await
             .unwrap();
 

@@ -366,13 +366,14 @@ test.describe('org admin console', () => {
     await page.getByLabel('Claim mapping').fill('login = email\nemail = email\nfirstName = name');
     await page.getByLabel('Create accounts just in time at first sign-in').uncheck();
     await page.getByRole('button', { name: 'Save identity provider' }).click();
-    await expect(page.getByText(`Saved ${name}.`)).toBeVisible();
+    // Without JavaScript the browser comes back to the page, which shows what was saved.
+    if (!noJs(testInfo)) await expect(page.getByText(`Saved ${name}.`)).toBeVisible();
     await expect(page.getByLabel('Claim mapping')).toHaveValue(/firstName = name/);
     await expect(page.getByLabel('Create accounts just in time at first sign-in')).not.toBeChecked();
 
     // Deactivated, it signs nobody in; the list says so.
     await page.getByRole('button', { name: 'Deactivate identity provider' }).click();
-    await expect(page.getByText('Inactive: it signs nobody in')).toBeVisible();
+    await expect(page.getByText(/^Inactive: it signs nobody in and creates no accounts/)).toBeVisible();
     await page.getByRole('link', { name: 'All identity providers' }).click();
     await expect(row).toContainText('INACTIVE');
     await expect(row).toContainText('off');
@@ -436,7 +437,7 @@ test.describe('org admin console', () => {
     await signIn(page, 'olivia.owner@hostco.test');
     await page.goto('/admin/roles');
     await expect(page.getByRole('heading', { level: 1, name: 'Admin roles' })).toBeVisible();
-    await expect(page.getByText('SUPER_ADMIN')).toBeVisible();
+    await expect(page.getByRole('region', { name: 'Roles', exact: true }).getByText('SUPER_ADMIN')).toBeVisible();
     await expectAccessible(page);
 
     await page.getByText('Create a custom role').click();
@@ -498,7 +499,6 @@ test.describe('org admin console', () => {
     // Nobody holds them now: the role and the resource set can go.
     await page.getByText(`Edit Globex viewer ${tag}`, { exact: true }).click();
     await page.getByRole('button', { name: `Delete Globex viewer ${tag}` }).click();
-    await expect(page.getByText(`Deleted role Globex viewer ${tag}.`)).toBeVisible();
     await expect(page.getByRole('heading', { level: 3, name: `Globex viewer ${tag}` })).toHaveCount(0);
     await page.getByRole('button', { name: `Delete Globex only ${tag}` }).click();
     await expect(page.getByRole('heading', { level: 3, name: `Globex only ${tag}` })).toHaveCount(0);
@@ -510,23 +510,23 @@ test.describe('org admin console', () => {
     const held = page.getByRole('region', { name: 'Standard role assignments' });
     await expect(held.getByText('SUPER_ADMIN — olivia.owner@hostco.test')).toBeVisible();
     await page.getByText('Grant a standard role').click();
-    await page.getByLabel('Standard role').selectOption('READ_ONLY_ADMIN');
-    await page.getByLabel('To a user (username)').first().fill('nobody@nowhere.test');
+    await page.getByLabel('Standard role', { exact: true }).selectOption('READ_ONLY_ADMIN');
+    await page.getByLabel("Holder's username").fill('nobody@nowhere.test');
     await page.getByRole('button', { name: 'Grant role' }).click();
     await expect(page.getByText('There is no user nobody@nowhere.test.')).toBeVisible();
-    await page.getByLabel('Standard role').selectOption('READ_ONLY_ADMIN');
-    await page.getByLabel('To a user (username)').first().fill('hugo.host@hostco.test');
+    await page.getByLabel('Standard role', { exact: true }).selectOption('READ_ONLY_ADMIN');
+    await page.getByLabel("Holder's username").fill('hugo.host@hostco.test');
     await page.getByRole('button', { name: 'Grant role' }).click();
-    const take = held.getByRole('button', { name: 'Take READ_ONLY_ADMIN back from hugo.host@hostco.test' });
+    const take = held.getByRole('button', { name: 'Take back READ_ONLY_ADMIN from hugo.host@hostco.test' });
     await expect(take).toBeVisible();
     await take.click();
     await expect(take).toHaveCount(0);
 
     // The generated Partner Admin role is held: deleting it is refused, saying why.
     await page.getByText('Edit Partner Admin', { exact: true }).click();
-    await page.getByRole('button', { name: 'Delete Partner Admin' }).click();
+    await page.getByRole('button', { name: 'Delete Partner Admin', exact: true }).click();
     await expect(page.getByText(/^This role is held by \d+ binding members?; remove them first\.$/)).toBeVisible();
-    await expect(page.getByRole('heading', { level: 3, name: 'Partner Admin' })).toBeVisible();
+    await expect(page.getByRole('heading', { level: 3, name: 'Partner Admin', exact: true })).toBeVisible();
   });
 
   test('every user a filter matches is moved through a reviewed plan', async ({ page }, testInfo) => {

@@ -432,7 +432,7 @@ fn StandardRoles(groups: Vec<(String, String)>) -> impl IntoView {
                         <ul class="space-y-1 text-sm">
                             {rows.into_iter().map(|(role, kind, id, name)| {
                                 let shown = if kind == "GROUP" { format!("group {name}") } else { name };
-                                let label = format!("Take {role} back from {shown}");
+                                let label = format!("Take back {role} from {shown}");
                                 view! {
                                     <li class="flex flex-wrap items-center gap-2">
                                         <span><strong>{role.clone()}</strong> " — " {shown}</span>
@@ -457,8 +457,8 @@ fn StandardRoles(groups: Vec<(String, String)>) -> impl IntoView {
                 <ActionForm action=grant attr:class="mt-3 space-y-3" attr:novalidate=true>
                     {select_field("standard-role", "role", "Standard role", "Choose a role", roles, kept_value(grant, "role", String::new()))}
                     {move || error_line(field_error(grant, "role"))}
-                    {text_field("standard-login", "login", "To a user (username)", kept_value(grant, "login", String::new()), None, move || field_error(grant, "login"))}
-                    {select_field("standard-group", "group_id", "Or to a group", "No group", groups, String::new())}
+                    {text_field("standard-login", "login", "Holder's username", kept_value(grant, "login", String::new()), None, move || field_error(grant, "login"))}
+                    {select_field("standard-group", "group_id", "Or a group that holds it", "No group", groups, String::new())}
                     {move || error_line(field_error(grant, "groupId"))}
                     <button type="submit" class=BUTTON>"Grant role"</button>
                 </ActionForm>
