@@ -6,12 +6,12 @@ SHELL := /bin/bash
 export LEPTOS_OUTPUT_NAME := partner-portal
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help setup run test test-rust test-e2e lint fmt build bench bench-quick clean
+.PHONY: help setup run test test-rust test-e2e lint fmt build bench bench-quick bench-build clean
 
 help:
 	@echo "make run    – the portal on SQLite with the dev identity provider and demo data"
 	@echo "make test   – formatting, clippy, Rust tests on SQLite and PostgreSQL, Playwright"
-	@echo "make bench  – performance harness (bench/REPORT.md)"
+	@echo "make bench  – performance harness at 1M users (bench/REPORT.md); make bench-quick at 100k"
 
 setup:
 	@NEED_BROWSER=$(NEED_BROWSER) end2end/scripts/setup.sh
@@ -28,6 +28,7 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy -p app --features ssr --all-targets -- -D warnings
 	cargo clippy -p server --all-targets -- -D warnings
+	cargo clippy -p bench --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 fmt:
@@ -48,19 +49,30 @@ test:
 	@$(MAKE) --no-print-directory test-e2e
 	@end2end/scripts/postgres.sh stop
 
-# The performance harness grows with the product (see the README); today it runs
-# the authorization kernel's benchmarks and the directory at 1M users on both
-# engines (PORTAL_BENCH_USERS to change the size).
-bench:
-	cargo bench -p app --features ssr --bench authz
-	PORTAL_BENCH_POSTGRES_URL="$$(end2end/scripts/postgres.sh)" \
-	  cargo bench -p app --features ssr --bench store
+# The performance harness (bench/, see the README): the release build against a
+# minimal axum + sqlx baseline on SQLite and PostgreSQL, criterion benches of the
+# authorization kernel and rule evaluation; writes bench/REPORT.md and
+# bench/results.json. bench-quick: 100k users and shorter loads.
+BENCH_PG = PORTAL_BENCH_POSTGRES_URL="$$(end2end/scripts/postgres.sh)"
+
+bench-build:
+	@NEED_BENCH=1 end2end/scripts/setup.sh
+	cargo leptos build --release
+	cargo build --release -p bench
+	@mkdir -p target/bench
+
+bench: bench-build
+	PORTAL_BENCH_RULE_USERS=1000000 cargo bench -p app --features ssr --bench authz --bench rules \
+	  | tee target/bench/criterion.txt
+	$(BENCH_PG) target/release/portal-bench run --mode full --users 1000000 \
+	  --criterion target/bench/criterion.txt
 	@end2end/scripts/postgres.sh stop
 
-bench-quick:
-	cargo bench -p app --features ssr --bench authz -- --quick
-	PORTAL_BENCH_USERS=100000 PORTAL_BENCH_POSTGRES_URL="$$(end2end/scripts/postgres.sh)" \
-	  cargo bench -p app --features ssr --bench store
+bench-quick: bench-build
+	PORTAL_BENCH_RULE_USERS=100000 cargo bench -p app --features ssr --bench authz --bench rules -- --quick \
+	  | tee target/bench/criterion.txt
+	$(BENCH_PG) target/release/portal-bench run --mode quick --users 100000 --seconds 4 \
+	  --max-requests 20000 --move-realms 1 --criterion target/bench/criterion.txt
 	@end2end/scripts/postgres.sh stop
 
 clean:

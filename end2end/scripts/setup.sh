@@ -7,6 +7,7 @@ cd "$(dirname "$0")/../.."
 CARGO_LEPTOS_VERSION=0.3.10
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
 need_browser=${NEED_BROWSER:-0}
+need_bench=${NEED_BENCH:-0}
 
 say() { printf '==> %s\n' "$*"; }
 
@@ -53,4 +54,9 @@ npm_install end2end
 if [ "$need_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then
   say "installing Debian's chromium"
   apt_install chromium
+fi
+
+if [ "$need_bench" = 1 ] && ! command -v wrk >/dev/null; then
+  say "installing Debian's wrk (the benchmark's load generator)"
+  apt_install wrk
 fi

@@ -59,7 +59,10 @@
 //! - [`Expr::warnings`] flags comparisons that can never succeed, such as
 //!   `user.profile.email.toLowerCase().endsWith("@Acme.com")`.
 
+mod index;
 mod parse;
+
+pub use index::RuleIndex;
 #[cfg(test)]
 mod tests;
 

@@ -175,6 +175,36 @@ impl CompiledRule {
     }
 }
 
+/// Rules asked together "does any of you select this user?": the ones with
+/// an expression and no profile source go through a [`expr::RuleIndex`]
+/// (domain rules are looked up, not scanned), the others one by one.
+pub struct RuleSet<'a> {
+    index: expr::RuleIndex<'a>,
+    rest: Vec<&'a CompiledRule>,
+}
+
+impl<'a> RuleSet<'a> {
+    pub fn new(rules: &'a [CompiledRule]) -> Self {
+        let mut indexed = Vec::new();
+        let mut rest = Vec::new();
+        for r in rules {
+            match (&r.condition, &r.rule.profile_source_id) {
+                (Condition::Expr(e), None) => indexed.push(&**e),
+                _ => rest.push(r),
+            }
+        }
+        Self {
+            index: expr::RuleIndex::new(indexed),
+            rest,
+        }
+    }
+
+    /// Whether any rule selects `user` (`buf`: scratch space).
+    pub fn any_selects(&self, user: &Candidate, buf: &mut Vec<usize>) -> bool {
+        self.rest.iter().any(|r| r.selects(user)) || self.index.first_match(user, buf).is_some()
+    }
+}
+
 /// Checks a rule's expression; the error names the character position.
 pub fn validate_expression(src: &str) -> Result<Option<Expr>, StoreError> {
     let src = src.trim();
@@ -768,6 +798,8 @@ impl Store {
         let op = self
             .insert_operation(grant, OperationKind::Rule, Some(id), &configuration)
             .await?;
+        let earlier = RuleSet::new(&before);
+        let mut buf = Vec::new();
         let planned: Result<(), StoreError> = async {
             let mut after = String::new();
             loop {
@@ -777,7 +809,7 @@ impl Store {
                 let items: Vec<PlannedItem> = chunk
                     .iter()
                     .filter(|u| u.realm_id != target.id)
-                    .filter(|u| compiled.selects(u) && !before.iter().any(|b| b.selects(u)))
+                    .filter(|u| compiled.selects(u) && !earlier.any_selects(u, &mut buf))
                     .map(|u| PlannedItem {
                         user_id: u.id.clone(),
                         from: u.realm_id.clone(),

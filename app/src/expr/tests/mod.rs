@@ -1227,3 +1227,102 @@ proptest! {
         prop_assert_eq!(eval(&render(&g, 0), &u), reference(&g, &u) == RV::B(true));
     }
 }
+
+/// Rules an index must get exactly right: indexable ones, ones it must not
+/// index (recased, mixed attributes, negated, `contains`), an empty suffix.
+const INDEXED_RULES: [&str; 12] = [
+    r#"user.profile.email.endsWith("@b.example") && user.profile.department == "Sales""#,
+    r#"user.profile.email.toLowerCase().endsWith("@a.example")"#,
+    r#"user.profile.email.endsWith("@a.example")"#,
+    r#"user.profile.email.endsWith("@c.example") || user.profile.email.endsWith("@d.example")"#,
+    r#"user.profile.email.endsWith("@c.example") || user.profile.login.endsWith("@e.example")"#,
+    r#"!user.profile.email.endsWith("@e.example") && user.profile.department == "Ops""#,
+    r#"user.profile.login.endsWith(".example")"#,
+    r#"user.profile.email.contains("@f.")"#,
+    r#"user.profile.email.endsWith("")"#,
+    r#"user.profile.department == "Sales" && user.profile.email.endsWith("@g.example")"#,
+    r#"user.profile.email.endsWith("@b.example")"#,
+    r#"user.profile.missing.endsWith("x") || user.profile.missing.endsWith("y")"#,
+];
+
+fn linear_first(rules: &[Expr], u: &User) -> Option<usize> {
+    rules.iter().position(|r| r.evaluate(u))
+}
+
+#[test]
+fn the_rule_index_answers_as_the_linear_scan_on_edge_cases() {
+    let rules: Vec<Expr> = INDEXED_RULES
+        .iter()
+        .map(|src| compile(src).unwrap_or_else(|e| panic!("{src}: {e:?}")))
+        .collect();
+    let index = RuleIndex::new(rules.iter().collect());
+    let mut buf = Vec::new();
+    let cases = [
+        user(
+            &[("email", s("x@b.example")), ("department", s("Sales"))],
+            None,
+        ),
+        user(&[("email", s("x@B.EXAMPLE"))], None),
+        user(&[("email", s("X@A.example"))], None),
+        user(&[("email", s("x@d.example"))], None),
+        user(&[("login", s("x@e.example"))], None),
+        user(
+            &[("email", s("x@e.example")), ("department", s("Ops"))],
+            None,
+        ),
+        user(
+            &[("email", s("x@z.example")), ("department", s("Ops"))],
+            None,
+        ),
+        user(&[("email", V::N(4.0))], None),
+        user(&[("email", V::Null)], None),
+        user(&[], None),
+        user(&[("email", s(""))], None),
+        user(
+            &[("email", s("é@g.example")), ("department", s("Sales"))],
+            None,
+        ),
+        user(&[("email", s("@b.example"))], None),
+    ];
+    for u in &cases {
+        assert_eq!(
+            index.first_match(u, &mut buf),
+            linear_first(&rules, u),
+            "{u:?}"
+        );
+    }
+    // Without the always-true empty-suffix rule, some users match nothing.
+    let fewer: Vec<&Expr> = rules.iter().take(8).collect();
+    let index = RuleIndex::new(fewer.clone());
+    let nobody = user(&[("email", s("x@zzz.test"))], None);
+    assert_eq!(index.first_match(&nobody, &mut buf), None);
+    assert_eq!(index.len(), 8);
+}
+
+proptest! {
+    #[test]
+    fn the_rule_index_answers_as_the_linear_scan(
+        picks in proptest::collection::vec(0usize..INDEXED_RULES.len(), 1..12),
+        local in "[a-zA-Z]{0,3}",
+        domain in prop_oneof![
+            Just("@a.example"), Just("@A.EXAMPLE"), Just("@b.example"), Just("@c.example"),
+            Just("@d.example"), Just("@e.example"), Just("@f.example"), Just("@g.example"), Just(""),
+        ],
+        department in prop_oneof![Just("Sales"), Just("Ops"), Just("")],
+        has_login in any::<bool>(),
+    ) {
+        let rules: Vec<Expr> = picks
+            .iter()
+            .filter_map(|i| compile(INDEXED_RULES[*i]).ok())
+            .collect();
+        let index = RuleIndex::new(rules.iter().collect());
+        let email = format!("{local}{domain}");
+        let mut pairs = vec![("email", s(&email)), ("department", s(department))];
+        if has_login {
+            pairs.push(("login", s(&email)));
+        }
+        let u = user(&pairs, None);
+        let mut buf = Vec::new();
+        prop_assert_eq!(index.first_match(&u, &mut buf), linear_first(&rules, &u));
+    }
+}
