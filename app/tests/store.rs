@@ -358,3 +358,51 @@ async fn clearing_or_suspending_a_user_ends_its_sessions_at_once() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_session_is_rewritten_when_its_data_changes_or_its_expiry_lags_not_on_every_request() {
+    use std::collections::HashMap;
+    use tower_sessions::session::{Id, Record};
+    use tower_sessions::SessionStore;
+
+    on_both(|store, engine| async move {
+        let start = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
+        let mut record = Record {
+            id: Id::default(),
+            data: HashMap::from([("k".to_string(), serde_json::json!("v"))]),
+            expiry_date: start,
+        };
+        store.create(&mut record).await.unwrap();
+        let stored = |store: Store, id: Id| async move {
+            store.load(&id).await.unwrap().unwrap().expiry_date
+        };
+        // A request 10 s later: same data, the sliding expiry moved a little.
+        record.expiry_date = start + time::Duration::seconds(10);
+        store.save(&record).await.unwrap();
+        assert_eq!(
+            stored(store.clone(), record.id).await.unix_timestamp(),
+            start.unix_timestamp(),
+            "{engine}: not rewritten"
+        );
+        // Changed data is always written.
+        record.data.insert("k".into(), serde_json::json!("w"));
+        store.save(&record).await.unwrap();
+        let loaded = store.load(&record.id).await.unwrap().unwrap();
+        assert_eq!(loaded.data["k"], "w", "{engine}");
+        assert_eq!(
+            loaded.expiry_date.unix_timestamp(),
+            record.expiry_date.unix_timestamp(),
+            "{engine}"
+        );
+        // An expiry lagging by more than a minute is written.
+        let later = record.expiry_date + time::Duration::seconds(61);
+        record.expiry_date = later;
+        store.save(&record).await.unwrap();
+        assert_eq!(
+            stored(store.clone(), record.id).await.unix_timestamp(),
+            later.unix_timestamp(),
+            "{engine}: the lagging expiry moved"
+        );
+    })
+    .await;
+}

@@ -123,5 +123,13 @@ async fn run(
                 String::from_utf8_lossy(&out.stderr)
             )
         })?;
-    serde_json::from_str(line).map_err(|e| format!("wrk figures: {e}: {line}"))
+    let figures: Figures =
+        serde_json::from_str(line).map_err(|e| format!("wrk figures: {e}: {line}"))?;
+    if figures.requests == 0 {
+        return Err(format!(
+            "wrk sent no request to {url}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(figures)
 }

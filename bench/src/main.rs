@@ -59,9 +59,13 @@ struct RunArgs {
     /// Seconds per load.
     #[arg(long, default_value_t = 10)]
     seconds: u32,
-    /// At most this many requests per load.
-    #[arg(long, default_value_t = 100_000)]
+    /// At most this many requests per load: a safety bound set far above what
+    /// the time allows (wrk's figures are per its full duration).
+    #[arg(long, default_value_t = 2_000_000)]
     max_requests: u32,
+    /// Profile edits per load (each a different user; at most half the realm).
+    #[arg(long, default_value_t = 20_000)]
+    edits: u32,
     /// Concurrent connections per load.
     #[arg(long, default_value_t = 16)]
     connections: u32,
@@ -162,8 +166,10 @@ async fn run(args: RunArgs) -> Result<(), String> {
     }
     let site_root = root.join("target/site");
     let mut results = report::Results::new(&args.mode, &site_root, &args.criterion)?;
+    // One portal port for the run: the dev IdP only sends users back there.
+    let portal_port = procs::free_port()?;
     let idp_port = procs::free_port()?;
-    let idp = procs::dev_idp(&root, idp_port).await?;
+    let idp = procs::dev_idp(&root, idp_port, &format!("http://127.0.0.1:{portal_port}")).await?;
     for engine in args
         .engines
         .split(',')
@@ -172,7 +178,7 @@ async fn run(args: RunArgs) -> Result<(), String> {
     {
         step(&format!("{engine}: {} users", args.users));
         let db = Database::fresh(engine, &root, args.postgres_url.as_deref()).await?;
-        let measured = measure(&args, &root, &bin, &site_root, &idp.base, &db).await;
+        let measured = measure(&args, &root, &bin, &site_root, &idp.base, portal_port, &db).await;
         db.drop().await;
         results.engines.push(measured?);
     }
@@ -280,7 +286,13 @@ struct Fixture {
     baseline_targets: PathBuf,
 }
 
-async fn fixture(store: &Store, root: &Path, tag: &str, edits: u32) -> Result<Fixture, String> {
+async fn fixture(
+    store: &Store,
+    url: &str,
+    root: &Path,
+    tag: &str,
+    edits: u32,
+) -> Result<Fixture, String> {
     let err = |e: app::store::StoreError| e.to_string();
     let org = authz::bootstrap(store, "http://127.0.0.1")
         .await
@@ -371,24 +383,43 @@ async fn fixture(store: &Store, root: &Path, tag: &str, edits: u32) -> Result<Fi
         .unwrap_or_default()
         .to_string();
     let dir = root.join("target/bench");
-    let write = |name: &str, slice: &[app::model::User]| -> Result<PathBuf, String> {
+    let write = |name: &str, targets: &[(String, i64)]| -> Result<PathBuf, String> {
         let path = dir.join(format!("{tag}-{name}.txt"));
-        let text: String = slice
+        let text: String = targets
             .iter()
-            .map(|u| format!("{} {}\n", u.id, u.version))
+            .map(|(id, version)| format!("{id} {version}\n"))
             .collect();
         std::fs::write(&path, text).map_err(|e| e.to_string())?;
         Ok(path)
     };
-    let per = (edits as usize).min(users.len() / 2);
-    let (first, second) = users.split_at(users.len() / 2);
+    // The portal edits the admin's own realm; the baseline (no authorization)
+    // other users, so that no edit meets a version the other one changed.
+    sqlx::any::install_default_drivers();
+    let others: Vec<(String, i64)> =
+        sqlx::query_as("SELECT id, version FROM users WHERE realm_id <> $1 ORDER BY id LIMIT $2")
+            .bind(realm.id.as_str())
+            .bind(i64::from(edits))
+            .fetch_all(
+                &sqlx::AnyPool::connect(url)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+    let detail = users[users.len() / 4].id.to_string();
+    let mine: Vec<(String, i64)> = users
+        .iter()
+        .filter(|u| u.id.as_str() != detail)
+        .take(edits as usize)
+        .map(|u| (u.id.to_string(), u.version))
+        .collect();
     Ok(Fixture {
         realm_users: users.len() as u64,
         deep_cursor: name_cursor(middle),
-        detail_id: users[users.len() / 4].id.to_string(),
+        detail_id: detail,
         search_term,
-        portal_targets: write("portal-edits", &first[..per.min(first.len())])?,
-        baseline_targets: write("baseline-edits", &second[..per.min(second.len())])?,
+        portal_targets: write("portal-edits", &mine)?,
+        baseline_targets: write("baseline-edits", &others)?,
         realm,
     })
 }
@@ -399,6 +430,7 @@ async fn measure(
     bin: &Path,
     site_root: &Path,
     idp_base: &str,
+    port: u16,
     db: &Database,
 ) -> Result<EngineResult, String> {
     let env = procs::PortalEnv {
@@ -406,7 +438,7 @@ async fn measure(
         site_root: site_root.to_path_buf(),
         database_url: db.url.clone(),
         idp_base: idp_base.to_string(),
-        port: procs::free_port()?,
+        port,
     };
     let mut out = EngineResult {
         engine: db.engine.clone(),
@@ -423,8 +455,8 @@ async fn measure(
     let store = Store::connect(&db.url, &StoreOptions::default())
         .await
         .map_err(|e| e.to_string())?;
-    let edits = args.max_requests.min(20_000);
-    let fx = fixture(&store, root, &db.engine, edits).await?;
+    let edits = args.edits;
+    let fx = fixture(&store, &db.url, root, &db.engine, edits).await?;
     out.admin_realm_users = fx.realm_users;
     out.search_term = fx.search_term.clone();
 
@@ -482,6 +514,7 @@ async fn measure(
     for (name, path) in scenarios {
         step(&format!("{}: {name}", db.engine));
         check_page(&env.base(), &path, &cookie).await?;
+        check_page(&baseline.base, &path, "").await?;
         let p = load::get(
             &scripts,
             shape,
@@ -507,6 +540,7 @@ async fn measure(
     }
 
     step(&format!("{}: profile edits", db.engine));
+    check_edit(&env.base(), &cookie, &store, &fx.detail_id).await?;
     let edit_shape = Shape {
         max_requests: edits,
         ..shape
@@ -573,6 +607,34 @@ async fn check_page(base: &str, path: &str, cookie: &str) -> Result<(), String> 
         return Err(format!(
             "{path} answered {status} without the realm's users"
         ));
+    }
+    Ok(())
+}
+
+/// One edit as the load makes them answers 200 (a load of refusals would
+/// measure nothing).
+async fn check_edit(base: &str, cookie: &str, store: &Store, id: &str) -> Result<(), String> {
+    let uid = app::ids::UserId::parse(id).map_err(|e| e.to_string())?;
+    let user = store
+        .user_by_id_unscoped(&uid)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("the detail user is gone")?;
+    let r = reqwest::Client::new()
+        .post(format!("{base}/api/users/update_profile"))
+        .header("cookie", cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "id={id}&version={}&profile%5BfirstName%5D=Checked",
+            user.version
+        ))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = r.status();
+    let body = r.text().await.map_err(|e| e.to_string())?;
+    if !status.is_success() {
+        return Err(format!("a profile edit answered {status}: {body}"));
     }
     Ok(())
 }
@@ -726,7 +788,7 @@ async fn execute_under_load(
             .as_str()
             .unwrap_or("")
             .to_string();
-        if status != "EXECUTING" && status != "PLANNED" {
+        if matches!(status.as_str(), "COMPLETED" | "FAILED" | "CANCELED") {
             break status;
         }
         if started.elapsed() > Duration::from_secs(900) {

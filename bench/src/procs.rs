@@ -79,11 +79,13 @@ fn spawn(mut cmd: Command, base: String, what: &str) -> Result<Running, String> 
     Ok(Running { child, base })
 }
 
-/// The dev identity provider (`end2end/dev-idp/server.mjs`) on `port`.
-pub async fn dev_idp(root: &Path, port: u16) -> Result<Running, String> {
+/// The dev identity provider (`end2end/dev-idp/server.mjs`) on `port`, for a
+/// portal at `portal`.
+pub async fn dev_idp(root: &Path, port: u16, portal: &str) -> Result<Running, String> {
     let mut cmd = Command::new("node");
     cmd.arg(root.join("end2end/dev-idp/server.mjs"))
         .env("DEV_IDP_PORT", port.to_string())
+        .env("PORTAL_URL", portal)
         .current_dir(root.join("end2end"));
     let base = format!("http://127.0.0.1:{port}");
     let idp = spawn(cmd, base.clone(), "the dev IdP (node)")?;
@@ -211,6 +213,9 @@ pub async fn sign_in(portal: &str, email: &str, password: &str) -> Result<String
             .await
             .map_err(|e| format!("sign-in: {e}"))?;
         jar.take(&r);
+        if std::env::var_os("PORTAL_BENCH_DEBUG").is_some() {
+            eprintln!("sign-in: GET {url} → {}", r.status());
+        }
         if r.status() == reqwest::StatusCode::OK && !posted {
             // The IdP's sign-in form: post it as the page would.
             let page = r.text().await.map_err(|e| e.to_string())?;

@@ -9,13 +9,18 @@
 local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 dofile(here .. "load.lua")
 
-local targets, next_target, template = {}, 1, "/"
+local targets, next_target, template, headers = {}, 1, "/", {}
 
 function init(args)
   cap = tonumber(args[1]) or 0
   local file = args[2]
   local count = tonumber(args[3]) or 1
   template = args[4] or "/"
+  -- wrk.format replaces wrk.headers (Host, -H) with the table it is given.
+  for k, v in pairs(wrk.headers) do
+    headers[k] = v
+  end
+  headers["Content-Type"] = "application/x-www-form-urlencoded"
   local n = 0
   for line in io.lines(file) do
     local uid, version = line:match("^(%S+)%s+(%S+)$")
@@ -39,5 +44,5 @@ function request()
   next_target = next_target + 1
   local body = string.format("id=%s&version=%s&profile%%5BfirstName%%5D=Bench%d", t.uid, t.version, next_target)
   local path = template:gsub("{id}", t.uid)
-  return wrk.format("POST", path, { ["Content-Type"] = "application/x-www-form-urlencoded" }, body)
+  return wrk.format("POST", path, headers, body)
 end

@@ -94,6 +94,9 @@ impl Default for StoreOptions {
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// Where write transactions run: SQLite's single writer connection, or
+    /// the pool itself on PostgreSQL.
+    writer: AnyPool,
     engine: Engine,
 }
 
@@ -126,36 +129,53 @@ impl Store {
             .map_err(StoreError::from_sqlx)?;
         let sync = options.sqlite_synchronous;
         let busy_ms = options.busy_timeout.as_millis();
-        let pool = AnyPoolOptions::new()
-            .max_connections(match engine {
-                // One writer at a time anyway; a few readers in WAL mode.
-                Engine::Sqlite => options.max_connections.clamp(1, 16),
-                Engine::Postgres => options.max_connections.max(1),
-            })
-            .acquire_timeout(Duration::from_secs(10))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if conn.backend_name() == "SQLite" {
-                        let sync = match sync {
-                            SqliteSync::Full => "FULL",
-                            SqliteSync::Normal => "NORMAL",
-                        };
-                        conn.execute(
-                            format!(
-                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; \
-                                 PRAGMA busy_timeout = {busy_ms}; PRAGMA foreign_keys = ON;"
+        let pool_options = |max: u32| {
+            AnyPoolOptions::new()
+                .max_connections(max)
+                .acquire_timeout(Duration::from_secs(10))
+                .after_connect(move |conn, _meta| {
+                    Box::pin(async move {
+                        if conn.backend_name() == "SQLite" {
+                            let sync = match sync {
+                                SqliteSync::Full => "FULL",
+                                SqliteSync::Normal => "NORMAL",
+                            };
+                            conn.execute(
+                                format!(
+                                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; \
+                                     PRAGMA busy_timeout = {busy_ms}; PRAGMA foreign_keys = ON;"
+                                )
+                                .as_str(),
                             )
-                            .as_str(),
-                        )
-                        .await?;
-                    }
-                    Ok(())
+                            .await?;
+                        }
+                        Ok(())
+                    })
                 })
-            })
-            .connect_with(connect_options)
-            .await
-            .map_err(|e| StoreError::Unavailable(connect_failure(&e)))?;
-        let store = Self { pool, engine };
+        };
+        let pool = pool_options(match engine {
+            // A few readers in WAL mode.
+            Engine::Sqlite => options.max_connections.clamp(1, 16),
+            Engine::Postgres => options.max_connections.max(1),
+        })
+        .connect_with(connect_options.clone())
+        .await
+        .map_err(|e| StoreError::Unavailable(connect_failure(&e)))?;
+        // SQLite has one writer at a time. Writers queue for this one
+        // connection in order, instead of meeting SQLite's lock and its
+        // sleeping busy handler (which collapses under concurrent writes).
+        let writer = match engine {
+            Engine::Sqlite => pool_options(1)
+                .connect_with(connect_options)
+                .await
+                .map_err(|e| StoreError::Unavailable(connect_failure(&e)))?,
+            Engine::Postgres => pool.clone(),
+        };
+        let store = Self {
+            pool,
+            writer,
+            engine,
+        };
         store.ping().await?;
         Ok(store)
     }
@@ -207,7 +227,7 @@ impl Store {
     pub(crate) async fn begin_write(
         &self,
     ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(StoreError::from_sqlx)?;
+        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
         sqlx::query("UPDATE system_log_head SET last_seq = last_seq WHERE id = 1")
             .execute(&mut *tx)
             .await
@@ -234,6 +254,7 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 }

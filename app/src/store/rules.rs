@@ -907,7 +907,7 @@ impl Store {
         if items.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await.map_err(StoreError::from_sqlx)?;
+        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
         for chunk in items.chunks(INSERT_CHUNK) {
             let mut sql = super::sql::Sql::new(
                 "INSERT INTO realm_assignment_operation_items \

@@ -9,6 +9,9 @@ use tower_sessions::session_store::{self, SessionStore};
 
 use super::{clock, Store, StoreError};
 
+/// How far a stored idle expiry may lag behind the sliding one.
+const EXPIRY_SLACK: time::Duration = time::Duration::seconds(60);
+
 fn backend(e: impl std::fmt::Display) -> session_store::Error {
     session_store::Error::Backend(e.to_string())
 }
@@ -36,7 +39,7 @@ impl SessionStore for Store {
             .bind(data)
             .bind(clock::format(record.expiry_date))
             .bind(owner(record))
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(backend)?;
             if inserted.rows_affected() == 1 {
@@ -46,18 +49,25 @@ impl SessionStore for Store {
         }
     }
 
+    /// Saves a session. The layer calls this on every request to slide the
+    /// idle expiry; a record whose data is unchanged is rewritten only when its
+    /// stored expiry lags by more than `EXPIRY_SLACK` — otherwise every page
+    /// view would be a durable write (an fsync on SQLite).
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = serde_json::to_string(&record.data).map_err(backend)?;
         sqlx::query(
             "INSERT INTO tower_sessions (id, data, expiry_date, user_id) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (id) DO UPDATE SET data = excluded.data, expiry_date = excluded.expiry_date, \
-             user_id = excluded.user_id",
+             user_id = excluded.user_id \
+             WHERE tower_sessions.data <> excluded.data OR tower_sessions.expiry_date < $5 \
+             OR tower_sessions.user_id IS DISTINCT FROM excluded.user_id",
         )
         .bind(record.id.to_string())
         .bind(data)
         .bind(clock::format(record.expiry_date))
         .bind(owner(record))
-        .execute(&self.pool)
+        .bind(clock::format(record.expiry_date - EXPIRY_SLACK))
+        .execute(&self.writer)
         .await
         .map_err(backend)?;
         Ok(())
@@ -89,7 +99,7 @@ impl SessionStore for Store {
     async fn delete(&self, session_id: &Id) -> session_store::Result<()> {
         sqlx::query("DELETE FROM tower_sessions WHERE id = $1")
             .bind(session_id.to_string())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(backend)?;
         Ok(())
@@ -125,13 +135,13 @@ impl Store {
         .bind(flow.idp_id.as_ref().map(|i| i.to_string()))
         .bind(clock::format(now))
         .bind(clock::format(now + ttl))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(StoreError::from_sqlx)?;
         // Opportunistic clean-up of abandoned flows.
         sqlx::query("DELETE FROM auth_flows WHERE expires_at < $1")
             .bind(clock::format(now))
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(StoreError::from_sqlx)?;
         Ok(())
@@ -145,7 +155,7 @@ impl Store {
         )
         .bind(state)
         .bind(clock::now())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await
         .map_err(StoreError::from_sqlx)?;
         let Some(row) = row else { return Ok(None) };
