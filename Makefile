@@ -72,7 +72,7 @@ bench-quick: bench-build
 	PORTAL_BENCH_RULE_USERS=100000 cargo bench -p app --features ssr --bench authz --bench rules -- --quick \
 	  | tee target/bench/criterion.txt
 	$(BENCH_PG) target/release/portal-bench run --mode quick --users 100000 --seconds 4 \
-	  --max-requests 20000 --move-realms 1 --criterion target/bench/criterion.txt
+	  --edits 10000 --move-realms 1 --criterion target/bench/criterion.txt
 	@end2end/scripts/postgres.sh stop
 
 clean:

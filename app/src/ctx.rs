@@ -65,6 +65,31 @@ pub async fn principal(
     Ok(Principal::for_user(user.id, actor, client, rows, &org.orn))
 }
 
+/// The caller's principal, built once per request: the page's gate, every
+/// server function and every resource of one render share it. Rights are
+/// still read afresh for each request. Provided per request by the server;
+/// the gate puts its principal in the request's extensions as this.
+#[derive(Debug, Clone, Default)]
+pub struct RequestPrincipal(std::sync::Arc<tokio::sync::OnceCell<Principal>>);
+
+impl RequestPrincipal {
+    /// One already built (by the gate).
+    pub fn of(principal: Principal) -> Self {
+        Self(std::sync::Arc::new(tokio::sync::OnceCell::new_with(Some(
+            principal,
+        ))))
+    }
+
+    /// The principal, built by `build` the first time it is asked for.
+    pub async fn get_or_build<F, Fut>(&self, build: F) -> Result<Principal, AppError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<Principal, AppError>>,
+    {
+        self.0.get_or_try_init(build).await.cloned()
+    }
+}
+
 fn internal(what: &str) -> AppError {
     let ref_id = crate::error::new_ref_id();
     tracing::error!(%ref_id, what, "request context failure");

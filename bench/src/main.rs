@@ -142,7 +142,12 @@ fn main() -> std::process::ExitCode {
                 realm,
                 port,
             } => baseline::serve(&database_url, &realm, port).await,
-            Cmd::Run(args) => run(args).await,
+            // Ctrl-C or a stop ends the run through its drops: every child
+            // (portal, baseline, dev IdP) is killed, the database removed.
+            Cmd::Run(args) => tokio::select! {
+                r = run(args) => r,
+                _ = stopped() => Err("stopped".into()),
+            },
         }
     });
     match result {
@@ -151,6 +156,22 @@ fn main() -> std::process::ExitCode {
             eprintln!("error: {e}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+async fn stopped() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) {
+        (Ok(mut int), Ok(mut term)) => {
+            tokio::select! {
+                _ = int.recv() => {},
+                _ = term.recv() => {},
+            }
+        }
+        _ => std::future::pending::<()>().await,
     }
 }
 

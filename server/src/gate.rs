@@ -88,6 +88,10 @@ pub async fn surface_gate(
             )
         }
     };
+    let mut request = request;
+    request
+        .extensions_mut()
+        .insert(app::ctx::RequestPrincipal::of(principal.clone()));
     match surface {
         Surface::Portal if !principal.is_admin() => Redirect::to("/me").into_response(),
         Surface::OrgAdmin if !principal.is_org_admin() => crate::auth::plain_page(

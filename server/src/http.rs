@@ -129,6 +129,14 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
         provide_context(context_state.store.clone());
         provide_context(context_state.org.clone());
         provide_context(context_state.secrets.clone());
+        // One principal per request: the gate's when it built one.
+        let gated = use_context::<axum::http::request::Parts>().and_then(|parts| {
+            parts
+                .extensions
+                .get::<app::ctx::RequestPrincipal>()
+                .cloned()
+        });
+        provide_context(gated.unwrap_or_default());
         provide_context(app::serverfns::admin::PublicUrl(
             context_state.config.public_url.clone(),
         ));

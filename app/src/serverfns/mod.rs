@@ -36,7 +36,11 @@ pub(crate) async fn caller() -> Result<
     let headers = leptos_axum::extract::<http::HeaderMap>()
         .await
         .unwrap_or_default();
-    let principal =
-        crate::ctx::principal(&store, &org, &session, crate::ctx::client_of(&headers)).await?;
+    let client = crate::ctx::client_of(&headers);
+    let build = || crate::ctx::principal(&store, &org, &session, client);
+    let principal = match use_context::<crate::ctx::RequestPrincipal>() {
+        Some(cached) => cached.get_or_build(build).await?,
+        None => build().await?,
+    };
     Ok((store, org, principal))
 }

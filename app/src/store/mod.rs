@@ -94,8 +94,7 @@ impl Default for StoreOptions {
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
-    /// Where write transactions run: SQLite's single writer connection, or
-    /// the pool itself on PostgreSQL.
+    /// Where write transactions run (see `connect`).
     writer: AnyPool,
     engine: Engine,
 }
@@ -161,16 +160,20 @@ impl Store {
         .connect_with(connect_options.clone())
         .await
         .map_err(|e| StoreError::Unavailable(connect_failure(&e)))?;
-        // SQLite has one writer at a time. Writers queue for this one
-        // connection in order, instead of meeting SQLite's lock and its
-        // sleeping busy handler (which collapses under concurrent writes).
-        let writer = match engine {
-            Engine::Sqlite => pool_options(1)
-                .connect_with(connect_options)
-                .await
-                .map_err(|e| StoreError::Unavailable(connect_failure(&e)))?,
-            Engine::Postgres => pool.clone(),
-        };
+        // Write transactions get their own connections. On SQLite one: there
+        // is one writer at a time, and writers queue for it in order instead of
+        // meeting SQLite's lock and its sleeping busy handler (which collapses
+        // under concurrent writes). On PostgreSQL a few: writers serialize on
+        // the System Log's head row anyway, and a writer holding it must never
+        // wait for a pool connection that waiting writers took (it reads
+        // through the reader pool, which writers never exhaust).
+        let writer = pool_options(match engine {
+            Engine::Sqlite => 1,
+            Engine::Postgres => 4,
+        })
+        .connect_with(connect_options)
+        .await
+        .map_err(|e| StoreError::Unavailable(connect_failure(&e)))?;
         let store = Self {
             pool,
             writer,
