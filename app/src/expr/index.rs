@@ -13,12 +13,20 @@ use std::collections::HashMap;
 
 use super::{Expr, Node, NodeId, TestOp, UserView, ValueRef};
 
+/// One attribute's indexed rules: suffix → rules (ascending), and the
+/// distinct suffix lengths to look up.
+#[derive(Debug)]
+struct BySuffix {
+    attr: Box<str>,
+    rules: HashMap<Box<[u8]>, Vec<usize>>,
+    lengths: Vec<usize>,
+}
+
 /// Rules in priority order, indexed by the suffix tests they require.
 #[derive(Debug)]
 pub struct RuleIndex<'a> {
     rules: Vec<&'a Expr>,
-    /// Per attribute: suffix → rules (ascending), and the distinct suffix lengths.
-    by_attr: Vec<(Box<str>, HashMap<Box<[u8]>, Vec<usize>>, Vec<usize>)>,
+    by_attr: Vec<BySuffix>,
     /// Rules with no indexable necessary condition: always evaluated.
     unindexed: Vec<usize>,
 }
@@ -60,26 +68,32 @@ impl Expr {
 impl<'a> RuleIndex<'a> {
     /// Indexes `rules`, given in priority order.
     pub fn new(rules: Vec<&'a Expr>) -> Self {
-        let mut by_attr: Vec<(Box<str>, HashMap<Box<[u8]>, Vec<usize>>, Vec<usize>)> = Vec::new();
+        let mut by_attr: Vec<BySuffix> = Vec::new();
         let mut unindexed = Vec::new();
         for (i, rule) in rules.iter().enumerate() {
             match rule.required_suffixes(rule.root) {
                 Some((attr, suffixes)) => {
-                    let pos = match by_attr.iter().position(|(a, _, _)| &**a == attr) {
+                    let pos = match by_attr.iter().position(|b| &*b.attr == attr) {
                         Some(p) => p,
                         None => {
-                            by_attr.push((attr.into(), HashMap::new(), Vec::new()));
+                            by_attr.push(BySuffix {
+                                attr: attr.into(),
+                                rules: HashMap::new(),
+                                lengths: Vec::new(),
+                            });
                             by_attr.len() - 1
                         }
                     };
-                    let (_, map, lens) = &mut by_attr[pos];
+                    let Some(entry) = by_attr.get_mut(pos) else {
+                        continue;
+                    };
                     for s in suffixes {
-                        let ids = map.entry(s.as_bytes().into()).or_default();
+                        let ids = entry.rules.entry(s.as_bytes().into()).or_default();
                         if ids.last() != Some(&i) {
                             ids.push(i);
                         }
-                        if !lens.contains(&s.len()) {
-                            lens.push(s.len());
+                        if !entry.lengths.contains(&s.len()) {
+                            entry.lengths.push(s.len());
                         }
                     }
                 }
@@ -110,12 +124,17 @@ impl<'a> RuleIndex<'a> {
     ) -> Option<usize> {
         buf.clear();
         buf.extend_from_slice(&self.unindexed);
-        for (attr, map, lens) in &self.by_attr {
+        for BySuffix {
+            attr,
+            rules: map,
+            lengths,
+        } in &self.by_attr
+        {
             let Some(ValueRef::Str(value)) = user.profile(attr) else {
                 continue;
             };
             let bytes = value.as_bytes();
-            for len in lens {
+            for len in lengths {
                 if let Some(ids) = bytes
                     .len()
                     .checked_sub(*len)
