@@ -525,7 +525,7 @@ test.describe('org admin console', () => {
     // The generated Partner Admin role is held: deleting it is refused, saying why.
     await page.getByText('Edit Partner Admin', { exact: true }).click();
     await page.getByRole('button', { name: 'Delete Partner Admin', exact: true }).click();
-    await expect(page.getByText(/^This role is held by \d+ binding members?; remove them first\.$/)).toBeVisible();
+    await expect(page.getByText(/^\d+ binding members? holds? rights through this role; remove them first\.$/)).toBeVisible();
     await expect(page.getByRole('heading', { level: 3, name: 'Partner Admin', exact: true })).toBeVisible();
   });
 

@@ -311,6 +311,38 @@ impl Store {
     }
 }
 
+/// What `delete_unheld` removes: a custom role or a resource set.
+struct Unheld {
+    what: &'static str,
+    table: &'static str,
+    /// Its column in `binding_members` and in the dependent tables.
+    member_column: &'static str,
+    dependents: [&'static str; 2],
+    action: &'static str,
+    display: &'static str,
+    target_type: &'static str,
+}
+
+const ROLE: Unheld = Unheld {
+    what: "role",
+    table: "roles",
+    member_column: "role_id",
+    dependents: ["bindings", "role_permissions"],
+    action: "iam.role.delete",
+    display: "Delete custom admin role",
+    target_type: "ROLE",
+};
+
+const RESOURCE_SET: Unheld = Unheld {
+    what: "resource set",
+    table: "resource_sets",
+    member_column: "resource_set_id",
+    dependents: ["bindings", "resource_set_resources"],
+    action: "iam.resourceset.delete",
+    display: "Delete resource set",
+    target_type: "RESOURCE_SET",
+};
+
 /// (resource set, its label, role, its label, member type, member id, member name).
 type BindingMemberRow = (
     String,
@@ -721,69 +753,11 @@ impl Store {
         Ok(())
     }
 
-    /// How many members hold `role` through bindings (any resource set).
-    async fn members_bound(&self, column: &str, id: &str) -> Result<i64, StoreError> {
-        sqlx::query_scalar(&format!(
-            "SELECT count(*) FROM binding_members WHERE {column} = $1"
-        ))
-        .bind(id)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)
-    }
-
     /// Deletes a custom role (`iam.role.delete`), refused while anyone holds
     /// it through a binding (remove the members first: nobody loses rights by
     /// surprise). Its empty bindings go with it.
     pub async fn delete_role(&self, grant: &Grant, id: &RoleId) -> Result<String, StoreError> {
-        let held = self.members_bound("role_id", id.as_str()).await?;
-        if held > 0 {
-            return Err(StoreError::Conflict(format!(
-                "This role is held by {held} binding member{}; remove them first.",
-                if held == 1 { "" } else { "s" }
-            )));
-        }
-        let mut tx = self.begin_write().await?;
-        let label: String = sqlx::query_scalar("SELECT label FROM roles WHERE id = $1")
-            .bind(id.as_str())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?
-            .ok_or(StoreError::NotFound)?;
-        let still: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM binding_members WHERE role_id = $1")
-                .bind(id.as_str())
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?;
-        if still > 0 {
-            return Err(StoreError::Conflict(
-                "This role was just bound; remove its members first.".into(),
-            ));
-        }
-        for sql in [
-            "DELETE FROM bindings WHERE role_id = $1",
-            "DELETE FROM role_permissions WHERE role_id = $1",
-            "DELETE FROM roles WHERE id = $1",
-        ] {
-            sqlx::query(sql)
-                .bind(id.as_str())
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?;
-        }
-        let event = Event::by_grant("iam.role.delete", "Delete custom admin role", grant).target(
-            audit::Target {
-                id: id.to_string(),
-                target_type: "ROLE".into(),
-                alternate_id: label.clone(),
-                display_name: label.clone(),
-                realm_id: None,
-            },
-        );
-        audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
-        Ok(label)
+        self.delete_unheld(grant, id.as_str(), &ROLE).await
     }
 
     /// Deletes a resource set (`iam.resourceset.delete`), refused while a
@@ -793,51 +767,60 @@ impl Store {
         grant: &Grant,
         id: &ResourceSetId,
     ) -> Result<String, StoreError> {
-        let held = self.members_bound("resource_set_id", id.as_str()).await?;
+        self.delete_unheld(grant, id.as_str(), &RESOURCE_SET).await
+    }
+
+    /// Deletes a role or resource set no binding member holds rights through,
+    /// with its dependent rows and its event, in one write transaction.
+    async fn delete_unheld(
+        &self,
+        grant: &Grant,
+        id: &str,
+        kind: &Unheld,
+    ) -> Result<String, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let label: String =
+            sqlx::query_scalar(&format!("SELECT label FROM {} WHERE id = $1", kind.table))
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?
+                .ok_or(StoreError::NotFound)?;
+        let held: i64 = sqlx::query_scalar(&format!(
+            "SELECT count(*) FROM binding_members WHERE {} = $1",
+            kind.member_column
+        ))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::from_sqlx)?;
         if held > 0 {
             return Err(StoreError::Conflict(format!(
-                "Bindings on this resource set have {held} member{}; remove them first.",
-                if held == 1 { "" } else { "s" }
+                "{held} binding member{} hold{} rights through this {}; remove them first.",
+                if held == 1 { "" } else { "s" },
+                if held == 1 { "s" } else { "" },
+                kind.what
             )));
         }
-        let mut tx = self.begin_write().await?;
-        let label: String = sqlx::query_scalar("SELECT label FROM resource_sets WHERE id = $1")
-            .bind(id.as_str())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?
-            .ok_or(StoreError::NotFound)?;
-        let still: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM binding_members WHERE resource_set_id = $1")
-                .bind(id.as_str())
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?;
-        if still > 0 {
-            return Err(StoreError::Conflict(
-                "This resource set was just bound; remove its members first.".into(),
-            ));
-        }
-        for sql in [
-            "DELETE FROM bindings WHERE resource_set_id = $1",
-            "DELETE FROM resource_set_resources WHERE resource_set_id = $1",
-            "DELETE FROM resource_sets WHERE id = $1",
-        ] {
-            sqlx::query(sql)
-                .bind(id.as_str())
+        for table in kind.dependents.iter().chain(std::iter::once(&kind.table)) {
+            let column = if *table == kind.table {
+                "id"
+            } else {
+                kind.member_column
+            };
+            sqlx::query(&format!("DELETE FROM {table} WHERE {column} = $1"))
+                .bind(id)
                 .execute(&mut *tx)
                 .await
                 .map_err(StoreError::from_sqlx)?;
         }
-        let event = Event::by_grant("iam.resourceset.delete", "Delete resource set", grant).target(
-            audit::Target {
-                id: id.to_string(),
-                target_type: "RESOURCE_SET".into(),
-                alternate_id: label.clone(),
-                display_name: label.clone(),
-                realm_id: None,
-            },
-        );
+        let event = Event::by_grant(kind.action, kind.display, grant).target(audit::Target {
+            id: id.to_string(),
+            target_type: kind.target_type.into(),
+            alternate_id: label.clone(),
+            display_name: label.clone(),
+            realm_id: None,
+        });
         audit::append(&mut tx, &event).await?;
         tx.commit().await.map_err(StoreError::from_sqlx)?;
         Ok(label)
