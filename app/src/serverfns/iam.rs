@@ -158,6 +158,62 @@ mod form {
             .collect())
     }
 
+    /// The one user (by username) or group a binding or role form names,
+    /// with its display name; a field error otherwise.
+    pub async fn named_member(
+        store: &crate::store::Store,
+        principal: &Principal,
+        login: Option<String>,
+        group_id: Option<String>,
+    ) -> Result<(crate::store::admin::Member, String), AppError> {
+        use crate::store::admin::Member;
+        match (
+            login.filter(|l| !l.trim().is_empty()),
+            group_id.filter(|g| !g.trim().is_empty()),
+        ) {
+            (Some(login), None) => {
+                let id =
+                    super::super::users::user_named(store, principal, None, Some(login.clone()))
+                        .await
+                        .map_err(|_| {
+                            AppError::validation("login", format!("There is no user {login}."))
+                        })?;
+                Ok((Member::User(id), login))
+            }
+            (None, Some(group)) => {
+                let choose = || AppError::validation("groupId", "Choose a group.");
+                let id = crate::ids::GroupId::parse(group.trim()).map_err(|_| choose())?;
+                let group = store
+                    .get_group(&scope(principal, Permission::GroupsRead), &id)
+                    .await
+                    .map_err(|_| choose())?;
+                Ok((Member::Group(group.id), group.name))
+            }
+            _ => Err(AppError::validation(
+                "login",
+                "Name one user (username) or choose one group.",
+            )),
+        }
+    }
+
+    /// A member as a list's hidden fields name it (USER | GROUP, id).
+    pub fn listed_member(
+        member_type: &str,
+        member_id: &str,
+    ) -> Result<crate::store::admin::Member, AppError> {
+        use crate::store::admin::Member;
+        let id = member_id.trim();
+        match member_type {
+            "USER" => Ok(Member::User(
+                crate::ids::UserId::parse(id).map_err(|_| AppError::NotFound)?,
+            )),
+            "GROUP" => Ok(Member::Group(
+                crate::ids::GroupId::parse(id).map_err(|_| AppError::NotFound)?,
+            )),
+            _ => Err(AppError::NotFound),
+        }
+    }
+
     /// The canonical ORNs a resource set form names: picked realms (the realm
     /// and its users), groups (the group and its members), apps, typed lines.
     pub async fn resources(
@@ -422,38 +478,14 @@ pub async fn add_binding(
     login: Option<String>,
     group_id: Option<String>,
 ) -> Result<String, AppError> {
-    use crate::authz::{check_delegation, orn, scope, Permission};
-    use crate::store::admin::Member;
+    use crate::authz::{check_delegation, orn, Permission};
     let (store, org, principal) = super::caller().await?;
     let grant = spine::manage(&principal)?;
     let rs = crate::ids::ResourceSetId::parse(resource_set_id.trim())
         .map_err(|_| AppError::validation("resourceSetId", "Choose a resource set."))?;
     let role = crate::ids::RoleId::parse(role_id.trim())
         .map_err(|_| AppError::validation("roleId", "Choose a role."))?;
-    let member = match (
-        login.filter(|l| !l.trim().is_empty()),
-        group_id.filter(|g| !g.trim().is_empty()),
-    ) {
-        (Some(login), None) => {
-            let id = super::users::user_named(&store, &principal, None, Some(login)).await?;
-            Member::User(id)
-        }
-        (None, Some(group)) => {
-            let id = crate::ids::GroupId::parse(group.trim())
-                .map_err(|_| AppError::validation("groupId", "Choose a group."))?;
-            let group = store
-                .get_group(&scope(&principal, Permission::GroupsRead), &id)
-                .await
-                .map_err(|_| AppError::validation("groupId", "Choose a group."))?;
-            Member::Group(group.id)
-        }
-        _ => {
-            return Err(AppError::validation(
-                "login",
-                "Name one user (username) or choose one group.",
-            ))
-        }
-    };
+    let (member, _) = form::named_member(&store, &principal, login, group_id).await?;
     let permissions: Vec<Permission> = store
         .role_permissions(&role)
         .await?
@@ -484,21 +516,12 @@ pub async fn remove_binding(
     member_type: String,
     member_id: String,
 ) -> Result<String, AppError> {
-    use crate::store::admin::Member;
     let (store, _, principal) = super::caller().await?;
     let grant = spine::manage(&principal)?;
     let rs =
         crate::ids::ResourceSetId::parse(resource_set_id.trim()).map_err(|_| AppError::NotFound)?;
     let role = crate::ids::RoleId::parse(role_id.trim()).map_err(|_| AppError::NotFound)?;
-    let member = match member_type.as_str() {
-        "USER" => Member::User(
-            crate::ids::UserId::parse(member_id.trim()).map_err(|_| AppError::NotFound)?,
-        ),
-        "GROUP" => Member::Group(
-            crate::ids::GroupId::parse(member_id.trim()).map_err(|_| AppError::NotFound)?,
-        ),
-        _ => return Err(AppError::NotFound),
-    };
+    let member = form::listed_member(&member_type, &member_id)?;
     store
         .remove_binding_member(&grant, &rs, &role, &member)
         .await?;
@@ -623,41 +646,13 @@ pub async fn grant_standard_role(
         ("login", login.clone().unwrap_or_default()),
     ];
     let result: Result<String, AppError> = async {
-        use crate::authz::{check_standard_role_change, scope, Permission};
-        use crate::store::admin::Member;
+        use crate::authz::check_standard_role_change;
         let (store, _, principal) = super::caller().await?;
         let grant = spine::manage(&principal)?;
         let role = crate::model::StandardRole::parse(role.trim())
             .ok_or_else(|| AppError::validation("role", "Choose a standard role."))?;
         check_standard_role_change(&principal, role)?;
-        let (member, name) = match (
-            login.filter(|l| !l.trim().is_empty()),
-            group_id.filter(|g| !g.trim().is_empty()),
-        ) {
-            (Some(login), None) => {
-                let id = super::users::user_named(&store, &principal, None, Some(login.clone()))
-                    .await
-                    .map_err(|_| {
-                        AppError::validation("login", format!("There is no user {login}."))
-                    })?;
-                (Member::User(id), login)
-            }
-            (None, Some(group)) => {
-                let id = crate::ids::GroupId::parse(group.trim())
-                    .map_err(|_| AppError::validation("groupId", "Choose a group."))?;
-                let group = store
-                    .get_group(&scope(&principal, Permission::GroupsRead), &id)
-                    .await
-                    .map_err(|_| AppError::validation("groupId", "Choose a group."))?;
-                (Member::Group(group.id), group.name)
-            }
-            _ => {
-                return Err(AppError::validation(
-                    "login",
-                    "Name one user (username) or choose one group.",
-                ))
-            }
-        };
+        let (member, name) = form::named_member(&store, &principal, login, group_id).await?;
         store.assign_standard_role(&grant, &member, role).await?;
         Ok(format!("{name} holds {}.", role.as_str()))
     }
@@ -673,20 +668,11 @@ pub async fn revoke_standard_role(
     member_id: String,
 ) -> Result<String, AppError> {
     use crate::authz::check_standard_role_change;
-    use crate::store::admin::Member;
     let (store, _, principal) = super::caller().await?;
     let grant = spine::manage(&principal)?;
     let role = crate::model::StandardRole::parse(role.trim()).ok_or(AppError::NotFound)?;
     check_standard_role_change(&principal, role)?;
-    let member = match member_type.as_str() {
-        "USER" => Member::User(
-            crate::ids::UserId::parse(member_id.trim()).map_err(|_| AppError::NotFound)?,
-        ),
-        "GROUP" => Member::Group(
-            crate::ids::GroupId::parse(member_id.trim()).map_err(|_| AppError::NotFound)?,
-        ),
-        _ => return Err(AppError::NotFound),
-    };
+    let member = form::listed_member(&member_type, &member_id)?;
     store.revoke_standard_role(&grant, &member, role).await?;
     Ok(format!("{} taken back.", role.as_str()))
 }
