@@ -111,3 +111,47 @@ pub fn client_of(headers: &http::HeaderMap) -> Client {
         request_id: text("x-request-id"),
     }
 }
+
+/// Reads made once per page render. While it renders a page on the server,
+/// Leptos walks each `<Suspense>`'s children more than once to find the
+/// resources they read; a component built inside one is built again each
+/// time, and its resources fetch again. Read server functions go through
+/// [`read_once`] with their arguments as the key, so one render runs each read
+/// once. Provided for page renders (GET) only: a server function called on
+/// its own always reads afresh.
+#[derive(Clone, Default)]
+pub struct RequestReads(
+    std::sync::Arc<
+        std::sync::Mutex<
+            std::collections::HashMap<String, std::sync::Arc<tokio::sync::OnceCell<Read>>>,
+        >,
+    >,
+);
+
+type Read = std::sync::Arc<dyn std::any::Any + Send + Sync>;
+
+/// `read()`'s value, shared by every call with the same `key` in one page
+/// render (see [`RequestReads`]); a failed read is not kept.
+pub async fn read_once<T, F, Fut>(key: String, read: F) -> Result<T, AppError>
+where
+    T: Clone + Send + Sync + 'static,
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    let Some(reads) = leptos::prelude::use_context::<RequestReads>() else {
+        return read().await;
+    };
+    let cell = {
+        let Ok(mut map) = reads.0.lock() else {
+            return Err(internal("page reads"));
+        };
+        map.entry(key).or_default().clone()
+    };
+    let value = cell
+        .get_or_try_init(|| async { read().await.map(|v| std::sync::Arc::new(v) as Read) })
+        .await?;
+    value
+        .downcast_ref::<T>()
+        .cloned()
+        .ok_or_else(|| internal("a page read's key names another type"))
+}

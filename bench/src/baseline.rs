@@ -10,6 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use axum::{Form, Router};
 use serde::Deserialize;
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -74,7 +75,11 @@ pub async fn serve(database_url: &str, realm: &str, port: u16) -> Result<(), Str
         .with_state(db);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
-        .map_err(|e| format!("baseline port {port}: {e}"))?;
+        .map_err(|e| format!("baseline port {port}: {e}"))?
+        // As the portal's listener.
+        .tap_io(|stream| {
+            let _ = stream.set_nodelay(true);
+        });
     axum::serve(listener, app)
         .await
         .map_err(|e| format!("baseline: {e}"))

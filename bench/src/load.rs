@@ -70,6 +70,19 @@ pub async fn get(
     run(scripts.join("load.lua"), shape, url, cookie, &[cap]).await
 }
 
+/// GETs `url` at a pace: each connection waits `pace_ms` before each request.
+pub async fn get_paced(
+    scripts: &Path,
+    shape: Shape,
+    url: &str,
+    cookie: Option<&str>,
+    pace_ms: u32,
+) -> Result<Figures, String> {
+    let cap = shape.max_requests.div_ceil(shape.threads).to_string();
+    let args = [cap, pace_ms.to_string()];
+    run(scripts.join("paced.lua"), shape, url, cookie, &args).await
+}
+
 /// POSTs profile edits of the users in `targets` ("id version" lines) to
 /// `base` + `template` (`{id}` stands for the user id).
 pub async fn mutate(

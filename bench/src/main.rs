@@ -118,10 +118,21 @@ pub struct Execution {
     pub apply_seconds: f64,
     pub moves_per_second: f64,
     pub status: String,
-    /// The users page while it ran (every chunk merged: worst p99).
+    /// The users page while it ran (every chunk merged: worst p99), paced.
     pub concurrent: Figures,
     pub concurrent_chunks: usize,
+    /// The same paced load before the execution started.
+    pub idle: Figures,
+    /// The pace: connections, each waiting this long before each request.
+    pub pace_connections: u32,
+    pub pace_ms: u32,
 }
+
+/// The users-page load beside an execution: a few admins at work, not as many
+/// requests as the server can take (that would only measure how the two
+/// cores are shared between the load and the execution).
+const PACE_CONNECTIONS: u32 = 4;
+const PACE_MS: u32 = 25;
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -778,6 +789,13 @@ async fn execute_under_load(
     let planned = view["operation"]["num_planned"].as_i64().unwrap_or(0);
     let refused = view["operation"]["num_refused"].as_i64().unwrap_or(0);
     eprintln!("    planned {planned} moves in {plan_seconds:.1} s");
+    let chunk = Shape {
+        seconds: 3,
+        connections: PACE_CONNECTIONS,
+        ..shape
+    };
+    let users = format!("{base}/users");
+    let idle = load::get_paced(scripts, chunk, &users, Some(cookie), PACE_MS).await?;
     call(
         &base,
         &olivia,
@@ -788,12 +806,8 @@ async fn execute_under_load(
     let started = Instant::now();
     let mut merged = Figures::default();
     let mut chunks = 0usize;
-    let chunk = Shape {
-        seconds: 3,
-        ..shape
-    };
     let status = loop {
-        let f = load::get(scripts, chunk, &format!("{base}/users"), Some(cookie)).await?;
+        let f = load::get_paced(scripts, chunk, &users, Some(cookie), PACE_MS).await?;
         chunks += 1;
         merged.requests += f.requests;
         merged.duration_us += f.duration_us;
@@ -847,5 +861,8 @@ async fn execute_under_load(
         status,
         concurrent: merged,
         concurrent_chunks: chunks,
+        idle,
+        pace_connections: PACE_CONNECTIONS,
+        pace_ms: PACE_MS,
     })
 }

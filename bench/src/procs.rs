@@ -69,10 +69,11 @@ pub async fn wait_ready(url: &str, within: Duration) -> Result<Duration, String>
 }
 
 fn spawn(mut cmd: Command, base: String, what: &str) -> Result<Running, String> {
-    cmd.stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .stdin(Stdio::null())
-        .kill_on_drop(true);
+    spawn_logging(cmd.stdout(Stdio::null()).stderr(Stdio::null()), base, what)
+}
+
+fn spawn_logging(cmd: &mut Command, base: String, what: &str) -> Result<Running, String> {
+    cmd.stdin(Stdio::null()).kill_on_drop(true);
     let child = cmd
         .spawn()
         .map_err(|e| format!("cannot start {what}: {e}"))?;
@@ -132,7 +133,7 @@ impl PortalEnv {
             // (proven in server/tests/hardening.rs) would measure themselves.
             .env("PORTAL_RATE_LIMIT_SIGNIN_PER_MINUTE", "100000")
             .env("PORTAL_RATE_LIMIT_MUTATIONS_PER_MINUTE", "10000000")
-            .env("RUST_LOG", "warn");
+            .env("RUST_LOG", portal_log().unwrap_or_else(|| "warn".into()));
         cmd
     }
 
@@ -158,11 +159,26 @@ impl PortalEnv {
     pub async fn serve(&self) -> Result<(Running, Duration), String> {
         let mut cmd = self.command();
         cmd.arg("serve");
+        // PORTAL_BENCH_PORTAL_LOG=<filter>: the portal logs at that level
+        // (`sqlx::query=trace` shows each statement) to target/bench/portal.log.
+        let (out, err) = match portal_log() {
+            Some(_) => {
+                let file = std::fs::File::create(self.site_root.join("../bench/portal.log"))
+                    .map_err(|e| format!("portal log: {e}"))?;
+                let copy = file.try_clone().map_err(|e| format!("portal log: {e}"))?;
+                (Stdio::from(file), Stdio::from(copy))
+            }
+            None => (Stdio::null(), Stdio::null()),
+        };
         let started = Instant::now();
-        let portal = spawn(cmd, self.base(), "the portal")?;
+        let portal = spawn_logging(cmd.stdout(out).stderr(err), self.base(), "the portal")?;
         wait_ready(&format!("{}/readyz", self.base()), Duration::from_secs(60)).await?;
         Ok((portal, started.elapsed()))
     }
+}
+
+fn portal_log() -> Option<String> {
+    std::env::var("PORTAL_BENCH_PORTAL_LOG").ok()
 }
 
 /// Cookies by name, as a browser holding both the portal's and the IdP's

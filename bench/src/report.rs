@@ -264,12 +264,12 @@ impl Results {
                 );
             }
             if let Some(x) = &e.execution {
-                let idle = e.loads.first().map(|l| l.portal.p99_ms()).unwrap_or(0.0);
                 let _ = writeln!(
                     md,
                     "\n**Realm-assignment execution** over {} users: plan {:.1} s ({} moves planned, {} refused), \
-                     apply {:.1} s ({:.0} moves/s, {}). The users page meanwhile: {:.0} req/s, p50 {:.2} ms, \
-                     p99 {:.2} ms (worst of {} chunks; idle p99 {:.2} ms), {} errors.\n",
+                     apply {:.1} s ({:.0} moves/s, {}). The users page meanwhile, paced ({} connections, each {} ms \
+                     between requests): {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms (worst of {} chunks; the same \
+                     load before it: p99 {:.2} ms), {} errors.\n",
                     x.evaluated_users,
                     x.plan_seconds,
                     x.planned,
@@ -277,11 +277,13 @@ impl Results {
                     x.apply_seconds,
                     x.moves_per_second,
                     x.status,
+                    x.pace_connections,
+                    x.pace_ms,
                     x.concurrent.rps(),
                     x.concurrent.p50_ms(),
                     x.concurrent.p99_ms(),
                     x.concurrent_chunks,
-                    idle,
+                    x.idle.p99_ms(),
                     x.concurrent.errors()
                 );
             }

@@ -8,6 +8,7 @@ use axum::extract::{FromRef, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -75,6 +76,14 @@ pub async fn serve(
             "listen_addr (PORTAL_LISTEN_ADDR): cannot listen on {addr}: {e}"
         ))
     })?;
+    // Pages stream (the shell, then each suspense as it resolves): with Nagle's
+    // algorithm on, each small write after the first waits for the client's
+    // delayed ACK, up to 40 ms a page.
+    let listener = listener.tap_io(|stream| {
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY on a connection");
+        }
+    });
     tracing::info!(%addr, public_url = %state.config.public_url, "Partner Portal is listening");
     axum::serve(
         listener,
@@ -137,6 +146,12 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
                 .cloned()
         });
         provide_context(gated.unwrap_or_default());
+        // A page render reads each thing once (see `RequestReads`).
+        if use_context::<axum::http::request::Parts>()
+            .is_some_and(|parts| parts.method == axum::http::Method::GET)
+        {
+            provide_context(app::ctx::RequestReads::default());
+        }
         provide_context(app::serverfns::admin::PublicUrl(
             context_state.config.public_url.clone(),
         ));

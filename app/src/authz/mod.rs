@@ -589,6 +589,28 @@ pub async fn group_target(
     })
 }
 
+/// [`group_target`] for each of `ids`, in order, reading rights only for the
+/// few groups that confer any (one query for the rest).
+pub async fn group_targets(
+    store: &crate::store::Store,
+    ctx: &orn::OrnContext,
+    ids: &[&GroupId],
+) -> Result<Vec<Target>, crate::store::StoreError> {
+    let conferring = store.groups_conferring_rights().await?;
+    let mut targets = Vec::with_capacity(ids.len());
+    for id in ids {
+        targets.push(if conferring.contains(id.as_str()) {
+            group_target(store, ctx, id).await?
+        } else {
+            Target::Group {
+                id: (*id).clone(),
+                privileges: Privileges::from_rows(Default::default(), ctx),
+            }
+        });
+    }
+    Ok(targets)
+}
+
 /// What an entitlement's resources give a permission acting on `kind`.
 fn coverages(entitlement: &Entitlement, kind: catalog::ResourceKind) -> Vec<orn::Coverage> {
     match &entitlement.resources {

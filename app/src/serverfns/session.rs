@@ -17,15 +17,10 @@ pub struct SessionInfo {
 /// The signed-in user with its current rights, or `None` when signed out.
 #[server(endpoint = "session/current_user")]
 pub async fn get_current_user() -> Result<Option<SessionInfo>, AppError> {
-    use crate::authz::OrgContext;
-    use crate::store::Store;
-    let store = use_context::<Store>().ok_or_else(missing_context)?;
-    let org = use_context::<OrgContext>().ok_or_else(missing_context)?;
-    let session = leptos_axum::extract::<tower_sessions::Session>()
-        .await
-        .map_err(|_| missing_context())?;
-    let principal = match crate::ctx::principal(&store, &org, &session, Default::default()).await {
-        Ok(principal) => principal,
+    // The request's principal: the header and the page's gate ask for it in
+    // the same render, the server's surface gate has usually built it already.
+    let principal = match super::caller().await {
+        Ok((_, _, principal)) => principal,
         Err(AppError::Unauthenticated) => return Ok(None),
         Err(e) => return Err(e),
     };

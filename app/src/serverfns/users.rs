@@ -106,6 +106,22 @@ pub async fn list_users(
     sort: Option<String>,
     after: Option<String>,
 ) -> Result<UsersPage, AppError> {
+    let key = format!("users/list {search:?} {status:?} {realm:?} {group:?} {sort:?} {after:?}");
+    crate::ctx::read_once(key, || {
+        list_users_now(search, status, realm, group, sort, after)
+    })
+    .await
+}
+
+#[cfg(feature = "ssr")]
+async fn list_users_now(
+    search: Option<String>,
+    status: Option<String>,
+    realm: Option<String>,
+    group: Option<String>,
+    sort: Option<String>,
+    after: Option<String>,
+) -> Result<UsersPage, AppError> {
     use crate::store::users::UserSort;
     let (store, _, principal) = super::caller().await?;
     let filter = user_filter(search, status, realm, group)?;
@@ -289,6 +305,11 @@ pub(crate) async fn user_named(
 /// or not for the caller), and the lifecycle actions it may take.
 #[server(endpoint = "users/get")]
 pub async fn get_user(id: String) -> Result<UserDetail, AppError> {
+    crate::ctx::read_once(format!("users/get {id}"), || get_user_now(id)).await
+}
+
+#[cfg(feature = "ssr")]
+async fn get_user_now(id: String) -> Result<UserDetail, AppError> {
     use crate::authz::{check, explain, lifecycle_actions, scope, user_target, Permission};
     let (store, org, principal) = super::caller().await?;
     let id = crate::ids::UserId::parse(&id).map_err(|_| AppError::NotFound)?;
@@ -767,7 +788,12 @@ pub struct TableChoices {
 
 #[server(endpoint = "users/options")]
 pub async fn table_options() -> Result<TableChoices, AppError> {
-    use crate::authz::{check, group_target, scope, Permission, Target};
+    crate::ctx::read_once("users/options".into(), table_options_now).await
+}
+
+#[cfg(feature = "ssr")]
+async fn table_options_now() -> Result<TableChoices, AppError> {
+    use crate::authz::{check, group_targets, scope, Permission, Target};
     let (store, org, principal) = super::caller().await?;
     let realms: Vec<(String, String)> = store
         .list_realms(&scope(&principal, Permission::RealmsRead))
@@ -783,13 +809,14 @@ pub async fn table_options() -> Result<TableChoices, AppError> {
     let groups = store
         .list_groups(&scope(&principal, Permission::GroupsRead))
         .await?;
-    let mut member_groups = Vec::new();
-    for g in &groups {
-        let target = group_target(&store, &org.orn, &g.id).await?;
-        if check(&principal, Permission::GroupsMembersManage, &target).is_ok() {
-            member_groups.push((g.id.to_string(), g.name.clone()));
-        }
-    }
+    let ids: Vec<_> = groups.iter().map(|g| &g.id).collect();
+    let targets = group_targets(&store, &org.orn, &ids).await?;
+    let member_groups = groups
+        .iter()
+        .zip(&targets)
+        .filter(|(_, target)| check(&principal, Permission::GroupsMembersManage, target).is_ok())
+        .map(|(g, _)| (g.id.to_string(), g.name.clone()))
+        .collect();
     let apps = store
         .list_apps(&scope(&principal, Permission::AppsAssignmentManage))
         .await?

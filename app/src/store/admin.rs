@@ -83,6 +83,21 @@ impl Store {
         .await
     }
 
+    /// The groups that confer any admin right on their members (a standard
+    /// role or a binding): few, whatever the directory's size.
+    pub async fn groups_conferring_rights(
+        &self,
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        sqlx::query_scalar(
+            "SELECT member_id FROM standard_role_assignments WHERE member_type = 'GROUP' \
+             UNION SELECT member_id FROM binding_members WHERE member_type = 'GROUP'",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map(|ids: Vec<String>| ids.into_iter().collect())
+        .map_err(StoreError::from_sqlx)
+    }
+
     /// The rights a group confers on its members.
     pub async fn group_rights_rows(&self, group: &GroupId) -> Result<RightsRows, StoreError> {
         self.rights_rows_where(

@@ -134,85 +134,118 @@ impl Event {
 /// Appends `event` inside `tx`. The caller's transaction must already hold the
 /// chain lock (see `super::begin_write`), so the chain stays linear.
 pub async fn append(tx: &mut Transaction<'static, Any>, event: &Event) -> Result<(), StoreError> {
-    let uuid = uuid::Uuid::new_v4().to_string();
-    let published = clock::now();
-    let transaction_id = event
-        .client
-        .request_id
-        .clone()
-        .unwrap_or_else(|| uuid.clone());
-    let body = json!({
-        "uuid": uuid,
-        "published": published,
-        "eventType": event.event_type,
-        "version": "0",
-        "severity": event.severity,
-        "displayMessage": event.display_message,
-        "actor": event.actor,
-        "client": {
-            "ipAddress": event.client.ip_address,
-            "userAgent": { "rawUserAgent": event.client.user_agent },
-        },
-        "outcome": { "result": event.outcome, "reason": event.reason },
-        "target": event.targets,
-        "transaction": { "type": "WEB", "id": transaction_id, "detail": {} },
-        "debugContext": { "debugData": event.debug },
-    });
-    let event_json = body.to_string();
+    append_all(tx, std::slice::from_ref(event)).await
+}
 
+/// Most target rows one `INSERT` carries (4 bound values each: well under
+/// both engines' limit on bound parameters).
+const TARGET_ROWS_PER_INSERT: usize = 500;
+
+/// Appends `events` in order inside `tx` (under the chain lock, as
+/// [`append`]): the head is read once and the chain computed here, one
+/// `INSERT` per event (the chain trigger checks each link as it lands), and
+/// the events' targets in a few multi-row inserts. Bulk work (a
+/// realm-assignment batch) writes its hundreds of events this way.
+pub async fn append_all(
+    tx: &mut Transaction<'static, Any>,
+    events: &[Event],
+) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
     let head = sqlx::query("SELECT last_hash FROM system_log_head WHERE id = 1")
         .fetch_one(&mut **tx)
         .await
         .map_err(StoreError::from_sqlx)?;
-    let prev_hash: String = head.try_get("last_hash").map_err(StoreError::from_sqlx)?;
-    let hash = chain_hash(&prev_hash, &event_json);
-
-    let outcome = match event.outcome {
-        OutcomeResult::Success => "SUCCESS",
-        OutcomeResult::Failure => "FAILURE",
-        OutcomeResult::Deny => "DENY",
-        OutcomeResult::Skipped => "SKIPPED",
-    };
-    let severity = match event.severity {
-        Severity::Debug => "DEBUG",
-        Severity::Info => "INFO",
-        Severity::Warn => "WARN",
-        Severity::Error => "ERROR",
-    };
-    let row = sqlx::query(
-        "INSERT INTO system_log (uuid, published, event_type, severity, actor_id, actor_type, \
-         outcome_result, transaction_id, display_message, event_json, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING seq",
-    )
-    .bind(&uuid)
-    .bind(&published)
-    .bind(event.event_type)
-    .bind(severity)
-    .bind(&event.actor.id)
-    .bind(&event.actor.actor_type)
-    .bind(outcome)
-    .bind(&transaction_id)
-    .bind(&event.display_message)
-    .bind(&event_json)
-    .bind(&prev_hash)
-    .bind(&hash)
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(StoreError::from_sqlx)?;
-    let seq: i64 = row.try_get("seq").map_err(StoreError::from_sqlx)?;
-
-    for target in &event.targets {
-        sqlx::query(
-            "INSERT INTO system_log_targets (seq, target_type, target_id, realm_id) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+    let mut prev_hash: String = head.try_get("last_hash").map_err(StoreError::from_sqlx)?;
+    let mut targets: Vec<(i64, &Target)> = Vec::new();
+    for event in events {
+        let uuid = uuid::Uuid::new_v4().to_string();
+        let published = clock::now();
+        let transaction_id = event
+            .client
+            .request_id
+            .clone()
+            .unwrap_or_else(|| uuid.clone());
+        let body = json!({
+            "uuid": uuid,
+            "published": published,
+            "eventType": event.event_type,
+            "version": "0",
+            "severity": event.severity,
+            "displayMessage": event.display_message,
+            "actor": event.actor,
+            "client": {
+                "ipAddress": event.client.ip_address,
+                "userAgent": { "rawUserAgent": event.client.user_agent },
+            },
+            "outcome": { "result": event.outcome, "reason": event.reason },
+            "target": event.targets,
+            "transaction": { "type": "WEB", "id": transaction_id, "detail": {} },
+            "debugContext": { "debugData": event.debug },
+        });
+        let event_json = body.to_string();
+        let hash = chain_hash(&prev_hash, &event_json);
+        let outcome = match event.outcome {
+            OutcomeResult::Success => "SUCCESS",
+            OutcomeResult::Failure => "FAILURE",
+            OutcomeResult::Deny => "DENY",
+            OutcomeResult::Skipped => "SKIPPED",
+        };
+        let severity = match event.severity {
+            Severity::Debug => "DEBUG",
+            Severity::Info => "INFO",
+            Severity::Warn => "WARN",
+            Severity::Error => "ERROR",
+        };
+        let row = sqlx::query(
+            "INSERT INTO system_log (uuid, published, event_type, severity, actor_id, actor_type, \
+             outcome_result, transaction_id, display_message, event_json, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING seq",
         )
-        .bind(seq)
-        .bind(&target.target_type)
-        .bind(&target.id)
-        .bind(&target.realm_id)
-        .execute(&mut **tx)
+        .bind(&uuid)
+        .bind(&published)
+        .bind(event.event_type)
+        .bind(severity)
+        .bind(&event.actor.id)
+        .bind(&event.actor.actor_type)
+        .bind(outcome)
+        .bind(&transaction_id)
+        .bind(&event.display_message)
+        .bind(&event_json)
+        .bind(&prev_hash)
+        .bind(&hash)
+        .fetch_one(&mut **tx)
         .await
         .map_err(StoreError::from_sqlx)?;
+        let seq: i64 = row.try_get("seq").map_err(StoreError::from_sqlx)?;
+        targets.extend(event.targets.iter().map(|t| (seq, t)));
+        prev_hash = hash;
+    }
+    for chunk in targets.chunks(TARGET_ROWS_PER_INSERT) {
+        let values = (0..chunk.len())
+            .map(|i| {
+                let b = i * 4;
+                format!("(${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4)
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO system_log_targets (seq, target_type, target_id, realm_id) \
+             VALUES {values} ON CONFLICT DO NOTHING"
+        );
+        let mut insert = sqlx::query(&sql);
+        for (seq, target) in chunk {
+            insert = insert
+                .bind(*seq)
+                .bind(&target.target_type)
+                .bind(&target.id)
+                .bind(&target.realm_id);
+        }
+        insert
+            .execute(&mut **tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
     }
     Ok(())
 }

@@ -132,6 +132,11 @@ impl Store {
             AnyPoolOptions::new()
                 .max_connections(max)
                 .acquire_timeout(Duration::from_secs(10))
+                // A SQLite connection is a file handle in this process: it
+                // cannot go stale, and checking it first is one more hand-off
+                // to its worker thread per query. A PostgreSQL connection can
+                // (a restarted server, a proxy's timeout): checked.
+                .test_before_acquire(engine == Engine::Postgres)
                 .after_connect(move |conn, _meta| {
                     Box::pin(async move {
                         if conn.backend_name() == "SQLite" {

@@ -1179,7 +1179,11 @@ impl Store {
         .map(|r| (r.id.to_string(), r))
         .collect();
         let now = clock::now();
-        let (mut moved, mut skipped, mut failed) = (0i64, 0i64, 0i64);
+        // Decide each item from the rows read under the write lock; the users
+        // still to move move in one guarded UPDATE (which re-checks version
+        // and realm: on PostgreSQL a writer may have come between).
+        let mut results: Vec<(String, ItemResult, Option<String>)> = Vec::new();
+        let mut candidates: Vec<(String, String, &Realm, String, String)> = Vec::new();
         for row in &rows {
             let get = |c: &str| row.try_get::<String, _>(c).map_err(StoreError::from_sqlx);
             let user_id = get("user_id")?;
@@ -1188,88 +1192,85 @@ impl Store {
             let planned_version: i64 =
                 row.try_get("user_version").map_err(StoreError::from_sqlx)?;
             let version: i64 = row.try_get("version").map_err(StoreError::from_sqlx)?;
-            let realm_now = get("realm_id")?;
             let login = get("login")?;
             let email = get("email")?;
-            let (result, message) = if realm_now != from {
-                (
+            let refused = if get("realm_id")? != from {
+                Some((
                     ItemResult::SkippedChanged,
-                    Some("moved to another realm since the plan; not applied".to_string()),
-                )
+                    "moved to another realm since the plan; not applied".to_string(),
+                ))
             } else if version != planned_version {
-                (
+                Some((
                     ItemResult::SkippedChanged,
-                    Some(format!(
+                    format!(
                         "changed since the plan (version {planned_version} → {version}); not applied"
-                    )),
-                )
+                    ),
+                ))
             } else {
                 match realms.get(&to) {
-                    None => (
+                    None => Some((
                         ItemResult::Failed,
-                        Some("the target realm no longer exists".to_string()),
-                    ),
+                        "the target realm no longer exists".to_string(),
+                    )),
                     Some(realm) => match refusal(&login, &email, realm) {
-                        Some(why) => (ItemResult::Failed, Some(why)),
+                        Some(why) => Some((ItemResult::Failed, why)),
                         None => {
-                            let updated = sqlx::query(
-                                "UPDATE users SET realm_id = $1, version = version + 1, last_updated = $2 \
-                                 WHERE id = $3 AND version = $4 AND realm_id = $5",
-                            )
-                            .bind(&to)
-                            .bind(&now)
-                            .bind(&user_id)
-                            .bind(planned_version)
-                            .bind(&from)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(StoreError::from_sqlx)?;
-                            if updated.rows_affected() == 1 {
-                                let name = format!("{} {}", get("first_name")?, get("last_name")?);
-                                let mut event = Event::by_grant(
-                                    "user.realm.update",
-                                    "Update user realm",
-                                    grant,
-                                )
-                                .target(audit::Target {
-                                    id: user_id.clone(),
-                                    target_type: "User".into(),
-                                    alternate_id: login.clone(),
-                                    display_name: name,
-                                    realm_id: Some(to.clone()),
-                                })
-                                .debug("previousRealmId", from.clone())
-                                .debug("realmId", to.clone())
-                                .debug("operationId", id.as_str());
-                                event.targets.push(realm_target(realm));
-                                audit::append(&mut tx, &event).await?;
-                                (ItemResult::Moved, None)
-                            } else {
-                                (
-                                    ItemResult::SkippedChanged,
-                                    Some("changed since the plan; not applied".to_string()),
-                                )
-                            }
+                            let name = format!("{} {}", get("first_name")?, get("last_name")?);
+                            candidates.push((user_id.clone(), from, realm, login, name));
+                            None
                         }
                     },
                 }
             };
+            if let Some((result, message)) = refused {
+                results.push((user_id, result, Some(message)));
+            }
+        }
+        let moved_ids = move_planned_users(&mut tx, id, &now, &candidates).await?;
+        let mut events = Vec::with_capacity(moved_ids.len());
+        let mut moved_items = Vec::with_capacity(moved_ids.len());
+        for (user_id, from, realm, login, name) in candidates {
+            if !moved_ids.contains(&user_id) {
+                results.push((
+                    user_id,
+                    ItemResult::SkippedChanged,
+                    Some("changed since the plan; not applied".to_string()),
+                ));
+                continue;
+            }
+            let to = realm.id.to_string();
+            let mut event = Event::by_grant("user.realm.update", "Update user realm", grant)
+                .target(audit::Target {
+                    id: user_id.clone(),
+                    target_type: "User".into(),
+                    alternate_id: login,
+                    display_name: name,
+                    realm_id: Some(to.clone()),
+                })
+                .debug("previousRealmId", from)
+                .debug("realmId", to)
+                .debug("operationId", id.as_str());
+            event.targets.push(realm_target(realm));
+            events.push(event);
+            moved_items.push(user_id);
+        }
+        audit::append_all(&mut tx, &events).await?;
+        let moved = moved_items.len() as i64;
+        set_item_results(&mut tx, id, ItemResult::Moved, None, &moved_items).await?;
+        let (mut skipped, mut failed) = (0i64, 0i64);
+        for (user_id, result, message) in results {
             match result {
-                ItemResult::Moved => moved += 1,
                 ItemResult::SkippedChanged => skipped += 1,
                 _ => failed += 1,
             }
-            sqlx::query(
-                "UPDATE realm_assignment_operation_items SET result = $1, message = $2 \
-                 WHERE operation_id = $3 AND user_id = $4",
+            set_item_results(
+                &mut tx,
+                id,
+                result,
+                message.as_deref(),
+                std::slice::from_ref(&user_id),
             )
-            .bind(result.as_str())
-            .bind(message)
-            .bind(id.as_str())
-            .bind(&user_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         }
         sqlx::query(
             "UPDATE realm_assignment_operations SET num_moved = num_moved + $1, \
@@ -1325,6 +1326,75 @@ impl Store {
             .map(|id| OperationId::parse(id).map_err(|e| StoreError::Internal(e.to_string())))
             .collect()
     }
+}
+
+/// Moves the `candidates` (user id, from realm, target realm, …) of operation
+/// `id` that are still at the planned version and realm, in one `UPDATE`;
+/// answers the ids it moved.
+async fn move_planned_users(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    id: &OperationId,
+    now: &str,
+    candidates: &[(String, String, &Realm, String, String)],
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    if candidates.is_empty() {
+        return Ok(std::collections::HashSet::new());
+    }
+    let ids = (0..candidates.len())
+        .map(|i| format!("${}", i + 3))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "UPDATE users SET realm_id = i.to_realm_id, version = users.version + 1, last_updated = $2 \
+         FROM realm_assignment_operation_items i \
+         WHERE i.operation_id = $1 AND i.user_id = users.id AND i.result = 'PENDING' \
+         AND users.version = i.user_version AND users.realm_id = i.from_realm_id \
+         AND users.id IN ({ids}) RETURNING users.id"
+    );
+    let mut update = sqlx::query_scalar::<_, String>(&sql)
+        .bind(id.as_str())
+        .bind(now);
+    for (user_id, ..) in candidates {
+        update = update.bind(user_id.as_str());
+    }
+    Ok(update
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(StoreError::from_sqlx)?
+        .into_iter()
+        .collect())
+}
+
+/// Records `result` (and `message`) for the items of `users` in operation `id`.
+async fn set_item_results(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    id: &OperationId,
+    result: ItemResult,
+    message: Option<&str>,
+    users: &[String],
+) -> Result<(), StoreError> {
+    for chunk in users.chunks(APPLY_BATCH as usize) {
+        let ids = (0..chunk.len())
+            .map(|i| format!("${}", i + 4))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "UPDATE realm_assignment_operation_items SET result = $1, message = $2 \
+             WHERE operation_id = $3 AND user_id IN ({ids})"
+        );
+        let mut update = sqlx::query(&sql)
+            .bind(result.as_str())
+            .bind(message)
+            .bind(id.as_str());
+        for user in chunk {
+            update = update.bind(user.as_str());
+        }
+        update
+            .execute(&mut **tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+    }
+    Ok(())
 }
 
 /// Runs a started operation to its end in batches, yielding between them so

@@ -14,6 +14,20 @@ pub struct Server {
     dir: tempfile::TempDir,
 }
 
+impl Server {
+    /// The SQL statements the server has run so far (with `log_statements`),
+    /// one summary each.
+    pub fn statements(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.path().join("portal.log"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.split("summary=\"").nth(1))
+            .filter_map(|l| l.split('"').next())
+            .map(str::to_string)
+            .collect()
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -38,6 +52,8 @@ pub struct Options<'a> {
     pub demo_with_idp_base: Option<&'a str>,
     /// Then `server seed --users N` (a generated directory, for timings).
     pub seed_users: Option<u64>,
+    /// The server logs each SQL statement to `portal.log` in its directory.
+    pub log_statements: bool,
 }
 
 impl Default for Options<'_> {
@@ -48,6 +64,7 @@ impl Default for Options<'_> {
             mutations_per_minute: "300",
             demo_with_idp_base: None,
             seed_users: None,
+            log_statements: false,
         }
     }
 }
@@ -106,11 +123,16 @@ pub async fn start(o: Options<'_>) -> Server {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let child = command(dir.path(), port, &database_url, &o)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut cmd = command(dir.path(), port, &database_url, &o);
+    if o.log_statements {
+        let log = std::fs::File::create(dir.path().join("portal.log")).unwrap();
+        cmd.env("RUST_LOG", "warn,sqlx::query=trace")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log);
+    } else {
+        cmd.stdout(Stdio::null()).stderr(Stdio::null());
+    }
+    let child = cmd.spawn().unwrap();
     let server = Server {
         child,
         base: format!("http://127.0.0.1:{port}"),

@@ -179,6 +179,15 @@ impl Rig {
 
     /// The demo directory, plus `users` generated ones when given.
     pub async fn with_users(users: Option<u64>) -> Rig {
+        Rig::with(users, false).await
+    }
+
+    /// The demo directory, its server logging each SQL statement.
+    pub async fn logging_statements() -> Rig {
+        Rig::with(None, true).await
+    }
+
+    async fn with(users: Option<u64>, log_statements: bool) -> Rig {
         let signer = key("one");
         let (provider, idp) = start_provider(&[&signer]).await;
         let org_issuer = format!("{idp}/org");
@@ -189,6 +198,7 @@ impl Rig {
             seed_users: users,
             // Timings send many requests from one session.
             mutations_per_minute: if users.is_some() { "1000000" } else { "300" },
+            log_statements,
         })
         .await;
         let store = Store::connect(&portal.database_url, &StoreOptions::default())
