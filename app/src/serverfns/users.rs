@@ -107,36 +107,24 @@ pub async fn list_users(
     after: Option<String>,
 ) -> Result<UsersPage, AppError> {
     let key = format!("users/list {search:?} {status:?} {realm:?} {group:?} {sort:?} {after:?}");
-    crate::ctx::read_once(key, || {
-        list_users_now(search, status, realm, group, sort, after)
+    crate::ctx::read_once(key, || async move {
+        use crate::store::users::UserSort;
+        let (store, _, principal) = super::caller().await?;
+        let filter = user_filter(search, status, realm, group)?;
+        let sort = match sort.as_deref().unwrap_or_default() {
+            "" | "name" => UserSort::Name,
+            "login" => UserSort::Login,
+            "created" => UserSort::Created,
+            _ => {
+                return Err(AppError::validation(
+                    "sort",
+                    "Choose one of the listed orders.",
+                ))
+            }
+        };
+        users_page_sorted(&store, &principal, filter, sort, after).await
     })
     .await
-}
-
-#[cfg(feature = "ssr")]
-async fn list_users_now(
-    search: Option<String>,
-    status: Option<String>,
-    realm: Option<String>,
-    group: Option<String>,
-    sort: Option<String>,
-    after: Option<String>,
-) -> Result<UsersPage, AppError> {
-    use crate::store::users::UserSort;
-    let (store, _, principal) = super::caller().await?;
-    let filter = user_filter(search, status, realm, group)?;
-    let sort = match sort.as_deref().unwrap_or_default() {
-        "" | "name" => UserSort::Name,
-        "login" => UserSort::Login,
-        "created" => UserSort::Created,
-        _ => {
-            return Err(AppError::validation(
-                "sort",
-                "Choose one of the listed orders.",
-            ))
-        }
-    };
-    users_page_sorted(&store, &principal, filter, sort, after).await
 }
 
 /// The filter of the users table from its query parameters (blank = any).
