@@ -19,6 +19,8 @@ pub struct SessionInfo {
 pub async fn get_current_user() -> Result<Option<SessionInfo>, AppError> {
     // The request's principal: the header and the page's gate ask for it in
     // the same render, the server's surface gate has usually built it already.
+    // No `authz::check`: it tells the caller only who it is and which
+    // surfaces its own rights open (`Principal::is_admin`, `is_org_admin`).
     let principal = match super::caller().await {
         Ok((_, _, principal)) => principal,
         Err(AppError::Unauthenticated) => return Ok(None),
