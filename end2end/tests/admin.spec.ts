@@ -156,6 +156,7 @@ test.describe('org admin console', () => {
     await expect(plan.getByRole('row', { name: new RegExp(`beep\\.${tag}@${domain}.*Default.*${target}.*To move`) })).toBeVisible();
     await expectAccessible(page);
     await page.getByRole('button', { name: 'Execute this plan (2 users)' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Started: moving 2 users.' })).toBeVisible();
     await expect(async () => {
       if (noJs(testInfo)) await page.reload();
       await expect(page.getByTestId('operation-headline')).toHaveText(
@@ -309,6 +310,7 @@ test.describe('org admin console', () => {
     await page.getByRole('button', { name: 'Apply to selected' }).click();
     await expect(page.getByTestId('operation-headline')).toHaveText('Dry run: 2 users would move.');
     await page.getByRole('button', { name: 'Execute this plan (2 users)' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Started: moving 2 users.' })).toBeVisible();
     await expect(async () => {
       if (noJs(testInfo)) await page.reload();
       await expect(page.getByTestId('operation-headline')).toContainText('Completed: 2 users moved', { timeout: 1_000 });
@@ -366,8 +368,8 @@ test.describe('org admin console', () => {
     await page.getByLabel('Claim mapping').fill('login = email\nemail = email\nfirstName = name');
     await page.getByLabel('Create accounts just in time at first sign-in').uncheck();
     await page.getByRole('button', { name: 'Save identity provider' }).click();
-    // Without JavaScript the browser comes back to the page, which shows what was saved.
-    if (!noJs(testInfo)) await expect(page.getByText(`Saved ${name}.`)).toBeVisible();
+    // With or without JavaScript the page says what was saved.
+    await expect(page.getByText(`Saved ${name}.`)).toBeVisible();
     await expect(page.getByLabel('Claim mapping')).toHaveValue(/firstName = name/);
     await expect(page.getByLabel('Create accounts just in time at first sign-in')).not.toBeChecked();
 
@@ -550,6 +552,7 @@ test.describe('org admin console', () => {
     await move.getByRole('button', { name: 'Plan the move' }).click();
     await expect(page.getByTestId('operation-headline')).toHaveText('Dry run: 2 users would move.');
     await page.getByRole('button', { name: 'Execute this plan (2 users)' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Started: moving 2 users.' })).toBeVisible();
     await expect(async () => {
       if (noJs(testInfo)) await page.reload();
       await expect(page.getByTestId('operation-headline')).toContainText('Completed: 2 users moved', { timeout: 1_000 });

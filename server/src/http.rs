@@ -146,6 +146,12 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
                 .cloned()
         });
         provide_context(gated.unwrap_or_default());
+        // What a form posted without JavaScript said (see `notice`).
+        if let Some(notice) = use_context::<axum::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<app::components::ui::Notice>().cloned())
+        {
+            provide_context(notice);
+        }
         // A page render reads each thing once (see `RequestReads`).
         if use_context::<axum::http::request::Parts>()
             .is_some_and(|parts| parts.method == axum::http::Method::GET)
@@ -199,6 +205,7 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
             _,
         >(context, app::shell))
         .layer(axum::middleware::from_fn(crate::guard::server_fn_status))
+        .layer(axum::middleware::from_fn(crate::notice::carry))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::gate::surface_gate,

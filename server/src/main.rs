@@ -7,6 +7,7 @@ mod export;
 mod gate;
 mod guard;
 mod http;
+mod notice;
 mod telemetry;
 
 use std::process::ExitCode;

@@ -831,3 +831,74 @@ async fn a_rule_plan_refuses_accounts_with_more_rights_than_the_planner() {
     }
     panic!("the plan was not executed");
 }
+
+/// A form posted without JavaScript is answered with a redirect back; its
+/// success message shows on the page it returns to, once. A refusal leaves
+/// no notice (it travels in the URL, to its field), and calls made by the
+/// app's own script (JSON) leave none either.
+#[tokio::test]
+async fn a_form_posted_without_javascript_says_what_it_did_once() {
+    let mut rig = Rig::new().await;
+    let alice = Caller {
+        base: rig.portal.base.clone(),
+        cookie: rig.sign_in("alice.admin@acme.test").await,
+    };
+    let dana = user(&rig, "dana.designer@acme.test").await;
+    let bob = user(&rig, "bob.admin@globex.test").await;
+    let page = format!("/users/{}", dana.id);
+    let post = |target: &str, accept: &str| {
+        client()
+            .post(format!("{}/api/users/lifecycle", alice.base))
+            .header("cookie", alice.cookie.clone())
+            .header("sec-fetch-site", "same-origin")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", accept)
+            .header("referer", format!("{}{page}", alice.base))
+            .body(format!("id={target}&op=clear_sessions"))
+            .send()
+    };
+    let browser = "text/html,application/xhtml+xml,*/*;q=0.8";
+    let message = "Clear sessions: done for dana.designer@acme.test.";
+    // A browser's page view (the notice waits for one, not for any GET).
+    let view = || async {
+        let r = client()
+            .get(format!("{}{page}", alice.base))
+            .header("cookie", alice.cookie.clone())
+            .header("accept", browser)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.text().await.unwrap()
+    };
+
+    let r = post(dana.id.as_str(), browser).await.unwrap();
+    assert_eq!(r.status(), 302);
+    // Back where it came from (Leptos leaves an empty query on it).
+    assert_eq!(
+        r.headers()["location"].to_str().unwrap().trim_end_matches('?'),
+        format!("{}{page}", alice.base)
+    );
+    // A fetch that is not a page view leaves it waiting.
+    let (status, _) = alice.get(&page).await;
+    assert_eq!(status, 200);
+    let html = view().await;
+    assert!(html.contains(message), "{html}");
+    // Shown once: the next view is quiet.
+    let html = view().await;
+    assert!(!html.contains(message), "{html}");
+
+    // A refused post (another realm's user) leaves no notice.
+    let r = post(bob.id.as_str(), browser).await.unwrap();
+    assert_eq!(r.status(), 302);
+    assert!(r.headers()["location"].to_str().unwrap().contains("__err="));
+    let html = view().await;
+    assert!(!html.contains("done for"), "{html}");
+
+    // The app's own call gets its message in the answer, not on the next page.
+    let r = post(dana.id.as_str(), "application/json").await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), format!("\"{message}\""));
+    let html = view().await;
+    assert!(!html.contains(message), "{html}");
+}

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::components::ui::NoticeToast;
 use crate::error::AppError;
 use crate::serverfns::session::get_current_user;
 use crate::PRODUCT_NAME;
@@ -48,6 +49,7 @@ pub fn Layout(children: Children) -> impl IntoView {
         <main id="main" class="mx-auto max-w-6xl px-4 py-8">
             <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>{children()}</ErrorBoundary>
         </main>
+        <NoticeToast />
         <footer class="mx-auto max-w-6xl px-4 pb-8 text-xs text-slate-600 dark:text-slate-400">
             {PRODUCT_NAME} " — self-hosted Secure Partner Access"
         </footer>

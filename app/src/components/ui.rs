@@ -54,6 +54,24 @@ pub fn outcome_besides_fields(result: Option<Result<String, AppError>>) -> Optio
     outcome(result.filter(|r| !matches!(r, Err(AppError::Validation { .. }))))
 }
 
+/// The outcome of a form posted without JavaScript, carried over the redirect
+/// back to the page (the server keeps it in the session for one page view).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice(pub String);
+
+/// The notice a form posted without JavaScript left for this page, as a toast.
+/// Hydration reads the server's answer, so the client never shows it twice.
+#[component]
+pub fn NoticeToast() -> impl IntoView {
+    let notice = use_context::<Notice>().map(|Notice(message)| message);
+    let notice = OnceResource::new(async move { notice });
+    view! {
+        <Suspense fallback=|| ()>
+            {move || notice.get().flatten().map(|message| view! { <Toast message /> })}
+        </Suspense>
+    }
+}
+
 /// A success message in the corner of the screen, announced to screen readers,
 /// until dismissed or replaced by the next one.
 #[component]

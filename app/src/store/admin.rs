@@ -3,6 +3,8 @@
 //! role assignments. Permission strings and ORNs are validated by `authz` before
 //! they get here; what comes back out is parsed by `authz` again.
 
+use std::collections::HashMap;
+
 use sqlx::Row;
 
 use super::audit::{self, Event};
@@ -107,55 +109,88 @@ impl Store {
         .await
     }
 
+    /// One statement for all of it (this runs on every request: the caller's
+    /// rights): standard roles (`S`), bindings (`B`), the bound roles'
+    /// permissions (`P`) and the bound sets' resources (`R`).
     async fn rights_rows_where(&self, members: &str, id: &str) -> Result<RightsRows, StoreError> {
-        let standard = sqlx::query(&format!(
-            "SELECT m.role_type, CASE WHEN m.member_type = 'GROUP' THEN m.member_id END AS via_group \
-             FROM standard_role_assignments m WHERE {members}"
-        ))
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?
-        .iter()
-        .map(|row| {
-            let role: String = row.try_get("role_type")?;
-            let via: Option<String> = row.try_get("via_group")?;
-            Ok((role, via.and_then(|g| GroupId::parse(&g).ok())))
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()
-        .map_err(StoreError::from_sqlx)?;
-
         let rows = sqlx::query(&format!(
-            "SELECT m.resource_set_id, rs.label AS rs_label, m.role_id, r.label AS role_label, \
+            "SELECT 'S' AS kind, m.role_type AS a, CAST(NULL AS TEXT) AS b, CAST(NULL AS TEXT) AS c, \
+                    CAST(NULL AS TEXT) AS d, \
                     CASE WHEN m.member_type = 'GROUP' THEN m.member_id END AS via_group \
+             FROM standard_role_assignments m WHERE {members} \
+             UNION ALL \
+             SELECT 'B', m.resource_set_id, rs.label, m.role_id, r.label, \
+                    CASE WHEN m.member_type = 'GROUP' THEN m.member_id END \
              FROM binding_members m \
              JOIN resource_sets rs ON rs.id = m.resource_set_id \
              JOIN roles r ON r.id = m.role_id \
-             WHERE {members} ORDER BY m.resource_set_id, m.role_id"
+             WHERE {members} \
+             UNION ALL \
+             SELECT 'P', p.role_id, p.permission, p.conditions, NULL, NULL FROM role_permissions p \
+             WHERE p.role_id IN (SELECT m.role_id FROM binding_members m WHERE {members}) \
+             UNION ALL \
+             SELECT 'R', rr.resource_set_id, rr.orn, NULL, NULL, NULL FROM resource_set_resources rr \
+             WHERE rr.resource_set_id IN (SELECT m.resource_set_id FROM binding_members m WHERE {members})"
         ))
         .bind(id)
         .fetch_all(&self.pool)
         .await
         .map_err(StoreError::from_sqlx)?;
-        let mut bindings = Vec::with_capacity(rows.len());
+        let internal = |e: crate::ids::IdError| StoreError::Internal(e.to_string());
+        let mut standard = Vec::new();
+        let mut bindings = Vec::new();
+        let mut permissions: HashMap<String, Vec<StoredPermission>> = HashMap::new();
+        let mut resources: HashMap<String, Vec<String>> = HashMap::new();
         for row in rows {
-            let rs: String = row
-                .try_get("resource_set_id")
-                .map_err(StoreError::from_sqlx)?;
-            let role: String = row.try_get("role_id").map_err(StoreError::from_sqlx)?;
-            let via: Option<String> = row.try_get("via_group").map_err(StoreError::from_sqlx)?;
-            let resource_set_id =
-                ResourceSetId::parse(&rs).map_err(|e| StoreError::Internal(e.to_string()))?;
-            let role_id = RoleId::parse(&role).map_err(|e| StoreError::Internal(e.to_string()))?;
-            bindings.push(BindingRow {
-                permissions: self.role_permissions(&role_id).await?,
-                resources: self.resource_set_orns(&resource_set_id).await?,
-                resource_set_id,
-                resource_set_label: row.try_get("rs_label").map_err(StoreError::from_sqlx)?,
-                role_id,
-                role_label: row.try_get("role_label").map_err(StoreError::from_sqlx)?,
-                via_group: via.and_then(|g| GroupId::parse(&g).ok()),
-            });
+            let text = |column: &str| row.try_get::<Option<String>, _>(column);
+            let (kind, a, b, c, d, via) = (|| {
+                Ok::<_, sqlx::Error>((
+                    text("kind")?.unwrap_or_default(),
+                    text("a")?.unwrap_or_default(),
+                    text("b")?,
+                    text("c")?,
+                    text("d")?,
+                    text("via_group")?.and_then(|g| GroupId::parse(&g).ok()),
+                ))
+            })()
+            .map_err(StoreError::from_sqlx)?;
+            match kind.as_str() {
+                "S" => standard.push((a, via)),
+                "B" => bindings.push(BindingRow {
+                    resource_set_id: ResourceSetId::parse(&a).map_err(internal)?,
+                    resource_set_label: b.unwrap_or_default(),
+                    role_id: RoleId::parse(c.as_deref().unwrap_or_default()).map_err(internal)?,
+                    role_label: d.unwrap_or_default(),
+                    via_group: via,
+                    permissions: Vec::new(),
+                    resources: Vec::new(),
+                }),
+                "P" => permissions.entry(a).or_default().push(StoredPermission {
+                    permission: b.unwrap_or_default(),
+                    conditions: c,
+                }),
+                _ => resources.entry(a).or_default().push(b.unwrap_or_default()),
+            }
+        }
+        for list in permissions.values_mut() {
+            list.sort_by(|x, y| x.permission.cmp(&y.permission));
+        }
+        for list in resources.values_mut() {
+            list.sort();
+        }
+        bindings.sort_by(|x, y| {
+            (x.resource_set_id.as_str(), x.role_id.as_str())
+                .cmp(&(y.resource_set_id.as_str(), y.role_id.as_str()))
+        });
+        for binding in &mut bindings {
+            binding.permissions = permissions
+                .get(binding.role_id.as_str())
+                .cloned()
+                .unwrap_or_default();
+            binding.resources = resources
+                .get(binding.resource_set_id.as_str())
+                .cloned()
+                .unwrap_or_default();
         }
         Ok(RightsRows { standard, bindings })
     }

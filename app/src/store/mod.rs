@@ -97,6 +97,42 @@ pub struct Store {
     /// Where write transactions run (see `connect`).
     writer: AnyPool,
     engine: Engine,
+    /// SQLite: the background WAL checkpointer, stopped with the last handle.
+    _checkpoints: Option<std::sync::Arc<Checkpoints>>,
+}
+
+/// SQLite's WAL is copied back into the database file by this task rather
+/// than by whichever commit crosses the auto-checkpoint size: that commit
+/// would wait for the copy and its fsync (the slowest writes' latency). A
+/// PASSIVE checkpoint runs beside readers and the writer, blocking neither.
+struct Checkpoints(tokio::task::JoinHandle<()>);
+
+impl Drop for Checkpoints {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// How often the WAL is checkpointed (it grows by a few MB a second under a
+/// heavy write load).
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+fn spawn_checkpoints(pool: AnyPool) -> Checkpoints {
+    Checkpoints(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        while !pool.is_closed() {
+            tick.tick().await;
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await
+            {
+                if !pool.is_closed() {
+                    tracing::warn!(error = %e, "WAL checkpoint failed");
+                }
+            }
+        }
+    }))
 }
 
 impl std::fmt::Debug for Store {
@@ -147,7 +183,8 @@ impl Store {
                             conn.execute(
                                 format!(
                                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; \
-                                     PRAGMA busy_timeout = {busy_ms}; PRAGMA foreign_keys = ON;"
+                                     PRAGMA busy_timeout = {busy_ms}; PRAGMA foreign_keys = ON; \
+                                     PRAGMA wal_autocheckpoint = 0;"
                                 )
                                 .as_str(),
                             )
@@ -179,10 +216,13 @@ impl Store {
         .connect_with(connect_options)
         .await
         .map_err(|e| StoreError::Unavailable(connect_failure(&e)))?;
+        let checkpoints = (engine == Engine::Sqlite)
+            .then(|| std::sync::Arc::new(spawn_checkpoints(pool.clone())));
         let store = Self {
             pool,
             writer,
             engine,
+            _checkpoints: checkpoints,
         };
         store.ping().await?;
         Ok(store)

@@ -16,13 +16,15 @@ pub struct Server {
 
 impl Server {
     /// The SQL statements the server has run so far (with `log_statements`),
-    /// one summary each.
+    /// one summary each; the background WAL checkpoints are not requests' and
+    /// are left out.
     pub fn statements(&self) -> Vec<String> {
         std::fs::read_to_string(self.dir.path().join("portal.log"))
             .unwrap_or_default()
             .lines()
             .filter_map(|l| l.split("summary=\"").nth(1))
             .filter_map(|l| l.split('"').next())
+            .filter(|s| !s.starts_with("PRAGMA wal_checkpoint"))
             .map(str::to_string)
             .collect()
     }
