@@ -147,9 +147,12 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
         });
         provide_context(gated.unwrap_or_default());
         // What a form posted without JavaScript said (see `notice`).
-        if let Some(notice) = use_context::<axum::http::request::Parts>()
-            .and_then(|parts| parts.extensions.get::<app::components::ui::Notice>().cloned())
-        {
+        if let Some(notice) = use_context::<axum::http::request::Parts>().and_then(|parts| {
+            parts
+                .extensions
+                .get::<app::components::ui::Notice>()
+                .cloned()
+        }) {
             provide_context(notice);
         }
         // A page render reads each thing once (see `RequestReads`).

@@ -876,7 +876,10 @@ async fn a_form_posted_without_javascript_says_what_it_did_once() {
     assert_eq!(r.status(), 302);
     // Back where it came from (Leptos leaves an empty query on it).
     assert_eq!(
-        r.headers()["location"].to_str().unwrap().trim_end_matches('?'),
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .trim_end_matches('?'),
         format!("{}{page}", alice.base)
     );
     // A fetch that is not a page view leaves it waiting.
