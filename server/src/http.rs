@@ -138,25 +138,23 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
         provide_context(context_state.store.clone());
         provide_context(context_state.org.clone());
         provide_context(context_state.secrets.clone());
+        // The request's head: the gate's principal and a form's notice ride in
+        // its extensions.
+        let parts = use_context::<axum::http::request::Parts>();
+        let extensions = parts.as_ref().map(|parts| &parts.extensions);
         // One principal per request: the gate's when it built one.
-        let gated = use_context::<axum::http::request::Parts>().and_then(|parts| {
-            parts
-                .extensions
-                .get::<app::ctx::RequestPrincipal>()
-                .cloned()
-        });
-        provide_context(gated.unwrap_or_default());
+        provide_context(
+            extensions
+                .and_then(|e| e.get::<app::ctx::RequestPrincipal>().cloned())
+                .unwrap_or_default(),
+        );
         // What a form posted without JavaScript said (see `notice`).
-        if let Some(notice) = use_context::<axum::http::request::Parts>().and_then(|parts| {
-            parts
-                .extensions
-                .get::<app::components::ui::Notice>()
-                .cloned()
-        }) {
-            provide_context(notice);
+        if let Some(notice) = extensions.and_then(|e| e.get::<app::components::ui::Notice>()) {
+            provide_context(notice.clone());
         }
         // A page render reads each thing once (see `RequestReads`).
-        if use_context::<axum::http::request::Parts>()
+        if parts
+            .as_ref()
             .is_some_and(|parts| parts.method == axum::http::Method::GET)
         {
             provide_context(app::ctx::RequestReads::default());
