@@ -28,6 +28,30 @@ test.describe('activity', () => {
   });
 });
 
+test.describe('activity filters before hydration', () => {
+  test('what is typed before the page hydrates is kept and applied @js-only', async ({ page }) => {
+    await signIn(page, 'alice.admin@acme.test');
+    await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+    // Hold the wasm module back so the typing happens on the server's page.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/pkg/*.wasm', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto('/activity', { waitUntil: 'domcontentloaded' });
+    await page.getByLabel('Event type').fill('user.lifecycle.suspend');
+    release();
+    await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+    await expect(page.getByLabel('Event type')).toHaveValue('user.lifecycle.suspend');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect(page).toHaveURL(/type=user\.lifecycle\.suspend/);
+    await expect(page.getByLabel('Event type')).toHaveValue('user.lifecycle.suspend');
+    const table = page.getByRole('table', { name: 'Events in your realms, newest first' });
+    await expect(table.getByRole('cell', { name: 'Sam Suspended' }).first()).toBeVisible();
+  });
+});
+
 test.describe('realms', () => {
   test('a partner admin sees its realms, read-only, and not the others', async ({ page, expectAccessible }) => {
     await signIn(page, 'alice.admin@acme.test');

@@ -34,7 +34,10 @@ pub fn ActivityPage() -> impl IntoView {
         view! {
             <div class="space-y-1">
                 <label for=id class="block text-sm font-medium">{label}</label>
-                <input id=id name=id type=kind prop:value=move || param(id) placeholder=hint class=INPUT />
+                // The address gives the first value only: what is typed before
+                // the page hydrates is never overwritten (the form reloads the page).
+                <input id=id name=id type=kind value=query.get_untracked().get(id).unwrap_or_default()
+                    placeholder=hint class=INPUT />
             </div>
         }
     };
