@@ -291,4 +291,25 @@ test.describe('search as you type', () => {
     await expect(table.getByRole('link', { name: 'Dana Designer' })).toHaveCount(0);
     await expect(page.getByLabel('Search')).toHaveValue('install');
   });
+
+  test('what is typed before the page hydrates is searched for once it has @js-only', async ({ page }) => {
+    await signIn(page, 'alice.admin@acme.test');
+    await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+    // Hold the wasm module back: the keystrokes land on the server's page.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/pkg/*.wasm', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto('/users', { waitUntil: 'domcontentloaded' });
+    await page.getByLabel('Search').fill('install');
+    await expect(page).not.toHaveURL(/q=install/);
+    release();
+    await expect(page).toHaveURL(/q=install/);
+    const table = page.getByRole('table', { name: 'Users in your realms' });
+    await expect(table.getByRole('link', { name: 'Ivan Installer' })).toBeVisible();
+    await expect(table.getByRole('link', { name: 'Dana Designer' })).toHaveCount(0);
+    await expect(page.getByLabel('Search')).toHaveValue('install');
+  });
 });

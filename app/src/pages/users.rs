@@ -58,8 +58,7 @@ pub fn UsersPage() -> impl IntoView {
     // moment after the last keystroke; without it, the form's Apply does.
     let navigate = leptos_router::hooks::use_navigate();
     let pending_search = StoredValue::new(None::<leptos::leptos_dom::helpers::TimeoutHandle>);
-    let search_as_you_type = move |ev: leptos::ev::Event| {
-        let typed = event_target_value(&ev);
+    let search_for = move |typed: String| {
         let mut pairs = filters();
         if let Some(q) = pairs.iter_mut().find(|(k, _)| *k == "q") {
             q.1 = typed;
@@ -76,6 +75,21 @@ pub fn UsersPage() -> impl IntoView {
         .ok();
         pending_search.set_value(handle);
     };
+    let search_as_you_type = {
+        let search_for = search_for.clone();
+        move |ev: leptos::ev::Event| search_for(event_target_value(&ev))
+    };
+    // What was typed while the page was still loading (before it hydrated, so
+    // no keystroke reached the handler) is searched for once it has.
+    let search_input = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(input) = search_input.get_untracked() {
+            let typed = input.value();
+            if typed != query.get_untracked().get("q").unwrap_or_default() {
+                search_for(typed);
+            }
+        }
+    });
     view! {
         <section class="space-y-6">
             <div class="flex flex-wrap items-center justify-between gap-3">
@@ -91,7 +105,7 @@ pub fn UsersPage() -> impl IntoView {
                     // The typed text is never overwritten from the address (a
                     // slower navigation would eat what was typed after it).
                     <input id="q" name="q" type="search" class=INPUT value=query.get_untracked().get("q").unwrap_or_default()
-                        placeholder="Name, username or email" on:input=search_as_you_type />
+                        placeholder="Name, username or email" node_ref=search_input on:input=search_as_you_type />
                 </div>
                 {move || select_field("status", "status", "Status", "Any status",
                     UserStatus::ALL.iter().map(|s| (s.as_str().to_string(), s.as_str().to_string())).collect(),
