@@ -1,4 +1,4 @@
-import { test, expect, signIn } from './fixtures';
+import { test, expect, signIn, holdHydration } from './fixtures';
 
 test.describe('activity', () => {
   test("a partner admin sees its realm's events only, filtered by type", async ({ page, expectAccessible }) => {
@@ -32,13 +32,7 @@ test.describe('activity filters before hydration', () => {
   test('what is typed before the page hydrates is kept and applied @js-only', async ({ page }) => {
     await signIn(page, 'alice.admin@acme.test');
     await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
-    // Hold the wasm module back so the typing happens on the server's page.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    await page.route('**/pkg/*.wasm', async (route) => {
-      await held;
-      await route.continue();
-    });
+    const release = await holdHydration(page);
     await page.goto('/activity', { waitUntil: 'domcontentloaded' });
     await page.getByLabel('Event type').fill('user.lifecycle.suspend');
     release();

@@ -30,6 +30,20 @@ export async function signOut(page: Page) {
   await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
 }
 
+/**
+ * Holds the page's wasm module back until the returned function is called, so
+ * what a test does meanwhile happens on the server-rendered, not yet hydrated page.
+ */
+export async function holdHydration(page: Page): Promise<() => void> {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/pkg/*.wasm', async (route) => {
+    await held;
+    await route.continue();
+  });
+  return release;
+}
+
 type Fixtures = {
   /** Fails the test on axe violations of impact serious or critical. */
   expectAccessible: (page: Page) => Promise<void>;

@@ -1,4 +1,4 @@
-import { test, expect, signIn, signOut } from './fixtures';
+import { test, expect, signIn, signOut, holdHydration } from './fixtures';
 import type { Page, TestInfo } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
 
@@ -295,13 +295,7 @@ test.describe('search as you type', () => {
   test('what is typed before the page hydrates is searched for once it has @js-only', async ({ page }) => {
     await signIn(page, 'alice.admin@acme.test');
     await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
-    // Hold the wasm module back: the keystrokes land on the server's page.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    await page.route('**/pkg/*.wasm', async (route) => {
-      await held;
-      await route.continue();
-    });
+    const release = await holdHydration(page);
     await page.goto('/users', { waitUntil: 'domcontentloaded' });
     await page.getByLabel('Search').fill('install');
     await expect(page).not.toHaveURL(/q=install/);
