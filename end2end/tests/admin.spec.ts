@@ -1,4 +1,4 @@
-import { test, expect, signIn, signOut, portalUrl, idpUrl } from './fixtures';
+import { test, expect, signIn, signOut, portalUrl, idpUrl, holdHydration } from './fixtures';
 import type { Page, TestInfo } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
 
@@ -174,6 +174,17 @@ test.describe('org admin console', () => {
     await expect(page.getByRole('cell', { name: `Road Runner, ${target}` })).toBeVisible();
     await page.goto('/activity?type=directory.realm.assignment.execution_completed');
     await expect(page.getByText('Realm assignment execution completed').first()).toBeVisible();
+  });
+
+  test('a condition typed before the page hydrates is checked once it has @js-only', async ({ page }) => {
+    await signIn(page, 'olivia.owner@hostco.test');
+    await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+    const release = await holdHydration(page);
+    await page.goto('/admin/rules/new', { waitUntil: 'domcontentloaded' });
+    await page.getByLabel('Condition (expression)').fill('user.profile.email.endsWith(');
+    release();
+    await expect(page.getByText(/Not valid: .* at character \d+/)).toBeVisible();
+    await expect(page.getByLabel('Condition (expression)')).toHaveValue('user.profile.email.endsWith(');
   });
 
   test('explain access shows what an admin can do and the binding that decides', async ({

@@ -255,6 +255,28 @@ fn RuleForm(view: RulesView, row: Option<RuleRow>) -> impl IntoView {
         .ok();
         pending.set_value(handle);
     };
+    // What was typed or picked while the page was still loading (before it
+    // hydrated, so no event reached the handlers) is checked once it has.
+    let expression_input = NodeRef::<leptos::html::Textarea>::new();
+    let source_input = NodeRef::<leptos::html::Select>::new();
+    Effect::new(move |_| {
+        let mut changed = false;
+        for (typed, signal) in [
+            (
+                expression_input.get_untracked().map(|el| el.value()),
+                expression,
+            ),
+            (source_input.get_untracked().map(|el| el.value()), source),
+        ] {
+            if let Some(typed) = typed.filter(|t| *t != signal.get_untracked()) {
+                signal.set(typed);
+                changed = true;
+            }
+        }
+        if changed {
+            schedule();
+        }
+    });
     let check = Resource::new(
         move || debounced.get(),
         |(e, s)| async move {
@@ -290,7 +312,7 @@ fn RuleForm(view: RulesView, row: Option<RuleRow>) -> impl IntoView {
                         move || field_error(save, "name"))}
                     <div class="space-y-1">
                         <label for="rule-source" class="block text-sm font-medium">"Profile source"</label>
-                        <select id="rule-source" name="profile_source_id" class=INPUT
+                        <select id="rule-source" name="profile_source_id" class=INPUT node_ref=source_input
                             on:change=move |ev| { source.set(event_target_value(&ev)); schedule(); }>
                             <option value="" selected=source_now.is_empty()>"Any (users from every source)"</option>
                             {view.sources.iter().map(|(id, name)| {
@@ -310,6 +332,7 @@ fn RuleForm(view: RulesView, row: Option<RuleRow>) -> impl IntoView {
                         <textarea id="rule-expression" name="expression" rows="3" class=format!("{INPUT} w-full max-w-2xl font-mono")
                             aria-invalid=move || expression_error().is_some().to_string()
                             aria-describedby=described
+                            node_ref=expression_input
                             on:input=move |ev| { expression.set(event_target_value(&ev)); schedule(); }
                         >{expression_now.clone()}</textarea>
                         {move || expression_error().map(|m| view! { <p id="rule-expression-error" class="text-sm text-red-700 dark:text-red-300">{m}</p> })}
