@@ -13,6 +13,9 @@ use crate::store::Store;
 pub const USER_ID: &str = "user_id";
 /// Unix time after which the session ends whatever the activity (absolute timeout).
 pub const ENDS_AT: &str = "ends_at";
+/// Unix milliseconds when the session was signed in: sessions older than the
+/// user's `sessions_valid_after` are void.
+pub const SIGNED_IN_AT: &str = "signed_in_at";
 
 /// The signed-in user, if the session has one and the user is still active.
 pub async fn session_user(store: &Store, session: &Session) -> Result<Option<User>, AppError> {
@@ -34,9 +37,20 @@ pub async fn session_user(store: &Store, session: &Session) -> Result<Option<Use
         let _ = session.flush().await;
         return Ok(None);
     }
-    let user = store.user_by_id_unscoped(&id).await?;
+    let signed_in_at = session
+        .get::<i64>(SIGNED_IN_AT)
+        .await
+        .map_err(|_| internal("session read"))?
+        .unwrap_or(0);
+    let user = store.session_user_by_id(&id).await?;
     match user {
-        Some(user) if user.status == UserStatus::Active => Ok(Some(user)),
+        // Cleared (sign-out elsewhere, Clear sessions, a credential reset)
+        // after this session began: it is void, whatever was saved since.
+        Some((_, Some(valid_after))) if signed_in_at < valid_after => {
+            let _ = session.flush().await;
+            Ok(None)
+        }
+        Some((user, _)) if user.status == UserStatus::Active => Ok(Some(user)),
         _ => {
             // Deleted, suspended or deactivated since sign-in: the session ends.
             let _ = session.flush().await;
@@ -105,8 +119,9 @@ pub fn client_of(headers: &http::HeaderMap) -> Client {
             .map(str::to_string)
     };
     Client {
-        ip_address: text("x-forwarded-for")
-            .and_then(|v| v.split(',').next().map(|s| s.trim().to_string())),
+        // Set by the server from the peer address (and X-Forwarded-For only
+        // from trusted proxies); a client's own value never gets here.
+        ip_address: text("x-portal-client-ip"),
         user_agent: text("user-agent"),
         request_id: text("x-request-id"),
     }

@@ -54,6 +54,7 @@ fn claims(sub: &str, email: &str, first: &str, last: &str) -> IncomingClaims {
     IncomingClaims {
         subject: sub.into(),
         claims: c,
+        email_verified: true,
     }
 }
 
@@ -215,8 +216,8 @@ async fn jit_places_new_users_by_the_rules_links_them_and_refreshes_them_later()
                 "INSERT INTO realm_assignment_rules (id, name, priority, status, is_default, profile_source_id, expression, \
                  target_realm_id, created, last_updated) VALUES \
                  ('rul1vip', 'VIPs', 10, 'ACTIVE', FALSE, '{}', 'user.profile.lastName == \"Vip\"', '{}', 'x', 'x'), \
-                 ('rul2bad', 'Bad', 20, 'ACTIVE', FALSE, NULL, 'user.profile.lastName.toLowerCase() == \"moved\"', '{}', 'x', 'x')",
-                idp.id, vip.id, elsewhere.id
+                 ('rul2bad', 'Bad', 20, 'ACTIVE', FALSE, '{}', 'user.profile.lastName.toLowerCase() == \"moved\"', '{}', 'x', 'x')",
+                idp.id, vip.id, idp.id, elsewhere.id
             ))
             .await
             .unwrap();

@@ -133,6 +133,8 @@ impl PortalEnv {
             // (proven in server/tests/hardening.rs) would measure themselves.
             .env("PORTAL_RATE_LIMIT_SIGNIN_PER_MINUTE", "100000")
             .env("PORTAL_RATE_LIMIT_MUTATIONS_PER_MINUTE", "10000000")
+            .env("PORTAL_RATE_LIMIT_READS_PER_MINUTE", "100000000")
+            .env("PORTAL_DEV_ALLOW_LOOPBACK_IDPS", "true")
             .env("RUST_LOG", portal_log().unwrap_or_else(|| "warn".into()));
         cmd
     }

@@ -16,6 +16,8 @@ export PORTAL_ORG_IDP_CLIENT_SECRET=${PORTAL_ORG_IDP_CLIENT_SECRET:-dev-secret-o
 export PORTAL_SECURE_COOKIES=${PORTAL_SECURE_COOKIES:-false}
 export PORTAL_SESSION_SECRET=${PORTAL_SESSION_SECRET:-dev-only-session-secret-change-me-dev-only-session-secret-change-me}
 export PORTAL_SECRETS_KEY=${PORTAL_SECRETS_KEY:-dev-only-secrets-key-change-me}
+# The dev identity provider's partner tenants are plain http on this machine.
+export PORTAL_DEV_ALLOW_LOOPBACK_IDPS=${PORTAL_DEV_ALLOW_LOOPBACK_IDPS:-true}
 export LEPTOS_SITE_ROOT=${LEPTOS_SITE_ROOT:-target/site}
 
 bin=target/debug/server

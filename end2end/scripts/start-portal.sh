@@ -21,6 +21,9 @@ export PORTAL_SECRETS_KEY=e2e-secrets-key-e2e-secrets-key
 # Every spec signs in from 127.0.0.1; the limit itself is proven in
 # server/tests/hardening.rs.
 export PORTAL_RATE_LIMIT_SIGNIN_PER_MINUTE=${PORTAL_RATE_LIMIT_SIGNIN_PER_MINUTE:-1000}
+export PORTAL_RATE_LIMIT_READS_PER_MINUTE=${PORTAL_RATE_LIMIT_READS_PER_MINUTE:-100000}
+# The dev identity provider's partner tenants are plain http on this machine.
+export PORTAL_DEV_ALLOW_LOOPBACK_IDPS=true
 export LEPTOS_SITE_ROOT=${LEPTOS_SITE_ROOT:-target/site}
 export LEPTOS_SITE_PKG_DIR=${LEPTOS_SITE_PKG_DIR:-pkg}
 

@@ -128,8 +128,17 @@ async fn partner_provider(
         tracing::error!(error = %e, idp = %idp.id, "cannot open a partner IdP's client secret");
         SignInError::ProviderUnavailable
     })?;
-    let provider = app::authn::OidcProvider::for_partner(idp, &secret, &state.config.public_url)
-        .map_err(SignInError::Internal)?;
+    let provider = app::authn::OidcProvider::for_partner(
+        idp,
+        &secret,
+        &state.config.public_url,
+        state.outbound,
+    )
+    .map_err(|e| {
+        tracing::warn!(error = %e, idp = %idp.id, "a partner IdP's issuer is refused");
+        SignInError::ProviderUnavailable
+    })?
+    .with_max_token_age(state.max_token_age());
     state
         .partner_idps
         .write()
@@ -182,11 +191,9 @@ async fn finish_sign_in(
         None => Ok(None),
     };
     if let Some(error) = q.error {
-        let detail = q.error_description.unwrap_or_default();
-        return fail(SignInError::ProviderError(
-            format!("{error} {detail}").trim().to_string(),
-        ))
-        .await;
+        // Anyone can call this address: the log keeps only a registered
+        // OAuth error code, never the caller's text.
+        return fail(SignInError::ProviderError(oauth_error_code(&error).into())).await;
     }
     let flow = match flow {
         Ok(Some(flow)) if bound.as_deref() == Some(flow.state.as_str()) => flow,
@@ -220,7 +227,15 @@ async fn finish_sign_in(
         Err(e) => return fail(e).await,
     };
     let admitted = match &partner {
-        None => authn::admit(&state.store, &identity, client_of(headers)).await,
+        None => {
+            authn::admit(
+                &state.store,
+                state.org_idp.issuer(),
+                &identity,
+                client_of(headers),
+            )
+            .await
+        }
         Some(idp) => authn::admit_partner(&state.store, idp, &identity, client_of(headers)).await,
     };
     let user = match admitted {
@@ -243,11 +258,43 @@ async fn finish_sign_in(
             .await
             .is_err()
         || session.insert(SIGNED_IN_WITH, idp).await.is_err()
+        || session
+            .insert(ctx::SIGNED_IN_AT, app::store::clock_now_millis())
+            .await
+            .is_err()
     {
         return refused(&SignInError::Internal("session".into()));
     }
     let home = if partner.is_some() { "/me" } else { "/" };
     Redirect::to(return_to.as_deref().unwrap_or(home)).into_response()
+}
+
+/// The OAuth 2.0 / OpenID Connect error code a callback names, if it is a
+/// registered one; anything else is "unknown_error".
+fn oauth_error_code(error: &str) -> &'static str {
+    const CODES: &[&str] = &[
+        "invalid_request",
+        "unauthorized_client",
+        "access_denied",
+        "unsupported_response_type",
+        "invalid_scope",
+        "server_error",
+        "temporarily_unavailable",
+        "interaction_required",
+        "login_required",
+        "account_selection_required",
+        "consent_required",
+        "invalid_request_uri",
+        "invalid_request_object",
+        "request_not_supported",
+        "request_uri_not_supported",
+        "registration_not_supported",
+    ];
+    CODES
+        .iter()
+        .find(|c| **c == error)
+        .copied()
+        .unwrap_or("unknown_error")
 }
 
 /// Session key: the partner IdP the user signed in with (`None`: the org IdP).

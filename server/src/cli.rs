@@ -140,6 +140,7 @@ async fn audit(config: &Config, command: AuditCommand) -> Result<(), RunError> {
 }
 
 async fn open_store(config: &Config) -> Result<Store, RunError> {
+    app::store::audit::set_chain_key(&config.audit_chain_key());
     Store::connect(&config.database_url, &config.store_options())
         .await
         .map_err(|e| RunError(format!("database_url (PORTAL_DATABASE_URL): {e}")))

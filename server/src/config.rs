@@ -66,6 +66,19 @@ pub struct Config {
     pub rate_limit_signin_per_minute: u32,
     /// State-changing requests per session (or IP without one) per minute.
     pub rate_limit_mutations_per_minute: u32,
+    /// Page and export reads (GET) per session (or IP without one) per minute.
+    pub rate_limit_reads_per_minute: u32,
+    /// Development and tests only: partner IdPs may be plain `http` on a
+    /// loopback address. Never private or link-local addresses.
+    pub dev_allow_loopback_idps: bool,
+    /// ID tokens issued longer ago than this are refused.
+    pub id_token_max_age_minutes: u64,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (IP addresses
+    /// or CIDR ranges, comma separated); from anyone else it is ignored.
+    pub trusted_proxies: String,
+    /// Key of the System Log's hash chain (HMAC-SHA-256); derived from
+    /// `secrets_key` when empty. Keep it outside the database.
+    pub audit_key: Secret,
 }
 
 impl Default for Config {
@@ -87,6 +100,11 @@ impl Default for Config {
             secrets_key: Secret::default(),
             rate_limit_signin_per_minute: 30,
             rate_limit_mutations_per_minute: 300,
+            rate_limit_reads_per_minute: 600,
+            dev_allow_loopback_idps: false,
+            id_token_max_age_minutes: 10,
+            trusted_proxies: String::new(),
+            audit_key: Secret::default(),
         }
     }
 }
@@ -144,6 +162,11 @@ impl Config {
                 self.rate_limit_mutations_per_minute,
                 "rate_limit_mutations_per_minute",
             ),
+            (self.rate_limit_reads_per_minute, "rate_limit_reads_per_minute"),
+            (
+                self.id_token_max_age_minutes as u32,
+                "id_token_max_age_minutes",
+            ),
         ] {
             if value == 0 {
                 return Err(ConfigError(format!(
@@ -152,12 +175,44 @@ impl Config {
                 )));
             }
         }
+        self.trusted_proxy_nets()?;
         match self.sqlite_synchronous.as_str() {
             "full" | "normal" => Ok(()),
             other => Err(ConfigError(format!(
                 "sqlite_synchronous (PORTAL_SQLITE_SYNCHRONOUS) must be 'full' or 'normal', got '{other}'"
             ))),
         }
+    }
+
+    /// `trusted_proxies` parsed: single addresses become /32 or /128 ranges.
+    pub fn trusted_proxy_nets(&self) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+        self.trusted_proxies
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse::<ipnet::IpNet>()
+                    .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        ConfigError(format!(
+                            "trusted_proxies (PORTAL_TRUSTED_PROXIES): '{p}' is not an IP address or CIDR range"
+                        ))
+                    })
+            })
+            .collect()
+    }
+
+    /// The System Log chain's key: `audit_key`, or one derived from
+    /// `secrets_key` (so that existing set-ups need nothing new).
+    pub fn audit_chain_key(&self) -> Vec<u8> {
+        use sha2::Digest;
+        if !self.audit_key.is_empty() {
+            return self.audit_key.expose().as_bytes().to_vec();
+        }
+        let mut hasher = sha2::Sha256::new();
+        hasher.update(b"partner-portal audit chain\n");
+        hasher.update(self.secrets_key.expose().as_bytes());
+        hasher.finalize().to_vec()
     }
 
     /// The key that seals partner IdP client secrets must be real.
@@ -217,6 +272,9 @@ impl Config {
             } else {
                 app::store::SqliteSync::Full
             },
+            outbound: app::authn::outbound::OutboundPolicy::admin_configured(
+                self.dev_allow_loopback_idps,
+            ),
             ..Default::default()
         }
     }

@@ -9,8 +9,8 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::{
-    CONTENT_SECURITY_POLICY, CONTENT_TYPE, COOKIE, ORIGIN, REFERRER_POLICY, RETRY_AFTER,
-    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, COOKIE, ORIGIN, REFERRER_POLICY,
+    RETRY_AFTER, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -36,8 +36,11 @@ const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 const HTML_FALLBACK_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
      style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
-/// Adds the headers every response carries (those already set win).
-pub async fn security_headers(request: Request, next: Next) -> Response {
+/// Adds the headers every response carries (those already set win): HSTS
+/// when the portal is served over https, and `Cache-Control: no-store` on
+/// pages and server-function answers (they hold directory data).
+pub async fn security_headers(State(https): State<bool>, request: Request, next: Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
     let mut response = next.run(request).await;
     let is_html = response
         .headers()
@@ -51,6 +54,16 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
             .or_insert(HeaderValue::from_static(value));
     };
     set(headers, X_CONTENT_TYPE_OPTIONS, "nosniff");
+    if https {
+        set(
+            headers,
+            STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        );
+    }
+    if is_html || is_api {
+        set(headers, CACHE_CONTROL, "no-store");
+    }
     set(headers, REFERRER_POLICY, "same-origin");
     set(headers, X_FRAME_OPTIONS, "DENY");
     set(
@@ -269,6 +282,56 @@ pub fn mutation_layer(
             Method::DELETE,
         ]),
     )
+}
+
+/// The read limiter: per session (or IP), on GET and HEAD (pages, searches,
+/// exports) of the routes it wraps.
+pub fn read_layer(
+    per_minute: u32,
+    session_key: tower_sessions::cookie::Key,
+) -> Option<Limiter<SessionOrIp>> {
+    Limiter::new(
+        SessionOrIp { key: session_key },
+        per_minute,
+        Some(vec![Method::GET, Method::HEAD]),
+    )
+}
+
+/// The header carrying the client's address as this server determined it:
+/// the peer's, or — only when the peer is a trusted proxy — the nearest
+/// untrusted address in `X-Forwarded-For`. Whatever a client sends in it is
+/// replaced. The System Log reads it (`app::ctx::client_of`).
+pub const CLIENT_IP: HeaderName = HeaderName::from_static("x-portal-client-ip");
+
+pub async fn client_ip(
+    State(proxies): State<Arc<[ipnet::IpNet]>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let trusted = |ip: &IpAddr| proxies.iter().any(|net| net.contains(ip));
+    let peer = peer_ip(&request);
+    let mut client = peer;
+    if peer.is_some_and(|p| trusted(&p)) {
+        // Walk X-Forwarded-For from the right (nearest hop) past trusted
+        // proxies: the first other address is the client.
+        let forwarded: Vec<IpAddr> = request
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+            .collect();
+        if let Some(ip) = forwarded.iter().rev().find(|ip| !trusted(ip)) {
+            client = Some(*ip);
+        }
+    }
+    let headers = request.headers_mut();
+    headers.remove(CLIENT_IP);
+    if let Some(value) = client.and_then(|ip| HeaderValue::from_str(&ip.to_string()).ok()) {
+        headers.insert(CLIENT_IP, value);
+    }
+    next.run(request).await
 }
 
 /// A configured rate limit: its tower layer, and a sweeper that forgets idle

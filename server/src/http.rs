@@ -34,7 +34,16 @@ pub struct AppState {
     pub partner_idps:
         Arc<tokio::sync::RwLock<std::collections::HashMap<app::ids::IdpId, CachedIdp>>>,
     pub secrets: app::store::idps::SecretBox,
+    /// Where fetches to admin-configured IdPs may go.
+    pub outbound: app::authn::outbound::OutboundPolicy,
     pub config: Arc<Config>,
+}
+
+impl AppState {
+    /// How old an ID token may be.
+    pub fn max_token_age(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(60 * self.config.id_token_max_age_minutes)
+    }
 }
 
 /// A built partner provider and the IdP version it was built from.
@@ -59,8 +68,14 @@ pub async fn serve(
         config.org_idp_client_secret.expose(),
         &config.public_url,
     )
-    .map_err(|e| RunError(format!("org_idp_issuer (PORTAL_ORG_IDP_ISSUER): {e}")))?;
+    .map_err(|e| RunError(format!("org_idp_issuer (PORTAL_ORG_IDP_ISSUER): {e}")))?
+    .with_max_token_age(std::time::Duration::from_secs(
+        60 * config.id_token_max_age_minutes,
+    ));
     let state = AppState {
+        outbound: app::authn::outbound::OutboundPolicy::admin_configured(
+            config.dev_allow_loopback_idps,
+        ),
         leptos_options,
         store,
         org,
@@ -138,6 +153,7 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
         provide_context(context_state.store.clone());
         provide_context(context_state.org.clone());
         provide_context(context_state.secrets.clone());
+        provide_context(context_state.outbound);
         // The request's head: the gate's principal and a form's notice ride in
         // its extensions.
         let parts = use_context::<axum::http::request::Parts>();
@@ -185,12 +201,21 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
     .ok_or_else(|| {
         limits("rate_limit_mutations_per_minute (PORTAL_RATE_LIMIT_MUTATIONS_PER_MINUTE)")
     })?;
+    let reads = crate::guard::read_layer(
+        state.config.rate_limit_reads_per_minute,
+        session_key(&state.config),
+    )
+    .ok_or_else(|| limits("rate_limit_reads_per_minute (PORTAL_RATE_LIMIT_READS_PER_MINUTE)"))?;
     signin.spawn_sweeper();
     mutations.spawn_sweeper();
+    reads.spawn_sweeper();
+    let proxies: Arc<[ipnet::IpNet]> = state
+        .config
+        .trusted_proxy_nets()
+        .map_err(|e| RunError(e.0))?
+        .into();
     let public_origin: Arc<str> = crate::guard::origin_of(&state.config.public_url).into();
     Ok(Router::new()
-        .route("/livez", get(livez))
-        .route("/readyz", get(readyz))
         .route("/users/export.csv", get(crate::export::users_csv))
         .route("/activity/export.jsonl", get(crate::export::activity_jsonl))
         .route(
@@ -201,6 +226,11 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             app::shell(shell_options.clone())
         })
+        // Pages, exports and searches (GET) are rate limited too; files
+        // (the fallback) and health checks are not.
+        .route_layer(reads.layer())
+        .route("/livez", get(livez))
+        .route("/readyz", get(readyz))
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
@@ -217,7 +247,14 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
             public_origin,
             crate::guard::refuse_cross_site,
         ))
-        .layer(axum::middleware::from_fn(crate::guard::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.config.public_url.starts_with("https://"),
+            crate::guard::security_headers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            proxies,
+            crate::guard::client_ip,
+        ))
         .layer(
             tower::ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
@@ -258,6 +295,9 @@ fn session_layer(
         .with_http_only(true)
         .with_same_site(tower_sessions::cookie::SameSite::Lax)
         .with_path("/")
+        // The idle timeout slides with every request (the store rewrites an
+        // unchanged record only when its expiry lags by a minute).
+        .with_always_save(true)
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
             state.config.session_idle_timeout_minutes as i64,
         )))

@@ -20,6 +20,10 @@ use openidconnect::{
 };
 use tokio::sync::RwLock;
 
+pub mod outbound;
+
+use outbound::{Outbound, OutboundPolicy};
+
 use crate::model::{User, UserStatus};
 use crate::store::audit::{Actor, Client, Event, OutcomeResult, Severity, Target};
 use crate::store::sessions::AuthFlow;
@@ -27,6 +31,8 @@ use crate::store::Store;
 
 /// How far in the future an ID token's `iat` may lie (clock skew).
 pub const IAT_SKEW: Duration = Duration::from_secs(120);
+/// How old an ID token's `iat` may be by default (`id_token_max_age_minutes`).
+pub const DEFAULT_MAX_TOKEN_AGE: Duration = Duration::from_secs(600);
 /// How long a started sign-in may take.
 pub const FLOW_TTL: time::Duration = time::Duration::minutes(10);
 
@@ -74,8 +80,16 @@ pub struct OidcProvider {
     client_secret: String,
     redirect_url: String,
     public_url: String,
-    http: openidconnect::reqwest::Client,
+    http: Outbound,
+    max_token_age: Duration,
     discovered: Arc<RwLock<Option<Discovered>>>,
+}
+
+/// Why a discovery document could not be used.
+enum Discovery {
+    Unreadable,
+    /// An endpoint it names is refused (the message says which and why).
+    Endpoint(String),
 }
 
 #[derive(Clone)]
@@ -92,39 +106,72 @@ pub struct VerifiedIdentity {
     pub email: Option<String>,
     pub given_name: Option<String>,
     pub family_name: Option<String>,
+    /// Whether the IdP vouches for `email` (`email_verified` in the ID token
+    /// or at the userinfo endpoint).
+    pub email_verified: bool,
     /// Standard profile claims by name (for partner IdPs' claim mappings).
     pub claims: serde_json::Map<String, serde_json::Value>,
 }
 
 impl OidcProvider {
     /// A partner IdP from the database, its client secret already opened.
+    /// Its fetches follow `policy` (see `outbound`).
     pub fn for_partner(
         idp: &crate::store::idps::Idp,
         client_secret: &str,
         public_url: &str,
+        policy: OutboundPolicy,
     ) -> Result<Self, String> {
-        let mut provider = Self::new(&idp.issuer, &idp.client_id, client_secret, public_url)?;
+        let mut provider =
+            Self::with_policy(&idp.issuer, &idp.client_id, client_secret, public_url, policy)?;
         provider.idp_id = Some(idp.id.clone());
         provider.scopes = idp.scopes.clone();
         Ok(provider)
+    }
+
+    /// The same provider refusing ID tokens issued longer ago than `age`.
+    pub fn with_max_token_age(mut self, age: Duration) -> Self {
+        self.max_token_age = age;
+        self
+    }
+
+    /// The issuer as configured (no trailing slash).
+    pub fn issuer(&self) -> &str {
+        &self.issuer
     }
 
     pub fn idp_id(&self) -> Option<&crate::ids::IdpId> {
         self.idp_id.as_ref()
     }
 
+    /// The org IdP (the operator's configuration: any address it names).
     pub fn new(
         issuer: &str,
         client_id: &str,
         client_secret: &str,
         public_url: &str,
     ) -> Result<Self, String> {
-        let http = openidconnect::reqwest::ClientBuilder::new()
-            // Following redirects from an IdP is an SSRF vector.
-            .redirect(openidconnect::reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|e| format!("HTTP client: {e}"))?;
+        Self::with_policy(
+            issuer,
+            client_id,
+            client_secret,
+            public_url,
+            OutboundPolicy::OPERATOR,
+        )
+    }
+
+    /// A provider whose every fetch follows `policy`; the issuer must pass it.
+    pub fn with_policy(
+        issuer: &str,
+        client_id: &str,
+        client_secret: &str,
+        public_url: &str,
+        policy: OutboundPolicy,
+    ) -> Result<Self, String> {
+        policy
+            .check_issuer(issuer)
+            .map_err(|e| format!("The issuer {e}."))?;
+        let http = policy.client()?;
         Ok(Self {
             idp_id: None,
             scopes: vec!["openid".into(), "email".into(), "profile".into()],
@@ -134,6 +181,7 @@ impl OidcProvider {
             redirect_url: format!("{}/auth/callback", public_url.trim_end_matches('/')),
             public_url: public_url.trim_end_matches('/').to_string(),
             http,
+            max_token_age: DEFAULT_MAX_TOKEN_AGE,
             discovered: Arc::new(RwLock::new(None)),
         })
     }
@@ -141,12 +189,14 @@ impl OidcProvider {
     /// Fetches the issuer's discovery document now (an admin saving an IdP):
     /// `Err` says, in words for the admin, why sign-in through it would fail.
     pub async fn check_discovery(&self) -> Result<(), String> {
-        self.discovered(true).await.map(|_| ()).map_err(|_| {
-            format!(
+        match self.discover().await {
+            Ok(_) => Ok(()),
+            Err(Discovery::Endpoint(e)) => Err(e),
+            Err(Discovery::Unreadable) => Err(format!(
                 "{}/.well-known/openid-configuration could not be read as this issuer's OpenID configuration.",
                 self.issuer
-            )
-        })
+            )),
+        }
     }
 
     async fn client(&self, refresh: bool) -> Result<Oidc, SignInError> {
@@ -159,16 +209,57 @@ impl OidcProvider {
                 return Ok(discovered.clone());
             }
         }
-        let issuer = IssuerUrl::new(self.issuer.clone())
-            .map_err(|e| SignInError::Internal(e.to_string()))?;
+        let discovered = self.discover().await.map_err(|e| {
+            if let Discovery::Endpoint(e) = e {
+                tracing::warn!(error = %e, issuer = %self.issuer, "an IdP's endpoint was refused");
+            }
+            SignInError::ProviderUnavailable
+        })?;
+        *self.discovered.write().await = Some(discovered.clone());
+        Ok(discovered)
+    }
+
+    /// Reads the discovery document; every endpoint it names must pass the
+    /// outbound policy (the document is the IdP's, i.e. untrusted, word).
+    async fn discover(&self) -> Result<Discovered, Discovery> {
+        let issuer = IssuerUrl::new(self.issuer.clone()).map_err(|_| Discovery::Unreadable)?;
         let metadata = ProviderMetadataWithLogout::discover_async(issuer, &self.http)
             .await
             .map_err(|e| {
-                tracing::warn!(error = %e, issuer = %self.issuer, "OIDC discovery failed");
-                SignInError::ProviderUnavailable
+                tracing::warn!(error = %chain(&e), issuer = %self.issuer, "OIDC discovery failed");
+                Discovery::Unreadable
             })?;
+        let policy = self.http.policy();
+        let endpoints = [
+            ("jwks_uri", Some(metadata.jwks_uri().url().as_str())),
+            (
+                "token_endpoint",
+                metadata.token_endpoint().map(|u| u.url().as_str()),
+            ),
+            (
+                "userinfo_endpoint",
+                metadata.userinfo_endpoint().map(|u| u.url().as_str()),
+            ),
+            (
+                "end_session_endpoint",
+                metadata
+                    .additional_metadata()
+                    .end_session_endpoint
+                    .as_ref()
+                    .map(|u| u.url().as_str()),
+            ),
+        ];
+        for (name, url) in endpoints {
+            if let Some(url) = url {
+                policy.check_url(url).map_err(|e| {
+                    Discovery::Endpoint(format!(
+                        "The issuer's OpenID configuration names a {name} that {e}: {url}"
+                    ))
+                })?;
+            }
+        }
         let redirect = RedirectUrl::new(self.redirect_url.clone())
-            .map_err(|e| SignInError::Internal(e.to_string()))?;
+            .map_err(|_| Discovery::Unreadable)?;
         let end_session = metadata.additional_metadata().end_session_endpoint.clone();
         let client = CoreClient::from_provider_metadata(
             metadata,
@@ -176,12 +267,10 @@ impl OidcProvider {
             Some(ClientSecret::new(self.client_secret.clone())),
         )
         .set_redirect_uri(redirect);
-        let discovered = Discovered {
+        Ok(Discovered {
             client,
             end_session,
-        };
-        *self.discovered.write().await = Some(discovered.clone());
-        Ok(discovered)
+        })
     }
 
     /// Where to send the browser to end the session at the IdP too (RP-initiated
@@ -228,7 +317,7 @@ impl OidcProvider {
             state: state.secret().clone(),
             nonce: nonce.secret().clone(),
             pkce_verifier: verifier.secret().clone(),
-            return_to: return_to.filter(|r| is_local_path(r)),
+            return_to: return_to.and_then(|r| local_return_to(&self.public_url, &r)),
             idp_id: self.idp_id.clone(),
         };
         store
@@ -289,6 +378,13 @@ impl OidcProvider {
                 "the token was issued in the future".into(),
             ));
         }
+        if claims.issue_time().timestamp() < now - self.max_token_age.as_secs() as i64 {
+            return Err(SignInError::InvalidToken(format!(
+                "the token was issued too long ago (iat older than {} minutes)",
+                self.max_token_age.as_secs() / 60
+            )));
+        }
+        let mut email_verified = claims.email_verified() == Some(true);
         let audiences = claims.audiences();
         let azp = claims.authorized_party().map(|a| a.as_str().to_string());
         if (audiences.len() > 1 || azp.is_some()) && azp.as_deref() != Some(self.client_id.as_str())
@@ -332,6 +428,12 @@ impl OidcProvider {
                 .request_async(&self.http)
                 .await
                 .map_err(|e| SignInError::InvalidToken(format!("userinfo: {}", chain(&e))))?;
+            // The userinfo endpoint may vouch for the email the token named.
+            if info.email_verified() == Some(true)
+                && info.email().map(|e| e.as_str()) == claims.email().map(|e| e.as_str())
+            {
+                email_verified = true;
+            }
             put("email", info.email().map(|e| e.as_str().to_string()));
             put("given_name", localized(info.given_name()));
             put(
@@ -375,6 +477,7 @@ impl OidcProvider {
                 email: claims.email().map(|e| e.as_str().to_string()),
                 given_name: name,
                 family_name: family,
+                email_verified,
                 claims: profile,
             },
             flow.return_to,
@@ -384,7 +487,7 @@ impl OidcProvider {
 
 /// An error and its sources, for the System Log's reason ("Signature
 /// verification failed: No matching key found").
-fn chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(inner) = source {
@@ -406,18 +509,48 @@ impl SignInError {
     }
 }
 
-/// Only same-site paths are allowed as post-sign-in destinations (no open redirect).
-pub fn is_local_path(path: &str) -> bool {
-    path.starts_with('/')
-        && !path.starts_with("//")
-        && !path.starts_with("/\\")
-        && !path.contains(['\r', '\n'])
+/// Where to send the browser after sign-in, if `raw` is a path on the portal
+/// itself (no open redirect): it is resolved as a URL against the public
+/// origin and must stay on it, and TAB, CR, LF, other control characters,
+/// backslashes and a leading `//` are refused — also percent-encoded, since
+/// browsers strip or reinterpret them. The answer is the resolved path, query
+/// and fragment.
+pub fn local_return_to(public_url: &str, raw: &str) -> Option<String> {
+    let hostile = |s: &str| {
+        s.chars().any(|c| c.is_control() || c == '\\')
+            || !s.starts_with('/')
+            || s.starts_with("//")
+    };
+    if raw.len() > 2048 || hostile(raw) {
+        return None;
+    }
+    let decoded = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
+    if hostile(&decoded) || decoded.contains("/\\") {
+        return None;
+    }
+    let origin = url::Url::parse(public_url).ok()?;
+    let resolved = origin.join(raw).ok()?;
+    if resolved.origin() != origin.origin() {
+        return None;
+    }
+    let mut local = resolved.path().to_string();
+    if let Some(query) = resolved.query() {
+        local.push('?');
+        local.push_str(query);
+    }
+    if let Some(fragment) = resolved.fragment() {
+        local.push('#');
+        local.push_str(fragment);
+    }
+    Some(local)
 }
 
-/// Resolves a verified org-IdP identity to an existing, active user and records
-/// the outcome in the System Log. Org-IdP sign-in never creates users.
+/// Resolves a verified org-IdP identity to an existing, active user (bound to
+/// its (issuer, sub), see `store::org_signin`) and records the outcome in the
+/// System Log. Org-IdP sign-in never creates users.
 pub async fn admit(
     store: &Store,
+    issuer: &str,
     identity: &VerifiedIdentity,
     client: Client,
 ) -> Result<User, SignInError> {
@@ -425,15 +558,23 @@ pub async fn admit(
         .email
         .clone()
         .unwrap_or_else(|| identity.subject.clone());
-    let user = store
-        .user_by_login(&login)
+    let admitted = store
+        .admit_org_identity(&crate::store::org_signin::OrgIdentity {
+            issuer,
+            subject: &identity.subject,
+            email: identity.email.as_deref(),
+            email_verified: identity.email_verified,
+        })
         .await
         .map_err(|e| SignInError::Internal(crate::error::AppError::from(e).to_string()))?;
-    let outcome = match &user {
-        None => Err(SignInError::UnknownUser(login.clone())),
-        Some(u) if u.status != UserStatus::Active => Err(SignInError::NotActive(u.status)),
-        Some(u) => Ok(u.clone()),
+    use crate::store::org_signin::OrgSignInError as E;
+    let outcome = match admitted {
+        Ok(user) => Ok(user),
+        Err(E::UnknownUser(login)) => Err(SignInError::UnknownUser(login)),
+        Err(E::NotActive(status)) => Err(SignInError::NotActive(status)),
+        Err(other) => Err(SignInError::Partner(other.to_string())),
     };
+    let user = outcome.as_ref().ok().cloned();
     record_session_start(store, user.as_ref(), &login, &outcome, client).await;
     outcome
 }
@@ -450,6 +591,7 @@ pub async fn admit_partner(
     let incoming = crate::store::idps::IncomingClaims {
         subject: identity.subject.clone(),
         claims: identity.claims.clone(),
+        email_verified: identity.email_verified,
     };
     let login = identity
         .email
@@ -509,5 +651,39 @@ async fn record_session_start(
     }
     if let Err(e) = store.append_event(&event).await {
         tracing::error!(error = %e, "could not record the sign-in event");
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::local_return_to;
+
+    #[test]
+    fn return_to_stays_on_the_portal() {
+        let origin = "https://portal.example";
+        for ok in ["/", "/users?status=ACTIVE", "/users/00u1#groups", "/a/b/../c"] {
+            assert!(local_return_to(origin, ok).is_some(), "{ok} refused");
+        }
+        assert_eq!(local_return_to(origin, "/a/b/../c").as_deref(), Some("/a/c"));
+        for bad in [
+            "/\t/evil.example",
+            "/\t\\evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\r\n/evil.example",
+            "/%09/evil.example",
+            "/%2F/evil.example",
+            "%2F%2Fevil.example",
+            "/%5Cevil.example",
+            "/%0d%0a/evil.example",
+            "https://evil.example/",
+            "evil.example",
+            "",
+            "javascript:alert(1)",
+        ] {
+            assert_eq!(local_return_to(origin, bad), None, "{bad:?} accepted");
+        }
     }
 }

@@ -198,11 +198,38 @@ mod spine {
             .map_err(|_| unknown())
     }
 
-    /// The issuers the store accepts: https, or a local address (development).
-    pub fn issuer_allowed(issuer: &str) -> bool {
-        issuer.starts_with("https://")
-            || issuer.starts_with("http://127.0.0.1")
-            || issuer.starts_with("http://localhost")
+    /// Where admin-configured IdPs may be (see `authn::outbound`).
+    pub fn outbound() -> Result<crate::authn::outbound::OutboundPolicy, AppError> {
+        leptos::prelude::use_context::<crate::authn::outbound::OutboundPolicy>()
+            .ok_or_else(super::super::session::missing_context)
+    }
+
+    /// Binding an IdP to a realm, or letting it create accounts in one, needs
+    /// the right to create users there.
+    pub fn check_idp_realm(
+        principal: &Principal,
+        org: &crate::authz::OrgContext,
+        realm: Option<&crate::ids::RealmId>,
+        jit: bool,
+    ) -> Result<(), AppError> {
+        use crate::authz::{check, Permission, Target};
+        let realm = match (realm, jit) {
+            (Some(realm), _) => realm.clone(),
+            (None, true) => org.default_realm.clone(),
+            (None, false) => return Ok(()),
+        };
+        check(
+            principal,
+            Permission::UsersCreate,
+            &Target::NewUserIn { realm_id: realm },
+        )
+        .map(|_| ())
+        .map_err(|_| {
+            AppError::validation(
+                "realmId",
+                "You may not create users in this realm, so you cannot bind an identity provider to it or let one create accounts there.",
+            )
+        })
     }
 
     /// Domains as typed: separated by commas, spaces or new lines.
@@ -1093,20 +1120,26 @@ mod wizard {
                 ));
             }
             spine::org(&principal, Permission::IdentityProvidersManage)?;
-            let provider = crate::authn::OidcProvider::new(
-                &idp_issuer,
-                idp_client_id.trim(),
-                "",
-                "http://localhost",
-            )
-            .map_err(|e| AppError::validation("idpIssuer", e))?;
-            if url::Url::parse(&idp_issuer).is_err() || !spine::issuer_allowed(&idp_issuer) {
+            let outbound = spine::outbound()?;
+            if let Err(e) = outbound.check_issuer(&idp_issuer) {
                 errors.push(FieldError::new(
                     "idpIssuer",
-                    "Enter the issuer's https:// URL.",
+                    format!("Enter the issuer's https:// URL: this one {e}."),
                 ));
-            } else if let Err(e) = provider.check_discovery().await {
-                errors.push(FieldError::new("idpIssuer", e));
+            } else if idp_secret.is_some() {
+                // Only creating fetches the issuer's configuration: the review
+                // (a GET page too) makes no outbound request.
+                let provider = crate::authn::OidcProvider::with_policy(
+                    &idp_issuer,
+                    idp_client_id.trim(),
+                    "",
+                    "http://localhost",
+                    outbound,
+                )
+                .map_err(|e| AppError::validation("idpIssuer", e))?;
+                if let Err(e) = provider.check_discovery().await {
+                    errors.push(FieldError::new("idpIssuer", e));
+                }
             }
             idp_described = Some(format!(
                 "{name} IdP: {idp_issuer} (client {}), just-in-time accounts, routing {}",
@@ -1576,8 +1609,9 @@ mod idp {
         existing: Option<(String, String)>,
         form: IdpForm,
     ) -> Result<String, AppError> {
-        let (store, _, principal) = super::super::caller().await?;
+        let (store, org, principal) = super::super::caller().await?;
         let grant = spine::org(&principal, Permission::IdentityProvidersManage)?;
+        let outbound = spine::outbound()?;
         let secrets = leptos::prelude::use_context::<SecretBox>()
             .ok_or_else(super::super::session::missing_context)?;
         let public = leptos::prelude::use_context::<PublicUrl>()
@@ -1623,10 +1657,16 @@ mod idp {
             jit_enabled: form.jit,
             routing_domains: spine::domains(form.routing_domains.as_deref().unwrap_or("")),
         };
-        // Only an https issuer (or a local one, for development) is worth a
-        // request; the store says what is wrong with any other. An edit that
-        // keeps the secret checks discovery with the stored one.
-        if url::Url::parse(&new.issuer).is_ok() && spine::issuer_allowed(&new.issuer) {
+        spine::check_idp_realm(&principal, &org, new.realm_id.as_ref(), new.jit_enabled)?;
+        // Only an issuer the outbound policy allows is worth a request; the
+        // store says what is wrong with any other. An edit that keeps the
+        // secret (same issuer and client) checks discovery with the stored one.
+        let same_client = existing.as_ref().is_some_and(|(before, _)| {
+            before.issuer == new.issuer.trim_end_matches('/') && before.client_id == new.client_id
+        });
+        if outbound.check_issuer(&new.issuer).is_ok()
+            && (same_client || !new.client_secret.is_empty())
+        {
             let secret = match (&existing, new.client_secret.is_empty()) {
                 (Some((before, _)), true) => before
                     .client_secret_sealed
@@ -1636,9 +1676,14 @@ mod idp {
                     .unwrap_or_default(),
                 _ => new.client_secret.clone(),
             };
-            let provider =
-                crate::authn::OidcProvider::new(&new.issuer, &new.client_id, &secret, &public.0)
-                    .map_err(|e| AppError::validation("issuer", e))?;
+            let provider = crate::authn::OidcProvider::with_policy(
+                &new.issuer,
+                &new.client_id,
+                &secret,
+                &public.0,
+                outbound,
+            )
+            .map_err(|e| AppError::validation("issuer", e))?;
             provider
                 .check_discovery()
                 .await

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use sqlx::{Any, Row, Transaction};
 
 use super::{clock, StoreError};
@@ -250,13 +250,36 @@ pub async fn append_all(
     Ok(())
 }
 
-/// SHA-256 over the previous hash and this event's stored JSON, hex encoded.
+/// The chain's key, set once at start-up from the configuration
+/// (`audit_key`, or derived from `secrets_key`).
+static CHAIN_KEY: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+
+/// Used only where no key was configured (library tests).
+const UNCONFIGURED_CHAIN_KEY: &[u8] = b"partner-portal: no audit key configured";
+
+/// Sets the System Log chain's key for this process; `false` if one was set
+/// already (the first one stays).
+pub fn set_chain_key(key: &[u8]) -> bool {
+    CHAIN_KEY.set(key.to_vec()).is_ok()
+}
+
+/// HMAC-SHA-256, keyed with the chain key, over the previous hash and this
+/// event's stored JSON, hex encoded. Someone who can write to the database
+/// but does not hold the key cannot recompute the chain after an edit.
 pub fn chain_hash(prev_hash: &str, event_json: &str) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(prev_hash.as_bytes());
-    hasher.update(b"\n");
-    hasher.update(event_json.as_bytes());
-    hex::encode(hasher.finalize())
+    use hmac::Mac;
+    let key = CHAIN_KEY
+        .get()
+        .map(Vec::as_slice)
+        .unwrap_or(UNCONFIGURED_CHAIN_KEY);
+    // HMAC takes keys of any length.
+    let Ok(mut mac) = hmac::Hmac::<Sha256>::new_from_slice(key) else {
+        return String::new();
+    };
+    mac.update(prev_hash.as_bytes());
+    mac.update(b"\n");
+    mac.update(event_json.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
 }
 
 /// The genesis value of the chain.

@@ -19,6 +19,11 @@ pub fn now() -> String {
     format(OffsetDateTime::now_utc())
 }
 
+/// Now as unix milliseconds (session validity marks).
+pub fn now_millis() -> i64 {
+    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
 /// Now, or a millisecond after `previous` when the clock has not passed it:
 /// a version stamp that always changes (a lost-update check stays sound for
 /// two changes within one millisecond).

@@ -182,6 +182,8 @@ impl<'r> FromRow<'r, AnyRow> for Idp {
 pub struct IncomingClaims {
     pub subject: String,
     pub claims: Map<String, Value>,
+    /// Whether the IdP vouched for the `email` claim (`email_verified`).
+    pub email_verified: bool,
 }
 
 impl IncomingClaims {
@@ -244,6 +246,8 @@ pub enum JitError {
     NotProvisioned(String),
     #[error("An account for {0} already exists and is not linked to {1}. Ask your administrator; accounts are never linked automatically.")]
     ExistingAccount(String, String),
+    #[error("{1} may not create an account for {0}: its domain is not one of this identity provider's domains.")]
+    ForeignDomain(String, String),
     #[error("Your identity provider did not send a usable profile: {0}")]
     BadProfile(String),
     #[error("Your account is {0}: you cannot sign in.")]
@@ -304,12 +308,10 @@ impl Store {
             ));
         }
         let issuer = new.issuer.trim().trim_end_matches('/').to_string();
-        let local_http =
-            issuer.starts_with("http://127.0.0.1") || issuer.starts_with("http://localhost");
-        if !(issuer.starts_with("https://") || local_http) || url::Url::parse(&issuer).is_err() {
+        if let Err(e) = self.outbound.check_issuer(&issuer) {
             errors.push(FieldError::new(
                 "issuer",
-                "Enter the issuer's https:// URL.",
+                format!("Enter the issuer's https:// URL: this one {e}."),
             ));
         }
         if new.client_id.trim().is_empty() {
@@ -394,9 +396,18 @@ impl Store {
         }
         let before = self.idp_by_id(id).await?.ok_or(StoreError::NotFound)?;
         let secret_changed = !change.client_secret.is_empty();
-        let mut idp = self
-            .checked_idp(change, secrets, true, before.client_secret_sealed.clone())
-            .await?;
+        // The stored secret goes only to the issuer and client it was made
+        // for: changing either needs the secret typed again.
+        let same_client = change.issuer.trim().trim_end_matches('/') == before.issuer
+            && change.client_id.trim() == before.client_id;
+        let kept = before.client_secret_sealed.clone().filter(|_| same_client);
+        if !same_client && !secret_changed {
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "clientSecret",
+                "Enter the client secret again: the issuer or client id changed.",
+            )]));
+        }
+        let mut idp = self.checked_idp(change, secrets, true, kept).await?;
         idp.id = before.id.clone();
         idp.status = before.status.clone();
         idp.last_updated = clock::after(&before.last_updated);
@@ -629,7 +640,9 @@ impl Store {
             let source: Option<String> = row
                 .try_get("profile_source_id")
                 .map_err(StoreError::from_sqlx)?;
-            if source.is_some_and(|s| s != idp.id.as_str()) {
+            // Only rules naming this IdP as their source place its users:
+            // a rule without a source is for the org IdP's users and imports.
+            if source.as_deref() != Some(idp.id.as_str()) {
                 continue;
             }
             let expression: Option<String> =
@@ -765,6 +778,35 @@ impl Store {
         }
         if !idp.jit_enabled {
             return Ok(Err(JitError::NotProvisioned(shown)));
+        }
+        // The IdP must vouch for the address it creates an account for,
+        // unless its claim mapping takes the email from another claim.
+        let email_claim = if idp.claim_mapping.is_empty() {
+            default_claim_mapping().get("email").cloned()
+        } else {
+            idp.claim_mapping.get("email").cloned()
+        };
+        if email_claim.as_ref().and_then(Value::as_str) == Some("email") && !incoming.email_verified
+        {
+            return Ok(Err(JitError::BadProfile(format!(
+                "the email address {} is not verified (email_verified)",
+                profile.email
+            ))));
+        }
+        // An IdP creates accounts only for its own domains: its routing
+        // domains or its bound realm's, whatever realm the rules choose.
+        let bound_domains = match &idp.realm_id {
+            Some(bound) => self.realm_by_id(bound).await?.domains,
+            None => Vec::new(),
+        };
+        let own: Vec<String> = idp
+            .routing_domains
+            .iter()
+            .chain(bound_domains.iter())
+            .cloned()
+            .collect();
+        if !domain_allowed(&profile.email, &own) || !domain_allowed(&profile.login, &own) {
+            return Ok(Err(JitError::ForeignDomain(shown, idp.name.clone())));
         }
         let realm_id = self.realm_for_new_user(idp, &profile).await?;
         let realm = self.realm_by_id(&realm_id).await?;

@@ -78,4 +78,27 @@ impl Store {
         .await
         .map_err(StoreError::from_sqlx)
     }
+
+    /// A signed-in session's user and the time (unix ms) before which its
+    /// sessions are void, if any.
+    pub async fn session_user_by_id(
+        &self,
+        id: &crate::ids::UserId,
+    ) -> Result<Option<(User, Option<i64>)>, StoreError> {
+        use sqlx::{FromRow, Row};
+        let row = sqlx::query(&format!(
+            "SELECT {}, u.sessions_valid_after FROM users u WHERE u.id = $1",
+            super::users::COLUMNS
+        ))
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        let Some(row) = row else { return Ok(None) };
+        let user = User::from_row(&row).map_err(StoreError::from_sqlx)?;
+        let valid_after: Option<i64> = row
+            .try_get("sessions_valid_after")
+            .map_err(StoreError::from_sqlx)?;
+        Ok(Some((user, valid_after)))
+    }
 }

@@ -14,6 +14,7 @@ pub mod groups;
 pub mod idps;
 pub mod log;
 mod lookup;
+pub mod org_signin;
 pub mod profiles;
 pub mod realms;
 pub mod rules;
@@ -25,6 +26,7 @@ mod sql;
 pub mod users;
 pub mod wizard;
 
+pub use clock::now_millis as clock_now_millis;
 pub use error::StoreError;
 
 use std::str::FromStr;
@@ -72,6 +74,9 @@ pub struct StoreOptions {
     /// SQLite `synchronous` pragma: FULL (default, durable) or NORMAL.
     pub sqlite_synchronous: SqliteSync,
     pub busy_timeout: Duration,
+    /// Where admin-configured identity providers may be (development allows
+    /// plain http on loopback addresses).
+    pub outbound: crate::authn::outbound::OutboundPolicy,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +91,7 @@ impl Default for StoreOptions {
             max_connections: 8,
             sqlite_synchronous: SqliteSync::Full,
             busy_timeout: Duration::from_secs(5),
+            outbound: crate::authn::outbound::OutboundPolicy::STRICT,
         }
     }
 }
@@ -97,6 +103,7 @@ pub struct Store {
     /// Where write transactions run (see `connect`).
     writer: AnyPool,
     engine: Engine,
+    pub(crate) outbound: crate::authn::outbound::OutboundPolicy,
     /// SQLite: the background WAL checkpointer, stopped with the last handle.
     _checkpoints: Option<std::sync::Arc<Checkpoints>>,
 }
@@ -222,6 +229,7 @@ impl Store {
             pool,
             writer,
             engine,
+            outbound: options.outbound,
             _checkpoints: checkpoints,
         };
         store.ping().await?;

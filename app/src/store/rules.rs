@@ -159,13 +159,13 @@ impl CompiledRule {
         Self { rule, condition }
     }
 
-    /// Does this rule select `user`? Its profile source (if any) must be the
-    /// user's, and its expression (if any) must be true.
+    /// Does this rule select `user`? Its profile source must be the user's:
+    /// a rule without one selects only users without one (the org IdP's and
+    /// the portal's own), never a partner IdP's; and its expression (if any)
+    /// must be true.
     pub fn selects(&self, user: &Candidate) -> bool {
-        if let Some(source) = &self.rule.profile_source_id {
-            if user.profile_source_id.as_deref() != Some(source.as_str()) {
-                return false;
-            }
+        if user.profile_source_id.as_deref() != self.rule.profile_source_id.as_deref() {
+            return false;
         }
         match &self.condition {
             Condition::Always => true,
@@ -201,7 +201,8 @@ impl<'a> RuleSet<'a> {
 
     /// Whether any rule selects `user` (`buf`: scratch space).
     pub fn any_selects(&self, user: &Candidate, buf: &mut Vec<usize>) -> bool {
-        self.rest.iter().any(|r| r.selects(user)) || self.index.first_match(user, buf).is_some()
+        self.rest.iter().any(|r| r.selects(user))
+            || (user.profile_source_id.is_none() && self.index.first_match(user, buf).is_some())
     }
 }
 

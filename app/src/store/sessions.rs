@@ -49,18 +49,17 @@ impl SessionStore for Store {
         }
     }
 
-    /// Saves a session. The layer calls this on every request to slide the
-    /// idle expiry; a record whose data is unchanged is rewritten only when its
+    /// Saves a session: updates the existing record only — a session deleted
+    /// meanwhile (sign-out, Clear sessions, suspension, a credential reset)
+    /// stays deleted, whatever an in-flight request saves; only `create`
+    /// inserts. The layer calls this on every request (the idle expiry
+    /// slides); a record whose data is unchanged is rewritten only when its
     /// stored expiry lags by more than `EXPIRY_SLACK` — otherwise every page
     /// view would be a durable write (an fsync on SQLite).
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = serde_json::to_string(&record.data).map_err(backend)?;
         sqlx::query(
-            "INSERT INTO tower_sessions (id, data, expiry_date, user_id) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expiry_date = excluded.expiry_date, \
-             user_id = excluded.user_id \
-             WHERE tower_sessions.data <> excluded.data OR tower_sessions.expiry_date < $5 \
-             OR tower_sessions.user_id IS DISTINCT FROM excluded.user_id",
+            "UPDATE tower_sessions SET data = $2, expiry_date = $3, user_id = $4 WHERE id = $1              AND (data <> $2 OR expiry_date < $5 OR user_id IS DISTINCT FROM $4)",
         )
         .bind(record.id.to_string())
         .bind(data)

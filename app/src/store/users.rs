@@ -419,7 +419,16 @@ impl Store {
                 | LifecycleOp::Deactivate
                 | LifecycleOp::ClearSessions
                 | LifecycleOp::ResetPassword
+                | LifecycleOp::ResetFactors
         ) {
+            // Sessions started before now are void even if an in-flight
+            // request tries to save one back (checked on every request).
+            sqlx::query("UPDATE users SET sessions_valid_after = $1 WHERE id = $2")
+                .bind(super::clock::now_millis())
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?;
             for table in ["user_sessions", "tower_sessions"] {
                 sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
                     .bind(id.as_str())

@@ -50,6 +50,7 @@ pub struct Options<'a> {
     pub org_idp_issuer: &'a str,
     pub signin_per_minute: &'a str,
     pub mutations_per_minute: &'a str,
+    pub reads_per_minute: &'a str,
     /// `server seed --demo`, its partner IdPs at this base URL (`/acme`, `/globex`).
     pub demo_with_idp_base: Option<&'a str>,
     /// Then `server seed --users N` (a generated directory, for timings).
@@ -64,6 +65,7 @@ impl Default for Options<'_> {
             org_idp_issuer: "http://127.0.0.1:9/org",
             signin_per_minute: "30",
             mutations_per_minute: "300",
+            reads_per_minute: "100000",
             demo_with_idp_base: None,
             seed_users: None,
             log_statements: false,
@@ -91,6 +93,8 @@ fn command(dir: &std::path::Path, port: u16, database_url: &str, o: &Options) ->
         )
         .env("PORTAL_SECURE_COOKIES", "false")
         .env("PORTAL_SECRETS_KEY", "a-secrets-key-for-tests")
+        .env("PORTAL_DEV_ALLOW_LOOPBACK_IDPS", "true")
+        .env("PORTAL_RATE_LIMIT_READS_PER_MINUTE", o.reads_per_minute)
         .env("PORTAL_RATE_LIMIT_SIGNIN_PER_MINUTE", o.signin_per_minute)
         .env(
             "PORTAL_RATE_LIMIT_MUTATIONS_PER_MINUTE",

@@ -314,12 +314,15 @@ fn RuleForm(view: RulesView, row: Option<RuleRow>) -> impl IntoView {
                         <label for="rule-source" class="block text-sm font-medium">"Profile source"</label>
                         <select id="rule-source" name="profile_source_id" class=INPUT node_ref=source_input
                             on:change=move |ev| { source.set(event_target_value(&ev)); schedule(); }>
-                            <option value="" selected=source_now.is_empty()>"Any (users from every source)"</option>
+                            <option value="" selected=source_now.is_empty()>"The org identity provider and imports"</option>
                             {view.sources.iter().map(|(id, name)| {
                                 let selected = *id == source_now;
                                 view! { <option value=id.clone() selected=selected>{name.clone()}</option> }
                             }).collect_view()}
                         </select>
+                        <p class="text-sm text-slate-600 dark:text-slate-400">
+                            "A rule without a partner identity provider as its source never applies to partner IdPs' users: to place them, choose their IdP here."
+                        </p>
                         {move || field_error(save, "profileSourceId").map(|m| view! { <p class="text-sm text-red-700 dark:text-red-300">{m}</p> })}
                     </div>
                     <div class="space-y-1">
