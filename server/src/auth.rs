@@ -152,7 +152,6 @@ struct CallbackQuery {
     code: Option<String>,
     state: Option<String>,
     error: Option<String>,
-    error_description: Option<String>,
 }
 
 pub(crate) fn client_of(headers: &HeaderMap) -> Client {

@@ -162,7 +162,10 @@ impl Config {
                 self.rate_limit_mutations_per_minute,
                 "rate_limit_mutations_per_minute",
             ),
-            (self.rate_limit_reads_per_minute, "rate_limit_reads_per_minute"),
+            (
+                self.rate_limit_reads_per_minute,
+                "rate_limit_reads_per_minute",
+            ),
             (
                 self.id_token_max_age_minutes as u32,
                 "id_token_max_age_minutes",

@@ -114,10 +114,14 @@ pub async fn activity_jsonl(
         Err(e) => return refused(&e),
     };
     let scope = app::authz::log_scope(&principal);
+    // Partner admins see what happened, not where other admins sit: the IP
+    // address and user agent of events someone else made are left out.
+    let redact_others = !principal.is_org_admin();
+    let me = principal.actor().id.clone();
     let store = state.store.clone();
     // `Some(cursor)`: a page to read ("" for the first); `None`: done.
     let pages = futures_util::stream::try_unfold(Some(String::new()), move |cursor| {
-        let (store, scope, filter) = (store.clone(), scope.clone(), filter.clone());
+        let (store, scope, filter, me) = (store.clone(), scope.clone(), filter.clone(), me.clone());
         async move {
             let Some(cursor) = cursor else {
                 return Ok(None);
@@ -129,7 +133,18 @@ pub async fn activity_jsonl(
                 .map_err(app::error::AppError::from)?;
             let mut lines = Vec::new();
             for entry in &page.items {
-                lines.extend_from_slice(entry.event.to_string().as_bytes());
+                let mut event = entry.event.clone();
+                if redact_others && event["actor"]["id"].as_str() != Some(me.as_str()) {
+                    if let Some(client) = event
+                        .get_mut("client")
+                        .and_then(serde_json::Value::as_object_mut)
+                    {
+                        client.remove("ipAddress");
+                        client.remove("userAgent");
+                        client.remove("geographicalContext");
+                    }
+                }
+                lines.extend_from_slice(event.to_string().as_bytes());
                 lines.push(b'\n');
             }
             Ok::<_, app::error::AppError>(Some((lines, page.next)))

@@ -122,8 +122,13 @@ impl OidcProvider {
         public_url: &str,
         policy: OutboundPolicy,
     ) -> Result<Self, String> {
-        let mut provider =
-            Self::with_policy(&idp.issuer, &idp.client_id, client_secret, public_url, policy)?;
+        let mut provider = Self::with_policy(
+            &idp.issuer,
+            &idp.client_id,
+            client_secret,
+            public_url,
+            policy,
+        )?;
         provider.idp_id = Some(idp.id.clone());
         provider.scopes = idp.scopes.clone();
         Ok(provider)
@@ -226,8 +231,17 @@ impl OidcProvider {
         let metadata = ProviderMetadataWithLogout::discover_async(issuer, &self.http)
             .await
             .map_err(|e| {
-                tracing::warn!(error = %chain(&e), issuer = %self.issuer, "OIDC discovery failed");
-                Discovery::Unreadable
+                let detail = chain(&e);
+                tracing::warn!(error = %detail, issuer = %self.issuer, "OIDC discovery failed");
+                // The document named an address the policy refuses (its
+                // `jwks_uri` is fetched as part of discovery): say which.
+                match detail.find("http").filter(|_| detail.contains(outbound::REFUSED)) {
+                    Some(at) => Discovery::Endpoint(format!(
+                        "The issuer's OpenID configuration names an address the portal may not fetch: {}",
+                        &detail[at..]
+                    )),
+                    None => Discovery::Unreadable,
+                }
             })?;
         let policy = self.http.policy();
         let endpoints = [
@@ -258,8 +272,8 @@ impl OidcProvider {
                 })?;
             }
         }
-        let redirect = RedirectUrl::new(self.redirect_url.clone())
-            .map_err(|_| Discovery::Unreadable)?;
+        let redirect =
+            RedirectUrl::new(self.redirect_url.clone()).map_err(|_| Discovery::Unreadable)?;
         let end_session = metadata.additional_metadata().end_session_endpoint.clone();
         let client = CoreClient::from_provider_metadata(
             metadata,
@@ -517,9 +531,7 @@ impl SignInError {
 /// and fragment.
 pub fn local_return_to(public_url: &str, raw: &str) -> Option<String> {
     let hostile = |s: &str| {
-        s.chars().any(|c| c.is_control() || c == '\\')
-            || !s.starts_with('/')
-            || s.starts_with("//")
+        s.chars().any(|c| c.is_control() || c == '\\') || !s.starts_with('/') || s.starts_with("//")
     };
     if raw.len() > 2048 || hostile(raw) {
         return None;
@@ -662,10 +674,18 @@ mod tests {
     #[test]
     fn return_to_stays_on_the_portal() {
         let origin = "https://portal.example";
-        for ok in ["/", "/users?status=ACTIVE", "/users/00u1#groups", "/a/b/../c"] {
+        for ok in [
+            "/",
+            "/users?status=ACTIVE",
+            "/users/00u1#groups",
+            "/a/b/../c",
+        ] {
             assert!(local_return_to(origin, ok).is_some(), "{ok} refused");
         }
-        assert_eq!(local_return_to(origin, "/a/b/../c").as_deref(), Some("/a/c"));
+        assert_eq!(
+            local_return_to(origin, "/a/b/../c").as_deref(),
+            Some("/a/c")
+        );
         for bad in [
             "/\t/evil.example",
             "/\t\\evil.example",

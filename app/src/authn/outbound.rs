@@ -21,6 +21,9 @@ use openidconnect::{HttpRequest, HttpResponse};
 
 use super::chain;
 
+/// Marks the outbound policy's refusals in error texts.
+pub const REFUSED: &str = "is refused";
+
 /// The largest answer read from an identity provider.
 pub const MAX_RESPONSE_BYTES: usize = 512 * 1024;
 /// How long one outbound request may take, connection included.
@@ -89,7 +92,8 @@ impl OutboundPolicy {
             url::Host::Ipv6(ip) => Some(IpAddr::V6(ip)),
             url::Host::Domain(_) => None,
         };
-        let loopback_name = matches!(host, url::Host::Domain(d) if d.eq_ignore_ascii_case("localhost"));
+        let loopback_name =
+            matches!(host, url::Host::Domain(d) if d.eq_ignore_ascii_case("localhost"));
         let loopback = loopback_name || literal.is_some_and(is_loopback);
         match url.scheme() {
             "https" => {}
@@ -205,7 +209,8 @@ impl reqwest::dns::Resolve for Resolver {
             if found.is_empty() {
                 return Err(Box::new(Refused(format!(
                     "{host} resolves to no address outbound requests may reach"
-                ))) as Box<dyn std::error::Error + Send + Sync>);
+                )))
+                    as Box<dyn std::error::Error + Send + Sync>);
             }
             Ok(Box::new(found.into_iter()) as reqwest::dns::Addrs)
         })
@@ -240,7 +245,7 @@ impl Outbound {
     async fn fetch(&self, request: HttpRequest) -> Result<HttpResponse, Refused> {
         self.policy
             .check_url(&request.uri().to_string())
-            .map_err(|e| Refused(format!("{} {e}", request.uri())))?;
+            .map_err(|e| Refused(format!("{} {REFUSED}: it {e}", request.uri())))?;
         let request: reqwest::Request = request
             .try_into()
             .map_err(|e: reqwest::Error| Refused(e.to_string()))?;
@@ -290,7 +295,9 @@ mod tests {
     fn issuers_are_parsed_not_prefix_matched() {
         let strict = OutboundPolicy::STRICT;
         let dev = OutboundPolicy::admin_configured(true);
-        assert!(strict.check_issuer("https://idp.example.com/tenant").is_ok());
+        assert!(strict
+            .check_issuer("https://idp.example.com/tenant")
+            .is_ok());
         for bad in [
             // The review's bypasses: userinfo, a lookalike name, query and fragment.
             "http://localhost@169.254.169.254/latest/meta-data",
@@ -322,7 +329,10 @@ mod tests {
             "https://127.0.0.1/x",
             "http://[::1]:80/x",
         ] {
-            assert!(strict.check_issuer(loopback).is_err(), "strict accepted {loopback}");
+            assert!(
+                strict.check_issuer(loopback).is_err(),
+                "strict accepted {loopback}"
+            );
             assert!(dev.check_issuer(loopback).is_ok(), "dev refused {loopback}");
         }
         // The dev setting never opens private ranges or plain http elsewhere.

@@ -23,7 +23,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{LifecycleOp, StandardRole, BASE_ATTRIBUTES};
+use crate::model::{LifecycleOp, StandardRole};
 
 /// The kind of object a permission acts on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -728,13 +728,40 @@ impl RoleDefinition {
 
 pub const PARTNER_ADMIN_LABEL: &str = "Partner Admin";
 
+/// What the generated role edits of a profile (the seed FAQ's list): names,
+/// email addresses and phone numbers — never the username, which identifies
+/// the account at sign-in.
+pub const PARTNER_ADMIN_ATTRIBUTES: [&str; 7] = [
+    "email",
+    "secondEmail",
+    "firstName",
+    "lastName",
+    "middleName",
+    "primaryPhone",
+    "mobilePhone",
+];
+
+/// The generated role's definition version: permissions added to
+/// `partner_admin_role` later name the version that brought them in
+/// (`PARTNER_ADMIN_UPGRADES`), so an upgrade adds each exactly once.
+pub const PARTNER_ADMIN_VERSION: u32 = 1;
+
+/// Permissions added to the generated role after its first version, with the
+/// version that added them (none yet).
+pub const PARTNER_ADMIN_UPGRADES: &[(u32, Permission)] = &[];
+
 /// Okta's Secure Partner Access recommendation: manage users (names, email and phone
 /// only), lifecycle, authenticators and passwords, group membership and app
 /// assignments, and view groups, apps and realms.
 pub fn partner_admin_role() -> RoleDefinition {
     use Permission as P;
     let profile = PermissionConditions {
-        include: Some(BASE_ATTRIBUTES.iter().map(|a| a.to_string()).collect()),
+        include: Some(
+            PARTNER_ADMIN_ATTRIBUTES
+                .iter()
+                .map(|a| a.to_string())
+                .collect(),
+        ),
         exclude: None,
     };
     RoleDefinition {

@@ -36,6 +36,9 @@ pub struct Principal {
     /// Per permission (implications expanded), which objects which entitlement
     /// covers: decisions are lookups, not scans over every binding.
     index: HashMap<Permission, Grants>,
+    /// The same, for rights held without attribute conditions only (the
+    /// anti-escalation rule: a conditioned right covers only its attributes).
+    unconditioned: HashMap<Permission, Grants>,
 }
 
 /// For one permission: the entitlement (by position) that covers each object.
@@ -138,11 +141,18 @@ impl Grants {
     }
 }
 
-fn build_index(entitlements: &[Entitlement]) -> HashMap<Permission, Grants> {
+fn build_index(
+    entitlements: &[Entitlement],
+    unconditioned_only: bool,
+) -> HashMap<Permission, Grants> {
     let mut index: HashMap<Permission, Grants> = HashMap::new();
     for (at, e) in entitlements.iter().enumerate() {
-        for (held, _) in &e.permissions {
+        for (held, conditions) in &e.permissions {
             for p in held.implied() {
+                // Conditions limit the permission they are written on.
+                if unconditioned_only && p == *held && conditions.is_some() {
+                    continue;
+                }
                 let grants = index.entry(p).or_default();
                 for c in coverages(e, p.resource_kind()) {
                     grants.add(c, at);
@@ -363,7 +373,8 @@ impl Principal {
             kind: PrincipalKind::System,
             actor: Actor::system(),
             client: Client::default(),
-            index: build_index(&entitlements),
+            index: build_index(&entitlements, false),
+            unconditioned: build_index(&entitlements, true),
             entitlements,
         }
     }
@@ -383,7 +394,8 @@ impl Principal {
             kind: PrincipalKind::User(user_id),
             actor,
             client,
-            index: build_index(&entitlements),
+            index: build_index(&entitlements, false),
+            unconditioned: build_index(&entitlements, true),
             entitlements,
         }
     }
@@ -502,6 +514,9 @@ fn entitlements_from_rows(
 pub struct Privileges {
     super_admin: bool,
     pairs: BTreeSet<(Permission, orn::Coverage)>,
+    /// Pairs held only under attribute conditions: whoever holds the pair
+    /// at all may act; every other pair needs it held without conditions.
+    conditioned: BTreeSet<(Permission, orn::Coverage)>,
 }
 
 impl Privileges {
@@ -516,6 +531,7 @@ impl Privileges {
 
     fn from_entitlements(entitlements: &[Entitlement]) -> Self {
         let mut privileges = Self::default();
+        let mut full = BTreeSet::new();
         for e in entitlements {
             if matches!(
                 e.source,
@@ -527,14 +543,20 @@ impl Privileges {
             ) {
                 privileges.super_admin = true;
             }
-            for (held, _) in &e.permissions {
+            for (held, conditions) in &e.permissions {
                 for p in held.implied() {
                     for c in coverages(e, p.resource_kind()) {
+                        if p == *held && conditions.is_some() {
+                            privileges.conditioned.insert((p, c.clone()));
+                        } else {
+                            full.insert((p, c.clone()));
+                        }
                         privileges.pairs.insert((p, c));
                     }
                 }
             }
         }
+        privileges.conditioned.retain(|pair| !full.contains(pair));
         privileges
     }
 
@@ -556,11 +578,30 @@ fn holds_all(principal: &Principal, privileges: &Privileges) -> bool {
         return false;
     }
     privileges.pairs.iter().all(|(p, c)| {
-        principal
-            .index
-            .get(p)
-            .is_some_and(|grants| grants.contains(c))
+        let index = if privileges.conditioned.contains(&(*p, c.clone())) {
+            &principal.index
+        } else {
+            &principal.unconditioned
+        };
+        index.get(p).is_some_and(|grants| grants.contains(c))
     })
+}
+
+/// Joining or leaving `group` hands out or takes back the apps assigned to
+/// it: `principal` needs `okta.apps.assignment.manage` on each of them.
+pub async fn check_group_app_grants(
+    store: &crate::store::Store,
+    principal: &Principal,
+    group: &GroupId,
+) -> Result<(), AppError> {
+    for (id, app_type) in store.group_app_grants(group).await? {
+        check(
+            principal,
+            Permission::AppsAssignmentManage,
+            &Target::App { id, app_type },
+        )?;
+    }
+    Ok(())
 }
 
 /// Loads the facts about a user that decisions need: realm, groups, admin rights.

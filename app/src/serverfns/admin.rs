@@ -1560,9 +1560,9 @@ pub async fn set_idp_status(id: String, active: String) -> Result<String, AppErr
     })
 }
 
-/// The IdP form's fields, as typed.
+/// The IdP form's fields, as typed (its `Debug` never prints the secret).
 #[cfg(feature = "ssr")]
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct IdpForm {
     name: String,
     issuer: String,
@@ -1573,6 +1573,18 @@ pub struct IdpForm {
     realm_id: Option<String>,
     jit: bool,
     routing_domains: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+impl std::fmt::Debug for IdpForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdpForm")
+            .field("name", &self.name)
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .finish_non_exhaustive()
+    }
 }
 
 #[cfg(feature = "ssr")]

@@ -198,6 +198,8 @@ pub(crate) async fn membership(
         group_id,
     )
     .await?;
+    // The group's apps come and go with the membership.
+    crate::authz::check_group_app_grants(store, principal, &group.id).await?;
     let login = user.profile.login;
     Ok(if add {
         if store.add_group_member(&user_grant, &group_grant).await? {

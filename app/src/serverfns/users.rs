@@ -722,6 +722,9 @@ async fn create_user_checked(
             &prospective,
         )
         .map_err(|_| refused())?;
+        crate::authz::check_group_app_grants(&store, &principal, &group.id)
+            .await
+            .map_err(|_| refused())?;
         join.push(group.id);
     }
     // Form values are text: typed by the profile schema here, checked again
@@ -981,10 +984,12 @@ pub const EXPORT_COLUMNS: [&str; 9] = [
 ];
 
 /// A cell as a spreadsheet should read it: text that would start a formula
-/// (`=`, `+`, `-`, `@`, tab, CR) is prefixed with `'` (CSV injection).
+/// (`=`, `+`, `-`, `@`, tab, CR, LF — also after leading spaces, which
+/// spreadsheets skip) is prefixed with `'` (CSV injection).
 #[cfg(feature = "ssr")]
-pub(crate) fn inert(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+pub fn inert(cell: &str) -> std::borrow::Cow<'_, str> {
+    const TRIGGERS: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\n'];
+    if cell.starts_with(TRIGGERS) || cell.trim_start_matches(' ').starts_with(TRIGGERS) {
         format!("'{cell}").into()
     } else {
         cell.into()

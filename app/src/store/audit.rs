@@ -350,6 +350,23 @@ impl super::Store {
             .map_err(StoreError::from_sqlx)
     }
 
+    /// Every event's sequence number and stored JSON, in chain order, with no
+    /// authorization: for tests that play an attacker with database access.
+    pub async fn unsafe_chain_rows(&self) -> Result<Vec<(i64, String)>, StoreError> {
+        let rows = sqlx::query("SELECT seq, event_json FROM system_log ORDER BY seq")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("seq").map_err(StoreError::from_sqlx)?,
+                    r.try_get("event_json").map_err(StoreError::from_sqlx)?,
+                ))
+            })
+            .collect()
+    }
+
     /// Runs raw SQL with no authorization: for tests that play an attacker with
     /// database access, and for operators' repair scripts. Never call it from a
     /// request path.

@@ -696,3 +696,27 @@ impl Store {
         Ok(true)
     }
 }
+
+impl Store {
+    /// The apps assigned to `group` (id and type): what joining it hands out.
+    pub async fn group_app_grants(
+        &self,
+        group: &GroupId,
+    ) -> Result<Vec<(AppId, String)>, StoreError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT a.id, a.name FROM app_group_assignments aga JOIN apps a ON a.id = aga.app_id \
+             WHERE aga.group_id = $1 ORDER BY a.id",
+        )
+        .bind(group.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        rows.into_iter()
+            .map(|(id, name)| {
+                AppId::parse(&id)
+                    .map(|id| (id, name))
+                    .map_err(|e| StoreError::Internal(e.to_string()))
+            })
+            .collect()
+    }
+}

@@ -100,7 +100,7 @@ pub fn default_claim_mapping() -> Map<String, Value> {
 }
 
 /// An identity provider to create.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct NewIdp {
     pub name: String,
     pub issuer: String,
@@ -112,6 +112,22 @@ pub struct NewIdp {
     pub realm_id: Option<RealmId>,
     pub jit_enabled: bool,
     pub routing_domains: Vec<String>,
+}
+
+/// Never prints the client secret.
+impl std::fmt::Debug for NewIdp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewIdp")
+            .field("name", &self.name)
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .field("scopes", &self.scopes)
+            .field("realm_id", &self.realm_id)
+            .field("jit_enabled", &self.jit_enabled)
+            .field("routing_domains", &self.routing_domains)
+            .finish()
+    }
 }
 
 /// A stored identity provider (the secret stays sealed).

@@ -56,7 +56,9 @@ impl Store {
             let id = UserId::parse(&id).map_err(|e| StoreError::Internal(e.to_string()))?;
             return Ok(match self.user_by_id_unscoped(&id).await? {
                 None => Err(OrgSignInError::UnknownUser(shown)),
-                Some(u) if u.status != UserStatus::Active => Err(OrgSignInError::NotActive(u.status)),
+                Some(u) if u.status != UserStatus::Active => {
+                    Err(OrgSignInError::NotActive(u.status))
+                }
                 Some(u) => Ok(u),
             });
         }

@@ -13,6 +13,32 @@ impl Store {
             .map_err(StoreError::from_sqlx)
     }
 
+    /// Sets `key` to `value` (system bookkeeping, no event).
+    pub async fn set_org_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO org_settings (key, value, last_updated) VALUES ($1, $2, $3) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, last_updated = excluded.last_updated \
+             WHERE org_settings.value <> excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .bind(clock::now())
+        .execute(&self.writer)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        Ok(())
+    }
+
+    /// Whether a role with this id exists.
+    pub async fn role_exists(&self, role: &crate::ids::RoleId) -> Result<bool, StoreError> {
+        let found: Option<String> = sqlx::query_scalar("SELECT id FROM roles WHERE id = $1")
+            .bind(role.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        Ok(found.is_some())
+    }
+
     /// Sets `key` to `value` unless it is already set; returns the stored value.
     pub async fn init_org_setting(&self, key: &str, value: &str) -> Result<String, StoreError> {
         sqlx::query(

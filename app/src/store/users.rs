@@ -121,6 +121,12 @@ pub fn validate_profile(profile: &BaseProfile, realm: &Realm) -> Vec<FieldError>
             "login",
             "A username has at most 100 characters and no spaces.",
         ));
+    } else if login.chars().count() < 5 || !is_email(login) {
+        // Okta's rule: a username is an email address of at least 5 characters.
+        errors.push(FieldError::new(
+            "login",
+            "A username is an email address of at least 5 characters, like name@example.com.",
+        ));
     }
     if !is_email(&profile.email) {
         errors.push(FieldError::new(
@@ -164,7 +170,7 @@ pub fn validate_profile(profile: &BaseProfile, realm: &Realm) -> Vec<FieldError>
     }
     if !realm.domains.is_empty() {
         let allowed = realm.domains.join(", ");
-        if login.contains('@') && !domain_allowed(login, &realm.domains) {
+        if is_email(login) && !domain_allowed(login, &realm.domains) {
             errors.push(FieldError::new(
                 "login",
                 format!(
@@ -361,6 +367,21 @@ impl Store {
                 "apply_lifecycle needs a user grant".into(),
             ));
         };
+        // Nobody locks themselves out.
+        if grant.actor().id == id.as_str()
+            && matches!(
+                op,
+                LifecycleOp::Suspend
+                    | LifecycleOp::Deactivate
+                    | LifecycleOp::Delete
+                    | LifecycleOp::ClearSessions
+            )
+        {
+            return Err(StoreError::Conflict(format!(
+                "You cannot {} your own account.",
+                op.label().to_lowercase()
+            )));
+        }
         let mut tx = self.begin_write().await?;
         let user = user_in_tx(&mut tx, id).await?;
         let Some(next) = op.next_status(user.status) else {

@@ -198,6 +198,7 @@ impl Rig {
             seed_users: users,
             // Timings send many requests from one session.
             mutations_per_minute: if users.is_some() { "1000000" } else { "300" },
+            reads_per_minute: "100000",
             log_statements,
         })
         .await;
@@ -217,9 +218,18 @@ impl Rig {
     /// `/auth/login` with the typed email: the redirect to the IdP and the
     /// cookie binding the sign-in to this browser.
     pub async fn begin(&self, email: &str) -> Flow {
+        self.begin_with(email, None).await
+    }
+
+    /// `begin`, asking to come back to `return_to` after sign-in.
+    pub async fn begin_with(&self, email: &str, return_to: Option<&str>) -> Flow {
+        let mut query = vec![("login_hint", email)];
+        if let Some(r) = return_to {
+            query.push(("return_to", r));
+        }
         let r = client()
             .get(format!("{}/auth/login", self.portal.base))
-            .query(&[("login_hint", email)])
+            .query(&query)
             .send()
             .await
             .unwrap();

@@ -479,8 +479,10 @@ fn partner_admin_role_has_the_recommended_permissions() {
         serde_json::from_str::<PermissionConditions>(&json).unwrap(),
         profile
     );
+    // Never the username: it identifies the account at sign-in.
+    assert!(!profile.allows_attribute("login"));
+    assert!(base_attribute_label("login").is_some());
     for attribute in [
-        "login",
         "email",
         "secondEmail",
         "firstName",

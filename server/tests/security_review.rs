@@ -1,0 +1,637 @@
+//! Regressions for the security review's findings that need the real server
+//! (`shared/reference/security-review.md`): sign-in, redirects, outbound
+//! fetches, headers, limits and the server functions' escalation rules. Each
+//! test names the finding it proves closed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use app::authz::{scope, Permission, Principal};
+use app::store::log::LogFilter;
+use common::client;
+use common::oidc::*;
+use serde_json::{json, Value};
+
+/// A server-function call as a browser would make it.
+async fn call(rig: &Rig, cookie: &str, endpoint: &str, body: String) -> (u16, String) {
+    call_with(rig, cookie, endpoint, body, &[]).await
+}
+
+async fn call_with(
+    rig: &Rig,
+    cookie: &str,
+    endpoint: &str,
+    body: String,
+    headers: &[(&str, &str)],
+) -> (u16, String) {
+    let mut request = client()
+        .post(format!("{}/api/{endpoint}", rig.portal.base))
+        .header("cookie", cookie.to_string())
+        .header("sec-fetch-site", "same-origin")
+        .header("content-type", "application/x-www-form-urlencoded");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let r = request.body(body).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// A TCP listener that only counts the connections made to it.
+async fn canary() -> (String, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
+    tokio::spawn(async move {
+        while let Ok((_socket, _)) = listener.accept().await {
+            counted.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    (format!("http://{addr}"), hits)
+}
+
+/// F5: `return_to` is resolved against the portal's origin and must stay on
+/// it; every hostile variant signs in to the home page instead.
+#[tokio::test]
+async fn f5_return_to_never_leaves_the_portal() {
+    let mut rig = Rig::new().await;
+    let sub = format!("sub-{ORG_ADMIN}");
+    // The sign-in page carries the value on to /auth/login unchanged (the
+    // server decides).
+    let page = client()
+        .get(format!(
+            "{}/login?return_to=%2F%09%2Fevil.example",
+            rig.portal.base
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("name=\"return_to\""), "{page}");
+    for (raw, expected) in [
+        ("/users?status=ACTIVE", "/users?status=ACTIVE"),
+        ("/\t/evil.example", "/"),
+        ("/\t\\evil.example", "/"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("\\\\evil.example", "/"),
+        ("/\r\n/evil.example", "/"),
+        ("/%09/evil.example", "/"),
+        ("/%2F/evil.example", "/"),
+        ("/%5Cevil.example", "/"),
+        ("https://evil.example/", "/"),
+    ] {
+        let flow = rig.begin_with(ORG_ADMIN, Some(raw)).await;
+        let token = rig.sign(&rig.signer, &rig.claims(&flow, ORG_ADMIN));
+        let r = rig.answer(&flow, token, &sub).await;
+        assert_eq!(r.status(), 303, "{raw:?}");
+        assert_eq!(r.headers()["location"], expected, "{raw:?}");
+    }
+}
+
+/// L1: an ID token issued a day ago is refused, whatever its `exp`.
+#[tokio::test]
+async fn l1_an_id_token_issued_long_ago_is_refused() {
+    let mut rig = Rig::new().await;
+    let flow = rig.begin(ORG_ADMIN).await;
+    let mut claims = rig.claims(&flow, ORG_ADMIN);
+    claims["iat"] = json!(now() - 86_400);
+    claims["exp"] = json!(now() + 300);
+    let token = rig.sign(&rig.signer, &claims);
+    let n = rig.failures().await.len();
+    let r = rig.answer(&flow, token, &format!("sub-{ORG_ADMIN}")).await;
+    rig.assert_refused(r, n, "too long ago", "iat a day old")
+        .await;
+}
+
+/// F1: the org IdP needs a verified email to bind an account, and never
+/// signs into an account a partner IdP created.
+#[tokio::test]
+async fn f1_the_org_idp_needs_a_verified_email_and_never_takes_a_partner_account() {
+    let mut rig = Rig::new().await;
+    let hugo = "hugo.host@hostco.test";
+    let flow = rig.begin(hugo).await;
+    assert_eq!(flow.tenant, "org");
+    let mut claims = rig.claims(&flow, hugo);
+    claims["email_verified"] = json!(false);
+    let token = rig.sign(&rig.signer, &claims);
+    let n = rig.failures().await.len();
+    let r = rig.answer(&flow, token, &format!("sub-{hugo}")).await;
+    rig.assert_refused(r, n, "did not verify", "unverified email")
+        .await;
+
+    // Erin is created just in time by Acme's IdP…
+    let erin = "erin.engineer@acme.test";
+    rig.sign_in(erin).await;
+    // …then the org IdP asserts her address (a flow started without a hint
+    // goes to the org IdP).
+    let flow = rig.begin_with("", None).await;
+    assert_eq!(flow.tenant, "org");
+    let mut claims = rig.claims(&flow, erin);
+    claims["sub"] = json!("sub-org-erin");
+    let token = rig.sign(&rig.signer, &claims);
+    let n = rig.failures().await.len();
+    let r = rig.answer(&flow, token, "sub-org-erin").await;
+    rig.assert_refused(
+        r,
+        n,
+        "partner's identity provider",
+        "org IdP into a partner account",
+    )
+    .await;
+}
+
+/// F2: the wizard's review page (a GET any site can trigger) fetches
+/// nothing; issuers are parsed, and internal or disguised addresses are
+/// refused without a request.
+#[tokio::test]
+async fn f2_no_outbound_fetch_on_a_get_nor_to_internal_addresses() {
+    let mut rig = Rig::new().await;
+    let olivia = rig.sign_in(ORG_ADMIN).await;
+    let (internal, hits) = canary().await;
+    let issuer = format!("{internal}/internal/admin?q=");
+    let r = client()
+        .get(format!("{}/admin/wizard", rig.portal.base))
+        .query(&[
+            ("step", "review"),
+            ("name", "x"),
+            ("domains", ""),
+            ("idp_issuer", issuer.as_str()),
+            ("idp_client_id", "x"),
+        ])
+        .header("cookie", olivia.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let _ = r.text().await.unwrap();
+    // The review as a server function call: also no request (whatever
+    // else it finds wrong with the form).
+    let host = internal.trim_start_matches("http://");
+    let (status, body) = call(
+        &rig,
+        &olivia,
+        "admin/wizard/review",
+        format!(
+            "name=x&domains=&idp_issuer={}&idp_client_id=x",
+            urlencode(&format!("{internal}/x"))
+        ),
+    )
+    .await;
+    assert!(status == 200 || status == 400, "{body}");
+    assert!(!body.contains("could not be read"), "{body}");
+    for issuer in [
+        format!("http://localhost@{host}/x#"),
+        format!("http://localhost@169.254.169.254/latest/meta-data/#"),
+        "https://10.0.0.5:8443/actuator?".to_string(),
+        format!("{internal}/x?"),
+        "http://127.0.0.1.nip.example/x".to_string(),
+    ] {
+        let (status, body) = call(
+            &rig,
+            &olivia,
+            "admin/idps/create",
+            format!(
+                "name=ssrf&issuer={}&client_id=x&client_secret=y",
+                urlencode(&issuer)
+            ),
+        )
+        .await;
+        assert_eq!(status, 400, "{issuer}: {body}");
+        assert!(body.contains("issuer"), "{issuer}: {body}");
+    }
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        0,
+        "no request reached the internal address"
+    );
+
+    // A discovery document naming an internal jwks_uri is refused by name.
+    let (pivot, _) = pivot_idp().await;
+    let (status, body) = call(
+        &rig,
+        &olivia,
+        "admin/idps/create",
+        format!(
+            "name=pivot&issuer={}&client_id=x&client_secret=y",
+            urlencode(&pivot)
+        ),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.contains("may not fetch") && body.contains("10.0.0.1/jwks"),
+        "{body}"
+    );
+}
+
+/// An IdP on loopback (allowed in tests) whose discovery document sends the
+/// portal's key fetch to a private address.
+async fn pivot_idp() -> (String, tokio::task::JoinHandle<()>) {
+    use axum::routing::get;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let issuer = format!("{base}/pivot");
+    let doc = json!({
+        "issuer": issuer,
+        "authorization_endpoint": format!("{issuer}/authorize"),
+        "token_endpoint": format!("{issuer}/token"),
+        "jwks_uri": "https://10.0.0.1/jwks",
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+    });
+    let app = axum::Router::new().route(
+        "/pivot/.well-known/openid-configuration",
+        get(move || {
+            let doc = doc.clone();
+            async move { axum::Json(doc) }
+        }),
+    );
+    let handle = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (issuer, handle)
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// F8: changing an IdP's issuer or client id needs the client secret again
+/// (the stored one never goes to a new issuer).
+#[tokio::test]
+async fn f8_a_new_issuer_needs_the_secret_again() {
+    let mut rig = Rig::new().await;
+    let olivia = rig.sign_in(ORG_ADMIN).await;
+    let acme = rig
+        .store
+        .idp_by_name("Acme sign-in")
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, body) = call(
+        &rig,
+        &olivia,
+        "admin/idps/update",
+        format!(
+            "id={}&expected={}&name={}&issuer={}&client_id={}&client_secret=&jit=on&routing_domains=acme.test",
+            acme.id,
+            urlencode(&acme.last_updated),
+            urlencode(&acme.name),
+            urlencode("https://attacker.example"),
+            acme.client_id
+        ),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("clientSecret"), "{body}");
+    let after = rig.store.idp_by_id(&acme.id).await.unwrap().unwrap();
+    assert_eq!(after.issuer, acme.issuer, "nothing changed");
+}
+
+/// F10: `X-Forwarded-For` from an untrusted peer is not the audit IP, and an
+/// unauthenticated callback error logs no caller-chosen text.
+#[tokio::test]
+async fn f10_audit_ip_and_callback_errors_are_not_caller_chosen() {
+    let mut rig = Rig::new().await;
+    let olivia = rig.sign_in(ORG_ADMIN).await;
+    let dana = rig
+        .store
+        .user_by_login("dana.designer@acme.test")
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, body) = call_with(
+        &rig,
+        &olivia,
+        "users/lifecycle",
+        format!("id={}&op=clear_sessions", dana.id),
+        &[
+            ("x-forwarded-for", "203.0.113.66"),
+            ("x-portal-client-ip", "198.51.100.7"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let events = events(&rig, "user.session.clear").await;
+    let ip = events[0]["client"]["ipAddress"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(ip, "127.0.0.1", "{:?}", events[0]["client"]);
+
+    let n = rig.failures().await.len();
+    let r = client()
+        .get(format!(
+            "{}/auth/callback?error=x&error_description=Call%20evil.example%20now",
+            rig.portal.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let failures = rig.failures().await;
+    assert_eq!(failures.len(), n + 1);
+    let reason = failures.last().unwrap();
+    assert!(!reason.contains("evil"), "{reason}");
+    assert!(reason.contains("unknown_error"), "{reason}");
+}
+
+async fn events(rig: &Rig, event_type: &str) -> Vec<Value> {
+    rig.store
+        .list_events(
+            &app::authz::log_scope(&Principal::system()),
+            &LogFilter {
+                event_type: Some(event_type.into()),
+                ..LogFilter::default()
+            },
+            None,
+            50,
+        )
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|e| e.event)
+        .collect()
+}
+
+/// Nobody locks themselves out: suspending, deactivating or clearing the
+/// sessions of one's own account is refused.
+#[tokio::test]
+async fn admins_cannot_lock_themselves_out() {
+    let mut rig = Rig::new().await;
+    let alice = rig.sign_in("alice.admin@acme.test").await;
+    let me = rig
+        .store
+        .user_by_login("alice.admin@acme.test")
+        .await
+        .unwrap()
+        .unwrap();
+    for op in ["suspend", "deactivate", "clear_sessions"] {
+        let (status, body) = call(
+            &rig,
+            &alice,
+            "users/lifecycle",
+            format!("id={}&op={op}", me.id),
+        )
+        .await;
+        assert_eq!(status, 409, "{op}: {body}");
+        assert!(body.contains("your own account"), "{op}: {body}");
+    }
+    let still = rig
+        .store
+        .user_by_id_unscoped(&me.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(still.status, me.status);
+}
+
+/// F6b: adding someone to a group hands out the group's apps, so it needs the
+/// assignment right on each of them.
+#[tokio::test]
+async fn f6b_joining_a_group_needs_the_right_to_assign_its_apps() {
+    let mut rig = Rig::new().await;
+    let olivia = rig.sign_in(ORG_ADMIN).await;
+    let alice = rig.sign_in("alice.admin@acme.test").await;
+    let system = Principal::system();
+    let wiki = rig
+        .store
+        .list_apps(&scope(&system, Permission::AppsRead))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.label == "Partner Wiki")
+        .unwrap();
+    let partners = rig
+        .store
+        .list_groups(&scope(&system, Permission::GroupsRead))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|g| g.name == "All Partners")
+        .unwrap();
+    let ivan = rig
+        .store
+        .user_by_login("ivan.installer@acme.test")
+        .await
+        .unwrap()
+        .unwrap();
+    // Take Partner Wiki out of Alice's resource set.
+    let sets = rig.store.list_resource_sets().await.unwrap();
+    let (set, orn) = sets
+        .iter()
+        .find_map(|rs| {
+            rs.orns
+                .iter()
+                .find(|o| o.ends_with(wiki.id.as_str()))
+                .map(|o| (rs.id.clone(), o.clone()))
+        })
+        .unwrap();
+    let (status, body) = call(
+        &rig,
+        &olivia,
+        "admin/resource-sets/change",
+        format!("id={set}&remove={}", urlencode(&orn)),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    // Adding Ivan to All Partners would hand him the wiki; removing Dana
+    // would take it away: both refused, nothing changes.
+    let (status, body) = call(
+        &rig,
+        &alice,
+        "groups/membership",
+        format!("group_id={}&op=add&user_id={}", partners.id, ivan.id),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    let dana = rig
+        .store
+        .user_by_login("dana.designer@acme.test")
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, body) = call(
+        &rig,
+        &alice,
+        "groups/membership",
+        format!("group_id={}&op=remove&user_id={}", partners.id, dana.id),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(!rig
+        .store
+        .user_group_ids(&ivan.id)
+        .await
+        .unwrap()
+        .contains(&partners.id));
+    assert!(rig
+        .store
+        .user_group_ids(&dana.id)
+        .await
+        .unwrap()
+        .contains(&partners.id));
+}
+
+/// L5, L6: pages and server-function answers are `no-store`; pages and
+/// exports (GET) are rate limited.
+#[tokio::test]
+async fn l5_l6_pages_are_not_cached_and_reads_are_rate_limited() {
+    let mut rig = Rig::new().await;
+    let olivia = rig.sign_in(ORG_ADMIN).await;
+    let r = client()
+        .get(format!("{}/users", rig.portal.base))
+        .header("cookie", olivia.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let r = client()
+        .post(format!("{}/api/session/current_user", rig.portal.base))
+        .header("cookie", olivia.clone())
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["cache-control"], "no-store");
+
+    let portal = common::start(common::Options {
+        reads_per_minute: "5",
+        ..common::Options::default()
+    })
+    .await;
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        let r = client()
+            .get(format!("{}/login", portal.base))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+        if r.status() == 429 {
+            assert!(r.headers().contains_key("x-rate-limit-limit"));
+        }
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
+    // Health checks are not limited.
+    let r = client()
+        .get(format!("{}/readyz", portal.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+/// F6a: a conditioned permission covers only its attributes, so a partner
+/// admin (profile edits limited to names, email and phones) may not join a
+/// group that confers the unconditioned permission.
+#[tokio::test]
+async fn f6a_conditions_count_in_the_anti_escalation_rule() {
+    let mut rig = Rig::new().await;
+    let olivia = rig.sign_in(ORG_ADMIN).await;
+    let alice = rig.sign_in("alice.admin@acme.test").await;
+    let me = rig
+        .store
+        .user_by_login("alice.admin@acme.test")
+        .await
+        .unwrap()
+        .unwrap();
+    let org_id = rig.store.org_setting("org_id").await.unwrap().unwrap();
+    let acme = rig.store.realm_by_name("Acme").await.unwrap().unwrap();
+    let ok = |(status, body): (u16, String)| assert_eq!(status, 200, "{body}");
+    ok(call(
+        &rig,
+        &olivia,
+        "admin/groups/create",
+        "name=Acme+power+users&description=x".into(),
+    )
+    .await);
+    ok(call(
+        &rig,
+        &olivia,
+        "admin/roles/create",
+        "label=Acme+power&description=x&permissions[0]=okta.users.userprofile.manage".into(),
+    )
+    .await);
+    let users_orn = format!(
+        "orn:okta:directory:{org_id}:realms:{}:contained_resources",
+        acme.id
+    );
+    ok(call(
+        &rig,
+        &olivia,
+        "admin/resource-sets/create",
+        format!(
+            "label=Acme+users&description=x&orns={}",
+            urlencode(&users_orn)
+        ),
+    )
+    .await);
+    let system = Principal::system();
+    let group = rig
+        .store
+        .list_groups(&scope(&system, Permission::GroupsRead))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|g| g.name == "Acme power users")
+        .unwrap();
+    let role = rig
+        .store
+        .role_id_by_label("Acme power")
+        .await
+        .unwrap()
+        .unwrap();
+    let sets = rig.store.list_resource_sets().await.unwrap();
+    let power_set = sets.iter().find(|rs| rs.label == "Acme users").unwrap();
+    ok(call(
+        &rig,
+        &olivia,
+        "admin/bindings/add",
+        format!(
+            "resource_set_id={}&role_id={role}&group_id={}",
+            power_set.id, group.id
+        ),
+    )
+    .await);
+    // The group is put in Alice's resource set, so she manages its members.
+    let alice_set = sets
+        .iter()
+        .find(|rs| {
+            rs.label != "Acme users"
+                && rs
+                    .orns
+                    .iter()
+                    .any(|o| o.ends_with(&format!("realms:{}", acme.id)))
+        })
+        .unwrap();
+    ok(call(
+        &rig,
+        &olivia,
+        "admin/resource-sets/change",
+        format!("id={}&groups[0]={}", alice_set.id, group.id),
+    )
+    .await);
+    let (status, body) = call(
+        &rig,
+        &alice,
+        "groups/membership",
+        format!("group_id={}&op=add&user_id={}", group.id, me.id),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(!rig
+        .store
+        .user_group_ids(&me.id)
+        .await
+        .unwrap()
+        .contains(&group.id));
+}
