@@ -55,11 +55,16 @@ test.describe('org admin console', () => {
     await expect(page.getByLabel('All Partners')).toBeChecked();
 
     await page.getByLabel("New admin's email (also the username)").fill(n.admin);
-    // The partner's own IdP: an issuer that does not answer is refused at review.
+    // The partner's own IdP. The review is a page any site could open, so it
+    // fetches nothing: an issuer that does not answer is refused at creation.
     await page.getByLabel('IdP issuer URL').fill(`${idpUrl}/nobody-here`);
     await page.getByLabel('IdP client id').fill(`${n.tag}-portal`);
     await page.getByRole('button', { name: 'Review' }).click();
+    await page.getByRole('region', { name: 'Review' }).getByLabel('IdP client secret').fill('partner-secret');
+    await page.getByRole('region', { name: 'Review' }).getByRole('button', { name: 'Create partner realm' }).click();
     await expect(page.getByText("could not be read as this issuer's OpenID configuration")).toBeVisible();
+    await expect(page.getByRole('heading', { level: 1, name: n.realm })).toHaveCount(0);
+    await page.getByRole('region', { name: 'Review' }).getByRole('link', { name: 'Change' }).click();
     await page.getByLabel('IdP issuer URL').fill(`${idpUrl}/globex`);
     await page.getByRole('button', { name: 'Review' }).click();
     const review = page.getByRole('region', { name: 'Review' });
