@@ -188,7 +188,7 @@ async fn f2_no_outbound_fetch_on_a_get_nor_to_internal_addresses() {
     assert!(!body.contains("could not be read"), "{body}");
     for issuer in [
         format!("http://localhost@{host}/x#"),
-        format!("http://localhost@169.254.169.254/latest/meta-data/#"),
+        "http://localhost@169.254.169.254/latest/meta-data/#".to_string(),
         "https://10.0.0.5:8443/actuator?".to_string(),
         format!("{internal}/x?"),
         "http://127.0.0.1.nip.example/x".to_string(),
