@@ -500,3 +500,74 @@ fn l8_secrets_do_not_print() {
     assert!(!printed.contains("s3cr3t-value"), "{printed}");
     assert!(printed.contains("[redacted]"), "{printed}");
 }
+
+/// L2: the search cap applies after the scope: ten thousand matches in other
+/// realms never hide the caller's own.
+#[tokio::test]
+async fn l2_the_search_cap_applies_within_the_scope() {
+    use app::store::admin::Member;
+    use app::store::audit::{Actor, Client};
+    use app::store::users::{UserFilter, UserSort, SEARCH_CAP};
+    on_both(|store, engine| async move {
+        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+            .await
+            .unwrap();
+        // More matches for "example" elsewhere than the cap (every generated
+        // address is at partnerNNN.example)…
+        let generated =
+            app::store::seed::users(&store, "http://127.0.0.1:3000", SEARCH_CAP as u64 + 100)
+                .await
+                .unwrap();
+        assert!(generated.users as i64 > SEARCH_CAP, "{engine}");
+        // …and one in the caller's realm, made last.
+        let acme = realm(&store, "Acme", &["acme.test"]).await;
+        user(&store, &acme, "example.one@acme.test").await.unwrap();
+        let admin = user(&store, &acme, "alice@acme.test").await.unwrap();
+        let grant = system(Permission::UsersManage, Target::Org);
+        let rs = store
+            .create_resource_set(
+                &grant,
+                "Acme",
+                "",
+                &[org.orn_realm(&acme.id), org.orn_realm_users(&acme.id)],
+            )
+            .await
+            .unwrap();
+        store
+            .add_binding_members(
+                &grant,
+                &rs,
+                &org.partner_admin_role,
+                &[Member::User(admin.id.clone())],
+            )
+            .await
+            .unwrap();
+        let principal = Principal::for_user(
+            admin.id.clone(),
+            Actor::system(),
+            Client::default(),
+            store.rights_rows(&admin.id).await.unwrap(),
+            &org.orn,
+        );
+        let page = store
+            .list_users(
+                &authz::scope(&principal, Permission::UsersRead),
+                &UserFilter {
+                    search: Some("example".into()),
+                    ..UserFilter::default()
+                },
+                UserSort::Name,
+                None,
+                50,
+            )
+            .await
+            .unwrap();
+        let found: Vec<&str> = page
+            .items
+            .iter()
+            .map(|u| u.profile.login.as_str())
+            .collect();
+        assert_eq!(found, vec!["example.one@acme.test"], "{engine}");
+    })
+    .await;
+}

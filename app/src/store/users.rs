@@ -743,7 +743,7 @@ impl Store {
                     "SELECT * FROM (SELECT {COLUMNS} FROM users u WHERE u.realm_id = "
                 ))
                 .bind(realm);
-                self.push_user_conditions(&mut sql, filter, columns, after)?;
+                self.push_user_conditions(&mut sql, scope, filter, columns, after)?;
                 sql.push(&format!(" ORDER BY {order} LIMIT "))
                     .bind(i64::from(limit) + 1)
                     .push(&format!(") arm{i}"));
@@ -753,7 +753,7 @@ impl Store {
         } else {
             sql = Sql::new(&format!("SELECT {COLUMNS} FROM users u WHERE "));
             scope.users_predicate(&mut sql, "u");
-            self.push_user_conditions(&mut sql, filter, columns, after)?;
+            self.push_user_conditions(&mut sql, scope, filter, columns, after)?;
             sql.push(&format!(" ORDER BY {order} LIMIT "))
                 .bind(i64::from(limit) + 1);
         }
@@ -786,6 +786,7 @@ impl Store {
     fn push_user_conditions(
         &self,
         sql: &mut Sql,
+        scope: &Scope,
         filter: &UserFilter,
         columns: &[&str],
         after: Option<&str>,
@@ -812,7 +813,7 @@ impl Store {
             .map(str::trim)
             .filter(|t| !t.is_empty())
         {
-            self.push_search(sql, term);
+            self.push_search(sql, scope, term);
         }
         if let Some(cursor) = after {
             let values = decode_cursor(cursor, columns.len())?;
@@ -831,7 +832,9 @@ impl Store {
 
     /// Appends the engine's substring search: FTS5 trigram on SQLite, pg_trgm on
     /// PostgreSQL (both index-backed from 3 characters), a login prefix below that.
-    fn push_search(&self, sql: &mut Sql, term: &str) {
+    /// The candidates are capped at `SEARCH_CAP` *within* `scope`, so that
+    /// other realms' matches never crowd out the caller's.
+    fn push_search(&self, sql: &mut Sql, scope: &Scope, term: &str) {
         let term: String = term.chars().take(100).collect();
         if term.chars().count() < 3 {
             let prefix = term.to_lowercase();
@@ -846,10 +849,13 @@ impl Store {
                 let quoted = format!("\"{}\"", term.replace('"', "\"\""));
                 sql.push(
                     " AND u.id IN (SELECT k.user_id FROM users_fts f \
-                     JOIN users_fts_rowids k ON k.rowid = f.rowid WHERE users_fts MATCH ",
+                     JOIN users_fts_rowids k ON k.rowid = f.rowid JOIN users s ON s.id = k.user_id \
+                     WHERE users_fts MATCH ",
                 )
                 .bind(quoted)
-                .push(&format!(" LIMIT {SEARCH_CAP})"));
+                .push(" AND ");
+                scope.users_predicate(sql, "s");
+                sql.push(&format!(" LIMIT {SEARCH_CAP})"));
             }
             super::Engine::Postgres => {
                 let escaped = term
@@ -857,7 +863,7 @@ impl Store {
                     .replace('%', "\\%")
                     .replace('_', "\\_");
                 let pattern = format!("%{escaped}%");
-                sql.push(" AND u.id IN (SELECT s.id FROM users s WHERE s.login COLLATE \"default\" ILIKE ")
+                sql.push(" AND u.id IN (SELECT s.id FROM users s WHERE (s.login COLLATE \"default\" ILIKE ")
                     .bind(pattern.clone())
                     .push(" OR s.email COLLATE \"default\" ILIKE ")
                     .bind(pattern.clone())
@@ -865,7 +871,9 @@ impl Store {
                     .bind(pattern.clone())
                     .push(" OR s.last_name COLLATE \"default\" ILIKE ")
                     .bind(pattern)
-                    .push(&format!(" LIMIT {SEARCH_CAP})"));
+                    .push(") AND ");
+                scope.users_predicate(sql, "s");
+                sql.push(&format!(" LIMIT {SEARCH_CAP})"));
             }
         }
     }
