@@ -123,7 +123,7 @@ async fn realm_of(store: &Store, user: &User) -> RealmId {
 /// Every item of an operation, by result.
 async fn items(store: &Store, op: &app::ids::OperationId, result: ItemResult) -> BTreeSet<String> {
     store
-        .operation_items(&org_grant(), op, Some(result), None, 10_000)
+        .operation_items(&org_grant(), op, Some(result), None, 10_000, None)
         .await
         .unwrap()
         .into_iter()
@@ -166,7 +166,7 @@ async fn the_dry_run_plan_is_exactly_what_execute_applies() {
         .await;
 
         let plan = store
-            .plan_rule(&org_grant(), &r.id, &Default::default())
+            .plan_rule(&org_grant(), &r.id, &Default::default(), None)
             .await
             .unwrap();
         assert_eq!(plan.status, OperationStatus::Planned, "{engine}");
@@ -273,7 +273,7 @@ async fn a_change_between_dry_run_and_execute_is_reported_not_applied() {
         )
         .await;
         let plan = store
-            .plan_rule(&org_grant(), &r.id, &Default::default())
+            .plan_rule(&org_grant(), &r.id, &Default::default(), None)
             .await
             .unwrap();
         assert_eq!(plan.num_planned, 3, "{engine}");
@@ -319,6 +319,7 @@ async fn a_change_between_dry_run_and_execute_is_reported_not_applied() {
                 Some(ItemResult::SkippedChanged),
                 None,
                 10,
+                None,
             )
             .await
             .unwrap();
@@ -379,11 +380,11 @@ async fn the_plan_respects_priority_and_lists_refusals_without_moving_them() {
             &partners.id,
         )
         .await;
-        let plan = store.plan_rule(&org_grant(), &r.id, &Default::default()).await.unwrap();
+        let plan = store.plan_rule(&org_grant(), &r.id, &Default::default(), None).await.unwrap();
         assert_eq!((plan.num_planned, plan.num_refused), (1, 1), "{engine}");
         assert_eq!(items(&store, &plan.id, ItemResult::Pending).await, BTreeSet::from(["staff@partner.test".to_string()]), "{engine}");
         let refused = store
-            .operation_items(&org_grant(), &plan.id, Some(ItemResult::Failed), None, 10)
+            .operation_items(&org_grant(), &plan.id, Some(ItemResult::Failed), None, 10, None)
             .await
             .unwrap();
         assert_eq!(refused.len(), 1, "{engine}");
@@ -402,7 +403,7 @@ async fn the_plan_respects_priority_and_lists_refusals_without_moving_them() {
             .into_iter()
             .find(|r| r.is_default)
             .unwrap();
-        assert!(matches!(store.plan_rule(&org_grant(), &catch_all.id, &Default::default()).await, Err(StoreError::Conflict(_))), "{engine}");
+        assert!(matches!(store.plan_rule(&org_grant(), &catch_all.id, &Default::default(), None).await, Err(StoreError::Conflict(_))), "{engine}");
     })
     .await;
 }
@@ -648,7 +649,7 @@ async fn cancel_stops_an_operation_between_batches() {
         }
         let r = rule(&store, "All", "true", &acme.id).await;
         let plan = store
-            .plan_rule(&org_grant(), &r.id, &Default::default())
+            .plan_rule(&org_grant(), &r.id, &Default::default(), None)
             .await
             .unwrap();
         // A plan still being made cannot start.

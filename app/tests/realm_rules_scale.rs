@@ -109,7 +109,7 @@ async fn a_rule_over_a_large_directory_runs_in_batches_beside_fast_reads() {
 
     let started = Instant::now();
     let plan = store
-        .plan_rule(&grant, &rule.id, &Default::default())
+        .plan_rule(&grant, &rule.id, &Default::default(), None)
         .await
         .unwrap();
     let plan_time = started.elapsed();

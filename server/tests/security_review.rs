@@ -635,3 +635,114 @@ async fn f6a_conditions_count_in_the_anti_escalation_rule() {
         .unwrap()
         .contains(&group.id));
 }
+
+/// F9: admin-console reads are limited to the users the caller may read
+/// (operation items, realm admins), and whoever executes a plan must be
+/// able to move every user in it.
+#[tokio::test]
+async fn f9_admin_console_reads_and_executions_respect_the_users_scope() {
+    let mut rig = Rig::new().await;
+    let olivia = rig.sign_in(ORG_ADMIN).await;
+    let org_id = rig.store.org_setting("org_id").await.unwrap().unwrap();
+    let acme = rig.store.realm_by_name("Acme").await.unwrap().unwrap();
+    let gary = rig
+        .store
+        .user_by_login("gary.gearbox@globex.test")
+        .await
+        .unwrap()
+        .unwrap();
+    let ok = |(status, body): (u16, String)| {
+        assert_eq!(status, 200, "{body}");
+        body
+    };
+    // Hugo: realms (all of them) and Acme's users, nothing else.
+    ok(call(
+        &rig,
+        &olivia,
+        "admin/roles/create",
+        "label=Realm+mover&description=x&permissions[0]=okta.realms.manage&permissions[1]=okta.users.manage".into(),
+    )
+    .await);
+    let orns = format!(
+        "orn:okta:directory:{org_id}:realms\norn:okta:directory:{org_id}:realms:{}:contained_resources",
+        acme.id
+    );
+    ok(call(
+        &rig,
+        &olivia,
+        "admin/resource-sets/create",
+        format!(
+            "label=Realms+and+Acme+users&description=x&orns={}",
+            urlencode(&orns)
+        ),
+    )
+    .await);
+    let role = rig
+        .store
+        .role_id_by_label("Realm mover")
+        .await
+        .unwrap()
+        .unwrap();
+    let sets = rig.store.list_resource_sets().await.unwrap();
+    let set = sets
+        .iter()
+        .find(|rs| rs.label == "Realms and Acme users")
+        .unwrap();
+    ok(call(
+        &rig,
+        &olivia,
+        "admin/bindings/add",
+        format!(
+            "resource_set_id={}&role_id={role}&login=hugo.host%40hostco.test",
+            set.id
+        ),
+    )
+    .await);
+    let hugo = rig.sign_in("hugo.host@hostco.test").await;
+
+    // Olivia plans moving Gary (Globex) to a new realm.
+    ok(call(
+        &rig,
+        &olivia,
+        "admin/realms/create",
+        "name=Holding&domains=".into(),
+    )
+    .await);
+    let holding = rig.store.realm_by_name("Holding").await.unwrap().unwrap();
+    let op = ok(call(
+        &rig,
+        &olivia,
+        "admin/users/move",
+        format!("ids[0]={}&realm_id={}", gary.id, holding.id),
+    )
+    .await);
+    let op: String = serde_json::from_str(&op).unwrap();
+
+    // Hugo sees the plan but not whom it moves…
+    let view = ok(call(&rig, &hugo, "admin/operations/get", format!("id={op}")).await);
+    assert!(!view.contains("gary.gearbox"), "{view}");
+    // …nor Globex's admins in the realm report.
+    let realms = ok(call(&rig, &hugo, "admin/realms", String::new()).await);
+    assert!(realms.contains("Globex"), "{realms}");
+    assert!(!realms.contains("bob.admin@globex.test"), "{realms}");
+    assert!(realms.contains("alice.admin@acme.test"), "{realms}");
+    // …and cannot execute it: it moves a user he may not manage.
+    let (status, body) = call(&rig, &hugo, "admin/operations/execute", format!("id={op}")).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("may not manage"), "{body}");
+    let still = rig
+        .store
+        .user_by_id_unscoped(&gary.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(still.realm_id, gary.realm_id);
+    // Olivia can.
+    ok(call(
+        &rig,
+        &olivia,
+        "admin/operations/execute",
+        format!("id={op}"),
+    )
+    .await);
+}

@@ -260,7 +260,12 @@ pub async fn realm_report(
     spine::org(principal, Permission::RealmsRead)?;
     let read = scope(principal, Permission::RealmsRead);
     let summaries = store.realm_summaries(&read).await?;
-    let admins = store.realm_admins().await?;
+    let admins = store
+        .realm_admins(
+            &scope(principal, Permission::UsersRead),
+            &scope(principal, Permission::GroupsRead),
+        )
+        .await?;
     let rules = store.list_rules(&read).await?;
     Ok(summaries
         .into_iter()
@@ -572,7 +577,10 @@ pub async fn plan_rule(id: String) -> Result<String, AppError> {
     let grant = spine::org(&principal, Permission::RealmsManage)?;
     let id = spine::rule_id(&id)?;
     let refused = refused_admins(&store, &org, &principal).await?;
-    let op = store.plan_rule(&grant, &id, &refused).await?;
+    // Only users the planner may manage are considered at all.
+    let users = crate::authz::scope(&principal, Permission::UsersManage);
+    let bounded = (!users.users().all).then_some(&users);
+    let op = store.plan_rule(&grant, &id, &refused, bounded).await?;
     leptos_axum::redirect(&format!("/admin/operations/{}", op.id));
     Ok(op.id.to_string())
 }
@@ -721,12 +729,21 @@ pub async fn admin_operation(
     let grant = spine::org(&principal, Permission::RealmsRead)?;
     let id = spine::operation_id(&id)?;
     let operation = store.get_operation(&grant, &id).await?;
+    // Items name users: only those the caller may read are listed.
+    let users = crate::authz::scope(&principal, Permission::UsersRead);
     let result = result.as_deref().and_then(ItemResult::parse);
     let after = after
         .filter(|a| !a.is_empty())
         .and_then(|a| crate::ids::UserId::parse(&a).ok());
     let mut items = store
-        .operation_items(&grant, &id, result, after.as_ref(), ITEMS_PAGE + 1)
+        .operation_items(
+            &grant,
+            &id,
+            result,
+            after.as_ref(),
+            ITEMS_PAGE + 1,
+            Some(&users),
+        )
         .await?;
     let next = if items.len() as i64 > ITEMS_PAGE {
         items.truncate(ITEMS_PAGE as usize);
@@ -745,9 +762,23 @@ pub async fn admin_operation(
 #[server(endpoint = "admin/operations/execute")]
 pub async fn execute_operation(id: String) -> Result<String, AppError> {
     use crate::authz::Permission;
-    let (store, _, principal) = super::caller().await?;
+    let (store, org, principal) = super::caller().await?;
     let grant = spine::org(&principal, Permission::RealmsManage)?;
     let id = spine::operation_id(&id)?;
+    // Whoever executes a plan must be able to move every user it moves: the
+    // planner's rights are not the executor's.
+    let refused: Vec<crate::ids::UserId> = refused_admins(&store, &org, &principal)
+        .await?
+        .into_keys()
+        .collect();
+    let users = crate::authz::scope(&principal, Permission::UsersManage);
+    let outside = store.pending_items_outside(&id, &users, &refused).await?;
+    if outside > 0 {
+        return Err(AppError::conflict(format!(
+            "This plan moves {outside} user{} you may not manage (accounts with admin rights you do not hold, or outside your users). Plan it again yourself.",
+            if outside == 1 { "" } else { "s" }
+        )));
+    }
     let op = store.start_operation(&grant, &id).await?;
     tokio::spawn(crate::store::rules::run_operation(store, grant, id));
     Ok(format!(

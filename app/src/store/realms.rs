@@ -390,19 +390,27 @@ impl Store {
     /// user members and (realm id, "group <name>") for group members of every
     /// binding whose resource set names the realm or its users. Org-wide
     /// standard roles administer every realm and are not listed.
-    pub async fn realm_admins(&self) -> Result<Vec<(RealmId, String)>, StoreError> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
+    pub async fn realm_admins(
+        &self,
+        users: &crate::authz::Scope,
+        groups: &crate::authz::Scope,
+    ) -> Result<Vec<(RealmId, String)>, StoreError> {
+        // Only admins the caller may read: users in its users scope, groups
+        // in its groups scope.
+        let mut sql = super::sql::Sql::new(
             "SELECT rsr.orn, u.login FROM resource_set_resources rsr \
              JOIN binding_members bm ON bm.resource_set_id = rsr.resource_set_id AND bm.member_type = 'USER' \
-             JOIN users u ON u.id = bm.member_id WHERE rsr.orn LIKE '%:realms:%' \
-             UNION \
+             JOIN users u ON u.id = bm.member_id WHERE rsr.orn LIKE '%:realms:%' AND ",
+        );
+        users.users_predicate(&mut sql, "u");
+        sql.push(
+            " UNION \
              SELECT rsr.orn, 'group ' || g.name FROM resource_set_resources rsr \
              JOIN binding_members bm ON bm.resource_set_id = rsr.resource_set_id AND bm.member_type = 'GROUP' \
-             JOIN groups g ON g.id = bm.member_id WHERE rsr.orn LIKE '%:realms:%'",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+             JOIN groups g ON g.id = bm.member_id WHERE rsr.orn LIKE '%:realms:%' AND ",
+        );
+        groups.groups_predicate(&mut sql, "g");
+        let rows: Vec<(String, String)> = sql.fetch_all(&self.pool).await?;
         let mut admins: Vec<(RealmId, String)> = rows
             .into_iter()
             .filter_map(|(orn, who)| {

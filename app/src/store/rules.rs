@@ -716,7 +716,7 @@ impl Store {
         let (mut seen, mut matched) = (0i64, 0i64);
         loop {
             let chunk = self
-                .candidates_after(&after, PLAN_CHUNK.min(limit - seen))
+                .candidates_after(None, &after, PLAN_CHUNK.min(limit - seen))
                 .await?;
             let Some(last) = chunk.last() else { break };
             after = last.id.to_string();
@@ -735,19 +735,23 @@ impl Store {
         Ok((matched, seen, false))
     }
 
+    /// Users after `after` in id order, within `users` when given.
     async fn candidates_after(
         &self,
+        users: Option<&Scope>,
         after: &str,
         limit: i64,
     ) -> Result<Vec<Candidate>, StoreError> {
-        sqlx::query_as::<_, Candidate>(&format!(
-            "SELECT {CANDIDATE_COLUMNS} FROM users WHERE id > $1 ORDER BY id LIMIT $2"
-        ))
-        .bind(after)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)
+        let mut sql = super::sql::Sql::new(&format!(
+            "SELECT {CANDIDATE_COLUMNS} FROM users WHERE id > "
+        ));
+        sql.bind(after);
+        if let Some(scope) = users {
+            sql.push(" AND ");
+            scope.users_predicate(&mut sql, "users");
+        }
+        sql.push(" ORDER BY id LIMIT ").bind(limit);
+        sql.fetch_all::<Candidate>(&self.pool).await
     }
 
     /// Plans (dry-runs) `rule` over every user: a user is planned when this
@@ -758,11 +762,14 @@ impl Store {
     ///
     /// `refused` names users the planner may not act on (they hold admin
     /// rights it does not hold), with the reason: listed, never moved.
+    /// `users` (the planner's users scope, when it is not everyone) bounds
+    /// who is considered at all.
     pub async fn plan_rule(
         &self,
         grant: &Grant,
         id: &RuleId,
         refused: &std::collections::HashMap<UserId, String>,
+        users: Option<&Scope>,
     ) -> Result<Operation, StoreError> {
         let rule = self.rule_by_id(id).await?;
         if rule.is_default {
@@ -804,7 +811,7 @@ impl Store {
         let planned: Result<(), StoreError> = async {
             let mut after = String::new();
             loop {
-                let chunk = self.candidates_after(&after, PLAN_CHUNK).await?;
+                let chunk = self.candidates_after(users, &after, PLAN_CHUNK).await?;
                 let Some(last) = chunk.last() else { break };
                 after = last.id.to_string();
                 let items: Vec<PlannedItem> = chunk
@@ -1020,6 +1027,7 @@ impl Store {
         result: Option<ItemResult>,
         after: Option<&UserId>,
         limit: i64,
+        users: Option<&Scope>,
     ) -> Result<Vec<OperationItem>, StoreError> {
         let mut sql = super::sql::Sql::new(
             "SELECT i.user_id, u.login, u.first_name, u.last_name, i.from_realm_id, \
@@ -1035,6 +1043,10 @@ impl Store {
         }
         if let Some(after) = after {
             sql.push(" AND i.user_id > ").bind(after);
+        }
+        if let Some(scope) = users {
+            sql.push(" AND ");
+            scope.users_predicate(&mut sql, "u");
         }
         sql.push(" ORDER BY i.user_id LIMIT ").bind(limit);
         sql.fetch_all::<OperationItem>(&self.pool).await
@@ -1490,5 +1502,29 @@ fn operation_target(op: &Operation) -> audit::Target {
             display_name: op.label.clone(),
             realm_id: None,
         },
+    }
+}
+
+impl Store {
+    /// How many users an operation still has to move that lie outside
+    /// `users` or are among `refused` (accounts the executor may not act on).
+    pub async fn pending_items_outside(
+        &self,
+        id: &OperationId,
+        users: &Scope,
+        refused: &[UserId],
+    ) -> Result<i64, StoreError> {
+        let mut sql = super::sql::Sql::new(
+            "SELECT COUNT(*) FROM realm_assignment_operation_items i JOIN users u ON u.id = i.user_id \
+             WHERE i.operation_id = ",
+        );
+        sql.bind(id).push(" AND i.result = 'PENDING' AND (NOT ");
+        users.users_predicate(&mut sql, "u");
+        if !refused.is_empty() {
+            sql.push(" OR i.user_id IN ").bind_list(refused.iter());
+        }
+        sql.push(")");
+        let count: Vec<(i64,)> = sql.fetch_all(&self.pool).await?;
+        Ok(count.first().map(|c| c.0).unwrap_or(0))
     }
 }
