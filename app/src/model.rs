@@ -178,6 +178,10 @@ pub enum LifecycleOp {
     Delete,
 }
 
+/// Whether the portal keeps passwords of its own (not yet: users sign in
+/// through identity providers only).
+pub const PORTAL_HOLDS_PASSWORDS: bool = false;
+
 impl LifecycleOp {
     pub const ALL: [LifecycleOp; 11] = [
         Self::Activate,
@@ -195,15 +199,25 @@ impl LifecycleOp {
 
     /// The status after this operation, or `None` when it is not valid from `from`.
     /// `Delete` yields `Deprovisioned` (the row is then removed).
+    ///
+    /// The portal holds no passwords yet: every user's password lives at the
+    /// identity provider they sign in with, so — as Okta does for users with
+    /// federated credentials — *Reset password* and *Expire password* do not
+    /// apply, and nothing the portal does leaves a user in `RECOVERY` or
+    /// `PASSWORD_EXPIRED`. A user left there by an earlier version is
+    /// activated back (the credential is the IdP's).
     pub fn next_status(self, from: UserStatus) -> Option<UserStatus> {
         use UserStatus as S;
         match (self, from) {
-            (Self::Activate, S::Staged | S::Deprovisioned) => Some(S::Active),
+            (Self::Activate, S::Staged | S::Deprovisioned | S::Recovery | S::PasswordExpired) => {
+                Some(S::Active)
+            }
             (Self::Reactivate, S::Provisioned | S::Recovery) => Some(from),
             (Self::Suspend, S::Active) => Some(S::Suspended),
             (Self::Unsuspend, S::Suspended) => Some(S::Active),
             (Self::Unlock, S::LockedOut) => Some(S::Active),
             (Self::Deactivate, s) if s != S::Deprovisioned => Some(S::Deprovisioned),
+            (Self::ResetPassword | Self::ExpirePassword, _) if !PORTAL_HOLDS_PASSWORDS => None,
             (
                 Self::ResetPassword,
                 S::Active | S::PasswordExpired | S::LockedOut | S::Recovery | S::Provisioned,
@@ -292,6 +306,56 @@ mod lifecycle_tests {
         for status in S::ALL {
             assert!(Op::ClearSessions.is_valid_from(*status));
         }
+    }
+
+    /// No operation leaves a user in a status whose only way back to
+    /// `ACTIVE` is deactivation (which deprovisions every app): each status an
+    /// operation sets reaches `ACTIVE` again through operations the UI
+    /// offers, without deactivating.
+    #[test]
+    fn no_status_strands_a_user() {
+        let gentle: Vec<Op> = Op::ALL
+            .into_iter()
+            .filter(|op| !matches!(op, Op::Deactivate | Op::Delete))
+            .collect();
+        let back_to_active = |from: S| {
+            let mut seen = vec![from];
+            let mut frontier = vec![from];
+            while let Some(s) = frontier.pop() {
+                if s == S::Active {
+                    return true;
+                }
+                for op in &gentle {
+                    if let Some(next) = op.next_status(s) {
+                        if !seen.contains(&next) {
+                            seen.push(next);
+                            frontier.push(next);
+                        }
+                    }
+                }
+            }
+            false
+        };
+        for op in Op::ALL {
+            for from in S::ALL {
+                if let Some(to) = op.next_status(*from).filter(|to| to != from) {
+                    assert!(
+                        back_to_active(to),
+                        "{} from {} leaves the user in {} with no way back",
+                        op.label(),
+                        from.as_str(),
+                        to.as_str()
+                    );
+                }
+            }
+        }
+        // Users left in a password status by an earlier version come back.
+        assert_eq!(Op::Activate.next_status(S::Recovery), Some(S::Active));
+        assert_eq!(
+            Op::Activate.next_status(S::PasswordExpired),
+            Some(S::Active)
+        );
+        assert_eq!(Op::ResetPassword.next_status(S::Active), None);
     }
 }
 

@@ -422,20 +422,30 @@ async fn nobody_delegates_more_than_it_holds() {
             Resource::Realm(a_user.realm_id.clone()),
         ];
         let realm_b = vec![Resource::UsersInRealm(b_user.realm_id.clone())];
-        let partner: Vec<Permission> = app::authz::catalog::partner_admin_role()
-            .permissions
-            .iter()
-            .map(|(p, _)| *p)
-            .collect();
+        let conditioned = app::authz::catalog::partner_admin_role().permissions;
+        let partner: Vec<Permission> = conditioned.iter().map(|(p, _)| *p).collect();
 
         let pa_a = principal("partner admin A").await;
-        // Allowed twin: hand on what it holds, where it holds it.
+        // Allowed twin: hand on what it holds, where it holds it, with the
+        // conditions it holds it under.
         assert!(
-            authz::check_delegation(&pa_a, &partner, &realm_a).is_ok(),
+            authz::check_delegation_of(&pa_a, &conditioned, &realm_a).is_ok(),
             "{engine}"
         );
         assert!(
-            authz::check_delegation(&pa_a, &[Permission::UsersRead], &realm_a).is_ok(),
+            authz::check_delegation(&pa_a, &[Permission::UsersCreate], &realm_a).is_ok(),
+            "{engine}"
+        );
+        // Denied twin: the same permissions without their conditions (its
+        // reads and profile edits are limited to some attributes).
+        assert_eq!(
+            authz::check_delegation(&pa_a, &partner, &realm_a),
+            Err(AppError::Forbidden),
+            "{engine}"
+        );
+        assert_eq!(
+            authz::check_delegation(&pa_a, &[Permission::UsersRead], &realm_a),
+            Err(AppError::Forbidden),
             "{engine}"
         );
         // Denied twins: another realm, or a permission it lacks.

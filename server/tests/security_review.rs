@@ -746,3 +746,244 @@ async fn f9_admin_console_reads_and_executions_respect_the_users_scope() {
     )
     .await);
 }
+
+/// Okta's view limit: the generated Partner Admin role sees and sets the
+/// base profile only; custom attributes need a role that grants them (the
+/// user page, the create form and creation itself).
+#[tokio::test]
+async fn the_partner_admin_role_sees_and_sets_no_custom_attribute() {
+    let mut rig = Rig::new().await;
+    let olivia = rig.sign_in(ORG_ADMIN).await;
+    let alice = rig.sign_in("alice.admin@acme.test").await;
+    let ok = |(status, body): (u16, String)| {
+        assert_eq!(status, 200, "{body}");
+        body
+    };
+    ok(call(
+        &rig,
+        &olivia,
+        "admin/schema/define",
+        "name=costCenter&title=Cost+center&attr_type=string".into(),
+    )
+    .await);
+    let dana = rig
+        .store
+        .user_by_login("dana.designer@acme.test")
+        .await
+        .unwrap()
+        .unwrap();
+    ok(call(
+        &rig,
+        &olivia,
+        "users/update_profile",
+        format!(
+            "id={}&version={}&custom[costCenter]=CC-4711",
+            dana.id, dana.version
+        ),
+    )
+    .await);
+    // The org admin sees it; the partner admin does not.
+    let seen = ok(call(&rig, &olivia, "users/get", format!("id={}", dana.id)).await);
+    assert!(seen.contains("CC-4711"), "{seen}");
+    let hidden = ok(call(&rig, &alice, "users/get", format!("id={}", dana.id)).await);
+    assert!(
+        !hidden.contains("CC-4711") && !hidden.contains("costCenter"),
+        "{hidden}"
+    );
+    assert!(hidden.contains("dana.designer@acme.test"), "{hidden}");
+    // Nor is it offered, or accepted, when she creates a user.
+    let form = ok(call(&rig, &alice, "users/create_form", String::new()).await);
+    assert!(!form.contains("costCenter"), "{form}");
+    let acme = rig.store.realm_by_name("Acme").await.unwrap().unwrap();
+    let (status, body) = call(
+        &rig,
+        &alice,
+        "users/create",
+        format!(
+            "realm_id={}&login=nina.new%40acme.test&email=nina.new%40acme.test&first_name=Nina&last_name=New&custom[costCenter]=CC-1",
+            acme.id
+        ),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("costCenter"), "{body}");
+    assert!(rig
+        .store
+        .user_by_login("nina.new@acme.test")
+        .await
+        .unwrap()
+        .is_none());
+}
+
+/// F8a: binding an IdP to a realm (or letting it create accounts there)
+/// needs the right to create users in that realm.
+#[tokio::test]
+async fn f8a_an_idp_is_bound_only_to_a_realm_its_admin_may_create_users_in() {
+    let mut rig = Rig::new().await;
+    let olivia = rig.sign_in(ORG_ADMIN).await;
+    let org_id = rig.store.org_setting("org_id").await.unwrap().unwrap();
+    let ok = |(status, body): (u16, String)| {
+        assert_eq!(status, 200, "{body}");
+        body
+    };
+    ok(call(
+        &rig,
+        &olivia,
+        "admin/roles/create",
+        "label=IdP+admin&description=x&permissions[0]=okta.identityProviders.manage".into(),
+    )
+    .await);
+    ok(call(
+        &rig,
+        &olivia,
+        "admin/resource-sets/create",
+        format!(
+            "label=All+IdPs&description=x&orns={}",
+            urlencode(&format!("orn:okta:idp:{org_id}:identity_providers"))
+        ),
+    )
+    .await);
+    let role = rig
+        .store
+        .role_id_by_label("IdP admin")
+        .await
+        .unwrap()
+        .unwrap();
+    let sets = rig.store.list_resource_sets().await.unwrap();
+    let set = sets.iter().find(|rs| rs.label == "All IdPs").unwrap();
+    ok(call(
+        &rig,
+        &olivia,
+        "admin/bindings/add",
+        format!(
+            "resource_set_id={}&role_id={role}&login=alice.admin%40acme.test",
+            set.id
+        ),
+    )
+    .await);
+    let alice = rig.sign_in("alice.admin@acme.test").await;
+    let globex = rig.store.realm_by_name("Globex").await.unwrap().unwrap();
+    let acme = rig.store.realm_by_name("Acme").await.unwrap().unwrap();
+    let form = |name: &str, realm: &str| {
+        format!(
+            "name={name}&issuer={}&client_id=partner-portal&client_secret=s&realm_id={realm}&jit=on&routing_domains=",
+            urlencode(&format!("{}/acme", rig.idp))
+        )
+    };
+    let (status, body) = call(
+        &rig,
+        &alice,
+        "admin/idps/create",
+        form("Evil", globex.id.as_str()),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("realmId"), "{body}");
+    assert!(rig.store.idp_by_name("Evil").await.unwrap().is_none());
+    // Unbound with JIT on would create accounts in the default realm: refused too.
+    let (status, body) = call(&rig, &alice, "admin/idps/create", form("Loose", "")).await;
+    assert_eq!(status, 400, "{body}");
+    // Her own realm: allowed.
+    ok(call(
+        &rig,
+        &alice,
+        "admin/idps/create",
+        form("Acme second", acme.id.as_str()),
+    )
+    .await);
+}
+
+/// F10: the activity export of a partner admin leaves out the IP address
+/// and user agent of events other admins made.
+#[tokio::test]
+async fn f10_the_partner_export_hides_other_admins_ip_and_user_agent() {
+    let mut rig = Rig::new().await;
+    let olivia = rig.sign_in(ORG_ADMIN).await;
+    let alice = rig.sign_in("alice.admin@acme.test").await;
+    let dana = rig
+        .store
+        .user_by_login("dana.designer@acme.test")
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, body) = call_with(
+        &rig,
+        &olivia,
+        "users/lifecycle",
+        format!("id={}&op=clear_sessions", dana.id),
+        &[("user-agent", "OrgAdminBrowser/1.0")],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let export = |cookie: String| {
+        let base = rig.portal.base.clone();
+        async move {
+            client()
+                .get(format!(
+                    "{base}/activity/export.jsonl?type=user.session.clear"
+                ))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let partner = export(alice).await;
+    assert!(partner.contains(dana.id.as_str()), "{partner}");
+    assert!(!partner.contains("OrgAdminBrowser"), "{partner}");
+    assert!(!partner.contains("ipAddress"), "{partner}");
+    let org = export(olivia).await;
+    assert!(org.contains("OrgAdminBrowser"), "{org}");
+}
+
+/// L5 and the sliding idle timeout: over https the portal sends HSTS, and a
+/// signed-in request renews the session cookie (its idle time starts again).
+#[tokio::test]
+async fn l5_hsts_over_https_and_the_idle_timeout_slides() {
+    let portal = common::start(common::Options {
+        public_url: Some("https://portal.example"),
+        ..common::Options::default()
+    })
+    .await;
+    let r = client()
+        .get(format!("{}/login", portal.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.headers()["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .contains("max-age="),
+        "{:?}",
+        r.headers()
+    );
+    let mut rig = Rig::new().await;
+    let r = client()
+        .get(format!("{}/login", rig.portal.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.headers().get("strict-transport-security").is_none(),
+        "plain http: none"
+    );
+    let olivia = rig.sign_in(ORG_ADMIN).await;
+    let r = client()
+        .get(format!("{}/users", rig.portal.base))
+        .header("cookie", olivia)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        set_cookies(&r)
+            .iter()
+            .any(|c| c.starts_with("portal_session=") && c.contains("Max-Age")),
+        "{:?}",
+        set_cookies(&r)
+    );
+}

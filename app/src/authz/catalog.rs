@@ -755,6 +755,17 @@ pub const PARTNER_ADMIN_UPGRADES: &[(u32, Permission)] = &[];
 /// assignments, and view groups, apps and realms.
 pub fn partner_admin_role() -> RoleDefinition {
     use Permission as P;
+    // It views the base profile (the username included, which identifies a
+    // user) but no custom attribute unless another role grants it.
+    let view = PermissionConditions {
+        include: Some(
+            crate::model::BASE_ATTRIBUTES
+                .iter()
+                .map(|a| a.to_string())
+                .collect(),
+        ),
+        exclude: None,
+    };
     let profile = PermissionConditions {
         include: Some(
             PARTNER_ADMIN_ATTRIBUTES
@@ -770,7 +781,7 @@ pub fn partner_admin_role() -> RoleDefinition {
                       sets (names, email and phone, lifecycle, authenticators and passwords), their \
                       group membership and app assignments, and views groups, apps and realms.",
         permissions: vec![
-            (P::UsersRead, None),
+            (P::UsersRead, Some(view)),
             (P::UsersCreate, None),
             (P::UsersUserprofileManage, Some(profile)),
             (P::UsersLifecycleManage, None),

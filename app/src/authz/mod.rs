@@ -587,6 +587,53 @@ fn holds_all(principal: &Principal, privileges: &Privileges) -> bool {
     })
 }
 
+/// Whether `principal` sees attribute `name` of the users it lists (lists
+/// and exports, whose rows come under many entitlements). Only a condition
+/// written on `okta.users.read` itself limits reading; the most restrictive
+/// one applies unless an unconditioned read covers every user.
+pub fn lists_attribute(principal: &Principal, name: &str) -> bool {
+    if principal.kind == PrincipalKind::System {
+        return true;
+    }
+    let mut allowed = true;
+    for e in &principal.entitlements {
+        for (held, conditions) in &e.permissions {
+            if !held.implies(Permission::UsersRead) {
+                continue;
+            }
+            match conditions {
+                Some(c) if *held == Permission::UsersRead => {
+                    allowed &= c.allows_attribute(name);
+                }
+                _ if e.resources.is_none() => return true,
+                _ => {}
+            }
+        }
+    }
+    allowed
+}
+
+/// Whether `grant` (a read of one user) lets its holder see attribute `name`.
+pub fn reads_attribute(grant: &Grant, name: &str) -> bool {
+    grant.permission() != Permission::UsersRead
+        || grant.conditions().is_none_or(|c| c.allows_attribute(name))
+}
+
+/// Whether some profile-edit right of `principal` reaches attribute `name`
+/// (which custom attributes a creator may fill in).
+pub fn may_set_attribute(principal: &Principal, name: &str) -> bool {
+    if principal.kind == PrincipalKind::System {
+        return true;
+    }
+    principal.entitlements.iter().any(|e| {
+        e.permissions.iter().any(|(held, conditions)| {
+            held.implies(Permission::UsersUserprofileManage)
+                && (*held != Permission::UsersUserprofileManage
+                    || conditions.as_ref().is_none_or(|c| c.allows_attribute(name)))
+        })
+    })
+}
+
 /// Joining or leaving `group` hands out or takes back the apps assigned to
 /// it: `principal` needs `okta.apps.assignment.manage` on each of them.
 pub async fn check_group_app_grants(
@@ -951,9 +998,22 @@ pub fn check_delegation(
     permissions: &[Permission],
     resources: &[orn::Resource],
 ) -> Result<(), AppError> {
+    let unconditioned: Vec<(Permission, Option<catalog::PermissionConditions>)> =
+        permissions.iter().map(|p| (*p, None)).collect();
+    check_delegation_of(principal, &unconditioned, resources)
+}
+
+/// [`check_delegation`] for permissions with their attribute conditions: a
+/// conditioned permission is covered by holding it at all, an unconditioned
+/// one only by holding it without conditions.
+pub fn check_delegation_of(
+    principal: &Principal,
+    permissions: &[(Permission, Option<catalog::PermissionConditions>)],
+    resources: &[orn::Resource],
+) -> Result<(), AppError> {
     let prospective = Entitlement {
         source: Source::System,
-        permissions: permissions.iter().map(|p| (*p, None)).collect(),
+        permissions: permissions.to_vec(),
         resources: Some(resources.to_vec()),
     };
     let mut privileges = Privileges::from_entitlements(std::slice::from_ref(&prospective));

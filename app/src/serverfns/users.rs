@@ -207,10 +207,16 @@ async fn users_page_sorted(
     let mut names = std::collections::HashMap::new();
     let realms = scope(principal, Permission::RealmsRead);
     let mut rows = Vec::with_capacity(page.items.len());
+    let names_shown = crate::authz::lists_attribute(principal, "firstName")
+        && crate::authz::lists_attribute(principal, "lastName");
     for u in page.items {
         rows.push(UserRow {
             id: u.id.to_string(),
-            name: format!("{} {}", u.profile.first_name, u.profile.last_name),
+            name: if names_shown {
+                format!("{} {}", u.profile.first_name, u.profile.last_name)
+            } else {
+                u.profile.login.clone()
+            },
             login: u.profile.login,
             realm: realm_name(store, &realms, &mut names, &u.realm_id).await?,
             status: u.status,
@@ -311,8 +317,17 @@ async fn get_user_now(id: String) -> Result<UserDetail, AppError> {
         edit.as_ref()
             .is_some_and(|g| g.conditions().is_none_or(|c| c.allows_attribute(name)))
     };
+    // Only the attributes the caller's read right reaches are shown at all.
+    let read = check(&principal, Permission::UsersRead, &target).ok();
+    let readable = |name: &str| {
+        read.as_ref()
+            .is_some_and(|g| crate::authz::reads_attribute(g, name))
+    };
     let schema = store.profile_schema().await?;
-    let profile = profile_fields(&user, &schema, editable);
+    let profile: Vec<ProfileField> = profile_fields(&user, &schema, editable)
+        .into_iter()
+        .filter(|f| readable(&f.name))
+        .collect();
     let mut why: Vec<Why> = actions
         .iter()
         .map(|op| {
@@ -601,10 +616,13 @@ pub async fn create_user_form() -> Result<NewUserForm, AppError> {
         .into_iter()
         .map(|r| (r.id.to_string(), r.name))
         .collect();
+    // Required attributes need a value; others only where the caller's
+    // profile-edit right reaches them.
     let attributes = store
         .profile_schema()
         .await?
         .into_iter()
+        .filter(|a| a.required || crate::authz::may_set_attribute(&principal, &a.name))
         .map(|a| FormAttribute {
             name: a.name,
             title: a.title,
@@ -727,15 +745,43 @@ async fn create_user_checked(
             .map_err(|_| refused())?;
         join.push(group.id);
     }
+    // Custom attributes: the required ones, and those the caller's profile
+    // edit right reaches in this realm; nothing else may be set.
+    let schema = store.profile_schema().await?;
+    let profile_grant = check(
+        &principal,
+        Permission::UsersUserprofileManage,
+        &Target::NewUserIn {
+            realm_id: realm_id.clone(),
+        },
+    )
+    .ok();
+    let may_set = |a: &crate::store::users::AttributeDef| {
+        a.required
+            || profile_grant
+                .as_ref()
+                .is_some_and(|g| g.conditions().is_none_or(|c| c.allows_attribute(&a.name)))
+    };
+    let raw = custom.unwrap_or_default();
+    let refused: Vec<crate::error::FieldError> = schema
+        .iter()
+        .filter(|a| !may_set(a))
+        .filter(|a| raw.get(&a.name).is_some_and(|v| !v.trim().is_empty()))
+        .map(|a| {
+            crate::error::FieldError::new(
+                a.name.clone(),
+                format!("You may not set {} for new users.", a.title),
+            )
+        })
+        .collect();
+    if !refused.is_empty() {
+        return Err(AppError::fields(refused));
+    }
+    let settable: Vec<crate::store::users::AttributeDef> =
+        schema.iter().filter(|a| may_set(a)).cloned().collect();
     // Form values are text: typed by the profile schema here, checked again
     // (required, type) by the store.
-    let schema = store.profile_schema().await?;
-    let custom_profile = typed_custom(
-        &schema,
-        &custom.unwrap_or_default(),
-        &serde_json::Map::new(),
-        Some(false),
-    )?;
+    let custom_profile = typed_custom(&settable, &raw, &serde_json::Map::new(), Some(false))?;
     let user = store
         .create_user(
             &grant,
@@ -1042,14 +1088,28 @@ pub async fn export_chunk(
     }
     let mut names = std::collections::HashMap::new();
     let realms = scope(principal, Permission::RealmsRead);
+    // Columns the caller's read conditions exclude stay empty.
+    let shown = |name: &str, value: &'_ str| -> String {
+        if crate::authz::lists_attribute(principal, name) {
+            value.to_string()
+        } else {
+            String::new()
+        }
+    };
     for u in &page.items {
         let realm = realm_name(store, &realms, &mut names, &u.realm_id).await?;
+        let (login, email, first, last) = (
+            shown("login", &u.profile.login),
+            shown("email", &u.profile.email),
+            shown("firstName", &u.profile.first_name),
+            shown("lastName", &u.profile.last_name),
+        );
         let record = [
             u.id.as_str(),
-            &u.profile.login,
-            &u.profile.email,
-            &u.profile.first_name,
-            &u.profile.last_name,
+            &login,
+            &email,
+            &first,
+            &last,
             &realm,
             u.status.as_str(),
             &u.created,

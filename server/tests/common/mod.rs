@@ -51,6 +51,9 @@ pub struct Options<'a> {
     pub signin_per_minute: &'a str,
     pub mutations_per_minute: &'a str,
     pub reads_per_minute: &'a str,
+    /// The public URL, when it is not the listening address (e.g. https
+    /// behind a proxy).
+    pub public_url: Option<&'a str>,
     /// `server seed --demo`, its partner IdPs at this base URL (`/acme`, `/globex`).
     pub demo_with_idp_base: Option<&'a str>,
     /// Then `server seed --users N` (a generated directory, for timings).
@@ -66,6 +69,7 @@ impl Default for Options<'_> {
             signin_per_minute: "30",
             mutations_per_minute: "300",
             reads_per_minute: "100000",
+            public_url: None,
             demo_with_idp_base: None,
             seed_users: None,
             log_statements: false,
@@ -82,7 +86,7 @@ fn command(dir: &std::path::Path, port: u16, database_url: &str, o: &Options) ->
         .env("LEPTOS_OUTPUT_NAME", "partner-portal")
         .env("LEPTOS_SITE_ROOT", dir)
         .env("PORTAL_LISTEN_ADDR", format!("127.0.0.1:{port}"))
-        .env("PORTAL_PUBLIC_URL", &base)
+        .env("PORTAL_PUBLIC_URL", o.public_url.unwrap_or(&base))
         .env("PORTAL_DATABASE_URL", database_url)
         .env("PORTAL_ORG_IDP_ISSUER", o.org_idp_issuer)
         .env("PORTAL_ORG_IDP_CLIENT_ID", "portal")

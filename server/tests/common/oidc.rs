@@ -199,6 +199,7 @@ impl Rig {
             // Timings send many requests from one session.
             mutations_per_minute: if users.is_some() { "1000000" } else { "300" },
             reads_per_minute: "100000",
+            public_url: None,
             log_statements,
         })
         .await;
