@@ -571,3 +571,48 @@ async fn l2_the_search_cap_applies_within_the_scope() {
     })
     .await;
 }
+
+/// Every server function is routed for POST only (a GET cannot change
+/// anything), and nothing turns off the ID token checks.
+#[test]
+fn server_functions_are_post_only_and_token_checks_stay_on() {
+    fn sources(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push((
+                    path.display().to_string(),
+                    std::fs::read_to_string(&path).unwrap(),
+                ));
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&root, &mut files);
+    let mut server_fns = 0;
+    for (path, text) in &files {
+        for line in text
+            .lines()
+            .filter(|l| l.trim_start().starts_with("#[server("))
+        {
+            server_fns += 1;
+            for forbidden in ["input =", "input=", "GetUrl", "GetCbor", "GetJson"] {
+                assert!(!line.contains(forbidden), "{path}: {line}");
+            }
+        }
+        for forbidden in [
+            "insecure_disable_signature_check",
+            "allow_any_alg",
+            "insecure_",
+        ] {
+            assert!(
+                !text.contains(forbidden) || path.ends_with("security_review.rs"),
+                "{path} uses {forbidden}"
+            );
+        }
+    }
+    assert!(server_fns > 60, "found {server_fns} server functions");
+}

@@ -12,6 +12,8 @@ use tower_sessions::Session;
 use app::authn::{self, SignInError};
 use app::ctx;
 use app::store::audit::{Actor, Client, Event, Target};
+// Session key: the partner IdP the user signed in with (`None`: the org IdP).
+use app::store::idps::SIGNED_IN_WITH;
 
 use crate::http::AppState;
 
@@ -152,6 +154,8 @@ struct CallbackQuery {
     code: Option<String>,
     state: Option<String>,
     error: Option<String>,
+    /// RFC 9207: the issuer of the authorization response, when it says.
+    iss: Option<String>,
 }
 
 pub(crate) fn client_of(headers: &HeaderMap) -> Client {
@@ -211,6 +215,12 @@ async fn finish_sign_in(
         None => None,
         Some(id) => match state.store.idp_by_id(id).await {
             Ok(Some(idp)) if idp.status == "ACTIVE" => Some(idp),
+            Ok(Some(_)) => {
+                return fail(SignInError::Partner(
+                    "This identity provider has been deactivated: it signs nobody in.".into(),
+                ))
+                .await
+            }
             _ => return fail(SignInError::UnknownState).await,
         },
     };
@@ -221,6 +231,16 @@ async fn finish_sign_in(
             Err(e) => return fail(e).await,
         },
     };
+    // RFC 9207: an authorization response naming its issuer must come from
+    // the IdP this sign-in was sent to (IdP mix-up).
+    if let Some(iss) = q.iss.as_deref() {
+        if iss.trim_end_matches('/') != provider.issuer() {
+            return fail(SignInError::InvalidToken(
+                "the authorization response came from another issuer (iss)".into(),
+            ))
+            .await;
+        }
+    }
     let (identity, return_to) = match provider.finish(&code, flow).await {
         Ok(ok) => ok,
         Err(e) => return fail(e).await,
@@ -295,9 +315,6 @@ fn oauth_error_code(error: &str) -> &'static str {
         .copied()
         .unwrap_or("unknown_error")
 }
-
-/// Session key: the partner IdP the user signed in with (`None`: the org IdP).
-const SIGNED_IN_WITH: &str = "signed_in_with";
 
 fn failure_event(e: &SignInError, client: Client) -> Event {
     let mut event = Event::success(

@@ -987,3 +987,91 @@ async fn l5_hsts_over_https_and_the_idle_timeout_slides() {
         set_cookies(&r)
     );
 }
+
+/// L10 (RFC 9207): an authorization response naming another issuer is
+/// refused (IdP mix-up).
+#[tokio::test]
+async fn l10_an_authorization_response_from_another_issuer_is_refused() {
+    let mut rig = Rig::new().await;
+    let flow = rig.begin(ORG_ADMIN).await;
+    let token = rig.sign(&rig.signer, &rig.claims(&flow, ORG_ADMIN));
+    rig.codes += 1;
+    let code = format!("code-{}", rig.codes);
+    rig.provider.lock().unwrap().plans.insert(
+        code.clone(),
+        Plan {
+            id_token: token,
+            userinfo_sub: format!("sub-{ORG_ADMIN}"),
+            code_challenge: flow.code_challenge.clone(),
+        },
+    );
+    let n = rig.failures().await.len();
+    let r = client()
+        .get(format!("{}/auth/callback", rig.portal.base))
+        .query(&[
+            ("code", code.as_str()),
+            ("state", flow.state.as_str()),
+            ("iss", &format!("{}/globex", rig.idp)),
+        ])
+        .header("cookie", flow.binding_cookie.clone())
+        .send()
+        .await
+        .unwrap();
+    rig.assert_refused(r, n, "another issuer", "iss of another IdP")
+        .await;
+}
+
+/// L12 and row 27: deactivating a partner IdP ends the sessions started
+/// through it, and a sign-in it was handling is refused with that reason.
+#[tokio::test]
+async fn l12_deactivating_an_idp_ends_its_sessions_and_its_sign_ins() {
+    let mut rig = Rig::new().await;
+    let olivia = rig.sign_in(ORG_ADMIN).await;
+    let erin = rig.sign_in("erin.engineer@acme.test").await;
+    let current = |cookie: String| {
+        let base = rig.portal.base.clone();
+        async move {
+            client()
+                .post(format!("{base}/api/session/current_user"))
+                .header("cookie", cookie)
+                .header("sec-fetch-site", "same-origin")
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    assert!(current(erin.clone()).await.contains("erin.engineer"));
+    // A sign-in through Acme's IdP is under way when it is deactivated.
+    let pending = rig.begin("erin.engineer@acme.test").await;
+    let acme = rig
+        .store
+        .idp_by_name("Acme sign-in")
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, body) = call(
+        &rig,
+        &olivia,
+        "admin/idps/status",
+        format!("id={}&active=false", acme.id),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        !current(erin).await.contains("erin.engineer"),
+        "her session ended"
+    );
+    let token = rig.sign(
+        &rig.signer,
+        &rig.claims(&pending, "erin.engineer@acme.test"),
+    );
+    let n = rig.failures().await.len();
+    let r = rig
+        .answer(&pending, token, "sub-erin.engineer@acme.test")
+        .await;
+    rig.assert_refused(r, n, "deactivated", "callback through a deactivated IdP")
+        .await;
+}

@@ -99,6 +99,10 @@ pub fn default_claim_mapping() -> Map<String, Value> {
     m
 }
 
+/// Session key: the partner IdP a session signed in with (absent or null:
+/// the org IdP).
+pub const SIGNED_IN_WITH: &str = "signed_in_with";
+
 /// An identity provider to create.
 #[derive(Clone)]
 pub struct NewIdp {
@@ -528,7 +532,16 @@ impl Store {
                     "Deactivate identity provider",
                 )
             };
-            let event = Event::by_grant(action, display, grant).target(idp_target(&idp));
+            let mut event = Event::by_grant(action, display, grant).target(idp_target(&idp));
+            if !active {
+                // Sessions started through it end with it.
+                let ended = sqlx::query("DELETE FROM tower_sessions WHERE data LIKE $1")
+                    .bind(format!("%\"{}\":\"{}\"%", SIGNED_IN_WITH, idp.id))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::from_sqlx)?;
+                event = event.debug("sessionsEnded", ended.rows_affected() as i64);
+            }
             audit::append(&mut tx, &event).await?;
         }
         tx.commit().await.map_err(StoreError::from_sqlx)?;
