@@ -267,35 +267,23 @@ pub fn signin_layer(per_minute: u32) -> Option<Limiter<PeerIpKeyExtractor>> {
     Limiter::new(PeerIpKeyExtractor, per_minute, None)
 }
 
-/// The mutation limiter: per session (or IP), on state-changing methods only.
-pub fn mutation_layer(
+/// A limiter per session (or IP) for these methods: state-changing ones
+/// (`MUTATIONS`), or reads (`READS`: pages, searches and exports of the
+/// routes it wraps).
+pub fn session_limiter(
     per_minute: u32,
     session_key: tower_sessions::cookie::Key,
+    methods: &[Method],
 ) -> Option<Limiter<SessionOrIp>> {
     Limiter::new(
         SessionOrIp { key: session_key },
         per_minute,
-        Some(vec![
-            Method::POST,
-            Method::PUT,
-            Method::PATCH,
-            Method::DELETE,
-        ]),
+        Some(methods.to_vec()),
     )
 }
 
-/// The read limiter: per session (or IP), on GET and HEAD (pages, searches,
-/// exports) of the routes it wraps.
-pub fn read_layer(
-    per_minute: u32,
-    session_key: tower_sessions::cookie::Key,
-) -> Option<Limiter<SessionOrIp>> {
-    Limiter::new(
-        SessionOrIp { key: session_key },
-        per_minute,
-        Some(vec![Method::GET, Method::HEAD]),
-    )
-}
+pub const MUTATIONS: [Method; 4] = [Method::POST, Method::PUT, Method::PATCH, Method::DELETE];
+pub const READS: [Method; 2] = [Method::GET, Method::HEAD];
 
 /// The header carrying the client's address as this server determined it:
 /// the peer's, or — only when the peer is a trusted proxy — the nearest

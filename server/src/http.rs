@@ -194,16 +194,18 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
         crate::guard::signin_layer(state.config.rate_limit_signin_per_minute).ok_or_else(|| {
             limits("rate_limit_signin_per_minute (PORTAL_RATE_LIMIT_SIGNIN_PER_MINUTE)")
         })?;
-    let mutations = crate::guard::mutation_layer(
+    let mutations = crate::guard::session_limiter(
         state.config.rate_limit_mutations_per_minute,
         session_key(&state.config),
+        &crate::guard::MUTATIONS,
     )
     .ok_or_else(|| {
         limits("rate_limit_mutations_per_minute (PORTAL_RATE_LIMIT_MUTATIONS_PER_MINUTE)")
     })?;
-    let reads = crate::guard::read_layer(
+    let reads = crate::guard::session_limiter(
         state.config.rate_limit_reads_per_minute,
         session_key(&state.config),
+        &crate::guard::READS,
     )
     .ok_or_else(|| limits("rate_limit_reads_per_minute (PORTAL_RATE_LIMIT_READS_PER_MINUTE)"))?;
     signin.spawn_sweeper();

@@ -258,6 +258,47 @@ async fn pivot_idp() -> (String, tokio::task::JoinHandle<()>) {
     (issuer, handle)
 }
 
+/// As the org admin (`cookie`): a custom role with `permissions`, a resource
+/// set of `orns`, and a binding of the two to `member` (`login=…` or
+/// `group_id=…`), through the admin console's server functions.
+async fn bind_custom_role(
+    rig: &Rig,
+    cookie: &str,
+    label: &str,
+    permissions: &[&str],
+    orns: &[String],
+    member: &str,
+) {
+    let ok = |(status, body): (u16, String)| assert_eq!(status, 200, "{body}");
+    let mut role = format!("label={}&description=x", urlencode(label));
+    for (i, p) in permissions.iter().enumerate() {
+        role.push_str(&format!("&permissions[{i}]={p}"));
+    }
+    ok(call(rig, cookie, "admin/roles/create", role).await);
+    let set_label = format!("{label} set");
+    ok(call(
+        rig,
+        cookie,
+        "admin/resource-sets/create",
+        format!(
+            "label={}&description=x&orns={}",
+            urlencode(&set_label),
+            urlencode(&orns.join("\n"))
+        ),
+    )
+    .await);
+    let role = rig.store.role_id_by_label(label).await.unwrap().unwrap();
+    let sets = rig.store.list_resource_sets().await.unwrap();
+    let set = sets.iter().find(|rs| rs.label == set_label).unwrap();
+    ok(call(
+        rig,
+        cookie,
+        "admin/bindings/add",
+        format!("resource_set_id={}&role_id={role}&{member}", set.id),
+    )
+    .await);
+}
+
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
@@ -554,27 +595,6 @@ async fn f6a_conditions_count_in_the_anti_escalation_rule() {
         "name=Acme+power+users&description=x".into(),
     )
     .await);
-    ok(call(
-        &rig,
-        &olivia,
-        "admin/roles/create",
-        "label=Acme+power&description=x&permissions[0]=okta.users.userprofile.manage".into(),
-    )
-    .await);
-    let users_orn = format!(
-        "orn:okta:directory:{org_id}:realms:{}:contained_resources",
-        acme.id
-    );
-    ok(call(
-        &rig,
-        &olivia,
-        "admin/resource-sets/create",
-        format!(
-            "label=Acme+users&description=x&orns={}",
-            urlencode(&users_orn)
-        ),
-    )
-    .await);
     let system = Principal::system();
     let group = rig
         .store
@@ -584,29 +604,24 @@ async fn f6a_conditions_count_in_the_anti_escalation_rule() {
         .into_iter()
         .find(|g| g.name == "Acme power users")
         .unwrap();
-    let role = rig
-        .store
-        .role_id_by_label("Acme power")
-        .await
-        .unwrap()
-        .unwrap();
-    let sets = rig.store.list_resource_sets().await.unwrap();
-    let power_set = sets.iter().find(|rs| rs.label == "Acme users").unwrap();
-    ok(call(
+    bind_custom_role(
         &rig,
         &olivia,
-        "admin/bindings/add",
-        format!(
-            "resource_set_id={}&role_id={role}&group_id={}",
-            power_set.id, group.id
-        ),
+        "Acme power",
+        &["okta.users.userprofile.manage"],
+        &[format!(
+            "orn:okta:directory:{org_id}:realms:{}:contained_resources",
+            acme.id
+        )],
+        &format!("group_id={}", group.id),
     )
-    .await);
+    .await;
+    let sets = rig.store.list_resource_sets().await.unwrap();
     // The group is put in Alice's resource set, so she manages its members.
     let alice_set = sets
         .iter()
         .find(|rs| {
-            rs.label != "Acme users"
+            rs.label != "Acme power set"
                 && rs
                     .orns
                     .iter()
@@ -656,48 +671,21 @@ async fn f9_admin_console_reads_and_executions_respect_the_users_scope() {
         body
     };
     // Hugo: realms (all of them) and Acme's users, nothing else.
-    ok(call(
+    bind_custom_role(
         &rig,
         &olivia,
-        "admin/roles/create",
-        "label=Realm+mover&description=x&permissions[0]=okta.realms.manage&permissions[1]=okta.users.manage".into(),
+        "Realm mover",
+        &["okta.realms.manage", "okta.users.manage"],
+        &[
+            format!("orn:okta:directory:{org_id}:realms"),
+            format!(
+                "orn:okta:directory:{org_id}:realms:{}:contained_resources",
+                acme.id
+            ),
+        ],
+        "login=hugo.host%40hostco.test",
     )
-    .await);
-    let orns = format!(
-        "orn:okta:directory:{org_id}:realms\norn:okta:directory:{org_id}:realms:{}:contained_resources",
-        acme.id
-    );
-    ok(call(
-        &rig,
-        &olivia,
-        "admin/resource-sets/create",
-        format!(
-            "label=Realms+and+Acme+users&description=x&orns={}",
-            urlencode(&orns)
-        ),
-    )
-    .await);
-    let role = rig
-        .store
-        .role_id_by_label("Realm mover")
-        .await
-        .unwrap()
-        .unwrap();
-    let sets = rig.store.list_resource_sets().await.unwrap();
-    let set = sets
-        .iter()
-        .find(|rs| rs.label == "Realms and Acme users")
-        .unwrap();
-    ok(call(
-        &rig,
-        &olivia,
-        "admin/bindings/add",
-        format!(
-            "resource_set_id={}&role_id={role}&login=hugo.host%40hostco.test",
-            set.id
-        ),
-    )
-    .await);
+    .await;
     let hugo = rig.sign_in("hugo.host@hostco.test").await;
 
     // Olivia plans moving Gary (Globex) to a new realm.
@@ -826,41 +814,15 @@ async fn f8a_an_idp_is_bound_only_to_a_realm_its_admin_may_create_users_in() {
         assert_eq!(status, 200, "{body}");
         body
     };
-    ok(call(
+    bind_custom_role(
         &rig,
         &olivia,
-        "admin/roles/create",
-        "label=IdP+admin&description=x&permissions[0]=okta.identityProviders.manage".into(),
+        "IdP admin",
+        &["okta.identityProviders.manage"],
+        &[format!("orn:okta:idp:{org_id}:identity_providers")],
+        "login=alice.admin%40acme.test",
     )
-    .await);
-    ok(call(
-        &rig,
-        &olivia,
-        "admin/resource-sets/create",
-        format!(
-            "label=All+IdPs&description=x&orns={}",
-            urlencode(&format!("orn:okta:idp:{org_id}:identity_providers"))
-        ),
-    )
-    .await);
-    let role = rig
-        .store
-        .role_id_by_label("IdP admin")
-        .await
-        .unwrap()
-        .unwrap();
-    let sets = rig.store.list_resource_sets().await.unwrap();
-    let set = sets.iter().find(|rs| rs.label == "All IdPs").unwrap();
-    ok(call(
-        &rig,
-        &olivia,
-        "admin/bindings/add",
-        format!(
-            "resource_set_id={}&role_id={role}&login=alice.admin%40acme.test",
-            set.id
-        ),
-    )
-    .await);
+    .await;
     let alice = rig.sign_in("alice.admin@acme.test").await;
     let globex = rig.store.realm_by_name("Globex").await.unwrap().unwrap();
     let acme = rig.store.realm_by_name("Acme").await.unwrap().unwrap();
