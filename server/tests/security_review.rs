@@ -299,6 +299,20 @@ async fn bind_custom_role(
     .await);
 }
 
+async fn user(rig: &Rig, login: &str) -> app::model::User {
+    rig.store.user_by_login(login).await.unwrap().unwrap()
+}
+
+async fn group_named(rig: &Rig, name: &str) -> app::model::Group {
+    rig.store
+        .list_groups(&scope(&Principal::system(), Permission::GroupsRead))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|g| g.name == name)
+        .unwrap()
+}
+
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
@@ -341,12 +355,7 @@ async fn f8_a_new_issuer_needs_the_secret_again() {
 async fn f10_audit_ip_and_callback_errors_are_not_caller_chosen() {
     let mut rig = Rig::new().await;
     let olivia = rig.sign_in(ORG_ADMIN).await;
-    let dana = rig
-        .store
-        .user_by_login("dana.designer@acme.test")
-        .await
-        .unwrap()
-        .unwrap();
+    let dana = user(&rig, "dana.designer@acme.test").await;
     let (status, body) = call_with(
         &rig,
         &olivia,
@@ -408,12 +417,7 @@ async fn events(rig: &Rig, event_type: &str) -> Vec<Value> {
 async fn admins_cannot_lock_themselves_out() {
     let mut rig = Rig::new().await;
     let alice = rig.sign_in("alice.admin@acme.test").await;
-    let me = rig
-        .store
-        .user_by_login("alice.admin@acme.test")
-        .await
-        .unwrap()
-        .unwrap();
+    let me = user(&rig, "alice.admin@acme.test").await;
     for op in ["suspend", "deactivate", "clear_sessions"] {
         let (status, body) = call(
             &rig,
@@ -450,20 +454,8 @@ async fn f6b_joining_a_group_needs_the_right_to_assign_its_apps() {
         .into_iter()
         .find(|a| a.label == "Partner Wiki")
         .unwrap();
-    let partners = rig
-        .store
-        .list_groups(&scope(&system, Permission::GroupsRead))
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|g| g.name == "All Partners")
-        .unwrap();
-    let ivan = rig
-        .store
-        .user_by_login("ivan.installer@acme.test")
-        .await
-        .unwrap()
-        .unwrap();
+    let partners = group_named(&rig, "All Partners").await;
+    let ivan = user(&rig, "ivan.installer@acme.test").await;
     // Take Partner Wiki out of Alice's resource set.
     let sets = rig.store.list_resource_sets().await.unwrap();
     let (set, orn) = sets
@@ -493,12 +485,7 @@ async fn f6b_joining_a_group_needs_the_right_to_assign_its_apps() {
     )
     .await;
     assert_eq!(status, 403, "{body}");
-    let dana = rig
-        .store
-        .user_by_login("dana.designer@acme.test")
-        .await
-        .unwrap()
-        .unwrap();
+    let dana = user(&rig, "dana.designer@acme.test").await;
     let (status, body) = call(
         &rig,
         &alice,
@@ -579,12 +566,7 @@ async fn f6a_conditions_count_in_the_anti_escalation_rule() {
     let mut rig = Rig::new().await;
     let olivia = rig.sign_in(ORG_ADMIN).await;
     let alice = rig.sign_in("alice.admin@acme.test").await;
-    let me = rig
-        .store
-        .user_by_login("alice.admin@acme.test")
-        .await
-        .unwrap()
-        .unwrap();
+    let me = user(&rig, "alice.admin@acme.test").await;
     let org_id = rig.store.org_setting("org_id").await.unwrap().unwrap();
     let acme = rig.store.realm_by_name("Acme").await.unwrap().unwrap();
     let ok = |(status, body): (u16, String)| assert_eq!(status, 200, "{body}");
@@ -595,15 +577,7 @@ async fn f6a_conditions_count_in_the_anti_escalation_rule() {
         "name=Acme+power+users&description=x".into(),
     )
     .await);
-    let system = Principal::system();
-    let group = rig
-        .store
-        .list_groups(&scope(&system, Permission::GroupsRead))
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|g| g.name == "Acme power users")
-        .unwrap();
+    let group = group_named(&rig, "Acme power users").await;
     bind_custom_role(
         &rig,
         &olivia,
@@ -660,12 +634,7 @@ async fn f9_admin_console_reads_and_executions_respect_the_users_scope() {
     let olivia = rig.sign_in(ORG_ADMIN).await;
     let org_id = rig.store.org_setting("org_id").await.unwrap().unwrap();
     let acme = rig.store.realm_by_name("Acme").await.unwrap().unwrap();
-    let gary = rig
-        .store
-        .user_by_login("gary.gearbox@globex.test")
-        .await
-        .unwrap()
-        .unwrap();
+    let gary = user(&rig, "gary.gearbox@globex.test").await;
     let ok = |(status, body): (u16, String)| {
         assert_eq!(status, 200, "{body}");
         body
@@ -754,12 +723,7 @@ async fn the_partner_admin_role_sees_and_sets_no_custom_attribute() {
         "name=costCenter&title=Cost+center&attr_type=string".into(),
     )
     .await);
-    let dana = rig
-        .store
-        .user_by_login("dana.designer@acme.test")
-        .await
-        .unwrap()
-        .unwrap();
+    let dana = user(&rig, "dana.designer@acme.test").await;
     ok(call(
         &rig,
         &olivia,
@@ -862,12 +826,7 @@ async fn f10_the_partner_export_hides_other_admins_ip_and_user_agent() {
     let mut rig = Rig::new().await;
     let olivia = rig.sign_in(ORG_ADMIN).await;
     let alice = rig.sign_in("alice.admin@acme.test").await;
-    let dana = rig
-        .store
-        .user_by_login("dana.designer@acme.test")
-        .await
-        .unwrap()
-        .unwrap();
+    let dana = user(&rig, "dana.designer@acme.test").await;
     let (status, body) = call_with(
         &rig,
         &olivia,
