@@ -616,3 +616,93 @@ fn server_functions_are_post_only_and_token_checks_stay_on() {
     }
     assert!(server_fns > 60, "found {server_fns} server functions");
 }
+
+/// The last holder of SUPER_ADMIN cannot lose it: not by a revocation, nor by
+/// leaving (or deleting) the group that confers it.
+#[tokio::test]
+async fn the_last_super_admin_keeps_the_role_through_groups_too() {
+    use app::model::StandardRole;
+    use app::store::admin::Member;
+    on_both(|store, engine| async move {
+        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+            .await
+            .unwrap();
+        let acme = realm(&store, "Acme", &["acme.test"]).await;
+        let owner = user(&store, &acme, "owner@acme.test").await.unwrap();
+        let group = store
+            .create_group(&system(Permission::GroupsCreate, Target::Org), "Owners", "")
+            .await
+            .unwrap();
+        let manage = system(Permission::UsersManage, Target::Org);
+        store
+            .assign_standard_role(
+                &manage,
+                &Member::Group(group.id.clone()),
+                StandardRole::SuperAdmin,
+            )
+            .await
+            .unwrap();
+        let user_target = || async {
+            authz::user_target(
+                &store,
+                &org.orn,
+                &store.user_by_id_unscoped(&owner.id).await.unwrap().unwrap(),
+            )
+            .await
+            .unwrap()
+        };
+        let group_grant = || async {
+            system(
+                Permission::GroupsMembersManage,
+                authz::group_target(&store, &org.orn, &group.id)
+                    .await
+                    .unwrap(),
+            )
+        };
+        let member = system(Permission::UsersGroupMembershipManage, user_target().await);
+        assert!(
+            store
+                .add_group_member(&member, &group_grant().await)
+                .await
+                .unwrap(),
+            "{engine}"
+        );
+        // Leaving the group would leave nobody holding SUPER_ADMIN.
+        let r = store
+            .remove_group_member(&member, &group_grant().await)
+            .await;
+        assert!(matches!(r, Err(StoreError::Conflict(_))), "{engine}: {r:?}");
+        let r = store
+            .delete_group(&system(
+                Permission::GroupsManage,
+                group_grant().await.target().clone(),
+            ))
+            .await;
+        assert!(matches!(r, Err(StoreError::Conflict(_))), "{engine}: {r:?}");
+        let r = store
+            .revoke_standard_role(
+                &manage,
+                &Member::Group(group.id.clone()),
+                StandardRole::SuperAdmin,
+            )
+            .await;
+        assert!(matches!(r, Err(StoreError::Conflict(_))), "{engine}: {r:?}");
+        // With a second holder, the first may go.
+        store
+            .assign_standard_role(
+                &manage,
+                &Member::User(owner.id.clone()),
+                StandardRole::SuperAdmin,
+            )
+            .await
+            .unwrap();
+        assert!(
+            store
+                .remove_group_member(&member, &group_grant().await)
+                .await
+                .unwrap(),
+            "{engine}"
+        );
+    })
+    .await;
+}

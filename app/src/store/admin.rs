@@ -764,6 +764,7 @@ impl Store {
         role: StandardRole,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
+        let before = super_admin_holders(&mut tx).await?;
         let removed = sqlx::query(
             "DELETE FROM standard_role_assignments WHERE member_type = $1 AND member_id = $2 AND role_type = $3",
         )
@@ -777,19 +778,8 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         if role == StandardRole::SuperAdmin {
-            let left: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM standard_role_assignments WHERE role_type = 'SUPER_ADMIN'",
-            )
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
-            if left == 0 {
-                // Dropping the transaction undoes the delete.
-                return Err(StoreError::Conflict(
-                    "This is the last super admin assignment; grant SUPER_ADMIN to someone else first."
-                        .into(),
-                ));
-            }
+            // Dropping the transaction undoes the delete.
+            a_super_admin_remains(&mut tx, before).await?;
         }
         let event = Event::by_grant(
             "user.account.privilege.revoke",
@@ -1014,6 +1004,56 @@ pub(crate) async fn insert_binding_members(
                     .debug("roleId", role.as_str());
             audit::append(tx, &event).await?;
         }
+    }
+    Ok(())
+}
+
+/// How many active users hold SUPER_ADMIN, directly or through a group
+/// (from the few assignments, then the users by key).
+pub(crate) async fn super_admin_holders(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+) -> Result<i64, StoreError> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM users u WHERE u.status = 'ACTIVE' AND u.id IN (\
+         SELECT s.member_id FROM standard_role_assignments s \
+         WHERE s.role_type = 'SUPER_ADMIN' AND s.member_type = 'USER' \
+         UNION SELECT gm.user_id FROM standard_role_assignments s \
+         JOIN group_members gm ON gm.group_id = s.member_id \
+         WHERE s.role_type = 'SUPER_ADMIN' AND s.member_type = 'GROUP')",
+    )
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(StoreError::from_sqlx)
+}
+
+/// Whether `group` confers SUPER_ADMIN on its members.
+pub(crate) async fn confers_super_admin(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    group: &GroupId,
+) -> Result<bool, StoreError> {
+    let found: Option<String> = sqlx::query_scalar(
+        "SELECT member_id FROM standard_role_assignments \
+         WHERE member_type = 'GROUP' AND member_id = $1 AND role_type = 'SUPER_ADMIN'",
+    )
+    .bind(group.as_str())
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(found.is_some())
+}
+
+/// Refuses a change (inside its transaction, before commit) that leaves no
+/// active user holding SUPER_ADMIN when `before` (the count before the
+/// change) had some: the org would lose its way back in.
+pub(crate) async fn a_super_admin_remains(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    before: i64,
+) -> Result<(), StoreError> {
+    if before > 0 && super_admin_holders(tx).await? == 0 {
+        return Err(StoreError::Conflict(
+            "No active user would hold SUPER_ADMIN any more; grant it to someone else first."
+                .into(),
+        ));
     }
     Ok(())
 }

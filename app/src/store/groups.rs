@@ -182,11 +182,17 @@ impl Store {
         .await
         .map_err(StoreError::from_sqlx)?
         .ok_or(StoreError::NotFound)?;
+        let before = if super::admin::confers_super_admin(&mut tx, id).await? {
+            super::admin::super_admin_holders(&mut tx).await?
+        } else {
+            0
+        };
         sqlx::query("DELETE FROM groups WHERE id = $1")
             .bind(id.as_str())
             .execute(&mut *tx)
             .await
             .map_err(|e| StoreError::map_constraint(e, &[]))?;
+        super::admin::a_super_admin_remains(&mut tx, before).await?;
         let event = Event::by_grant("group.lifecycle.delete", "Delete Okta group", grant)
             .target(group_target(&group));
         audit::append(&mut tx, &event).await?;
@@ -320,6 +326,11 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let (user, group) = self.membership_parties(user_grant, group_grant).await?;
         let mut tx = self.begin_write().await?;
+        let before = if super::admin::confers_super_admin(&mut tx, &group.id).await? {
+            super::admin::super_admin_holders(&mut tx).await?
+        } else {
+            0
+        };
         let deleted = sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
             .bind(group.id.as_str())
             .bind(user.id.as_str())
@@ -329,6 +340,7 @@ impl Store {
         if deleted.rows_affected() == 0 {
             return Ok(false);
         }
+        super::admin::a_super_admin_remains(&mut tx, before).await?;
         sqlx::query("UPDATE groups SET last_membership_updated = $1 WHERE id = $2")
             .bind(clock::now())
             .bind(group.id.as_str())
