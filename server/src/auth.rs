@@ -234,7 +234,8 @@ async fn finish_sign_in(
     // RFC 9207: an authorization response naming its issuer must come from
     // the IdP this sign-in was sent to (IdP mix-up).
     if let Some(iss) = q.iss.as_deref() {
-        if iss.trim_end_matches('/') != provider.issuer() {
+        // Simple string comparison (RFC 9207 §2.4).
+        if iss != provider.issuer() {
             return fail(SignInError::InvalidToken(
                 "the authorization response came from another issuer (iss)".into(),
             ))

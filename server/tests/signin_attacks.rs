@@ -444,3 +444,106 @@ async fn server_functions_answer_not_found_for_another_realms_users() {
         .unwrap()
         .is_none());
 }
+
+/// The threat matrix's rows 3–6 beyond the basics: an issuer ending in `/`
+/// works as configured; a missing `aud`, a wrong `azp`, an HS256 token made
+/// with the client secret (key confusion) are refused; without a `kid` the
+/// one published key verifies, and several keys are not guessed between.
+#[tokio::test]
+async fn issuers_audiences_algorithms_and_key_ids_at_the_edges() {
+    use hmac::Mac;
+    // An issuer with a trailing slash (as Auth0's) signs in.
+    let mut slash = Rig::with_org_tenant("auth0").await;
+    let flow = slash.begin(ORG_ADMIN).await;
+    assert_eq!(flow.tenant, "auth0");
+    let token = slash.sign(&slash.signer, &slash.claims(&flow, ORG_ADMIN));
+    let r = slash
+        .answer(&flow, token, &format!("sub-{ORG_ADMIN}"))
+        .await;
+    assert_eq!(r.status(), 303, "an issuer ending in / signs in");
+
+    let mut rig = Rig::new().await;
+    let sub = format!("sub-{ORG_ADMIN}");
+    let unsigned = |header: Value, claims: &Value| {
+        format!(
+            "{}.{}",
+            B64.encode(header.to_string()),
+            B64.encode(claims.to_string())
+        )
+    };
+
+    // No audience at all.
+    let flow = rig.begin(ORG_ADMIN).await;
+    let mut claims = rig.claims(&flow, ORG_ADMIN);
+    claims.as_object_mut().unwrap().remove("aud");
+    let token = rig.sign(&rig.signer, &claims);
+    let n = rig.failures().await.len();
+    let r = rig.answer(&flow, token, &sub).await;
+    rig.assert_refused(r, n, "", "missing aud").await;
+
+    // One audience, ours, but issued to another party (azp).
+    let flow = rig.begin(ORG_ADMIN).await;
+    let mut claims = rig.claims(&flow, ORG_ADMIN);
+    claims["azp"] = json!("another-client");
+    let token = rig.sign(&rig.signer, &claims);
+    let n = rig.failures().await.len();
+    let r = rig.answer(&flow, token, &sub).await;
+    rig.assert_refused(r, n, "azp", "wrong azp").await;
+
+    // HS256 keyed with the client secret: never accepted.
+    let flow = rig.begin(ORG_ADMIN).await;
+    let input = unsigned(
+        json!({"alg": "HS256", "typ": "JWT"}),
+        &rig.claims(&flow, ORG_ADMIN),
+    );
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"very-secret-value").unwrap();
+    mac.update(input.as_bytes());
+    let token = format!("{input}.{}", B64.encode(mac.finalize().into_bytes()));
+    let n = rig.failures().await.len();
+    let r = rig.answer(&flow, token, &sub).await;
+    rig.assert_refused(r, n, "", "HS256 with the client secret")
+        .await;
+
+    // No kid, one key published: that key verifies.
+    let flow = rig.begin(ORG_ADMIN).await;
+    let input = unsigned(
+        json!({"alg": "RS256", "typ": "JWT"}),
+        &rig.claims(&flow, ORG_ADMIN),
+    );
+    let sig = rig
+        .signer
+        .signing
+        .sign(
+            &openidconnect::core::CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+            input.as_bytes(),
+        )
+        .unwrap();
+    let r = rig
+        .answer(&flow, format!("{input}.{}", B64.encode(&sig)), &sub)
+        .await;
+    assert_eq!(r.status(), 303, "no kid, one key");
+
+    // No kid, two keys published: refused, not guessed.
+    let other = key("two");
+    rig.provider.lock().unwrap().published = vec![
+        rig.signer.signing.as_verification_key(),
+        other.signing.as_verification_key(),
+    ];
+    let flow = rig.begin(ORG_ADMIN).await;
+    let input = unsigned(
+        json!({"alg": "RS256", "typ": "JWT"}),
+        &rig.claims(&flow, ORG_ADMIN),
+    );
+    let sig = other
+        .signing
+        .sign(
+            &openidconnect::core::CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+            input.as_bytes(),
+        )
+        .unwrap();
+    let n = rig.failures().await.len();
+    let r = rig
+        .answer(&flow, format!("{input}.{}", B64.encode(&sig)), &sub)
+        .await;
+    rig.assert_refused(r, n, "", "no kid, several keys").await;
+}

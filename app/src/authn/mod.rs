@@ -180,7 +180,9 @@ impl OidcProvider {
         Ok(Self {
             idp_id: None,
             scopes: vec!["openid".into(), "email".into(), "profile".into()],
-            issuer: issuer.trim_end_matches('/').to_string(),
+            // Exactly as configured: some issuers end with '/' (Auth0), and the
+            // ID token's `iss` must equal it to the character.
+            issuer: issuer.trim().to_string(),
             client_id: client_id.to_string(),
             client_secret: client_secret.to_string(),
             redirect_url: format!("{}/auth/callback", public_url.trim_end_matches('/')),

@@ -1140,7 +1140,7 @@ mod wizard {
             ));
         }
         // An optional partner IdP, bound to the realm, routing its domains.
-        let idp_issuer = idp_issuer.trim().trim_end_matches('/').to_string();
+        let idp_issuer = idp_issuer.trim().to_string();
         let mut idp = None;
         let mut idp_described = None;
         if !idp_issuer.is_empty() || !idp_client_id.trim().is_empty() {
@@ -1705,7 +1705,7 @@ mod idp {
         // store says what is wrong with any other. An edit that keeps the
         // secret (same issuer and client) checks discovery with the stored one.
         let same_client = existing.as_ref().is_some_and(|(before, _)| {
-            before.issuer == new.issuer.trim_end_matches('/') && before.client_id == new.client_id
+            before.issuer == new.issuer.trim() && before.client_id == new.client_id
         });
         if outbound.check_issuer(&new.issuer).is_ok()
             && (same_client || !new.client_secret.is_empty())

@@ -327,7 +327,8 @@ impl Store {
                 "Enter a name of at most 100 characters.",
             ));
         }
-        let issuer = new.issuer.trim().trim_end_matches('/').to_string();
+        // Exactly as typed (an issuer may end with '/'): `iss` must equal it.
+        let issuer = new.issuer.trim().to_string();
         if let Err(e) = self.outbound.check_issuer(&issuer) {
             errors.push(FieldError::new(
                 "issuer",
@@ -418,8 +419,8 @@ impl Store {
         let secret_changed = !change.client_secret.is_empty();
         // The stored secret goes only to the issuer and client it was made
         // for: changing either needs the secret typed again.
-        let same_client = change.issuer.trim().trim_end_matches('/') == before.issuer
-            && change.client_id.trim() == before.client_id;
+        let same_client =
+            change.issuer.trim() == before.issuer && change.client_id.trim() == before.client_id;
         let kept = before.client_secret_sealed.clone().filter(|_| same_client);
         if !same_client && !secret_changed {
             return Err(StoreError::Invalid(vec![FieldError::new(

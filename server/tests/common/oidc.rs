@@ -62,15 +62,25 @@ pub struct Provider {
 
 pub type Shared = Arc<Mutex<Provider>>;
 
+/// A tenant's issuer: the tenant `auth0` has one ending in `/`, as Auth0's do.
+pub fn issuer_of(base: &str, tenant: &str) -> String {
+    if tenant == "auth0" {
+        format!("{base}/{tenant}/")
+    } else {
+        format!("{base}/{tenant}")
+    }
+}
+
 pub async fn discovery(State(p): State<Shared>, Path(tenant): Path<String>) -> Json<Value> {
     let base = p.lock().unwrap().base.clone();
-    let issuer = format!("{base}/{tenant}");
+    let issuer = issuer_of(&base, &tenant);
+    let at = format!("{base}/{tenant}");
     Json(json!({
         "issuer": issuer,
-        "authorization_endpoint": format!("{issuer}/authorize"),
-        "token_endpoint": format!("{issuer}/token"),
-        "userinfo_endpoint": format!("{issuer}/userinfo"),
-        "jwks_uri": format!("{issuer}/jwks"),
+        "authorization_endpoint": format!("{at}/authorize"),
+        "token_endpoint": format!("{at}/token"),
+        "userinfo_endpoint": format!("{at}/userinfo"),
+        "jwks_uri": format!("{at}/jwks"),
         "response_types_supported": ["code"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
@@ -156,6 +166,8 @@ pub struct Rig {
     pub store: Store,
     pub signer: Key,
     pub codes: usize,
+    /// The provider's tenant that is the org IdP (`org`, or `auth0`).
+    pub org_tenant: String,
 }
 
 /// A started sign-in, as the browser would carry it to the IdP and back.
@@ -187,10 +199,19 @@ impl Rig {
         Rig::with(None, true).await
     }
 
+    /// The demo directory, its org IdP the provider's tenant `tenant`.
+    pub async fn with_org_tenant(tenant: &str) -> Rig {
+        Rig::build(None, false, tenant).await
+    }
+
     async fn with(users: Option<u64>, log_statements: bool) -> Rig {
+        Rig::build(users, log_statements, "org").await
+    }
+
+    async fn build(users: Option<u64>, log_statements: bool, org_tenant: &str) -> Rig {
         let signer = key("one");
         let (provider, idp) = start_provider(&[&signer]).await;
-        let org_issuer = format!("{idp}/org");
+        let org_issuer = issuer_of(&idp, org_tenant);
         let portal = super::start(Options {
             org_idp_issuer: &org_issuer,
             signin_per_minute: "1000",
@@ -213,6 +234,7 @@ impl Rig {
             store,
             signer,
             codes: 0,
+            org_tenant: org_tenant.to_string(),
         }
     }
 
@@ -268,13 +290,13 @@ impl Rig {
 
     /// The claims a well-behaved IdP would sign for this flow.
     pub fn claims(&self, flow: &Flow, email: &str) -> Value {
-        let client_id = if flow.tenant == "org" {
+        let client_id = if flow.tenant == self.org_tenant {
             "portal"
         } else {
             "partner-portal"
         };
         json!({
-            "iss": format!("{}/{}", self.idp, flow.tenant),
+            "iss": issuer_of(&self.idp, &flow.tenant),
             "sub": format!("sub-{email}"),
             "aud": client_id,
             "exp": now() + 300,
