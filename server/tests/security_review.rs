@@ -1019,3 +1019,43 @@ async fn l12_deactivating_an_idp_ends_its_sessions_and_its_sign_ins() {
     rig.assert_refused(r, n, "deactivated", "callback through a deactivated IdP")
         .await;
 }
+
+/// Row 11: deployed over https, the sign-in binding and session cookies are
+/// `__Host-` prefixed, `Secure`, `HttpOnly`, `SameSite=Lax`, path `/`, and
+/// name no domain.
+#[tokio::test]
+async fn cookies_are_host_only_secure_and_http_only_over_https() {
+    let mut rig = Rig::secure().await;
+    let r = client()
+        .get(format!("{}/auth/login", rig.portal.base))
+        .query(&[("login_hint", ORG_ADMIN)])
+        .send()
+        .await
+        .unwrap();
+    let binding = set_cookies(&r)
+        .into_iter()
+        .find(|c| c.starts_with("__Host-portal_signin="))
+        .expect("the binding cookie is __Host- prefixed");
+    let flow = rig.begin(ORG_ADMIN).await;
+    let token = rig.sign(&rig.signer, &rig.claims(&flow, ORG_ADMIN));
+    let r = rig.answer(&flow, token, &format!("sub-{ORG_ADMIN}")).await;
+    assert_eq!(r.status(), 303);
+    let session = set_cookies(&r)
+        .into_iter()
+        .find(|c| c.starts_with("__Host-portal_session="))
+        .expect("the session cookie is __Host- prefixed");
+    for cookie in [binding, session] {
+        let attributes: Vec<String> = cookie
+            .split(';')
+            .skip(1)
+            .map(|a| a.trim().to_lowercase())
+            .collect();
+        for wanted in ["secure", "httponly", "samesite=lax", "path=/"] {
+            assert!(attributes.iter().any(|a| a == wanted), "{wanted}: {cookie}");
+        }
+        assert!(
+            !attributes.iter().any(|a| a.starts_with("domain")),
+            "{cookie}"
+        );
+    }
+}

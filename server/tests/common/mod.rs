@@ -54,6 +54,8 @@ pub struct Options<'a> {
     /// The public URL, when it is not the listening address (e.g. https
     /// behind a proxy).
     pub public_url: Option<&'a str>,
+    /// `Secure` cookies with the `__Host-` prefix (as in production).
+    pub secure_cookies: bool,
     /// `server seed --demo`, its partner IdPs at this base URL (`/acme`, `/globex`).
     pub demo_with_idp_base: Option<&'a str>,
     /// Then `server seed --users N` (a generated directory, for timings).
@@ -70,6 +72,7 @@ impl Default for Options<'_> {
             mutations_per_minute: "300",
             reads_per_minute: "100000",
             public_url: None,
+            secure_cookies: false,
             demo_with_idp_base: None,
             seed_users: None,
             log_statements: false,
@@ -95,7 +98,10 @@ fn command(dir: &std::path::Path, port: u16, database_url: &str, o: &Options) ->
             "PORTAL_SESSION_SECRET",
             "a-session-secret-of-at-least-32-characters",
         )
-        .env("PORTAL_SECURE_COOKIES", "false")
+        .env(
+            "PORTAL_SECURE_COOKIES",
+            if o.secure_cookies { "true" } else { "false" },
+        )
         .env("PORTAL_SECRETS_KEY", "a-secrets-key-for-tests")
         .env("PORTAL_DEV_ALLOW_LOOPBACK_IDPS", "true")
         .env("PORTAL_RATE_LIMIT_READS_PER_MINUTE", o.reads_per_minute)

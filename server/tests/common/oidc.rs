@@ -201,14 +201,24 @@ impl Rig {
 
     /// The demo directory, its org IdP the provider's tenant `tenant`.
     pub async fn with_org_tenant(tenant: &str) -> Rig {
-        Rig::build(None, false, tenant).await
+        Rig::build(None, false, tenant, false).await
+    }
+
+    /// As deployed: an https public URL, `Secure` `__Host-` cookies.
+    pub async fn secure() -> Rig {
+        Rig::build(None, false, "org", true).await
     }
 
     async fn with(users: Option<u64>, log_statements: bool) -> Rig {
-        Rig::build(users, log_statements, "org").await
+        Rig::build(users, log_statements, "org", false).await
     }
 
-    async fn build(users: Option<u64>, log_statements: bool, org_tenant: &str) -> Rig {
+    async fn build(
+        users: Option<u64>,
+        log_statements: bool,
+        org_tenant: &str,
+        secure: bool,
+    ) -> Rig {
         let signer = key("one");
         let (provider, idp) = start_provider(&[&signer]).await;
         let org_issuer = issuer_of(&idp, org_tenant);
@@ -220,7 +230,8 @@ impl Rig {
             // Timings send many requests from one session.
             mutations_per_minute: if users.is_some() { "1000000" } else { "300" },
             reads_per_minute: "100000",
-            public_url: None,
+            public_url: secure.then_some("https://portal.example"),
+            secure_cookies: secure,
             log_statements,
         })
         .await;
@@ -270,7 +281,7 @@ impl Rig {
             .get_all("set-cookie")
             .iter()
             .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
-            .find(|c| c.starts_with("portal_signin="))
+            .find(|c| c.starts_with("portal_signin=") || c.starts_with("__Host-portal_signin="))
             .expect("the sign-in is bound to the browser by a cookie");
         let tenant = location
             .path()
@@ -412,7 +423,7 @@ impl Rig {
         assert!(
             !set_cookies(&r)
                 .iter()
-                .any(|c| c.starts_with("portal_session=")),
+                .any(|c| c.contains("portal_session=")),
             "{case}: no session is started"
         );
         let body = r.text().await.unwrap();
@@ -438,7 +449,7 @@ pub fn set_cookies(r: &reqwest::Response) -> Vec<String> {
 pub fn session_cookie(r: &reqwest::Response) -> Option<String> {
     set_cookies(r)
         .into_iter()
-        .find(|c| c.starts_with("portal_session="))
+        .find(|c| c.starts_with("portal_session=") || c.starts_with("__Host-portal_session="))
         .map(|c| c.split(';').next().unwrap().to_string())
 }
 
