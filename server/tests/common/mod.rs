@@ -30,6 +30,23 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Runs a CLI command of the portal (`audit verify`, …) on this server's
+    /// database, with its configuration.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        command(self.dir.path(), 0, &self.database_url, &Options::default())
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// Ends the server as `kill -9` would: no shutdown, no flush.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
