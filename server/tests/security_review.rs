@@ -1150,3 +1150,48 @@ async fn a_killed_server_keeps_what_it_acknowledged_and_its_log_verifies() {
     );
     assert!(String::from_utf8_lossy(&verify.stdout).contains("intact"));
 }
+
+/// Row 9 (session fixation): a session planted in the browser before sign-in
+/// is not the one signed in: sign-in issues a new id and the planted record
+/// is gone.
+#[tokio::test]
+async fn sign_in_never_keeps_a_planted_session_id() {
+    use sha2::Digest;
+    use tower_sessions::cookie::{Cookie, CookieJar, Key};
+    use tower_sessions::session::{Id, Record};
+    use tower_sessions::SessionStore;
+    let mut rig = Rig::new().await;
+    // The attacker's session: a real record, its cookie signed as the portal
+    // signs them (the tests' session secret).
+    let mut record = Record {
+        id: Id::default(),
+        data: Default::default(),
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::minutes(30),
+    };
+    rig.store.create(&mut record).await.unwrap();
+    let key =
+        Key::from(sha2::Sha512::digest(b"a-session-secret-of-at-least-32-characters").as_slice());
+    let mut jar = CookieJar::new();
+    jar.signed_mut(&key)
+        .add(Cookie::new("portal_session", record.id.to_string()));
+    let planted = jar.get("portal_session").unwrap().value().to_string();
+    let flow = rig.begin(ORG_ADMIN).await;
+    let token = rig.sign(&rig.signer, &rig.claims(&flow, ORG_ADMIN));
+    let cookie = format!("{}; portal_session={planted}", flow.binding_cookie);
+    let r = rig
+        .callback(
+            &flow,
+            token,
+            &format!("sub-{ORG_ADMIN}"),
+            Some(&flow.state.clone()),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let issued = session_cookie(&r).expect("a session cookie is issued");
+    assert_ne!(issued, format!("portal_session={planted}"), "a new id");
+    assert!(
+        rig.store.load(&record.id).await.unwrap().is_none(),
+        "the planted record is gone"
+    );
+}
