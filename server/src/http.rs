@@ -238,7 +238,10 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
             _,
         >(context, app::shell))
         .layer(axum::middleware::from_fn(crate::guard::server_fn_status))
-        .layer(axum::middleware::from_fn(crate::notice::carry))
+        .layer(axum::middleware::from_fn_with_state(
+            crate::notice::ErrorSeal::new(state.config.session_secret.expose()),
+            crate::notice::carry,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::gate::surface_gate,

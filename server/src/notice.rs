@@ -5,14 +5,17 @@
 //! gets a redirect back to the page it came from, and the message would be
 //! lost: this layer keeps it in the session and hands it to the next page
 //! view, once ([`app::components::ui::Notice`]). Refusals travel in the
-//! redirect's URL already (Leptos' `__err`), next to the refused field.
+//! redirect's URL (Leptos' `__err`), next to the refused field; this layer
+//! seals each one it sends (`__errsig`, an HMAC) and sends a page view whose
+//! `__err` it did not seal back to the same address without it, so that a
+//! crafted link cannot make a page show text of an attacker's choosing.
 
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::header::{ACCEPT, LOCATION};
 use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use tower_sessions::Session;
 
 use app::components::ui::Notice;
@@ -30,14 +33,125 @@ fn accepts_html(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.contains("text/html"))
 }
 
-pub async fn carry(session: Session, request: Request, next: Next) -> Response {
+/// The key that seals the refusals this server sends back in URLs.
+#[derive(Clone)]
+pub struct ErrorSeal(std::sync::Arc<Vec<u8>>);
+
+/// The query parameter holding a refusal's seal.
+const SEAL: &str = "__errsig";
+/// Leptos' query parameter holding a no-JavaScript refusal.
+const ERROR: &str = "__err";
+
+impl ErrorSeal {
+    pub fn new(secret: &str) -> Self {
+        use sha2::Digest;
+        let mut key = sha2::Sha256::new();
+        key.update(b"partner-portal no-js refusals\n");
+        key.update(secret.as_bytes());
+        Self(std::sync::Arc::new(key.finalize().to_vec()))
+    }
+
+    fn seal(&self, error: &str) -> String {
+        use hmac::Mac;
+        match hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.0) {
+            Ok(mut mac) => {
+                mac.update(error.as_bytes());
+                hex::encode(mac.finalize().into_bytes())
+            }
+            Err(_) => String::new(),
+        }
+    }
+
+    fn verifies(&self, error: &str, seal: &str) -> bool {
+        use hmac::Mac;
+        let Ok(expected) = hex::decode(seal) else {
+            return false;
+        };
+        match hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.0) {
+            Ok(mut mac) => {
+                mac.update(error.as_bytes());
+                mac.verify_slice(&expected).is_ok()
+            }
+            Err(_) => false,
+        }
+    }
+}
+
+/// The `__err` and `__errsig` values of a query, if there is an `__err`.
+fn refusal_in(query: Option<&str>) -> Option<(String, Option<String>)> {
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query?.as_bytes())
+        .into_owned()
+        .collect();
+    // Leptos shows the last `__err` of a query; the last seal speaks for it.
+    let error = pairs.iter().rev().find(|(k, _)| k == ERROR)?.1.clone();
+    let seal = pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == SEAL)
+        .map(|(_, v)| v.clone());
+    Some((error, seal))
+}
+
+/// `query` without the refusal (`__err`, `__path`, `__errsig`).
+fn without_refusal(query: &str) -> String {
+    let kept: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .filter(|(k, _)| k != ERROR && k != SEAL && k != "__path")
+        .collect();
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(kept)
+        .finish()
+}
+
+/// Adds the seal of the `__err` a redirect carries (if it carries one).
+fn seal_redirect(seal: &ErrorSeal, mut response: Response) -> Response {
+    let Some(location) = response
+        .headers()
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+    else {
+        return response;
+    };
+    let query = location
+        .split_once('?')
+        .map(|(_, q)| q.split('#').next().unwrap_or(q));
+    if let Some((error, _)) = refusal_in(query) {
+        let sealed = format!("{location}&{SEAL}={}", seal.seal(&error));
+        if let Ok(value) = axum::http::HeaderValue::from_str(&sealed) {
+            response.headers_mut().insert(LOCATION, value);
+        }
+    }
+    response
+}
+
+pub async fn carry(
+    State(seal): State<ErrorSeal>,
+    session: Session,
+    request: Request,
+    next: Next,
+) -> Response {
     let path = request.uri().path();
     let html = accepts_html(request.headers());
     if request.method() == Method::POST && path.starts_with("/api/") && html {
         let response = next.run(request).await;
+        let response = seal_redirect(&seal, response);
         return keep(&session, response).await;
     }
     if request.method() == Method::GET && html && !path.starts_with("/pkg/") {
+        // A refusal this server did not send is not shown: the same page
+        // without it.
+        if let Some((error, given)) = refusal_in(request.uri().query()) {
+            if !given.is_some_and(|g| seal.verifies(&error, &g)) {
+                let rest = without_refusal(request.uri().query().unwrap_or_default());
+                let target = if rest.is_empty() {
+                    path.to_string()
+                } else {
+                    format!("{path}?{rest}")
+                };
+                return axum::response::Redirect::to(&target).into_response();
+            }
+        }
         let mut request = request;
         match take(&session).await {
             Ok(Some(message)) => {

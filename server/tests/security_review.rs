@@ -1195,3 +1195,85 @@ async fn sign_in_never_keeps_a_planted_session_id() {
         "the planted record is gone"
     );
 }
+
+/// L11: a refusal in the address (`__err`, how forms without JavaScript learn
+/// what was wrong) is shown only if this server sent it: a crafted link is
+/// sent on to the same page without it.
+#[tokio::test]
+async fn l11_a_crafted_refusal_in_the_address_is_not_shown() {
+    use base64::engine::general_purpose::URL_SAFE;
+    use base64::Engine as _;
+    let mut rig = Rig::new().await;
+    let olivia = rig.sign_in(ORG_ADMIN).await;
+    let dana = user(&rig, "dana.designer@acme.test").await;
+    let page = format!("{}/users/{}", rig.portal.base, dana.id);
+    // A genuine refusal: a form post without JavaScript, a stale version.
+    let r = client()
+        .post(format!("{}/api/users/update_profile", rig.portal.base))
+        .header("cookie", olivia.clone())
+        .header("sec-fetch-site", "same-origin")
+        .header("accept", "text/html")
+        .header("referer", page.clone())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("id={}&version=999&profile[firstName]=X", dana.id))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_redirection(), "{}", r.status());
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        location.contains("__err=") && location.contains("__errsig="),
+        "{location}"
+    );
+    let shown = client()
+        .get(&location)
+        .header("cookie", olivia.clone())
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shown.status(), 200, "the sealed refusal is shown");
+    // A crafted one: redirected to the page without it.
+    let forged = serde_json::json!({"kind": "validation", "fields": [{"field": "firstName",
+        "message": "Your account is compromised: call +1 555 0100 now."}], "values": {}});
+    let crafted = format!(
+        "{page}?__path=/api/users/update_profile&__err={}",
+        URL_SAFE.encode(forged.to_string())
+    );
+    for link in [crafted.clone(), format!("{crafted}&__errsig=00ff")] {
+        let r = client()
+            .get(&link)
+            .header("cookie", olivia.clone())
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{link}");
+        let to = r.headers()["location"].to_str().unwrap();
+        assert!(!to.contains("__err"), "{to}");
+        assert!(to.ends_with(dana.id.as_str()), "{to}");
+    }
+}
+
+/// Row 3: an IdP whose discovery document names another issuer than the one
+/// configured (here: the same address with a trailing `/`) is refused.
+#[tokio::test]
+async fn a_discovery_document_for_another_issuer_is_refused() {
+    let mut rig = Rig::new().await;
+    let olivia = rig.sign_in(ORG_ADMIN).await;
+    let acme = rig.store.realm_by_name("Acme").await.unwrap().unwrap();
+    let (status, body) = call(
+        &rig,
+        &olivia,
+        "admin/idps/create",
+        format!(
+            "name=Mismatch&issuer={}&client_id=partner-portal&client_secret=s&realm_id={}",
+            urlencode(&format!("{}/acme/", rig.idp)),
+            acme.id
+        ),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("issuer"), "{body}");
+    assert!(rig.store.idp_by_name("Mismatch").await.unwrap().is_none());
+}
