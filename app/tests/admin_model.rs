@@ -7,18 +7,14 @@
 
 mod common;
 
-use app::authz::{self, Permission, Principal, Target};
+use app::authz::{self, Permission, Target};
 use app::model::{BaseProfile, RealmType, StandardRole, User};
 use app::store::admin::{Member, StoredPermission};
 use app::store::realms::NewRealm;
 use app::store::users::NewUser;
 use app::store::{Store, StoreError};
-use common::on_both;
+use common::{on_both, system};
 use serde_json::Map;
-
-fn system(permission: Permission, target: Target) -> authz::Grant {
-    authz::check(&Principal::system(), permission, &target).expect("system may do anything")
-}
 
 async fn user(store: &Store, realm: &app::model::Realm, login: &str) -> User {
     store

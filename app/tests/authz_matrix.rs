@@ -16,7 +16,7 @@ use app::store::audit::{Actor, Client};
 use app::store::realms::NewRealm;
 use app::store::users::NewUser;
 use app::store::Store;
-use common::on_both;
+use common::{on_both, system};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
@@ -25,10 +25,6 @@ enum Outcome {
     NotFound,
 }
 use Outcome::*;
-
-fn system(permission: Permission, target: Target) -> authz::Grant {
-    authz::check(&Principal::system(), permission, &target).unwrap()
-}
 
 async fn user(store: &Store, realm: &app::model::Realm, login: &str) -> User {
     store

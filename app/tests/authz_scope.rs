@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::system;
+
 use std::collections::BTreeSet;
 
 use app::authz::orn::{OrnContext, Resource};
@@ -27,10 +29,6 @@ struct World {
     groups: Vec<Group>,
     apps: Vec<App>,
     admins: Vec<UserId>,
-}
-
-fn system(permission: Permission, target: Target) -> authz::Grant {
-    authz::check(&Principal::system(), permission, &target).unwrap()
 }
 
 fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {

@@ -9,34 +9,15 @@ mod common;
 use std::collections::HashSet;
 
 use app::authz::{self, Permission, Principal, Target};
-use app::model::{BaseProfile, RealmType, User};
+use app::model::{BaseProfile, User};
 use app::store::admin::Member;
 use app::store::audit::{Actor, ChainReport, Client};
 use app::store::log::LogFilter;
 use app::store::profiles::ProfileUpdate;
-use app::store::realms::NewRealm;
 use app::store::users::{AttributeDef, AttributeType, NewUser, UserFilter, UserSort};
 use app::store::{Store, StoreError};
-use common::on_both;
+use common::{on_both, realm, system};
 use serde_json::{json, Map};
-
-fn system(permission: Permission, target: Target) -> authz::Grant {
-    authz::check(&Principal::system(), permission, &target).expect("system may do anything")
-}
-
-async fn realm(store: &Store, name: &str, domains: &[&str]) -> app::model::Realm {
-    store
-        .create_realm(
-            &system(Permission::RealmsManage, Target::Org),
-            NewRealm {
-                name: name.into(),
-                realm_type: RealmType::Partner,
-                domains: domains.iter().map(|d| d.to_string()).collect(),
-            },
-        )
-        .await
-        .expect("create realm")
-}
 
 fn profile(login: &str, last: &str) -> BaseProfile {
     BaseProfile {

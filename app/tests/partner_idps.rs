@@ -5,32 +5,13 @@
 
 mod common;
 
-use app::authz::{self, Permission, Principal, Target};
-use app::model::{BaseProfile, LifecycleOp, RealmType, UserStatus};
+use app::authz::{self, Permission, Target};
+use app::model::{BaseProfile, LifecycleOp, UserStatus};
 use app::store::idps::{IncomingClaims, JitError, NewIdp, SecretBox};
-use app::store::realms::NewRealm;
 use app::store::users::NewUser;
 use app::store::{Store, StoreError};
-use common::on_both;
+use common::{on_both, realm, system};
 use serde_json::{json, Map};
-
-fn system(permission: Permission, target: Target) -> authz::Grant {
-    authz::check(&Principal::system(), permission, &target).unwrap()
-}
-
-async fn realm(store: &Store, name: &str, domains: &[&str]) -> app::model::Realm {
-    store
-        .create_realm(
-            &system(Permission::RealmsManage, Target::Org),
-            NewRealm {
-                name: name.into(),
-                realm_type: RealmType::Partner,
-                domains: domains.iter().map(|d| d.to_string()).collect(),
-            },
-        )
-        .await
-        .unwrap()
-}
 
 fn new_idp(name: &str, realm: &app::model::Realm, jit: bool) -> NewIdp {
     NewIdp {

@@ -21,29 +21,11 @@ use app::store::rules::{BatchOutcome, RuleInput};
 use app::store::users::{AttributeDef, AttributeType, NewUser};
 use app::store::wizard::{PartnerRealmGrants, PartnerRealmPlan};
 use app::store::{Store, StoreError};
-use common::on_both;
+use common::{on_both, realm, system};
 use serde_json::{json, Map};
-
-fn system(permission: Permission, target: Target) -> authz::Grant {
-    authz::check(&Principal::system(), permission, &target).expect("system may do anything")
-}
 
 fn org_grant() -> authz::Grant {
     system(Permission::RealmsManage, Target::Org)
-}
-
-async fn realm(store: &Store, name: &str, domains: &[&str]) -> Realm {
-    store
-        .create_realm(
-            &org_grant(),
-            NewRealm {
-                name: name.into(),
-                realm_type: RealmType::Partner,
-                domains: domains.iter().map(|d| d.to_string()).collect(),
-            },
-        )
-        .await
-        .expect("create realm")
 }
 
 async fn user_with(

@@ -11,12 +11,7 @@ use app::store::audit::{Actor, ChainReport, Client};
 use app::store::realms::NewRealm;
 use app::store::users::NewUser;
 use app::store::{Store, StoreError};
-use common::on_both;
-
-fn system(permission: Permission, target: Target) -> authz::Grant {
-    authz::check(&Principal::system(), permission, &target)
-        .expect("system principal may do anything")
-}
+use common::{on_both, system};
 
 fn profile(login: &str) -> BaseProfile {
     BaseProfile {

@@ -292,7 +292,6 @@ async fn bind_custom_role(
     orns: &[String],
     member: &str,
 ) {
-    let ok = |(status, body): (u16, String)| assert_eq!(status, 200, "{body}");
     let mut role = format!("label={}&description=x", urlencode(label));
     for (i, p) in permissions.iter().enumerate() {
         role.push_str(&format!("&permissions[{i}]={p}"));
@@ -334,6 +333,12 @@ async fn group_named(rig: &Rig, name: &str) -> app::model::Group {
         .into_iter()
         .find(|g| g.name == name)
         .unwrap()
+}
+
+/// A call's answer, which must be a success: its body.
+fn ok((status, body): (u16, String)) -> String {
+    assert_eq!(status, 200, "{body}");
+    body
 }
 
 fn urlencode(s: &str) -> String {
@@ -592,7 +597,6 @@ async fn f6a_conditions_count_in_the_anti_escalation_rule() {
     let me = user(&rig, "alice.admin@acme.test").await;
     let org_id = rig.store.org_setting("org_id").await.unwrap().unwrap();
     let acme = rig.store.realm_by_name("Acme").await.unwrap().unwrap();
-    let ok = |(status, body): (u16, String)| assert_eq!(status, 200, "{body}");
     ok(call(
         &rig,
         &olivia,
@@ -658,10 +662,6 @@ async fn f9_admin_console_reads_and_executions_respect_the_users_scope() {
     let org_id = rig.store.org_setting("org_id").await.unwrap().unwrap();
     let acme = rig.store.realm_by_name("Acme").await.unwrap().unwrap();
     let gary = user(&rig, "gary.gearbox@globex.test").await;
-    let ok = |(status, body): (u16, String)| {
-        assert_eq!(status, 200, "{body}");
-        body
-    };
     // Hugo: realms (all of them) and Acme's users, nothing else.
     bind_custom_role(
         &rig,
@@ -735,10 +735,6 @@ async fn the_partner_admin_role_sees_and_sets_no_custom_attribute() {
     let mut rig = Rig::new().await;
     let olivia = rig.sign_in(ORG_ADMIN).await;
     let alice = rig.sign_in("alice.admin@acme.test").await;
-    let ok = |(status, body): (u16, String)| {
-        assert_eq!(status, 200, "{body}");
-        body
-    };
     ok(call(
         &rig,
         &olivia,
@@ -797,10 +793,6 @@ async fn f8a_an_idp_is_bound_only_to_a_realm_its_admin_may_create_users_in() {
     let mut rig = Rig::new().await;
     let olivia = rig.sign_in(ORG_ADMIN).await;
     let org_id = rig.store.org_setting("org_id").await.unwrap().unwrap();
-    let ok = |(status, body): (u16, String)| {
-        assert_eq!(status, 200, "{body}");
-        body
-    };
     bind_custom_role(
         &rig,
         &olivia,

@@ -359,6 +359,14 @@ impl Grant {
     pub fn conditions(&self) -> Option<&catalog::PermissionConditions> {
         self.conditions.as_ref()
     }
+
+    /// Whether this grant reaches profile attribute `name` (no conditions, or
+    /// conditions that allow it): what a read shows, an edit may change.
+    pub fn reaches_attribute(&self, name: &str) -> bool {
+        self.conditions
+            .as_ref()
+            .is_none_or(|c| c.allows_attribute(name))
+    }
 }
 
 impl Principal {
@@ -613,12 +621,6 @@ pub fn lists_attribute(principal: &Principal, name: &str) -> bool {
     allowed
 }
 
-/// Whether `grant` (a read of one user) lets its holder see attribute `name`.
-pub fn reads_attribute(grant: &Grant, name: &str) -> bool {
-    grant.permission() != Permission::UsersRead
-        || grant.conditions().is_none_or(|c| c.allows_attribute(name))
-}
-
 /// Whether some profile-edit right of `principal` reaches attribute `name`
 /// (which custom attributes a creator may fill in).
 pub fn may_set_attribute(principal: &Principal, name: &str) -> bool {
@@ -631,6 +633,58 @@ pub fn may_set_attribute(principal: &Principal, name: &str) -> bool {
                 && (*held != Permission::UsersUserprofileManage
                     || conditions.as_ref().is_none_or(|c| c.allows_attribute(name)))
         })
+    })
+}
+
+/// Admin accounts `principal` may not manage (they hold rights it does not
+/// hold), with why: a realm-assignment plan lists them as refused, and an
+/// executor must not move them either.
+pub async fn accounts_beyond_reach(
+    store: &crate::store::Store,
+    ctx: &orn::OrnContext,
+    principal: &Principal,
+) -> Result<HashMap<UserId, String>, crate::store::StoreError> {
+    let mut refused = HashMap::new();
+    for id in store.admin_user_ids().await? {
+        let Some(user) = store.user_by_id_unscoped(&id).await? else {
+            continue;
+        };
+        let target = user_target(store, ctx, &user).await?;
+        if check(principal, Permission::UsersManage, &target).is_err() {
+            refused.insert(
+                id,
+                "holds admin rights you do not hold; not moved".to_string(),
+            );
+        }
+    }
+    Ok(refused)
+}
+
+/// Binding an IdP to a realm, or letting it create accounts (just in time)
+/// in one — its bound realm, else the default realm — needs the right to
+/// create users there.
+pub fn check_idp_binding(
+    principal: &Principal,
+    org: &OrgContext,
+    realm: Option<&RealmId>,
+    jit: bool,
+) -> Result<(), AppError> {
+    let realm = match (realm, jit) {
+        (Some(realm), _) => realm.clone(),
+        (None, true) => org.default_realm.clone(),
+        (None, false) => return Ok(()),
+    };
+    check(
+        principal,
+        Permission::UsersCreate,
+        &Target::NewUserIn { realm_id: realm },
+    )
+    .map(|_| ())
+    .map_err(|_| {
+        AppError::validation(
+            "realmId",
+            "You may not create users in this realm, so you cannot bind an identity provider to it or let one create accounts there.",
+        )
     })
 }
 

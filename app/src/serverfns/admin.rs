@@ -204,34 +204,6 @@ mod spine {
             .ok_or_else(super::super::session::missing_context)
     }
 
-    /// Binding an IdP to a realm, or letting it create accounts in one, needs
-    /// the right to create users there.
-    pub fn check_idp_realm(
-        principal: &Principal,
-        org: &crate::authz::OrgContext,
-        realm: Option<&crate::ids::RealmId>,
-        jit: bool,
-    ) -> Result<(), AppError> {
-        use crate::authz::{check, Permission, Target};
-        let realm = match (realm, jit) {
-            (Some(realm), _) => realm.clone(),
-            (None, true) => org.default_realm.clone(),
-            (None, false) => return Ok(()),
-        };
-        check(
-            principal,
-            Permission::UsersCreate,
-            &Target::NewUserIn { realm_id: realm },
-        )
-        .map(|_| ())
-        .map_err(|_| {
-            AppError::validation(
-                "realmId",
-                "You may not create users in this realm, so you cannot bind an identity provider to it or let one create accounts there.",
-            )
-        })
-    }
-
     /// Domains as typed: separated by commas, spaces or new lines.
     pub fn domains(raw: &str) -> Vec<String> {
         raw.split(|c: char| c == ',' || c.is_whitespace())
@@ -576,7 +548,7 @@ pub async fn plan_rule(id: String) -> Result<String, AppError> {
     let (store, org, principal) = super::caller().await?;
     let grant = spine::org(&principal, Permission::RealmsManage)?;
     let id = spine::rule_id(&id)?;
-    let refused = refused_admins(&store, &org, &principal).await?;
+    let refused = crate::authz::accounts_beyond_reach(&store, &org.orn, &principal).await?;
     // Only users the planner may manage are considered at all.
     let users = crate::authz::scope(&principal, Permission::UsersManage);
     let bounded = (!users.users().all).then_some(&users);
@@ -655,32 +627,6 @@ pub async fn plan_move_filtered(
     let op = plan_move_for(&store, &org, &principal, ids, &realm_id).await?;
     leptos_axum::redirect(&format!("/admin/operations/{op}"));
     Ok(op.to_string())
-}
-
-/// Users holding admin rights the caller does not hold, with why: a rule's
-/// plan lists them as refused (nobody moves an account with more rights than
-/// its own, as for every other change to a user).
-#[cfg(feature = "ssr")]
-async fn refused_admins(
-    store: &crate::store::Store,
-    org: &crate::authz::OrgContext,
-    principal: &crate::authz::Principal,
-) -> Result<std::collections::HashMap<crate::ids::UserId, String>, AppError> {
-    use crate::authz::{check, user_target, Permission};
-    let mut refused = std::collections::HashMap::new();
-    for id in store.admin_user_ids().await? {
-        let Some(user) = store.user_by_id_unscoped(&id).await? else {
-            continue;
-        };
-        let target = user_target(store, &org.orn, &user).await?;
-        if check(principal, Permission::UsersManage, &target).is_err() {
-            refused.insert(
-                id,
-                "holds admin rights you do not hold; not moved".to_string(),
-            );
-        }
-    }
-    Ok(refused)
 }
 
 /// Plans moving users (each one the caller may manage) to a realm: the bulk
@@ -767,10 +713,11 @@ pub async fn execute_operation(id: String) -> Result<String, AppError> {
     let id = spine::operation_id(&id)?;
     // Whoever executes a plan must be able to move every user it moves: the
     // planner's rights are not the executor's.
-    let refused: Vec<crate::ids::UserId> = refused_admins(&store, &org, &principal)
-        .await?
-        .into_keys()
-        .collect();
+    let refused: Vec<crate::ids::UserId> =
+        crate::authz::accounts_beyond_reach(&store, &org.orn, &principal)
+            .await?
+            .into_keys()
+            .collect();
     let users = crate::authz::scope(&principal, Permission::UsersManage);
     let outside = store.pending_items_outside(&id, &users, &refused).await?;
     if outside > 0 {
@@ -1700,7 +1647,7 @@ mod idp {
             jit_enabled: form.jit,
             routing_domains: spine::domains(form.routing_domains.as_deref().unwrap_or("")),
         };
-        spine::check_idp_realm(&principal, &org, new.realm_id.as_ref(), new.jit_enabled)?;
+        crate::authz::check_idp_binding(&principal, &org, new.realm_id.as_ref(), new.jit_enabled)?;
         // Only an issuer the outbound policy allows is worth a request; the
         // store says what is wrong with any other. An edit that keeps the
         // secret (same issuer and client) checks discovery with the stored one.

@@ -313,16 +313,10 @@ async fn get_user_now(id: String) -> Result<UserDetail, AppError> {
     let target = user_target(&store, &org.orn, &user).await?;
     let actions = lifecycle_actions(&principal, &target, user.status);
     let edit = check(&principal, Permission::UsersUserprofileManage, &target).ok();
-    let editable = |name: &str| {
-        edit.as_ref()
-            .is_some_and(|g| g.conditions().is_none_or(|c| c.allows_attribute(name)))
-    };
+    let editable = |name: &str| edit.as_ref().is_some_and(|g| g.reaches_attribute(name));
     // Only the attributes the caller's read right reaches are shown at all.
     let read = check(&principal, Permission::UsersRead, &target).ok();
-    let readable = |name: &str| {
-        read.as_ref()
-            .is_some_and(|g| crate::authz::reads_attribute(g, name))
-    };
+    let readable = |name: &str| read.as_ref().is_some_and(|g| g.reaches_attribute(name));
     let schema = store.profile_schema().await?;
     let profile: Vec<ProfileField> = profile_fields(&user, &schema, editable)
         .into_iter()
@@ -760,7 +754,7 @@ async fn create_user_checked(
         a.required
             || profile_grant
                 .as_ref()
-                .is_some_and(|g| g.conditions().is_none_or(|c| c.allows_attribute(&a.name)))
+                .is_some_and(|g| g.reaches_attribute(&a.name))
     };
     let raw = custom.unwrap_or_default();
     let refused: Vec<crate::error::FieldError> = schema
@@ -1035,7 +1029,7 @@ pub const EXPORT_COLUMNS: [&str; 9] = [
 #[cfg(feature = "ssr")]
 pub fn inert(cell: &str) -> std::borrow::Cow<'_, str> {
     const TRIGGERS: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\n'];
-    if cell.starts_with(TRIGGERS) || cell.trim_start_matches(' ').starts_with(TRIGGERS) {
+    if cell.trim_start_matches(' ').starts_with(TRIGGERS) {
         format!("'{cell}").into()
     } else {
         cell.into()
@@ -1088,28 +1082,32 @@ pub async fn export_chunk(
     }
     let mut names = std::collections::HashMap::new();
     let realms = scope(principal, Permission::RealmsRead);
-    // Columns the caller's read conditions exclude stay empty.
-    let shown = |name: &str, value: &'_ str| -> String {
-        if crate::authz::lists_attribute(principal, name) {
-            value.to_string()
+    // Columns the caller's read conditions exclude stay empty (decided once
+    // for the chunk).
+    let [login_shown, email_shown, first_shown, last_shown] =
+        ["login", "email", "firstName", "lastName"]
+            .map(|name| crate::authz::lists_attribute(principal, name));
+    fn shown(visible: bool, value: &str) -> &str {
+        if visible {
+            value
         } else {
-            String::new()
+            ""
         }
-    };
+    }
     for u in &page.items {
         let realm = realm_name(store, &realms, &mut names, &u.realm_id).await?;
         let (login, email, first, last) = (
-            shown("login", &u.profile.login),
-            shown("email", &u.profile.email),
-            shown("firstName", &u.profile.first_name),
-            shown("lastName", &u.profile.last_name),
+            shown(login_shown, &u.profile.login),
+            shown(email_shown, &u.profile.email),
+            shown(first_shown, &u.profile.first_name),
+            shown(last_shown, &u.profile.last_name),
         );
         let record = [
             u.id.as_str(),
-            &login,
-            &email,
-            &first,
-            &last,
+            login,
+            email,
+            first,
+            last,
             &realm,
             u.status.as_str(),
             &u.created,

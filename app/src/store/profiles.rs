@@ -108,11 +108,7 @@ impl Store {
         }
         let mut errors: Vec<FieldError> = changed
             .iter()
-            .filter(|name| {
-                grant
-                    .conditions()
-                    .is_some_and(|c| !c.allows_attribute(name))
-            })
+            .filter(|name| !grant.reaches_attribute(name))
             .map(|name| {
                 FieldError::new(
                     name.clone(),

@@ -6,6 +6,9 @@
 
 use std::future::Future;
 
+use app::authz::{self, Permission, Principal, Target};
+use app::model::{Realm, RealmType};
+use app::store::realms::NewRealm;
 use app::store::{Store, StoreOptions};
 use sqlx::Connection;
 
@@ -93,4 +96,24 @@ where
         test(db.store.clone(), db.engine).await;
         db.drop_db().await;
     }
+}
+
+/// A grant of the system principal (it may do anything): for setting up.
+pub fn system(permission: Permission, target: Target) -> authz::Grant {
+    authz::check(&Principal::system(), permission, &target).expect("the system may do anything")
+}
+
+/// A partner realm with these allowed domains.
+pub async fn realm(store: &Store, name: &str, domains: &[&str]) -> Realm {
+    store
+        .create_realm(
+            &system(Permission::RealmsManage, Target::Org),
+            NewRealm {
+                name: name.into(),
+                realm_type: RealmType::Partner,
+                domains: domains.iter().map(|d| d.to_string()).collect(),
+            },
+        )
+        .await
+        .expect("create realm")
 }
