@@ -5,10 +5,9 @@
 mod common;
 
 use app::authz::{self, Permission, Principal, Target};
-use app::model::{BaseProfile, LifecycleOp, RealmType, UserStatus};
+use app::model::{BaseProfile, LifecycleOp, UserStatus};
 use app::store::admin::Member;
 use app::store::audit::{Actor, ChainReport, Client};
-use app::store::realms::NewRealm;
 use app::store::users::NewUser;
 use app::store::{Store, StoreError};
 use common::{on_both, system};
@@ -24,17 +23,7 @@ fn profile(login: &str) -> BaseProfile {
 }
 
 async fn partner_realm(store: &Store, name: &str, domain: &str) -> app::model::Realm {
-    store
-        .create_realm(
-            &system(Permission::RealmsManage, Target::Org),
-            NewRealm {
-                name: name.into(),
-                realm_type: RealmType::Partner,
-                domains: vec![domain.into()],
-            },
-        )
-        .await
-        .expect("create realm")
+    common::realm(store, name, &[domain]).await
 }
 
 async fn new_user(
