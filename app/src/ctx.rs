@@ -1,13 +1,122 @@
-//! The request context: who is calling (session → Principal), loaded fresh on
-//! every request so a revoked binding or a deactivated admin loses access at once.
+//! The request context every operation starts from ([`Ctx`]): the store, the
+//! org, the server's settings and who is calling, as a principal with the
+//! rights it holds now. Built the same way for every surface — from a session
+//! cookie here, later from an API or SCIM token — and loaded fresh on every
+//! request, so a revoked binding or a deactivated admin loses access at once.
 
 use tower_sessions::Session;
 
-use crate::authz::{OrgContext, Principal};
+use crate::authn::outbound::OutboundPolicy;
+use crate::authz::{Actor, Client, OrgContext, Principal};
 use crate::error::AppError;
 use crate::model::{User, UserStatus};
-use crate::store::audit::{Actor, Client};
+use crate::store::idps::SecretBox;
 use crate::store::Store;
+
+/// What operations need from the running server besides the store and the
+/// org: where the portal is reachable (the redirect URI an IdP registration
+/// needs), where admin-configured IdPs may be, and the key that seals their
+/// client secrets.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub public_url: String,
+    pub outbound: OutboundPolicy,
+    pub secrets: SecretBox,
+}
+
+/// One request's context: every operation (`crate::ops`) takes it first.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub store: Store,
+    pub org: OrgContext,
+    pub settings: Settings,
+    /// The caller, with the rights it holds now.
+    pub principal: Principal,
+}
+
+impl Ctx {
+    pub fn new(store: Store, org: OrgContext, settings: Settings, principal: Principal) -> Self {
+        Self {
+            store,
+            org,
+            settings,
+            principal,
+        }
+    }
+
+    /// The caller signed in with `session`, or `Unauthenticated`.
+    pub async fn from_session(
+        store: &Store,
+        org: &OrgContext,
+        settings: &Settings,
+        session: &Session,
+        client: Client,
+    ) -> Result<Self, AppError> {
+        let principal = principal(store, org, session, client).await?;
+        Ok(Self::new(
+            store.clone(),
+            org.clone(),
+            settings.clone(),
+            principal,
+        ))
+    }
+
+    /// The same context as `self`, acting as `principal` (background work
+    /// resumed as the system, an explain run as the admin asked about).
+    pub fn acting_as(&self, principal: Principal) -> Self {
+        Self {
+            principal,
+            ..self.clone()
+        }
+    }
+
+    /// The context of the server function being served: the server provides
+    /// the store, the org and the settings; the caller comes from the session
+    /// (built once per request, shared with the page's gate).
+    pub async fn current() -> Result<Self, AppError> {
+        use leptos::prelude::use_context;
+        let store = use_context::<Store>().ok_or_else(missing_context)?;
+        let org = use_context::<OrgContext>().ok_or_else(missing_context)?;
+        let settings = use_context::<Settings>().ok_or_else(missing_context)?;
+        let session = leptos_axum::extract::<Session>()
+            .await
+            .map_err(|_| missing_context())?;
+        let headers = leptos_axum::extract::<http::HeaderMap>()
+            .await
+            .unwrap_or_default();
+        let client = client_of(&headers);
+        let build = || principal(&store, &org, &session, client);
+        let principal = match use_context::<RequestPrincipal>() {
+            Some(cached) => cached.get_or_build(build).await?,
+            None => build().await?,
+        };
+        Ok(Self::new(store, org, settings, principal))
+    }
+}
+
+/// The server did not provide what every request needs (a wiring mistake).
+#[track_caller]
+pub fn missing_context() -> AppError {
+    let ref_id = crate::error::new_ref_id();
+    let at = std::panic::Location::caller();
+    tracing::error!(%ref_id, %at, "server function called without its context");
+    AppError::Internal { ref_id }
+}
+
+/// Whether the request being served is a plain HTML form post (JavaScript
+/// off): the browser will be redirected back and sees only an error, not a
+/// value.
+pub async fn plain_form_post() -> bool {
+    leptos_axum::extract::<http::HeaderMap>()
+        .await
+        .ok()
+        .and_then(|h| {
+            h.get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.contains("text/html"))
+        })
+        .unwrap_or(false)
+}
 
 /// Session keys.
 pub const USER_ID: &str = "user_id";
@@ -70,13 +179,18 @@ pub async fn principal(
         .await?
         .ok_or(AppError::Unauthenticated)?;
     let rows = store.rights_rows(&user.id).await?;
-    let actor = Actor {
+    let actor = actor_of(&user);
+    Ok(Principal::for_user(user.id, actor, client, rows, &org.orn))
+}
+
+/// A user as the System Log names who acted.
+pub fn actor_of(user: &User) -> Actor {
+    Actor {
         id: user.id.to_string(),
         actor_type: "User".into(),
         alternate_id: user.profile.login.clone(),
         display_name: format!("{} {}", user.profile.first_name, user.profile.last_name),
-    };
-    Ok(Principal::for_user(user.id, actor, client, rows, &org.orn))
+    }
 }
 
 /// The caller's principal, built once per request: the page's gate, every

@@ -16,10 +16,13 @@ pub mod error;
 pub mod expr;
 pub mod ids;
 pub mod model;
+#[cfg(feature = "ssr")]
+pub mod ops;
 pub mod pages;
 pub mod serverfns;
 #[cfg(feature = "ssr")]
 pub mod store;
+pub mod views;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

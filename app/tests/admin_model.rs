@@ -44,7 +44,7 @@ async fn user(store: &Store, realm: &app::model::Realm, login: &str) -> User {
 }
 
 async fn setup(store: &Store) -> (authz::OrgContext, app::model::Realm) {
-    let org = authz::bootstrap(store, "http://127.0.0.1:3000")
+    let org = app::store::setup::bootstrap(store, "http://127.0.0.1:3000")
         .await
         .unwrap();
     let realm = store

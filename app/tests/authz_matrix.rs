@@ -63,7 +63,7 @@ struct Fixture {
 }
 
 async fn fixture(store: &Store) -> (Fixture, app::authz::OrgContext) {
-    let org = authz::bootstrap(store, "http://127.0.0.1:3000")
+    let org = app::store::setup::bootstrap(store, "http://127.0.0.1:3000")
         .await
         .unwrap();
     let realm = |name: &'static str| NewRealm {

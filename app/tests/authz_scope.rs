@@ -116,7 +116,7 @@ async fn build_world(store: &Store, ctx: &OrnContext, seed: u64, n: usize) -> Wo
         let mut member_of = Vec::new();
         for group in &groups {
             if rng.random_bool(0.35) {
-                let target = authz::user_target(store, ctx, &user).await.unwrap();
+                let target = store.facts_of_user(ctx, &user).await.unwrap();
                 store
                     .add_group_member(
                         &system(Permission::UsersGroupMembershipManage, target),
@@ -386,7 +386,7 @@ fn scope_sql_returns_exactly_what_check_allows() {
             }
         });
         let org = runtime
-            .block_on(authz::bootstrap(&db.store, "http://127.0.0.1:3000"))
+            .block_on(app::store::setup::bootstrap(&db.store, "http://127.0.0.1:3000"))
             .unwrap();
         let mut runner = TestRunner::new(Config {
             cases,

@@ -120,7 +120,7 @@ async fn events(store: &Store, event_type: &str) -> i64 {
 #[tokio::test]
 async fn profile_edits_respect_the_roles_attribute_conditions_and_versions() {
     on_both(|store, engine| async move {
-        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
             .await
             .unwrap();
         store
@@ -315,7 +315,7 @@ async fn an_unknown_realm_is_a_field_error_and_no_driver_text_escapes() {
 #[tokio::test]
 async fn concurrent_realm_moves_leave_each_user_in_exactly_one_realm() {
     on_both(|store, engine| async move {
-        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
             .await
             .unwrap();
         let realms = [
@@ -328,7 +328,7 @@ async fn concurrent_realm_moves_leave_each_user_in_exactly_one_realm() {
         for i in 0..12 {
             let store = store.clone();
             let to = realms[(i % 2) + 1].id.clone();
-            let target = authz::user_target(&store, &org.orn, &u).await.unwrap();
+            let target = store.facts_of_user(&org.orn, &u).await.unwrap();
             tasks.push(tokio::spawn(async move {
                 let user_grant = system(Permission::UsersManage, target);
                 let realm_grant = system(
@@ -402,13 +402,13 @@ async fn concurrent_realm_moves_leave_each_user_in_exactly_one_realm() {
 #[tokio::test]
 async fn a_move_outside_the_destination_domains_is_refused_without_an_event() {
     on_both(|store, engine| async move {
-        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
             .await
             .unwrap();
         let open = realm(&store, "Open", &[]).await;
         let acme = realm(&store, "Acme", &["acme.test"]).await;
         let u = user(&store, &open, "guest@elsewhere.test").await;
-        let target = authz::user_target(&store, &org.orn, &u).await.unwrap();
+        let target = store.facts_of_user(&org.orn, &u).await.unwrap();
         let err = store
             .move_user(
                 &system(Permission::UsersManage, target),
@@ -532,7 +532,7 @@ async fn keyset_paging_is_stable_while_users_are_inserted() {
 #[tokio::test]
 async fn a_partner_admin_reads_only_the_system_log_of_its_realms() {
     on_both(|store, engine| async move {
-        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
             .await
             .unwrap();
         let acme = realm(&store, "Acme", &["acme.test"]).await;
@@ -545,13 +545,13 @@ async fn a_partner_admin_reads_only_the_system_log_of_its_realms() {
             .await
             .unwrap();
         // gina joins a group; the admin cannot read that group, nor gina.
-        let gt = authz::user_target(&store, &org.orn, &gina).await.unwrap();
+        let gt = store.facts_of_user(&org.orn, &gina).await.unwrap();
         store
             .add_group_member(
                 &system(Permission::UsersGroupMembershipManage, gt),
                 &system(
                     Permission::GroupsMembersManage,
-                    authz::group_target(&store, &org.orn, &shared.id)
+                    store.facts_of_group(&org.orn, &shared.id)
                         .await
                         .unwrap(),
                 ),
@@ -693,7 +693,7 @@ async fn the_bulk_seed_builds_a_realistic_directory_in_one_audited_import() {
 #[tokio::test]
 async fn self_service_reaches_only_the_callers_own_account() {
     on_both(|store, engine| async move {
-        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
             .await
             .unwrap();
         let acme = realm(&store, "Acme", &["acme.test"]).await;
@@ -741,7 +741,7 @@ async fn found(store: &Store, principal: &Principal, term: &str) -> Vec<String> 
 #[tokio::test]
 async fn search_finds_substrings_of_every_name_field_within_the_scope_only() {
     on_both(|store, engine| async move {
-        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
             .await
             .unwrap();
         let acme = realm(&store, "Acme", &["acme.test"]).await;
@@ -914,7 +914,7 @@ async fn a_large_import_indexes_its_users_for_search_and_restores_the_live_index
 #[tokio::test]
 async fn a_scope_of_several_realms_pages_in_one_name_order() {
     on_both(|store, engine| async move {
-        let org = authz::bootstrap(&store, "https://portal.test")
+        let org = app::store::setup::bootstrap(&store, "https://portal.test")
             .await
             .unwrap();
         let realms = [
@@ -940,7 +940,7 @@ async fn a_scope_of_several_realms_pages_in_one_name_order() {
             let grant = authz::check(
                 &Principal::system(),
                 Permission::UsersUserprofileManage,
-                &authz::user_target(&store, &org.orn, &u).await.unwrap(),
+                &store.facts_of_user(&org.orn, &u).await.unwrap(),
             )
             .unwrap();
             let u = store
@@ -958,7 +958,7 @@ async fn a_scope_of_several_realms_pages_in_one_name_order() {
                 continue; // Elsewhere: outside the admin's scope
             }
             if i % 5 == 0 {
-                let target = authz::user_target(&store, &org.orn, &u).await.unwrap();
+                let target = store.facts_of_user(&org.orn, &u).await.unwrap();
                 store
                     .apply_lifecycle(
                         &system(Permission::UsersLifecycleSuspend, target),

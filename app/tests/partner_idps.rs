@@ -40,7 +40,7 @@ fn claims(sub: &str, email: &str, first: &str, last: &str) -> IncomingClaims {
 }
 
 async fn setup(store: &Store) -> (app::model::Realm, app::store::idps::Idp, SecretBox) {
-    let org = authz::bootstrap(store, "http://127.0.0.1:3000")
+    let org = app::store::setup::bootstrap(store, "http://127.0.0.1:3000")
         .await
         .unwrap();
     let _ = org;
@@ -224,8 +224,8 @@ async fn jit_places_new_users_by_the_rules_links_them_and_refreshes_them_later()
         assert_eq!(store.count_events("user.account.update_profile").await.unwrap(), 1, "{engine}");
 
         // Suspended: refused.
-        let org = authz::bootstrap(&store, "http://127.0.0.1:3000").await.unwrap();
-        let target = authz::user_target(&store, &org.orn, &again.user).await.unwrap();
+        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000").await.unwrap();
+        let target = store.facts_of_user(&org.orn, &again.user).await.unwrap();
         store.apply_lifecycle(&system(Permission::UsersLifecycleManage, target), LifecycleOp::Suspend).await.unwrap();
         let refused = store.admit_partner_user(&idp, &claims("sub-erin", "erin@acme.test", "Erin", "E")).await.unwrap();
         assert!(matches!(refused, Err(JitError::NotActive(UserStatus::Suspended))), "{engine}: {refused:?}");

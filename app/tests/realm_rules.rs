@@ -126,7 +126,7 @@ async fn run_to_end(store: &Store, op: &app::ids::OperationId, batch: i64) -> us
 #[tokio::test]
 async fn the_dry_run_plan_is_exactly_what_execute_applies() {
     on_both(|store, engine| async move {
-        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
             .await
             .unwrap();
         let default = realm_by_id(&store, &org.default_realm).await;
@@ -238,7 +238,7 @@ async fn the_dry_run_plan_is_exactly_what_execute_applies() {
 #[tokio::test]
 async fn a_change_between_dry_run_and_execute_is_reported_not_applied() {
     on_both(|store, engine| async move {
-        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
             .await
             .unwrap();
         let default = realm_by_id(&store, &org.default_realm).await;
@@ -261,7 +261,7 @@ async fn a_change_between_dry_run_and_execute_is_reported_not_applied() {
         assert_eq!(plan.num_planned, 3, "{engine}");
 
         // Between the dry run and the execution: a profile edit, a realm move.
-        let target = authz::user_target(&store, &org.orn, &edited).await.unwrap();
+        let target = store.facts_of_user(&org.orn, &edited).await.unwrap();
         store
             .update_profile(
                 &system(Permission::UsersUserprofileManage, target),
@@ -276,7 +276,7 @@ async fn a_change_between_dry_run_and_execute_is_reported_not_applied() {
             )
             .await
             .unwrap();
-        let target = authz::user_target(&store, &org.orn, &moved).await.unwrap();
+        let target = store.facts_of_user(&org.orn, &moved).await.unwrap();
         store
             .move_user(
                 &system(Permission::UsersManage, target),
@@ -345,7 +345,7 @@ async fn a_change_between_dry_run_and_execute_is_reported_not_applied() {
 #[tokio::test]
 async fn the_plan_respects_priority_and_lists_refusals_without_moving_them() {
     on_both(|store, engine| async move {
-        let org = authz::bootstrap(&store, "http://127.0.0.1:3000").await.unwrap();
+        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000").await.unwrap();
         let default = realm_by_id(&store, &org.default_realm).await;
         let partners = realm(&store, "Partners", &["partner.test"]).await;
         let vip = realm(&store, "VIP", &[]).await;
@@ -393,7 +393,7 @@ async fn the_plan_respects_priority_and_lists_refusals_without_moving_them() {
 #[tokio::test]
 async fn rule_evaluation_over_stored_users_follows_the_expression_semantics() {
     on_both(|store, engine| async move {
-        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
             .await
             .unwrap();
         let default = realm_by_id(&store, &org.default_realm).await;
@@ -517,7 +517,7 @@ async fn rule_evaluation_over_stored_users_follows_the_expression_semantics() {
 #[tokio::test]
 async fn rules_keep_their_order_and_the_catch_all_stays_last() {
     on_both(|store, engine| async move {
-        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
             .await
             .unwrap();
         let acme = realm(&store, "Acme", &[]).await;
@@ -621,7 +621,7 @@ async fn rules_keep_their_order_and_the_catch_all_stays_last() {
 #[tokio::test]
 async fn cancel_stops_an_operation_between_batches() {
     on_both(|store, engine| async move {
-        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
             .await
             .unwrap();
         let default = realm_by_id(&store, &org.default_realm).await;
@@ -681,7 +681,7 @@ async fn cancel_stops_an_operation_between_batches() {
 #[tokio::test]
 async fn the_partner_realm_wizard_writes_all_or_nothing() {
     on_both(|store, engine| async move {
-        let org = authz::bootstrap(&store, "http://127.0.0.1:3000").await.unwrap();
+        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000").await.unwrap();
         let default = realm_by_id(&store, &org.default_realm).await;
         let existing = user(&store, &default, "taken@initech.test").await;
         let plan = |login: &str| {

@@ -82,7 +82,7 @@ fn idp(name: &str, realm: Option<&app::model::Realm>, routing: &[&str]) -> NewId
 #[tokio::test]
 async fn f1_org_idp_identities_are_bound_to_their_account() {
     on_both(|store, engine| async move {
-        authz::bootstrap(&store, "http://127.0.0.1:3000")
+        app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
             .await
             .unwrap();
         let acme = realm(&store, "Acme", &["acme.test"]).await;
@@ -175,7 +175,7 @@ async fn f1_org_idp_identities_are_bound_to_their_account() {
 #[tokio::test]
 async fn f1_partner_jit_only_for_its_own_domains_verified_emails_and_its_own_rules() {
     on_both(|store, engine| async move {
-        authz::bootstrap(&store, "http://127.0.0.1:3000").await.unwrap();
+        app::store::setup::bootstrap(&store, "http://127.0.0.1:3000").await.unwrap();
         let acme = realm(&store, "Acme", &["acme.test"]).await;
         let globex = realm(&store, "Globex", &["globex.test"]).await;
         let open = realm(&store, "Open", &[]).await;
@@ -254,7 +254,7 @@ async fn f1_partner_jit_only_for_its_own_domains_verified_emails_and_its_own_rul
 #[tokio::test]
 async fn f3_the_generated_partner_admin_role_is_seeded_once() {
     on_both(|store, engine| async move {
-        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
             .await
             .unwrap();
         let role = org.partner_admin_role.clone();
@@ -281,7 +281,7 @@ async fn f3_the_generated_partner_admin_role_is_seeded_once() {
             .unwrap();
         let roles = store.list_roles().await.unwrap().len();
         // The restart.
-        let again = authz::bootstrap(&store, "http://127.0.0.1:3000")
+        let again = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
             .await
             .unwrap();
         assert_eq!(again.partner_admin_role, role, "{engine}: found by its id");
@@ -314,7 +314,7 @@ async fn f3_the_generated_partner_admin_role_is_seeded_once() {
 #[tokio::test]
 async fn f4_logins_are_email_addresses_within_the_realms_domains() {
     on_both(|store, engine| async move {
-        authz::bootstrap(&store, "http://127.0.0.1:3000")
+        app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
             .await
             .unwrap();
         let acme = realm(&store, "Acme", &["acme.test"]).await;
@@ -346,7 +346,7 @@ async fn f7_cleared_sessions_stay_cleared() {
     use tower_sessions::session::{Id, Record};
     use tower_sessions::SessionStore;
     on_both(|store, engine| async move {
-        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
             .await
             .unwrap();
         let acme = realm(&store, "Acme", &["acme.test"]).await;
@@ -362,7 +362,7 @@ async fn f7_cleared_sessions_stay_cleared() {
         // A request loads the session…
         let loaded = store.load(&record.id).await.unwrap().unwrap();
         // …an admin clears Alice's sessions meanwhile…
-        let target = authz::user_target(&store, &org.orn, &alice).await.unwrap();
+        let target = store.facts_of_user(&org.orn, &alice).await.unwrap();
         store
             .apply_lifecycle(
                 &system(Permission::UsersLifecycleManage, target),
@@ -403,7 +403,7 @@ async fn f7_cleared_sessions_stay_cleared() {
 async fn f10_the_audit_chain_is_keyed() {
     use sha2::{Digest, Sha256};
     on_both(|store, engine| async move {
-        authz::bootstrap(&store, "http://127.0.0.1:3000").await.unwrap();
+        app::store::setup::bootstrap(&store, "http://127.0.0.1:3000").await.unwrap();
         realm(&store, "Acme", &["acme.test"]).await;
         assert!(matches!(
             store.verify_system_log().await.unwrap(),
@@ -490,7 +490,7 @@ async fn l2_the_search_cap_applies_within_the_scope() {
     use app::store::audit::{Actor, Client};
     use app::store::users::{UserFilter, UserSort, SEARCH_CAP};
     on_both(|store, engine| async move {
-        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
             .await
             .unwrap();
         // More matches for "example" elsewhere than the cap (every generated
@@ -605,7 +605,7 @@ async fn the_last_super_admin_keeps_the_role_through_groups_too() {
     use app::model::StandardRole;
     use app::store::admin::Member;
     on_both(|store, engine| async move {
-        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
             .await
             .unwrap();
         let acme = realm(&store, "Acme", &["acme.test"]).await;
@@ -635,7 +635,7 @@ async fn the_last_super_admin_keeps_the_role_through_groups_too() {
         let group_grant = || async {
             system(
                 Permission::GroupsMembersManage,
-                authz::group_target(&store, &org.orn, &group.id)
+                store.facts_of_group(&org.orn, &group.id)
                     .await
                     .unwrap(),
             )

@@ -57,10 +57,10 @@ async fn event_count(store: &Store, event_type: &str) -> i64 {
 #[tokio::test]
 async fn bootstrap_is_idempotent_and_creates_default_realm_and_partner_admin_role() {
     on_both(|store, engine| async move {
-        let first = authz::bootstrap(&store, "http://127.0.0.1:3000")
+        let first = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
             .await
             .expect("bootstrap");
-        let second = authz::bootstrap(&store, "http://127.0.0.1:3000")
+        let second = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
             .await
             .expect("bootstrap again");
         assert_eq!(first.default_realm, second.default_realm, "{engine}");
@@ -141,10 +141,10 @@ async fn lifecycle_transitions_follow_okta_and_invalid_ones_are_refused() {
     on_both(|store, engine| async move {
         let acme = partner_realm(&store, "Acme", "acme.test").await;
         let user = new_user(&store, &acme, "sam@acme.test").await.unwrap();
-        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
             .await
             .unwrap();
-        let target = authz::user_target(&store, &org.orn, &user).await.unwrap();
+        let target = store.facts_of_user(&org.orn, &user).await.unwrap();
         let grant = system(Permission::UsersLifecycleManage, target);
         let suspended = store
             .apply_lifecycle(&grant, LifecycleOp::Suspend)
@@ -228,7 +228,7 @@ async fn a_realm_scope_lists_and_reads_only_users_in_that_realm() {
         let globex = partner_realm(&store, "Globex", "globex.test").await;
         let erin = new_user(&store, &acme, "erin@acme.test").await.unwrap();
         let gina = new_user(&store, &globex, "gina@globex.test").await.unwrap();
-        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
             .await
             .unwrap();
         let admin = new_user(&store, &acme, "alice@acme.test").await.unwrap();
@@ -301,7 +301,7 @@ async fn clearing_or_suspending_a_user_ends_its_sessions_at_once() {
 
     on_both(|store, engine| async move {
         let acme = partner_realm(&store, "Acme", "acme.test").await;
-        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
             .await
             .unwrap();
         let sam = new_user(&store, &acme, "sam@acme.test").await.unwrap();
@@ -313,7 +313,7 @@ async fn clearing_or_suspending_a_user_ends_its_sessions_at_once() {
             let store = store.clone();
             let orn = org.orn.clone();
             async move {
-                let target = authz::user_target(&store, &orn, &user).await.unwrap();
+                let target = store.facts_of_user(&orn, &user).await.unwrap();
                 system(Permission::UsersLifecycleManage, target)
             }
         };

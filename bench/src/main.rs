@@ -326,7 +326,7 @@ async fn fixture(
     edits: u32,
 ) -> Result<Fixture, String> {
     let err = |e: app::store::StoreError| e.to_string();
-    let org = authz::bootstrap(store, "http://127.0.0.1")
+    let org = app::store::setup::bootstrap(store, "http://127.0.0.1")
         .await
         .map_err(err)?;
     let realm = store
@@ -580,8 +580,8 @@ async fn measure(
     let p = load::mutate(
         &scripts,
         edit_shape,
-        &format!("{}/api/users/update_profile", env.base()),
-        "/api/users/update_profile",
+        &format!("{}/_fn/users/update_profile", env.base()),
+        "/_fn/users/update_profile",
         &fx.portal_targets,
         Some(&cookie),
     )
@@ -653,7 +653,7 @@ async fn check_edit(base: &str, cookie: &str, store: &Store, id: &str) -> Result
         .map_err(|e| e.to_string())?
         .ok_or("the detail user is gone")?;
     let r = reqwest::Client::new()
-        .post(format!("{base}/api/users/update_profile"))
+        .post(format!("{base}/_fn/users/update_profile"))
         .header("cookie", cookie)
         .header("content-type", "application/x-www-form-urlencoded")
         .body(format!(
@@ -706,7 +706,7 @@ async fn call(
     body: String,
 ) -> Result<serde_json::Value, String> {
     let r = reqwest::Client::new()
-        .post(format!("{base}/api/{endpoint}"))
+        .post(format!("{base}/_fn/{endpoint}"))
         .header("cookie", cookie)
         .header("content-type", "application/x-www-form-urlencoded")
         .body(body)

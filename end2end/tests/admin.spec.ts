@@ -279,7 +279,7 @@ test.describe('org admin console', () => {
       'admin/groups/delete',
       'admin/apps/delete',
     ]) {
-      const response = await page.request.post(`/api/${endpoint}`, {
+      const response = await page.request.post(`/_fn/${endpoint}`, {
         headers: { Origin: portalUrl, Accept: 'application/json' },
         form: { id: 'x', name: 'X', domains: '', expected: 'x', issuer: 'https://evil.test', client_id: 'x', client_secret: 'x', description: 'x', label: 'X', sign_on_mode: 'BOOKMARK', title: 'X', attr_type: 'string', resource_set_id: 'x', role_id: 'x', member_type: 'USER', member_id: 'x', remove: 'x', expression: 'true', target_realm_id: 'x', op: 'up', login: 'x', realm_id: 'x' },
       });

@@ -15,7 +15,7 @@ use app::store::audit::{Actor, Client, Event, Target};
 // Session key: the partner IdP the user signed in with (`None`: the org IdP).
 use app::store::idps::SIGNED_IN_WITH;
 
-use crate::http::AppState;
+use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -126,7 +126,7 @@ async fn partner_provider(
         }
     }
     let sealed = idp.client_secret_sealed.as_deref().unwrap_or_default();
-    let secret = state.secrets.open(sealed).map_err(|e| {
+    let secret = state.settings.secrets.open(sealed).map_err(|e| {
         tracing::error!(error = %e, idp = %idp.id, "cannot open a partner IdP's client secret");
         SignInError::ProviderUnavailable
     })?;
@@ -134,7 +134,7 @@ async fn partner_provider(
         idp,
         &secret,
         &state.config.public_url,
-        state.outbound,
+        state.settings.outbound,
     )
     .map_err(|e| {
         tracing::warn!(error = %e, idp = %idp.id, "a partner IdP's issuer is refused");

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use app::store::Store;
 
 use crate::config::Config;
+use crate::error::RunError;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -54,25 +55,14 @@ pub enum AuditCommand {
     Verify,
 }
 
-/// A failure to report as one line.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct RunError(pub String);
-
-impl From<app::store::StoreError> for RunError {
-    fn from(e: app::store::StoreError) -> Self {
-        Self(e.to_string())
-    }
-}
-
 pub async fn run(command: Command, config: Config) -> Result<(), RunError> {
     match command {
         Command::Serve => {
             config.validate_for_serve().map_err(|e| RunError(e.0))?;
             let store = open_store(&config).await?;
             store.migrate().await?;
-            let org = app::authz::bootstrap(&store, &config.public_url).await?;
-            crate::http::serve(config, store, org).await
+            let org = app::store::setup::bootstrap(&store, &config.public_url).await?;
+            crate::boot::serve(config, store, org).await
         }
         Command::Migrate => {
             let store = open_store(&config).await?;

@@ -3,15 +3,19 @@
 //! those of the caller's read scope, as on the page (one chokepoint: the
 //! principal's scope compiled into the store's query).
 
+use std::sync::Arc;
+
 use axum::body::Body;
-use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::extract::Query;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use serde::Deserialize;
-use tower_sessions::Session;
 
-use crate::http::AppState;
+use app::error::AppError;
+use app::ops;
+
+use crate::state::{Caller, NoCaller};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ExportQuery {
@@ -21,7 +25,7 @@ pub struct ExportQuery {
     group: Option<String>,
 }
 
-fn refused(e: &app::error::AppError) -> Response {
+fn refused(e: &AppError) -> Response {
     crate::auth::plain_page(
         StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::BAD_REQUEST),
         "Export not possible",
@@ -31,37 +35,29 @@ fn refused(e: &app::error::AppError) -> Response {
 }
 
 pub async fn users_csv(
-    State(state): State<AppState>,
-    session: Session,
-    headers: HeaderMap,
+    caller: Result<Caller, NoCaller>,
     Query(query): Query<ExportQuery>,
 ) -> Response {
-    let client = crate::auth::client_of(&headers);
-    let principal = match app::ctx::principal(&state.store, &state.org, &session, client).await {
-        Ok(p) => p,
+    let cx = match caller {
+        Ok(Caller(cx)) => Arc::new(cx),
+        Err(NoCaller(e)) => return refused(&e),
+    };
+    let filter = match ops::users::parse_filter(query.q, query.status, query.realm, query.group) {
+        Ok(f) => f,
         Err(e) => return refused(&e),
     };
-    let filter =
-        match app::serverfns::users::user_filter(query.q, query.status, query.realm, query.group) {
-            Ok(f) => f,
-            Err(e) => return refused(&e),
-        };
-    let store = state.store.clone();
-    let (first, next) =
-        match app::serverfns::users::export_chunk(&store, &principal, &filter, None).await {
-            Ok(chunk) => chunk,
-            Err(e) => return refused(&e),
-        };
+    let (first, next) = match ops::users::export_chunk(&cx, &filter, None).await {
+        Ok(chunk) => chunk,
+        Err(e) => return refused(&e),
+    };
     let rest = futures_util::stream::try_unfold(next, move |after| {
-        let (store, principal, filter) = (store.clone(), principal.clone(), filter.clone());
+        let (cx, filter) = (cx.clone(), filter.clone());
         async move {
             let Some(after) = after else {
                 return Ok(None);
             };
-            let (bytes, next) =
-                app::serverfns::users::export_chunk(&store, &principal, &filter, Some(&after))
-                    .await?;
-            Ok::<_, app::error::AppError>(Some((bytes, next)))
+            let (bytes, next) = ops::users::export_chunk(&cx, &filter, Some(&after)).await?;
+            Ok::<_, AppError>(Some((bytes, next)))
         }
     });
     let body = futures_util::stream::once(async move { Ok(first) }).chain(rest);
@@ -93,17 +89,14 @@ pub struct LogQuery {
 /// (its log scope, the same filters as the Activity page), newest first, one
 /// Okta LogEvent JSON object per line, streamed 200 at a time.
 pub async fn activity_jsonl(
-    State(state): State<AppState>,
-    session: Session,
-    headers: HeaderMap,
+    caller: Result<Caller, NoCaller>,
     Query(query): Query<LogQuery>,
 ) -> Response {
-    let client = crate::auth::client_of(&headers);
-    let principal = match app::ctx::principal(&state.store, &state.org, &session, client).await {
-        Ok(p) => p,
-        Err(e) => return refused(&e),
+    let cx = match caller {
+        Ok(Caller(cx)) => Arc::new(cx),
+        Err(NoCaller(e)) => return refused(&e),
     };
-    let filter = match app::serverfns::activity::log_filter(
+    let filter = match ops::log::parse_filter(
         query.event_type,
         query.actor,
         query.target,
@@ -113,41 +106,16 @@ pub async fn activity_jsonl(
         Ok(f) => f,
         Err(e) => return refused(&e),
     };
-    let scope = app::authz::log_scope(&principal);
-    // Partner admins see what happened, not where other admins sit: the IP
-    // address and user agent of events someone else made are left out.
-    let redact_others = !principal.is_org_admin();
-    let me = principal.actor().id.clone();
-    let store = state.store.clone();
     // `Some(cursor)`: a page to read ("" for the first); `None`: done.
     let pages = futures_util::stream::try_unfold(Some(String::new()), move |cursor| {
-        let (store, scope, filter, me) = (store.clone(), scope.clone(), filter.clone(), me.clone());
+        let (cx, filter) = (cx.clone(), filter.clone());
         async move {
             let Some(cursor) = cursor else {
                 return Ok(None);
             };
             let before = (!cursor.is_empty()).then_some(cursor.as_str());
-            let page = store
-                .list_events(&scope, &filter, before, app::store::users::MAX_PAGE)
-                .await
-                .map_err(app::error::AppError::from)?;
-            let mut lines = Vec::new();
-            for entry in &page.items {
-                let mut event = entry.event.clone();
-                if redact_others && event["actor"]["id"].as_str() != Some(me.as_str()) {
-                    if let Some(client) = event
-                        .get_mut("client")
-                        .and_then(serde_json::Value::as_object_mut)
-                    {
-                        client.remove("ipAddress");
-                        client.remove("userAgent");
-                        client.remove("geographicalContext");
-                    }
-                }
-                lines.extend_from_slice(event.to_string().as_bytes());
-                lines.push(b'\n');
-            }
-            Ok::<_, app::error::AppError>(Some((lines, page.next)))
+            let (lines, next) = ops::log::export_page(&cx, &filter, before).await?;
+            Ok::<_, AppError>(Some((lines, next)))
         }
     });
     let mut response = Body::from_stream(pages).into_response();
@@ -165,19 +133,10 @@ pub async fn activity_jsonl(
 }
 
 /// `GET /admin/realms/report.csv`: the realm report (org admins).
-pub async fn realm_report_csv(
-    State(state): State<AppState>,
-    session: Session,
-    headers: HeaderMap,
-) -> Response {
-    let client = crate::auth::client_of(&headers);
-    let principal = match app::ctx::principal(&state.store, &state.org, &session, client).await {
-        Ok(p) => p,
-        Err(e) => return refused(&e),
-    };
-    let csv = match app::serverfns::admin::realm_report(&state.store, &principal).await {
-        Ok(rows) => app::serverfns::admin::realm_report_csv(&rows),
-        Err(e) => Err(e),
+pub async fn realm_report_csv(caller: Result<Caller, NoCaller>) -> Response {
+    let csv = match caller {
+        Ok(Caller(cx)) => ops::realms::report_csv(&cx).await,
+        Err(NoCaller(e)) => Err(e),
     };
     match csv {
         Ok(bytes) => (

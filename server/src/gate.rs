@@ -18,7 +18,7 @@ use tower_sessions::Session;
 
 use app::error::AppError;
 
-use crate::http::AppState;
+use crate::state::AppState;
 
 /// The sections of the Partner Admin Portal.
 const PORTAL_SECTIONS: &[&str] = &[
@@ -68,8 +68,9 @@ pub async fn surface_gate(
         return next.run(request).await;
     };
     let client = crate::auth::client_of(request.headers());
-    let principal = match app::ctx::principal(&state.store, &state.org, &session, client).await {
-        Ok(p) => p,
+    let cx = app::ctx::Ctx::from_session(&state.store, &state.org, &state.settings, &session, client);
+    let principal = match cx.await {
+        Ok(cx) => cx.principal,
         Err(AppError::Unauthenticated) => {
             let back = request
                 .uri()
@@ -124,7 +125,7 @@ mod tests {
         assert_eq!(surface_of("/usersx"), None);
         assert_eq!(surface_of("/me"), None);
         assert_eq!(surface_of("/login"), None);
-        assert_eq!(surface_of("/api/session/current_user"), None);
+        assert_eq!(surface_of("/_fn/session/current_user"), None);
         assert_eq!(surface_of("/pkg/partner-portal.js"), None);
     }
 }

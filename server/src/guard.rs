@@ -40,7 +40,7 @@ const HTML_FALLBACK_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-uns
 /// when the portal is served over https, and `Cache-Control: no-store` on
 /// pages and server-function answers (they hold directory data).
 pub async fn security_headers(State(https): State<bool>, request: Request, next: Next) -> Response {
-    let is_api = request.uri().path().starts_with("/api/");
+    let is_api = request.uri().path().starts_with("/_fn/");
     let mut response = next.run(request).await;
     let is_html = response
         .headers()
@@ -83,7 +83,7 @@ pub async fn security_headers(State(https): State<bool>, request: Request, next:
 /// that clients, logs and monitoring tell a refused request from a failure.
 /// Plain form posts are redirects by then and pass unchanged.
 pub async fn server_fn_status(request: Request, next: Next) -> Response {
-    let is_api = request.uri().path().starts_with("/api/");
+    let is_api = request.uri().path().starts_with("/_fn/");
     let response = next.run(request).await;
     if !is_api || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
         return response;

@@ -1,14 +1,15 @@
-//! The axum router: health probes, the Leptos app and its server functions, and
-//! the layers every request passes (request id, tracing).
+//! The axum router: health probes, sign-in, exports, the Leptos app and its
+//! server functions (under `/_fn/`), and the layers every request passes:
+//! request id, tracing, client address, rate limits, session, surface gate,
+//! no-JavaScript notices, security headers.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{FromRef, State};
+use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -18,132 +19,11 @@ use tower_http::trace::TraceLayer;
 use app::store::Store;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use crate::cli::RunError;
 use crate::config::Config;
+use crate::error::RunError;
+use crate::state::AppState;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-#[derive(Clone)]
-pub struct AppState {
-    pub leptos_options: LeptosOptions,
-    pub store: Store,
-    pub org: app::authz::OrgContext,
-    pub org_idp: app::authn::OrgIdp,
-    /// Partner IdPs met so far, by id, with the `last_updated` they were built
-    /// from: an edited IdP is built afresh (discovery is cached per provider).
-    pub partner_idps:
-        Arc<tokio::sync::RwLock<std::collections::HashMap<app::ids::IdpId, CachedIdp>>>,
-    pub secrets: app::store::idps::SecretBox,
-    /// Where fetches to admin-configured IdPs may go.
-    pub outbound: app::authn::outbound::OutboundPolicy,
-    pub config: Arc<Config>,
-}
-
-impl AppState {
-    /// How old an ID token may be.
-    pub fn max_token_age(&self) -> std::time::Duration {
-        std::time::Duration::from_secs(60 * self.config.id_token_max_age_minutes)
-    }
-}
-
-/// A built partner provider and the IdP version it was built from.
-pub type CachedIdp = (String, app::authn::OidcProvider);
-
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(state: &AppState) -> Self {
-        state.leptos_options.clone()
-    }
-}
-
-pub async fn serve(
-    config: Config,
-    store: Store,
-    org: app::authz::OrgContext,
-) -> Result<(), RunError> {
-    let leptos_options = leptos_options(&config)?;
-    let addr = config.listen_addr;
-    let org_idp = app::authn::OrgIdp::new(
-        &config.org_idp_issuer,
-        &config.org_idp_client_id,
-        config.org_idp_client_secret.expose(),
-        &config.public_url,
-    )
-    .map_err(|e| RunError(format!("org_idp_issuer (PORTAL_ORG_IDP_ISSUER): {e}")))?
-    .with_max_token_age(std::time::Duration::from_secs(
-        60 * config.id_token_max_age_minutes,
-    ));
-    let state = AppState {
-        outbound: app::authn::outbound::OutboundPolicy::admin_configured(
-            config.dev_allow_loopback_idps,
-        ),
-        leptos_options,
-        store,
-        org,
-        org_idp,
-        partner_idps: Arc::default(),
-        secrets: app::store::idps::SecretBox::new(config.secrets_key.expose()),
-        config: Arc::new(config),
-    };
-    resume_operations(&state.store).await;
-    let router = router(state.clone())?;
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-        RunError(format!(
-            "listen_addr (PORTAL_LISTEN_ADDR): cannot listen on {addr}: {e}"
-        ))
-    })?;
-    // Pages stream (the shell, then each suspense as it resolves): with Nagle's
-    // algorithm on, each small write after the first waits for the client's
-    // delayed ACK, up to 40 ms a page.
-    let listener = listener.tap_io(|stream| {
-        if let Err(e) = stream.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY on a connection");
-        }
-    });
-    tracing::info!(%addr, public_url = %state.config.public_url, "Partner Portal is listening");
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .map_err(|e| RunError(format!("server stopped: {e}")))?;
-    state.store.close().await;
-    tracing::info!("stopped");
-    Ok(())
-}
-
-/// Realm-assignment operations a stopped server left running go on where they
-/// stopped (each item is applied once; the rest is still PENDING), under the
-/// system principal.
-async fn resume_operations(store: &Store) {
-    use app::authz::{check, Permission, Principal, Target};
-    let unfinished = match store.unfinished_operations().await {
-        Ok(ids) => ids,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot list unfinished realm assignment operations");
-            return;
-        }
-    };
-    let Ok(grant) = check(&Principal::system(), Permission::RealmsManage, &Target::Org) else {
-        return;
-    };
-    for id in unfinished {
-        tracing::info!(operation = %id, "resuming a realm assignment operation");
-        tokio::spawn(app::store::rules::run_operation(
-            store.clone(),
-            grant.clone(),
-            id,
-        ));
-    }
-}
-
-fn leptos_options(config: &Config) -> Result<LeptosOptions, RunError> {
-    let conf = get_configuration(None)
-        .map_err(|e| RunError(format!("Leptos site settings (LEPTOS_*): {e}")))?;
-    let mut options = conf.leptos_options;
-    options.site_addr = config.listen_addr;
-    Ok(options)
-}
 
 pub fn router(state: AppState) -> Result<Router, RunError> {
     let routes = generate_route_list(app::App);
@@ -152,8 +32,7 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
     let context = move || {
         provide_context(context_state.store.clone());
         provide_context(context_state.org.clone());
-        provide_context(context_state.secrets.clone());
-        provide_context(context_state.outbound);
+        provide_context(context_state.settings.clone());
         // The request's head: the gate's principal and a form's notice ride in
         // its extensions.
         let parts = use_context::<axum::http::request::Parts>();
@@ -175,9 +54,6 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
         {
             provide_context(app::ctx::RequestReads::default());
         }
-        provide_context(app::serverfns::admin::PublicUrl(
-            context_state.config.public_url.clone(),
-        ));
         // Pages carry a CSP naming this response's nonce (Leptos puts it on
         // its hydration script).
         if let (Some(nonce), Some(response)) = (
@@ -338,24 +214,3 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down");
-}

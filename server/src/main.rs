@@ -1,13 +1,16 @@
 //! The Partner Portal server binary: configuration, CLI, boot, and the axum router.
 
 mod auth;
+mod boot;
 mod cli;
 mod config;
+mod error;
 mod export;
 mod gate;
 mod guard;
 mod http;
 mod notice;
+mod state;
 mod telemetry;
 
 use std::process::ExitCode;

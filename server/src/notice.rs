@@ -133,7 +133,7 @@ pub async fn carry(
 ) -> Response {
     let path = request.uri().path();
     let html = accepts_html(request.headers());
-    if request.method() == Method::POST && path.starts_with("/api/") && html {
+    if request.method() == Method::POST && path.starts_with("/_fn/") && html {
         let response = next.run(request).await;
         let response = seal_redirect(&seal, response);
         return keep(&session, response).await;

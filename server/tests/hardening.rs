@@ -175,7 +175,7 @@ async fn cross_site_state_changing_requests_are_refused_before_any_handler() {
         "admin/standard-roles/revoke",
     ] {
         let r = client()
-            .post(format!("{}/api/{endpoint}", server.base))
+            .post(format!("{}/_fn/{endpoint}", server.base))
             .header("sec-fetch-site", "cross-site")
             .header("content-type", "application/x-www-form-urlencoded")
             .body("id=00u0000000000000000&op=suspend")
@@ -225,7 +225,7 @@ async fn sign_in_attempts_beyond_the_limit_get_429_with_okta_rate_limit_headers(
 #[tokio::test]
 async fn made_up_session_cookies_do_not_mint_fresh_mutation_quotas() {
     let server = start_with("30", "2").await;
-    let url = format!("{}/api/session/current_user", server.base);
+    let url = format!("{}/_fn/session/current_user", server.base);
     let mut statuses = Vec::new();
     for i in 0..3 {
         let r = client()

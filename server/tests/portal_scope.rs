@@ -23,7 +23,7 @@ impl Caller {
     /// Calls a server function; an error answer carries its own status.
     async fn call(&self, endpoint: &str, body: String) -> String {
         let r = client()
-            .post(format!("{}/api/{endpoint}", self.base))
+            .post(format!("{}/_fn/{endpoint}", self.base))
             .header("cookie", self.cookie.clone())
             .header("sec-fetch-site", "same-origin")
             .header("content-type", "application/x-www-form-urlencoded")
@@ -92,10 +92,10 @@ async fn a_partner_admin_finds_nothing_of_another_realm_anywhere() {
         .unwrap();
     // Gary (Globex) gets the Supplier Portal directly, as Dana (Acme) has it.
     let system = Principal::system();
-    let org = app::authz::bootstrap(&store, "http://127.0.0.1")
+    let org = app::app::store::setup::bootstrap(&store, "http://127.0.0.1")
         .await
         .unwrap();
-    let gary_target = app::authz::user_target(&store, &org.orn, &gary)
+    let gary_target = app::store.facts_of_user(&org.orn, &gary)
         .await
         .unwrap();
     let app_target = Target::App {
@@ -111,7 +111,7 @@ async fn a_partner_admin_finds_nothing_of_another_realm_anywhere() {
         .unwrap();
 
     // Dana (Acme) is also in Globex's group, which Alice cannot read.
-    let dana_target = app::authz::user_target(&store, &org.orn, &dana)
+    let dana_target = app::store.facts_of_user(&org.orn, &dana)
         .await
         .unwrap();
     store
@@ -125,7 +125,7 @@ async fn a_partner_admin_finds_nothing_of_another_realm_anywhere() {
             &check(
                 &system,
                 Permission::GroupsMembersManage,
-                &app::authz::group_target(&store, &org.orn, &globex_ops)
+                &app::store.facts_of_group(&org.orn, &globex_ops)
                     .await
                     .unwrap(),
             )
@@ -394,7 +394,7 @@ async fn a_custom_role_without_lifecycle_rights_is_refused_and_offered_nothing()
 async fn users_seen_through_a_group_do_not_name_a_realm_the_admin_cannot_read() {
     let mut rig = Rig::new().await;
     let store = rig.store.clone();
-    let org = app::authz::bootstrap(&store, "http://127.0.0.1")
+    let org = app::app::store::setup::bootstrap(&store, "http://127.0.0.1")
         .await
         .unwrap();
     let system = Principal::system();
@@ -705,7 +705,7 @@ async fn an_org_admin_plans_and_executes_a_rule_in_the_background() {
         .await;
     // The second execute of the same plan is a conflict.
     let r = client()
-        .post(format!("{}/api/admin/operations/execute", olivia.base))
+        .post(format!("{}/_fn/admin/operations/execute", olivia.base))
         .header("cookie", olivia.cookie.clone())
         .header("sec-fetch-site", "same-origin")
         .header("content-type", "application/x-www-form-urlencoded")
@@ -848,7 +848,7 @@ async fn a_form_posted_without_javascript_says_what_it_did_once() {
     let page = format!("/users/{}", dana.id);
     let post = |target: &str, accept: &str| {
         client()
-            .post(format!("{}/api/users/lifecycle", alice.base))
+            .post(format!("{}/_fn/users/lifecycle", alice.base))
             .header("cookie", alice.cookie.clone())
             .header("sec-fetch-site", "same-origin")
             .header("content-type", "application/x-www-form-urlencoded")

@@ -32,7 +32,7 @@ async fn time(base: &str, cookie: &str, endpoint: &str, body: &str) -> (f64, f64
     for _ in 0..ROUNDS {
         let started = Instant::now();
         let r = http
-            .post(format!("{base}/api/{endpoint}"))
+            .post(format!("{base}/_fn/{endpoint}"))
             .header("cookie", cookie)
             .header("sec-fetch-site", "same-origin")
             .header("content-type", "application/x-www-form-urlencoded")
@@ -65,7 +65,7 @@ async fn users_page_server_time_at_scale() {
 
     // Carol, a partner admin, also administers the first generated realm.
     let store = rig.store.clone();
-    let org = app::authz::bootstrap(&store, "http://127.0.0.1")
+    let org = app::app::store::setup::bootstrap(&store, "http://127.0.0.1")
         .await
         .unwrap();
     let realm = store.realm_by_name("Partner 001").await.unwrap().unwrap();

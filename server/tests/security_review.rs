@@ -29,7 +29,7 @@ async fn call_with(
     headers: &[(&str, &str)],
 ) -> (u16, String) {
     let mut request = client()
-        .post(format!("{}/api/{endpoint}", rig.portal.base))
+        .post(format!("{}/_fn/{endpoint}", rig.portal.base))
         .header("cookie", cookie.to_string())
         .header("sec-fetch-site", "same-origin")
         .header("content-type", "application/x-www-form-urlencoded");
@@ -551,7 +551,7 @@ async fn l5_l6_pages_are_not_cached_and_reads_are_rate_limited() {
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["cache-control"], "no-store");
     let r = client()
-        .post(format!("{}/api/session/current_user", rig.portal.base))
+        .post(format!("{}/_fn/session/current_user", rig.portal.base))
         .header("cookie", olivia.clone())
         .header("sec-fetch-site", "same-origin")
         .send()
@@ -968,7 +968,7 @@ async fn l12_deactivating_an_idp_ends_its_sessions_and_its_sign_ins() {
         let base = rig.portal.base.clone();
         async move {
             client()
-                .post(format!("{base}/api/session/current_user"))
+                .post(format!("{base}/_fn/session/current_user"))
                 .header("cookie", cookie)
                 .header("sec-fetch-site", "same-origin")
                 .send()
@@ -1073,7 +1073,7 @@ async fn a_killed_server_keeps_what_it_acknowledged_and_its_log_verifies() {
             };
             let name = format!("Dana{i}");
             let sent = client()
-                .post(format!("{base}/api/users/update_profile"))
+                .post(format!("{base}/_fn/users/update_profile"))
                 .header("cookie", olivia.clone())
                 .header("sec-fetch-site", "same-origin")
                 .header("content-type", "application/x-www-form-urlencoded")
@@ -1201,7 +1201,7 @@ async fn l11_a_crafted_refusal_in_the_address_is_not_shown() {
     let page = format!("{}/users/{}", rig.portal.base, dana.id);
     // A genuine refusal: a form post without JavaScript, a stale version.
     let r = client()
-        .post(format!("{}/api/users/update_profile", rig.portal.base))
+        .post(format!("{}/_fn/users/update_profile", rig.portal.base))
         .header("cookie", olivia.clone())
         .header("sec-fetch-site", "same-origin")
         .header("accept", "text/html")
@@ -1229,7 +1229,7 @@ async fn l11_a_crafted_refusal_in_the_address_is_not_shown() {
     let forged = serde_json::json!({"kind": "validation", "fields": [{"field": "firstName",
         "message": "Your account is compromised: call +1 555 0100 now."}], "values": {}});
     let crafted = format!(
-        "{page}?__path=/api/users/update_profile&__err={}",
+        "{page}?__path=/_fn/users/update_profile&__err={}",
         URL_SAFE.encode(forged.to_string())
     );
     for link in [crafted.clone(), format!("{crafted}&__errsig=00ff")] {

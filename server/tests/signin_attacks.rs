@@ -366,7 +366,7 @@ async fn server_functions_answer_not_found_for_another_realms_users() {
     let globex = bob.realm_id.to_string();
     let call = |endpoint: &str, body: String| {
         client()
-            .post(format!("{}/api/{endpoint}", rig.portal.base))
+            .post(format!("{}/_fn/{endpoint}", rig.portal.base))
             .header("cookie", alice.clone())
             .header("sec-fetch-site", "same-origin")
             .header("content-type", "application/x-www-form-urlencoded")

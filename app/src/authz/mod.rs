@@ -10,8 +10,9 @@
 //! visible target the caller may not change is `Forbidden`. Every decision is
 //! logged at debug level with principal, permission, target, outcome and source.
 
-mod bootstrap;
 pub mod catalog;
+pub mod facts;
+mod org;
 pub mod orn;
 
 use std::collections::{BTreeSet, HashMap};
@@ -21,9 +22,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::AppError;
 use crate::ids::{AppId, GroupId, RealmId, ResourceSetId, RoleId, UserId};
 use crate::model::StandardRole;
-use crate::store::audit::{Actor, Client};
+pub use facts::{Actor, Client, RightsRows};
 
-pub use bootstrap::{bootstrap, OrgContext};
+pub use org::OrgContext;
 pub use catalog::Permission;
 
 /// The authenticated caller, with the rights it holds right now.
@@ -394,7 +395,7 @@ impl Principal {
         user_id: UserId,
         actor: Actor,
         client: Client,
-        rows: crate::store::admin::RightsRows,
+        rows: RightsRows,
         ctx: &orn::OrnContext,
     ) -> Self {
         let entitlements = entitlements_from_rows(rows, ctx);
@@ -459,7 +460,7 @@ impl Principal {
 /// Parses stored rights into entitlements. Stored permissions or resources that no
 /// longer parse grant nothing and are logged.
 fn entitlements_from_rows(
-    rows: crate::store::admin::RightsRows,
+    rows: RightsRows,
     ctx: &orn::OrnContext,
 ) -> Vec<Entitlement> {
     let mut entitlements = Vec::new();
@@ -533,7 +534,7 @@ impl Privileges {
         Self::default()
     }
 
-    pub fn from_rows(rows: crate::store::admin::RightsRows, ctx: &orn::OrnContext) -> Self {
+    pub fn from_rows(rows: RightsRows, ctx: &orn::OrnContext) -> Self {
         Self::from_entitlements(&entitlements_from_rows(rows, ctx))
     }
 
@@ -636,30 +637,6 @@ pub fn may_set_attribute(principal: &Principal, name: &str) -> bool {
     })
 }
 
-/// Admin accounts `principal` may not manage (they hold rights it does not
-/// hold), with why: a realm-assignment plan lists them as refused, and an
-/// executor must not move them either.
-pub async fn accounts_beyond_reach(
-    store: &crate::store::Store,
-    ctx: &orn::OrnContext,
-    principal: &Principal,
-) -> Result<HashMap<UserId, String>, crate::store::StoreError> {
-    let mut refused = HashMap::new();
-    for id in store.admin_user_ids().await? {
-        let Some(user) = store.user_by_id_unscoped(&id).await? else {
-            continue;
-        };
-        let target = user_target(store, ctx, &user).await?;
-        if check(principal, Permission::UsersManage, &target).is_err() {
-            refused.insert(
-                id,
-                "holds admin rights you do not hold; not moved".to_string(),
-            );
-        }
-    }
-    Ok(refused)
-}
-
 /// Binding an IdP to a realm, or letting it create accounts (just in time)
 /// in one — its bound realm, else the default realm — needs the right to
 /// create users there.
@@ -686,71 +663,6 @@ pub fn check_idp_binding(
             "You may not create users in this realm, so you cannot bind an identity provider to it or let one create accounts there.",
         )
     })
-}
-
-/// Joining or leaving `group` hands out or takes back the apps assigned to
-/// it: `principal` needs `okta.apps.assignment.manage` on each of them.
-pub async fn check_group_app_grants(
-    store: &crate::store::Store,
-    principal: &Principal,
-    group: &GroupId,
-) -> Result<(), AppError> {
-    for (id, app_type) in store.group_app_grants(group).await? {
-        check(
-            principal,
-            Permission::AppsAssignmentManage,
-            &Target::App { id, app_type },
-        )?;
-    }
-    Ok(())
-}
-
-/// Loads the facts about a user that decisions need: realm, groups, admin rights.
-pub async fn user_target(
-    store: &crate::store::Store,
-    ctx: &orn::OrnContext,
-    user: &crate::model::User,
-) -> Result<Target, crate::store::StoreError> {
-    Ok(Target::User {
-        id: user.id.clone(),
-        realm_id: user.realm_id.clone(),
-        groups: store.user_group_ids(&user.id).await?,
-        privileges: Privileges::from_rows(store.rights_rows(&user.id).await?, ctx),
-    })
-}
-
-/// Loads the facts about a group that decisions need: the admin rights it confers.
-pub async fn group_target(
-    store: &crate::store::Store,
-    ctx: &orn::OrnContext,
-    id: &GroupId,
-) -> Result<Target, crate::store::StoreError> {
-    Ok(Target::Group {
-        id: id.clone(),
-        privileges: Privileges::from_rows(store.group_rights_rows(id).await?, ctx),
-    })
-}
-
-/// [`group_target`] for each of `ids`, in order, reading rights only for the
-/// few groups that confer any (one query for the rest).
-pub async fn group_targets(
-    store: &crate::store::Store,
-    ctx: &orn::OrnContext,
-    ids: &[&GroupId],
-) -> Result<Vec<Target>, crate::store::StoreError> {
-    let conferring = store.groups_conferring_rights().await?;
-    let mut targets = Vec::with_capacity(ids.len());
-    for id in ids {
-        targets.push(if conferring.contains(id.as_str()) {
-            group_target(store, ctx, id).await?
-        } else {
-            Target::Group {
-                id: (*id).clone(),
-                privileges: Privileges::from_rows(Default::default(), ctx),
-            }
-        });
-    }
-    Ok(targets)
 }
 
 /// What an entitlement's resources give a permission acting on `kind`.
@@ -959,23 +871,6 @@ pub fn log_scope(principal: &Principal) -> Scope {
     log
 }
 
-/// The spine of every point operation on a user: load it under the caller's
-/// read scope (invisible → `NotFound`), then check `permission` on it (visible
-/// but not allowed → `Forbidden`).
-pub async fn authorize_user(
-    store: &crate::store::Store,
-    ctx: &orn::OrnContext,
-    principal: &Principal,
-    permission: Permission,
-    id: &UserId,
-) -> Result<(crate::model::User, Grant), AppError> {
-    let read = scope(principal, Permission::UsersRead);
-    let user = store.get_user(&read, id).await?;
-    let target = user_target(store, ctx, &user).await?;
-    let grant = check(principal, permission, &target)?;
-    Ok((user, grant))
-}
-
 /// The lifecycle operations `principal` may apply to the user at `target` now:
 /// valid from its `status` and granted (what the UI offers; each is checked
 /// again when applied).
@@ -1009,38 +904,6 @@ pub fn realms_for_new_users(
             .is_ok()
         })
         .collect()
-}
-
-/// The same spine for a group (visibility: `okta.groups.read`).
-pub async fn authorize_group(
-    store: &crate::store::Store,
-    ctx: &orn::OrnContext,
-    principal: &Principal,
-    permission: Permission,
-    id: &GroupId,
-) -> Result<(crate::model::Group, Grant), AppError> {
-    let read = scope(principal, Permission::GroupsRead);
-    let group = store.get_group(&read, id).await?;
-    let target = group_target(store, ctx, &group.id).await?;
-    let grant = check(principal, permission, &target)?;
-    Ok((group, grant))
-}
-
-/// The same spine for an app (visibility: `okta.apps.read`).
-pub async fn authorize_app(
-    store: &crate::store::Store,
-    principal: &Principal,
-    permission: Permission,
-    id: &AppId,
-) -> Result<(crate::model::App, Grant), AppError> {
-    let read = scope(principal, Permission::AppsRead);
-    let app = store.get_app(&read, id).await?;
-    let target = Target::App {
-        id: app.id.clone(),
-        app_type: app.name.clone(),
-    };
-    let grant = check(principal, permission, &target)?;
-    Ok((app, grant))
 }
 
 /// May `principal` bind a role with `permissions` over `resources` (create or
@@ -1090,22 +953,12 @@ pub fn check_standard_role_change(
 ) -> Result<(), AppError> {
     let allowed = match role {
         StandardRole::SuperAdmin => principal.is_super_admin(),
-        other => {
-            let all: Vec<orn::Resource> = vec![
-                orn::Resource::AllUsers,
-                orn::Resource::AllGroups,
-                orn::Resource::AllApps,
-                orn::Resource::AllRealms,
-                orn::Resource::AllIdentityProviders,
-                orn::Resource::AllIam,
-            ];
-            check_delegation(
-                principal,
-                &other.permissions().into_iter().collect::<Vec<_>>(),
-                &all,
-            )
-            .is_ok()
-        }
+        other => check_delegation(
+            principal,
+            &other.permissions().into_iter().collect::<Vec<_>>(),
+            &orn::Resource::EVERYTHING,
+        )
+        .is_ok(),
     };
     tracing::debug!(principal = %principal.actor.id, role = role.as_str(), allowed, "authz standard role change");
     if allowed {

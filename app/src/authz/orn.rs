@@ -123,6 +123,19 @@ pub enum Resource {
     AllIam,
 }
 
+impl Resource {
+    /// Every resource of every kind: what an org-wide right covers (the
+    /// yardstick for roles that must not exceed what their maker holds).
+    pub const EVERYTHING: [Resource; 6] = [
+        Resource::AllUsers,
+        Resource::AllGroups,
+        Resource::AllApps,
+        Resource::AllRealms,
+        Resource::AllIdentityProviders,
+        Resource::AllIam,
+    ];
+}
+
 /// What a resource grants to permissions of its kind, in terms the kernel compiles
 /// to SQL.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -1,12 +1,15 @@
-//! Server functions, one module per resource. Each follows the same spine:
-//! request context → one authorization call → one store call → wire type.
+//! Server functions: the browser's entry to the operations, mirroring
+//! `pages/`. Each is a thin adapter — parse the form, build the request
+//! context (`Ctx::current`), call one operation (`crate::ops`), map the
+//! answer (redirect, keep the form's values on a refusal). None holds domain
+//! logic, reads the store or calls another. They are served under `/_fn/`, so
+//! that `/api/v1` and `/scim/v2` stay Okta's and SCIM's.
 
 pub mod activity;
 pub mod admin;
 pub mod apps;
 pub mod groups;
 pub mod home;
-pub mod iam;
 pub mod me;
 pub mod realms;
 pub mod session;
@@ -15,32 +18,31 @@ pub mod users;
 #[cfg(all(test, feature = "ssr"))]
 mod tests;
 
-/// The request context every server function starts from: the store, the org
-/// and the caller as a principal with its current rights.
+/// An id the address or a hidden field names: a malformed one names nothing
+/// (`NotFound`, like an id outside the caller's scope).
 #[cfg(feature = "ssr")]
-pub(crate) async fn caller() -> Result<
-    (
-        crate::store::Store,
-        crate::authz::OrgContext,
-        crate::authz::Principal,
-    ),
-    crate::error::AppError,
-> {
-    use leptos::prelude::use_context;
-    use session::missing_context;
-    let store = use_context::<crate::store::Store>().ok_or_else(missing_context)?;
-    let org = use_context::<crate::authz::OrgContext>().ok_or_else(missing_context)?;
-    let session = leptos_axum::extract::<tower_sessions::Session>()
-        .await
-        .map_err(|_| missing_context())?;
-    let headers = leptos_axum::extract::<http::HeaderMap>()
-        .await
-        .unwrap_or_default();
-    let client = crate::ctx::client_of(&headers);
-    let build = || crate::ctx::principal(&store, &org, &session, client);
-    let principal = match use_context::<crate::ctx::RequestPrincipal>() {
-        Some(cached) => cached.get_or_build(build).await?,
-        None => build().await?,
-    };
-    Ok((store, org, principal))
+fn id<T: std::str::FromStr>(raw: &str) -> Result<T, crate::error::AppError> {
+    raw.trim()
+        .parse()
+        .map_err(|_| crate::error::AppError::NotFound)
+}
+
+/// A choice a form's field makes (a select): none or a malformed one is a
+/// field error.
+#[cfg(feature = "ssr")]
+fn field<T: std::str::FromStr>(
+    raw: &str,
+    field: &str,
+    message: &str,
+) -> Result<T, crate::error::AppError> {
+    raw.trim()
+        .parse()
+        .map_err(|_| crate::error::AppError::validation(field, message))
+}
+
+/// A choice the operation checks after authorizing (`None`: none made, or a
+/// malformed one).
+#[cfg(feature = "ssr")]
+fn choice<T: std::str::FromStr>(raw: &str) -> Option<T> {
+    raw.trim().parse().ok()
 }

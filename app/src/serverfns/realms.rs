@@ -1,15 +1,14 @@
-//! The realms the caller may read (read-only in the Partner Admin Portal).
+//! The realms page's server function (read-only in the Partner Admin Portal).
 
 use leptos::prelude::*;
 
 use crate::error::AppError;
 use crate::model::Realm;
 
-#[server(endpoint = "realms/list")]
+#[cfg(feature = "ssr")]
+use crate::{ctx::Ctx, ops};
+
+#[server(prefix = "/_fn", endpoint = "realms/list")]
 pub async fn list_my_realms() -> Result<Vec<Realm>, AppError> {
-    use crate::authz::{scope, Permission};
-    let (store, _, principal) = super::caller().await?;
-    Ok(store
-        .list_realms(&scope(&principal, Permission::RealmsRead))
-        .await?)
+    ops::realms::list(&Ctx::current().await?).await
 }

@@ -49,30 +49,7 @@ impl Member {
     }
 }
 
-/// A permission row as stored: the canonical string and optional conditions JSON.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredPermission {
-    pub permission: String,
-    pub conditions: Option<String>,
-}
-
-/// The raw rows behind a user's rights; `authz` turns them into entitlements.
-#[derive(Debug, Clone, Default)]
-pub struct RightsRows {
-    pub standard: Vec<(String, Option<GroupId>)>,
-    pub bindings: Vec<BindingRow>,
-}
-
-#[derive(Debug, Clone)]
-pub struct BindingRow {
-    pub resource_set_id: ResourceSetId,
-    pub resource_set_label: String,
-    pub role_id: RoleId,
-    pub role_label: String,
-    pub via_group: Option<GroupId>,
-    pub permissions: Vec<StoredPermission>,
-    pub resources: Vec<String>,
-}
+pub use crate::authz::facts::{BindingRow, RightsRows, StoredPermission};
 
 impl Store {
     /// Everything that confers rights on `user`, directly or through its groups.

@@ -7,6 +7,8 @@ use serde_json::json;
 use sha2::Sha256;
 use sqlx::{Any, Row, Transaction};
 
+pub use crate::authz::facts::{Actor, Client};
+
 use super::{clock, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -27,28 +29,6 @@ pub enum OutcomeResult {
     Skipped,
 }
 
-/// Who did it: a user, or the system acting on its own behalf.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Actor {
-    pub id: String,
-    #[serde(rename = "type")]
-    pub actor_type: String,
-    pub alternate_id: String,
-    pub display_name: String,
-}
-
-impl Actor {
-    pub fn system() -> Self {
-        Self {
-            id: "system".into(),
-            actor_type: "SystemPrincipal".into(),
-            alternate_id: "system@partner-portal".into(),
-            display_name: "Partner Portal".into(),
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Target {
@@ -61,15 +41,6 @@ pub struct Target {
     /// scopes a partner admin's view of the log; not part of Okta's shape.
     #[serde(skip)]
     pub realm_id: Option<String>,
-}
-
-/// Where the request came from.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Client {
-    pub ip_address: Option<String>,
-    pub user_agent: Option<String>,
-    pub request_id: Option<String>,
 }
 
 /// One event to append.

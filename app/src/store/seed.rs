@@ -89,11 +89,11 @@ async fn join(
     user: &User,
     group: &GroupId,
 ) -> Result<(), StoreError> {
-    let target = authz::user_target(store, ctx, user).await?;
+    let target = store.facts_of_user(ctx, user).await?;
     let user_grant = system_grant(Permission::UsersGroupMembershipManage, target)?;
     let group_grant = system_grant(
         Permission::GroupsMembersManage,
-        authz::group_target(store, ctx, group).await?,
+        store.facts_of_group(ctx, group).await?,
     )?;
     store.add_group_member(&user_grant, &group_grant).await?;
     Ok(())
@@ -103,7 +103,7 @@ async fn join(
 /// Idempotent: running it twice changes nothing the second time.
 pub async fn demo(store: &Store, public_url: &str) -> Result<(), StoreError> {
     let default = store.ensure_default_realm().await?;
-    let org = authz::bootstrap(store, public_url).await?;
+    let org = super::setup::bootstrap(store, public_url).await?;
     let acme = realm(store, "Acme", "acme.test").await?;
     let globex = realm(store, "Globex", "globex.test").await?;
 
@@ -147,7 +147,7 @@ pub async fn demo(store: &Store, public_url: &str) -> Result<(), StoreError> {
     .await?;
 
     if sam.status == crate::model::UserStatus::Active {
-        let target = authz::user_target(store, &org.orn, &sam).await?;
+        let target = store.facts_of_user(&org.orn, &sam).await?;
         let grant = system_grant(Permission::UsersLifecycleSuspend, target)?;
         store.apply_lifecycle(&grant, LifecycleOp::Suspend).await?;
     }
@@ -187,7 +187,7 @@ pub async fn demo(store: &Store, public_url: &str) -> Result<(), StoreError> {
     if let Some((wiki, wiki_type)) = app_ids.get(2) {
         let group_grant = system_grant(
             Permission::GroupsAppAssignmentManage,
-            authz::group_target(store, &org.orn, &partners).await?,
+            store.facts_of_group(&org.orn, &partners).await?,
         )?;
         let app_grant = system_grant(
             Permission::AppsAssignmentManage,
@@ -199,7 +199,7 @@ pub async fn demo(store: &Store, public_url: &str) -> Result<(), StoreError> {
         store.assign_app_to_group(&group_grant, &app_grant).await?;
     }
     if let Some((portal, portal_type)) = app_ids.first() {
-        let target = authz::user_target(store, &org.orn, &dana).await?;
+        let target = store.facts_of_user(&org.orn, &dana).await?;
         let user_grant = system_grant(Permission::UsersAppAssignmentManage, target)?;
         let app_grant = system_grant(
             Permission::AppsAssignmentManage,
@@ -461,7 +461,7 @@ pub async fn generate(
 ) -> Result<BulkReport, StoreError> {
     let started = std::time::Instant::now();
     store.ensure_default_realm().await?;
-    let org = authz::bootstrap(store, public_url).await?;
+    let org = super::setup::bootstrap(store, public_url).await?;
     let realm_count = usize::try_from((n / 20_000).max(3)).unwrap_or(3);
     let mut realms = Vec::with_capacity(realm_count);
     for i in 1..=realm_count {
@@ -524,7 +524,7 @@ pub async fn generate(
         }
         let group_grant = system_grant(
             Permission::GroupsAppAssignmentManage,
-            authz::group_target(store, &org.orn, g).await?,
+            store.facts_of_group(&org.orn, g).await?,
         )?;
         let app_grant = system_grant(
             Permission::AppsAssignmentManage,

@@ -9,7 +9,7 @@ use crate::components::ui::{
     error_alert, field_error, kept_value, outcome_besides_fields, select_field, text_field, BUTTON,
     INPUT, SMALL_BUTTON,
 };
-use crate::serverfns::iam::{
+use crate::serverfns::admin::roles::{
     admin_iam, standard_assignments, AddBinding, ChangeResourceSet, CreateResourceSet, CreateRole,
     DeleteResourceSet, DeleteRole, GrantStandardRole, IamView, PermissionChoice, RemoveBinding,
     RevokeStandardRole, RoleView, SetView, UpdateRole,

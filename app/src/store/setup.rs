@@ -2,54 +2,10 @@
 //! upgrade (idempotent): the org id used in ORNs, the default realm, the
 //! catch-all realm-assignment rule, and the generated "Partner Admin" role.
 
-use super::{catalog, check, orn, Permission, Principal, Target};
-use crate::ids::{AppId, GroupId, RealmId, RoleId};
-use crate::store::admin::StoredPermission;
-use crate::store::{Store, StoreError};
-
-/// Installation-wide facts the kernel and the UI need.
-#[derive(Debug, Clone)]
-pub struct OrgContext {
-    pub orn: orn::OrnContext,
-    pub default_realm: RealmId,
-    pub partner_admin_role: RoleId,
-}
-
-impl OrgContext {
-    fn prefix(&self, service: &str) -> String {
-        format!(
-            "orn:{}:{service}:{}",
-            self.orn.partition(),
-            self.orn.org_id()
-        )
-    }
-
-    pub fn orn_realm(&self, id: &RealmId) -> String {
-        format!("{}:realms:{id}", self.prefix("directory"))
-    }
-
-    pub fn orn_realm_users(&self, id: &RealmId) -> String {
-        format!(
-            "{}:realms:{id}:contained_resources",
-            self.prefix("directory")
-        )
-    }
-
-    pub fn orn_group(&self, id: &GroupId) -> String {
-        format!("{}:groups:{id}", self.prefix("directory"))
-    }
-
-    pub fn orn_group_users(&self, id: &GroupId) -> String {
-        format!(
-            "{}:groups:{id}:contained_resources",
-            self.prefix("directory")
-        )
-    }
-
-    pub fn orn_app(&self, app_type: &str, id: &AppId) -> String {
-        format!("{}:apps:{app_type}:{id}", self.prefix("idp"))
-    }
-}
+use crate::authz::{catalog, check, orn, OrgContext, Permission, Principal, Target};
+use crate::ids::RoleId;
+use super::admin::StoredPermission;
+use super::{Store, StoreError};
 
 /// The setting naming the generated Partner Admin role (its id: stable
 /// across renames).
@@ -64,7 +20,7 @@ pub const PARTNER_ADMIN_VERSION_SETTING: &str = "partner_admin_role_version";
 /// each with its event.
 async fn generated_role(
     store: &Store,
-    grant: &super::Grant,
+    grant: &crate::authz::Grant,
     definition: &catalog::RoleDefinition,
     wanted: &[StoredPermission],
 ) -> Result<RoleId, StoreError> {

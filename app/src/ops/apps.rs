@@ -1,0 +1,138 @@
+//! Apps: the apps the caller may read, an app's direct assignees *within the
+//! caller's user scope only*, a user's apps, and the org admin's app changes.
+//! Assignment changes are links (`ops::links`).
+
+use crate::authz::{check, scope, Permission};
+use crate::ctx::Ctx;
+use crate::error::AppError;
+use crate::ids::{AppId, UserId};
+use crate::model::App;
+use crate::views::apps::{AppChoice, AppDetail, UserApp, UserAppList};
+
+use super::access::{app_target, authorize_app, org_level};
+use super::users::{UserFilter, UserSort};
+
+fn may_assign(cx: &Ctx, app: &App) -> bool {
+    check(&cx.principal, Permission::AppsAssignmentManage, &app_target(app)).is_ok()
+}
+
+/// The apps the caller may read.
+pub async fn list(cx: &Ctx) -> Result<Vec<AppChoice>, AppError> {
+    Ok(cx
+        .store
+        .list_apps(&scope(&cx.principal, Permission::AppsRead))
+        .await?
+        .into_iter()
+        .map(|a| AppChoice {
+            manageable: may_assign(cx, &a),
+            id: a.id.to_string(),
+            label: a.label,
+            sign_on_mode: a.sign_on_mode,
+        })
+        .collect())
+}
+
+/// An app the caller may read, with a page of its direct assignees the
+/// caller may read.
+pub async fn get(cx: &Ctx, id: &AppId, after: Option<String>) -> Result<AppDetail, AppError> {
+    let app = cx
+        .store
+        .get_app(&scope(&cx.principal, Permission::AppsRead), id)
+        .await?;
+    let assignees = super::users::list(
+        cx,
+        UserFilter {
+            app: Some(app.id.clone()),
+            ..UserFilter::default()
+        },
+        UserSort::Name,
+        after,
+    )
+    .await?;
+    Ok(AppDetail {
+        can_manage: may_assign(cx, &app),
+        id: app.id.to_string(),
+        label: app.label,
+        sign_on_mode: app.sign_on_mode,
+        assignees,
+    })
+}
+
+/// A user's apps the caller may see (directly and through which visible
+/// groups), and the apps it could assign the user directly.
+pub async fn of_user(cx: &Ctx, id: &UserId) -> Result<UserAppList, AppError> {
+    let principal = &cx.principal;
+    let user = cx
+        .store
+        .get_user(&scope(principal, Permission::UsersRead), id)
+        .await?;
+    let target = cx.store.facts_of_user(&cx.org.orn, &user).await?;
+    let user_side = check(principal, Permission::UsersAppAssignmentManage, &target).is_ok();
+    let visible_groups: Vec<String> = cx
+        .store
+        .groups_of_user(&scope(principal, Permission::GroupsRead), &user.id)
+        .await?
+        .into_iter()
+        .map(|g| g.name)
+        .collect();
+    let mut apps = Vec::new();
+    for (app, direct, via) in cx
+        .store
+        .apps_for_user_in(&scope(principal, Permission::AppsRead), &user.id)
+        .await?
+    {
+        let (shown, hidden): (Vec<String>, Vec<String>) =
+            via.into_iter().partition(|g| visible_groups.contains(g));
+        apps.push(UserApp {
+            id: app.id.to_string(),
+            label: app.label.clone(),
+            direct,
+            via: shown,
+            hidden_groups: !hidden.is_empty(),
+            removable: direct && user_side && may_assign(cx, &app),
+        });
+    }
+    let assignable = if user_side {
+        cx.store
+            .list_apps(&scope(principal, Permission::AppsAssignmentManage))
+            .await?
+            .iter()
+            .filter(|a| !apps.iter().any(|u| u.direct && u.id == a.id.as_str()))
+            .map(|a| AppChoice {
+                id: a.id.to_string(),
+                label: a.label.clone(),
+                sign_on_mode: a.sign_on_mode.clone(),
+                manageable: true,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(UserAppList { apps, assignable })
+}
+
+/// Okta's sign-on modes an app integration may have.
+pub const SIGN_ON_MODES: [&str; 4] = ["BOOKMARK", "OPENID_CONNECT", "SAML_2_0", "AUTO_LOGIN"];
+
+/// Creates an app integration (`okta.apps.manage`). `name` is the app type
+/// (`bookmark`, `oidc_client`, …), `sign_on_mode` Okta's mode.
+pub async fn create(cx: &Ctx, name: &str, label: &str, sign_on_mode: &str) -> Result<App, AppError> {
+    let grant = org_level(&cx.principal, Permission::AppsManage)?;
+    if !SIGN_ON_MODES.contains(&sign_on_mode) {
+        return Err(AppError::validation("signOnMode", "Choose a sign-on mode."));
+    }
+    Ok(cx.store.create_app(&grant, name, label, sign_on_mode).await?)
+}
+
+/// Renames an app integration (`okta.apps.manage` on it).
+pub async fn update(cx: &Ctx, id: &AppId, label: &str) -> Result<App, AppError> {
+    let (_, grant) = authorize_app(cx, Permission::AppsManage, id).await?;
+    Ok(cx.store.update_app(&grant, label).await?)
+}
+
+/// Deletes an app integration (`okta.apps.manage` on it).
+pub async fn delete(cx: &Ctx, id: &AppId) -> Result<App, AppError> {
+    let (app, grant) = authorize_app(cx, Permission::AppsManage, id).await?;
+    cx.store.delete_app(&grant).await?;
+    Ok(app)
+}

@@ -1,0 +1,163 @@
+//! Realm moves as planned operations: a rule's plan (dry run over every
+//! user), a bulk move of selected or filtered users, an operation with a page
+//! of its items, its execution in the background and its cancellation.
+//! Whoever plans or executes must be able to manage every user it moves.
+
+use crate::authz::{scope, Permission};
+use crate::ctx::Ctx;
+use crate::error::AppError;
+use crate::ids::{OperationId, RealmId, RuleId, UserId};
+use crate::model::{ItemResult, Operation};
+use crate::store::users::MAX_PAGE;
+use crate::views::admin::{OperationView, ITEMS_PAGE, MOVE_MAX};
+
+use super::access::{accounts_beyond_reach, authorize_user, org_level};
+use super::users::{UserFilter, UserSort};
+
+/// Plans (dry-runs) a rule over every user the planner may manage.
+pub async fn plan_rule(cx: &Ctx, id: &RuleId) -> Result<Operation, AppError> {
+    let grant = org_level(&cx.principal, Permission::RealmsManage)?;
+    let refused = accounts_beyond_reach(cx).await?;
+    // Only users the planner may manage are considered at all.
+    let users = scope(&cx.principal, Permission::UsersManage);
+    let bounded = (!users.users().all).then_some(&users);
+    Ok(cx.store.plan_rule(&grant, id, &refused, bounded).await?)
+}
+
+/// Plans moving users (each one the caller may manage) to a realm: the users
+/// table's "Move to realm" on selected rows. Ids are as given (a malformed
+/// one is "not found"); `realm` is `None` when none (or no valid one) was
+/// chosen.
+pub async fn plan_move(
+    cx: &Ctx,
+    ids: &[String],
+    realm: Option<&RealmId>,
+) -> Result<OperationId, AppError> {
+    let grant = org_level(&cx.principal, Permission::RealmsManage)?;
+    let realm = realm.ok_or_else(|| AppError::validation("realmId", "Choose a realm."))?;
+    if ids.is_empty() {
+        return Err(AppError::validation("ids", "Select at least one user."));
+    }
+    if ids.len() > MOVE_MAX {
+        return Err(AppError::validation(
+            "ids",
+            format!("Move at most {MOVE_MAX} users at a time; use a rule for more."),
+        ));
+    }
+    let mut users = Vec::with_capacity(ids.len());
+    for raw in ids {
+        let id = UserId::parse(raw.trim()).map_err(|_| AppError::NotFound)?;
+        let (user, _) = authorize_user(cx, Permission::UsersManage, &id).await?;
+        users.push(user.id);
+    }
+    Ok(cx.store.plan_bulk_move(&grant, &users, realm).await?.id)
+}
+
+/// Plans moving every user the users table's filter matches that the caller
+/// may manage, up to `MOVE_MAX`.
+pub async fn plan_move_filtered(
+    cx: &Ctx,
+    filter: &UserFilter,
+    realm: Option<&RealmId>,
+) -> Result<OperationId, AppError> {
+    org_level(&cx.principal, Permission::RealmsManage)?;
+    if *filter == UserFilter::default() {
+        return Err(AppError::validation(
+            "realmId",
+            "Filter the table first (a search, status, realm or group); a rule moves everyone.",
+        ));
+    }
+    let manage = scope(&cx.principal, Permission::UsersManage);
+    let mut ids = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = cx
+            .store
+            .list_users(&manage, filter, UserSort::Login, after.as_deref(), MAX_PAGE)
+            .await?;
+        ids.extend(page.items.into_iter().map(|u| u.id.to_string()));
+        if ids.len() > MOVE_MAX {
+            return Err(AppError::validation(
+                "realmId",
+                format!("More than {MOVE_MAX} users match; narrow the filter or use a rule."),
+            ));
+        }
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    if ids.is_empty() {
+        return Err(AppError::validation(
+            "realmId",
+            "No user you may manage matches the filter.",
+        ));
+    }
+    plan_move(cx, &ids, realm).await
+}
+
+/// An operation with a page of its items (`result`: of one result only);
+/// items name users, so only those the caller may read are listed.
+pub async fn get(
+    cx: &Ctx,
+    id: &OperationId,
+    result: Option<ItemResult>,
+    after: Option<&UserId>,
+) -> Result<OperationView, AppError> {
+    let grant = org_level(&cx.principal, Permission::RealmsRead)?;
+    let operation = cx.store.get_operation(&grant, id).await?;
+    let users = scope(&cx.principal, Permission::UsersRead);
+    let mut items = cx
+        .store
+        .operation_items(&grant, id, result, after, ITEMS_PAGE + 1, Some(&users))
+        .await?;
+    let next = if items.len() as i64 > ITEMS_PAGE {
+        items.truncate(ITEMS_PAGE as usize);
+        items.last().map(|i| i.user_id.to_string())
+    } else {
+        None
+    };
+    Ok(OperationView {
+        operation,
+        items,
+        next,
+    })
+}
+
+/// Executes a plan exactly as planned, in the background.
+pub async fn execute(cx: &Ctx, id: &OperationId) -> Result<String, AppError> {
+    let grant = org_level(&cx.principal, Permission::RealmsManage)?;
+    // Whoever executes a plan must be able to move every user it moves: the
+    // planner's rights are not the executor's.
+    let refused: Vec<UserId> = accounts_beyond_reach(cx).await?.into_keys().collect();
+    let users = scope(&cx.principal, Permission::UsersManage);
+    let outside = cx.store.pending_items_outside(id, &users, &refused).await?;
+    if outside > 0 {
+        return Err(AppError::conflict(format!(
+            "This plan moves {outside} user{} you may not manage (accounts with admin rights you do not hold, or outside your users). Plan it again yourself.",
+            if outside == 1 { "" } else { "s" }
+        )));
+    }
+    let op = cx.store.start_operation(&grant, id).await?;
+    tokio::spawn(crate::store::rules::run_operation(
+        cx.store.clone(),
+        grant,
+        id.clone(),
+    ));
+    Ok(format!(
+        "Started: moving {} user{}.",
+        op.num_planned,
+        if op.num_planned == 1 { "" } else { "s" }
+    ))
+}
+
+/// Stops a plan or a running operation; what is left is not applied.
+pub async fn cancel(cx: &Ctx, id: &OperationId) -> Result<String, AppError> {
+    let grant = org_level(&cx.principal, Permission::RealmsManage)?;
+    let op = cx.store.cancel_operation(&grant, id).await?;
+    Ok(format!(
+        "Canceled after moving {} user{}.",
+        op.num_moved,
+        if op.num_moved == 1 { "" } else { "s" }
+    ))
+}

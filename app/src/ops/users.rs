@@ -1,0 +1,752 @@
+//! Users: the table (search, filters, keyset paging), one user with what the
+//! caller may do to it, profile edits, lifecycle, creation (with groups),
+//! bulk actions and the CSV export. Users outside the caller's read scope are
+//! "not found", whatever the id.
+
+use std::collections::HashMap;
+
+use crate::authz::{check, explain, lifecycle_actions, scope, Permission, Privileges, Target};
+use crate::ctx::Ctx;
+use crate::error::{AppError, FieldError};
+use crate::ids::{AppId, GroupId, RealmId, UserId};
+use crate::model::{BaseProfile, LifecycleOp, User, UserStatus};
+use crate::store::profiles::ProfileUpdate;
+pub use crate::store::users::{AttributeDef, AttributeType, UserFilter, UserSort};
+use crate::store::users::{NewUser, MAX_PAGE};
+use crate::store::{Store, StoreError};
+use crate::views::users::{
+    BulkResult, FormAttribute, NewUserForm, ProfileField, TableChoices, UserDetail, UserRow,
+    UsersPage, Why, BULK_MAX, EXPORT_COLUMNS, PAGE_SIZE,
+};
+
+use super::access::{app_target, authorize_group, authorize_user};
+
+/// The filter of the users table from its query parameters (blank = any).
+pub fn parse_filter(
+    search: Option<String>,
+    status: Option<String>,
+    realm: Option<String>,
+    group: Option<String>,
+) -> Result<UserFilter, AppError> {
+    let given = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let status =
+        match given(status) {
+            None => None,
+            Some(s) => Some(UserStatus::parse(&s).ok_or_else(|| {
+                AppError::validation("status", "Choose one of the listed statuses.")
+            })?),
+        };
+    // An unknown or invisible realm/group filters to nothing; a malformed id
+    // is the caller's mistake.
+    let realm = given(realm)
+        .map(|r| RealmId::parse(&r))
+        .transpose()
+        .map_err(|_| AppError::validation("realm", "Choose one of the listed realms."))?;
+    let group = given(group)
+        .map(|g| GroupId::parse(&g))
+        .transpose()
+        .map_err(|_| AppError::validation("group", "Choose one of the listed groups."))?;
+    Ok(UserFilter {
+        status,
+        realm,
+        group,
+        search: given(search),
+        ..Default::default()
+    })
+}
+
+/// The table's order from its query parameter: `name` (default), `login` or
+/// `created`.
+pub fn parse_sort(sort: Option<&str>) -> Result<UserSort, AppError> {
+    match sort.unwrap_or_default() {
+        "" | "name" => Ok(UserSort::Name),
+        "login" => Ok(UserSort::Login),
+        "created" => Ok(UserSort::Created),
+        _ => Err(AppError::validation(
+            "sort",
+            "Choose one of the listed orders.",
+        )),
+    }
+}
+
+/// Realm names for rows, read once each under the caller's realm read scope.
+/// A user may be visible (through a group, say) in a realm the caller may
+/// not read: then the realm stays unnamed.
+struct RealmNames<'a> {
+    store: &'a Store,
+    readable: crate::authz::Scope,
+    names: HashMap<RealmId, String>,
+}
+
+impl<'a> RealmNames<'a> {
+    fn new(cx: &'a Ctx) -> Self {
+        Self {
+            store: &cx.store,
+            readable: scope(&cx.principal, Permission::RealmsRead),
+            names: HashMap::new(),
+        }
+    }
+
+    async fn of(&mut self, id: &RealmId) -> Result<String, AppError> {
+        if let Some(name) = self.names.get(id) {
+            return Ok(name.clone());
+        }
+        let name = match self.store.get_realm(&self.readable, id).await {
+            Ok(realm) => realm.name,
+            Err(StoreError::NotFound) => String::new(),
+            Err(e) => return Err(e.into()),
+        };
+        self.names.insert(id.clone(), name.clone());
+        Ok(name)
+    }
+}
+
+/// A page of the users the caller may read, in `sort` order after `after`.
+pub async fn list(
+    cx: &Ctx,
+    filter: UserFilter,
+    sort: UserSort,
+    after: Option<String>,
+) -> Result<UsersPage, AppError> {
+    if !group_filter_visible(cx, &filter).await? {
+        return Ok(UsersPage {
+            rows: Vec::new(),
+            next: None,
+        });
+    }
+    let page = cx
+        .store
+        .list_users(
+            &scope(&cx.principal, Permission::UsersRead),
+            &filter,
+            sort,
+            after.as_deref().filter(|a| !a.is_empty()),
+            PAGE_SIZE,
+        )
+        .await?;
+    let mut realms = RealmNames::new(cx);
+    let names_shown = crate::authz::lists_attribute(&cx.principal, "firstName")
+        && crate::authz::lists_attribute(&cx.principal, "lastName");
+    let mut rows = Vec::with_capacity(page.items.len());
+    for u in page.items {
+        rows.push(UserRow {
+            id: u.id.to_string(),
+            name: if names_shown {
+                format!("{} {}", u.profile.first_name, u.profile.last_name)
+            } else {
+                u.profile.login.clone()
+            },
+            login: u.profile.login,
+            realm: realms.of(&u.realm_id).await?,
+            status: u.status,
+        });
+    }
+    Ok(UsersPage {
+        rows,
+        next: page.next,
+    })
+}
+
+/// A group filter names a group the caller may read (an invisible one filters
+/// to nothing: which of its users are in it is not for the caller to learn).
+async fn group_filter_visible(cx: &Ctx, filter: &UserFilter) -> Result<bool, AppError> {
+    let Some(group) = &filter.group else {
+        return Ok(true);
+    };
+    match cx
+        .store
+        .get_group(&scope(&cx.principal, Permission::GroupsRead), group)
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(StoreError::NotFound) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The user with `login` among the users the caller may read: `None` when
+/// there is none or it lies outside the caller's read scope (the same answer,
+/// so a username is no oracle).
+pub async fn find_by_login(cx: &Ctx, login: &str) -> Result<Option<User>, AppError> {
+    let Some(user) = cx.store.user_by_login(login.trim()).await? else {
+        return Ok(None);
+    };
+    match cx
+        .store
+        .get_user(&scope(&cx.principal, Permission::UsersRead), &user.id)
+        .await
+    {
+        Ok(user) => Ok(Some(user)),
+        Err(StoreError::NotFound) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The user a form names: by id as given (loaded later under the read scope:
+/// `NotFound`), else by username (unknown or invisible: a field error).
+pub async fn named(cx: &Ctx, id: Option<UserId>, login: Option<&str>) -> Result<UserId, AppError> {
+    if let Some(id) = id {
+        return Ok(id);
+    }
+    let login = login.map(str::trim).unwrap_or_default();
+    if login.is_empty() {
+        return Err(AppError::validation("login", "Enter a username."));
+    }
+    find_by_login(cx, login)
+        .await?
+        .map(|u| u.id)
+        .ok_or_else(|| AppError::validation("login", "No user with this username in your realms."))
+}
+
+/// One user the caller may read, its profile (each attribute marked editable
+/// or not for the caller), and the lifecycle actions it may take, each with
+/// why.
+pub async fn get(cx: &Ctx, id: &UserId) -> Result<UserDetail, AppError> {
+    let principal = &cx.principal;
+    let user = cx
+        .store
+        .get_user(&scope(principal, Permission::UsersRead), id)
+        .await?;
+    let target = cx.store.facts_of_user(&cx.org.orn, &user).await?;
+    let actions = lifecycle_actions(principal, &target, user.status);
+    let edit = check(principal, Permission::UsersUserprofileManage, &target).ok();
+    let editable = |name: &str| edit.as_ref().is_some_and(|g| g.reaches_attribute(name));
+    // Only the attributes the caller's read right reaches are shown at all.
+    let read = check(principal, Permission::UsersRead, &target).ok();
+    let readable = |name: &str| read.as_ref().is_some_and(|g| g.reaches_attribute(name));
+    let schema = cx.store.profile_schema().await?;
+    let profile: Vec<ProfileField> = profile_fields(&user, &schema, editable)
+        .into_iter()
+        .filter(|f| readable(&f.name))
+        .collect();
+    let mut why: Vec<Why> = actions
+        .iter()
+        .map(|op| {
+            let d = explain(principal, Permission::for_lifecycle_op(*op), &target);
+            Why {
+                action: op.label().to_string(),
+                permission: d.permission,
+                reason: d.reason,
+            }
+        })
+        .collect();
+    if edit.is_some() {
+        let d = explain(principal, Permission::UsersUserprofileManage, &target);
+        why.insert(
+            0,
+            Why {
+                action: "Edit profile".into(),
+                permission: d.permission,
+                reason: d.reason,
+            },
+        );
+    }
+    Ok(UserDetail {
+        id: user.id.to_string(),
+        name: format!("{} {}", user.profile.first_name, user.profile.last_name),
+        login: user.profile.login.clone(),
+        email: user.profile.email.clone(),
+        realm: RealmNames::new(cx).of(&user.realm_id).await?,
+        status: user.status,
+        created: user.created.clone(),
+        last_updated: user.last_updated.clone(),
+        actions,
+        version: user.version,
+        profile,
+        why,
+    })
+}
+
+/// A profile form as posted: attribute name → text. Attributes the form left
+/// out keep their values.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileEdit {
+    /// The version the form was rendered from (a change since is a conflict).
+    pub version: i64,
+    pub profile: HashMap<String, String>,
+    pub custom: HashMap<String, String>,
+}
+
+/// Saves a profile form: attributes the caller's role does not reach may not
+/// change (field error); a change made by someone else since the form's
+/// version is a conflict.
+pub async fn update_profile(cx: &Ctx, id: &UserId, edit: ProfileEdit) -> Result<String, AppError> {
+    let (user, grant) = authorize_user(cx, Permission::UsersUserprofileManage, id).await?;
+    let form = &edit.profile;
+    let text = |name: &str, current: &str| -> String {
+        form.get(name)
+            .cloned()
+            .unwrap_or_else(|| current.to_string())
+    };
+    let optional = |name: &str, current: &Option<String>| -> Option<String> {
+        match form.get(name) {
+            Some(v) => Some(v.clone()),
+            None => current.clone(),
+        }
+    };
+    let p = &user.profile;
+    let base = BaseProfile {
+        login: text("login", &p.login),
+        email: text("email", &p.email),
+        second_email: optional("secondEmail", &p.second_email),
+        first_name: text("firstName", &p.first_name),
+        last_name: text("lastName", &p.last_name),
+        middle_name: optional("middleName", &p.middle_name),
+        primary_phone: optional("primaryPhone", &p.primary_phone),
+        mobile_phone: optional("mobilePhone", &p.mobile_phone),
+    };
+    let schema = cx.store.profile_schema().await?;
+    let custom_profile = typed_custom(&schema, &edit.custom, &user.custom_profile, None)?;
+    let updated = cx
+        .store
+        .update_profile(
+            &grant,
+            ProfileUpdate {
+                profile: base,
+                custom_profile,
+                expected_version: Some(edit.version),
+            },
+        )
+        .await?;
+    Ok(if updated.version == user.version {
+        "Nothing changed.".to_string()
+    } else {
+        format!("Profile saved for {}.", updated.profile.login)
+    })
+}
+
+/// Applies a lifecycle operation (suspend, clear sessions, …) to a user.
+pub async fn apply_lifecycle(cx: &Ctx, id: &UserId, op: LifecycleOp) -> Result<String, AppError> {
+    let (user, grant) = authorize_user(cx, Permission::for_lifecycle_op(op), id).await?;
+    if !op.is_valid_from(user.status) {
+        return Err(AppError::conflict(format!(
+            "{} is {}: {} does not apply.",
+            user.profile.login,
+            user.status.as_str(),
+            op.label().to_lowercase()
+        )));
+    }
+    cx.store.apply_lifecycle(&grant, op).await?;
+    Ok(format!("{}: done for {}.", op.label(), user.profile.login))
+}
+
+/// What the create-user form offers: the realms the caller may create users
+/// in, the custom attributes it may (or must) set, the groups it may add the
+/// new user to.
+pub async fn create_choices(cx: &Ctx) -> Result<NewUserForm, AppError> {
+    let principal = &cx.principal;
+    let readable = cx
+        .store
+        .list_realms(&scope(principal, Permission::RealmsRead))
+        .await?;
+    let realms = crate::authz::realms_for_new_users(principal, readable)
+        .into_iter()
+        .map(|r| (r.id.to_string(), r.name))
+        .collect();
+    // Required attributes need a value; others only where the caller's
+    // profile-edit right reaches them.
+    let attributes = cx
+        .store
+        .profile_schema()
+        .await?
+        .into_iter()
+        .filter(|a| a.required || crate::authz::may_set_attribute(principal, &a.name))
+        .map(|a| FormAttribute {
+            name: a.name,
+            title: a.title,
+            attr_type: a.attr_type.as_str().to_string(),
+            required: a.required,
+        })
+        .collect();
+    let groups = member_groups(cx).await?;
+    Ok(NewUserForm {
+        realms,
+        attributes,
+        groups,
+    })
+}
+
+/// A new user as the create form gives it.
+#[derive(Debug, Clone)]
+pub struct NewUserInput {
+    pub realm_id: RealmId,
+    pub profile: BaseProfile,
+    /// Custom attributes as typed (text, typed by the schema here).
+    pub custom: HashMap<String, String>,
+    pub activate: bool,
+    /// Groups it joins at creation.
+    pub groups: Vec<GroupId>,
+}
+
+/// Creates a user in a realm the caller may create users in, with its
+/// groups: every grant is checked before anything is written, and the user,
+/// its memberships and their events are one transaction.
+pub async fn create(cx: &Ctx, input: NewUserInput) -> Result<User, AppError> {
+    let principal = &cx.principal;
+    let realm = Target::NewUserIn {
+        realm_id: input.realm_id.clone(),
+    };
+    let grant = check(principal, Permission::UsersCreate, &realm)
+        // A realm the caller may not create in is, to it, not a choice at all.
+        .map_err(|_| AppError::validation("realmId", "Choose a realm."))?;
+    // Groups to join are checked before the user exists: each group, the
+    // membership right on a user of this realm, and the group's apps.
+    let mut join = Vec::new();
+    for id in &input.groups {
+        let refused = || AppError::validation("groups", "Choose among the listed groups.");
+        let (group, group_grant) = authorize_group(cx, Permission::GroupsMembersManage, id)
+            .await
+            .map_err(|_| refused())?;
+        let prospective = Target::User {
+            id: UserId::generate(),
+            realm_id: input.realm_id.clone(),
+            groups: Vec::new(),
+            privileges: Privileges::none(),
+        };
+        check(principal, Permission::UsersGroupMembershipManage, &prospective)
+            .map_err(|_| refused())?;
+        super::access::check_group_app_grants(cx, &group.id)
+            .await
+            .map_err(|_| refused())?;
+        join.push(group_grant);
+    }
+    // Custom attributes: the required ones, and those the caller's profile
+    // edit right reaches in this realm; nothing else may be set.
+    let schema = cx.store.profile_schema().await?;
+    let profile_grant = check(principal, Permission::UsersUserprofileManage, &realm).ok();
+    let may_set = |a: &AttributeDef| {
+        a.required
+            || profile_grant
+                .as_ref()
+                .is_some_and(|g| g.reaches_attribute(&a.name))
+    };
+    let refused: Vec<FieldError> = schema
+        .iter()
+        .filter(|a| !may_set(a))
+        .filter(|a| input.custom.get(&a.name).is_some_and(|v| !v.trim().is_empty()))
+        .map(|a| FieldError::new(a.name.clone(), format!("You may not set {} for new users.", a.title)))
+        .collect();
+    if !refused.is_empty() {
+        return Err(AppError::fields(refused));
+    }
+    let settable: Vec<AttributeDef> = schema.iter().filter(|a| may_set(a)).cloned().collect();
+    // Form values are text: typed by the profile schema here, checked again
+    // (required, type) by the store.
+    let custom_profile = typed_custom(&settable, &input.custom, &serde_json::Map::new(), Some(false))?;
+    let user = cx
+        .store
+        .create_user(
+            &grant,
+            NewUser {
+                realm_id: input.realm_id,
+                profile: input.profile,
+                custom_profile,
+                activate: input.activate,
+                profile_source_id: None,
+            },
+        )
+        .await?;
+    for group in &input.groups {
+        super::links::change(cx, &user.id, super::links::Link::Group(group.clone()), true).await?;
+    }
+    let _ = join;
+    Ok(user)
+}
+
+/// Groups the caller may add members to, as (id, name).
+async fn member_groups(cx: &Ctx) -> Result<Vec<(String, String)>, AppError> {
+    let groups = cx
+        .store
+        .list_groups(&scope(&cx.principal, Permission::GroupsMembersManage))
+        .await?;
+    let ids: Vec<_> = groups.iter().map(|g| &g.id).collect();
+    let targets = cx.store.facts_of_groups(&cx.org.orn, &ids).await?;
+    Ok(groups
+        .iter()
+        .zip(&targets)
+        .filter(|(_, target)| check(&cx.principal, Permission::GroupsMembersManage, target).is_ok())
+        .map(|(g, _)| (g.id.to_string(), g.name.clone()))
+        .collect())
+}
+
+/// What the users table offers to filter by and to apply in bulk.
+pub async fn table_choices(cx: &Ctx) -> Result<TableChoices, AppError> {
+    let principal = &cx.principal;
+    let realms: Vec<(String, String)> = cx
+        .store
+        .list_realms(&scope(principal, Permission::RealmsRead))
+        .await?
+        .into_iter()
+        .map(|r| (r.id.to_string(), r.name))
+        .collect();
+    let move_realms = if check(principal, Permission::RealmsManage, &Target::Org).is_ok() {
+        realms.clone()
+    } else {
+        Vec::new()
+    };
+    let groups = cx
+        .store
+        .list_groups(&scope(principal, Permission::GroupsRead))
+        .await?
+        .into_iter()
+        .map(|g| (g.id.to_string(), g.name))
+        .collect();
+    let apps = cx
+        .store
+        .list_apps(&scope(principal, Permission::AppsAssignmentManage))
+        .await?
+        .into_iter()
+        .filter(|a| check(principal, Permission::AppsAssignmentManage, &app_target(a)).is_ok())
+        .map(|a| (a.id.to_string(), a.label))
+        .collect();
+    Ok(TableChoices {
+        move_realms,
+        realms,
+        groups,
+        member_groups: member_groups(cx).await?,
+        apps,
+    })
+}
+
+/// A bulk action on selected users (a move to another realm is planned
+/// instead: `ops::operations::plan_move`).
+#[derive(Debug, Clone)]
+pub enum BulkAction {
+    Lifecycle(LifecycleOp),
+    AddToGroup(GroupId),
+    AssignApp(AppId),
+}
+
+/// Applies one action to each selected user, each through the same spine as
+/// the single-user action (its own authorization, transaction and event): a
+/// refusal for one user is that row's result, not the request's. Ids are as
+/// given (a malformed one is that row's "not found").
+pub async fn bulk(cx: &Ctx, ids: Vec<String>, action: BulkAction) -> Result<Vec<BulkResult>, AppError> {
+    if ids.is_empty() {
+        return Err(AppError::validation("ids", "Select at least one user."));
+    }
+    if ids.len() > BULK_MAX {
+        return Err(AppError::validation(
+            "ids",
+            format!("Select at most {BULK_MAX} users at a time."),
+        ));
+    }
+    let mut results = Vec::with_capacity(ids.len());
+    for raw in ids {
+        let outcome = async {
+            let id = UserId::parse(raw.trim()).map_err(|_| AppError::NotFound)?;
+            match &action {
+                BulkAction::Lifecycle(op) => apply_lifecycle(cx, &id, *op).await,
+                BulkAction::AddToGroup(group) => {
+                    super::links::change(cx, &id, super::links::Link::Group(group.clone()), true).await
+                }
+                BulkAction::AssignApp(app) => {
+                    super::links::change(cx, &id, super::links::Link::App(app.clone()), true).await
+                }
+            }
+        }
+        .await;
+        results.push(match outcome {
+            Ok(message) => BulkResult {
+                id: raw,
+                ok: true,
+                message,
+            },
+            Err(e) => BulkResult {
+                id: raw,
+                ok: false,
+                message: e.to_string(),
+            },
+        });
+    }
+    Ok(results)
+}
+
+/// A cell as a spreadsheet should read it: text that would start a formula
+/// (`=`, `+`, `-`, `@`, tab, CR, LF — also after leading spaces, which
+/// spreadsheets skip) is prefixed with `'` (CSV injection).
+pub fn csv_safe_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    const TRIGGERS: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\n'];
+    if cell.trim_start_matches(' ').starts_with(TRIGGERS) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+fn csv_failed(e: impl std::fmt::Display) -> AppError {
+    let ref_id = crate::error::new_ref_id();
+    tracing::error!(ref_id, error = %e, "csv export");
+    AppError::Internal { ref_id }
+}
+
+/// One chunk of the users CSV export under the caller's read scope: the rows
+/// of the page after `after` (the header first when `after` is `None`), and
+/// the cursor of the next chunk. The same filter as the table, by name.
+pub async fn export_chunk(
+    cx: &Ctx,
+    filter: &UserFilter,
+    after: Option<&str>,
+) -> Result<(Vec<u8>, Option<String>), AppError> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    if after.is_none() {
+        out.write_record(EXPORT_COLUMNS).map_err(csv_failed)?;
+    }
+    if !group_filter_visible(cx, filter).await? {
+        return Ok((out.into_inner().map_err(csv_failed)?, None));
+    }
+    let page = cx
+        .store
+        .list_users(
+            &scope(&cx.principal, Permission::UsersRead),
+            filter,
+            UserSort::Name,
+            after,
+            MAX_PAGE,
+        )
+        .await?;
+    let mut realms = RealmNames::new(cx);
+    // Columns the caller's read conditions exclude stay empty (decided once
+    // for the chunk).
+    let [login_shown, email_shown, first_shown, last_shown] =
+        ["login", "email", "firstName", "lastName"]
+            .map(|name| crate::authz::lists_attribute(&cx.principal, name));
+    fn shown(visible: bool, value: &str) -> &str {
+        if visible {
+            value
+        } else {
+            ""
+        }
+    }
+    for u in &page.items {
+        let realm = realms.of(&u.realm_id).await?;
+        let record = [
+            u.id.as_str(),
+            shown(login_shown, &u.profile.login),
+            shown(email_shown, &u.profile.email),
+            shown(first_shown, &u.profile.first_name),
+            shown(last_shown, &u.profile.last_name),
+            &realm,
+            u.status.as_str(),
+            &u.created,
+            &u.last_updated,
+        ];
+        out.write_record(record.iter().map(|c| csv_safe_cell(c).into_owned()))
+            .map_err(csv_failed)?;
+    }
+    let bytes = out.into_inner().map_err(|e| csv_failed(e.into_error()))?;
+    Ok((bytes, page.next))
+}
+
+fn profile_fields(
+    user: &User,
+    schema: &[AttributeDef],
+    editable: impl Fn(&str) -> bool,
+) -> Vec<ProfileField> {
+    use crate::authz::catalog::base_attribute_label;
+    use crate::model::BASE_ATTRIBUTES;
+    let mut fields: Vec<ProfileField> = BASE_ATTRIBUTES
+        .iter()
+        .map(|name| ProfileField {
+            name: (*name).to_string(),
+            label: base_attribute_label(name).unwrap_or(name).to_string(),
+            kind: match *name {
+                "email" | "secondEmail" => "email",
+                "primaryPhone" | "mobilePhone" => "tel",
+                _ => "text",
+            }
+            .to_string(),
+            value: user.profile.attribute(name).unwrap_or_default().to_string(),
+            required: matches!(*name, "login" | "email" | "firstName" | "lastName"),
+            custom: false,
+            editable: editable(name),
+        })
+        .collect();
+    fields.extend(schema.iter().map(|a| {
+        let value = match user.custom_profile.get(&a.name) {
+            None | Some(serde_json::Value::Null) => String::new(),
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+        };
+        ProfileField {
+            name: a.name.clone(),
+            label: a.title.clone(),
+            kind: match a.attr_type.as_str() {
+                "string" => "text",
+                "boolean" => "boolean",
+                _ => "number",
+            }
+            .to_string(),
+            value,
+            required: a.required,
+            custom: true,
+            editable: editable(&a.name),
+        }
+    }));
+    fields
+}
+
+/// Form text typed by the profile schema; `missing_bool` is what an absent
+/// boolean means (an unchecked box on create: false; a blank choice on edit:
+/// unset). Values of attributes not in `raw` are taken from `keep`.
+pub fn typed_custom(
+    schema: &[AttributeDef],
+    raw: &std::collections::HashMap<String, String>,
+    keep: &serde_json::Map<String, serde_json::Value>,
+    missing_bool: Option<bool>,
+) -> Result<serde_json::Map<String, serde_json::Value>, AppError> {
+    use crate::store::users::AttributeType;
+    let mut typed = serde_json::Map::new();
+    let mut errors = Vec::new();
+    for attribute in schema {
+        let Some(raw) = raw.get(&attribute.name).map(|v| v.trim()) else {
+            if let Some(v) = keep.get(&attribute.name) {
+                typed.insert(attribute.name.clone(), v.clone());
+            } else if let (AttributeType::Boolean, Some(b)) = (attribute.attr_type, missing_bool) {
+                typed.insert(attribute.name.clone(), b.into());
+            }
+            continue;
+        };
+        let value = match attribute.attr_type {
+            AttributeType::Boolean => match raw {
+                "" => missing_bool.map(serde_json::Value::Bool),
+                "false" => Some(false.into()),
+                _ => Some(true.into()),
+            },
+            _ if raw.is_empty() => None,
+            AttributeType::String => Some(serde_json::Value::String(raw.to_string())),
+            AttributeType::Integer => match raw.parse::<i64>() {
+                Ok(n) => Some(n.into()),
+                Err(_) => {
+                    errors.push(FieldError::new(
+                        attribute.name.clone(),
+                        "Enter a whole number.",
+                    ));
+                    None
+                }
+            },
+            // As written: "5" stays the integer 5 (not 5.0), so an unchanged
+            // save is no change.
+            AttributeType::Number => match raw.parse::<f64>() {
+                Ok(_) if raw.parse::<i64>().is_ok() => raw.parse::<i64>().ok().map(Into::into),
+                Ok(n) => serde_json::Number::from_f64(n).map(serde_json::Value::Number),
+                Err(_) => {
+                    errors.push(FieldError::new(
+                        attribute.name.clone(),
+                        "Enter a number.",
+                    ));
+                    None
+                }
+            },
+        };
+        if let Some(value) = value {
+            typed.insert(attribute.name.clone(), value);
+        }
+    }
+    if errors.is_empty() {
+        Ok(typed)
+    } else {
+        Err(AppError::fields(errors))
+    }
+}
+

@@ -1,0 +1,128 @@
+//! Starting the server: the state from the configuration, operations a
+//! stopped server left running, the listener, and a graceful shutdown.
+
+use std::sync::Arc;
+
+use axum::serve::ListenerExt;
+use leptos::prelude::*;
+
+use app::store::Store;
+
+use crate::config::Config;
+use crate::error::RunError;
+use crate::state::AppState;
+
+pub async fn serve(
+    config: Config,
+    store: Store,
+    org: app::authz::OrgContext,
+) -> Result<(), RunError> {
+    let leptos_options = leptos_options(&config)?;
+    let addr = config.listen_addr;
+    let org_idp = app::authn::OrgIdp::new(
+        &config.org_idp_issuer,
+        &config.org_idp_client_id,
+        config.org_idp_client_secret.expose(),
+        &config.public_url,
+    )
+    .map_err(|e| RunError(format!("org_idp_issuer (PORTAL_ORG_IDP_ISSUER): {e}")))?
+    .with_max_token_age(std::time::Duration::from_secs(
+        60 * config.id_token_max_age_minutes,
+    ));
+    let state = AppState {
+        settings: app::ctx::Settings {
+            public_url: config.public_url.clone(),
+            outbound: app::authn::outbound::OutboundPolicy::admin_configured(
+                config.dev_allow_loopback_idps,
+            ),
+            secrets: app::store::idps::SecretBox::new(config.secrets_key.expose()),
+        },
+        leptos_options,
+        store,
+        org,
+        org_idp,
+        partner_idps: Arc::default(),
+        config: Arc::new(config),
+    };
+    resume_operations(&state.store).await;
+    let router = crate::http::router(state.clone())?;
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        RunError(format!(
+            "listen_addr (PORTAL_LISTEN_ADDR): cannot listen on {addr}: {e}"
+        ))
+    })?;
+    // Pages stream (the shell, then each suspense as it resolves): with Nagle's
+    // algorithm on, each small write after the first waits for the client's
+    // delayed ACK, up to 40 ms a page.
+    let listener = listener.tap_io(|stream| {
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY on a connection");
+        }
+    });
+    tracing::info!(%addr, public_url = %state.config.public_url, "Partner Portal is listening");
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| RunError(format!("server stopped: {e}")))?;
+    state.store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Realm-assignment operations a stopped server left running go on where they
+/// stopped (each item is applied once; the rest is still PENDING), under the
+/// system principal.
+async fn resume_operations(store: &Store) {
+    use app::authz::{check, Permission, Principal, Target};
+    let unfinished = match store.unfinished_operations().await {
+        Ok(ids) => ids,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot list unfinished realm assignment operations");
+            return;
+        }
+    };
+    let Ok(grant) = check(&Principal::system(), Permission::RealmsManage, &Target::Org) else {
+        return;
+    };
+    for id in unfinished {
+        tracing::info!(operation = %id, "resuming a realm assignment operation");
+        tokio::spawn(app::store::rules::run_operation(
+            store.clone(),
+            grant.clone(),
+            id,
+        ));
+    }
+}
+
+fn leptos_options(config: &Config) -> Result<LeptosOptions, RunError> {
+    let conf = get_configuration(None)
+        .map_err(|e| RunError(format!("Leptos site settings (LEPTOS_*): {e}")))?;
+    let mut options = conf.leptos_options;
+    options.site_addr = config.listen_addr;
+    Ok(options)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
