@@ -359,8 +359,12 @@ async fn every_persona_every_permission_every_location() {
                             ("admin user", &f.admin_in_a),
                         ] {
                             let got = outcome(
-                                authz::authorize_user(&store, &org.orn, &principal, p, target)
-                                    .await,
+                                app::ops::access::authorize_user(
+                                    &common::cx(&store, &org, &principal),
+                                    p,
+                                    target,
+                                )
+                                .await,
                             );
                             let want = expected_user(persona, p, location);
                             assert_eq!(got, want, "{engine}: {persona} × {p} × {location}");
@@ -372,8 +376,12 @@ async fn every_persona_every_permission_every_location() {
                             [(false, &f.group_a), (true, &f.privileged_group)]
                         {
                             let got = outcome(
-                                authz::authorize_group(&store, &org.orn, &principal, p, group)
-                                    .await,
+                                app::ops::access::authorize_group(
+                                    &common::cx(&store, &org, &principal),
+                                    p,
+                                    group,
+                                )
+                                .await,
                             );
                             let want = expected_group(persona, p, privileged);
                             assert_eq!(

@@ -386,7 +386,10 @@ fn scope_sql_returns_exactly_what_check_allows() {
             }
         });
         let org = runtime
-            .block_on(app::store::setup::bootstrap(&db.store, "http://127.0.0.1:3000"))
+            .block_on(app::store::setup::bootstrap(
+                &db.store,
+                "http://127.0.0.1:3000",
+            ))
             .unwrap();
         let mut runner = TestRunner::new(Config {
             cases,

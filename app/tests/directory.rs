@@ -138,10 +138,8 @@ async fn profile_edits_respect_the_roles_attribute_conditions_and_versions() {
         let acme = realm(&store, "Acme", &["acme.test"]).await;
         let admin = partner_admin(&store, &org, &acme, "alice@acme.test").await;
         let erin = user(&store, &acme, "erin@acme.test").await;
-        let (_, grant) = authz::authorize_user(
-            &store,
-            &org.orn,
-            &admin,
+        let (_, grant) = app::ops::access::authorize_user(
+            &common::cx(&store, &org, &admin),
             Permission::UsersUserprofileManage,
             &erin.id,
         )
@@ -551,9 +549,7 @@ async fn a_partner_admin_reads_only_the_system_log_of_its_realms() {
                 &system(Permission::UsersGroupMembershipManage, gt),
                 &system(
                     Permission::GroupsMembersManage,
-                    store.facts_of_group(&org.orn, &shared.id)
-                        .await
-                        .unwrap(),
+                    store.facts_of_group(&org.orn, &shared.id).await.unwrap(),
                 ),
             )
             .await
@@ -794,10 +790,8 @@ async fn search_finds_substrings_of_every_name_field_within_the_scope_only() {
 
         // An email that differs from the login is searchable; after an edit,
         // the old one is not and the new one is.
-        let (_, grant) = authz::authorize_user(
-            &store,
-            &org.orn,
-            &admin,
+        let (_, grant) = app::ops::access::authorize_user(
+            &common::cx(&store, &org, &admin),
             Permission::UsersUserprofileManage,
             &erin.id,
         )

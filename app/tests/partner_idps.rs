@@ -5,7 +5,7 @@
 
 mod common;
 
-use app::authz::{self, Permission, Target};
+use app::authz::{Permission, Target};
 use app::model::{BaseProfile, LifecycleOp, UserStatus};
 use app::store::idps::{IncomingClaims, JitError, NewIdp, SecretBox};
 use app::store::users::NewUser;

@@ -455,7 +455,7 @@ async fn f10_the_audit_chain_is_keyed() {
 /// leading spaces or a line break.
 #[test]
 fn l4_csv_formula_cells_are_neutralised() {
-    use app::serverfns::users::inert;
+    use app::ops::users::csv_safe_cell as inert;
     for formula in [
         "=1+1",
         "+1",
@@ -624,20 +624,18 @@ async fn the_last_super_admin_keeps_the_role_through_groups_too() {
             .await
             .unwrap();
         let user_target = || async {
-            authz::user_target(
-                &store,
-                &org.orn,
-                &store.user_by_id_unscoped(&owner.id).await.unwrap().unwrap(),
-            )
-            .await
-            .unwrap()
+            store
+                .facts_of_user(
+                    &org.orn,
+                    &store.user_by_id_unscoped(&owner.id).await.unwrap().unwrap(),
+                )
+                .await
+                .unwrap()
         };
         let group_grant = || async {
             system(
                 Permission::GroupsMembersManage,
-                store.facts_of_group(&org.orn, &group.id)
-                    .await
-                    .unwrap(),
+                store.facts_of_group(&org.orn, &group.id).await.unwrap(),
             )
         };
         let member = system(Permission::UsersGroupMembershipManage, user_target().await);

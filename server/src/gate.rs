@@ -68,7 +68,8 @@ pub async fn surface_gate(
         return next.run(request).await;
     };
     let client = crate::auth::client_of(request.headers());
-    let cx = app::ctx::Ctx::from_session(&state.store, &state.org, &state.settings, &session, client);
+    let cx =
+        app::ctx::Ctx::from_session(&state.store, &state.org, &state.settings, &session, client);
     let principal = match cx.await {
         Ok(cx) => cx.principal,
         Err(AppError::Unauthenticated) => {

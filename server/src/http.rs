@@ -213,4 +213,3 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database timed out"),
     }
 }
-

@@ -92,12 +92,10 @@ async fn a_partner_admin_finds_nothing_of_another_realm_anywhere() {
         .unwrap();
     // Gary (Globex) gets the Supplier Portal directly, as Dana (Acme) has it.
     let system = Principal::system();
-    let org = app::app::store::setup::bootstrap(&store, "http://127.0.0.1")
+    let org = app::store::setup::bootstrap(&store, "http://127.0.0.1")
         .await
         .unwrap();
-    let gary_target = app::store.facts_of_user(&org.orn, &gary)
-        .await
-        .unwrap();
+    let gary_target = store.facts_of_user(&org.orn, &gary).await.unwrap();
     let app_target = Target::App {
         id: portal.clone(),
         app_type: "bookmark".into(),
@@ -111,9 +109,7 @@ async fn a_partner_admin_finds_nothing_of_another_realm_anywhere() {
         .unwrap();
 
     // Dana (Acme) is also in Globex's group, which Alice cannot read.
-    let dana_target = app::store.facts_of_user(&org.orn, &dana)
-        .await
-        .unwrap();
+    let dana_target = store.facts_of_user(&org.orn, &dana).await.unwrap();
     store
         .add_group_member(
             &check(
@@ -125,9 +121,7 @@ async fn a_partner_admin_finds_nothing_of_another_realm_anywhere() {
             &check(
                 &system,
                 Permission::GroupsMembersManage,
-                &app::store.facts_of_group(&org.orn, &globex_ops)
-                    .await
-                    .unwrap(),
+                &store.facts_of_group(&org.orn, &globex_ops).await.unwrap(),
             )
             .unwrap(),
         )
@@ -394,7 +388,7 @@ async fn a_custom_role_without_lifecycle_rights_is_refused_and_offered_nothing()
 async fn users_seen_through_a_group_do_not_name_a_realm_the_admin_cannot_read() {
     let mut rig = Rig::new().await;
     let store = rig.store.clone();
-    let org = app::app::store::setup::bootstrap(&store, "http://127.0.0.1")
+    let org = app::store::setup::bootstrap(&store, "http://127.0.0.1")
         .await
         .unwrap();
     let system = Principal::system();

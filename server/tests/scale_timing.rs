@@ -65,7 +65,7 @@ async fn users_page_server_time_at_scale() {
 
     // Carol, a partner admin, also administers the first generated realm.
     let store = rig.store.clone();
-    let org = app::app::store::setup::bootstrap(&store, "http://127.0.0.1")
+    let org = app::store::setup::bootstrap(&store, "http://127.0.0.1")
         .await
         .unwrap();
     let realm = store.realm_by_name("Partner 001").await.unwrap().unwrap();

@@ -61,4 +61,3 @@ pub struct BindingRow {
     pub permissions: Vec<StoredPermission>,
     pub resources: Vec<String>,
 }
-

@@ -24,8 +24,8 @@ use crate::ids::{AppId, GroupId, RealmId, ResourceSetId, RoleId, UserId};
 use crate::model::StandardRole;
 pub use facts::{Actor, Client, RightsRows};
 
-pub use org::OrgContext;
 pub use catalog::Permission;
+pub use org::OrgContext;
 
 /// The authenticated caller, with the rights it holds right now.
 #[derive(Debug, Clone)]
@@ -459,10 +459,7 @@ impl Principal {
 
 /// Parses stored rights into entitlements. Stored permissions or resources that no
 /// longer parse grant nothing and are logged.
-fn entitlements_from_rows(
-    rows: RightsRows,
-    ctx: &orn::OrnContext,
-) -> Vec<Entitlement> {
+fn entitlements_from_rows(rows: RightsRows, ctx: &orn::OrnContext) -> Vec<Entitlement> {
     let mut entitlements = Vec::new();
     for (role, via_group) in rows.standard {
         let Some(role) = StandardRole::parse(&role) else {

@@ -46,4 +46,3 @@ impl OrgContext {
         format!("{}:apps:{app_type}:{id}", self.prefix("idp"))
     }
 }
-

@@ -13,7 +13,12 @@ use super::access::{app_target, authorize_app, org_level};
 use super::users::{UserFilter, UserSort};
 
 fn may_assign(cx: &Ctx, app: &App) -> bool {
-    check(&cx.principal, Permission::AppsAssignmentManage, &app_target(app)).is_ok()
+    check(
+        &cx.principal,
+        Permission::AppsAssignmentManage,
+        &app_target(app),
+    )
+    .is_ok()
 }
 
 /// The apps the caller may read.
@@ -116,12 +121,20 @@ pub const SIGN_ON_MODES: [&str; 4] = ["BOOKMARK", "OPENID_CONNECT", "SAML_2_0", 
 
 /// Creates an app integration (`okta.apps.manage`). `name` is the app type
 /// (`bookmark`, `oidc_client`, …), `sign_on_mode` Okta's mode.
-pub async fn create(cx: &Ctx, name: &str, label: &str, sign_on_mode: &str) -> Result<App, AppError> {
+pub async fn create(
+    cx: &Ctx,
+    name: &str,
+    label: &str,
+    sign_on_mode: &str,
+) -> Result<App, AppError> {
     let grant = org_level(&cx.principal, Permission::AppsManage)?;
     if !SIGN_ON_MODES.contains(&sign_on_mode) {
         return Err(AppError::validation("signOnMode", "Choose a sign-on mode."));
     }
-    Ok(cx.store.create_app(&grant, name, label, sign_on_mode).await?)
+    Ok(cx
+        .store
+        .create_app(&grant, name, label, sign_on_mode)
+        .await?)
 }
 
 /// Renames an app integration (`okta.apps.manage` on it).

@@ -36,11 +36,17 @@ pub struct Question {
 }
 
 /// What the admin with `login` can do, and the decision on `question`.
-pub async fn run(cx: &Ctx, login: &str, question: Option<Question>) -> Result<ExplainView, AppError> {
+pub async fn run(
+    cx: &Ctx,
+    login: &str,
+    question: Option<Question>,
+) -> Result<ExplainView, AppError> {
     org_level(&cx.principal, Permission::IamRead)?;
     let admin = super::users::find_by_login(cx, login)
         .await?
-        .ok_or_else(|| AppError::validation("login", format!("There is no user {}.", login.trim())))?;
+        .ok_or_else(|| {
+            AppError::validation("login", format!("There is no user {}.", login.trim()))
+        })?;
     let rows = cx.store.rights_rows(&admin.id).await?;
     let subject = Principal::for_user(
         admin.id.clone(),
@@ -101,9 +107,9 @@ async fn load_target(cx: &Ctx, kind: &str, raw: &str) -> Result<Target, AppError
     match kind {
         "org" => Ok(Target::Org),
         "user" => {
-            let user = super::users::find_by_login(cx, raw)
-                .await?
-                .ok_or_else(|| AppError::validation("target", format!("There is no user {raw}.")))?;
+            let user = super::users::find_by_login(cx, raw).await?.ok_or_else(|| {
+                AppError::validation("target", format!("There is no user {raw}."))
+            })?;
             Ok(cx.store.facts_of_user(&cx.org.orn, &user).await?)
         }
         "group" => {

@@ -14,7 +14,11 @@ use super::users::{UserFilter, UserSort};
 
 /// Whether the caller may change memberships of each of `groups` (for the
 /// user at `user`, if one): both sides, with the groups' facts read in one go.
-async fn manageable(cx: &Ctx, user: Option<&Target>, groups: &[Group]) -> Result<Vec<bool>, AppError> {
+async fn manageable(
+    cx: &Ctx,
+    user: Option<&Target>,
+    groups: &[Group],
+) -> Result<Vec<bool>, AppError> {
     let ids: Vec<_> = groups.iter().map(|g| &g.id).collect();
     let targets = cx.store.facts_of_groups(&cx.org.orn, &ids).await?;
     let user_side = user
@@ -41,7 +45,11 @@ pub async fn list(cx: &Ctx) -> Result<Vec<GroupChoice>, AppError> {
         .list_groups(&scope(&cx.principal, Permission::GroupsRead))
         .await?;
     let manageable = manageable(cx, None, &groups).await?;
-    Ok(groups.into_iter().zip(manageable).map(|(g, m)| choice(g, m)).collect())
+    Ok(groups
+        .into_iter()
+        .zip(manageable)
+        .map(|(g, m)| choice(g, m))
+        .collect())
 }
 
 /// A group the caller may read, with a page of its members the caller may read.
@@ -95,7 +103,11 @@ pub async fn of_user(cx: &Ctx, id: &UserId) -> Result<UserGroupList, AppError> {
         .collect();
     let addable = manageable(cx, Some(&target), &others).await?;
     Ok(UserGroupList {
-        groups: member_of.into_iter().zip(shown).map(|(g, m)| choice(g, m)).collect(),
+        groups: member_of
+            .into_iter()
+            .zip(shown)
+            .map(|(g, m)| choice(g, m))
+            .collect(),
         addable: others
             .into_iter()
             .zip(addable)
@@ -112,7 +124,12 @@ pub async fn create(cx: &Ctx, name: &str, description: &str) -> Result<Group, Ap
 }
 
 /// Renames a group or changes its description (`okta.groups.manage` on it).
-pub async fn update(cx: &Ctx, id: &GroupId, name: &str, description: &str) -> Result<Group, AppError> {
+pub async fn update(
+    cx: &Ctx,
+    id: &GroupId,
+    name: &str,
+    description: &str,
+) -> Result<Group, AppError> {
     let (_, grant) = authorize_group(cx, Permission::GroupsManage, id).await?;
     Ok(cx.store.update_group(&grant, name, description).await?)
 }

@@ -6,7 +6,9 @@
 //! more than it holds (`authz::check_delegation`).
 
 use crate::authz::catalog::Category;
-use crate::authz::{check_delegation, check_standard_role_change, orn, scope, Permission, Principal};
+use crate::authz::{
+    check_delegation, check_standard_role_change, orn, scope, Permission, Principal,
+};
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::ids::{ResourceSetId, RoleId};
@@ -104,9 +106,7 @@ pub async fn view(cx: &Ctx) -> Result<IamView, AppError> {
                 .into_iter()
                 .map(|(m, name)| match m {
                     Member::User(id) => ("USER".into(), id.to_string(), name),
-                    Member::Group(id) => {
-                        ("GROUP".into(), id.to_string(), name)
-                    }
+                    Member::Group(id) => ("GROUP".into(), id.to_string(), name),
                 })
                 .collect(),
         })
@@ -421,9 +421,11 @@ async fn named_member(
         group_id.filter(|g| !g.trim().is_empty()),
     ) {
         (Some(login), None) => {
-            let user = super::users::find_by_login(cx, &login).await?.ok_or_else(|| {
-                AppError::validation("login", format!("There is no user {login}."))
-            })?;
+            let user = super::users::find_by_login(cx, &login)
+                .await?
+                .ok_or_else(|| {
+                    AppError::validation("login", format!("There is no user {login}."))
+                })?;
             Ok((Member::User(user.id), login))
         }
         (None, Some(group)) => {

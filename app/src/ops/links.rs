@@ -33,7 +33,11 @@ pub async fn change(cx: &Ctx, user_id: &UserId, link: Link, add: bool) -> Result
                 } else {
                     format!("{login} is already in {name}.")
                 }
-            } else if cx.store.remove_group_member(&user_grant, &group_grant).await? {
+            } else if cx
+                .store
+                .remove_group_member(&user_grant, &group_grant)
+                .await?
+            {
                 format!("Removed {login} from {name}.")
             } else {
                 format!("{login} was not in {name}.")

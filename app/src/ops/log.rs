@@ -5,9 +5,9 @@
 use crate::authz::{log_scope, scope, Permission};
 use crate::ctx::Ctx;
 use crate::error::AppError;
-pub use crate::store::log::LogFilter;
-use crate::store::log::LogEntry;
 use crate::model::UserStatus;
+use crate::store::log::LogEntry;
+pub use crate::store::log::LogFilter;
 use crate::views::activity::{LogPage, LogRow, LOG_PAGE};
 use crate::views::home::{Overview, RealmCounts};
 
@@ -89,7 +89,11 @@ pub fn parse_filter(
 pub async fn list(cx: &Ctx, filter: &LogFilter, before: Option<&str>) -> Result<LogPage, AppError> {
     let page = events(cx, filter, before, LOG_PAGE).await?;
     Ok(LogPage {
-        rows: page.0.iter().map(|e| LogRow::from_event(&e.event)).collect(),
+        rows: page
+            .0
+            .iter()
+            .map(|e| LogRow::from_event(&e.event))
+            .collect(),
         older: page.1,
     })
 }
@@ -145,7 +149,10 @@ pub async fn overview(cx: &Ctx) -> Result<Overview, AppError> {
         })
         .collect();
     let (events, _) = events(cx, &LogFilter::default(), None, 5).await?;
-    let activity = events.iter().map(|e| LogRow::from_event(&e.event)).collect();
+    let activity = events
+        .iter()
+        .map(|e| LogRow::from_event(&e.event))
+        .collect();
     Ok(Overview { realms, activity })
 }
 

@@ -143,7 +143,10 @@ pub async fn update(
     expected: &str,
 ) -> Result<Realm, AppError> {
     let grant = org_level(&cx.principal, Permission::RealmsManage)?;
-    Ok(cx.store.update_realm(&grant, id, name, domains, expected).await?)
+    Ok(cx
+        .store
+        .update_realm(&grant, id, name, domains, expected)
+        .await?)
 }
 
 /// Deletes an empty partner realm.

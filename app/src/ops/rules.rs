@@ -152,15 +152,21 @@ pub async fn change(cx: &Ctx, id: &RuleId, change: RuleChange) -> Result<String,
     let store = &cx.store;
     Ok(match change {
         RuleChange::Activate => {
-            let r = store.set_rule_status(&grant, id, LifecycleStatus::Active).await?;
+            let r = store
+                .set_rule_status(&grant, id, LifecycleStatus::Active)
+                .await?;
             format!("Activated {}.", r.name)
         }
         RuleChange::Deactivate => {
-            let r = store.set_rule_status(&grant, id, LifecycleStatus::Inactive).await?;
+            let r = store
+                .set_rule_status(&grant, id, LifecycleStatus::Inactive)
+                .await?;
             format!("Deactivated {}.", r.name)
         }
         RuleChange::Up | RuleChange::Down => {
-            store.move_rule(&grant, id, change == RuleChange::Up).await?;
+            store
+                .move_rule(&grant, id, change == RuleChange::Up)
+                .await?;
             "Order saved.".to_string()
         }
         RuleChange::Delete => {

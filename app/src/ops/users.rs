@@ -21,6 +21,10 @@ use crate::views::users::{
 
 use super::access::{app_target, authorize_group, authorize_user};
 
+#[cfg(test)]
+#[path = "tests/users.rs"]
+mod tests;
+
 /// The filter of the users table from its query parameters (blank = any).
 pub fn parse_filter(
     search: Option<String>,
@@ -403,8 +407,12 @@ pub async fn create(cx: &Ctx, input: NewUserInput) -> Result<User, AppError> {
             groups: Vec::new(),
             privileges: Privileges::none(),
         };
-        check(principal, Permission::UsersGroupMembershipManage, &prospective)
-            .map_err(|_| refused())?;
+        check(
+            principal,
+            Permission::UsersGroupMembershipManage,
+            &prospective,
+        )
+        .map_err(|_| refused())?;
         super::access::check_group_app_grants(cx, &group.id)
             .await
             .map_err(|_| refused())?;
@@ -423,8 +431,18 @@ pub async fn create(cx: &Ctx, input: NewUserInput) -> Result<User, AppError> {
     let refused: Vec<FieldError> = schema
         .iter()
         .filter(|a| !may_set(a))
-        .filter(|a| input.custom.get(&a.name).is_some_and(|v| !v.trim().is_empty()))
-        .map(|a| FieldError::new(a.name.clone(), format!("You may not set {} for new users.", a.title)))
+        .filter(|a| {
+            input
+                .custom
+                .get(&a.name)
+                .is_some_and(|v| !v.trim().is_empty())
+        })
+        .map(|a| {
+            FieldError::new(
+                a.name.clone(),
+                format!("You may not set {} for new users.", a.title),
+            )
+        })
         .collect();
     if !refused.is_empty() {
         return Err(AppError::fields(refused));
@@ -432,7 +450,12 @@ pub async fn create(cx: &Ctx, input: NewUserInput) -> Result<User, AppError> {
     let settable: Vec<AttributeDef> = schema.iter().filter(|a| may_set(a)).cloned().collect();
     // Form values are text: typed by the profile schema here, checked again
     // (required, type) by the store.
-    let custom_profile = typed_custom(&settable, &input.custom, &serde_json::Map::new(), Some(false))?;
+    let custom_profile = typed_custom(
+        &settable,
+        &input.custom,
+        &serde_json::Map::new(),
+        Some(false),
+    )?;
     let user = cx
         .store
         .create_user(
@@ -521,7 +544,11 @@ pub enum BulkAction {
 /// the single-user action (its own authorization, transaction and event): a
 /// refusal for one user is that row's result, not the request's. Ids are as
 /// given (a malformed one is that row's "not found").
-pub async fn bulk(cx: &Ctx, ids: Vec<String>, action: BulkAction) -> Result<Vec<BulkResult>, AppError> {
+pub async fn bulk(
+    cx: &Ctx,
+    ids: Vec<String>,
+    action: BulkAction,
+) -> Result<Vec<BulkResult>, AppError> {
     if ids.is_empty() {
         return Err(AppError::validation("ids", "Select at least one user."));
     }
@@ -538,7 +565,8 @@ pub async fn bulk(cx: &Ctx, ids: Vec<String>, action: BulkAction) -> Result<Vec<
             match &action {
                 BulkAction::Lifecycle(op) => apply_lifecycle(cx, &id, *op).await,
                 BulkAction::AddToGroup(group) => {
-                    super::links::change(cx, &id, super::links::Link::Group(group.clone()), true).await
+                    super::links::change(cx, &id, super::links::Link::Group(group.clone()), true)
+                        .await
                 }
                 BulkAction::AssignApp(app) => {
                     super::links::change(cx, &id, super::links::Link::App(app.clone()), true).await
@@ -731,10 +759,7 @@ pub fn typed_custom(
                 Ok(_) if raw.parse::<i64>().is_ok() => raw.parse::<i64>().ok().map(Into::into),
                 Ok(n) => serde_json::Number::from_f64(n).map(serde_json::Value::Number),
                 Err(_) => {
-                    errors.push(FieldError::new(
-                        attribute.name.clone(),
-                        "Enter a number.",
-                    ));
+                    errors.push(FieldError::new(attribute.name.clone(), "Enter a number."));
                     None
                 }
             },
@@ -749,4 +774,3 @@ pub fn typed_custom(
         Err(AppError::fields(errors))
     }
 }
-

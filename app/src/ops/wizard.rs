@@ -41,7 +41,14 @@ pub async fn choices(cx: &Ctx) -> Result<WizardChoices, AppError> {
 /// The wizard's review step: checks everything the wizard would create and
 /// describes it; writes nothing and makes no outbound request.
 pub async fn review(cx: &Ctx, input: Input) -> Result<WizardReview, AppError> {
-    let (_, _, review) = prepare(cx, Input { idp_secret: None, ..input }).await?;
+    let (_, _, review) = prepare(
+        cx,
+        Input {
+            idp_secret: None,
+            ..input
+        },
+    )
+    .await?;
     Ok(review)
 }
 
@@ -407,4 +414,3 @@ async fn prepare(
         review,
     ))
 }
-

@@ -15,9 +15,6 @@ pub mod realms;
 pub mod session;
 pub mod users;
 
-#[cfg(all(test, feature = "ssr"))]
-mod tests;
-
 /// An id the address or a hidden field names: a malformed one names nothing
 /// (`NotFound`, like an id outside the caller's scope).
 #[cfg(feature = "ssr")]

@@ -123,7 +123,11 @@ pub async fn create_user(
         ),
     ];
     let custom = custom.unwrap_or_default();
-    kept.extend(custom.iter().map(|(k, v)| (format!("custom[{k}]"), v.clone())));
+    kept.extend(
+        custom
+            .iter()
+            .map(|(k, v)| (format!("custom[{k}]"), v.clone())),
+    );
     let created = async {
         let cx = Ctx::current().await?;
         let input = ops::users::NewUserInput {

@@ -20,7 +20,11 @@ impl Store {
     }
 
     /// The facts about a group that decisions need: the admin rights it confers.
-    pub async fn facts_of_group(&self, ctx: &OrnContext, id: &GroupId) -> Result<Target, StoreError> {
+    pub async fn facts_of_group(
+        &self,
+        ctx: &OrnContext,
+        id: &GroupId,
+    ) -> Result<Target, StoreError> {
         Ok(Target::Group {
             id: id.clone(),
             privileges: Privileges::from_rows(self.group_rights_rows(id).await?, ctx),

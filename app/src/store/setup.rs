@@ -2,10 +2,10 @@
 //! upgrade (idempotent): the org id used in ORNs, the default realm, the
 //! catch-all realm-assignment rule, and the generated "Partner Admin" role.
 
-use crate::authz::{catalog, check, orn, OrgContext, Permission, Principal, Target};
-use crate::ids::RoleId;
 use super::admin::StoredPermission;
 use super::{Store, StoreError};
+use crate::authz::{catalog, check, orn, OrgContext, Permission, Principal, Target};
+use crate::ids::RoleId;
 
 /// The setting naming the generated Partner Admin role (its id: stable
 /// across renames).

@@ -117,3 +117,18 @@ pub async fn realm(store: &Store, name: &str, domains: &[&str]) -> Realm {
         .await
         .expect("create realm")
 }
+
+/// A request context for calling operations directly (no HTTP): `principal`
+/// acting on `store` and `org`, with test settings (loopback IdPs allowed).
+pub fn cx(store: &Store, org: &authz::OrgContext, principal: &Principal) -> app::ctx::Ctx {
+    app::ctx::Ctx::new(
+        store.clone(),
+        org.clone(),
+        app::ctx::Settings {
+            public_url: "http://127.0.0.1:3000".into(),
+            outbound: app::authn::outbound::OutboundPolicy::admin_configured(true),
+            secrets: app::store::idps::SecretBox::new("test secrets key"),
+        },
+        principal.clone(),
+    )
+}

@@ -59,9 +59,7 @@ pub async fn admin_operation(
     result: Option<String>,
     after: Option<String>,
 ) -> Result<OperationView, AppError> {
-    let result = result
-        .as_deref()
-        .and_then(crate::model::ItemResult::parse);
+    let result = result.as_deref().and_then(crate::model::ItemResult::parse);
     let after = after.as_deref().and_then(super::super::choice);
     ops::operations::get(
         &Ctx::current().await?,

@@ -1,8 +1,8 @@
-//! Unit tests of the server functions' pure helpers.
+//! Unit tests of the users operations. pure helpers.
 
 #![allow(clippy::unwrap_used)]
 
-use crate::serverfns::users::typed_custom;
+use crate::ops::users::typed_custom;
 use crate::store::users::{AttributeDef, AttributeType};
 use std::collections::HashMap;
 
