@@ -362,7 +362,11 @@ pub async fn create_choices(cx: &Ctx) -> Result<NewUserForm, AppError> {
             required: a.required,
         })
         .collect();
-    let groups = member_groups(cx).await?;
+    let readable = cx
+        .store
+        .list_groups(&scope(principal, Permission::GroupsRead))
+        .await?;
+    let groups = member_groups(cx, &readable).await?;
     Ok(NewUserForm {
         realms,
         attributes,
@@ -476,12 +480,12 @@ pub async fn create(cx: &Ctx, input: NewUserInput) -> Result<User, AppError> {
     Ok(user)
 }
 
-/// Groups the caller may add members to, as (id, name).
-async fn member_groups(cx: &Ctx) -> Result<Vec<(String, String)>, AppError> {
-    let groups = cx
-        .store
-        .list_groups(&scope(&cx.principal, Permission::GroupsMembersManage))
-        .await?;
+/// Of `groups` (those the caller may read), the ones it may add members to,
+/// as (id, name).
+async fn member_groups(
+    cx: &Ctx,
+    groups: &[crate::model::Group],
+) -> Result<Vec<(String, String)>, AppError> {
     let ids: Vec<_> = groups.iter().map(|g| &g.id).collect();
     let targets = cx.store.facts_of_groups(&cx.org.orn, &ids).await?;
     Ok(groups
@@ -507,13 +511,11 @@ pub async fn table_choices(cx: &Ctx) -> Result<TableChoices, AppError> {
     } else {
         Vec::new()
     };
-    let groups = cx
+    let readable = cx
         .store
         .list_groups(&scope(principal, Permission::GroupsRead))
-        .await?
-        .into_iter()
-        .map(|g| (g.id.to_string(), g.name))
-        .collect();
+        .await?;
+    let member_groups = member_groups(cx, &readable).await?;
     let apps = cx
         .store
         .list_apps(&scope(principal, Permission::AppsAssignmentManage))
@@ -525,8 +527,11 @@ pub async fn table_choices(cx: &Ctx) -> Result<TableChoices, AppError> {
     Ok(TableChoices {
         move_realms,
         realms,
-        groups,
-        member_groups: member_groups(cx).await?,
+        groups: readable
+            .into_iter()
+            .map(|g| (g.id.to_string(), g.name))
+            .collect(),
+        member_groups,
         apps,
     })
 }
