@@ -6,10 +6,10 @@
 
 use tower_sessions::Session;
 
-use crate::authn::outbound::OutboundPolicy;
 use crate::authz::{Actor, Client, OrgContext, Principal};
 use crate::error::AppError;
 use crate::model::{User, UserStatus};
+use crate::outbound::OutboundPolicy;
 use crate::store::idps::SecretBox;
 use crate::store::Store;
 
@@ -118,13 +118,7 @@ pub async fn plain_form_post() -> bool {
         .unwrap_or(false)
 }
 
-/// Session keys.
-pub const USER_ID: &str = "user_id";
-/// Unix time after which the session ends whatever the activity (absolute timeout).
-pub const ENDS_AT: &str = "ends_at";
-/// Unix milliseconds when the session was signed in: sessions older than the
-/// user's `sessions_valid_after` are void.
-pub const SIGNED_IN_AT: &str = "signed_in_at";
+pub use crate::store::sessions::{ENDS_AT, SIGNED_IN_AT, USER_ID};
 
 /// The signed-in user, if the session has one and the user is still active.
 pub async fn session_user(store: &Store, session: &Session) -> Result<Option<User>, AppError> {

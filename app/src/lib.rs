@@ -18,6 +18,8 @@ pub mod ids;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod ops;
+#[cfg(feature = "ssr")]
+pub mod outbound;
 pub mod pages;
 pub mod serverfns;
 #[cfg(feature = "ssr")]

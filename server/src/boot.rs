@@ -32,7 +32,7 @@ pub async fn serve(
     let state = AppState {
         settings: app::ctx::Settings {
             public_url: config.public_url.clone(),
-            outbound: app::authn::outbound::OutboundPolicy::admin_configured(
+            outbound: app::outbound::OutboundPolicy::admin_configured(
                 config.dev_allow_loopback_idps,
             ),
             secrets: app::store::idps::SecretBox::new(config.secrets_key.expose()),

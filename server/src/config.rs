@@ -275,9 +275,7 @@ impl Config {
             } else {
                 app::store::SqliteSync::Full
             },
-            outbound: app::authn::outbound::OutboundPolicy::admin_configured(
-                self.dev_allow_loopback_idps,
-            ),
+            outbound: app::outbound::OutboundPolicy::admin_configured(self.dev_allow_loopback_idps),
             ..Default::default()
         }
     }

@@ -20,9 +20,7 @@ use openidconnect::{
 };
 use tokio::sync::RwLock;
 
-pub mod outbound;
-
-use outbound::{Outbound, OutboundPolicy};
+use crate::outbound::{self, chain, Outbound, OutboundPolicy};
 
 use crate::model::{User, UserStatus};
 use crate::store::audit::{Actor, Client, Event, OutcomeResult, Severity, Target};
@@ -499,19 +497,6 @@ impl OidcProvider {
             flow.return_to,
         ))
     }
-}
-
-/// An error and its sources, for the System Log's reason ("Signature
-/// verification failed: No matching key found").
-pub(crate) fn chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(inner) = source {
-        text.push_str(": ");
-        text.push_str(&inner.to_string());
-        source = inner.source();
-    }
-    text
 }
 
 impl SignInError {

@@ -37,17 +37,23 @@ pub fn app_target(app: &App) -> Target {
     }
 }
 
+/// A user under the caller's read scope, with the facts decisions on it need.
+pub async fn load_user(cx: &Ctx, id: &UserId) -> Result<(User, Target), AppError> {
+    let user = cx
+        .store
+        .get_user(&scope(&cx.principal, Permission::UsersRead), id)
+        .await?;
+    let target = cx.store.facts_of_user(&cx.org.orn, &user).await?;
+    Ok((user, target))
+}
+
 /// A user under the caller's read scope, and `permission` on it.
 pub async fn authorize_user(
     cx: &Ctx,
     permission: Permission,
     id: &UserId,
 ) -> Result<(User, Grant), AppError> {
-    let user = cx
-        .store
-        .get_user(&scope(&cx.principal, Permission::UsersRead), id)
-        .await?;
-    let target = cx.store.facts_of_user(&cx.org.orn, &user).await?;
+    let (user, target) = load_user(cx, id).await?;
     let grant = check(&cx.principal, permission, &target)?;
     Ok((user, grant))
 }

@@ -67,11 +67,7 @@ pub async fn get(cx: &Ctx, id: &AppId, after: Option<String>) -> Result<AppDetai
 /// groups), and the apps it could assign the user directly.
 pub async fn of_user(cx: &Ctx, id: &UserId) -> Result<UserAppList, AppError> {
     let principal = &cx.principal;
-    let user = cx
-        .store
-        .get_user(&scope(principal, Permission::UsersRead), id)
-        .await?;
-    let target = cx.store.facts_of_user(&cx.org.orn, &user).await?;
+    let (user, target) = super::access::load_user(cx, id).await?;
     let user_side = check(principal, Permission::UsersAppAssignmentManage, &target).is_ok();
     let visible_groups: Vec<String> = cx
         .store

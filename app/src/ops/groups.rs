@@ -84,11 +84,7 @@ pub async fn get(cx: &Ctx, id: &GroupId, after: Option<String>) -> Result<GroupD
 
 /// A user's groups the caller may see, and the groups it could add the user to.
 pub async fn of_user(cx: &Ctx, id: &UserId) -> Result<UserGroupList, AppError> {
-    let user = cx
-        .store
-        .get_user(&scope(&cx.principal, Permission::UsersRead), id)
-        .await?;
-    let target = cx.store.facts_of_user(&cx.org.orn, &user).await?;
+    let (user, target) = super::access::load_user(cx, id).await?;
     let member_of = cx
         .store
         .groups_of_user(&scope(&cx.principal, Permission::GroupsRead), &user.id)

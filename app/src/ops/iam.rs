@@ -455,36 +455,24 @@ async fn resources(cx: &Ctx, picked: ResourcePicks) -> Result<Vec<String>, AppEr
         orns,
     } = picked;
     let mut out: Vec<String> = Vec::new();
-    let visible_realms = store
+    let visible = store
         .list_realms(&scope(principal, Permission::RealmsRead))
         .await?;
-    for raw in realms {
-        let realm = visible_realms
-            .iter()
-            .find(|r| r.id.as_str() == raw.trim())
-            .ok_or_else(|| AppError::validation("realms", "Choose among the listed realms."))?;
+    for realm in chosen(&visible, &realms, |r| r.id.as_str(), "realms")? {
         out.push(org.orn_realm(&realm.id));
         out.push(org.orn_realm_users(&realm.id));
     }
-    let visible_groups = store
+    let visible = store
         .list_groups(&scope(principal, Permission::GroupsRead))
         .await?;
-    for raw in groups {
-        let group = visible_groups
-            .iter()
-            .find(|g| g.id.as_str() == raw.trim())
-            .ok_or_else(|| AppError::validation("groups", "Choose among the listed groups."))?;
+    for group in chosen(&visible, &groups, |g| g.id.as_str(), "groups")? {
         out.push(org.orn_group(&group.id));
         out.push(org.orn_group_users(&group.id));
     }
-    let visible_apps = store
+    let visible = store
         .list_apps(&scope(principal, Permission::AppsRead))
         .await?;
-    for raw in apps {
-        let app = visible_apps
-            .iter()
-            .find(|a| a.id.as_str() == raw.trim())
-            .ok_or_else(|| AppError::validation("apps", "Choose among the listed apps."))?;
+    for app in chosen(&visible, &apps, |a| a.id.as_str(), "apps")? {
         out.push(org.orn_app(&app.name, &app.id));
     }
     for (i, line) in orns
@@ -505,4 +493,22 @@ async fn resources(cx: &Ctx, picked: ResourcePicks) -> Result<Vec<String>, AppEr
     }
     out.dedup();
     Ok(out)
+}
+
+/// Of `visible`, those the form's `field` picks by id, in the form's order;
+/// one not among them is a field error.
+fn chosen<'a, T>(
+    visible: &'a [T],
+    picked: &[String],
+    id: impl Fn(&T) -> &str,
+    field: &str,
+) -> Result<Vec<&'a T>, AppError> {
+    picked
+        .iter()
+        .map(|raw| {
+            visible.iter().find(|v| id(v) == raw.trim()).ok_or_else(|| {
+                AppError::validation(field, format!("Choose among the listed {field}."))
+            })
+        })
+        .collect()
 }

@@ -207,11 +207,7 @@ pub async fn named(cx: &Ctx, id: Option<UserId>, login: Option<&str>) -> Result<
 /// why.
 pub async fn get(cx: &Ctx, id: &UserId) -> Result<UserDetail, AppError> {
     let principal = &cx.principal;
-    let user = cx
-        .store
-        .get_user(&scope(principal, Permission::UsersRead), id)
-        .await?;
-    let target = cx.store.facts_of_user(&cx.org.orn, &user).await?;
+    let (user, target) = super::access::load_user(cx, id).await?;
     let actions = lifecycle_actions(principal, &target, user.status);
     let edit = check(principal, Permission::UsersUserprofileManage, &target).ok();
     let editable = |name: &str| edit.as_ref().is_some_and(|g| g.reaches_attribute(name));

@@ -37,11 +37,7 @@ pub async fn change_membership(
     login: Option<String>,
 ) -> Result<String, AppError> {
     let cx = Ctx::current().await?;
-    let user_id = user_id
-        .filter(|u| !u.trim().is_empty())
-        .map(|u| super::id(&u))
-        .transpose()?;
-    let user = ops::users::named(&cx, user_id, login.as_deref()).await?;
+    let user = super::named_user(&cx, user_id, login).await?;
     let group = ops::links::Link::Group(super::id(&group_id)?);
     let add = match op.as_str() {
         "add" => true,

@@ -43,3 +43,17 @@ fn field<T: std::str::FromStr>(
 fn choice<T: std::str::FromStr>(raw: &str) -> Option<T> {
     raw.trim().parse().ok()
 }
+
+/// The user a form names: by id (a hidden field), else by username.
+#[cfg(feature = "ssr")]
+async fn named_user(
+    cx: &crate::ctx::Ctx,
+    user_id: Option<String>,
+    login: Option<String>,
+) -> Result<crate::ids::UserId, crate::error::AppError> {
+    let id = user_id
+        .filter(|u| !u.trim().is_empty())
+        .map(|u| id(&u))
+        .transpose()?;
+    crate::ops::users::named(cx, id, login.as_deref()).await
+}

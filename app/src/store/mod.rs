@@ -78,7 +78,7 @@ pub struct StoreOptions {
     pub busy_timeout: Duration,
     /// Where admin-configured identity providers may be (development allows
     /// plain http on loopback addresses).
-    pub outbound: crate::authn::outbound::OutboundPolicy,
+    pub outbound: crate::outbound::OutboundPolicy,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,7 +93,7 @@ impl Default for StoreOptions {
             max_connections: 8,
             sqlite_synchronous: SqliteSync::Full,
             busy_timeout: Duration::from_secs(5),
-            outbound: crate::authn::outbound::OutboundPolicy::STRICT,
+            outbound: crate::outbound::OutboundPolicy::STRICT,
         }
     }
 }
@@ -105,7 +105,7 @@ pub struct Store {
     /// Where write transactions run (see `connect`).
     writer: AnyPool,
     engine: Engine,
-    pub(crate) outbound: crate::authn::outbound::OutboundPolicy,
+    pub(crate) outbound: crate::outbound::OutboundPolicy,
     /// SQLite: the background WAL checkpointer, stopped with the last handle.
     _checkpoints: Option<std::sync::Arc<Checkpoints>>,
 }

@@ -12,6 +12,14 @@ use super::{clock, Store, StoreError};
 /// How far a stored idle expiry may lag behind the sliding one.
 const EXPIRY_SLACK: time::Duration = time::Duration::seconds(60);
 
+/// Session keys (what a signed-in session holds).
+pub const USER_ID: &str = "user_id";
+/// Unix time after which the session ends whatever the activity (absolute timeout).
+pub const ENDS_AT: &str = "ends_at";
+/// Unix milliseconds when the session was signed in: sessions older than the
+/// user's `sessions_valid_after` are void.
+pub const SIGNED_IN_AT: &str = "signed_in_at";
+
 fn backend(e: impl std::fmt::Display) -> session_store::Error {
     session_store::Error::Backend(e.to_string())
 }
@@ -20,7 +28,7 @@ fn backend(e: impl std::fmt::Display) -> session_store::Error {
 fn owner(record: &Record) -> Option<String> {
     record
         .data
-        .get(crate::ctx::USER_ID)
+        .get(USER_ID)
         .and_then(|v| v.as_str())
         .map(str::to_string)
 }

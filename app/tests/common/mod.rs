@@ -126,7 +126,7 @@ pub fn cx(store: &Store, org: &authz::OrgContext, principal: &Principal) -> app:
         org.clone(),
         app::ctx::Settings {
             public_url: "http://127.0.0.1:3000".into(),
-            outbound: app::authn::outbound::OutboundPolicy::admin_configured(true),
+            outbound: app::outbound::OutboundPolicy::admin_configured(true),
             secrets: app::store::idps::SecretBox::new("test secrets key"),
         },
         principal.clone(),

@@ -17,6 +17,25 @@ pub async fn admin_idps() -> Result<IdpsView, AppError> {
     ops::idps::list(&Ctx::current().await?).await
 }
 
+/// The IdP form as posted: name, issuer, client id and secret; then the
+/// optional scopes, claim mapping, realm, JIT box and routing domains.
+#[cfg(feature = "ssr")]
+fn idp_form(given: [String; 4], optional: [Option<String>; 5]) -> ops::idps::IdpForm {
+    let [name, issuer, client_id, client_secret] = given;
+    let [scopes, claim_mapping, realm_id, jit, routing_domains] = optional;
+    ops::idps::IdpForm {
+        name,
+        issuer,
+        client_id,
+        client_secret,
+        scopes: scopes.unwrap_or_default(),
+        claim_mapping: claim_mapping.unwrap_or_default(),
+        realm_id: realm_id.unwrap_or_default(),
+        jit: jit.is_some(),
+        routing_domains: routing_domains.unwrap_or_default(),
+    }
+}
+
 /// What the IdP form shows again after a refusal; never the secret.
 #[cfg(feature = "ssr")]
 fn kept(form: &ops::idps::IdpForm) -> [(&'static str, String); 7] {
@@ -45,17 +64,10 @@ pub async fn create_idp(
     jit: Option<String>,
     routing_domains: Option<String>,
 ) -> Result<String, AppError> {
-    let form = ops::idps::IdpForm {
-        name,
-        issuer,
-        client_id,
-        client_secret,
-        scopes: scopes.unwrap_or_default(),
-        claim_mapping: claim_mapping.unwrap_or_default(),
-        realm_id: realm_id.unwrap_or_default(),
-        jit: jit.is_some(),
-        routing_domains: routing_domains.unwrap_or_default(),
-    };
+    let form = idp_form(
+        [name, issuer, client_id, client_secret],
+        [scopes, claim_mapping, realm_id, jit, routing_domains],
+    );
     let kept = kept(&form);
     let message = async { ops::idps::save(&Ctx::current().await?, None, form).await }
         .await
@@ -86,17 +98,10 @@ pub async fn update_idp(
     jit: Option<String>,
     routing_domains: Option<String>,
 ) -> Result<String, AppError> {
-    let form = ops::idps::IdpForm {
-        name,
-        issuer,
-        client_id,
-        client_secret,
-        scopes: scopes.unwrap_or_default(),
-        claim_mapping: claim_mapping.unwrap_or_default(),
-        realm_id: realm_id.unwrap_or_default(),
-        jit: jit.is_some(),
-        routing_domains: routing_domains.unwrap_or_default(),
-    };
+    let form = idp_form(
+        [name, issuer, client_id, client_secret],
+        [scopes, claim_mapping, realm_id, jit, routing_domains],
+    );
     let kept = kept(&form);
     async {
         let cx = Ctx::current().await?;

@@ -11,6 +11,30 @@ use crate::views::admin::{WizardChoices, WizardReview};
 #[cfg(feature = "ssr")]
 use crate::{ctx::Ctx, ops};
 
+/// The wizard's form as posted: name and domains; groups and apps; existing
+/// admins, the new admin (email, first and last name) and the IdP (issuer,
+/// client id); the IdP's secret when creating (never in the review's address).
+#[cfg(feature = "ssr")]
+fn input(
+    [name, domains]: [String; 2],
+    [groups, apps]: [Option<Vec<String>>; 2],
+    texts: [Option<String>; 6],
+    idp_secret: Option<String>,
+) -> ops::wizard::Input {
+    let [existing_admins, email, first_name, last_name, issuer, client_id] =
+        texts.map(Option::unwrap_or_default);
+    ops::wizard::Input {
+        name,
+        domains,
+        groups: groups.unwrap_or_default(),
+        apps: apps.unwrap_or_default(),
+        existing_admins,
+        new_admin: [email, first_name, last_name],
+        idp: [issuer, client_id],
+        idp_secret,
+    }
+}
+
 /// Groups and apps a partner realm's resource set may include.
 #[server(prefix = "/_fn", endpoint = "admin/wizard/options")]
 pub async fn wizard_options() -> Result<WizardChoices, AppError> {
@@ -34,17 +58,19 @@ pub async fn create_partner_realm(
     idp_client_id: Option<String>,
     idp_client_secret: Option<String>,
 ) -> Result<String, AppError> {
-    let input = ops::wizard::Input {
-        name,
-        domains,
-        groups: groups.unwrap_or_default(),
-        apps: apps.unwrap_or_default(),
-        existing_admins: existing_admins.unwrap_or_default(),
-        new_admin: [new_admin_email, new_admin_first_name, new_admin_last_name]
-            .map(Option::unwrap_or_default),
-        idp: [idp_issuer, idp_client_id].map(Option::unwrap_or_default),
-        idp_secret: Some(idp_client_secret.unwrap_or_default()),
-    };
+    let input = input(
+        [name, domains],
+        [groups, apps],
+        [
+            existing_admins,
+            new_admin_email,
+            new_admin_first_name,
+            new_admin_last_name,
+            idp_issuer,
+            idp_client_id,
+        ],
+        Some(idp_client_secret.unwrap_or_default()),
+    );
     // What the form shows again after a refusal (never the secret).
     let kept = [
         ("name", input.name.clone()),
@@ -78,16 +104,18 @@ pub async fn review_partner_realm(
     idp_issuer: Option<String>,
     idp_client_id: Option<String>,
 ) -> Result<WizardReview, AppError> {
-    let input = ops::wizard::Input {
-        name,
-        domains,
-        groups: groups.unwrap_or_default(),
-        apps: apps.unwrap_or_default(),
-        existing_admins: existing_admins.unwrap_or_default(),
-        new_admin: [new_admin_email, new_admin_first_name, new_admin_last_name]
-            .map(Option::unwrap_or_default),
-        idp: [idp_issuer, idp_client_id].map(Option::unwrap_or_default),
-        idp_secret: None,
-    };
+    let input = input(
+        [name, domains],
+        [groups, apps],
+        [
+            existing_admins,
+            new_admin_email,
+            new_admin_first_name,
+            new_admin_last_name,
+            idp_issuer,
+            idp_client_id,
+        ],
+        None,
+    );
     ops::wizard::review(&Ctx::current().await?, input).await
 }

@@ -19,8 +19,6 @@ use std::time::Duration;
 use openidconnect::reqwest;
 use openidconnect::{HttpRequest, HttpResponse};
 
-use super::chain;
-
 /// Marks the outbound policy's refusals in error texts.
 pub const REFUSED: &str = "is refused";
 
@@ -284,6 +282,19 @@ impl<'c> openidconnect::AsyncHttpClient<'c> for Outbound {
     fn call(&'c self, request: HttpRequest) -> Self::Future {
         Box::pin(self.fetch(request))
     }
+}
+
+/// An error and its sources, for the System Log's reason ("Signature
+/// verification failed: No matching key found").
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    text
 }
 
 #[cfg(test)]
