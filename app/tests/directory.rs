@@ -10,8 +10,8 @@ use std::collections::HashSet;
 
 use app::authz::{self, Permission, Principal, Target};
 use app::model::{BaseProfile, User};
-use app::store::admin::Member;
-use app::store::audit::{Actor, ChainReport, Client};
+
+use app::store::audit::ChainReport;
 use app::store::log::LogFilter;
 use app::store::profiles::ProfileUpdate;
 use app::store::users::{AttributeDef, AttributeType, NewUser, UserFilter, UserSort};
@@ -79,37 +79,7 @@ async fn partner_admin_of(
     login: &str,
 ) -> (Principal, User) {
     let admin = user(store, realms[0], login).await;
-    let grant = system(Permission::UsersManage, Target::Org);
-    let orns: Vec<String> = realms
-        .iter()
-        .flat_map(|r| [org.orn_realm(&r.id), org.orn_realm_users(&r.id)])
-        .collect();
-    let label = realms
-        .iter()
-        .map(|r| r.name.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
-    let rs = store
-        .create_resource_set(&grant, &format!("{label} admins"), "", &orns)
-        .await
-        .unwrap();
-    store
-        .add_binding_members(
-            &grant,
-            &rs,
-            &org.partner_admin_role,
-            &[Member::User(admin.id.clone())],
-        )
-        .await
-        .unwrap();
-    let rows = store.rights_rows(&admin.id).await.unwrap();
-    let principal = Principal::for_user(
-        admin.id.clone(),
-        Actor::system(),
-        Client::default(),
-        rows,
-        &org.orn,
-    );
+    let principal = common::partner_admin(store, org, realms, &admin).await;
     (principal, admin)
 }
 

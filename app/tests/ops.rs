@@ -9,16 +9,15 @@ mod common;
 
 use std::collections::HashMap;
 
-use app::authz::{Actor, Client, OrgContext, Permission, Principal, Target};
+use app::authz::{OrgContext, Permission, Principal, Target};
 use app::ctx::Ctx;
 use app::error::AppError;
 use app::ids::{IdpId, UserId};
 use app::model::{App, BaseProfile, Group, LifecycleOp, Realm, StandardRole, User};
 use app::ops;
 use app::store::admin::Member;
-use app::store::users::NewUser;
 use app::store::Store;
-use common::{on_both, realm, system};
+use common::{on_both, principal, realm, system, user};
 
 /// A refusal: `Forbidden` (visible, not allowed) or `NotFound` (not visible).
 #[track_caller]
@@ -63,38 +62,6 @@ fn profile(login: &str) -> BaseProfile {
     }
 }
 
-async fn user(store: &Store, realm: &Realm, login: &str) -> User {
-    store
-        .create_user(
-            &system(
-                Permission::UsersCreate,
-                Target::NewUserIn {
-                    realm_id: realm.id.clone(),
-                },
-            ),
-            NewUser {
-                realm_id: realm.id.clone(),
-                profile: profile(login),
-                custom_profile: serde_json::Map::new(),
-                activate: true,
-                profile_source_id: None,
-            },
-        )
-        .await
-        .unwrap()
-}
-
-async fn principal(store: &Store, org: &OrgContext, user: &User) -> Principal {
-    let rows = store.rights_rows(&user.id).await.unwrap();
-    Principal::for_user(
-        user.id.clone(),
-        Actor::system(),
-        Client::default(),
-        rows,
-        &org.orn,
-    )
-}
-
 async fn world(store: Store) -> World {
     let org = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
         .await
@@ -112,25 +79,7 @@ async fn world(store: Store) -> World {
         .await
         .unwrap();
     let alice = user(&store, &acme, "alice@acme.test").await;
-    let manage = system(Permission::UsersManage, Target::Org);
-    let set = store
-        .create_resource_set(
-            &manage,
-            "Acme admins",
-            "",
-            &[org.orn_realm(&acme.id), org.orn_realm_users(&acme.id)],
-        )
-        .await
-        .unwrap();
-    store
-        .add_binding_members(
-            &manage,
-            &set,
-            &org.partner_admin_role,
-            &[Member::User(alice.id.clone())],
-        )
-        .await
-        .unwrap();
+    let alice = common::partner_admin(&store, &org, &[&acme], &alice).await;
     let erin = user(&store, &acme, "erin@acme.test").await;
     let gus = user(&store, &globex, "gus@globex.test").await;
     let team = store
@@ -151,7 +100,7 @@ async fn world(store: Store) -> World {
         .await
         .unwrap();
     let olivia = common::cx(&store, &org, &principal(&store, &org, &olivia).await);
-    let alice = common::cx(&store, &org, &principal(&store, &org, &alice).await);
+    let alice = common::cx(&store, &org, &alice);
     World {
         store,
         org,

@@ -6,7 +6,7 @@
 
 mod common;
 
-use app::authz::{self, Permission, Principal, Target};
+use app::authz::{self, Permission, Target};
 use app::model::{BaseProfile, LifecycleOp, UserStatus};
 use app::store::admin::StoredPermission;
 use app::store::idps::{IncomingClaims, JitError, NewIdp, SecretBox};
@@ -486,8 +486,6 @@ fn l8_secrets_do_not_print() {
 /// realms never hide the caller's own.
 #[tokio::test]
 async fn l2_the_search_cap_applies_within_the_scope() {
-    use app::store::admin::Member;
-    use app::store::audit::{Actor, Client};
     use app::store::users::{UserFilter, UserSort, SEARCH_CAP};
     on_both(|store, engine| async move {
         let org = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
@@ -504,32 +502,7 @@ async fn l2_the_search_cap_applies_within_the_scope() {
         let acme = realm(&store, "Acme", &["acme.test"]).await;
         user(&store, &acme, "example.one@acme.test").await.unwrap();
         let admin = user(&store, &acme, "alice@acme.test").await.unwrap();
-        let grant = system(Permission::UsersManage, Target::Org);
-        let rs = store
-            .create_resource_set(
-                &grant,
-                "Acme",
-                "",
-                &[org.orn_realm(&acme.id), org.orn_realm_users(&acme.id)],
-            )
-            .await
-            .unwrap();
-        store
-            .add_binding_members(
-                &grant,
-                &rs,
-                &org.partner_admin_role,
-                &[Member::User(admin.id.clone())],
-            )
-            .await
-            .unwrap();
-        let principal = Principal::for_user(
-            admin.id.clone(),
-            Actor::system(),
-            Client::default(),
-            store.rights_rows(&admin.id).await.unwrap(),
-            &org.orn,
-        );
+        let principal = common::partner_admin(&store, &org, &[&acme], &admin).await;
         let page = store
             .list_users(
                 &authz::scope(&principal, Permission::UsersRead),

@@ -4,10 +4,9 @@
 
 mod common;
 
-use app::authz::{self, Permission, Principal, Target};
+use app::authz::{self, Permission, Target};
 use app::model::{BaseProfile, LifecycleOp, UserStatus};
-use app::store::admin::Member;
-use app::store::audit::{Actor, ChainReport, Client};
+use app::store::audit::ChainReport;
 use app::store::users::NewUser;
 use app::store::{Store, StoreError};
 use common::{on_both, system};
@@ -232,33 +231,7 @@ async fn a_realm_scope_lists_and_reads_only_users_in_that_realm() {
             .await
             .unwrap();
         let admin = new_user(&store, &acme, "alice@acme.test").await.unwrap();
-        let grant = system(Permission::UsersManage, Target::Org);
-        let rs = store
-            .create_resource_set(
-                &grant,
-                "Acme",
-                "",
-                &[org.orn_realm(&acme.id), org.orn_realm_users(&acme.id)],
-            )
-            .await
-            .unwrap();
-        store
-            .add_binding_members(
-                &grant,
-                &rs,
-                &org.partner_admin_role,
-                &[Member::User(admin.id.clone())],
-            )
-            .await
-            .unwrap();
-        let rows = store.rights_rows(&admin.id).await.unwrap();
-        let principal = Principal::for_user(
-            admin.id.clone(),
-            Actor::system(),
-            Client::default(),
-            rows,
-            &org.orn,
-        );
+        let principal = common::partner_admin(&store, &org, &[&acme], &admin).await;
         let scope = authz::scope(&principal, Permission::UsersRead);
         assert_eq!(
             store.get_user(&scope, &erin.id).await.unwrap().id,

@@ -132,3 +132,82 @@ pub fn cx(store: &Store, org: &authz::OrgContext, principal: &Principal) -> app:
         principal.clone(),
     )
 }
+
+/// An active user in `realm`: login and email `login`, first name Pat, last
+/// name the login's local part.
+pub async fn user(store: &Store, realm: &Realm, login: &str) -> app::model::User {
+    store
+        .create_user(
+            &system(
+                Permission::UsersCreate,
+                Target::NewUserIn {
+                    realm_id: realm.id.clone(),
+                },
+            ),
+            app::store::users::NewUser {
+                realm_id: realm.id.clone(),
+                profile: app::model::BaseProfile {
+                    login: login.into(),
+                    email: login.into(),
+                    first_name: "Pat".into(),
+                    last_name: login.split('@').next().unwrap_or(login).into(),
+                    ..Default::default()
+                },
+                custom_profile: serde_json::Map::new(),
+                activate: true,
+                profile_source_id: None,
+            },
+        )
+        .await
+        .expect("create user")
+}
+
+/// `user` as a principal with the rights it holds now.
+pub async fn principal(
+    store: &Store,
+    org: &authz::OrgContext,
+    user: &app::model::User,
+) -> Principal {
+    let rows = store.rights_rows(&user.id).await.expect("rights");
+    Principal::for_user(
+        user.id.clone(),
+        authz::Actor::system(),
+        authz::Client::default(),
+        rows,
+        &org.orn,
+    )
+}
+
+/// Makes `admin` a partner admin of `realms` (the generated Partner Admin
+/// role on a resource set of the realms and their users); its principal.
+pub async fn partner_admin(
+    store: &Store,
+    org: &authz::OrgContext,
+    realms: &[&Realm],
+    admin: &app::model::User,
+) -> Principal {
+    let grant = system(Permission::UsersManage, Target::Org);
+    let orns: Vec<String> = realms
+        .iter()
+        .flat_map(|r| [org.orn_realm(&r.id), org.orn_realm_users(&r.id)])
+        .collect();
+    let label = realms
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let set = store
+        .create_resource_set(&grant, &format!("{label} admins"), "", &orns)
+        .await
+        .expect("resource set");
+    store
+        .add_binding_members(
+            &grant,
+            &set,
+            &org.partner_admin_role,
+            &[app::store::admin::Member::User(admin.id.clone())],
+        )
+        .await
+        .expect("binding");
+    principal(store, org, admin).await
+}
