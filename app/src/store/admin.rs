@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use sqlx::Row;
 
 use super::audit::{self, Event};
+use super::dialect::Constraint;
 use super::{clock, Store, StoreError};
 use crate::authz::Grant;
 use crate::ids::{GroupId, ResourceId, ResourceSetId, RoleId, UserId};
@@ -265,7 +266,7 @@ impl Store {
             .bind(&now)
             .execute(&mut *tx)
             .await
-            .map_err(|e| StoreError::map_constraint(e, &[("roles_label_key", "label", "A role with this label already exists.")]))?;
+            .map_err(|e| StoreError::map_constraint(e, &[Constraint::RolesLabel]))?;
         for p in permissions {
             sqlx::query(
                 "INSERT INTO role_permissions (role_id, permission, conditions, created, last_updated) \
@@ -552,16 +553,7 @@ impl Store {
         .bind(id.as_str())
         .execute(&mut *tx)
         .await
-        .map_err(|e| {
-            StoreError::map_constraint(
-                e,
-                &[(
-                    "roles_label_key",
-                    "label",
-                    "A role with this label already exists.",
-                )],
-            )
-        })?;
+        .map_err(|e| StoreError::map_constraint(e, &[Constraint::RolesLabel]))?;
         if updated.rows_affected() != 1 {
             return Err(StoreError::NotFound);
         }
@@ -936,7 +928,7 @@ pub(crate) async fn insert_resource_set(
     .execute(&mut **tx)
     .await
     .map_err(|e| {
-        StoreError::map_constraint(e, &[("resource_sets_label_key", "label", "A resource set with this label already exists.")])
+        StoreError::map_constraint(e, &[Constraint::ResourceSetsLabel])
     })?;
     for orn in orns {
         sqlx::query(

@@ -5,6 +5,7 @@ use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 
 use super::audit::{self, Event};
+use super::dialect::Constraint;
 use super::realms::decode;
 use super::sql::Sql;
 use super::users::user_target;
@@ -99,7 +100,7 @@ impl Store {
         .bind(&now)
         .execute(&mut *tx)
         .await
-        .map_err(|e| StoreError::map_constraint(e, &[("groups_name_key", "name", "A group with this name already exists.")]))?;
+        .map_err(|e| StoreError::map_constraint(e, &[Constraint::GroupsName]))?;
         let event = Event::by_grant("group.lifecycle.create", "Create okta group", grant)
             .target(group_target(&group));
         audit::append(&mut tx, &event).await?;
@@ -137,16 +138,7 @@ impl Store {
         .bind(id.as_str())
         .execute(&mut *tx)
         .await
-        .map_err(|e| {
-            StoreError::map_constraint(
-                e,
-                &[(
-                    "groups_name_key",
-                    "name",
-                    "A group with this name already exists.",
-                )],
-            )
-        })?;
+        .map_err(|e| StoreError::map_constraint(e, &[Constraint::GroupsName]))?;
         if updated.rows_affected() != 1 {
             return Err(StoreError::NotFound);
         }
@@ -434,16 +426,7 @@ impl Store {
         .bind(&now)
         .execute(&mut *tx)
         .await
-        .map_err(|e| {
-            StoreError::map_constraint(
-                e,
-                &[(
-                    "sign_on_mode",
-                    "signOnMode",
-                    "Choose a supported sign-on mode.",
-                )],
-            )
-        })?;
+        .map_err(|e| StoreError::map_constraint(e, &[Constraint::AppsSignOnMode]))?;
         let event = Event::by_grant("application.lifecycle.create", "Add application", grant)
             .target(app_target(&app));
         audit::append(&mut tx, &event).await?;

@@ -11,6 +11,7 @@ use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 
 use super::audit::{self, Actor, Event};
+use super::dialect::Constraint;
 use super::realms::{decode, validate_domains};
 use super::users::{domain_allowed, insert_user, user_target, validate_profile};
 use super::{clock, Store, StoreError};
@@ -471,7 +472,7 @@ impl Store {
         .bind(expected)
         .execute(&mut *tx)
         .await
-        .map_err(|e| StoreError::map_constraint(e, NAME_TAKEN))?;
+        .map_err(|e| StoreError::map_constraint(e, &[Constraint::IdentityProvidersName]))?;
         if updated.rows_affected() != 1 {
             return Err(StoreError::Conflict(
                 "This identity provider was changed by someone else; reload and try again.".into(),
@@ -615,14 +616,7 @@ impl Store {
         };
         let domain = domain.to_lowercase();
         // One query: routing domains first, then the bound realm's domains.
-        let has = |column: &str| match self.engine {
-            super::Engine::Sqlite => {
-                format!("EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = $1)")
-            }
-            super::Engine::Postgres => {
-                format!("(({column})::jsonb @> jsonb_build_array(CAST($1 AS TEXT)))")
-            }
-        };
+        let has = |column: &str| super::dialect::json_array_contains(self.engine, column);
         let routed = has("i.routing_domains");
         let by_realm = has("r.domains");
         sqlx::query_as::<_, Idp>(&format!(
@@ -929,20 +923,6 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
-/// The unique name index, as the form's name field sees it.
-const NAME_TAKEN: &[(&str, &str, &str)] = &[
-    (
-        "identity_providers_name_key",
-        "name",
-        "An identity provider with this name exists.",
-    ),
-    (
-        "identity_providers.name",
-        "name",
-        "An identity provider with this name exists.",
-    ),
-];
-
 fn idp_target(idp: &Idp) -> audit::Target {
     audit::Target {
         id: idp.id.to_string(),
@@ -1037,7 +1017,7 @@ pub(crate) async fn insert_idp(
         .bind(&idp.last_updated)
         .execute(&mut **tx)
         .await
-        .map_err(|e| StoreError::map_constraint(e, NAME_TAKEN))?;
+        .map_err(|e| StoreError::map_constraint(e, &[Constraint::IdentityProvidersName]))?;
     let event = Event::by_grant(
         "system.idp.lifecycle.create",
         "Create identity provider",

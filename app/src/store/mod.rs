@@ -1,6 +1,11 @@
 //! The shared directory database: one store API over SQLite (embedded default)
 //! and PostgreSQL, through sqlx's `Any` driver so that one SQL text serves both
-//! engines; dialect-specific SQL lives only in the migrations.
+//! engines. Where the engines need different SQL, the difference lives in
+//! `dialect` (named functions of the `Engine`, including how each names a
+//! violated constraint) and in the two migration sets, whose schemas the
+//! schema-parity test compares. The only other engine branches are connection
+//! setup here (`Store::connect`: pool sizes, SQLite's pragmas and WAL
+//! checkpointer) and the choice of migrations.
 //!
 //! The pool is private to this module. Reads take a `Scope` and writes a `Grant`
 //! (both constructed only by `authz`); driver errors are mapped to `StoreError`
@@ -9,6 +14,7 @@
 pub mod admin;
 pub mod audit;
 pub(crate) mod clock;
+mod dialect;
 mod error;
 pub mod groups;
 pub mod idps;
@@ -27,6 +33,7 @@ pub mod users;
 pub mod wizard;
 
 pub use clock::now_millis as clock_now_millis;
+pub use dialect::Constraint;
 pub use error::StoreError;
 
 use std::str::FromStr;

@@ -5,6 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::audit::{self, Event};
+use super::dialect::Constraint;
 use super::users::{user_target, validate_custom, validate_profile, AttributeDef, AttributeType};
 use super::{clock, Store, StoreError};
 use crate::authz::{Grant, Permission, Target};
@@ -147,7 +148,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(|e| {
-            StoreError::map_constraint(e, super::users::LOGIN_TAKEN)
+            StoreError::map_constraint(e, &[Constraint::UsersLogin])
         })?;
         if updated.rows_affected() != 1 {
             return Err(StoreError::Conflict(
@@ -299,20 +300,14 @@ impl Store {
             ));
         }
         if def.required {
-            let path = format!("$.{name}");
-            let missing: i64 = match self.engine {
-                super::Engine::Sqlite => sqlx::query_scalar(
-                    "SELECT count(*) FROM users WHERE json_extract(custom_profile, $1) IS NULL",
-                )
-                .bind(&path),
-                super::Engine::Postgres => sqlx::query_scalar(
-                    "SELECT count(*) FROM users WHERE (custom_profile::jsonb -> $1) IS NULL",
-                )
-                .bind(&name),
-            }
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            let (missing, member) =
+                super::dialect::json_member_missing(self.engine, "custom_profile", &name);
+            let missing: i64 =
+                sqlx::query_scalar(&format!("SELECT count(*) FROM users WHERE {missing}"))
+                    .bind(member)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(StoreError::from_sqlx)?;
             if missing > 0 {
                 return Err(StoreError::invalid(
                     "required",

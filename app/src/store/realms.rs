@@ -5,6 +5,7 @@ use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 
 use super::audit::{self, Event};
+use super::dialect::Constraint;
 use super::{clock, Store, StoreError};
 use crate::authz::{Grant, Scope};
 use crate::ids::RealmId;
@@ -99,16 +100,7 @@ pub(crate) async fn insert_realm(
     .bind(&now)
     .execute(&mut **tx)
     .await
-    .map_err(|e| {
-        StoreError::map_constraint(
-            e,
-            &[(
-                "realms_name_key",
-                "name",
-                "A realm with this name already exists.",
-            )],
-        )
-    })?;
+    .map_err(|e| StoreError::map_constraint(e, &[Constraint::RealmsName]))?;
     let event = Event::by_grant("directory.realm.lifecycle.create", "Create realm", grant).target(
         audit::Target {
             id: id.to_string(),
@@ -287,7 +279,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(|e| {
-            StoreError::map_constraint(e, &[("realms_name_key", "name", "A realm with this name already exists.")])
+            StoreError::map_constraint(e, &[Constraint::RealmsName])
         })?;
         if updated.rows_affected() != 1 {
             return Err(StoreError::Conflict(

@@ -7,6 +7,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, FromRow, Row, Transaction};
 
 use super::audit::{self, Event};
+use super::dialect::Constraint;
 use super::realms::decode;
 use super::sql::Sql;
 use super::{clock, Store, StoreError};
@@ -502,20 +503,6 @@ fn realm_target(realm: &Realm) -> audit::Target {
     }
 }
 
-/// How a duplicate login surfaces from either engine: a field error.
-pub(crate) const LOGIN_TAKEN: &[(&str, &str, &str)] = &[
-    (
-        "users_login_key",
-        "login",
-        "This username is already taken.",
-    ),
-    (
-        "users.login_lower",
-        "login",
-        "This username is already taken.",
-    ),
-];
-
 /// The user `id` read inside a write transaction (the write lock is held, so
 /// it cannot change before the transaction ends); `NotFound` if gone.
 pub(crate) async fn user_in_tx(
@@ -630,7 +617,7 @@ pub(crate) async fn insert_user(
     .execute(&mut **tx)
     .await
     .map_err(|e| {
-        StoreError::map_constraint(e, super::users::LOGIN_TAKEN)
+        StoreError::map_constraint(e, &[Constraint::UsersLogin])
     })?;
     Ok(())
 }
@@ -844,37 +831,6 @@ impl Store {
                 .bind(format!("{prefix}\u{10FFFF}"));
             return;
         }
-        match self.engine {
-            super::Engine::Sqlite => {
-                let quoted = format!("\"{}\"", term.replace('"', "\"\""));
-                sql.push(
-                    " AND u.id IN (SELECT k.user_id FROM users_fts f \
-                     JOIN users_fts_rowids k ON k.rowid = f.rowid JOIN users s ON s.id = k.user_id \
-                     WHERE users_fts MATCH ",
-                )
-                .bind(quoted)
-                .push(" AND ");
-                scope.users_predicate(sql, "s");
-                sql.push(&format!(" LIMIT {SEARCH_CAP})"));
-            }
-            super::Engine::Postgres => {
-                let escaped = term
-                    .replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_");
-                let pattern = format!("%{escaped}%");
-                sql.push(" AND u.id IN (SELECT s.id FROM users s WHERE (s.login COLLATE \"default\" ILIKE ")
-                    .bind(pattern.clone())
-                    .push(" OR s.email COLLATE \"default\" ILIKE ")
-                    .bind(pattern.clone())
-                    .push(" OR s.first_name COLLATE \"default\" ILIKE ")
-                    .bind(pattern.clone())
-                    .push(" OR s.last_name COLLATE \"default\" ILIKE ")
-                    .bind(pattern)
-                    .push(") AND ");
-                scope.users_predicate(sql, "s");
-                sql.push(&format!(" LIMIT {SEARCH_CAP})"));
-            }
-        }
+        super::dialect::push_substring_search(self.engine, sql, scope, &term);
     }
 }
