@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
+mod schema_parity;
 
 use app::authz::{self, Permission, Principal, Target};
 use app::model::{BaseProfile, LifecycleOp, UserStatus};
