@@ -5,12 +5,13 @@ use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 
 use super::audit::{self, Event};
+use super::demand::Demand;
 use super::dialect::Constraint;
 use super::realms::decode;
 use super::sql::Sql;
 use super::users::user_target;
 use super::{clock, Store, StoreError};
-use crate::authz::{Grant, Scope, Target};
+use crate::authz::{Grant, Permission, Scope};
 use crate::ids::{AppId, GroupId};
 use crate::model::{App, Group, LifecycleStatus, User};
 
@@ -74,6 +75,7 @@ impl Store {
         name: &str,
         description: &str,
     ) -> Result<Group, StoreError> {
+        grant.demand_org(Permission::GroupsCreate)?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 255 {
             return Err(StoreError::invalid(
@@ -116,11 +118,7 @@ impl Store {
         name: &str,
         description: &str,
     ) -> Result<Group, StoreError> {
-        let Target::Group { id, .. } = grant.target() else {
-            return Err(StoreError::Internal(
-                "update_group needs a group grant".into(),
-            ));
-        };
+        let id = grant.demand_group(Permission::GroupsManage)?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 255 {
             return Err(StoreError::invalid(
@@ -160,11 +158,7 @@ impl Store {
     /// app assignments and the admin rights it conferred go with it
     /// (`group.lifecycle.delete`).
     pub async fn delete_group(&self, grant: &Grant) -> Result<(), StoreError> {
-        let Target::Group { id, .. } = grant.target() else {
-            return Err(StoreError::Internal(
-                "delete_group needs a group grant".into(),
-            ));
-        };
+        let id = grant.demand_group(Permission::GroupsManage)?;
         let mut tx = self.begin_write().await?;
         let group = sqlx::query_as::<_, Group>(&format!(
             "SELECT {GROUP_COLUMNS} FROM groups g WHERE g.id = $1"
@@ -195,9 +189,7 @@ impl Store {
     /// Renames an app integration (grant: `okta.apps.manage` on it):
     /// `application.lifecycle.update`.
     pub async fn update_app(&self, grant: &Grant, label: &str) -> Result<App, StoreError> {
-        let Target::App { id, .. } = grant.target() else {
-            return Err(StoreError::Internal("update_app needs an app grant".into()));
-        };
+        let id = grant.demand_app(Permission::AppsManage)?;
         let label = label.trim();
         if label.is_empty() || label.chars().count() > 100 {
             return Err(StoreError::invalid(
@@ -232,9 +224,7 @@ impl Store {
     /// Deletes an app integration (grant: `okta.apps.manage` on it) and its
     /// assignments (`application.lifecycle.delete`).
     pub async fn delete_app(&self, grant: &Grant) -> Result<(), StoreError> {
-        let Target::App { id, .. } = grant.target() else {
-            return Err(StoreError::Internal("delete_app needs an app grant".into()));
-        };
+        let id = grant.demand_app(Permission::AppsManage)?;
         let mut tx = self.begin_write().await?;
         let app =
             sqlx::query_as::<_, App>(&format!("SELECT {APP_COLUMNS} FROM apps a WHERE a.id = $1"))
@@ -356,13 +346,8 @@ impl Store {
         user_grant: &Grant,
         group_grant: &Grant,
     ) -> Result<(User, Group), StoreError> {
-        let (Target::User { id: user_id, .. }, Target::Group { id: group_id, .. }) =
-            (user_grant.target(), group_grant.target())
-        else {
-            return Err(StoreError::Internal(
-                "membership change needs a user grant and a group grant".into(),
-            ));
-        };
+        let user_id = user_grant.demand_user(Permission::UsersGroupMembershipManage)?;
+        let group_id = group_grant.demand_group(Permission::GroupsMembersManage)?;
         let user = sqlx::query_as::<_, User>(&format!(
             "SELECT {} FROM users u WHERE u.id = $1",
             super::users::COLUMNS
@@ -390,6 +375,7 @@ impl Store {
         label: &str,
         sign_on_mode: &str,
     ) -> Result<App, StoreError> {
+        grant.demand_org(Permission::AppsManage)?;
         let label = label.trim();
         if label.is_empty() || label.chars().count() > 100 {
             return Err(StoreError::invalid(
@@ -533,13 +519,8 @@ impl Store {
         user_grant: &Grant,
         app_grant: &Grant,
     ) -> Result<(User, App), StoreError> {
-        let (Target::User { id: user_id, .. }, Target::App { id: app_id, .. }) =
-            (user_grant.target(), app_grant.target())
-        else {
-            return Err(StoreError::Internal(
-                "app assignment needs a user grant and an app grant".into(),
-            ));
-        };
+        let user_id = user_grant.demand_user(Permission::UsersAppAssignmentManage)?;
+        let app_id = app_grant.demand_app(Permission::AppsAssignmentManage)?;
         let user = sqlx::query_as::<_, User>(&format!(
             "SELECT {} FROM users u WHERE u.id = $1",
             super::users::COLUMNS
@@ -646,13 +627,8 @@ impl Store {
         group_grant: &Grant,
         app_grant: &Grant,
     ) -> Result<bool, StoreError> {
-        let (Target::Group { id: group_id, .. }, Target::App { id: app_id, .. }) =
-            (group_grant.target(), app_grant.target())
-        else {
-            return Err(StoreError::Internal(
-                "group app assignment needs a group grant and an app grant".into(),
-            ));
-        };
+        let group_id = group_grant.demand_group(Permission::GroupsAppAssignmentManage)?;
+        let app_id = app_grant.demand_app(Permission::AppsAssignmentManage)?;
         let mut tx = self.begin_write().await?;
         let inserted = sqlx::query(
             "INSERT INTO app_group_assignments (app_id, group_id, priority, created) VALUES ($1, $2, 0, $3) \

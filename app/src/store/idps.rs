@@ -11,11 +11,12 @@ use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 
 use super::audit::{self, Actor, Event};
+use super::demand::Demand;
 use super::dialect::Constraint;
 use super::realms::{decode, validate_domains};
 use super::users::{domain_allowed, insert_user, user_target, validate_profile};
 use super::{clock, Store, StoreError};
-use crate::authz::{Grant, Target};
+use crate::authz::{Grant, Permission};
 use crate::error::FieldError;
 use crate::expr::{self, UserView, ValueRef};
 use crate::ids::{IdpId, RealmId, UserId};
@@ -290,9 +291,7 @@ impl Store {
         new: NewIdp,
         secrets: &SecretBox,
     ) -> Result<Idp, StoreError> {
-        if !matches!(grant.target(), Target::Org) {
-            return Err(StoreError::Internal("create_idp needs an org grant".into()));
-        }
+        grant.demand_org(Permission::IdentityProvidersManage)?;
         let idp = self.prepare_idp(new, secrets, true).await?;
         let mut tx = self.begin_write().await?;
         insert_idp(&mut tx, grant, &idp).await?;
@@ -413,9 +412,7 @@ impl Store {
         expected: &str,
         secrets: &SecretBox,
     ) -> Result<Idp, StoreError> {
-        if !matches!(grant.target(), Target::Org) {
-            return Err(StoreError::Internal("update_idp needs an org grant".into()));
-        }
+        grant.demand_org(Permission::IdentityProvidersManage)?;
         let before = self.idp_by_id(id).await?.ok_or(StoreError::NotFound)?;
         let secret_changed = !change.client_secret.is_empty();
         // The stored secret goes only to the issuer and client it was made
@@ -499,11 +496,7 @@ impl Store {
         id: &IdpId,
         active: bool,
     ) -> Result<Idp, StoreError> {
-        if !matches!(grant.target(), Target::Org) {
-            return Err(StoreError::Internal(
-                "set_idp_status needs an org grant".into(),
-            ));
-        }
+        grant.demand_org(Permission::IdentityProvidersManage)?;
         let status = if active { "ACTIVE" } else { "INACTIVE" };
         let mut tx = self.begin_write().await?;
         let updated = sqlx::query(
@@ -999,6 +992,7 @@ pub(crate) async fn insert_idp(
     grant: &Grant,
     idp: &Idp,
 ) -> Result<(), StoreError> {
+    grant.demand_org(Permission::IdentityProvidersManage)?;
     sqlx::query(
             "INSERT INTO identity_providers (id, name, type, status, issuer, client_id, client_secret_enc, scopes, \
              claim_mapping, realm_id, jit_enabled, routing_domains, created, last_updated) \

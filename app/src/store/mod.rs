@@ -14,6 +14,7 @@
 pub mod admin;
 pub mod audit;
 pub(crate) mod clock;
+mod demand;
 mod dialect;
 mod error;
 pub mod groups;

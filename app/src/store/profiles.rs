@@ -5,10 +5,11 @@
 use serde_json::{Map, Value};
 
 use super::audit::{self, Event};
+use super::demand::Demand;
 use super::dialect::Constraint;
 use super::users::{user_target, validate_custom, validate_profile, AttributeDef, AttributeType};
 use super::{clock, Store, StoreError};
-use crate::authz::{Grant, Permission, Target};
+use crate::authz::{Grant, Permission};
 use crate::error::FieldError;
 use crate::model::{BaseProfile, User, BASE_ATTRIBUTES};
 
@@ -77,19 +78,7 @@ impl Store {
         grant: &Grant,
         update: ProfileUpdate,
     ) -> Result<User, StoreError> {
-        let Target::User { id, .. } = grant.target() else {
-            return Err(StoreError::Internal(
-                "update_profile needs a user grant".into(),
-            ));
-        };
-        if !matches!(
-            grant.permission(),
-            Permission::UsersUserprofileManage | Permission::UsersManage
-        ) {
-            return Err(StoreError::Internal(
-                "update_profile needs a profile grant".into(),
-            ));
-        }
+        let id = grant.demand_user(Permission::UsersUserprofileManage)?;
         let base = normalise(&update.profile);
         let custom: Map<String, Value> = update
             .custom_profile
@@ -184,13 +173,8 @@ impl Store {
         user_grant: &Grant,
         realm_grant: &Grant,
     ) -> Result<User, StoreError> {
-        let (Target::User { id, .. }, Target::NewUserIn { realm_id: to }) =
-            (user_grant.target(), realm_grant.target())
-        else {
-            return Err(StoreError::Internal(
-                "move_user needs a user grant and a realm grant".into(),
-            ));
-        };
+        let id = user_grant.demand_user(Permission::UsersManage)?;
+        let to = realm_grant.demand_new_user_in(Permission::UsersCreate)?;
         let to_realm = self.realm_by_id(to).await?;
         let mut tx = self.begin_write().await?;
         let user = super::users::user_in_tx(&mut tx, id).await?;
@@ -251,11 +235,7 @@ impl Store {
         grant: &Grant,
         def: AttributeDef,
     ) -> Result<(), StoreError> {
-        if !matches!(grant.target(), Target::Org) {
-            return Err(StoreError::Internal(
-                "define_profile_attribute needs an org grant".into(),
-            ));
-        }
+        grant.demand_org(Permission::UsersManage)?;
         let name = def.name.trim().to_string();
         let title = def.title.trim().to_string();
         let mut errors = Vec::new();

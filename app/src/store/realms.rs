@@ -5,9 +5,10 @@ use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 
 use super::audit::{self, Event};
+use super::demand::Demand;
 use super::dialect::Constraint;
 use super::{clock, Store, StoreError};
-use crate::authz::{Grant, Scope};
+use crate::authz::{Grant, Permission, Scope};
 use crate::ids::RealmId;
 use crate::model::{Realm, RealmSummary, RealmType, UserStatus};
 
@@ -72,6 +73,7 @@ pub(crate) async fn insert_realm(
     id: RealmId,
     new: NewRealm,
 ) -> Result<Realm, StoreError> {
+    grant.demand_org(Permission::RealmsManage)?;
     let name = new.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 255 {
         return Err(StoreError::invalid(
@@ -256,6 +258,7 @@ impl Store {
         domains: &[String],
         expected: &str,
     ) -> Result<Realm, StoreError> {
+        grant.demand_org(Permission::RealmsManage)?;
         let name = name.trim().to_string();
         if name.is_empty() || name.chars().count() > 255 {
             return Err(StoreError::invalid(
@@ -339,6 +342,7 @@ impl Store {
     /// Deletes an empty partner realm (grant: `okta.realms.manage` on it);
     /// a Conflict names what still blocks it.
     pub async fn delete_realm(&self, grant: &Grant, id: &RealmId) -> Result<(), StoreError> {
+        grant.demand_org(Permission::RealmsManage)?;
         let realm = self
             .realm_by_id(id)
             .await

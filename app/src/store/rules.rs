@@ -10,9 +10,10 @@ use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 
 use super::audit::{self, Event};
+use super::demand::Demand;
 use super::realms::decode;
 use super::{clock, Store, StoreError};
-use crate::authz::{Grant, Scope};
+use crate::authz::{Grant, Permission, Scope};
 use crate::expr::{self, Expr, UserView, ValueRef};
 use crate::ids::{OperationId, RealmId, RuleId, UserId};
 use crate::model::{
@@ -460,6 +461,7 @@ impl Store {
         grant: &Grant,
         input: RuleInput,
     ) -> Result<RealmRule, StoreError> {
+        grant.demand_org(Permission::RealmsManage)?;
         let (name, expression) = self.check_rule_input(&input).await?;
         let source = input.profile_source_id.filter(|s| !s.is_empty());
         let mut tx = self.begin_write().await?;
@@ -515,6 +517,7 @@ impl Store {
         input: RuleInput,
         expected: &str,
     ) -> Result<RealmRule, StoreError> {
+        grant.demand_org(Permission::RealmsManage)?;
         let current = self.rule_by_id(id).await?;
         let input = if current.is_default {
             RuleInput {
@@ -568,6 +571,7 @@ impl Store {
         id: &RuleId,
         status: LifecycleStatus,
     ) -> Result<RealmRule, StoreError> {
+        grant.demand_org(Permission::RealmsManage)?;
         let rule = self.rule_by_id(id).await?;
         if rule.is_default {
             return Err(StoreError::Conflict(
@@ -610,6 +614,7 @@ impl Store {
     /// Swaps a rule with its neighbour above (`up`) or below; the catch-all
     /// never moves and nothing passes it.
     pub async fn move_rule(&self, grant: &Grant, id: &RuleId, up: bool) -> Result<(), StoreError> {
+        grant.demand_org(Permission::RealmsManage)?;
         let rule = self.rule_by_id(id).await?;
         if rule.is_default {
             return Err(StoreError::Conflict(
@@ -662,6 +667,7 @@ impl Store {
 
     /// Deletes a rule (never the catch-all; the schema refuses it too).
     pub async fn delete_rule(&self, grant: &Grant, id: &RuleId) -> Result<(), StoreError> {
+        grant.demand_org(Permission::RealmsManage)?;
         let rule = self.rule_by_id(id).await?;
         if rule.is_default {
             return Err(StoreError::Conflict(
@@ -771,6 +777,7 @@ impl Store {
         refused: &std::collections::HashMap<UserId, String>,
         users: Option<&Scope>,
     ) -> Result<Operation, StoreError> {
+        grant.demand_org(Permission::RealmsManage)?;
         let rule = self.rule_by_id(id).await?;
         if rule.is_default {
             return Err(StoreError::Conflict(
@@ -845,6 +852,7 @@ impl Store {
         users: &[UserId],
         target: &RealmId,
     ) -> Result<Operation, StoreError> {
+        grant.demand_org(Permission::RealmsManage)?;
         let target = self.realm_by_id(target).await?;
         let configuration = serde_json::json!({
             "label": format!("Move {} users to {}", users.len(), target.name),
@@ -1060,6 +1068,7 @@ impl Store {
         grant: &Grant,
         id: &OperationId,
     ) -> Result<Operation, StoreError> {
+        grant.demand_org(Permission::RealmsManage)?;
         let op = self.operation_by_id(id).await?;
         let mut tx = self.begin_write().await?;
         let now = clock::now();
@@ -1107,6 +1116,7 @@ impl Store {
         grant: &Grant,
         id: &OperationId,
     ) -> Result<Operation, StoreError> {
+        grant.demand_org(Permission::RealmsManage)?;
         let mut tx = self.begin_write().await?;
         let op = operation_in(&mut tx, id)
             .await?
@@ -1161,6 +1171,7 @@ impl Store {
         id: &OperationId,
         limit: i64,
     ) -> Result<BatchOutcome, StoreError> {
+        grant.demand_org(Permission::RealmsManage)?;
         let mut tx = self.begin_write().await?;
         let status: Option<String> =
             sqlx::query_scalar("SELECT status FROM realm_assignment_operations WHERE id = $1")
@@ -1441,6 +1452,7 @@ impl Store {
         id: &OperationId,
         why: &str,
     ) -> Result<(), StoreError> {
+        grant.demand_org(Permission::RealmsManage)?;
         let mut tx = self.begin_write().await?;
         let failed = sqlx::query(
             "UPDATE realm_assignment_operations SET status = 'FAILED', completed = $1 \

@@ -7,11 +7,12 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, FromRow, Row, Transaction};
 
 use super::audit::{self, Event};
+use super::demand::Demand;
 use super::dialect::Constraint;
 use super::realms::decode;
 use super::sql::Sql;
 use super::{clock, Store, StoreError};
-use crate::authz::{Grant, Scope, Target};
+use crate::authz::{Grant, Permission, Scope};
 use crate::error::FieldError;
 use crate::ids::{AppId, GroupId, RealmId, UserId};
 use crate::model::{BaseProfile, LifecycleOp, Realm, User, UserStatus};
@@ -340,11 +341,7 @@ impl Store {
 
     /// Creates a user in the realm the grant names (`Target::NewUserIn`).
     pub async fn create_user(&self, grant: &Grant, new: NewUser) -> Result<User, StoreError> {
-        let Target::NewUserIn { realm_id } = grant.target() else {
-            return Err(StoreError::Internal(
-                "create_user needs a NewUserIn grant".into(),
-            ));
-        };
+        let realm_id = grant.demand_new_user_in(Permission::UsersCreate)?;
         if *realm_id != new.realm_id {
             return Err(StoreError::Internal("grant is for another realm".into()));
         }
@@ -363,11 +360,7 @@ impl Store {
         grant: &Grant,
         op: LifecycleOp,
     ) -> Result<Option<User>, StoreError> {
-        let Target::User { id, .. } = grant.target() else {
-            return Err(StoreError::Internal(
-                "apply_lifecycle needs a user grant".into(),
-            ));
-        };
+        let id = grant.demand_user(Permission::for_lifecycle_op(op))?;
         // Nobody locks themselves out.
         if grant.actor().id == id.as_str()
             && matches!(
@@ -569,6 +562,9 @@ pub(crate) async fn insert_new_user(
     user: &User,
     realm: &Realm,
 ) -> Result<(), StoreError> {
+    if *grant.demand_new_user_in(Permission::UsersCreate)? != user.realm_id {
+        return Err(StoreError::Internal("grant is for another realm".into()));
+    }
     insert_user(tx, user).await?;
     let mut event = Event::by_grant("user.lifecycle.create", "Create okta user", grant)
         .target(user_target(user))
