@@ -4,6 +4,7 @@
 
 mod common;
 mod schema_parity;
+mod write_grants;
 
 use app::authz::{self, Permission, Principal, Target};
 use app::model::{BaseProfile, LifecycleOp, UserStatus};
