@@ -4,6 +4,7 @@
 
 mod common;
 mod schema_parity;
+mod user_creation;
 mod write_grants;
 
 use app::authz::{self, Permission, Principal, Target};

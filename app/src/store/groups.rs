@@ -2,7 +2,7 @@
 //! Cross-resource changes take two grants: one on the user, one on the group/app.
 
 use sqlx::any::AnyRow;
-use sqlx::{FromRow, Row};
+use sqlx::{Any, FromRow, Row, Transaction};
 
 use super::audit::{self, Event};
 use super::demand::Demand;
@@ -269,34 +269,10 @@ impl Store {
         group_grant: &Grant,
     ) -> Result<bool, StoreError> {
         let (user, group) = self.membership_parties(user_grant, group_grant).await?;
-        let now = clock::now();
         let mut tx = self.begin_write().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO group_members (group_id, user_id, created) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-        )
-        .bind(group.id.as_str())
-        .bind(user.id.as_str())
-        .bind(&now)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| StoreError::map_constraint(e, &[]))?;
-        if inserted.rows_affected() == 0 {
+        if !insert_membership(&mut tx, user_grant, &user, &group).await? {
             return Ok(false);
         }
-        sqlx::query("UPDATE groups SET last_membership_updated = $1 WHERE id = $2")
-            .bind(&now)
-            .bind(group.id.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
-        let event = Event::by_grant(
-            "group.user_membership.add",
-            "Add user to group membership",
-            user_grant,
-        )
-        .target(user_target(&user))
-        .target(group_target(&group));
-        audit::append(&mut tx, &event).await?;
         tx.commit().await.map_err(StoreError::from_sqlx)?;
         Ok(true)
     }
@@ -690,4 +666,57 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// The group `id` read inside a write transaction; `NotFound` if it is gone.
+pub(crate) async fn group_in_tx(
+    tx: &mut Transaction<'static, Any>,
+    id: &GroupId,
+) -> Result<Group, StoreError> {
+    sqlx::query_as::<_, Group>(&format!(
+        "SELECT {GROUP_COLUMNS} FROM groups g WHERE g.id = $1"
+    ))
+    .bind(id.as_str())
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(StoreError::from_sqlx)?
+    .ok_or(StoreError::NotFound)
+}
+
+/// Makes `user` a member of `group` inside `tx` (holding the chain lock), with
+/// `group.user_membership.add` by `grant`'s actor; `false` if it already was.
+pub(crate) async fn insert_membership(
+    tx: &mut Transaction<'static, Any>,
+    grant: &Grant,
+    user: &User,
+    group: &Group,
+) -> Result<bool, StoreError> {
+    let now = clock::now();
+    let inserted = sqlx::query(
+        "INSERT INTO group_members (group_id, user_id, created) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(group.id.as_str())
+    .bind(user.id.as_str())
+    .bind(&now)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| StoreError::map_constraint(e, &[]))?;
+    if inserted.rows_affected() == 0 {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE groups SET last_membership_updated = $1 WHERE id = $2")
+        .bind(&now)
+        .bind(group.id.as_str())
+        .execute(&mut **tx)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+    let event = Event::by_grant(
+        "group.user_membership.add",
+        "Add user to group membership",
+        grant,
+    )
+    .target(user_target(user))
+    .target(group_target(group));
+    audit::append(tx, &event).await?;
+    Ok(true)
 }

@@ -304,6 +304,24 @@ impl Store {
         sql.fetch_one_or_not_found::<User>(&self.pool).await
     }
 
+    /// The user of `scope` whose login is `login` (ignoring case, as logins are
+    /// unique); `None` when there is none or it is outside the scope.
+    pub async fn find_user_by_login(
+        &self,
+        scope: &Scope,
+        login: &str,
+    ) -> Result<Option<User>, StoreError> {
+        let mut sql = Sql::new(&format!(
+            "SELECT {COLUMNS} FROM users u WHERE u.login_lower = "
+        ));
+        sql.bind(login.trim().to_lowercase()).push(" AND ");
+        scope.users_predicate(&mut sql, "u");
+        sql.query_as::<User>()
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::from_sqlx)
+    }
+
     /// How many users the scope holds, per realm and status (only what the
     /// scope may read is counted: no org-wide totals leak).
     pub async fn count_users_by_realm(
@@ -341,15 +359,38 @@ impl Store {
 
     /// Creates a user in the realm the grant names (`Target::NewUserIn`).
     pub async fn create_user(&self, grant: &Grant, new: NewUser) -> Result<User, StoreError> {
+        self.create_user_in_groups(grant, new, &[]).await
+    }
+
+    /// Creates a user in the realm `grant` names (`okta.users.create`) and makes
+    /// it a member of the group each of `group_grants` names
+    /// (`okta.groups.members.manage`), in one write transaction: the user's
+    /// `user.lifecycle.create` (and `.activate`) and one
+    /// `group.user_membership.add` per group are written together, or, when
+    /// any part fails (a group deleted meanwhile), nothing is.
+    pub async fn create_user_in_groups(
+        &self,
+        grant: &Grant,
+        new: NewUser,
+        group_grants: &[Grant],
+    ) -> Result<User, StoreError> {
         let realm_id = grant.demand_new_user_in(Permission::UsersCreate)?;
         if *realm_id != new.realm_id {
             return Err(StoreError::Internal("grant is for another realm".into()));
         }
+        let groups = group_grants
+            .iter()
+            .map(|g| g.demand_group(Permission::GroupsMembersManage))
+            .collect::<Result<Vec<_>, _>>()?;
         let realm = self.realm_by_id(realm_id).await?;
         let schema = self.profile_schema().await?;
         let user = new_user_record(&new, &realm, &schema)?;
         let mut tx = self.begin_write().await?;
         insert_new_user(&mut tx, grant, &user, &realm).await?;
+        for (group, group_grant) in groups.into_iter().zip(group_grants) {
+            let group = super::groups::group_in_tx(&mut tx, group).await?;
+            super::groups::insert_membership(&mut tx, group_grant, &user, &group).await?;
+        }
         tx.commit().await.map_err(StoreError::from_sqlx)?;
         Ok(user)
     }
