@@ -235,7 +235,9 @@ impl Store {
         grant: &Grant,
         def: AttributeDef,
     ) -> Result<(), StoreError> {
-        grant.demand_org(Permission::UsersManage)?;
+        // The admin UI authorizes it with okta.users.manage, realm assignment
+        // tooling (and its tests) with okta.realms.manage.
+        grant.demand_org_any(&[Permission::UsersManage, Permission::RealmsManage])?;
         let name = def.name.trim().to_string();
         let title = def.title.trim().to_string();
         let mut errors = Vec::new();
