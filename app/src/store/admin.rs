@@ -135,8 +135,7 @@ impl Store {
         ))
         .bind(id)
         .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         let internal = |e: crate::ids::IdError| StoreError::Internal(e.to_string());
         let mut standard = Vec::new();
         let mut bindings = Vec::new();
@@ -153,8 +152,7 @@ impl Store {
                     text("d")?,
                     text("via_group")?.and_then(|g| GroupId::parse(&g).ok()),
                 ))
-            })()
-            .map_err(StoreError::from_sqlx)?;
+            })()?;
             match kind.as_str() {
                 "S" => standard.push((a, via)),
                 "B" => bindings.push(BindingRow {
@@ -203,8 +201,7 @@ impl Store {
         sqlx::query("SELECT permission, conditions FROM role_permissions WHERE role_id = $1 ORDER BY permission")
             .bind(role.as_str())
             .fetch_all(&self.pool)
-            .await
-            .map_err(StoreError::from_sqlx)?
+            .await?
             .iter()
             .map(|row| {
                 Ok(StoredPermission {
@@ -230,8 +227,7 @@ impl Store {
         let id: Option<String> = sqlx::query_scalar("SELECT id FROM roles WHERE lower(label) = $1")
             .bind(label.trim().to_ascii_lowercase())
             .fetch_optional(&self.pool)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         Ok(id.and_then(|id| RoleId::parse(&id).ok()))
     }
 
@@ -296,7 +292,7 @@ impl Store {
                     .collect::<Vec<_>>(),
             );
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -310,7 +306,7 @@ impl Store {
     ) -> Result<ResourceSetId, StoreError> {
         let mut tx = self.begin_write().await?;
         let id = insert_resource_set(&mut tx, grant, label, description, orns).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -324,7 +320,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         insert_binding_members(&mut tx, grant, rs, role, members).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -345,8 +341,7 @@ impl Store {
         .bind(role.as_str())
         .bind(clock::now())
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if inserted.rows_affected() == 1 {
             let event = Event::by_grant(
                 "user.account.privilege.grant",
@@ -357,7 +352,7 @@ impl Store {
             .debug("role", role.as_str());
             audit::append(&mut tx, &event).await?;
         }
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(())
     }
 }
@@ -440,8 +435,7 @@ impl Store {
         let rows: Vec<(String, String, String)> =
             sqlx::query_as("SELECT id, label, description FROM roles ORDER BY lower(label), id")
                 .fetch_all(&self.pool)
-                .await
-                .map_err(StoreError::from_sqlx)?;
+                .await?;
         let mut roles = Vec::with_capacity(rows.len());
         for (id, label, description) in rows {
             let id = RoleId::parse(&id).map_err(|e| StoreError::Internal(e.to_string()))?;
@@ -461,8 +455,7 @@ impl Store {
             "SELECT id, label, description FROM resource_sets ORDER BY lower(label), id",
         )
         .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         let mut sets = Vec::with_capacity(rows.len());
         for (id, label, description) in rows {
             let id = ResourceSetId::parse(&id).map_err(|e| StoreError::Internal(e.to_string()))?;
@@ -489,8 +482,7 @@ impl Store {
                  ORDER BY lower(rs.label), lower(r.label), m.member_type, 7",
             )
             .fetch_all(&self.pool)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         let mut out: Vec<BindingRecord> = Vec::new();
         for (rs, rs_label, role, role_label, kind, member, name) in rows {
             let rs = ResourceSetId::parse(&rs).map_err(|e| StoreError::Internal(e.to_string()))?;
@@ -560,8 +552,7 @@ impl Store {
         sqlx::query("DELETE FROM role_permissions WHERE role_id = $1")
             .bind(id.as_str())
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         for p in permissions {
             sqlx::query(
                 "INSERT INTO role_permissions (role_id, permission, conditions, created, last_updated) \
@@ -591,7 +582,7 @@ impl Store {
                     .collect::<Vec<_>>(),
             );
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -610,8 +601,7 @@ impl Store {
             sqlx::query_scalar("SELECT id FROM resource_sets WHERE id = $1")
                 .bind(rs.as_str())
                 .fetch_optional(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?;
+                .await?;
         if exists.is_none() {
             return Err(StoreError::NotFound);
         }
@@ -626,8 +616,7 @@ impl Store {
             .bind(orn)
             .bind(&now)
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
             if inserted.rows_affected() == 1 {
                 added.push(orn.clone());
             }
@@ -640,8 +629,7 @@ impl Store {
             .bind(rs.as_str())
             .bind(orn)
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
             if deleted.rows_affected() == 1 {
                 removed.push(orn.clone());
             }
@@ -651,8 +639,7 @@ impl Store {
         )
         .bind(rs.as_str())
         .fetch_one(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if count > 1000 {
             return Err(StoreError::invalid(
                 "resources",
@@ -686,7 +673,7 @@ impl Store {
             .debug("resources", removed);
             audit::append(&mut tx, &event).await?;
         }
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -696,8 +683,7 @@ impl Store {
             sqlx::query_scalar("SELECT role_id FROM bindings WHERE resource_set_id = $1")
                 .bind(rs.as_str())
                 .fetch_all(&self.pool)
-                .await
-                .map_err(StoreError::from_sqlx)?;
+                .await?;
         ids.iter()
             .map(|i| RoleId::parse(i).map_err(|e| StoreError::Internal(e.to_string())))
             .collect()
@@ -714,8 +700,7 @@ impl Store {
                 UNION SELECT member_id FROM binding_members WHERE member_type = 'GROUP')",
         )
         .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         Ok(ids.iter().filter_map(|i| UserId::parse(i).ok()).collect())
     }
 
@@ -732,8 +717,7 @@ impl Store {
              ORDER BY m.role_type, lower(COALESCE(u.login, g.name, m.member_id))",
         )
         .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         Ok(rows
             .into_iter()
             .filter_map(|(role, kind, id, name)| {
@@ -764,8 +748,7 @@ impl Store {
         .bind(member.id())
         .bind(role.as_str())
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if removed.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
@@ -781,7 +764,7 @@ impl Store {
         .target(member.audit_target())
         .debug("role", role.as_str());
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -815,8 +798,7 @@ impl Store {
             sqlx::query_scalar(&format!("SELECT label FROM {} WHERE id = $1", kind.table))
                 .bind(id)
                 .fetch_optional(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?
+                .await?
                 .ok_or(StoreError::NotFound)?;
         let held: i64 = sqlx::query_scalar(&format!(
             "SELECT count(*) FROM binding_members WHERE {} = $1",
@@ -824,8 +806,7 @@ impl Store {
         ))
         .bind(id)
         .fetch_one(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if held > 0 {
             return Err(StoreError::Conflict(format!(
                 "{held} binding member{} hold{} rights through this {}; remove them first.",
@@ -843,8 +824,7 @@ impl Store {
             sqlx::query(&format!("DELETE FROM {table} WHERE {column} = $1"))
                 .bind(id)
                 .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?;
+                .await?;
         }
         let event = Event::by_grant(kind.action, kind.display, grant).target(audit::Target {
             id: id.to_string(),
@@ -854,7 +834,7 @@ impl Store {
             realm_id: None,
         });
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(label)
     }
 
@@ -876,8 +856,7 @@ impl Store {
         .bind(member.kind())
         .bind(member.id())
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if removed.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
@@ -890,7 +869,7 @@ impl Store {
         .debug("resourceSetId", rs.as_str())
         .debug("roleId", role.as_str());
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(())
     }
 }
@@ -940,8 +919,7 @@ pub(crate) async fn insert_resource_set(
         .bind(orn)
         .bind(&now)
         .execute(&mut **tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
     }
     let event = Event::by_grant("iam.resourceset.create", "Create resource set", grant)
         .target(audit::Target {
@@ -986,8 +964,7 @@ pub(crate) async fn insert_binding_members(
         .bind(member.id())
         .bind(&now)
         .execute(&mut **tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if inserted.rows_affected() == 1 {
             let event =
                 Event::by_grant("iam.resourceset.bindings.add", "Add binding member", grant)
@@ -1029,8 +1006,7 @@ pub(crate) async fn confers_super_admin(
     )
     .bind(group.as_str())
     .fetch_optional(&mut **tx)
-    .await
-    .map_err(StoreError::from_sqlx)?;
+    .await?;
     Ok(found.is_some())
 }
 

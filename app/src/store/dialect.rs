@@ -198,13 +198,11 @@ pub(super) async fn suspend_search_feed(
         "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'users_fts_insert'",
     )
     .fetch_optional(&mut **tx)
-    .await
-    .map_err(StoreError::from_sqlx)?;
+    .await?;
     if found.is_some() {
         sqlx::query("DROP TRIGGER users_fts_insert")
             .execute(&mut **tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
     }
     Ok(found.map(|(sql,)| sql))
 }
@@ -220,15 +218,13 @@ pub(super) async fn resume_search_feed(
     // ascending rowids cheaply), through the same view it reads from.
     let (before,): (i64,) = sqlx::query_as("SELECT coalesce(max(rowid), 0) FROM users_fts_rowids")
         .fetch_one(&mut **tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
     sqlx::query(
         "INSERT INTO users_fts_rowids (user_id) SELECT id FROM users WHERE created = $1 ORDER BY id",
     )
     .bind(created)
     .execute(&mut **tx)
-    .await
-    .map_err(StoreError::from_sqlx)?;
+    .await?;
     sqlx::query(
         "INSERT INTO users_fts (rowid, login, email, first_name, last_name) \
          SELECT fts_rowid, login, email, first_name, last_name FROM users_fts_content \
@@ -236,12 +232,8 @@ pub(super) async fn resume_search_feed(
     )
     .bind(before)
     .execute(&mut **tx)
-    .await
-    .map_err(StoreError::from_sqlx)?;
-    sqlx::query(trigger)
-        .execute(&mut **tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+    .await?;
+    sqlx::query(trigger).execute(&mut **tx).await?;
     Ok(())
 }
 

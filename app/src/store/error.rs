@@ -55,6 +55,15 @@ impl StoreError {
     }
 }
 
+/// `?` on a driver error: `RowNotFound` is `NotFound`, a lost connection
+/// `Unavailable`, anything else `Internal`. Constraint violations that mean
+/// something to the user go through `map_constraint` instead.
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::from_sqlx(e)
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {

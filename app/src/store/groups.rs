@@ -106,7 +106,7 @@ impl Store {
         let event = Event::by_grant("group.lifecycle.create", "Create okta group", grant)
             .target(group_target(&group));
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(group)
     }
 
@@ -145,12 +145,11 @@ impl Store {
         ))
         .bind(id.as_str())
         .fetch_one(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         let event = Event::by_grant("group.profile.update", "Update group profile", grant)
             .target(group_target(&group));
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(group)
     }
 
@@ -165,8 +164,7 @@ impl Store {
         ))
         .bind(id.as_str())
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?
+        .await?
         .ok_or(StoreError::NotFound)?;
         let before = if super::admin::confers_super_admin(&mut tx, id).await? {
             super::admin::super_admin_holders(&mut tx).await?
@@ -182,7 +180,7 @@ impl Store {
         let event = Event::by_grant("group.lifecycle.delete", "Delete Okta group", grant)
             .target(group_target(&group));
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -203,8 +201,7 @@ impl Store {
             .bind(clock::now())
             .bind(id.as_str())
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         if updated.rows_affected() != 1 {
             return Err(StoreError::NotFound);
         }
@@ -212,12 +209,11 @@ impl Store {
             sqlx::query_as::<_, App>(&format!("SELECT {APP_COLUMNS} FROM apps a WHERE a.id = $1"))
                 .bind(id.as_str())
                 .fetch_one(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?;
+                .await?;
         let event = Event::by_grant("application.lifecycle.update", "Update application", grant)
             .target(app_target(&app));
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(app)
     }
 
@@ -230,8 +226,7 @@ impl Store {
             sqlx::query_as::<_, App>(&format!("SELECT {APP_COLUMNS} FROM apps a WHERE a.id = $1"))
                 .bind(id.as_str())
                 .fetch_optional(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?
+                .await?
                 .ok_or(StoreError::NotFound)?;
         sqlx::query("DELETE FROM apps WHERE id = $1")
             .bind(id.as_str())
@@ -241,7 +236,7 @@ impl Store {
         let event = Event::by_grant("application.lifecycle.delete", "Delete application", grant)
             .target(app_target(&app));
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -273,7 +268,7 @@ impl Store {
         if !insert_membership(&mut tx, user_grant, &user, &group).await? {
             return Ok(false);
         }
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(true)
     }
 
@@ -293,8 +288,7 @@ impl Store {
             .bind(group.id.as_str())
             .bind(user.id.as_str())
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         if deleted.rows_affected() == 0 {
             return Ok(false);
         }
@@ -303,8 +297,7 @@ impl Store {
             .bind(clock::now())
             .bind(group.id.as_str())
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         let event = Event::by_grant(
             "group.user_membership.remove",
             "Remove user from group membership",
@@ -313,7 +306,7 @@ impl Store {
         .target(user_target(&user))
         .target(group_target(&group));
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(true)
     }
 
@@ -330,16 +323,14 @@ impl Store {
         ))
         .bind(user_id.as_str())
         .fetch_optional(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?
+        .await?
         .ok_or(StoreError::NotFound)?;
         let group = sqlx::query_as::<_, Group>(&format!(
             "SELECT {GROUP_COLUMNS} FROM groups g WHERE g.id = $1"
         ))
         .bind(group_id.as_str())
         .fetch_optional(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?
+        .await?
         .ok_or(StoreError::NotFound)?;
         Ok((user, group))
     }
@@ -392,7 +383,7 @@ impl Store {
         let event = Event::by_grant("application.lifecycle.create", "Add application", grant)
             .target(app_target(&app));
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(app)
     }
 
@@ -442,8 +433,7 @@ impl Store {
         .bind(user.id.as_str())
         .bind(clock::now())
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if inserted.rows_affected() == 0 {
             return Ok(false);
         }
@@ -455,7 +445,7 @@ impl Store {
         .target(user_target(&user))
         .target(app_target(&app));
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(true)
     }
 
@@ -473,8 +463,7 @@ impl Store {
                 .bind(app.id.as_str())
                 .bind(user.id.as_str())
                 .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?;
+                .await?;
         if deleted.rows_affected() == 0 {
             return Ok(false);
         }
@@ -486,7 +475,7 @@ impl Store {
         .target(user_target(&user))
         .target(app_target(&app));
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(true)
     }
 
@@ -503,15 +492,13 @@ impl Store {
         ))
         .bind(user_id.as_str())
         .fetch_optional(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?
+        .await?
         .ok_or(StoreError::NotFound)?;
         let app =
             sqlx::query_as::<_, App>(&format!("SELECT {APP_COLUMNS} FROM apps a WHERE a.id = $1"))
                 .bind(app_id.as_str())
                 .fetch_optional(&self.pool)
-                .await
-                .map_err(StoreError::from_sqlx)?
+                .await?
                 .ok_or(StoreError::NotFound)?;
         Ok((user, app))
     }
@@ -545,8 +532,7 @@ impl Store {
             sqlx::query_scalar("SELECT app_id FROM app_user_assignments WHERE user_id = $1")
                 .bind(user.as_str())
                 .fetch_all(&self.pool)
-                .await
-                .map_err(StoreError::from_sqlx)?;
+                .await?;
         let via: Vec<(String, String)> = sqlx::query_as(
             "SELECT aga.app_id, g.name FROM app_group_assignments aga \
              JOIN group_members gm ON gm.group_id = aga.group_id \
@@ -554,8 +540,7 @@ impl Store {
         )
         .bind(user.as_str())
         .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         let mut sql = Sql::new(&format!(
             "SELECT {APP_COLUMNS} FROM apps a WHERE a.status = 'ACTIVE' AND (a.id IN \
              (SELECT app_id FROM app_user_assignments WHERE user_id = "
@@ -593,8 +578,7 @@ impl Store {
         .bind(group.as_str())
         .bind(app.as_str())
         .fetch_one(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         Ok(n > 0)
     }
 
@@ -639,7 +623,7 @@ impl Store {
             realm_id: None,
         });
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(true)
     }
 }
@@ -656,8 +640,7 @@ impl Store {
         )
         .bind(group.as_str())
         .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         rows.into_iter()
             .map(|(id, name)| {
                 AppId::parse(&id)
@@ -678,8 +661,7 @@ pub(crate) async fn group_in_tx(
     ))
     .bind(id.as_str())
     .fetch_optional(&mut **tx)
-    .await
-    .map_err(StoreError::from_sqlx)?
+    .await?
     .ok_or(StoreError::NotFound)
 }
 
@@ -708,8 +690,7 @@ pub(crate) async fn insert_membership(
         .bind(&now)
         .bind(group.id.as_str())
         .execute(&mut **tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
     let event = Event::by_grant(
         "group.user_membership.add",
         "Add user to group membership",

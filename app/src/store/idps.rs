@@ -295,7 +295,7 @@ impl Store {
         let idp = self.prepare_idp(new, secrets, true).await?;
         let mut tx = self.begin_write().await?;
         insert_idp(&mut tx, grant, &idp).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(idp)
     }
 
@@ -483,7 +483,7 @@ impl Store {
         .target(idp_target(&idp))
         .debug("changed", changed.join(","));
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(idp)
     }
 
@@ -506,16 +506,14 @@ impl Store {
         .bind(clock::now())
         .bind(id.as_str())
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if updated.rows_affected() == 1 {
             let idp = sqlx::query_as::<_, Idp>(&format!(
                 "SELECT {IDP_COLUMNS} FROM identity_providers i WHERE i.id = $1"
             ))
             .bind(id.as_str())
             .fetch_one(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
             let (action, display) = if active {
                 (
                     "system.idp.lifecycle.activate",
@@ -533,13 +531,12 @@ impl Store {
                 let ended = sqlx::query("DELETE FROM tower_sessions WHERE data LIKE $1")
                     .bind(format!("%\"{}\":\"{}\"%", SIGNED_IN_WITH, idp.id))
                     .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::from_sqlx)?;
+                    .await?;
                 event = event.debug("sessionsEnded", ended.rows_affected() as i64);
             }
             audit::append(&mut tx, &event).await?;
         }
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         self.idp_by_id(id).await?.ok_or(StoreError::NotFound)
     }
 
@@ -637,33 +634,24 @@ impl Store {
              WHERE status = 'ACTIVE' ORDER BY priority",
         )
         .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         let mut catch_all = None;
         for row in rows {
-            let is_default = row
-                .try_get::<super::sql::DbBool, _>("is_default")
-                .map_err(StoreError::from_sqlx)?
-                .0;
-            let target: String = row
-                .try_get("target_realm_id")
-                .map_err(StoreError::from_sqlx)?;
+            let is_default = row.try_get::<super::sql::DbBool, _>("is_default")?.0;
+            let target: String = row.try_get("target_realm_id")?;
             let target =
                 RealmId::parse(&target).map_err(|e| StoreError::Internal(e.to_string()))?;
             if is_default {
                 catch_all = Some(target);
                 continue;
             }
-            let source: Option<String> = row
-                .try_get("profile_source_id")
-                .map_err(StoreError::from_sqlx)?;
+            let source: Option<String> = row.try_get("profile_source_id")?;
             // Only rules naming this IdP as their source place its users:
             // a rule without a source is for the org IdP's users and imports.
             if source.as_deref() != Some(idp.id.as_str()) {
                 continue;
             }
-            let expression: Option<String> =
-                row.try_get("expression").map_err(StoreError::from_sqlx)?;
+            let expression: Option<String> = row.try_get("expression")?;
             let matches = match expression
                 .as_deref()
                 .map(str::trim)
@@ -705,8 +693,7 @@ impl Store {
         .bind(idp.id.as_str())
         .bind(&incoming.subject)
         .fetch_optional(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         let actor = Actor {
             id: idp.id.to_string(),
             actor_type: "PublicClientApp".into(),
@@ -752,8 +739,7 @@ impl Store {
                 .bind(&now)
                 .bind(id.as_str())
                 .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?;
+                .await?;
                 let updated = User {
                     profile: refreshed,
                     ..user.clone()
@@ -766,7 +752,7 @@ impl Store {
                 .target(user_target(&updated))
                 .debug("profileSourceId", idp.id.as_str());
                 audit::append(&mut tx, &event).await?;
-                tx.commit().await.map_err(StoreError::from_sqlx)?;
+                tx.commit().await?;
                 return Ok(Ok(Admitted {
                     user: updated,
                     created: false,
@@ -776,9 +762,8 @@ impl Store {
                 .bind(&now)
                 .bind(id.as_str())
                 .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?;
-            tx.commit().await.map_err(StoreError::from_sqlx)?;
+                .await?;
+            tx.commit().await?;
             return Ok(Ok(Admitted {
                 user,
                 created: false,
@@ -874,8 +859,7 @@ impl Store {
             .bind(&now)
             .bind(user.id.as_str())
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         sqlx::query(
             "INSERT INTO idp_user_links (idp_id, external_id, user_id, created, last_updated) VALUES ($1, $2, $3, $4, $4)",
         )
@@ -884,8 +868,7 @@ impl Store {
         .bind(user.id.as_str())
         .bind(&now)
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         let mut created =
             Event::success("user.lifecycle.create", "Create okta user", actor.clone())
                 .target(user_target(&user))
@@ -903,7 +886,7 @@ impl Store {
         let activated = Event::success("user.lifecycle.activate", "Activate Okta user", actor)
             .target(user_target(&user));
         audit::append(&mut tx, &activated).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(Ok(Admitted {
             user,
             created: true,

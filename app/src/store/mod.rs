@@ -175,8 +175,7 @@ impl Store {
             .await
             .map_err(|e| StoreError::Unavailable(connect_failure(&e)))?
             .close()
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         let sync = options.sqlite_synchronous;
         let busy_ms = options.busy_timeout.as_millis();
         let pool_options = |max: u32| {
@@ -259,7 +258,7 @@ impl Store {
 
     /// The database answers a trivial query.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(StoreError::from_sqlx)?;
+        let mut conn = self.pool.acquire().await?;
         conn.ping().await.map_err(StoreError::from_sqlx)
     }
 
@@ -291,20 +290,16 @@ impl Store {
     pub(crate) async fn begin_write(
         &self,
     ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
-        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query("UPDATE system_log_head SET last_seq = last_seq WHERE id = 1")
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         Ok(tx)
     }
 
     /// Refreshes the planner's statistics (after a bulk import).
     pub async fn analyze(&self) -> Result<(), StoreError> {
-        sqlx::query("ANALYZE")
-            .execute(&self.pool)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+        sqlx::query("ANALYZE").execute(&self.pool).await?;
         Ok(())
     }
 
@@ -312,8 +307,7 @@ impl Store {
     pub async fn count_users(&self) -> Result<u64, StoreError> {
         let n: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
             .fetch_one(&self.pool)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 

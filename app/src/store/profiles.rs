@@ -159,7 +159,7 @@ impl Store {
         .target(user_target(&updated_user))
         .debug("changedAttributes", changed.join(","));
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(updated_user)
     }
 
@@ -198,8 +198,7 @@ impl Store {
         .bind(id.as_str())
         .bind(user.version)
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if updated.rows_affected() != 1 {
             return Err(StoreError::Conflict(
                 "The user changed meanwhile; try again.".into(),
@@ -224,7 +223,7 @@ impl Store {
             realm_id: Some(to_realm.id.to_string()),
         });
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(moved)
     }
 
@@ -269,8 +268,7 @@ impl Store {
             sqlx::query_scalar("SELECT type FROM user_profile_schema WHERE name = $1")
                 .bind(&name)
                 .fetch_optional(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?;
+                .await?;
         if existing
             .as_deref()
             .and_then(AttributeType::parse)
@@ -288,8 +286,7 @@ impl Store {
                 sqlx::query_scalar(&format!("SELECT count(*) FROM users WHERE {missing}"))
                     .bind(member)
                     .fetch_one(&mut *tx)
-                    .await
-                    .map_err(StoreError::from_sqlx)?;
+                    .await?;
             if missing > 0 {
                 return Err(StoreError::invalid(
                     "required",
@@ -310,8 +307,7 @@ impl Store {
         .bind(def.required)
         .bind(&now)
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         let event = Event::by_grant(
             "system.user.profile_schema.update",
             "Update user profile schema",
@@ -322,7 +318,7 @@ impl Store {
         .debug("required", def.required)
         .debug("created", existing.is_none());
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(())
     }
 }

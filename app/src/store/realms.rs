@@ -144,8 +144,7 @@ impl Store {
             "SELECT {COLUMNS} FROM realms r WHERE r.is_default = TRUE"
         ))
         .fetch_optional(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?
+        .await?
         {
             return Ok(realm);
         }
@@ -159,8 +158,7 @@ impl Store {
         .bind(id.as_str())
         .bind(&now)
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if inserted.rows_affected() == 1 {
             let event = Event::success(
                 "directory.realm.lifecycle.create",
@@ -176,7 +174,7 @@ impl Store {
             });
             audit::append(&mut tx, &event).await?;
         }
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         sqlx::query_as::<_, Realm>(&format!(
             "SELECT {COLUMNS} FROM realms r WHERE r.is_default = TRUE"
         ))
@@ -188,7 +186,7 @@ impl Store {
     pub async fn create_realm(&self, grant: &Grant, new: NewRealm) -> Result<Realm, StoreError> {
         let mut tx = self.begin_write().await?;
         let realm = insert_realm(&mut tx, grant, RealmId::generate(), new).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(realm)
     }
 
@@ -215,8 +213,7 @@ impl Store {
             "SELECT realm_id, status, count(*) FROM users GROUP BY realm_id, status",
         )
         .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         Ok(realms
             .into_iter()
             .map(|realm| {
@@ -243,8 +240,7 @@ impl Store {
         )
         .bind(id.as_str())
         .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         Ok(summary(realm, rows.iter().map(|(s, n)| (s.as_str(), *n))))
     }
 
@@ -299,7 +295,7 @@ impl Store {
             })
             .debug("domains", domains.clone());
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         self.realm_by_id(id).await
     }
 
@@ -378,7 +374,7 @@ impl Store {
                 realm_id: Some(id.to_string()),
             });
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(())
     }
 

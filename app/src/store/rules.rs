@@ -402,8 +402,7 @@ impl Store {
         ))
         .bind(id.as_str())
         .fetch_optional(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?
+        .await?
         .ok_or(StoreError::NotFound)
     }
 
@@ -433,8 +432,7 @@ impl Store {
                 sqlx::query_scalar("SELECT id FROM identity_providers WHERE id = $1")
                     .bind(source)
                     .fetch_optional(&self.pool)
-                    .await
-                    .map_err(StoreError::from_sqlx)?;
+                    .await?;
             if known.is_none() {
                 errors.push(crate::error::FieldError::new(
                     "profileSourceId",
@@ -469,8 +467,7 @@ impl Store {
             "SELECT MAX(priority) FROM realm_assignment_rules WHERE is_default = FALSE",
         )
         .fetch_one(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         let priority = last.map_or(0, |p| p + 1);
         if priority >= CATCH_ALL_PRIORITY {
             return Err(StoreError::invalid(
@@ -503,7 +500,7 @@ impl Store {
         .target(rule_target(&id, &name, &input.target_realm_id))
         .debug("expression", expression.clone().unwrap_or_default());
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         self.rule_by_id(&id).await
     }
 
@@ -560,7 +557,7 @@ impl Store {
         .target(rule_target(id, &name, &input.target_realm_id))
         .debug("expression", expression.unwrap_or_default());
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         self.rule_by_id(id).await
     }
 
@@ -589,8 +586,7 @@ impl Store {
         .bind(clock::now())
         .bind(id.as_str())
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         let (event_type, message) = match status {
             LifecycleStatus::Active => (
                 "directory.realm.assignment.activate",
@@ -607,7 +603,7 @@ impl Store {
             &rule.target_realm_id,
         ));
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         self.rule_by_id(id).await
     }
 
@@ -631,8 +627,7 @@ impl Store {
         })
         .bind(rule.priority)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         let Some((other, other_priority)) = neighbour else {
             return Ok(());
         };
@@ -650,8 +645,7 @@ impl Store {
             .bind(&now)
             .bind(rule_id)
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         }
         let event = Event::by_grant(
             "directory.realm.assignment.update",
@@ -661,7 +655,7 @@ impl Store {
         .target(rule_target(id, &rule.name, &rule.target_realm_id))
         .debug("priority", other_priority);
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -678,8 +672,7 @@ impl Store {
         sqlx::query("DELETE FROM realm_assignment_rules WHERE id = $1 AND is_default = FALSE")
             .bind(id.as_str())
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         let event = Event::by_grant(
             "directory.realm.assignment.delete",
             "Delete realm assignment",
@@ -687,7 +680,7 @@ impl Store {
         )
         .target(rule_target(id, &rule.name, &rule.target_realm_id));
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -733,8 +726,7 @@ impl Store {
                     sqlx::query_scalar("SELECT id FROM users WHERE id > $1 LIMIT 1")
                         .bind(&after)
                         .fetch_optional(&self.pool)
-                        .await
-                        .map_err(StoreError::from_sqlx)?;
+                        .await?;
                 return Ok((matched, seen, more.is_some()));
             }
         }
@@ -791,8 +783,7 @@ impl Store {
         ))
         .bind(rule.priority)
         .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?
+        .await?
         .into_iter()
         .map(CompiledRule::new)
         .collect();
@@ -910,8 +901,7 @@ impl Store {
         .bind(clock::now())
         .bind(&grant.actor().id)
         .execute(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         Ok(id)
     }
 
@@ -923,7 +913,7 @@ impl Store {
         if items.is_empty() {
             return Ok(());
         }
-        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
+        let mut tx = self.writer.begin().await?;
         for chunk in items.chunks(INSERT_CHUNK) {
             let mut sql = super::sql::Sql::new(
                 "INSERT INTO realm_assignment_operation_items \
@@ -955,7 +945,7 @@ impl Store {
             }
             sql.execute(&mut *tx).await?;
         }
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -973,8 +963,7 @@ impl Store {
             .bind(clock::now())
             .bind(op.as_str())
             .execute(&self.pool)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
             return Err(e);
         }
         sqlx::query(
@@ -987,8 +976,7 @@ impl Store {
         .bind(op.as_str())
         .bind(clock::now())
         .execute(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         self.operation_by_id(op).await
     }
 
@@ -998,8 +986,7 @@ impl Store {
         ))
         .bind(id.as_str())
         .fetch_optional(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?
+        .await?
         .ok_or(StoreError::NotFound)
     }
 
@@ -1079,8 +1066,7 @@ impl Store {
         .bind(&now)
         .bind(id.as_str())
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if started.rows_affected() != 1 {
             return Err(StoreError::Conflict(
                 if op.status == OperationStatus::Planned {
@@ -1105,7 +1091,7 @@ impl Store {
         .debug("numUsersPlanned", op.num_planned);
         event.targets.push(operation_target(&op));
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         self.operation_by_id(id).await
     }
 
@@ -1128,8 +1114,7 @@ impl Store {
         .bind(clock::now())
         .bind(id.as_str())
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if canceled.rows_affected() != 1 {
             return Err(StoreError::Conflict(format!(
                 "This operation is {} already.",
@@ -1142,8 +1127,7 @@ impl Store {
         )
         .bind(id.as_str())
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if op.status != OperationStatus::Planned {
             let mut event = Event::by_grant(
                 "directory.realm.assignment.execution_completed",
@@ -1156,7 +1140,7 @@ impl Store {
             event.targets.push(operation_target(&op));
             audit::append(&mut tx, &event).await?;
         }
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         self.operation_by_id(id).await
     }
 
@@ -1177,8 +1161,7 @@ impl Store {
             sqlx::query_scalar("SELECT status FROM realm_assignment_operations WHERE id = $1")
                 .bind(id.as_str())
                 .fetch_optional(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?;
+                .await?;
         if status.as_deref() != Some("IN_PROGRESS") {
             return Ok(BatchOutcome::Done);
         }
@@ -1191,14 +1174,12 @@ impl Store {
         .bind(id.as_str())
         .bind(limit)
         .fetch_all(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         let realms: std::collections::HashMap<String, Realm> = sqlx::query_as::<_, Realm>(
             "SELECT r.id, r.name, r.realm_type, r.is_default, r.domains, r.created, r.last_updated FROM realms r",
         )
         .fetch_all(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?
+        .await?
         .into_iter()
         .map(|r| (r.id.to_string(), r))
         .collect();
@@ -1213,9 +1194,8 @@ impl Store {
             let user_id = get("user_id")?;
             let from = get("from_realm_id")?;
             let to = get("to_realm_id")?;
-            let planned_version: i64 =
-                row.try_get("user_version").map_err(StoreError::from_sqlx)?;
-            let version: i64 = row.try_get("version").map_err(StoreError::from_sqlx)?;
+            let planned_version: i64 = row.try_get("user_version")?;
+            let version: i64 = row.try_get("version")?;
             let login = get("login")?;
             let email = get("email")?;
             let refused = if get("realm_id")? != from {
@@ -1305,8 +1285,7 @@ impl Store {
         .bind(failed)
         .bind(id.as_str())
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         let outcome = if (rows.len() as i64) < limit {
             sqlx::query(
                 "UPDATE realm_assignment_operations SET status = 'COMPLETED', completed = $1 WHERE id = $2",
@@ -1314,8 +1293,7 @@ impl Store {
             .bind(&now)
             .bind(id.as_str())
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
             let op = operation_in(&mut tx, id)
                 .await?
                 .ok_or(StoreError::NotFound)?;
@@ -1334,7 +1312,7 @@ impl Store {
         } else {
             BatchOutcome::More
         };
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(outcome)
     }
 
@@ -1344,8 +1322,7 @@ impl Store {
             "SELECT id FROM realm_assignment_operations WHERE status = 'IN_PROGRESS' ORDER BY created",
         )
         .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         ids.iter()
             .map(|id| OperationId::parse(id).map_err(|e| StoreError::Internal(e.to_string())))
             .collect()
@@ -1381,12 +1358,7 @@ async fn move_planned_users(
     for (user_id, ..) in candidates {
         update = update.bind(user_id.as_str());
     }
-    Ok(update
-        .fetch_all(&mut **tx)
-        .await
-        .map_err(StoreError::from_sqlx)?
-        .into_iter()
-        .collect())
+    Ok(update.fetch_all(&mut **tx).await?.into_iter().collect())
 }
 
 /// Records `result` (and `message`) for the items of `users` in operation `id`.
@@ -1413,10 +1385,7 @@ async fn set_item_results(
         for user in chunk {
             update = update.bind(user.as_str());
         }
-        update
-            .execute(&mut **tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+        update.execute(&mut **tx).await?;
     }
     Ok(())
 }
@@ -1461,8 +1430,7 @@ impl Store {
         .bind(clock::now())
         .bind(id.as_str())
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if failed.rows_affected() == 1 {
             let op = operation_in(&mut tx, id)
                 .await?
@@ -1478,7 +1446,7 @@ impl Store {
             event.targets.push(operation_target(&op));
             audit::append(&mut tx, &event).await?;
         }
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         tracing::warn!(operation = %id, why, "operation marked failed");
         Ok(())
     }

@@ -573,10 +573,7 @@ pub async fn generate(
     // assignments from characters of those random ids.
     let mut tx = store.begin_write().await?;
     if let Some(pragma) = dialect::bulk_cache_size(engine, true) {
-        sqlx::query(pragma)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+        sqlx::query(pragma).execute(&mut *tx).await?;
     }
     let start_event = Event::success(
         "system.import.start",
@@ -621,8 +618,7 @@ pub async fn generate(
             .bind(&now)
             .bind(realms.len() as i64)
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         from = to;
     }
     if let Some(trigger) = &fts_trigger {
@@ -639,15 +635,11 @@ pub async fn generate(
             .bind(&now)
             .bind(json)
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         rows[k] = done.rows_affected();
     }
     for definition in &rebuilt {
-        sqlx::query(definition)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+        sqlx::query(definition).execute(&mut *tx).await?;
     }
     let totals = (rows[0] + rows[1], rows[2]);
     let done = Event::success(
@@ -661,12 +653,9 @@ pub async fn generate(
     .debug("realms", realms.len());
     audit::append(&mut tx, &done).await?;
     if let Some(pragma) = dialect::bulk_cache_size(engine, false) {
-        sqlx::query(pragma)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+        sqlx::query(pragma).execute(&mut *tx).await?;
     }
-    tx.commit().await.map_err(StoreError::from_sqlx)?;
+    tx.commit().await?;
     store.analyze().await?;
     Ok(BulkReport {
         users: n,
@@ -687,13 +676,11 @@ async fn suspend_indexes(
 ) -> Result<Vec<String>, StoreError> {
     let found: Vec<(String, String)> = sqlx::query_as(dialect::secondary_indexes(engine))
         .fetch_all(&mut **tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
     for (name, _) in &found {
         sqlx::query(&format!("DROP INDEX {name}"))
             .execute(&mut **tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
     }
     Ok(found
         .into_iter()

@@ -276,21 +276,17 @@ impl Store {
             "SELECT name, title, type, required FROM user_profile_schema ORDER BY name",
         )
         .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         rows.iter()
             .map(|row| {
-                let t: String = row.try_get("type").map_err(StoreError::from_sqlx)?;
+                let t: String = row.try_get("type")?;
                 Ok(AttributeDef {
-                    name: row.try_get("name").map_err(StoreError::from_sqlx)?,
-                    title: row.try_get("title").map_err(StoreError::from_sqlx)?,
+                    name: row.try_get("name")?,
+                    title: row.try_get("title")?,
                     attr_type: AttributeType::parse(&t).ok_or_else(|| {
                         StoreError::Internal(format!("unknown attribute type {t}"))
                     })?,
-                    required: row
-                        .try_get::<super::sql::DbBool, _>("required")
-                        .map_err(StoreError::from_sqlx)?
-                        .0,
+                    required: row.try_get::<super::sql::DbBool, _>("required")?.0,
                 })
             })
             .collect()
@@ -349,8 +345,7 @@ impl Store {
             sqlx::query_scalar("SELECT group_id FROM group_members WHERE user_id = $1")
                 .bind(user.as_str())
                 .fetch_all(&self.pool)
-                .await
-                .map_err(StoreError::from_sqlx)?;
+                .await?;
         Ok(groups
             .iter()
             .filter_map(|g| GroupId::parse(g).ok())
@@ -391,7 +386,7 @@ impl Store {
             let group = super::groups::group_in_tx(&mut tx, group).await?;
             super::groups::insert_membership(&mut tx, group_grant, &user, &group).await?;
         }
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(user)
     }
 
@@ -439,15 +434,14 @@ impl Store {
                 sqlx::query("DELETE FROM users WHERE id = $1 AND status = 'DEPROVISIONED'")
                     .bind(id.as_str())
                     .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::from_sqlx)?;
+                    .await?;
             if deleted.rows_affected() != 1 {
                 return Err(StoreError::Conflict(
                     "The user changed meanwhile; try again.".into(),
                 ));
             }
             audit::append(&mut tx, &event).await?;
-            tx.commit().await.map_err(StoreError::from_sqlx)?;
+            tx.commit().await?;
             return Ok(None);
         }
         let changed = next != user.status;
@@ -462,8 +456,7 @@ impl Store {
         .bind(id.as_str())
         .bind(user.version)
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if updated.rows_affected() != 1 {
             return Err(StoreError::Conflict(
                 "The user changed meanwhile; try again.".into(),
@@ -483,18 +476,16 @@ impl Store {
                 .bind(super::clock::now_millis())
                 .bind(id.as_str())
                 .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?;
+                .await?;
             for table in ["user_sessions", "tower_sessions"] {
                 sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
                     .bind(id.as_str())
                     .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::from_sqlx)?;
+                    .await?;
             }
         }
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(Some(User {
             status: next,
             status_changed: if changed {
@@ -521,8 +512,7 @@ impl Store {
         )
         .bind(id.as_str())
         .fetch_optional(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?
+        .await?
         .ok_or_else(|| StoreError::invalid("realmId", "Choose an existing realm."))
     }
 }
@@ -546,8 +536,7 @@ pub(crate) async fn user_in_tx(
     sqlx::query_as::<_, User>(&format!("SELECT {COLUMNS} FROM users u WHERE u.id = $1"))
         .bind(id.as_str())
         .fetch_optional(&mut **tx)
-        .await
-        .map_err(StoreError::from_sqlx)?
+        .await?
         .ok_or(StoreError::NotFound)
 }
 
@@ -781,11 +770,7 @@ impl Store {
             sql.push(&format!(" ORDER BY {order} LIMIT "))
                 .bind(i64::from(limit) + 1);
         }
-        let mut items = sql
-            .query_as::<User>()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+        let mut items = sql.query_as::<User>().fetch_all(&self.pool).await?;
         let next = if items.len() > limit as usize {
             items.truncate(limit as usize);
             items.last().map(|u| {
