@@ -3,6 +3,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
+mod schema_parity;
+mod user_creation;
+mod write_grants;
 
 use app::authz::{self, Permission, Target};
 use app::model::{BaseProfile, LifecycleOp, UserStatus};

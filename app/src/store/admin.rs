@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use sqlx::Row;
 
 use super::audit::{self, Event};
+use super::dialect::Constraint;
 use super::{clock, Store, StoreError};
 use crate::authz::Grant;
 use crate::ids::{GroupId, ResourceId, ResourceSetId, RoleId, UserId};
@@ -111,8 +112,7 @@ impl Store {
         ))
         .bind(id)
         .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         let internal = |e: crate::ids::IdError| StoreError::Internal(e.to_string());
         let mut standard = Vec::new();
         let mut bindings = Vec::new();
@@ -129,8 +129,7 @@ impl Store {
                     text("d")?,
                     text("via_group")?.and_then(|g| GroupId::parse(&g).ok()),
                 ))
-            })()
-            .map_err(StoreError::from_sqlx)?;
+            })()?;
             match kind.as_str() {
                 "S" => standard.push((a, via)),
                 "B" => bindings.push(BindingRow {
@@ -179,8 +178,7 @@ impl Store {
         sqlx::query("SELECT permission, conditions FROM role_permissions WHERE role_id = $1 ORDER BY permission")
             .bind(role.as_str())
             .fetch_all(&self.pool)
-            .await
-            .map_err(StoreError::from_sqlx)?
+            .await?
             .iter()
             .map(|row| {
                 Ok(StoredPermission {
@@ -206,8 +204,7 @@ impl Store {
         let id: Option<String> = sqlx::query_scalar("SELECT id FROM roles WHERE lower(label) = $1")
             .bind(label.trim().to_ascii_lowercase())
             .fetch_optional(&self.pool)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         Ok(id.and_then(|id| RoleId::parse(&id).ok()))
     }
 
@@ -242,7 +239,7 @@ impl Store {
             .bind(&now)
             .execute(&mut *tx)
             .await
-            .map_err(|e| StoreError::map_constraint(e, &[("roles_label_key", "label", "A role with this label already exists.")]))?;
+            .map_err(|e| StoreError::map_constraint(e, &[Constraint::RolesLabel]))?;
         for p in permissions {
             sqlx::query(
                 "INSERT INTO role_permissions (role_id, permission, conditions, created, last_updated) \
@@ -272,7 +269,7 @@ impl Store {
                     .collect::<Vec<_>>(),
             );
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -286,7 +283,7 @@ impl Store {
     ) -> Result<ResourceSetId, StoreError> {
         let mut tx = self.begin_write().await?;
         let id = insert_resource_set(&mut tx, grant, label, description, orns).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -300,7 +297,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         insert_binding_members(&mut tx, grant, rs, role, members).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -321,8 +318,7 @@ impl Store {
         .bind(role.as_str())
         .bind(clock::now())
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if inserted.rows_affected() == 1 {
             let event = Event::by_grant(
                 "user.account.privilege.grant",
@@ -333,7 +329,7 @@ impl Store {
             .debug("role", role.as_str());
             audit::append(&mut tx, &event).await?;
         }
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(())
     }
 }
@@ -416,8 +412,7 @@ impl Store {
         let rows: Vec<(String, String, String)> =
             sqlx::query_as("SELECT id, label, description FROM roles ORDER BY lower(label), id")
                 .fetch_all(&self.pool)
-                .await
-                .map_err(StoreError::from_sqlx)?;
+                .await?;
         let mut roles = Vec::with_capacity(rows.len());
         for (id, label, description) in rows {
             let id = RoleId::parse(&id).map_err(|e| StoreError::Internal(e.to_string()))?;
@@ -437,8 +432,7 @@ impl Store {
             "SELECT id, label, description FROM resource_sets ORDER BY lower(label), id",
         )
         .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         let mut sets = Vec::with_capacity(rows.len());
         for (id, label, description) in rows {
             let id = ResourceSetId::parse(&id).map_err(|e| StoreError::Internal(e.to_string()))?;
@@ -465,8 +459,7 @@ impl Store {
                  ORDER BY lower(rs.label), lower(r.label), m.member_type, 7",
             )
             .fetch_all(&self.pool)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         let mut out: Vec<BindingRecord> = Vec::new();
         for (rs, rs_label, role, role_label, kind, member, name) in rows {
             let rs = ResourceSetId::parse(&rs).map_err(|e| StoreError::Internal(e.to_string()))?;
@@ -529,24 +522,14 @@ impl Store {
         .bind(id.as_str())
         .execute(&mut *tx)
         .await
-        .map_err(|e| {
-            StoreError::map_constraint(
-                e,
-                &[(
-                    "roles_label_key",
-                    "label",
-                    "A role with this label already exists.",
-                )],
-            )
-        })?;
+        .map_err(|e| StoreError::map_constraint(e, &[Constraint::RolesLabel]))?;
         if updated.rows_affected() != 1 {
             return Err(StoreError::NotFound);
         }
         sqlx::query("DELETE FROM role_permissions WHERE role_id = $1")
             .bind(id.as_str())
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         for p in permissions {
             sqlx::query(
                 "INSERT INTO role_permissions (role_id, permission, conditions, created, last_updated) \
@@ -576,7 +559,7 @@ impl Store {
                     .collect::<Vec<_>>(),
             );
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -595,8 +578,7 @@ impl Store {
             sqlx::query_scalar("SELECT id FROM resource_sets WHERE id = $1")
                 .bind(rs.as_str())
                 .fetch_optional(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?;
+                .await?;
         if exists.is_none() {
             return Err(StoreError::NotFound);
         }
@@ -611,8 +593,7 @@ impl Store {
             .bind(orn)
             .bind(&now)
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
             if inserted.rows_affected() == 1 {
                 added.push(orn.clone());
             }
@@ -625,8 +606,7 @@ impl Store {
             .bind(rs.as_str())
             .bind(orn)
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
             if deleted.rows_affected() == 1 {
                 removed.push(orn.clone());
             }
@@ -636,8 +616,7 @@ impl Store {
         )
         .bind(rs.as_str())
         .fetch_one(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if count > 1000 {
             return Err(StoreError::invalid(
                 "resources",
@@ -671,7 +650,7 @@ impl Store {
             .debug("resources", removed);
             audit::append(&mut tx, &event).await?;
         }
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -681,8 +660,7 @@ impl Store {
             sqlx::query_scalar("SELECT role_id FROM bindings WHERE resource_set_id = $1")
                 .bind(rs.as_str())
                 .fetch_all(&self.pool)
-                .await
-                .map_err(StoreError::from_sqlx)?;
+                .await?;
         ids.iter()
             .map(|i| RoleId::parse(i).map_err(|e| StoreError::Internal(e.to_string())))
             .collect()
@@ -699,8 +677,7 @@ impl Store {
                 UNION SELECT member_id FROM binding_members WHERE member_type = 'GROUP')",
         )
         .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         Ok(ids.iter().filter_map(|i| UserId::parse(i).ok()).collect())
     }
 
@@ -717,8 +694,7 @@ impl Store {
              ORDER BY m.role_type, lower(COALESCE(u.login, g.name, m.member_id))",
         )
         .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         Ok(rows
             .into_iter()
             .filter_map(|(role, kind, id, name)| {
@@ -749,8 +725,7 @@ impl Store {
         .bind(member.id())
         .bind(role.as_str())
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if removed.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
@@ -766,7 +741,7 @@ impl Store {
         .target(member.audit_target())
         .debug("role", role.as_str());
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -800,8 +775,7 @@ impl Store {
             sqlx::query_scalar(&format!("SELECT label FROM {} WHERE id = $1", kind.table))
                 .bind(id)
                 .fetch_optional(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?
+                .await?
                 .ok_or(StoreError::NotFound)?;
         let held: i64 = sqlx::query_scalar(&format!(
             "SELECT count(*) FROM binding_members WHERE {} = $1",
@@ -809,8 +783,7 @@ impl Store {
         ))
         .bind(id)
         .fetch_one(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if held > 0 {
             return Err(StoreError::Conflict(format!(
                 "{held} binding member{} hold{} rights through this {}; remove them first.",
@@ -828,8 +801,7 @@ impl Store {
             sqlx::query(&format!("DELETE FROM {table} WHERE {column} = $1"))
                 .bind(id)
                 .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?;
+                .await?;
         }
         let event = Event::by_grant(kind.action, kind.display, grant).target(audit::Target {
             id: id.to_string(),
@@ -839,7 +811,7 @@ impl Store {
             realm_id: None,
         });
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(label)
     }
 
@@ -861,8 +833,7 @@ impl Store {
         .bind(member.kind())
         .bind(member.id())
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if removed.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
@@ -875,7 +846,7 @@ impl Store {
         .debug("resourceSetId", rs.as_str())
         .debug("roleId", role.as_str());
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(())
     }
 }
@@ -913,7 +884,7 @@ pub(crate) async fn insert_resource_set(
     .execute(&mut **tx)
     .await
     .map_err(|e| {
-        StoreError::map_constraint(e, &[("resource_sets_label_key", "label", "A resource set with this label already exists.")])
+        StoreError::map_constraint(e, &[Constraint::ResourceSetsLabel])
     })?;
     for orn in orns {
         sqlx::query(
@@ -925,8 +896,7 @@ pub(crate) async fn insert_resource_set(
         .bind(orn)
         .bind(&now)
         .execute(&mut **tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
     }
     let event = Event::by_grant("iam.resourceset.create", "Create resource set", grant)
         .target(audit::Target {
@@ -971,8 +941,7 @@ pub(crate) async fn insert_binding_members(
         .bind(member.id())
         .bind(&now)
         .execute(&mut **tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if inserted.rows_affected() == 1 {
             let event =
                 Event::by_grant("iam.resourceset.bindings.add", "Add binding member", grant)
@@ -1014,8 +983,7 @@ pub(crate) async fn confers_super_admin(
     )
     .bind(group.as_str())
     .fetch_optional(&mut **tx)
-    .await
-    .map_err(StoreError::from_sqlx)?;
+    .await?;
     Ok(found.is_some())
 }
 

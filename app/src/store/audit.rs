@@ -126,9 +126,8 @@ pub async fn append_all(
     }
     let head = sqlx::query("SELECT last_hash FROM system_log_head WHERE id = 1")
         .fetch_one(&mut **tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
-    let mut prev_hash: String = head.try_get("last_hash").map_err(StoreError::from_sqlx)?;
+        .await?;
+    let mut prev_hash: String = head.try_get("last_hash")?;
     let mut targets: Vec<(i64, &Target)> = Vec::new();
     for event in events {
         let uuid = uuid::Uuid::new_v4().to_string();
@@ -187,9 +186,8 @@ pub async fn append_all(
         .bind(&prev_hash)
         .bind(&hash)
         .fetch_one(&mut **tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
-        let seq: i64 = row.try_get("seq").map_err(StoreError::from_sqlx)?;
+        .await?;
+        let seq: i64 = row.try_get("seq")?;
         targets.extend(event.targets.iter().map(|t| (seq, t)));
         prev_hash = hash;
     }
@@ -213,10 +211,7 @@ pub async fn append_all(
                 .bind(&target.id)
                 .bind(&target.realm_id);
         }
-        insert
-            .execute(&mut **tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+        insert.execute(&mut **tx).await?;
     }
     Ok(())
 }
@@ -280,12 +275,12 @@ impl super::Store {
         .fetch(&self.pool);
         let mut expected_prev = GENESIS_HASH.to_string();
         let mut events = 0u64;
-        while let Some(row) = rows.try_next().await.map_err(StoreError::from_sqlx)? {
-            let seq: i64 = row.try_get("seq").map_err(StoreError::from_sqlx)?;
-            let uuid: String = row.try_get("uuid").map_err(StoreError::from_sqlx)?;
-            let event_json: String = row.try_get("event_json").map_err(StoreError::from_sqlx)?;
-            let prev_hash: String = row.try_get("prev_hash").map_err(StoreError::from_sqlx)?;
-            let hash: String = row.try_get("hash").map_err(StoreError::from_sqlx)?;
+        while let Some(row) = rows.try_next().await? {
+            let seq: i64 = row.try_get("seq")?;
+            let uuid: String = row.try_get("uuid")?;
+            let event_json: String = row.try_get("event_json")?;
+            let prev_hash: String = row.try_get("prev_hash")?;
+            let hash: String = row.try_get("hash")?;
             if prev_hash != expected_prev {
                 return Ok(ChainReport::Tampered {
                     seq,
@@ -326,15 +321,9 @@ impl super::Store {
     pub async fn unsafe_chain_rows(&self) -> Result<Vec<(i64, String)>, StoreError> {
         let rows = sqlx::query("SELECT seq, event_json FROM system_log ORDER BY seq")
             .fetch_all(&self.pool)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("seq").map_err(StoreError::from_sqlx)?,
-                    r.try_get("event_json").map_err(StoreError::from_sqlx)?,
-                ))
-            })
+            .map(|r| Ok((r.try_get("seq")?, r.try_get("event_json")?)))
             .collect()
     }
 

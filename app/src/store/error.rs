@@ -1,3 +1,4 @@
+use super::dialect::Constraint;
 use crate::error::{AppError, FieldError};
 
 /// Everything the store can say went wrong, already free of driver text except in
@@ -31,16 +32,14 @@ impl StoreError {
         }
     }
 
-    /// Maps a constraint violation named in `known` to a field error or a
-    /// conflict; anything else stays an internal error.
-    pub(crate) fn map_constraint(e: sqlx::Error, known: &[(&str, &str, &str)]) -> Self {
+    /// Maps a violation of one of the `known` constraints to its field error,
+    /// a foreign-key violation to a conflict; anything else stays an internal
+    /// error.
+    pub(crate) fn map_constraint(e: sqlx::Error, known: &[Constraint]) -> Self {
         if let sqlx::Error::Database(db) = &e {
-            let name = db.constraint().unwrap_or("");
-            let message = db.message();
-            for (constraint, field, text) in known {
-                if name == *constraint || message.contains(constraint) {
-                    return Self::invalid(field, *text);
-                }
+            if let Some(constraint) = known.iter().find(|c| c.matches(db.as_ref())) {
+                let (field, text) = constraint.field_error();
+                return Self::invalid(field, text);
             }
             if db.is_foreign_key_violation() {
                 return Self::Conflict(
@@ -53,6 +52,15 @@ impl StoreError {
 
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         Self::Invalid(vec![FieldError::new(field, message)])
+    }
+}
+
+/// `?` on a driver error: `RowNotFound` is `NotFound`, a lost connection
+/// `Unavailable`, anything else `Internal`. Constraint violations that mean
+/// something to the user go through `map_constraint` instead.
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::from_sqlx(e)
     }
 }
 

@@ -2,14 +2,16 @@
 //! Cross-resource changes take two grants: one on the user, one on the group/app.
 
 use sqlx::any::AnyRow;
-use sqlx::{FromRow, Row};
+use sqlx::{Any, FromRow, Row, Transaction};
 
 use super::audit::{self, Event};
+use super::demand::Demand;
+use super::dialect::Constraint;
 use super::realms::decode;
 use super::sql::Sql;
 use super::users::user_target;
 use super::{clock, Store, StoreError};
-use crate::authz::{Grant, Scope, Target};
+use crate::authz::{Grant, Permission, Scope};
 use crate::ids::{AppId, GroupId};
 use crate::model::{App, Group, LifecycleStatus, User};
 
@@ -73,6 +75,7 @@ impl Store {
         name: &str,
         description: &str,
     ) -> Result<Group, StoreError> {
+        grant.demand_org(Permission::GroupsCreate)?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 255 {
             return Err(StoreError::invalid(
@@ -99,11 +102,11 @@ impl Store {
         .bind(&now)
         .execute(&mut *tx)
         .await
-        .map_err(|e| StoreError::map_constraint(e, &[("groups_name_key", "name", "A group with this name already exists.")]))?;
+        .map_err(|e| StoreError::map_constraint(e, &[Constraint::GroupsName]))?;
         let event = Event::by_grant("group.lifecycle.create", "Create okta group", grant)
             .target(group_target(&group));
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(group)
     }
 
@@ -115,11 +118,7 @@ impl Store {
         name: &str,
         description: &str,
     ) -> Result<Group, StoreError> {
-        let Target::Group { id, .. } = grant.target() else {
-            return Err(StoreError::Internal(
-                "update_group needs a group grant".into(),
-            ));
-        };
+        let id = grant.demand_group(Permission::GroupsManage)?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 255 {
             return Err(StoreError::invalid(
@@ -137,16 +136,7 @@ impl Store {
         .bind(id.as_str())
         .execute(&mut *tx)
         .await
-        .map_err(|e| {
-            StoreError::map_constraint(
-                e,
-                &[(
-                    "groups_name_key",
-                    "name",
-                    "A group with this name already exists.",
-                )],
-            )
-        })?;
+        .map_err(|e| StoreError::map_constraint(e, &[Constraint::GroupsName]))?;
         if updated.rows_affected() != 1 {
             return Err(StoreError::NotFound);
         }
@@ -155,12 +145,11 @@ impl Store {
         ))
         .bind(id.as_str())
         .fetch_one(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         let event = Event::by_grant("group.profile.update", "Update group profile", grant)
             .target(group_target(&group));
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(group)
     }
 
@@ -168,19 +157,14 @@ impl Store {
     /// app assignments and the admin rights it conferred go with it
     /// (`group.lifecycle.delete`).
     pub async fn delete_group(&self, grant: &Grant) -> Result<(), StoreError> {
-        let Target::Group { id, .. } = grant.target() else {
-            return Err(StoreError::Internal(
-                "delete_group needs a group grant".into(),
-            ));
-        };
+        let id = grant.demand_group(Permission::GroupsManage)?;
         let mut tx = self.begin_write().await?;
         let group = sqlx::query_as::<_, Group>(&format!(
             "SELECT {GROUP_COLUMNS} FROM groups g WHERE g.id = $1"
         ))
         .bind(id.as_str())
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?
+        .await?
         .ok_or(StoreError::NotFound)?;
         let before = if super::admin::confers_super_admin(&mut tx, id).await? {
             super::admin::super_admin_holders(&mut tx).await?
@@ -196,16 +180,14 @@ impl Store {
         let event = Event::by_grant("group.lifecycle.delete", "Delete Okta group", grant)
             .target(group_target(&group));
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(())
     }
 
     /// Renames an app integration (grant: `okta.apps.manage` on it):
     /// `application.lifecycle.update`.
     pub async fn update_app(&self, grant: &Grant, label: &str) -> Result<App, StoreError> {
-        let Target::App { id, .. } = grant.target() else {
-            return Err(StoreError::Internal("update_app needs an app grant".into()));
-        };
+        let id = grant.demand_app(Permission::AppsManage)?;
         let label = label.trim();
         if label.is_empty() || label.chars().count() > 100 {
             return Err(StoreError::invalid(
@@ -219,8 +201,7 @@ impl Store {
             .bind(clock::now())
             .bind(id.as_str())
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         if updated.rows_affected() != 1 {
             return Err(StoreError::NotFound);
         }
@@ -228,28 +209,24 @@ impl Store {
             sqlx::query_as::<_, App>(&format!("SELECT {APP_COLUMNS} FROM apps a WHERE a.id = $1"))
                 .bind(id.as_str())
                 .fetch_one(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?;
+                .await?;
         let event = Event::by_grant("application.lifecycle.update", "Update application", grant)
             .target(app_target(&app));
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(app)
     }
 
     /// Deletes an app integration (grant: `okta.apps.manage` on it) and its
     /// assignments (`application.lifecycle.delete`).
     pub async fn delete_app(&self, grant: &Grant) -> Result<(), StoreError> {
-        let Target::App { id, .. } = grant.target() else {
-            return Err(StoreError::Internal("delete_app needs an app grant".into()));
-        };
+        let id = grant.demand_app(Permission::AppsManage)?;
         let mut tx = self.begin_write().await?;
         let app =
             sqlx::query_as::<_, App>(&format!("SELECT {APP_COLUMNS} FROM apps a WHERE a.id = $1"))
                 .bind(id.as_str())
                 .fetch_optional(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?
+                .await?
                 .ok_or(StoreError::NotFound)?;
         sqlx::query("DELETE FROM apps WHERE id = $1")
             .bind(id.as_str())
@@ -259,7 +236,7 @@ impl Store {
         let event = Event::by_grant("application.lifecycle.delete", "Delete application", grant)
             .target(app_target(&app));
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -287,35 +264,11 @@ impl Store {
         group_grant: &Grant,
     ) -> Result<bool, StoreError> {
         let (user, group) = self.membership_parties(user_grant, group_grant).await?;
-        let now = clock::now();
         let mut tx = self.begin_write().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO group_members (group_id, user_id, created) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-        )
-        .bind(group.id.as_str())
-        .bind(user.id.as_str())
-        .bind(&now)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| StoreError::map_constraint(e, &[]))?;
-        if inserted.rows_affected() == 0 {
+        if !insert_membership(&mut tx, user_grant, &user, &group).await? {
             return Ok(false);
         }
-        sqlx::query("UPDATE groups SET last_membership_updated = $1 WHERE id = $2")
-            .bind(&now)
-            .bind(group.id.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
-        let event = Event::by_grant(
-            "group.user_membership.add",
-            "Add user to group membership",
-            user_grant,
-        )
-        .target(user_target(&user))
-        .target(group_target(&group));
-        audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(true)
     }
 
@@ -335,8 +288,7 @@ impl Store {
             .bind(group.id.as_str())
             .bind(user.id.as_str())
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         if deleted.rows_affected() == 0 {
             return Ok(false);
         }
@@ -345,8 +297,7 @@ impl Store {
             .bind(clock::now())
             .bind(group.id.as_str())
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         let event = Event::by_grant(
             "group.user_membership.remove",
             "Remove user from group membership",
@@ -355,7 +306,7 @@ impl Store {
         .target(user_target(&user))
         .target(group_target(&group));
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(true)
     }
 
@@ -364,29 +315,22 @@ impl Store {
         user_grant: &Grant,
         group_grant: &Grant,
     ) -> Result<(User, Group), StoreError> {
-        let (Target::User { id: user_id, .. }, Target::Group { id: group_id, .. }) =
-            (user_grant.target(), group_grant.target())
-        else {
-            return Err(StoreError::Internal(
-                "membership change needs a user grant and a group grant".into(),
-            ));
-        };
+        let user_id = user_grant.demand_user(Permission::UsersGroupMembershipManage)?;
+        let group_id = group_grant.demand_group(Permission::GroupsMembersManage)?;
         let user = sqlx::query_as::<_, User>(&format!(
             "SELECT {} FROM users u WHERE u.id = $1",
             super::users::COLUMNS
         ))
         .bind(user_id.as_str())
         .fetch_optional(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?
+        .await?
         .ok_or(StoreError::NotFound)?;
         let group = sqlx::query_as::<_, Group>(&format!(
             "SELECT {GROUP_COLUMNS} FROM groups g WHERE g.id = $1"
         ))
         .bind(group_id.as_str())
         .fetch_optional(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?
+        .await?
         .ok_or(StoreError::NotFound)?;
         Ok((user, group))
     }
@@ -398,6 +342,7 @@ impl Store {
         label: &str,
         sign_on_mode: &str,
     ) -> Result<App, StoreError> {
+        grant.demand_org(Permission::AppsManage)?;
         let label = label.trim();
         if label.is_empty() || label.chars().count() > 100 {
             return Err(StoreError::invalid(
@@ -434,20 +379,11 @@ impl Store {
         .bind(&now)
         .execute(&mut *tx)
         .await
-        .map_err(|e| {
-            StoreError::map_constraint(
-                e,
-                &[(
-                    "sign_on_mode",
-                    "signOnMode",
-                    "Choose a supported sign-on mode.",
-                )],
-            )
-        })?;
+        .map_err(|e| StoreError::map_constraint(e, &[Constraint::AppsSignOnMode]))?;
         let event = Event::by_grant("application.lifecycle.create", "Add application", grant)
             .target(app_target(&app));
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(app)
     }
 
@@ -497,8 +433,7 @@ impl Store {
         .bind(user.id.as_str())
         .bind(clock::now())
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if inserted.rows_affected() == 0 {
             return Ok(false);
         }
@@ -510,7 +445,7 @@ impl Store {
         .target(user_target(&user))
         .target(app_target(&app));
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(true)
     }
 
@@ -528,8 +463,7 @@ impl Store {
                 .bind(app.id.as_str())
                 .bind(user.id.as_str())
                 .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?;
+                .await?;
         if deleted.rows_affected() == 0 {
             return Ok(false);
         }
@@ -541,7 +475,7 @@ impl Store {
         .target(user_target(&user))
         .target(app_target(&app));
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(true)
     }
 
@@ -550,28 +484,21 @@ impl Store {
         user_grant: &Grant,
         app_grant: &Grant,
     ) -> Result<(User, App), StoreError> {
-        let (Target::User { id: user_id, .. }, Target::App { id: app_id, .. }) =
-            (user_grant.target(), app_grant.target())
-        else {
-            return Err(StoreError::Internal(
-                "app assignment needs a user grant and an app grant".into(),
-            ));
-        };
+        let user_id = user_grant.demand_user(Permission::UsersAppAssignmentManage)?;
+        let app_id = app_grant.demand_app(Permission::AppsAssignmentManage)?;
         let user = sqlx::query_as::<_, User>(&format!(
             "SELECT {} FROM users u WHERE u.id = $1",
             super::users::COLUMNS
         ))
         .bind(user_id.as_str())
         .fetch_optional(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?
+        .await?
         .ok_or(StoreError::NotFound)?;
         let app =
             sqlx::query_as::<_, App>(&format!("SELECT {APP_COLUMNS} FROM apps a WHERE a.id = $1"))
                 .bind(app_id.as_str())
                 .fetch_optional(&self.pool)
-                .await
-                .map_err(StoreError::from_sqlx)?
+                .await?
                 .ok_or(StoreError::NotFound)?;
         Ok((user, app))
     }
@@ -605,8 +532,7 @@ impl Store {
             sqlx::query_scalar("SELECT app_id FROM app_user_assignments WHERE user_id = $1")
                 .bind(user.as_str())
                 .fetch_all(&self.pool)
-                .await
-                .map_err(StoreError::from_sqlx)?;
+                .await?;
         let via: Vec<(String, String)> = sqlx::query_as(
             "SELECT aga.app_id, g.name FROM app_group_assignments aga \
              JOIN group_members gm ON gm.group_id = aga.group_id \
@@ -614,8 +540,7 @@ impl Store {
         )
         .bind(user.as_str())
         .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         let mut sql = Sql::new(&format!(
             "SELECT {APP_COLUMNS} FROM apps a WHERE a.status = 'ACTIVE' AND (a.id IN \
              (SELECT app_id FROM app_user_assignments WHERE user_id = "
@@ -653,8 +578,7 @@ impl Store {
         .bind(group.as_str())
         .bind(app.as_str())
         .fetch_one(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         Ok(n > 0)
     }
 
@@ -663,13 +587,8 @@ impl Store {
         group_grant: &Grant,
         app_grant: &Grant,
     ) -> Result<bool, StoreError> {
-        let (Target::Group { id: group_id, .. }, Target::App { id: app_id, .. }) =
-            (group_grant.target(), app_grant.target())
-        else {
-            return Err(StoreError::Internal(
-                "group app assignment needs a group grant and an app grant".into(),
-            ));
-        };
+        let group_id = group_grant.demand_group(Permission::GroupsAppAssignmentManage)?;
+        let app_id = app_grant.demand_app(Permission::AppsAssignmentManage)?;
         let mut tx = self.begin_write().await?;
         let inserted = sqlx::query(
             "INSERT INTO app_group_assignments (app_id, group_id, priority, created) VALUES ($1, $2, 0, $3) \
@@ -704,7 +623,7 @@ impl Store {
             realm_id: None,
         });
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(true)
     }
 }
@@ -721,8 +640,7 @@ impl Store {
         )
         .bind(group.as_str())
         .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         rows.into_iter()
             .map(|(id, name)| {
                 AppId::parse(&id)
@@ -731,4 +649,55 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// The group `id` read inside a write transaction; `NotFound` if it is gone.
+pub(crate) async fn group_in_tx(
+    tx: &mut Transaction<'static, Any>,
+    id: &GroupId,
+) -> Result<Group, StoreError> {
+    sqlx::query_as::<_, Group>(&format!(
+        "SELECT {GROUP_COLUMNS} FROM groups g WHERE g.id = $1"
+    ))
+    .bind(id.as_str())
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(StoreError::NotFound)
+}
+
+/// Makes `user` a member of `group` inside `tx` (holding the chain lock), with
+/// `group.user_membership.add` by `grant`'s actor; `false` if it already was.
+pub(crate) async fn insert_membership(
+    tx: &mut Transaction<'static, Any>,
+    grant: &Grant,
+    user: &User,
+    group: &Group,
+) -> Result<bool, StoreError> {
+    let now = clock::now();
+    let inserted = sqlx::query(
+        "INSERT INTO group_members (group_id, user_id, created) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(group.id.as_str())
+    .bind(user.id.as_str())
+    .bind(&now)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| StoreError::map_constraint(e, &[]))?;
+    if inserted.rows_affected() == 0 {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE groups SET last_membership_updated = $1 WHERE id = $2")
+        .bind(&now)
+        .bind(group.id.as_str())
+        .execute(&mut **tx)
+        .await?;
+    let event = Event::by_grant(
+        "group.user_membership.add",
+        "Add user to group membership",
+        grant,
+    )
+    .target(user_target(user))
+    .target(group_target(group));
+    audit::append(tx, &event).await?;
+    Ok(true)
 }

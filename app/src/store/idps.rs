@@ -11,10 +11,12 @@ use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 
 use super::audit::{self, Actor, Event};
+use super::demand::Demand;
+use super::dialect::Constraint;
 use super::realms::{decode, validate_domains};
 use super::users::{domain_allowed, insert_user, user_target, validate_profile};
 use super::{clock, Store, StoreError};
-use crate::authz::{Grant, Target};
+use crate::authz::{Grant, Permission};
 use crate::error::FieldError;
 use crate::expr::{self, UserView, ValueRef};
 use crate::ids::{IdpId, RealmId, UserId};
@@ -289,13 +291,11 @@ impl Store {
         new: NewIdp,
         secrets: &SecretBox,
     ) -> Result<Idp, StoreError> {
-        if !matches!(grant.target(), Target::Org) {
-            return Err(StoreError::Internal("create_idp needs an org grant".into()));
-        }
+        grant.demand_org(Permission::IdentityProvidersManage)?;
         let idp = self.prepare_idp(new, secrets, true).await?;
         let mut tx = self.begin_write().await?;
         insert_idp(&mut tx, grant, &idp).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(idp)
     }
 
@@ -412,9 +412,7 @@ impl Store {
         expected: &str,
         secrets: &SecretBox,
     ) -> Result<Idp, StoreError> {
-        if !matches!(grant.target(), Target::Org) {
-            return Err(StoreError::Internal("update_idp needs an org grant".into()));
-        }
+        grant.demand_org(Permission::IdentityProvidersManage)?;
         let before = self.idp_by_id(id).await?.ok_or(StoreError::NotFound)?;
         let secret_changed = !change.client_secret.is_empty();
         // The stored secret goes only to the issuer and client it was made
@@ -471,7 +469,7 @@ impl Store {
         .bind(expected)
         .execute(&mut *tx)
         .await
-        .map_err(|e| StoreError::map_constraint(e, NAME_TAKEN))?;
+        .map_err(|e| StoreError::map_constraint(e, &[Constraint::IdentityProvidersName]))?;
         if updated.rows_affected() != 1 {
             return Err(StoreError::Conflict(
                 "This identity provider was changed by someone else; reload and try again.".into(),
@@ -485,7 +483,7 @@ impl Store {
         .target(idp_target(&idp))
         .debug("changed", changed.join(","));
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(idp)
     }
 
@@ -498,11 +496,7 @@ impl Store {
         id: &IdpId,
         active: bool,
     ) -> Result<Idp, StoreError> {
-        if !matches!(grant.target(), Target::Org) {
-            return Err(StoreError::Internal(
-                "set_idp_status needs an org grant".into(),
-            ));
-        }
+        grant.demand_org(Permission::IdentityProvidersManage)?;
         let status = if active { "ACTIVE" } else { "INACTIVE" };
         let mut tx = self.begin_write().await?;
         let updated = sqlx::query(
@@ -512,16 +506,14 @@ impl Store {
         .bind(clock::now())
         .bind(id.as_str())
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if updated.rows_affected() == 1 {
             let idp = sqlx::query_as::<_, Idp>(&format!(
                 "SELECT {IDP_COLUMNS} FROM identity_providers i WHERE i.id = $1"
             ))
             .bind(id.as_str())
             .fetch_one(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
             let (action, display) = if active {
                 (
                     "system.idp.lifecycle.activate",
@@ -539,13 +531,12 @@ impl Store {
                 let ended = sqlx::query("DELETE FROM tower_sessions WHERE data LIKE $1")
                     .bind(format!("%\"{}\":\"{}\"%", SIGNED_IN_WITH, idp.id))
                     .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::from_sqlx)?;
+                    .await?;
                 event = event.debug("sessionsEnded", ended.rows_affected() as i64);
             }
             audit::append(&mut tx, &event).await?;
         }
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         self.idp_by_id(id).await?.ok_or(StoreError::NotFound)
     }
 
@@ -615,14 +606,7 @@ impl Store {
         };
         let domain = domain.to_lowercase();
         // One query: routing domains first, then the bound realm's domains.
-        let has = |column: &str| match self.engine {
-            super::Engine::Sqlite => {
-                format!("EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = $1)")
-            }
-            super::Engine::Postgres => {
-                format!("(({column})::jsonb @> jsonb_build_array(CAST($1 AS TEXT)))")
-            }
-        };
+        let has = |column: &str| super::dialect::json_array_contains(self.engine, column);
         let routed = has("i.routing_domains");
         let by_realm = has("r.domains");
         sqlx::query_as::<_, Idp>(&format!(
@@ -650,33 +634,24 @@ impl Store {
              WHERE status = 'ACTIVE' ORDER BY priority",
         )
         .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         let mut catch_all = None;
         for row in rows {
-            let is_default = row
-                .try_get::<super::sql::DbBool, _>("is_default")
-                .map_err(StoreError::from_sqlx)?
-                .0;
-            let target: String = row
-                .try_get("target_realm_id")
-                .map_err(StoreError::from_sqlx)?;
+            let is_default = row.try_get::<super::sql::DbBool, _>("is_default")?.0;
+            let target: String = row.try_get("target_realm_id")?;
             let target =
                 RealmId::parse(&target).map_err(|e| StoreError::Internal(e.to_string()))?;
             if is_default {
                 catch_all = Some(target);
                 continue;
             }
-            let source: Option<String> = row
-                .try_get("profile_source_id")
-                .map_err(StoreError::from_sqlx)?;
+            let source: Option<String> = row.try_get("profile_source_id")?;
             // Only rules naming this IdP as their source place its users:
             // a rule without a source is for the org IdP's users and imports.
             if source.as_deref() != Some(idp.id.as_str()) {
                 continue;
             }
-            let expression: Option<String> =
-                row.try_get("expression").map_err(StoreError::from_sqlx)?;
+            let expression: Option<String> = row.try_get("expression")?;
             let matches = match expression
                 .as_deref()
                 .map(str::trim)
@@ -718,8 +693,7 @@ impl Store {
         .bind(idp.id.as_str())
         .bind(&incoming.subject)
         .fetch_optional(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         let actor = Actor {
             id: idp.id.to_string(),
             actor_type: "PublicClientApp".into(),
@@ -765,8 +739,7 @@ impl Store {
                 .bind(&now)
                 .bind(id.as_str())
                 .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?;
+                .await?;
                 let updated = User {
                     profile: refreshed,
                     ..user.clone()
@@ -779,7 +752,7 @@ impl Store {
                 .target(user_target(&updated))
                 .debug("profileSourceId", idp.id.as_str());
                 audit::append(&mut tx, &event).await?;
-                tx.commit().await.map_err(StoreError::from_sqlx)?;
+                tx.commit().await?;
                 return Ok(Ok(Admitted {
                     user: updated,
                     created: false,
@@ -789,9 +762,8 @@ impl Store {
                 .bind(&now)
                 .bind(id.as_str())
                 .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?;
-            tx.commit().await.map_err(StoreError::from_sqlx)?;
+                .await?;
+            tx.commit().await?;
             return Ok(Ok(Admitted {
                 user,
                 created: false,
@@ -887,8 +859,7 @@ impl Store {
             .bind(&now)
             .bind(user.id.as_str())
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         sqlx::query(
             "INSERT INTO idp_user_links (idp_id, external_id, user_id, created, last_updated) VALUES ($1, $2, $3, $4, $4)",
         )
@@ -897,8 +868,7 @@ impl Store {
         .bind(user.id.as_str())
         .bind(&now)
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         let mut created =
             Event::success("user.lifecycle.create", "Create okta user", actor.clone())
                 .target(user_target(&user))
@@ -916,7 +886,7 @@ impl Store {
         let activated = Event::success("user.lifecycle.activate", "Activate Okta user", actor)
             .target(user_target(&user));
         audit::append(&mut tx, &activated).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(Ok(Admitted {
             user,
             created: true,
@@ -928,20 +898,6 @@ impl Store {
 fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
-
-/// The unique name index, as the form's name field sees it.
-const NAME_TAKEN: &[(&str, &str, &str)] = &[
-    (
-        "identity_providers_name_key",
-        "name",
-        "An identity provider with this name exists.",
-    ),
-    (
-        "identity_providers.name",
-        "name",
-        "An identity provider with this name exists.",
-    ),
-];
 
 fn idp_target(idp: &Idp) -> audit::Target {
     audit::Target {
@@ -1019,6 +975,7 @@ pub(crate) async fn insert_idp(
     grant: &Grant,
     idp: &Idp,
 ) -> Result<(), StoreError> {
+    grant.demand_org(Permission::IdentityProvidersManage)?;
     sqlx::query(
             "INSERT INTO identity_providers (id, name, type, status, issuer, client_id, client_secret_enc, scopes, \
              claim_mapping, realm_id, jit_enabled, routing_domains, created, last_updated) \
@@ -1037,7 +994,7 @@ pub(crate) async fn insert_idp(
         .bind(&idp.last_updated)
         .execute(&mut **tx)
         .await
-        .map_err(|e| StoreError::map_constraint(e, NAME_TAKEN))?;
+        .map_err(|e| StoreError::map_constraint(e, &[Constraint::IdentityProvidersName]))?;
     let event = Event::by_grant(
         "system.idp.lifecycle.create",
         "Create identity provider",

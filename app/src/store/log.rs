@@ -168,11 +168,7 @@ impl Store {
         }
         sql.push(" ORDER BY l.seq DESC LIMIT ")
             .bind(i64::from(limit) + 1);
-        let mut items = sql
-            .query_as::<LogEntry>()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+        let mut items = sql.query_as::<LogEntry>().fetch_all(&self.pool).await?;
         let next = if items.len() > limit as usize {
             items.truncate(limit as usize);
             items.last().map(|e| e.seq.to_string())

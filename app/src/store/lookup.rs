@@ -92,13 +92,10 @@ impl Store {
         ))
         .bind(id.as_str())
         .fetch_optional(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         let Some(row) = row else { return Ok(None) };
-        let user = User::from_row(&row).map_err(StoreError::from_sqlx)?;
-        let valid_after: Option<i64> = row
-            .try_get("sessions_valid_after")
-            .map_err(StoreError::from_sqlx)?;
+        let user = User::from_row(&row)?;
+        let valid_after: Option<i64> = row.try_get("sessions_valid_after")?;
         Ok(Some((user, valid_after)))
     }
 }

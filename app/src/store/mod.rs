@@ -1,6 +1,11 @@
 //! The shared directory database: one store API over SQLite (embedded default)
 //! and PostgreSQL, through sqlx's `Any` driver so that one SQL text serves both
-//! engines; dialect-specific SQL lives only in the migrations.
+//! engines. Where the engines need different SQL, the difference lives in
+//! `dialect` (named functions of the `Engine`, including how each names a
+//! violated constraint) and in the two migration sets, whose schemas the
+//! schema-parity test compares. The only other engine branches are connection
+//! setup here (`Store::connect`: pool sizes, SQLite's pragmas and WAL
+//! checkpointer) and the choice of migrations.
 //!
 //! The pool is private to this module. Reads take a `Scope` and writes a `Grant`
 //! (both constructed only by `authz`); driver errors are mapped to `StoreError`
@@ -9,6 +14,8 @@
 pub mod admin;
 pub mod audit;
 pub(crate) mod clock;
+mod demand;
+mod dialect;
 mod error;
 pub mod groups;
 pub mod idps;
@@ -29,6 +36,7 @@ pub mod users;
 pub mod wizard;
 
 pub use clock::now_millis as clock_now_millis;
+pub use dialect::Constraint;
 pub use error::StoreError;
 
 use std::str::FromStr;
@@ -169,8 +177,7 @@ impl Store {
             .await
             .map_err(|e| StoreError::Unavailable(connect_failure(&e)))?
             .close()
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         let sync = options.sqlite_synchronous;
         let busy_ms = options.busy_timeout.as_millis();
         let pool_options = |max: u32| {
@@ -253,7 +260,7 @@ impl Store {
 
     /// The database answers a trivial query.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(StoreError::from_sqlx)?;
+        let mut conn = self.pool.acquire().await?;
         conn.ping().await.map_err(StoreError::from_sqlx)
     }
 
@@ -285,20 +292,16 @@ impl Store {
     pub(crate) async fn begin_write(
         &self,
     ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
-        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query("UPDATE system_log_head SET last_seq = last_seq WHERE id = 1")
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         Ok(tx)
     }
 
     /// Refreshes the planner's statistics (after a bulk import).
     pub async fn analyze(&self) -> Result<(), StoreError> {
-        sqlx::query("ANALYZE")
-            .execute(&self.pool)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+        sqlx::query("ANALYZE").execute(&self.pool).await?;
         Ok(())
     }
 
@@ -306,8 +309,7 @@ impl Store {
     pub async fn count_users(&self) -> Result<u64, StoreError> {
         let n: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
             .fetch_one(&self.pool)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 

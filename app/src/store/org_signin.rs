@@ -50,8 +50,7 @@ impl Store {
         .bind(identity.issuer)
         .bind(identity.subject)
         .fetch_optional(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if let Some(id) = linked {
             let id = UserId::parse(&id).map_err(|e| StoreError::Internal(e.to_string()))?;
             return Ok(match self.user_by_id_unscoped(&id).await? {
@@ -80,10 +79,9 @@ impl Store {
         )
         .bind(user.id.as_str())
         .fetch_one(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
-        let partner: i64 = holders.try_get("partner").map_err(StoreError::from_sqlx)?;
-        let org: i64 = holders.try_get("org").map_err(StoreError::from_sqlx)?;
+        .await?;
+        let partner: i64 = holders.try_get("partner")?;
+        let org: i64 = holders.try_get("org")?;
         if partner > 0 {
             return Ok(Err(OrgSignInError::PartnerAccount(shown)));
         }
@@ -106,8 +104,7 @@ impl Store {
         .bind(user.id.as_str())
         .bind(clock::now())
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if inserted.rows_affected() != 1 {
             return Ok(Err(OrgSignInError::LinkedElsewhere(shown)));
         }
@@ -120,7 +117,7 @@ impl Store {
         .debug("issuer", identity.issuer)
         .debug("externalId", identity.subject);
         super::audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(Ok(user))
     }
 }

@@ -5,9 +5,11 @@
 use serde_json::{Map, Value};
 
 use super::audit::{self, Event};
+use super::demand::Demand;
+use super::dialect::Constraint;
 use super::users::{user_target, validate_custom, validate_profile, AttributeDef, AttributeType};
 use super::{clock, Store, StoreError};
-use crate::authz::{Grant, Permission, Target};
+use crate::authz::{Grant, Permission};
 use crate::error::FieldError;
 use crate::model::{BaseProfile, User, BASE_ATTRIBUTES};
 
@@ -76,19 +78,7 @@ impl Store {
         grant: &Grant,
         update: ProfileUpdate,
     ) -> Result<User, StoreError> {
-        let Target::User { id, .. } = grant.target() else {
-            return Err(StoreError::Internal(
-                "update_profile needs a user grant".into(),
-            ));
-        };
-        if !matches!(
-            grant.permission(),
-            Permission::UsersUserprofileManage | Permission::UsersManage
-        ) {
-            return Err(StoreError::Internal(
-                "update_profile needs a profile grant".into(),
-            ));
-        }
+        let id = grant.demand_user(Permission::UsersUserprofileManage)?;
         let base = normalise(&update.profile);
         let custom: Map<String, Value> = update
             .custom_profile
@@ -147,7 +137,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(|e| {
-            StoreError::map_constraint(e, super::users::LOGIN_TAKEN)
+            StoreError::map_constraint(e, &[Constraint::UsersLogin])
         })?;
         if updated.rows_affected() != 1 {
             return Err(StoreError::Conflict(
@@ -169,7 +159,7 @@ impl Store {
         .target(user_target(&updated_user))
         .debug("changedAttributes", changed.join(","));
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(updated_user)
     }
 
@@ -183,13 +173,8 @@ impl Store {
         user_grant: &Grant,
         realm_grant: &Grant,
     ) -> Result<User, StoreError> {
-        let (Target::User { id, .. }, Target::NewUserIn { realm_id: to }) =
-            (user_grant.target(), realm_grant.target())
-        else {
-            return Err(StoreError::Internal(
-                "move_user needs a user grant and a realm grant".into(),
-            ));
-        };
+        let id = user_grant.demand_user(Permission::UsersManage)?;
+        let to = realm_grant.demand_new_user_in(Permission::UsersCreate)?;
         let to_realm = self.realm_by_id(to).await?;
         let mut tx = self.begin_write().await?;
         let user = super::users::user_in_tx(&mut tx, id).await?;
@@ -213,8 +198,7 @@ impl Store {
         .bind(id.as_str())
         .bind(user.version)
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if updated.rows_affected() != 1 {
             return Err(StoreError::Conflict(
                 "The user changed meanwhile; try again.".into(),
@@ -239,7 +223,7 @@ impl Store {
             realm_id: Some(to_realm.id.to_string()),
         });
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(moved)
     }
 
@@ -250,11 +234,9 @@ impl Store {
         grant: &Grant,
         def: AttributeDef,
     ) -> Result<(), StoreError> {
-        if !matches!(grant.target(), Target::Org) {
-            return Err(StoreError::Internal(
-                "define_profile_attribute needs an org grant".into(),
-            ));
-        }
+        // The admin UI authorizes it with okta.users.manage, realm assignment
+        // tooling (and its tests) with okta.realms.manage.
+        grant.demand_org_any(&[Permission::UsersManage, Permission::RealmsManage])?;
         let name = def.name.trim().to_string();
         let title = def.title.trim().to_string();
         let mut errors = Vec::new();
@@ -286,8 +268,7 @@ impl Store {
             sqlx::query_scalar("SELECT type FROM user_profile_schema WHERE name = $1")
                 .bind(&name)
                 .fetch_optional(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?;
+                .await?;
         if existing
             .as_deref()
             .and_then(AttributeType::parse)
@@ -299,20 +280,13 @@ impl Store {
             ));
         }
         if def.required {
-            let path = format!("$.{name}");
-            let missing: i64 = match self.engine {
-                super::Engine::Sqlite => sqlx::query_scalar(
-                    "SELECT count(*) FROM users WHERE json_extract(custom_profile, $1) IS NULL",
-                )
-                .bind(&path),
-                super::Engine::Postgres => sqlx::query_scalar(
-                    "SELECT count(*) FROM users WHERE (custom_profile::jsonb -> $1) IS NULL",
-                )
-                .bind(&name),
-            }
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            let (missing, member) =
+                super::dialect::json_member_missing(self.engine, "custom_profile", &name);
+            let missing: i64 =
+                sqlx::query_scalar(&format!("SELECT count(*) FROM users WHERE {missing}"))
+                    .bind(member)
+                    .fetch_one(&mut *tx)
+                    .await?;
             if missing > 0 {
                 return Err(StoreError::invalid(
                     "required",
@@ -333,8 +307,7 @@ impl Store {
         .bind(def.required)
         .bind(&now)
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         let event = Event::by_grant(
             "system.user.profile_schema.update",
             "Update user profile schema",
@@ -345,7 +318,7 @@ impl Store {
         .debug("required", def.required)
         .debug("created", existing.is_none());
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(())
     }
 }

@@ -5,8 +5,10 @@ use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 
 use super::audit::{self, Event};
+use super::demand::Demand;
+use super::dialect::Constraint;
 use super::{clock, Store, StoreError};
-use crate::authz::{Grant, Scope};
+use crate::authz::{Grant, Permission, Scope};
 use crate::ids::RealmId;
 use crate::model::{Realm, RealmSummary, RealmType, UserStatus};
 
@@ -71,6 +73,7 @@ pub(crate) async fn insert_realm(
     id: RealmId,
     new: NewRealm,
 ) -> Result<Realm, StoreError> {
+    grant.demand_org(Permission::RealmsManage)?;
     let name = new.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 255 {
         return Err(StoreError::invalid(
@@ -99,16 +102,7 @@ pub(crate) async fn insert_realm(
     .bind(&now)
     .execute(&mut **tx)
     .await
-    .map_err(|e| {
-        StoreError::map_constraint(
-            e,
-            &[(
-                "realms_name_key",
-                "name",
-                "A realm with this name already exists.",
-            )],
-        )
-    })?;
+    .map_err(|e| StoreError::map_constraint(e, &[Constraint::RealmsName]))?;
     let event = Event::by_grant("directory.realm.lifecycle.create", "Create realm", grant).target(
         audit::Target {
             id: id.to_string(),
@@ -150,8 +144,7 @@ impl Store {
             "SELECT {COLUMNS} FROM realms r WHERE r.is_default = TRUE"
         ))
         .fetch_optional(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?
+        .await?
         {
             return Ok(realm);
         }
@@ -165,8 +158,7 @@ impl Store {
         .bind(id.as_str())
         .bind(&now)
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if inserted.rows_affected() == 1 {
             let event = Event::success(
                 "directory.realm.lifecycle.create",
@@ -182,7 +174,7 @@ impl Store {
             });
             audit::append(&mut tx, &event).await?;
         }
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         sqlx::query_as::<_, Realm>(&format!(
             "SELECT {COLUMNS} FROM realms r WHERE r.is_default = TRUE"
         ))
@@ -194,7 +186,7 @@ impl Store {
     pub async fn create_realm(&self, grant: &Grant, new: NewRealm) -> Result<Realm, StoreError> {
         let mut tx = self.begin_write().await?;
         let realm = insert_realm(&mut tx, grant, RealmId::generate(), new).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(realm)
     }
 
@@ -221,8 +213,7 @@ impl Store {
             "SELECT realm_id, status, count(*) FROM users GROUP BY realm_id, status",
         )
         .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         Ok(realms
             .into_iter()
             .map(|realm| {
@@ -249,8 +240,7 @@ impl Store {
         )
         .bind(id.as_str())
         .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         Ok(summary(realm, rows.iter().map(|(s, n)| (s.as_str(), *n))))
     }
 
@@ -264,6 +254,7 @@ impl Store {
         domains: &[String],
         expected: &str,
     ) -> Result<Realm, StoreError> {
+        grant.demand_org(Permission::RealmsManage)?;
         let name = name.trim().to_string();
         if name.is_empty() || name.chars().count() > 255 {
             return Err(StoreError::invalid(
@@ -287,7 +278,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(|e| {
-            StoreError::map_constraint(e, &[("realms_name_key", "name", "A realm with this name already exists.")])
+            StoreError::map_constraint(e, &[Constraint::RealmsName])
         })?;
         if updated.rows_affected() != 1 {
             return Err(StoreError::Conflict(
@@ -304,7 +295,7 @@ impl Store {
             })
             .debug("domains", domains.clone());
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         self.realm_by_id(id).await
     }
 
@@ -347,6 +338,7 @@ impl Store {
     /// Deletes an empty partner realm (grant: `okta.realms.manage` on it);
     /// a Conflict names what still blocks it.
     pub async fn delete_realm(&self, grant: &Grant, id: &RealmId) -> Result<(), StoreError> {
+        grant.demand_org(Permission::RealmsManage)?;
         let realm = self
             .realm_by_id(id)
             .await
@@ -382,7 +374,7 @@ impl Store {
                 realm_id: Some(id.to_string()),
             });
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -10,9 +10,10 @@ use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 
 use super::audit::{self, Event};
+use super::demand::Demand;
 use super::realms::decode;
 use super::{clock, Store, StoreError};
-use crate::authz::{Grant, Scope};
+use crate::authz::{Grant, Permission, Scope};
 use crate::expr::{self, Expr, UserView, ValueRef};
 use crate::ids::{OperationId, RealmId, RuleId, UserId};
 use crate::model::{
@@ -401,8 +402,7 @@ impl Store {
         ))
         .bind(id.as_str())
         .fetch_optional(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?
+        .await?
         .ok_or(StoreError::NotFound)
     }
 
@@ -432,8 +432,7 @@ impl Store {
                 sqlx::query_scalar("SELECT id FROM identity_providers WHERE id = $1")
                     .bind(source)
                     .fetch_optional(&self.pool)
-                    .await
-                    .map_err(StoreError::from_sqlx)?;
+                    .await?;
             if known.is_none() {
                 errors.push(crate::error::FieldError::new(
                     "profileSourceId",
@@ -460,6 +459,7 @@ impl Store {
         grant: &Grant,
         input: RuleInput,
     ) -> Result<RealmRule, StoreError> {
+        grant.demand_org(Permission::RealmsManage)?;
         let (name, expression) = self.check_rule_input(&input).await?;
         let source = input.profile_source_id.filter(|s| !s.is_empty());
         let mut tx = self.begin_write().await?;
@@ -467,8 +467,7 @@ impl Store {
             "SELECT MAX(priority) FROM realm_assignment_rules WHERE is_default = FALSE",
         )
         .fetch_one(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         let priority = last.map_or(0, |p| p + 1);
         if priority >= CATCH_ALL_PRIORITY {
             return Err(StoreError::invalid(
@@ -501,7 +500,7 @@ impl Store {
         .target(rule_target(&id, &name, &input.target_realm_id))
         .debug("expression", expression.clone().unwrap_or_default());
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         self.rule_by_id(&id).await
     }
 
@@ -515,6 +514,7 @@ impl Store {
         input: RuleInput,
         expected: &str,
     ) -> Result<RealmRule, StoreError> {
+        grant.demand_org(Permission::RealmsManage)?;
         let current = self.rule_by_id(id).await?;
         let input = if current.is_default {
             RuleInput {
@@ -557,7 +557,7 @@ impl Store {
         .target(rule_target(id, &name, &input.target_realm_id))
         .debug("expression", expression.unwrap_or_default());
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         self.rule_by_id(id).await
     }
 
@@ -568,6 +568,7 @@ impl Store {
         id: &RuleId,
         status: LifecycleStatus,
     ) -> Result<RealmRule, StoreError> {
+        grant.demand_org(Permission::RealmsManage)?;
         let rule = self.rule_by_id(id).await?;
         if rule.is_default {
             return Err(StoreError::Conflict(
@@ -585,8 +586,7 @@ impl Store {
         .bind(clock::now())
         .bind(id.as_str())
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         let (event_type, message) = match status {
             LifecycleStatus::Active => (
                 "directory.realm.assignment.activate",
@@ -603,13 +603,14 @@ impl Store {
             &rule.target_realm_id,
         ));
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         self.rule_by_id(id).await
     }
 
     /// Swaps a rule with its neighbour above (`up`) or below; the catch-all
     /// never moves and nothing passes it.
     pub async fn move_rule(&self, grant: &Grant, id: &RuleId, up: bool) -> Result<(), StoreError> {
+        grant.demand_org(Permission::RealmsManage)?;
         let rule = self.rule_by_id(id).await?;
         if rule.is_default {
             return Err(StoreError::Conflict(
@@ -626,8 +627,7 @@ impl Store {
         })
         .bind(rule.priority)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         let Some((other, other_priority)) = neighbour else {
             return Ok(());
         };
@@ -645,8 +645,7 @@ impl Store {
             .bind(&now)
             .bind(rule_id)
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         }
         let event = Event::by_grant(
             "directory.realm.assignment.update",
@@ -656,12 +655,13 @@ impl Store {
         .target(rule_target(id, &rule.name, &rule.target_realm_id))
         .debug("priority", other_priority);
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(())
     }
 
     /// Deletes a rule (never the catch-all; the schema refuses it too).
     pub async fn delete_rule(&self, grant: &Grant, id: &RuleId) -> Result<(), StoreError> {
+        grant.demand_org(Permission::RealmsManage)?;
         let rule = self.rule_by_id(id).await?;
         if rule.is_default {
             return Err(StoreError::Conflict(
@@ -672,8 +672,7 @@ impl Store {
         sqlx::query("DELETE FROM realm_assignment_rules WHERE id = $1 AND is_default = FALSE")
             .bind(id.as_str())
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         let event = Event::by_grant(
             "directory.realm.assignment.delete",
             "Delete realm assignment",
@@ -681,7 +680,7 @@ impl Store {
         )
         .target(rule_target(id, &rule.name, &rule.target_realm_id));
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -727,8 +726,7 @@ impl Store {
                     sqlx::query_scalar("SELECT id FROM users WHERE id > $1 LIMIT 1")
                         .bind(&after)
                         .fetch_optional(&self.pool)
-                        .await
-                        .map_err(StoreError::from_sqlx)?;
+                        .await?;
                 return Ok((matched, seen, more.is_some()));
             }
         }
@@ -771,6 +769,7 @@ impl Store {
         refused: &std::collections::HashMap<UserId, String>,
         users: Option<&Scope>,
     ) -> Result<Operation, StoreError> {
+        grant.demand_org(Permission::RealmsManage)?;
         let rule = self.rule_by_id(id).await?;
         if rule.is_default {
             return Err(StoreError::Conflict(
@@ -784,8 +783,7 @@ impl Store {
         ))
         .bind(rule.priority)
         .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?
+        .await?
         .into_iter()
         .map(CompiledRule::new)
         .collect();
@@ -845,6 +843,7 @@ impl Store {
         users: &[UserId],
         target: &RealmId,
     ) -> Result<Operation, StoreError> {
+        grant.demand_org(Permission::RealmsManage)?;
         let target = self.realm_by_id(target).await?;
         let configuration = serde_json::json!({
             "label": format!("Move {} users to {}", users.len(), target.name),
@@ -902,8 +901,7 @@ impl Store {
         .bind(clock::now())
         .bind(&grant.actor().id)
         .execute(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         Ok(id)
     }
 
@@ -915,7 +913,7 @@ impl Store {
         if items.is_empty() {
             return Ok(());
         }
-        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
+        let mut tx = self.writer.begin().await?;
         for chunk in items.chunks(INSERT_CHUNK) {
             let mut sql = super::sql::Sql::new(
                 "INSERT INTO realm_assignment_operation_items \
@@ -947,7 +945,7 @@ impl Store {
             }
             sql.execute(&mut *tx).await?;
         }
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -965,8 +963,7 @@ impl Store {
             .bind(clock::now())
             .bind(op.as_str())
             .execute(&self.pool)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
             return Err(e);
         }
         sqlx::query(
@@ -979,8 +976,7 @@ impl Store {
         .bind(op.as_str())
         .bind(clock::now())
         .execute(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         self.operation_by_id(op).await
     }
 
@@ -990,8 +986,7 @@ impl Store {
         ))
         .bind(id.as_str())
         .fetch_optional(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?
+        .await?
         .ok_or(StoreError::NotFound)
     }
 
@@ -1060,6 +1055,7 @@ impl Store {
         grant: &Grant,
         id: &OperationId,
     ) -> Result<Operation, StoreError> {
+        grant.demand_org(Permission::RealmsManage)?;
         let op = self.operation_by_id(id).await?;
         let mut tx = self.begin_write().await?;
         let now = clock::now();
@@ -1070,8 +1066,7 @@ impl Store {
         .bind(&now)
         .bind(id.as_str())
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if started.rows_affected() != 1 {
             return Err(StoreError::Conflict(
                 if op.status == OperationStatus::Planned {
@@ -1096,7 +1091,7 @@ impl Store {
         .debug("numUsersPlanned", op.num_planned);
         event.targets.push(operation_target(&op));
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         self.operation_by_id(id).await
     }
 
@@ -1107,6 +1102,7 @@ impl Store {
         grant: &Grant,
         id: &OperationId,
     ) -> Result<Operation, StoreError> {
+        grant.demand_org(Permission::RealmsManage)?;
         let mut tx = self.begin_write().await?;
         let op = operation_in(&mut tx, id)
             .await?
@@ -1118,8 +1114,7 @@ impl Store {
         .bind(clock::now())
         .bind(id.as_str())
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if canceled.rows_affected() != 1 {
             return Err(StoreError::Conflict(format!(
                 "This operation is {} already.",
@@ -1132,8 +1127,7 @@ impl Store {
         )
         .bind(id.as_str())
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if op.status != OperationStatus::Planned {
             let mut event = Event::by_grant(
                 "directory.realm.assignment.execution_completed",
@@ -1146,7 +1140,7 @@ impl Store {
             event.targets.push(operation_target(&op));
             audit::append(&mut tx, &event).await?;
         }
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         self.operation_by_id(id).await
     }
 
@@ -1161,13 +1155,13 @@ impl Store {
         id: &OperationId,
         limit: i64,
     ) -> Result<BatchOutcome, StoreError> {
+        grant.demand_org(Permission::RealmsManage)?;
         let mut tx = self.begin_write().await?;
         let status: Option<String> =
             sqlx::query_scalar("SELECT status FROM realm_assignment_operations WHERE id = $1")
                 .bind(id.as_str())
                 .fetch_optional(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?;
+                .await?;
         if status.as_deref() != Some("IN_PROGRESS") {
             return Ok(BatchOutcome::Done);
         }
@@ -1180,14 +1174,12 @@ impl Store {
         .bind(id.as_str())
         .bind(limit)
         .fetch_all(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         let realms: std::collections::HashMap<String, Realm> = sqlx::query_as::<_, Realm>(
             "SELECT r.id, r.name, r.realm_type, r.is_default, r.domains, r.created, r.last_updated FROM realms r",
         )
         .fetch_all(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?
+        .await?
         .into_iter()
         .map(|r| (r.id.to_string(), r))
         .collect();
@@ -1202,9 +1194,8 @@ impl Store {
             let user_id = get("user_id")?;
             let from = get("from_realm_id")?;
             let to = get("to_realm_id")?;
-            let planned_version: i64 =
-                row.try_get("user_version").map_err(StoreError::from_sqlx)?;
-            let version: i64 = row.try_get("version").map_err(StoreError::from_sqlx)?;
+            let planned_version: i64 = row.try_get("user_version")?;
+            let version: i64 = row.try_get("version")?;
             let login = get("login")?;
             let email = get("email")?;
             let refused = if get("realm_id")? != from {
@@ -1294,8 +1285,7 @@ impl Store {
         .bind(failed)
         .bind(id.as_str())
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         let outcome = if (rows.len() as i64) < limit {
             sqlx::query(
                 "UPDATE realm_assignment_operations SET status = 'COMPLETED', completed = $1 WHERE id = $2",
@@ -1303,8 +1293,7 @@ impl Store {
             .bind(&now)
             .bind(id.as_str())
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
             let op = operation_in(&mut tx, id)
                 .await?
                 .ok_or(StoreError::NotFound)?;
@@ -1323,7 +1312,7 @@ impl Store {
         } else {
             BatchOutcome::More
         };
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(outcome)
     }
 
@@ -1333,8 +1322,7 @@ impl Store {
             "SELECT id FROM realm_assignment_operations WHERE status = 'IN_PROGRESS' ORDER BY created",
         )
         .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         ids.iter()
             .map(|id| OperationId::parse(id).map_err(|e| StoreError::Internal(e.to_string())))
             .collect()
@@ -1370,12 +1358,7 @@ async fn move_planned_users(
     for (user_id, ..) in candidates {
         update = update.bind(user_id.as_str());
     }
-    Ok(update
-        .fetch_all(&mut **tx)
-        .await
-        .map_err(StoreError::from_sqlx)?
-        .into_iter()
-        .collect())
+    Ok(update.fetch_all(&mut **tx).await?.into_iter().collect())
 }
 
 /// Records `result` (and `message`) for the items of `users` in operation `id`.
@@ -1402,10 +1385,7 @@ async fn set_item_results(
         for user in chunk {
             update = update.bind(user.as_str());
         }
-        update
-            .execute(&mut **tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+        update.execute(&mut **tx).await?;
     }
     Ok(())
 }
@@ -1441,6 +1421,7 @@ impl Store {
         id: &OperationId,
         why: &str,
     ) -> Result<(), StoreError> {
+        grant.demand_org(Permission::RealmsManage)?;
         let mut tx = self.begin_write().await?;
         let failed = sqlx::query(
             "UPDATE realm_assignment_operations SET status = 'FAILED', completed = $1 \
@@ -1449,8 +1430,7 @@ impl Store {
         .bind(clock::now())
         .bind(id.as_str())
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if failed.rows_affected() == 1 {
             let op = operation_in(&mut tx, id)
                 .await?
@@ -1466,7 +1446,7 @@ impl Store {
             event.targets.push(operation_target(&op));
             audit::append(&mut tx, &event).await?;
         }
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         tracing::warn!(operation = %id, why, "operation marked failed");
         Ok(())
     }

@@ -6,6 +6,7 @@ use serde_json::Map;
 
 use super::admin::{Member, StoredPermission};
 use super::audit::{self, Actor, Event};
+use super::dialect;
 use super::realms::NewRealm;
 use super::users::NewUser;
 use super::{clock, Store, StoreError};
@@ -537,7 +538,7 @@ pub async fn generate(
     }
 
     let offset = store.count_users().await?;
-    let sqlite = store.engine() == super::Engine::Sqlite;
+    let engine = store.engine();
     let realms_json = serde_json::Value::Array(
         realms
             .iter()
@@ -571,11 +572,8 @@ pub async fn generate(
     // row number, ids from the engine's random source; memberships and direct
     // assignments from characters of those random ids.
     let mut tx = store.begin_write().await?;
-    if sqlite {
-        sqlx::query("PRAGMA cache_size = -524288")
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+    if let Some(pragma) = dialect::bulk_cache_size(engine, true) {
+        sqlx::query(pragma).execute(&mut *tx).await?;
     }
     let start_event = Event::success(
         "system.import.start",
@@ -590,35 +588,21 @@ pub async fn generate(
     // catalog, dropped and re-run in this same transaction (no drift from the
     // migrations; a failure rolls everything back).
     let rebuilt = if rebuild_indexes {
-        suspend_indexes(&mut tx, sqlite).await?
+        suspend_indexes(&mut tx, engine).await?
     } else {
         Vec::new()
     };
-    // On SQLite the search index is fed by a trigger, row by row; a large
-    // import suspends it and indexes the new users in one pass afterwards.
-    let fts_trigger = if rebuild_indexes && sqlite {
-        let found: Option<(String,)> = sqlx::query_as(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'users_fts_insert'",
-        )
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
-        if found.is_some() {
-            sqlx::query("DROP TRIGGER users_fts_insert")
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?;
-        }
-        found.map(|(sql,)| sql)
+    // A search index fed row by row (SQLite's trigger) is suspended by a large
+    // import and fed the new users in one pass afterwards.
+    let fts_trigger = if rebuild_indexes {
+        dialect::suspend_search_feed(engine, &mut tx).await?
     } else {
         None
     };
-    let sql = generated_users_sql(sqlite);
+    let sql = dialect::generated_users_sql(engine);
     let mut from = offset;
     let last = offset + n;
-    // SQLite inserts the rows sorted by their random ids (the primary key's
-    // B-tree then grows at its end): in one statement when indexes are rebuilt.
-    let chunk = if sqlite && rebuild_indexes {
+    let chunk = if rebuild_indexes && dialect::bulk_insert_in_one_statement(engine) {
         n.max(1)
     } else {
         GENERATE_CHUNK
@@ -634,68 +618,13 @@ pub async fn generate(
             .bind(&now)
             .bind(realms.len() as i64)
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         from = to;
     }
     if let Some(trigger) = &fts_trigger {
-        // Rowids in id order, then the index fed in rowid order (FTS5 appends
-        // ascending rowids cheaply), through the same view it reads from.
-        let (before,): (i64,) =
-            sqlx::query_as("SELECT coalesce(max(rowid), 0) FROM users_fts_rowids")
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?;
-        sqlx::query(
-            "INSERT INTO users_fts_rowids (user_id) SELECT id FROM users WHERE created = $1 ORDER BY id",
-        )
-        .bind(&now)
-        .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
-        sqlx::query(
-            "INSERT INTO users_fts (rowid, login, email, first_name, last_name) \
-             SELECT fts_rowid, login, email, first_name, last_name FROM users_fts_content \
-             WHERE fts_rowid > $1 ORDER BY fts_rowid",
-        )
-        .bind(before)
-        .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
-        sqlx::query(trigger)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+        dialect::resume_search_feed(&mut tx, trigger, &now).await?;
     }
-    let code = if sqlite { "unicode" } else { "ascii" };
-    let lookup = if sqlite {
-        "json_extract($2, '$.\"' || u.realm_id || '\"[' || (unicode(substr(u.id, 4, 1)) % 3) || ']')"
-    } else {
-        "(CAST($2 AS TEXT)::jsonb -> u.realm_id ->> (ascii(substr(u.id, 4, 1)) % 3))"
-    };
-    let list = |pos: u8, len: usize| {
-        if sqlite {
-            format!("json_extract($2, '$[' || (unicode(substr(u.id, {pos}, 1)) % {len}) || ']')")
-        } else {
-            format!("(CAST($2 AS TEXT)::jsonb ->> (ascii(substr(u.id, {pos}, 1)) % {len}))")
-        }
-    };
-    let statements = [
-        format!(
-            "INSERT INTO group_members (group_id, user_id, created) \
-             SELECT {lookup}, u.id, $1 FROM users u WHERE u.created = $1"
-        ),
-        format!(
-            "INSERT INTO group_members (group_id, user_id, created) \
-             SELECT {}, u.id, $1 FROM users u WHERE u.created = $1 AND {code}(substr(u.id, 5, 1)) % 5 = 0",
-            list(6, shared.len())
-        ),
-        format!(
-            "INSERT INTO app_user_assignments (app_id, user_id, created) \
-             SELECT {}, u.id, $1 FROM users u WHERE u.created = $1 AND {code}(substr(u.id, 7, 1)) % 10 = 0",
-            list(8, apps.len())
-        ),
-    ];
+    let statements = dialect::generated_assignments_sql(engine, shared.len(), apps.len());
     let mut rows = [0u64; 3];
     for (k, (statement, json)) in statements
         .iter()
@@ -706,15 +635,11 @@ pub async fn generate(
             .bind(&now)
             .bind(json)
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         rows[k] = done.rows_affected();
     }
     for definition in &rebuilt {
-        sqlx::query(definition)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+        sqlx::query(definition).execute(&mut *tx).await?;
     }
     let totals = (rows[0] + rows[1], rows[2]);
     let done = Event::success(
@@ -727,13 +652,10 @@ pub async fn generate(
     .debug("appAssignments", totals.1)
     .debug("realms", realms.len());
     audit::append(&mut tx, &done).await?;
-    if sqlite {
-        sqlx::query("PRAGMA cache_size = -2000")
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+    if let Some(pragma) = dialect::bulk_cache_size(engine, false) {
+        sqlx::query(pragma).execute(&mut *tx).await?;
     }
-    tx.commit().await.map_err(StoreError::from_sqlx)?;
+    tx.commit().await?;
     store.analyze().await?;
     Ok(BulkReport {
         users: n,
@@ -750,25 +672,15 @@ pub async fn generate(
 /// primary keys or constraints) and returns their definitions.
 async fn suspend_indexes(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    sqlite: bool,
+    engine: super::Engine,
 ) -> Result<Vec<String>, StoreError> {
-    let catalog = if sqlite {
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
-         AND tbl_name IN ('users', 'group_members', 'app_user_assignments')"
-    } else {
-        "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema() \
-         AND tablename IN ('users', 'group_members', 'app_user_assignments') \
-         AND indexname NOT IN (SELECT conname FROM pg_constraint)"
-    };
-    let found: Vec<(String, String)> = sqlx::query_as(catalog)
+    let found: Vec<(String, String)> = sqlx::query_as(dialect::secondary_indexes(engine))
         .fetch_all(&mut **tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
     for (name, _) in &found {
         sqlx::query(&format!("DROP INDEX {name}"))
             .execute(&mut **tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
     }
     Ok(found
         .into_iter()
@@ -778,38 +690,3 @@ async fn suspend_indexes(
 
 /// Users per generating statement (bounds the statement's working set).
 const GENERATE_CHUNK: u64 = 100_000;
-
-/// `INSERT … SELECT` generating users `$1..=$2`: `$3` realms `[{id, domain}]`,
-/// `$4`/`$5` first/last names, `$6` the timestamp, `$7` the realm count.
-fn generated_users_sql(sqlite: bool) -> String {
-    let status = "CASE WHEN (i * 40503) % 100 < 85 THEN 'ACTIVE' WHEN (i * 40503) % 100 < 90 THEN 'STAGED' \
-        WHEN (i * 40503) % 100 < 94 THEN 'SUSPENDED' WHEN (i * 40503) % 100 < 97 THEN 'DEPROVISIONED' \
-        WHEN (i * 40503) % 100 < 99 THEN 'PROVISIONED' ELSE 'LOCKED_OUT' END";
-    let columns = "INSERT INTO users (id, realm_id, status, login, login_lower, email, first_name, last_name, \
-        custom_profile, created, activated, status_changed, last_updated, version) ";
-    let tail = "st, login, login, login, fname, lname, '{}', $6, \
-        CASE WHEN st IN ('STAGED', 'PROVISIONED') THEN NULL ELSE $6 END, $6, $6, 1";
-    if sqlite {
-        format!(
-            "WITH RECURSIVE seq(i) AS (SELECT $1 UNION ALL SELECT i + 1 FROM seq WHERE i < $2) {columns}\
-             SELECT '00u' || substr(lower(hex(randomblob(9))), 1, 17), json_extract($3, '$[' || r || '].id'), {tail} \
-             FROM (SELECT i, r, st, fname, lname, \
-                   lower(fname) || '.' || lower(lname) || i || '@' || json_extract($3, '$[' || r || '].domain') AS login \
-                   FROM (SELECT i, (i * 2654435761) % $7 AS r, {status} AS st, \
-                         json_extract($4, '$[' || ((i * 7919 + 17) % 48) || ']') AS fname, \
-                         json_extract($5, '$[' || (((i * 104729) / 48) % 48) || ']') AS lname FROM seq)) \
-             ORDER BY 1"
-        )
-    } else {
-        format!(
-            "{columns}\
-             SELECT '00u' || substr(md5(random()::text || i::text), 1, 17), (CAST($3 AS TEXT)::jsonb -> r ->> 'id'), {tail} \
-             FROM (SELECT i, r, st, fname, lname, \
-                   lower(fname) || '.' || lower(lname) || i::text || '@' || (CAST($3 AS TEXT)::jsonb -> r ->> 'domain') AS login \
-                   FROM (SELECT i, ((i * 2654435761) % $7)::int AS r, {status} AS st, \
-                         (CAST($4 AS TEXT)::jsonb ->> ((i * 7919 + 17) % 48)::int) AS fname, \
-                         (CAST($5 AS TEXT)::jsonb ->> (((i * 104729) / 48) % 48)::int) AS lname \
-                         FROM generate_series(CAST($1 AS BIGINT), CAST($2 AS BIGINT)) AS i) a) b"
-        )
-    }
-}

@@ -143,14 +143,12 @@ impl Store {
         .bind(clock::format(now))
         .bind(clock::format(now + ttl))
         .execute(&self.writer)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         // Opportunistic clean-up of abandoned flows.
         sqlx::query("DELETE FROM auth_flows WHERE expires_at < $1")
             .bind(clock::format(now))
             .execute(&self.writer)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         Ok(())
     }
 
@@ -163,19 +161,15 @@ impl Store {
         .bind(state)
         .bind(clock::now())
         .fetch_optional(&self.writer)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         let Some(row) = row else { return Ok(None) };
         Ok(Some(AuthFlow {
-            state: row.try_get("state").map_err(StoreError::from_sqlx)?,
-            nonce: row.try_get("nonce").map_err(StoreError::from_sqlx)?,
-            pkce_verifier: row
-                .try_get("pkce_verifier")
-                .map_err(StoreError::from_sqlx)?,
-            return_to: row.try_get("return_to").map_err(StoreError::from_sqlx)?,
+            state: row.try_get("state")?,
+            nonce: row.try_get("nonce")?,
+            pkce_verifier: row.try_get("pkce_verifier")?,
+            return_to: row.try_get("return_to")?,
             idp_id: row
-                .try_get::<Option<String>, _>("idp_id")
-                .map_err(StoreError::from_sqlx)?
+                .try_get::<Option<String>, _>("idp_id")?
                 .and_then(|i| crate::ids::IdpId::parse(&i).ok()),
         }))
     }

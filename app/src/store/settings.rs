@@ -24,8 +24,7 @@ impl Store {
         .bind(value)
         .bind(clock::now())
         .execute(&self.writer)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         Ok(())
     }
 
@@ -34,8 +33,7 @@ impl Store {
         let found: Option<String> = sqlx::query_scalar("SELECT id FROM roles WHERE id = $1")
             .bind(role.as_str())
             .fetch_optional(&self.pool)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .await?;
         Ok(found.is_some())
     }
 
@@ -48,8 +46,7 @@ impl Store {
         .bind(value)
         .bind(clock::now())
         .execute(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         self.org_setting(key)
             .await?
             .ok_or_else(|| StoreError::Internal(format!("setting {key} vanished")))
@@ -61,8 +58,7 @@ impl Store {
         let existing: Option<String> =
             sqlx::query_scalar("SELECT id FROM realm_assignment_rules WHERE is_default = TRUE")
                 .fetch_optional(&self.pool)
-                .await
-                .map_err(StoreError::from_sqlx)?;
+                .await?;
         if let Some(id) = existing {
             return RuleId::parse(&id).map_err(|e| StoreError::Internal(e.to_string()));
         }
@@ -77,8 +73,7 @@ impl Store {
         .bind(realm.as_str())
         .bind(&now)
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if inserted.rows_affected() == 1 {
             let event = super::audit::Event::success(
                 "directory.realm.assignment.create",
@@ -94,7 +89,7 @@ impl Store {
             });
             super::audit::append(&mut tx, &event).await?;
         }
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -117,8 +112,7 @@ impl Store {
         .bind(&permission.conditions)
         .bind(&now)
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if inserted.rows_affected() == 1 {
             let event = super::audit::Event::success(
                 "iam.role.permissions.add",
@@ -135,7 +129,7 @@ impl Store {
             .debug("permission", permission.permission.as_str());
             super::audit::append(&mut tx, &event).await?;
         }
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(inserted.rows_affected() == 1)
     }
 }

@@ -116,8 +116,7 @@ impl Sql {
     {
         self.query_as::<T>()
             .fetch_optional(pool)
-            .await
-            .map_err(super::StoreError::from_sqlx)?
+            .await?
             .ok_or(super::StoreError::NotFound)
     }
 

@@ -7,10 +7,12 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, FromRow, Row, Transaction};
 
 use super::audit::{self, Event};
+use super::demand::Demand;
+use super::dialect::Constraint;
 use super::realms::decode;
 use super::sql::Sql;
 use super::{clock, Store, StoreError};
-use crate::authz::{Grant, Scope, Target};
+use crate::authz::{Grant, Permission, Scope};
 use crate::error::FieldError;
 use crate::ids::{AppId, GroupId, RealmId, UserId};
 use crate::model::{BaseProfile, LifecycleOp, Realm, User, UserStatus};
@@ -274,21 +276,17 @@ impl Store {
             "SELECT name, title, type, required FROM user_profile_schema ORDER BY name",
         )
         .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         rows.iter()
             .map(|row| {
-                let t: String = row.try_get("type").map_err(StoreError::from_sqlx)?;
+                let t: String = row.try_get("type")?;
                 Ok(AttributeDef {
-                    name: row.try_get("name").map_err(StoreError::from_sqlx)?,
-                    title: row.try_get("title").map_err(StoreError::from_sqlx)?,
+                    name: row.try_get("name")?,
+                    title: row.try_get("title")?,
                     attr_type: AttributeType::parse(&t).ok_or_else(|| {
                         StoreError::Internal(format!("unknown attribute type {t}"))
                     })?,
-                    required: row
-                        .try_get::<super::sql::DbBool, _>("required")
-                        .map_err(StoreError::from_sqlx)?
-                        .0,
+                    required: row.try_get::<super::sql::DbBool, _>("required")?.0,
                 })
             })
             .collect()
@@ -300,6 +298,24 @@ impl Store {
         sql.bind(id).push(" AND ");
         scope.users_predicate(&mut sql, "u");
         sql.fetch_one_or_not_found::<User>(&self.pool).await
+    }
+
+    /// The user of `scope` whose login is `login` (ignoring case, as logins are
+    /// unique); `None` when there is none or it is outside the scope.
+    pub async fn find_user_by_login(
+        &self,
+        scope: &Scope,
+        login: &str,
+    ) -> Result<Option<User>, StoreError> {
+        let mut sql = Sql::new(&format!(
+            "SELECT {COLUMNS} FROM users u WHERE u.login_lower = "
+        ));
+        sql.bind(login.trim().to_lowercase()).push(" AND ");
+        scope.users_predicate(&mut sql, "u");
+        sql.query_as::<User>()
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::from_sqlx)
     }
 
     /// How many users the scope holds, per realm and status (only what the
@@ -329,8 +345,7 @@ impl Store {
             sqlx::query_scalar("SELECT group_id FROM group_members WHERE user_id = $1")
                 .bind(user.as_str())
                 .fetch_all(&self.pool)
-                .await
-                .map_err(StoreError::from_sqlx)?;
+                .await?;
         Ok(groups
             .iter()
             .filter_map(|g| GroupId::parse(g).ok())
@@ -339,20 +354,39 @@ impl Store {
 
     /// Creates a user in the realm the grant names (`Target::NewUserIn`).
     pub async fn create_user(&self, grant: &Grant, new: NewUser) -> Result<User, StoreError> {
-        let Target::NewUserIn { realm_id } = grant.target() else {
-            return Err(StoreError::Internal(
-                "create_user needs a NewUserIn grant".into(),
-            ));
-        };
+        self.create_user_in_groups(grant, new, &[]).await
+    }
+
+    /// Creates a user in the realm `grant` names (`okta.users.create`) and makes
+    /// it a member of the group each of `group_grants` names
+    /// (`okta.groups.members.manage`), in one write transaction: the user's
+    /// `user.lifecycle.create` (and `.activate`) and one
+    /// `group.user_membership.add` per group are written together, or, when
+    /// any part fails (a group deleted meanwhile), nothing is.
+    pub async fn create_user_in_groups(
+        &self,
+        grant: &Grant,
+        new: NewUser,
+        group_grants: &[Grant],
+    ) -> Result<User, StoreError> {
+        let realm_id = grant.demand_new_user_in(Permission::UsersCreate)?;
         if *realm_id != new.realm_id {
             return Err(StoreError::Internal("grant is for another realm".into()));
         }
+        let groups = group_grants
+            .iter()
+            .map(|g| g.demand_group(Permission::GroupsMembersManage))
+            .collect::<Result<Vec<_>, _>>()?;
         let realm = self.realm_by_id(realm_id).await?;
         let schema = self.profile_schema().await?;
         let user = new_user_record(&new, &realm, &schema)?;
         let mut tx = self.begin_write().await?;
         insert_new_user(&mut tx, grant, &user, &realm).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        for (group, group_grant) in groups.into_iter().zip(group_grants) {
+            let group = super::groups::group_in_tx(&mut tx, group).await?;
+            super::groups::insert_membership(&mut tx, group_grant, &user, &group).await?;
+        }
+        tx.commit().await?;
         Ok(user)
     }
 
@@ -362,11 +396,7 @@ impl Store {
         grant: &Grant,
         op: LifecycleOp,
     ) -> Result<Option<User>, StoreError> {
-        let Target::User { id, .. } = grant.target() else {
-            return Err(StoreError::Internal(
-                "apply_lifecycle needs a user grant".into(),
-            ));
-        };
+        let id = grant.demand_user(Permission::for_lifecycle_op(op))?;
         // Nobody locks themselves out.
         if grant.actor().id == id.as_str()
             && matches!(
@@ -404,15 +434,14 @@ impl Store {
                 sqlx::query("DELETE FROM users WHERE id = $1 AND status = 'DEPROVISIONED'")
                     .bind(id.as_str())
                     .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::from_sqlx)?;
+                    .await?;
             if deleted.rows_affected() != 1 {
                 return Err(StoreError::Conflict(
                     "The user changed meanwhile; try again.".into(),
                 ));
             }
             audit::append(&mut tx, &event).await?;
-            tx.commit().await.map_err(StoreError::from_sqlx)?;
+            tx.commit().await?;
             return Ok(None);
         }
         let changed = next != user.status;
@@ -427,8 +456,7 @@ impl Store {
         .bind(id.as_str())
         .bind(user.version)
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+        .await?;
         if updated.rows_affected() != 1 {
             return Err(StoreError::Conflict(
                 "The user changed meanwhile; try again.".into(),
@@ -448,18 +476,16 @@ impl Store {
                 .bind(super::clock::now_millis())
                 .bind(id.as_str())
                 .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?;
+                .await?;
             for table in ["user_sessions", "tower_sessions"] {
                 sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
                     .bind(id.as_str())
                     .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::from_sqlx)?;
+                    .await?;
             }
         }
         audit::append(&mut tx, &event).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(Some(User {
             status: next,
             status_changed: if changed {
@@ -486,8 +512,7 @@ impl Store {
         )
         .bind(id.as_str())
         .fetch_optional(&self.pool)
-        .await
-        .map_err(StoreError::from_sqlx)?
+        .await?
         .ok_or_else(|| StoreError::invalid("realmId", "Choose an existing realm."))
     }
 }
@@ -502,20 +527,6 @@ fn realm_target(realm: &Realm) -> audit::Target {
     }
 }
 
-/// How a duplicate login surfaces from either engine: a field error.
-pub(crate) const LOGIN_TAKEN: &[(&str, &str, &str)] = &[
-    (
-        "users_login_key",
-        "login",
-        "This username is already taken.",
-    ),
-    (
-        "users.login_lower",
-        "login",
-        "This username is already taken.",
-    ),
-];
-
 /// The user `id` read inside a write transaction (the write lock is held, so
 /// it cannot change before the transaction ends); `NotFound` if gone.
 pub(crate) async fn user_in_tx(
@@ -525,8 +536,7 @@ pub(crate) async fn user_in_tx(
     sqlx::query_as::<_, User>(&format!("SELECT {COLUMNS} FROM users u WHERE u.id = $1"))
         .bind(id.as_str())
         .fetch_optional(&mut **tx)
-        .await
-        .map_err(StoreError::from_sqlx)?
+        .await?
         .ok_or(StoreError::NotFound)
 }
 
@@ -582,6 +592,9 @@ pub(crate) async fn insert_new_user(
     user: &User,
     realm: &Realm,
 ) -> Result<(), StoreError> {
+    if *grant.demand_new_user_in(Permission::UsersCreate)? != user.realm_id {
+        return Err(StoreError::Internal("grant is for another realm".into()));
+    }
     insert_user(tx, user).await?;
     let mut event = Event::by_grant("user.lifecycle.create", "Create okta user", grant)
         .target(user_target(user))
@@ -630,7 +643,7 @@ pub(crate) async fn insert_user(
     .execute(&mut **tx)
     .await
     .map_err(|e| {
-        StoreError::map_constraint(e, super::users::LOGIN_TAKEN)
+        StoreError::map_constraint(e, &[Constraint::UsersLogin])
     })?;
     Ok(())
 }
@@ -757,11 +770,7 @@ impl Store {
             sql.push(&format!(" ORDER BY {order} LIMIT "))
                 .bind(i64::from(limit) + 1);
         }
-        let mut items = sql
-            .query_as::<User>()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+        let mut items = sql.query_as::<User>().fetch_all(&self.pool).await?;
         let next = if items.len() > limit as usize {
             items.truncate(limit as usize);
             items.last().map(|u| {
@@ -844,37 +853,6 @@ impl Store {
                 .bind(format!("{prefix}\u{10FFFF}"));
             return;
         }
-        match self.engine {
-            super::Engine::Sqlite => {
-                let quoted = format!("\"{}\"", term.replace('"', "\"\""));
-                sql.push(
-                    " AND u.id IN (SELECT k.user_id FROM users_fts f \
-                     JOIN users_fts_rowids k ON k.rowid = f.rowid JOIN users s ON s.id = k.user_id \
-                     WHERE users_fts MATCH ",
-                )
-                .bind(quoted)
-                .push(" AND ");
-                scope.users_predicate(sql, "s");
-                sql.push(&format!(" LIMIT {SEARCH_CAP})"));
-            }
-            super::Engine::Postgres => {
-                let escaped = term
-                    .replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_");
-                let pattern = format!("%{escaped}%");
-                sql.push(" AND u.id IN (SELECT s.id FROM users s WHERE (s.login COLLATE \"default\" ILIKE ")
-                    .bind(pattern.clone())
-                    .push(" OR s.email COLLATE \"default\" ILIKE ")
-                    .bind(pattern.clone())
-                    .push(" OR s.first_name COLLATE \"default\" ILIKE ")
-                    .bind(pattern.clone())
-                    .push(" OR s.last_name COLLATE \"default\" ILIKE ")
-                    .bind(pattern)
-                    .push(") AND ");
-                scope.users_predicate(sql, "s");
-                sql.push(&format!(" LIMIT {SEARCH_CAP})"));
-            }
-        }
+        super::dialect::push_substring_search(self.engine, sql, scope, &term);
     }
 }

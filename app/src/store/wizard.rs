@@ -129,7 +129,7 @@ impl Store {
             &members,
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        tx.commit().await?;
         Ok(PartnerRealmCreated {
             realm,
             resource_set,
