@@ -65,7 +65,6 @@ async fn setup(store: &Store) -> (authz::OrgContext, app::model::Realm) {
 async fn standard_roles_are_granted_and_taken_back_but_never_the_last_super_admin() {
     on_both(|store, engine| async move {
         let (_, realm) = setup(&store).await;
-        let grant = system(Permission::UsersManage, Target::Org);
         let olivia = user(&store, &realm, "olivia@hostco.test").await;
         let hugo = user(&store, &realm, "hugo@hostco.test").await;
         let before = store.list_standard_assignments().await.unwrap().len();
@@ -78,7 +77,7 @@ async fn standard_roles_are_granted_and_taken_back_but_never_the_last_super_admi
             .count();
         store
             .assign_standard_role(
-                &grant,
+                &common::iam(),
                 &Member::User(olivia.id.clone()),
                 StandardRole::SuperAdmin,
             )
@@ -86,7 +85,7 @@ async fn standard_roles_are_granted_and_taken_back_but_never_the_last_super_admi
             .unwrap();
         store
             .assign_standard_role(
-                &grant,
+                &common::iam(),
                 &Member::User(hugo.id.clone()),
                 StandardRole::OrgAdmin,
             )
@@ -105,7 +104,7 @@ async fn standard_roles_are_granted_and_taken_back_but_never_the_last_super_admi
         if supers_before == 0 {
             let last = store
                 .revoke_standard_role(
-                    &grant,
+                    &common::iam(),
                     &Member::User(olivia.id.clone()),
                     StandardRole::SuperAdmin,
                 )
@@ -117,7 +116,7 @@ async fn standard_roles_are_granted_and_taken_back_but_never_the_last_super_admi
         }
         store
             .assign_standard_role(
-                &grant,
+                &common::iam(),
                 &Member::User(hugo.id.clone()),
                 StandardRole::SuperAdmin,
             )
@@ -125,7 +124,7 @@ async fn standard_roles_are_granted_and_taken_back_but_never_the_last_super_admi
             .unwrap();
         store
             .revoke_standard_role(
-                &grant,
+                &common::iam(),
                 &Member::User(olivia.id.clone()),
                 StandardRole::SuperAdmin,
             )
@@ -142,7 +141,7 @@ async fn standard_roles_are_granted_and_taken_back_but_never_the_last_super_admi
         );
         let again = store
             .revoke_standard_role(
-                &grant,
+                &common::iam(),
                 &Member::User(olivia.id.clone()),
                 StandardRole::SuperAdmin,
             )
@@ -164,10 +163,9 @@ async fn standard_roles_are_granted_and_taken_back_but_never_the_last_super_admi
 async fn roles_and_resource_sets_are_deleted_only_when_nobody_holds_rights_through_them() {
     on_both(|store, engine| async move {
         let (org, realm) = setup(&store).await;
-        let grant = system(Permission::UsersManage, Target::Org);
         let role = store
             .create_role(
-                &grant,
+                &common::iam(),
                 "Helpdesk",
                 "",
                 &[StoredPermission {
@@ -178,19 +176,27 @@ async fn roles_and_resource_sets_are_deleted_only_when_nobody_holds_rights_throu
             .await
             .unwrap();
         let set = store
-            .create_resource_set(&grant, "Acme users", "", &[org.orn_realm_users(&realm.id)])
+            .create_resource_set(
+                &common::iam(),
+                "Acme users",
+                "",
+                &[org.orn_realm_users(&realm.id)],
+            )
             .await
             .unwrap();
         let admin = user(&store, &realm, "helpdesk@acme.test").await;
         let member = Member::User(admin.id.clone());
         store
-            .add_binding_members(&grant, &set, &role, std::slice::from_ref(&member))
+            .add_binding_members(&common::iam(), &set, &role, std::slice::from_ref(&member))
             .await
             .unwrap();
 
         for refused in [
-            store.delete_role(&grant, &role).await.map(|_| ()),
-            store.delete_resource_set(&grant, &set).await.map(|_| ()),
+            store.delete_role(&common::iam(), &role).await.map(|_| ()),
+            store
+                .delete_resource_set(&common::iam(), &set)
+                .await
+                .map(|_| ()),
         ] {
             assert!(
                 matches!(refused, Err(StoreError::Conflict(_))),
@@ -203,11 +209,11 @@ async fn roles_and_resource_sets_are_deleted_only_when_nobody_holds_rights_throu
         );
 
         store
-            .remove_binding_member(&grant, &set, &role, &member)
+            .remove_binding_member(&common::iam(), &set, &role, &member)
             .await
             .unwrap();
         assert_eq!(
-            store.delete_role(&grant, &role).await.unwrap(),
+            store.delete_role(&common::iam(), &role).await.unwrap(),
             "Helpdesk",
             "{engine}"
         );
@@ -218,13 +224,16 @@ async fn roles_and_resource_sets_are_deleted_only_when_nobody_holds_rights_throu
             .iter()
             .all(|r| r.id != role));
         assert_eq!(
-            store.delete_resource_set(&grant, &set).await.unwrap(),
+            store
+                .delete_resource_set(&common::iam(), &set)
+                .await
+                .unwrap(),
             "Acme users",
             "{engine}"
         );
         assert!(store.resource_set_orns(&set).await.unwrap().is_empty());
         assert!(matches!(
-            store.delete_role(&grant, &role).await,
+            store.delete_role(&common::iam(), &role).await,
             Err(StoreError::NotFound)
         ));
         for action in ["iam.role.delete", "iam.resourceset.delete"] {
@@ -237,15 +246,27 @@ async fn roles_and_resource_sets_are_deleted_only_when_nobody_holds_rights_throu
         // The generated Partner Admin role is a role like any other: while
         // bound it stays.
         let partner_set = store
-            .create_resource_set(&grant, "Acme admins", "", &[org.orn_realm_users(&realm.id)])
+            .create_resource_set(
+                &common::iam(),
+                "Acme admins",
+                "",
+                &[org.orn_realm_users(&realm.id)],
+            )
             .await
             .unwrap();
         store
-            .add_binding_members(&grant, &partner_set, &org.partner_admin_role, &[member])
+            .add_binding_members(
+                &common::iam(),
+                &partner_set,
+                &org.partner_admin_role,
+                &[member],
+            )
             .await
             .unwrap();
         assert!(matches!(
-            store.delete_role(&grant, &org.partner_admin_role).await,
+            store
+                .delete_role(&common::iam(), &org.partner_admin_role)
+                .await,
             Err(StoreError::Conflict(_))
         ));
     })

@@ -79,7 +79,6 @@ async fn fixture(store: &Store) -> (Fixture, app::authz::OrgContext) {
         .create_realm(&system(Permission::RealmsManage, Target::Org), realm("B"))
         .await
         .unwrap();
-    let grant = system(Permission::UsersManage, Target::Org);
     let in_a = user(store, &a, "plain.a@a.test").await;
     let in_b = user(store, &b, "plain.b@b.test").await;
     let admin_in_a = user(store, &a, "admin.of.b@a.test").await;
@@ -114,7 +113,7 @@ async fn fixture(store: &Store) -> (Fixture, app::authz::OrgContext) {
     ] {
         sets.push(
             store
-                .create_resource_set(&grant, &label, "", &orns)
+                .create_resource_set(&common::iam(), &label, "", &orns)
                 .await
                 .unwrap(),
         );
@@ -125,7 +124,7 @@ async fn fixture(store: &Store) -> (Fixture, app::authz::OrgContext) {
     // privileged group.
     store
         .add_binding_members(
-            &grant,
+            &common::iam(),
             &rs_b,
             &partner,
             &[Member::User(admin_in_a.id.clone())],
@@ -134,7 +133,7 @@ async fn fixture(store: &Store) -> (Fixture, app::authz::OrgContext) {
         .unwrap();
     store
         .add_binding_members(
-            &grant,
+            &common::iam(),
             &rs_b,
             &partner,
             &[Member::Group(privileged.id.clone())],
@@ -155,13 +154,13 @@ async fn fixture(store: &Store) -> (Fixture, app::authz::OrgContext) {
         (&read_only, StandardRole::ReadOnlyAdmin),
     ] {
         store
-            .assign_standard_role(&grant, &Member::User(u.id.clone()), role)
+            .assign_standard_role(&common::iam(), &Member::User(u.id.clone()), role)
             .await
             .unwrap();
     }
     store
         .add_binding_members(
-            &grant,
+            &common::iam(),
             &rs_a,
             &partner,
             &[
@@ -172,12 +171,17 @@ async fn fixture(store: &Store) -> (Fixture, app::authz::OrgContext) {
         .await
         .unwrap();
     store
-        .add_binding_members(&grant, &rs_b, &partner, &[Member::User(pa_ab.id.clone())])
+        .add_binding_members(
+            &common::iam(),
+            &rs_b,
+            &partner,
+            &[Member::User(pa_ab.id.clone())],
+        )
         .await
         .unwrap();
     let hd_role = store
         .create_role(
-            &grant,
+            &common::iam(),
             "Help desk",
             "",
             &[
@@ -194,7 +198,7 @@ async fn fixture(store: &Store) -> (Fixture, app::authz::OrgContext) {
         .unwrap();
     let all_users = store
         .create_resource_set(
-            &grant,
+            &common::iam(),
             "All users",
             "",
             &[format!("orn:okta:directory:{}:users", org.orn.org_id())],
@@ -203,7 +207,7 @@ async fn fixture(store: &Store) -> (Fixture, app::authz::OrgContext) {
         .unwrap();
     store
         .add_binding_members(
-            &grant,
+            &common::iam(),
             &all_users,
             &hd_role,
             &[Member::User(help_desk.id.clone())],

@@ -163,7 +163,6 @@ async fn build_world(store: &Store, ctx: &OrnContext, seed: u64, n: usize) -> Wo
         out.into_iter().collect()
     };
 
-    let grant = system(Permission::UsersManage, Target::Org);
     let mut admins = BTreeSet::new();
     for b in 0..rng.random_range(1..=3) {
         let mut perms = BTreeSet::new();
@@ -178,12 +177,12 @@ async fn build_world(store: &Store, ctx: &OrnContext, seed: u64, n: usize) -> Wo
             })
             .collect();
         let role = store
-            .create_role(&grant, &format!("{tag}role{b}"), "", &stored)
+            .create_role(&common::iam(), &format!("{tag}role{b}"), "", &stored)
             .await
             .unwrap();
         let orns = resources(&mut rng);
         let rs = store
-            .create_resource_set(&grant, &format!("{tag}rs{b}"), "", &orns)
+            .create_resource_set(&common::iam(), &format!("{tag}rs{b}"), "", &orns)
             .await
             .unwrap();
         let mut members = Vec::new();
@@ -203,7 +202,7 @@ async fn build_world(store: &Store, ctx: &OrnContext, seed: u64, n: usize) -> Wo
             }
         }
         store
-            .add_binding_members(&grant, &rs, &role, &members)
+            .add_binding_members(&common::iam(), &rs, &role, &members)
             .await
             .unwrap();
     }
@@ -211,7 +210,7 @@ async fn build_world(store: &Store, ctx: &OrnContext, seed: u64, n: usize) -> Wo
         let u = pick(&mut rng, &users).0.id.clone();
         store
             .assign_standard_role(
-                &grant,
+                &common::iam(),
                 &Member::User(u.clone()),
                 StandardRole::ReadOnlyAdmin,
             )

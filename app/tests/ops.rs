@@ -72,7 +72,7 @@ async fn world(store: Store) -> World {
     let olivia = user(&store, &home, "olivia@hostco.test").await;
     store
         .assign_standard_role(
-            &system(Permission::IamRead, Target::Org),
+            &common::iam(),
             &Member::User(olivia.id.clone()),
             StandardRole::SuperAdmin,
         )
@@ -762,4 +762,52 @@ fn the_layers_import_only_downwards() {
         }
     }
     assert!(broken.is_empty(), "{}", broken.join("\n"));
+}
+
+/// The store's admin-model writes take only the grant `check_iam_change`
+/// mints (an org admin's), never another org-wide grant; a partner admin
+/// gets none.
+#[tokio::test]
+async fn admin_model_writes_take_only_the_admin_model_grant() {
+    on_both(|store, engine| async move {
+        let w = world(store).await;
+        let other = system(Permission::UsersManage, Target::Org);
+        let refused_as_internal = |r: Result<_, app::store::StoreError>| {
+            assert!(
+                matches!(r, Err(app::store::StoreError::Internal(_))),
+                "{engine}: {r:?}"
+            );
+        };
+        refused_as_internal(
+            w.store
+                .create_resource_set(&other, "Sneaky", "", &[w.org.orn_realm(&w.acme.id)])
+                .await
+                .map(|_| ()),
+        );
+        refused_as_internal(
+            w.store
+                .assign_standard_role(
+                    &other,
+                    &Member::User(w.gus.id.clone()),
+                    StandardRole::SuperAdmin,
+                )
+                .await,
+        );
+        refused_as_internal(
+            w.store
+                .create_role(&other, "Sneaky", "", &[])
+                .await
+                .map(|_| ()),
+        );
+        assert!(matches!(
+            app::authz::check_iam_change(&w.alice.principal),
+            Err(AppError::Forbidden)
+        ));
+        let grant = app::authz::check_iam_change(&w.olivia.principal).unwrap();
+        w.store
+            .create_resource_set(&grant, "Fine", "", &[w.org.orn_realm(&w.acme.id)])
+            .await
+            .unwrap();
+    })
+    .await;
 }

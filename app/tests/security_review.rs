@@ -267,7 +267,7 @@ async fn f3_the_generated_partner_admin_role_is_seeded_once() {
             .collect();
         store
             .update_role(
-                &system(Permission::UsersManage, Target::Org),
+                &common::iam(),
                 &role,
                 "Supplier admins",
                 "renamed and narrowed",
@@ -587,10 +587,9 @@ async fn the_last_super_admin_keeps_the_role_through_groups_too() {
             .create_group(&system(Permission::GroupsCreate, Target::Org), "Owners", "")
             .await
             .unwrap();
-        let manage = system(Permission::UsersManage, Target::Org);
         store
             .assign_standard_role(
-                &manage,
+                &common::iam(),
                 &Member::Group(group.id.clone()),
                 StandardRole::SuperAdmin,
             )
@@ -633,7 +632,7 @@ async fn the_last_super_admin_keeps_the_role_through_groups_too() {
         assert!(matches!(r, Err(StoreError::Conflict(_))), "{engine}: {r:?}");
         let r = store
             .revoke_standard_role(
-                &manage,
+                &common::iam(),
                 &Member::Group(group.id.clone()),
                 StandardRole::SuperAdmin,
             )
@@ -642,7 +641,7 @@ async fn the_last_super_admin_keeps_the_role_through_groups_too() {
         // With a second holder, the first may go.
         store
             .assign_standard_role(
-                &manage,
+                &common::iam(),
                 &Member::User(owner.id.clone()),
                 StandardRole::SuperAdmin,
             )

@@ -301,6 +301,11 @@ fn system(permission: Permission, target: Target) -> Result<authz::Grant, String
     authz::check(&Principal::system(), permission, &target).map_err(|e| e.to_string())
 }
 
+/// The system principal's grant to change the admin model.
+fn iam() -> Result<authz::Grant, String> {
+    authz::check_iam_change(&Principal::system()).map_err(|e| e.to_string())
+}
+
 /// The measured partner admin: Nina (an org IdP account of the dev IdP) as
 /// the Partner Admin of one seeded realm ("Partner 001").
 const ADMIN: &str = "nina.new@initech.test";
@@ -363,10 +368,9 @@ async fn fixture(
         )
         .await
         .map_err(err)?;
-    let grant = system(Permission::UsersManage, Target::Org)?;
     let set = store
         .create_resource_set(
-            &grant,
+            &iam()?,
             "Partner 001 admins",
             "",
             &[org.orn_realm(&realm.id), org.orn_realm_users(&realm.id)],
@@ -375,7 +379,7 @@ async fn fixture(
         .map_err(err)?;
     store
         .add_binding_members(
-            &grant,
+            &iam()?,
             &set,
             &org.partner_admin_role,
             &[Member::User(admin.id)],

@@ -13,7 +13,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use app::authz::{check, Permission, Principal, Target};
+use app::authz::{Permission, Principal};
 use app::store::admin::Member;
 use common::client;
 use common::oidc::Rig;
@@ -70,10 +70,10 @@ async fn users_page_server_time_at_scale() {
         .unwrap();
     let realm = store.realm_by_name("Partner 001").await.unwrap().unwrap();
     let system = Principal::system();
-    let grant = check(&system, Permission::UsersManage, &Target::Org).unwrap();
     let rs = store
         .create_resource_set(
-            &grant,
+            &app::authz::check_iam_change(&app::authz::Principal::system())
+                .expect("the system may change the admin model"),
             "Partner 001 administration",
             "Timing",
             &[org.orn_realm(&realm.id), org.orn_realm_users(&realm.id)],
@@ -87,7 +87,8 @@ async fn users_page_server_time_at_scale() {
         .unwrap();
     store
         .add_binding_members(
-            &grant,
+            &app::authz::check_iam_change(&app::authz::Principal::system())
+                .expect("the system may change the admin model"),
             &rs,
             &org.partner_admin_role,
             &[Member::User(carol.id)],

@@ -333,6 +333,8 @@ pub struct Grant {
     client: Client,
     source: Source,
     conditions: Option<catalog::PermissionConditions>,
+    /// Minted by [`check_iam_change`]: may change the delegated admin model.
+    iam_change: bool,
 }
 
 impl Grant {
@@ -342,6 +344,11 @@ impl Grant {
 
     pub fn target(&self) -> &Target {
         &self.target
+    }
+
+    /// Minted by [`check_iam_change`] (changes to the admin model).
+    pub fn is_iam_change(&self) -> bool {
+        self.iam_change
     }
 
     pub fn actor(&self) -> &Actor {
@@ -798,10 +805,28 @@ pub fn check(
                 client: principal.client.clone(),
                 source,
                 conditions,
+                iam_change: false,
             })
         }
         _ => Err(AppError::Forbidden),
     }
+}
+
+/// Changing the delegated admin model (roles, resource sets, bindings,
+/// standard roles) needs an org admin role — Okta keeps role management to
+/// super and org admins — and `okta.iam.read` over the org. The grant it
+/// returns is the only one the store's admin-model writes accept; each change
+/// is checked again against what the caller holds (`check_delegation`,
+/// `check_standard_role_change`).
+pub fn check_iam_change(principal: &Principal) -> Result<Grant, AppError> {
+    let allowed = principal.is_org_admin();
+    tracing::debug!(principal = %principal.actor.id, allowed, "authz admin model change");
+    if !allowed {
+        return Err(AppError::Forbidden);
+    }
+    let mut grant = check(principal, Permission::IamRead, &Target::Org)?;
+    grant.iam_change = true;
+    Ok(grant)
 }
 
 /// Everything `principal` may do `permission` on, as a scope for lists.

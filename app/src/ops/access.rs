@@ -18,17 +18,6 @@ pub fn org_level(principal: &Principal, permission: Permission) -> Result<Grant,
     check(principal, permission, &Target::Org)
 }
 
-/// Changing the delegated admin model (roles, resource sets, bindings,
-/// standard roles): an org admin role — Okta keeps role management to super
-/// and org admins — and `okta.iam.read` over the org; each change is checked
-/// again by `check_delegation`.
-pub fn iam_manager(principal: &Principal) -> Result<Grant, AppError> {
-    if !principal.is_org_admin() {
-        return Err(AppError::Forbidden);
-    }
-    org_level(principal, Permission::IamRead)
-}
-
 /// What decisions on an app need: its id and type.
 pub fn app_target(app: &App) -> Target {
     Target::App {

@@ -2,12 +2,13 @@
 //! (the permission catalog, attribute conditions on profile edits), resource
 //! sets (realms, groups, apps picked, or ORNs typed and validated) and
 //! bindings (users and groups). Viewing needs `okta.iam.read` over the org;
-//! changing needs an org admin role (`access::iam_manager`), and nobody binds
+//! changing needs an org admin role (`authz::check_iam_change`), and nobody binds
 //! more than it holds (`authz::check_delegation`).
 
 use crate::authz::catalog::Category;
 use crate::authz::{
-    check_delegation, check_standard_role_change, orn, scope, Permission, Principal,
+    check_delegation, check_iam_change, check_standard_role_change, orn, scope, Permission,
+    Principal,
 };
 use crate::ctx::Ctx;
 use crate::error::AppError;
@@ -19,7 +20,7 @@ use crate::views::roles::{
     BindingView, IamView, PermissionChoice, RoleView, SetView, StandardAssignment,
 };
 
-use super::access::{iam_manager, org_level};
+use super::access::org_level;
 
 /// A role form: label, description, the permissions chosen and the profile
 /// attributes `okta.users.userprofile.manage` is limited to (comma-separated).
@@ -165,7 +166,7 @@ pub async fn view(cx: &Ctx) -> Result<IamView, AppError> {
 
 /// Creates a custom role.
 pub async fn create_role(cx: &Ctx, form: RoleForm) -> Result<String, AppError> {
-    let grant = iam_manager(&cx.principal)?;
+    let grant = check_iam_change(&cx.principal)?;
     let stored = role_permissions(&cx.principal, &form.permissions, &form.profile_attributes)?;
     cx.store
         .create_role(&grant, &form.label, &form.description, &stored)
@@ -176,7 +177,7 @@ pub async fn create_role(cx: &Ctx, form: RoleForm) -> Result<String, AppError> {
 /// Changes a custom role's label, description and permissions (whoever holds
 /// it has the new rights on their next request).
 pub async fn update_role(cx: &Ctx, id: &RoleId, form: RoleForm) -> Result<String, AppError> {
-    let grant = iam_manager(&cx.principal)?;
+    let grant = check_iam_change(&cx.principal)?;
     let stored = role_permissions(&cx.principal, &form.permissions, &form.profile_attributes)?;
     cx.store
         .update_role(&grant, id, &form.label, &form.description, &stored)
@@ -186,7 +187,7 @@ pub async fn update_role(cx: &Ctx, id: &RoleId, form: RoleForm) -> Result<String
 
 /// Deletes a custom role nobody holds.
 pub async fn delete_role(cx: &Ctx, id: &RoleId) -> Result<String, AppError> {
-    let grant = iam_manager(&cx.principal)?;
+    let grant = check_iam_change(&cx.principal)?;
     let label = cx.store.delete_role(&grant, id).await?;
     Ok(format!("Deleted role {label}."))
 }
@@ -198,7 +199,7 @@ pub async fn create_resource_set(
     description: &str,
     picked: ResourcePicks,
 ) -> Result<String, AppError> {
-    let grant = iam_manager(&cx.principal)?;
+    let grant = check_iam_change(&cx.principal)?;
     let out = resources(cx, picked).await?;
     if out.is_empty() {
         return Err(AppError::validation(
@@ -232,7 +233,7 @@ pub async fn change_resource_set(
     add: ResourcePicks,
     remove: Option<String>,
 ) -> Result<String, AppError> {
-    let grant = iam_manager(&cx.principal)?;
+    let grant = check_iam_change(&cx.principal)?;
     let add = resources(cx, add).await?;
     let remove: Vec<String> = remove.filter(|r| !r.is_empty()).into_iter().collect();
     if add.is_empty() && remove.is_empty() {
@@ -258,7 +259,7 @@ pub async fn change_resource_set(
 
 /// Deletes a resource set no binding member holds rights over.
 pub async fn delete_resource_set(cx: &Ctx, id: &ResourceSetId) -> Result<String, AppError> {
-    let grant = iam_manager(&cx.principal)?;
+    let grant = check_iam_change(&cx.principal)?;
     let label = cx.store.delete_resource_set(&grant, id).await?;
     Ok(format!("Deleted resource set {label}."))
 }
@@ -273,7 +274,7 @@ pub async fn add_binding(
     login: Option<String>,
     group_id: Option<String>,
 ) -> Result<String, AppError> {
-    let grant = iam_manager(&cx.principal)?;
+    let grant = check_iam_change(&cx.principal)?;
     let resource_set = resource_set
         .ok_or_else(|| AppError::validation("resourceSetId", "Choose a resource set."))?;
     let role = role.ok_or_else(|| AppError::validation("roleId", "Choose a role."))?;
@@ -303,7 +304,7 @@ pub async fn remove_binding(
     role: &RoleId,
     member: &Member,
 ) -> Result<String, AppError> {
-    let grant = iam_manager(&cx.principal)?;
+    let grant = check_iam_change(&cx.principal)?;
     cx.store
         .remove_binding_member(&grant, resource_set, role, member)
         .await?;
@@ -333,7 +334,7 @@ pub async fn grant_standard_role(
     login: Option<String>,
     group_id: Option<String>,
 ) -> Result<String, AppError> {
-    let grant = iam_manager(&cx.principal)?;
+    let grant = check_iam_change(&cx.principal)?;
     let role = role.ok_or_else(|| AppError::validation("role", "Choose a standard role."))?;
     check_standard_role_change(&cx.principal, role)?;
     let (member, name) = named_member(cx, login, group_id).await?;
@@ -347,7 +348,7 @@ pub async fn revoke_standard_role(
     role: StandardRole,
     member: &Member,
 ) -> Result<String, AppError> {
-    let grant = iam_manager(&cx.principal)?;
+    let grant = check_iam_change(&cx.principal)?;
     check_standard_role_change(&cx.principal, role)?;
     cx.store.revoke_standard_role(&grant, member, role).await?;
     Ok(format!("{} taken back.", role.as_str()))

@@ -172,18 +172,10 @@ async fn group_filter_visible(cx: &Ctx, filter: &UserFilter) -> Result<bool, App
 /// there is none or it lies outside the caller's read scope (the same answer,
 /// so a username is no oracle).
 pub async fn find_by_login(cx: &Ctx, login: &str) -> Result<Option<User>, AppError> {
-    let Some(user) = cx.store.user_by_login(login.trim()).await? else {
-        return Ok(None);
-    };
-    match cx
+    Ok(cx
         .store
-        .get_user(&scope(&cx.principal, Permission::UsersRead), &user.id)
-        .await
-    {
-        Ok(user) => Ok(Some(user)),
-        Err(StoreError::NotFound) => Ok(None),
-        Err(e) => Err(e.into()),
-    }
+        .find_user_by_login(&scope(&cx.principal, Permission::UsersRead), login)
+        .await?)
 }
 
 /// The user a form names: by id as given (loaded later under the read scope:
@@ -458,7 +450,7 @@ pub async fn create(cx: &Ctx, input: NewUserInput) -> Result<User, AppError> {
     )?;
     let user = cx
         .store
-        .create_user(
+        .create_user_in_groups(
             &grant,
             NewUser {
                 realm_id: input.realm_id,
@@ -467,12 +459,9 @@ pub async fn create(cx: &Ctx, input: NewUserInput) -> Result<User, AppError> {
                 activate: input.activate,
                 profile_source_id: None,
             },
+            &join,
         )
         .await?;
-    for group in &input.groups {
-        super::links::change(cx, &user.id, super::links::Link::Group(group.clone()), true).await?;
-    }
-    let _ = join;
     Ok(user)
 }
 

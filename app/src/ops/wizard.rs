@@ -113,9 +113,7 @@ async fn prepare(
     let (store, org, principal) = (&cx.store, &cx.org, &cx.principal);
     let realm_grant = org_level(principal, Permission::RealmsManage)?;
     // The wizard binds a role: role management is for org admins.
-    if !principal.is_org_admin() {
-        return Err(AppError::Forbidden);
-    }
+    let binding_grant = crate::authz::check_iam_change(principal)?;
     let realm_id = RealmId::generate();
     let mut errors: Vec<FieldError> = Vec::new();
     let name = name.trim().to_string();
@@ -392,7 +390,7 @@ async fn prepare(
     };
     Ok((
         PartnerRealmGrants {
-            binding: realm_grant.clone(),
+            binding: binding_grant,
             realm: realm_grant,
             users: users_grant,
             idp: idp_grant,

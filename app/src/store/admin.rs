@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use sqlx::Row;
 
 use super::audit::{self, Event};
+use super::demand::Demand;
 use super::dialect::Constraint;
 use super::{clock, Store, StoreError};
 use crate::authz::Grant;
@@ -216,6 +217,7 @@ impl Store {
         description: &str,
         permissions: &[StoredPermission],
     ) -> Result<RoleId, StoreError> {
+        grant.demand_iam_change()?;
         let label = label.trim();
         if label.is_empty() || label.chars().count() > 255 {
             return Err(StoreError::invalid(
@@ -307,6 +309,7 @@ impl Store {
         member: &Member,
         role: StandardRole,
     ) -> Result<(), StoreError> {
+        grant.demand_iam_change()?;
         let mut tx = self.begin_write().await?;
         let inserted = sqlx::query(
             "INSERT INTO standard_role_assignments (id, member_type, member_id, role_type, created) \
@@ -498,6 +501,7 @@ impl Store {
         description: &str,
         permissions: &[StoredPermission],
     ) -> Result<(), StoreError> {
+        grant.demand_iam_change()?;
         let label = label.trim();
         if label.is_empty() || label.chars().count() > 255 {
             return Err(StoreError::invalid(
@@ -572,6 +576,7 @@ impl Store {
         add: &[String],
         remove: &[String],
     ) -> Result<(), StoreError> {
+        grant.demand_iam_change()?;
         let now = clock::now();
         let mut tx = self.begin_write().await?;
         let exists: Option<String> =
@@ -716,6 +721,7 @@ impl Store {
         member: &Member,
         role: StandardRole,
     ) -> Result<(), StoreError> {
+        grant.demand_iam_change()?;
         let mut tx = self.begin_write().await?;
         let before = super_admin_holders(&mut tx).await?;
         let removed = sqlx::query(
@@ -770,6 +776,7 @@ impl Store {
         id: &str,
         kind: &Unheld,
     ) -> Result<String, StoreError> {
+        grant.demand_iam_change()?;
         let mut tx = self.begin_write().await?;
         let label: String =
             sqlx::query_scalar(&format!("SELECT label FROM {} WHERE id = $1", kind.table))
@@ -823,6 +830,7 @@ impl Store {
         role: &RoleId,
         member: &Member,
     ) -> Result<(), StoreError> {
+        grant.demand_iam_change()?;
         let mut tx = self.begin_write().await?;
         let removed = sqlx::query(
             "DELETE FROM binding_members WHERE resource_set_id = $1 AND role_id = $2 \
@@ -859,6 +867,7 @@ pub(crate) async fn insert_resource_set(
     description: &str,
     orns: &[String],
 ) -> Result<ResourceSetId, StoreError> {
+    grant.demand_iam_change()?;
     let label = label.trim();
     if label.is_empty() || label.chars().count() > 255 {
         return Err(StoreError::invalid(
@@ -919,6 +928,7 @@ pub(crate) async fn insert_binding_members(
     role: &RoleId,
     members: &[Member],
 ) -> Result<(), StoreError> {
+    grant.demand_iam_change()?;
     let now = clock::now();
     sqlx::query(
         "INSERT INTO bindings (resource_set_id, role_id, created) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",

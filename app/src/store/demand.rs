@@ -23,9 +23,26 @@ pub(super) trait Demand {
     /// An org-wide grant for any one of `accepted` (a write that callers
     /// authorize in more than one way).
     fn demand_org_any(&self, accepted: &[Permission]) -> Result<(), StoreError>;
+    /// A grant to change the delegated admin model (`authz::check_iam_change`).
+    fn demand_iam_change(&self) -> Result<(), StoreError>;
 }
 
 impl Demand for Grant {
+    fn demand_iam_change(&self) -> Result<(), StoreError> {
+        if self.is_iam_change() {
+            Ok(())
+        } else {
+            tracing::error!(
+                permission = self.permission().as_str(),
+                target = ?self.target(),
+                "a store write for the admin model got a grant not minted for it"
+            );
+            Err(StoreError::Internal(
+                "grant not minted for an admin model change".into(),
+            ))
+        }
+    }
+
     fn demand_user(&self, required: Permission) -> Result<&UserId, StoreError> {
         match demand(self, required)? {
             Target::User { id, .. } => Ok(id),

@@ -19,6 +19,12 @@ fn system_grant(permission: Permission, target: Target) -> Result<authz::Grant, 
         .map_err(|e| StoreError::Internal(format!("system principal was refused: {e}")))
 }
 
+/// The system principal's grant to change the admin model.
+fn system_iam() -> Result<authz::Grant, StoreError> {
+    authz::check_iam_change(&authz::Principal::system())
+        .map_err(|e| StoreError::Internal(format!("system principal was refused: {e}")))
+}
+
 fn profile(login: &str, first: &str, last: &str) -> BaseProfile {
     BaseProfile {
         login: login.to_string(),
@@ -212,10 +218,9 @@ pub async fn demo(store: &Store, public_url: &str) -> Result<(), StoreError> {
         store.assign_app(&user_grant, &app_grant).await?;
     }
 
-    let grant = system_grant(Permission::UsersManage, Target::Org)?;
     store
         .assign_standard_role(
-            &grant,
+            &system_iam()?,
             &Member::User(olivia.id.clone()),
             StandardRole::SuperAdmin,
         )
@@ -238,10 +243,9 @@ pub async fn demo(store: &Store, public_url: &str) -> Result<(), StoreError> {
                     org.orn_group(&partners),
                 ];
                 orns.extend(app_ids.iter().map(|(id, t)| org.orn_app(t, id)));
-                let grant = system_grant(Permission::UsersManage, Target::Org)?;
                 store
                     .create_resource_set(
-                        &grant,
+                        &system_iam()?,
                         &label,
                         &format!("What {}'s admins manage", realm.name),
                         &orns,
@@ -250,9 +254,8 @@ pub async fn demo(store: &Store, public_url: &str) -> Result<(), StoreError> {
             }
         };
         let members: Vec<Member> = admins.iter().map(|u| Member::User(u.id.clone())).collect();
-        let grant = system_grant(Permission::UsersManage, Target::Org)?;
         store
-            .add_binding_members(&grant, &rs, &role, &members)
+            .add_binding_members(&system_iam()?, &rs, &role, &members)
             .await?;
         if realm.id == acme.id {
             acme_set = Some(rs);
@@ -262,7 +265,6 @@ pub async fn demo(store: &Store, public_url: &str) -> Result<(), StoreError> {
     // apps and edits names and phones, but has no lifecycle or membership rights.
     if let Some(rs) = acme_set {
         let rita = user(store, &acme, "rita.reader@acme.test", "Rita", "Reader").await?;
-        let grant = system_grant(Permission::UsersManage, Target::Org)?;
         let helpdesk = match store.role_id_by_label(HELPDESK_ROLE).await? {
             Some(id) => id,
             None => {
@@ -286,7 +288,7 @@ pub async fn demo(store: &Store, public_url: &str) -> Result<(), StoreError> {
                 .collect();
                 store
                     .create_role(
-                        &grant,
+                        &system_iam()?,
                         HELPDESK_ROLE,
                         "Views Acme's users and corrects names and phone numbers",
                         &permissions,
@@ -295,7 +297,7 @@ pub async fn demo(store: &Store, public_url: &str) -> Result<(), StoreError> {
             }
         };
         store
-            .add_binding_members(&grant, &rs, &helpdesk, &[Member::User(rita.id)])
+            .add_binding_members(&system_iam()?, &rs, &helpdesk, &[Member::User(rita.id)])
             .await?;
     }
     Ok(())

@@ -4,7 +4,7 @@
 
 use super::admin::StoredPermission;
 use super::{Store, StoreError};
-use crate::authz::{catalog, check, orn, OrgContext, Permission, Principal, Target};
+use crate::authz::{catalog, orn, OrgContext, Principal};
 use crate::ids::RoleId;
 
 /// The setting naming the generated Partner Admin role (its id: stable
@@ -86,8 +86,8 @@ pub async fn bootstrap(store: &Store, public_url: &str) -> Result<OrgContext, St
     store.ensure_catch_all_rule(&default_realm.id).await?;
 
     let system = Principal::system();
-    let grant = check(&system, Permission::UsersManage, &Target::Org)
-        .map_err(|e| StoreError::Internal(e.to_string()))?;
+    let grant =
+        crate::authz::check_iam_change(&system).map_err(|e| StoreError::Internal(e.to_string()))?;
     let definition = catalog::partner_admin_role();
     let wanted: Vec<StoredPermission> = definition
         .permissions

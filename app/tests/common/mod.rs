@@ -186,7 +186,6 @@ pub async fn partner_admin(
     realms: &[&Realm],
     admin: &app::model::User,
 ) -> Principal {
-    let grant = system(Permission::UsersManage, Target::Org);
     let orns: Vec<String> = realms
         .iter()
         .flat_map(|r| [org.orn_realm(&r.id), org.orn_realm_users(&r.id)])
@@ -197,12 +196,12 @@ pub async fn partner_admin(
         .collect::<Vec<_>>()
         .join(", ");
     let set = store
-        .create_resource_set(&grant, &format!("{label} admins"), "", &orns)
+        .create_resource_set(&iam(), &format!("{label} admins"), "", &orns)
         .await
         .expect("resource set");
     store
         .add_binding_members(
-            &grant,
+            &iam(),
             &set,
             &org.partner_admin_role,
             &[app::store::admin::Member::User(admin.id.clone())],
@@ -210,4 +209,10 @@ pub async fn partner_admin(
         .await
         .expect("binding");
     principal(store, org, admin).await
+}
+
+/// The system principal's grant to change the admin model (roles, resource
+/// sets, bindings, standard roles): for setting up.
+pub fn iam() -> authz::Grant {
+    authz::check_iam_change(&Principal::system()).expect("the system may change the admin model")
 }

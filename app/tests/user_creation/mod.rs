@@ -46,9 +46,7 @@ async fn group_grant(
         .create_group(&system(Permission::GroupsCreate, Target::Org), name, "")
         .await
         .unwrap();
-    let target = authz::group_target(store, &org.orn, &group.id)
-        .await
-        .unwrap();
+    let target = store.facts_of_group(&org.orn, &group.id).await.unwrap();
     (group, system(permission, target))
 }
 
@@ -74,7 +72,7 @@ async fn members(store: &Store, user: &User) -> Vec<app::ids::GroupId> {
 #[tokio::test]
 async fn a_user_created_with_groups_is_written_with_its_memberships_and_events_at_once() {
     on_both(|store, engine| async move {
-        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
             .await
             .unwrap();
         let acme = realm(&store, "Acme", &["acme.test"]).await;
@@ -119,7 +117,7 @@ async fn a_user_created_with_groups_is_written_with_its_memberships_and_events_a
 #[tokio::test]
 async fn a_user_whose_group_fails_is_not_created_at_all() {
     on_both(|store, engine| async move {
-        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
             .await
             .unwrap();
         let acme = realm(&store, "Acme", &["acme.test"]).await;
@@ -127,9 +125,7 @@ async fn a_user_whose_group_fails_is_not_created_at_all() {
         let (gone, gone_grant) =
             group_grant(&store, &org, "Gone", Permission::GroupsMembersManage).await;
         // Deleted between the check that minted its grant and the write.
-        let target = authz::group_target(&store, &org.orn, &gone.id)
-            .await
-            .unwrap();
+        let target = store.facts_of_group(&org.orn, &gone.id).await.unwrap();
         store
             .delete_group(&system(Permission::GroupsManage, target))
             .await
@@ -193,7 +189,7 @@ async fn a_user_whose_group_fails_is_not_created_at_all() {
 #[tokio::test]
 async fn find_user_by_login_sees_only_the_scope_and_ignores_case() {
     on_both(|store, engine| async move {
-        let org = authz::bootstrap(&store, "http://127.0.0.1:3000")
+        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
             .await
             .unwrap();
         let acme = realm(&store, "Acme", &["acme.test"]).await;
@@ -213,10 +209,9 @@ async fn find_user_by_login_sees_only_the_scope_and_ignores_case() {
             .create_user(&create_grant(&acme), new_user(&acme, "reader@acme.test"))
             .await
             .unwrap();
-        let iam = system(Permission::UsersManage, Target::Org);
         let role = store
             .create_role(
-                &iam,
+                &crate::common::iam(),
                 "Reads Acme",
                 "",
                 &[StoredPermission {
@@ -227,11 +222,21 @@ async fn find_user_by_login_sees_only_the_scope_and_ignores_case() {
             .await
             .unwrap();
         let set = store
-            .create_resource_set(&iam, "Acme users", "", &[org.orn_realm_users(&acme.id)])
+            .create_resource_set(
+                &crate::common::iam(),
+                "Acme users",
+                "",
+                &[org.orn_realm_users(&acme.id)],
+            )
             .await
             .unwrap();
         store
-            .add_binding_members(&iam, &set, &role, &[Member::User(admin.id.clone())])
+            .add_binding_members(
+                &crate::common::iam(),
+                &set,
+                &role,
+                &[Member::User(admin.id.clone())],
+            )
             .await
             .unwrap();
         let reader = Principal::for_user(

@@ -195,13 +195,12 @@ fn profile(login: &str) -> BaseProfile {
 }
 
 async fn fixture(store: &Store) -> Fixture {
-    let org = authz::bootstrap(store, "http://127.0.0.1:3000")
+    let org = app::store::setup::bootstrap(store, "http://127.0.0.1:3000")
         .await
         .unwrap();
     let home = realm(store, "Home", &[]).await;
     let other = realm(store, "Other", &[]).await;
     let admin = new_user(store, &home, "twin.admin@host.test").await;
-    let iam = system(Permission::UsersManage, Target::Org);
     let held = [
         "okta.users.manage",
         "okta.users.read",
@@ -212,7 +211,7 @@ async fn fixture(store: &Store) -> Fixture {
     ];
     let role = store
         .create_role(
-            &iam,
+            &crate::common::iam(),
             "Every write",
             "",
             &held.map(|p| StoredPermission {
@@ -231,11 +230,16 @@ async fn fixture(store: &Store) -> Fixture {
         format!("orn:okta:idp:{id}:identity_providers"),
     ];
     let set = store
-        .create_resource_set(&iam, "Everything", "", &everything)
+        .create_resource_set(&crate::common::iam(), "Everything", "", &everything)
         .await
         .unwrap();
     store
-        .add_binding_members(&iam, &set, &role, &[Member::User(admin.id.clone())])
+        .add_binding_members(
+            &crate::common::iam(),
+            &set,
+            &role,
+            &[Member::User(admin.id.clone())],
+        )
         .await
         .unwrap();
     let rows = store.rights_rows(&admin.id).await.unwrap();
@@ -297,9 +301,7 @@ impl Fixture {
     }
 
     async fn user_target(&self, store: &Store, user: &User) -> Target {
-        authz::user_target(store, &self.org.orn, user)
-            .await
-            .unwrap()
+        store.facts_of_user(&self.org.orn, user).await.unwrap()
     }
 
     async fn group(&self, store: &Store, name: &str) -> (Group, Target) {
@@ -307,7 +309,8 @@ impl Fixture {
             .create_group(&system(Permission::GroupsCreate, Target::Org), name, "")
             .await
             .unwrap();
-        let target = authz::group_target(store, &self.org.orn, &group.id)
+        let target = store
+            .facts_of_group(&self.org.orn, &group.id)
             .await
             .unwrap();
         (group, target)
