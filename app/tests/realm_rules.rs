@@ -711,7 +711,7 @@ async fn the_partner_realm_wizard_writes_all_or_nothing() {
         };
         let grants = |p: &PartnerRealmPlan| PartnerRealmGrants {
             realm: org_grant(),
-            binding: org_grant(),
+            binding: common::iam(),
             users: Some(system(Permission::UsersCreate, Target::NewUserIn { realm_id: p.realm_id.clone() })),
             idp: None,
         };

@@ -243,3 +243,31 @@ async fn made_up_session_cookies_do_not_mint_fresh_mutation_quotas() {
         "unsigned cookies fall back to the client IP's quota: {statuses:?}"
     );
 }
+
+/// Server functions live under `/_fn/`; `/api/` is left for Okta's REST API.
+/// A plain form post to a server function is answered for the browser (a
+/// redirect back carrying the sealed refusal); the same post to `/api/v1/…`
+/// reaches neither the server functions nor their no-JavaScript handling.
+#[tokio::test]
+async fn server_functions_live_under_their_own_prefix_not_api() {
+    let server = start("100").await;
+    let post = |path: &str| {
+        client()
+            .post(format!("{}{path}", server.base))
+            .header("origin", &server.base)
+            .header("accept", "text/html")
+            .header("referer", format!("{}/users", server.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("id=00u0000000000000000&op=Suspend")
+            .send()
+    };
+    let served = post("/_fn/users/lifecycle").await.unwrap();
+    assert!(served.status().is_redirection(), "{}", served.status());
+    let location = served.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.contains("__err"), "{location}");
+    for path in ["/api/users/lifecycle", "/api/v1/users"] {
+        let r = post(path).await.unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+        assert!(r.headers().get("location").is_none(), "{path}");
+    }
+}
