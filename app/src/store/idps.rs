@@ -449,42 +449,42 @@ impl Store {
                 changed.push(field);
             }
         }
-        let mut tx = self.begin_write().await?;
-        let updated = sqlx::query(
-            "UPDATE identity_providers SET name = $1, issuer = $2, client_id = $3, client_secret_enc = $4, \
-             scopes = $5, claim_mapping = $6, realm_id = $7, jit_enabled = $8, routing_domains = $9, \
-             last_updated = $10 WHERE id = $11 AND last_updated = $12",
-        )
-        .bind(&idp.name)
-        .bind(&idp.issuer)
-        .bind(&idp.client_id)
-        .bind(&idp.client_secret_sealed)
-        .bind(to_json(&idp.scopes))
-        .bind(to_json(&idp.claim_mapping))
-        .bind(idp.realm_id.as_ref().map(|r| r.to_string()))
-        .bind(idp.jit_enabled)
-        .bind(to_json(&idp.routing_domains))
-        .bind(&idp.last_updated)
-        .bind(id.as_str())
-        .bind(expected)
-        .execute(&mut *tx)
+        self.write(|mut tx| async move {
+            let updated = sqlx::query(
+                "UPDATE identity_providers SET name = $1, issuer = $2, client_id = $3, client_secret_enc = $4, \
+                 scopes = $5, claim_mapping = $6, realm_id = $7, jit_enabled = $8, routing_domains = $9, \
+                 last_updated = $10 WHERE id = $11 AND last_updated = $12",
+            )
+            .bind(&idp.name)
+            .bind(&idp.issuer)
+            .bind(&idp.client_id)
+            .bind(&idp.client_secret_sealed)
+            .bind(to_json(&idp.scopes))
+            .bind(to_json(&idp.claim_mapping))
+            .bind(idp.realm_id.as_ref().map(|r| r.to_string()))
+            .bind(idp.jit_enabled)
+            .bind(to_json(&idp.routing_domains))
+            .bind(&idp.last_updated)
+            .bind(id.as_str())
+            .bind(expected)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::map_constraint(e, &[Constraint::IdentityProvidersName]))?;
+            if updated.rows_affected() != 1 {
+                return Err(StoreError::Conflict(
+                    "This identity provider was changed by someone else; reload and try again.".into(),
+                ));
+            }
+            let event = Event::by_grant(
+                "system.idp.lifecycle.update",
+                "Update identity provider",
+                grant,
+            )
+            .target(idp_target(&idp))
+            .debug("changed", changed.join(","));
+            Ok((tx, idp, vec![event]))
+        })
         .await
-        .map_err(|e| StoreError::map_constraint(e, &[Constraint::IdentityProvidersName]))?;
-        if updated.rows_affected() != 1 {
-            return Err(StoreError::Conflict(
-                "This identity provider was changed by someone else; reload and try again.".into(),
-            ));
-        }
-        let event = Event::by_grant(
-            "system.idp.lifecycle.update",
-            "Update identity provider",
-            grant,
-        )
-        .target(idp_target(&idp))
-        .debug("changed", changed.join(","));
-        audit::append(&mut tx, &event).await?;
-        tx.commit().await?;
-        Ok(idp)
     }
 
     /// Activates or deactivates an identity provider: an inactive one routes
