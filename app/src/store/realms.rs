@@ -148,33 +148,36 @@ impl Store {
         {
             return Ok(realm);
         }
-        let mut tx = self.begin_write().await?;
-        let now = clock::now();
-        let id = RealmId::generate();
-        let inserted = sqlx::query(
-            "INSERT INTO realms (id, name, realm_type, is_default, domains, created, last_updated) \
-             VALUES ($1, 'Default', 'DEFAULT', TRUE, '[]', $2, $2) ON CONFLICT DO NOTHING",
-        )
-        .bind(id.as_str())
-        .bind(&now)
-        .execute(&mut *tx)
-        .await?;
-        if inserted.rows_affected() == 1 {
-            let event = Event::success(
-                "directory.realm.lifecycle.create",
-                "Create realm",
-                audit::Actor::system(),
+        self.write(|mut tx| async move {
+            let mut events = Vec::new();
+            let now = clock::now();
+            let id = RealmId::generate();
+            let inserted = sqlx::query(
+                "INSERT INTO realms (id, name, realm_type, is_default, domains, created, last_updated) \
+                 VALUES ($1, 'Default', 'DEFAULT', TRUE, '[]', $2, $2) ON CONFLICT DO NOTHING",
             )
-            .target(audit::Target {
-                id: id.to_string(),
-                target_type: "Realm".into(),
-                alternate_id: "Default".into(),
-                display_name: "Default".into(),
-                realm_id: Some(id.to_string()),
-            });
-            audit::append(&mut tx, &event).await?;
-        }
-        tx.commit().await?;
+            .bind(id.as_str())
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+            if inserted.rows_affected() == 1 {
+                let event = Event::success(
+                    "directory.realm.lifecycle.create",
+                    "Create realm",
+                    audit::Actor::system(),
+                )
+                .target(audit::Target {
+                    id: id.to_string(),
+                    target_type: "Realm".into(),
+                    alternate_id: "Default".into(),
+                    display_name: "Default".into(),
+                    realm_id: Some(id.to_string()),
+                });
+                events.push(event);
+            }
+            Ok((tx, (), events))
+        })
+        .await?;
         sqlx::query_as::<_, Realm>(&format!(
             "SELECT {COLUMNS} FROM realms r WHERE r.is_default = TRUE"
         ))

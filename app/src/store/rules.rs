@@ -1107,44 +1107,47 @@ impl Store {
         id: &OperationId,
     ) -> Result<Operation, StoreError> {
         grant.demand_org(Permission::RealmsManage)?;
-        let mut tx = self.begin_write().await?;
-        let op = operation_in(&mut tx, id)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let canceled = sqlx::query(
-            "UPDATE realm_assignment_operations SET status = 'CANCELED', completed = $1 \
-             WHERE id = $2 AND status IN ('PLANNED', 'SCHEDULED', 'IN_PROGRESS')",
-        )
-        .bind(clock::now())
-        .bind(id.as_str())
-        .execute(&mut *tx)
-        .await?;
-        if canceled.rows_affected() != 1 {
-            return Err(StoreError::Conflict(format!(
-                "This operation is {} already.",
-                op.status.as_str().to_lowercase().replace('_', " ")
-            )));
-        }
-        sqlx::query(
-            "UPDATE realm_assignment_operation_items SET result = 'CANCELED' \
-             WHERE operation_id = $1 AND result = 'PENDING'",
-        )
-        .bind(id.as_str())
-        .execute(&mut *tx)
-        .await?;
-        if op.status != OperationStatus::Planned {
-            let mut event = Event::by_grant(
-                "directory.realm.assignment.execution_completed",
-                "Realm assignment execution canceled",
-                grant,
+        self.write(|mut tx| async move {
+            let mut events = Vec::new();
+            let op = operation_in(&mut tx, id)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            let canceled = sqlx::query(
+                "UPDATE realm_assignment_operations SET status = 'CANCELED', completed = $1 \
+                 WHERE id = $2 AND status IN ('PLANNED', 'SCHEDULED', 'IN_PROGRESS')",
             )
-            .debug("operationId", id.as_str())
-            .debug("numUserMoved", op.num_moved)
-            .debug("canceled", true);
-            event.targets.push(operation_target(&op));
-            audit::append(&mut tx, &event).await?;
-        }
-        tx.commit().await?;
+            .bind(clock::now())
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+            if canceled.rows_affected() != 1 {
+                return Err(StoreError::Conflict(format!(
+                    "This operation is {} already.",
+                    op.status.as_str().to_lowercase().replace('_', " ")
+                )));
+            }
+            sqlx::query(
+                "UPDATE realm_assignment_operation_items SET result = 'CANCELED' \
+                 WHERE operation_id = $1 AND result = 'PENDING'",
+            )
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+            if op.status != OperationStatus::Planned {
+                let mut event = Event::by_grant(
+                    "directory.realm.assignment.execution_completed",
+                    "Realm assignment execution canceled",
+                    grant,
+                )
+                .debug("operationId", id.as_str())
+                .debug("numUserMoved", op.num_moved)
+                .debug("canceled", true);
+                event.targets.push(operation_target(&op));
+                events.push(event);
+            }
+            Ok((tx, (), events))
+        })
+        .await?;
         self.operation_by_id(id).await
     }
 
@@ -1426,31 +1429,34 @@ impl Store {
         why: &str,
     ) -> Result<(), StoreError> {
         grant.demand_org(Permission::RealmsManage)?;
-        let mut tx = self.begin_write().await?;
-        let failed = sqlx::query(
-            "UPDATE realm_assignment_operations SET status = 'FAILED', completed = $1 \
-             WHERE id = $2 AND status = 'IN_PROGRESS'",
-        )
-        .bind(clock::now())
-        .bind(id.as_str())
-        .execute(&mut *tx)
-        .await?;
-        if failed.rows_affected() == 1 {
-            let op = operation_in(&mut tx, id)
-                .await?
-                .ok_or(StoreError::NotFound)?;
-            let mut event = Event::by_grant(
-                "directory.realm.assignment.execution_completed",
-                "Realm assignment execution failed",
-                grant,
+        self.write(|mut tx| async move {
+            let mut events = Vec::new();
+            let failed = sqlx::query(
+                "UPDATE realm_assignment_operations SET status = 'FAILED', completed = $1 \
+                 WHERE id = $2 AND status = 'IN_PROGRESS'",
             )
-            .debug("operationId", id.as_str())
-            .debug("numUserMoved", op.num_moved)
-            .debug("failed", true);
-            event.targets.push(operation_target(&op));
-            audit::append(&mut tx, &event).await?;
-        }
-        tx.commit().await?;
+            .bind(clock::now())
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+            if failed.rows_affected() == 1 {
+                let op = operation_in(&mut tx, id)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                let mut event = Event::by_grant(
+                    "directory.realm.assignment.execution_completed",
+                    "Realm assignment execution failed",
+                    grant,
+                )
+                .debug("operationId", id.as_str())
+                .debug("numUserMoved", op.num_moved)
+                .debug("failed", true);
+                event.targets.push(operation_target(&op));
+                events.push(event);
+            }
+            Ok((tx, (), events))
+        })
+        .await?;
         tracing::warn!(operation = %id, why, "operation marked failed");
         Ok(())
     }
