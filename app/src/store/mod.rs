@@ -8,8 +8,11 @@
 //! checkpointer) and the choice of migrations.
 //!
 //! The pool is private to this module. Reads take a `Scope` and writes a `Grant`
-//! (both constructed only by `authz`); driver errors are mapped to `StoreError`
-//! here and never leave as text.
+//! (both constructed only by `authz`); each write demands from its grant the
+//! permission it implements (`demand`) and refuses a grant minted for another
+//! operation. A write runs in one transaction that holds the System Log's
+//! chain lock and appends its events before committing (`Store::write`).
+//! Driver errors are mapped to `StoreError` here and never leave as text.
 
 pub mod admin;
 pub mod audit;
