@@ -91,23 +91,23 @@ impl Store {
             created: now.clone(),
             last_updated: now.clone(),
         };
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO groups (id, name, description, created, last_updated, last_membership_updated) \
-             VALUES ($1, $2, $3, $4, $4, $4)",
-        )
-        .bind(group.id.as_str())
-        .bind(&group.name)
-        .bind(&group.description)
-        .bind(&now)
-        .execute(&mut *tx)
+        self.write(|mut tx| async move {
+            sqlx::query(
+                "INSERT INTO groups (id, name, description, created, last_updated, last_membership_updated) \
+                 VALUES ($1, $2, $3, $4, $4, $4)",
+            )
+            .bind(group.id.as_str())
+            .bind(&group.name)
+            .bind(&group.description)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::map_constraint(e, &[Constraint::GroupsName]))?;
+            let event = Event::by_grant("group.lifecycle.create", "Create okta group", grant)
+                .target(group_target(&group));
+            Ok((tx, group, vec![event]))
+        })
         .await
-        .map_err(|e| StoreError::map_constraint(e, &[Constraint::GroupsName]))?;
-        let event = Event::by_grant("group.lifecycle.create", "Create okta group", grant)
-            .target(group_target(&group));
-        audit::append(&mut tx, &event).await?;
-        tx.commit().await?;
-        Ok(group)
     }
 
     /// Renames a group or changes its description (grant: `okta.groups.manage`
@@ -126,31 +126,31 @@ impl Store {
                 "Enter a name of 1 to 255 characters.",
             ));
         }
-        let mut tx = self.begin_write().await?;
-        let updated = sqlx::query(
-            "UPDATE groups SET name = $1, description = $2, last_updated = $3 WHERE id = $4",
-        )
-        .bind(name)
-        .bind(description.trim())
-        .bind(clock::now())
-        .bind(id.as_str())
-        .execute(&mut *tx)
+        self.write(|mut tx| async move {
+            let updated = sqlx::query(
+                "UPDATE groups SET name = $1, description = $2, last_updated = $3 WHERE id = $4",
+            )
+            .bind(name)
+            .bind(description.trim())
+            .bind(clock::now())
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::map_constraint(e, &[Constraint::GroupsName]))?;
+            if updated.rows_affected() != 1 {
+                return Err(StoreError::NotFound);
+            }
+            let group = sqlx::query_as::<_, Group>(&format!(
+                "SELECT {GROUP_COLUMNS} FROM groups g WHERE g.id = $1"
+            ))
+            .bind(id.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+            let event = Event::by_grant("group.profile.update", "Update group profile", grant)
+                .target(group_target(&group));
+            Ok((tx, group, vec![event]))
+        })
         .await
-        .map_err(|e| StoreError::map_constraint(e, &[Constraint::GroupsName]))?;
-        if updated.rows_affected() != 1 {
-            return Err(StoreError::NotFound);
-        }
-        let group = sqlx::query_as::<_, Group>(&format!(
-            "SELECT {GROUP_COLUMNS} FROM groups g WHERE g.id = $1"
-        ))
-        .bind(id.as_str())
-        .fetch_one(&mut *tx)
-        .await?;
-        let event = Event::by_grant("group.profile.update", "Update group profile", grant)
-            .target(group_target(&group));
-        audit::append(&mut tx, &event).await?;
-        tx.commit().await?;
-        Ok(group)
     }
 
     /// Deletes a group (grant: `okta.groups.manage` on it): its memberships,
@@ -158,30 +158,30 @@ impl Store {
     /// (`group.lifecycle.delete`).
     pub async fn delete_group(&self, grant: &Grant) -> Result<(), StoreError> {
         let id = grant.demand_group(Permission::GroupsManage)?;
-        let mut tx = self.begin_write().await?;
-        let group = sqlx::query_as::<_, Group>(&format!(
-            "SELECT {GROUP_COLUMNS} FROM groups g WHERE g.id = $1"
-        ))
-        .bind(id.as_str())
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        let before = if super::admin::confers_super_admin(&mut tx, id).await? {
-            super::admin::super_admin_holders(&mut tx).await?
-        } else {
-            0
-        };
-        sqlx::query("DELETE FROM groups WHERE id = $1")
+        self.write(|mut tx| async move {
+            let group = sqlx::query_as::<_, Group>(&format!(
+                "SELECT {GROUP_COLUMNS} FROM groups g WHERE g.id = $1"
+            ))
             .bind(id.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| StoreError::map_constraint(e, &[]))?;
-        super::admin::a_super_admin_remains(&mut tx, before).await?;
-        let event = Event::by_grant("group.lifecycle.delete", "Delete Okta group", grant)
-            .target(group_target(&group));
-        audit::append(&mut tx, &event).await?;
-        tx.commit().await?;
-        Ok(())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+            let before = if super::admin::confers_super_admin(&mut tx, id).await? {
+                super::admin::super_admin_holders(&mut tx).await?
+            } else {
+                0
+            };
+            sqlx::query("DELETE FROM groups WHERE id = $1")
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::map_constraint(e, &[]))?;
+            super::admin::a_super_admin_remains(&mut tx, before).await?;
+            let event = Event::by_grant("group.lifecycle.delete", "Delete Okta group", grant)
+                .target(group_target(&group));
+            Ok((tx, (), vec![event]))
+        })
+        .await
     }
 
     /// Renames an app integration (grant: `okta.apps.manage` on it):
@@ -195,49 +195,54 @@ impl Store {
                 "Enter a label of 1 to 100 characters.",
             ));
         }
-        let mut tx = self.begin_write().await?;
-        let updated = sqlx::query("UPDATE apps SET label = $1, last_updated = $2 WHERE id = $3")
-            .bind(label)
-            .bind(clock::now())
+        self.write(|mut tx| async move {
+            let updated =
+                sqlx::query("UPDATE apps SET label = $1, last_updated = $2 WHERE id = $3")
+                    .bind(label)
+                    .bind(clock::now())
+                    .bind(id.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+            if updated.rows_affected() != 1 {
+                return Err(StoreError::NotFound);
+            }
+            let app = sqlx::query_as::<_, App>(&format!(
+                "SELECT {APP_COLUMNS} FROM apps a WHERE a.id = $1"
+            ))
             .bind(id.as_str())
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
-        if updated.rows_affected() != 1 {
-            return Err(StoreError::NotFound);
-        }
-        let app =
-            sqlx::query_as::<_, App>(&format!("SELECT {APP_COLUMNS} FROM apps a WHERE a.id = $1"))
-                .bind(id.as_str())
-                .fetch_one(&mut *tx)
-                .await?;
-        let event = Event::by_grant("application.lifecycle.update", "Update application", grant)
-            .target(app_target(&app));
-        audit::append(&mut tx, &event).await?;
-        tx.commit().await?;
-        Ok(app)
+            let event =
+                Event::by_grant("application.lifecycle.update", "Update application", grant)
+                    .target(app_target(&app));
+            Ok((tx, app, vec![event]))
+        })
+        .await
     }
 
     /// Deletes an app integration (grant: `okta.apps.manage` on it) and its
     /// assignments (`application.lifecycle.delete`).
     pub async fn delete_app(&self, grant: &Grant) -> Result<(), StoreError> {
         let id = grant.demand_app(Permission::AppsManage)?;
-        let mut tx = self.begin_write().await?;
-        let app =
-            sqlx::query_as::<_, App>(&format!("SELECT {APP_COLUMNS} FROM apps a WHERE a.id = $1"))
-                .bind(id.as_str())
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(StoreError::NotFound)?;
-        sqlx::query("DELETE FROM apps WHERE id = $1")
+        self.write(|mut tx| async move {
+            let app = sqlx::query_as::<_, App>(&format!(
+                "SELECT {APP_COLUMNS} FROM apps a WHERE a.id = $1"
+            ))
             .bind(id.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| StoreError::map_constraint(e, &[]))?;
-        let event = Event::by_grant("application.lifecycle.delete", "Delete application", grant)
-            .target(app_target(&app));
-        audit::append(&mut tx, &event).await?;
-        tx.commit().await?;
-        Ok(())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+            sqlx::query("DELETE FROM apps WHERE id = $1")
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::map_constraint(e, &[]))?;
+            let event =
+                Event::by_grant("application.lifecycle.delete", "Delete application", grant)
+                    .target(app_target(&app));
+            Ok((tx, (), vec![event]))
+        })
+        .await
     }
 
     pub async fn get_group(&self, scope: &Scope, id: &GroupId) -> Result<Group, StoreError> {
@@ -367,24 +372,24 @@ impl Store {
             created: now.clone(),
             last_updated: now.clone(),
         };
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO apps (id, name, label, sign_on_mode, status, created, last_updated) \
-             VALUES ($1, $2, $3, $4, 'ACTIVE', $5, $5)",
-        )
-        .bind(app.id.as_str())
-        .bind(&app.name)
-        .bind(&app.label)
-        .bind(&app.sign_on_mode)
-        .bind(&now)
-        .execute(&mut *tx)
+        self.write(|mut tx| async move {
+            sqlx::query(
+                "INSERT INTO apps (id, name, label, sign_on_mode, status, created, last_updated) \
+                 VALUES ($1, $2, $3, $4, 'ACTIVE', $5, $5)",
+            )
+            .bind(app.id.as_str())
+            .bind(&app.name)
+            .bind(&app.label)
+            .bind(&app.sign_on_mode)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::map_constraint(e, &[Constraint::AppsSignOnMode]))?;
+            let event = Event::by_grant("application.lifecycle.create", "Add application", grant)
+                .target(app_target(&app));
+            Ok((tx, app, vec![event]))
+        })
         .await
-        .map_err(|e| StoreError::map_constraint(e, &[Constraint::AppsSignOnMode]))?;
-        let event = Event::by_grant("application.lifecycle.create", "Add application", grant)
-            .target(app_target(&app));
-        audit::append(&mut tx, &event).await?;
-        tx.commit().await?;
-        Ok(app)
     }
 
     pub async fn get_app(&self, scope: &Scope, id: &AppId) -> Result<App, StoreError> {

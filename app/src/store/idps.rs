@@ -449,42 +449,42 @@ impl Store {
                 changed.push(field);
             }
         }
-        let mut tx = self.begin_write().await?;
-        let updated = sqlx::query(
-            "UPDATE identity_providers SET name = $1, issuer = $2, client_id = $3, client_secret_enc = $4, \
-             scopes = $5, claim_mapping = $6, realm_id = $7, jit_enabled = $8, routing_domains = $9, \
-             last_updated = $10 WHERE id = $11 AND last_updated = $12",
-        )
-        .bind(&idp.name)
-        .bind(&idp.issuer)
-        .bind(&idp.client_id)
-        .bind(&idp.client_secret_sealed)
-        .bind(to_json(&idp.scopes))
-        .bind(to_json(&idp.claim_mapping))
-        .bind(idp.realm_id.as_ref().map(|r| r.to_string()))
-        .bind(idp.jit_enabled)
-        .bind(to_json(&idp.routing_domains))
-        .bind(&idp.last_updated)
-        .bind(id.as_str())
-        .bind(expected)
-        .execute(&mut *tx)
+        self.write(|mut tx| async move {
+            let updated = sqlx::query(
+                "UPDATE identity_providers SET name = $1, issuer = $2, client_id = $3, client_secret_enc = $4, \
+                 scopes = $5, claim_mapping = $6, realm_id = $7, jit_enabled = $8, routing_domains = $9, \
+                 last_updated = $10 WHERE id = $11 AND last_updated = $12",
+            )
+            .bind(&idp.name)
+            .bind(&idp.issuer)
+            .bind(&idp.client_id)
+            .bind(&idp.client_secret_sealed)
+            .bind(to_json(&idp.scopes))
+            .bind(to_json(&idp.claim_mapping))
+            .bind(idp.realm_id.as_ref().map(|r| r.to_string()))
+            .bind(idp.jit_enabled)
+            .bind(to_json(&idp.routing_domains))
+            .bind(&idp.last_updated)
+            .bind(id.as_str())
+            .bind(expected)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::map_constraint(e, &[Constraint::IdentityProvidersName]))?;
+            if updated.rows_affected() != 1 {
+                return Err(StoreError::Conflict(
+                    "This identity provider was changed by someone else; reload and try again.".into(),
+                ));
+            }
+            let event = Event::by_grant(
+                "system.idp.lifecycle.update",
+                "Update identity provider",
+                grant,
+            )
+            .target(idp_target(&idp))
+            .debug("changed", changed.join(","));
+            Ok((tx, idp, vec![event]))
+        })
         .await
-        .map_err(|e| StoreError::map_constraint(e, &[Constraint::IdentityProvidersName]))?;
-        if updated.rows_affected() != 1 {
-            return Err(StoreError::Conflict(
-                "This identity provider was changed by someone else; reload and try again.".into(),
-            ));
-        }
-        let event = Event::by_grant(
-            "system.idp.lifecycle.update",
-            "Update identity provider",
-            grant,
-        )
-        .target(idp_target(&idp))
-        .debug("changed", changed.join(","));
-        audit::append(&mut tx, &event).await?;
-        tx.commit().await?;
-        Ok(idp)
     }
 
     /// Activates or deactivates an identity provider: an inactive one routes
@@ -498,45 +498,48 @@ impl Store {
     ) -> Result<Idp, StoreError> {
         grant.demand_org(Permission::IdentityProvidersManage)?;
         let status = if active { "ACTIVE" } else { "INACTIVE" };
-        let mut tx = self.begin_write().await?;
-        let updated = sqlx::query(
-            "UPDATE identity_providers SET status = $1, last_updated = $2 WHERE id = $3 AND status <> $1",
-        )
-        .bind(status)
-        .bind(clock::now())
-        .bind(id.as_str())
-        .execute(&mut *tx)
-        .await?;
-        if updated.rows_affected() == 1 {
-            let idp = sqlx::query_as::<_, Idp>(&format!(
-                "SELECT {IDP_COLUMNS} FROM identity_providers i WHERE i.id = $1"
-            ))
+        self.write(|mut tx| async move {
+            let mut events = Vec::new();
+            let updated = sqlx::query(
+                "UPDATE identity_providers SET status = $1, last_updated = $2 WHERE id = $3 AND status <> $1",
+            )
+            .bind(status)
+            .bind(clock::now())
             .bind(id.as_str())
-            .fetch_one(&mut *tx)
+            .execute(&mut *tx)
             .await?;
-            let (action, display) = if active {
-                (
-                    "system.idp.lifecycle.activate",
-                    "Activate identity provider",
-                )
-            } else {
-                (
-                    "system.idp.lifecycle.deactivate",
-                    "Deactivate identity provider",
-                )
-            };
-            let mut event = Event::by_grant(action, display, grant).target(idp_target(&idp));
-            if !active {
-                // Sessions started through it end with it.
-                let ended = sqlx::query("DELETE FROM tower_sessions WHERE data LIKE $1")
-                    .bind(format!("%\"{}\":\"{}\"%", SIGNED_IN_WITH, idp.id))
-                    .execute(&mut *tx)
-                    .await?;
-                event = event.debug("sessionsEnded", ended.rows_affected() as i64);
+            if updated.rows_affected() == 1 {
+                let idp = sqlx::query_as::<_, Idp>(&format!(
+                    "SELECT {IDP_COLUMNS} FROM identity_providers i WHERE i.id = $1"
+                ))
+                .bind(id.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+                let (action, display) = if active {
+                    (
+                        "system.idp.lifecycle.activate",
+                        "Activate identity provider",
+                    )
+                } else {
+                    (
+                        "system.idp.lifecycle.deactivate",
+                        "Deactivate identity provider",
+                    )
+                };
+                let mut event = Event::by_grant(action, display, grant).target(idp_target(&idp));
+                if !active {
+                    // Sessions started through it end with it.
+                    let ended = sqlx::query("DELETE FROM tower_sessions WHERE data LIKE $1")
+                        .bind(format!("%\"{}\":\"{}\"%", SIGNED_IN_WITH, idp.id))
+                        .execute(&mut *tx)
+                        .await?;
+                    event = event.debug("sessionsEnded", ended.rows_affected() as i64);
+                }
+                events.push(event);
             }
-            audit::append(&mut tx, &event).await?;
-        }
-        tx.commit().await?;
+            Ok((tx, (), events))
+        })
+        .await?;
         self.idp_by_id(id).await?.ok_or(StoreError::NotFound)
     }
 
@@ -853,44 +856,46 @@ impl Store {
             last_updated: now.clone(),
             version: 1,
         };
-        let mut tx = self.begin_write().await?;
-        insert_user(&mut tx, &user).await?;
-        sqlx::query("UPDATE users SET last_login = $1 WHERE id = $2")
-            .bind(&now)
+        self.write(|mut tx| async move {
+            let mut events = Vec::new();
+            insert_user(&mut tx, &user).await?;
+            sqlx::query("UPDATE users SET last_login = $1 WHERE id = $2")
+                .bind(&now)
+                .bind(user.id.as_str())
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO idp_user_links (idp_id, external_id, user_id, created, last_updated) VALUES ($1, $2, $3, $4, $4)",
+            )
+            .bind(idp.id.as_str())
+            .bind(&incoming.subject)
             .bind(user.id.as_str())
+            .bind(&now)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "INSERT INTO idp_user_links (idp_id, external_id, user_id, created, last_updated) VALUES ($1, $2, $3, $4, $4)",
-        )
-        .bind(idp.id.as_str())
-        .bind(&incoming.subject)
-        .bind(user.id.as_str())
-        .bind(&now)
-        .execute(&mut *tx)
-        .await?;
-        let mut created =
-            Event::success("user.lifecycle.create", "Create okta user", actor.clone())
-                .target(user_target(&user))
-                .debug("realmId", realm.id.as_str())
-                .debug("profileSourceId", idp.id.as_str())
-                .debug("jit", true);
-        created.targets.push(audit::Target {
-            id: realm.id.to_string(),
-            target_type: "Realm".into(),
-            alternate_id: realm.name.clone(),
-            display_name: realm.name.clone(),
-            realm_id: Some(realm.id.to_string()),
-        });
-        audit::append(&mut tx, &created).await?;
-        let activated = Event::success("user.lifecycle.activate", "Activate Okta user", actor)
-            .target(user_target(&user));
-        audit::append(&mut tx, &activated).await?;
-        tx.commit().await?;
-        Ok(Ok(Admitted {
+            let mut created =
+                Event::success("user.lifecycle.create", "Create okta user", actor.clone())
+                    .target(user_target(&user))
+                    .debug("realmId", realm.id.as_str())
+                    .debug("profileSourceId", idp.id.as_str())
+                    .debug("jit", true);
+            created.targets.push(audit::Target {
+                id: realm.id.to_string(),
+                target_type: "Realm".into(),
+                alternate_id: realm.name.clone(),
+                display_name: realm.name.clone(),
+                realm_id: Some(realm.id.to_string()),
+            });
+            events.push(created);
+            let activated = Event::success("user.lifecycle.activate", "Activate Okta user", actor)
+                .target(user_target(&user));
+            events.push(activated);
+            Ok((tx, Ok(Admitted {
             user,
             created: true,
-        }))
+        }), events))
+        })
+        .await
     }
 }
 

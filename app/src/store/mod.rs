@@ -8,8 +8,11 @@
 //! checkpointer) and the choice of migrations.
 //!
 //! The pool is private to this module. Reads take a `Scope` and writes a `Grant`
-//! (both constructed only by `authz`); driver errors are mapped to `StoreError`
-//! here and never leave as text.
+//! (both constructed only by `authz`); each write demands from its grant the
+//! permission it implements (`demand`) and refuses a grant minted for another
+//! operation. A write runs in one transaction that holds the System Log's
+//! chain lock and appends its events before committing (`Store::write`).
+//! Driver errors are mapped to `StoreError` here and never leave as text.
 
 pub mod admin;
 pub mod audit;
@@ -48,6 +51,9 @@ use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// A write transaction holding the System Log's chain lock.
+pub(crate) type WriteTx = sqlx::Transaction<'static, sqlx::Any>;
 
 /// Which database engine a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -297,6 +303,25 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         Ok(tx)
+    }
+
+    /// One write transaction: takes the chain lock (`begin_write`), hands the
+    /// transaction to `work`, appends the events `work` returns to the System
+    /// Log in order, and commits. An error anywhere (in `work`, an append or
+    /// the commit) rolls it all back. `work` owns the transaction and gives it
+    /// back (a borrowed one would make callers' futures fail `Send`).
+    pub(crate) async fn write<T, F, Fut>(&self, work: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(WriteTx) -> Fut,
+        Fut: std::future::Future<Output = Result<(WriteTx, T, Vec<audit::Event>), StoreError>>,
+    {
+        let tx = self.begin_write().await?;
+        let (mut tx, value, events) = work(tx).await?;
+        for event in &events {
+            audit::append(&mut tx, event).await?;
+        }
+        tx.commit().await?;
+        Ok(value)
     }
 
     /// Refreshes the planner's statistics (after a bulk import).

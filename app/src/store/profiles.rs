@@ -263,62 +263,62 @@ impl Store {
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));
         }
-        let mut tx = self.begin_write().await?;
-        let existing: Option<String> =
-            sqlx::query_scalar("SELECT type FROM user_profile_schema WHERE name = $1")
-                .bind(&name)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if existing
-            .as_deref()
-            .and_then(AttributeType::parse)
-            .is_some_and(|t| t != def.attr_type)
-        {
-            return Err(StoreError::invalid(
-                "type",
-                "The type of an existing attribute cannot change.",
-            ));
-        }
-        if def.required {
-            let (missing, member) =
-                super::dialect::json_member_missing(self.engine, "custom_profile", &name);
-            let missing: i64 =
-                sqlx::query_scalar(&format!("SELECT count(*) FROM users WHERE {missing}"))
-                    .bind(member)
-                    .fetch_one(&mut *tx)
+        self.write(|mut tx| async move {
+            let existing: Option<String> =
+                sqlx::query_scalar("SELECT type FROM user_profile_schema WHERE name = $1")
+                    .bind(&name)
+                    .fetch_optional(&mut *tx)
                     .await?;
-            if missing > 0 {
+            if existing
+                .as_deref()
+                .and_then(AttributeType::parse)
+                .is_some_and(|t| t != def.attr_type)
+            {
                 return Err(StoreError::invalid(
-                    "required",
-                    format!("{missing} users have no value for {title}; give them one first."),
+                    "type",
+                    "The type of an existing attribute cannot change.",
                 ));
             }
-        }
-        let now = clock::now();
-        sqlx::query(
-            "INSERT INTO user_profile_schema (name, title, type, required, created, last_updated) \
-             VALUES ($1, $2, $3, $4, $5, $5) \
-             ON CONFLICT (name) DO UPDATE SET title = excluded.title, required = excluded.required, \
-             last_updated = excluded.last_updated",
-        )
-        .bind(&name)
-        .bind(&title)
-        .bind(def.attr_type.as_str())
-        .bind(def.required)
-        .bind(&now)
-        .execute(&mut *tx)
-        .await?;
-        let event = Event::by_grant(
-            "system.user.profile_schema.update",
-            "Update user profile schema",
-            grant,
-        )
-        .debug("attribute", name.as_str())
-        .debug("type", def.attr_type.as_str())
-        .debug("required", def.required)
-        .debug("created", existing.is_none());
-        audit::append(&mut tx, &event).await?;
-        tx.commit().await?;
-        Ok(())
+            if def.required {
+                let (missing, member) =
+                    super::dialect::json_member_missing(self.engine, "custom_profile", &name);
+                let missing: i64 =
+                    sqlx::query_scalar(&format!("SELECT count(*) FROM users WHERE {missing}"))
+                        .bind(member)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                if missing > 0 {
+                    return Err(StoreError::invalid(
+                        "required",
+                        format!("{missing} users have no value for {title}; give them one first."),
+                    ));
+                }
+            }
+            let now = clock::now();
+            sqlx::query(
+                "INSERT INTO user_profile_schema (name, title, type, required, created, last_updated) \
+                 VALUES ($1, $2, $3, $4, $5, $5) \
+                 ON CONFLICT (name) DO UPDATE SET title = excluded.title, required = excluded.required, \
+                 last_updated = excluded.last_updated",
+            )
+            .bind(&name)
+            .bind(&title)
+            .bind(def.attr_type.as_str())
+            .bind(def.required)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+            let event = Event::by_grant(
+                "system.user.profile_schema.update",
+                "Update user profile schema",
+                grant,
+            )
+            .debug("attribute", name.as_str())
+            .debug("type", def.attr_type.as_str())
+            .debug("required", def.required)
+            .debug("created", existing.is_none());
+            Ok((tx, (), vec![event]))
+        })
+        .await
     }
 }

@@ -148,33 +148,36 @@ impl Store {
         {
             return Ok(realm);
         }
-        let mut tx = self.begin_write().await?;
-        let now = clock::now();
-        let id = RealmId::generate();
-        let inserted = sqlx::query(
-            "INSERT INTO realms (id, name, realm_type, is_default, domains, created, last_updated) \
-             VALUES ($1, 'Default', 'DEFAULT', TRUE, '[]', $2, $2) ON CONFLICT DO NOTHING",
-        )
-        .bind(id.as_str())
-        .bind(&now)
-        .execute(&mut *tx)
-        .await?;
-        if inserted.rows_affected() == 1 {
-            let event = Event::success(
-                "directory.realm.lifecycle.create",
-                "Create realm",
-                audit::Actor::system(),
+        self.write(|mut tx| async move {
+            let mut events = Vec::new();
+            let now = clock::now();
+            let id = RealmId::generate();
+            let inserted = sqlx::query(
+                "INSERT INTO realms (id, name, realm_type, is_default, domains, created, last_updated) \
+                 VALUES ($1, 'Default', 'DEFAULT', TRUE, '[]', $2, $2) ON CONFLICT DO NOTHING",
             )
-            .target(audit::Target {
-                id: id.to_string(),
-                target_type: "Realm".into(),
-                alternate_id: "Default".into(),
-                display_name: "Default".into(),
-                realm_id: Some(id.to_string()),
-            });
-            audit::append(&mut tx, &event).await?;
-        }
-        tx.commit().await?;
+            .bind(id.as_str())
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+            if inserted.rows_affected() == 1 {
+                let event = Event::success(
+                    "directory.realm.lifecycle.create",
+                    "Create realm",
+                    audit::Actor::system(),
+                )
+                .target(audit::Target {
+                    id: id.to_string(),
+                    target_type: "Realm".into(),
+                    alternate_id: "Default".into(),
+                    display_name: "Default".into(),
+                    realm_id: Some(id.to_string()),
+                });
+                events.push(event);
+            }
+            Ok((tx, (), events))
+        })
+        .await?;
         sqlx::query_as::<_, Realm>(&format!(
             "SELECT {COLUMNS} FROM realms r WHERE r.is_default = TRUE"
         ))
@@ -265,37 +268,38 @@ impl Store {
         let domains = validate_domains(domains)?;
         let domains_json =
             serde_json::to_string(&domains).map_err(|e| StoreError::Internal(e.to_string()))?;
-        let mut tx = self.begin_write().await?;
-        let now = clock::now();
-        let updated = sqlx::query(
-            "UPDATE realms SET name = $1, domains = $2, last_updated = $3 WHERE id = $4 AND last_updated = $5",
-        )
-        .bind(&name)
-        .bind(&domains_json)
-        .bind(&now)
-        .bind(id.as_str())
-        .bind(expected)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| {
-            StoreError::map_constraint(e, &[Constraint::RealmsName])
-        })?;
-        if updated.rows_affected() != 1 {
-            return Err(StoreError::Conflict(
-                "This realm was changed by someone else; reload and try again.".into(),
-            ));
-        }
-        let event = Event::by_grant("directory.realm.lifecycle.update", "Update realm", grant)
-            .target(audit::Target {
-                id: id.to_string(),
-                target_type: "Realm".into(),
-                alternate_id: name.clone(),
-                display_name: name.clone(),
-                realm_id: Some(id.to_string()),
-            })
-            .debug("domains", domains.clone());
-        audit::append(&mut tx, &event).await?;
-        tx.commit().await?;
+        self.write(|mut tx| async move {
+            let now = clock::now();
+            let updated = sqlx::query(
+                "UPDATE realms SET name = $1, domains = $2, last_updated = $3 WHERE id = $4 AND last_updated = $5",
+            )
+            .bind(&name)
+            .bind(&domains_json)
+            .bind(&now)
+            .bind(id.as_str())
+            .bind(expected)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| {
+                StoreError::map_constraint(e, &[Constraint::RealmsName])
+            })?;
+            if updated.rows_affected() != 1 {
+                return Err(StoreError::Conflict(
+                    "This realm was changed by someone else; reload and try again.".into(),
+                ));
+            }
+            let event = Event::by_grant("directory.realm.lifecycle.update", "Update realm", grant)
+                .target(audit::Target {
+                    id: id.to_string(),
+                    target_type: "Realm".into(),
+                    alternate_id: name.clone(),
+                    display_name: name.clone(),
+                    realm_id: Some(id.to_string()),
+                })
+                .debug("domains", domains.clone());
+            Ok((tx, (), vec![event]))
+        })
+        .await?;
         self.realm_by_id(id).await
     }
 
@@ -352,30 +356,30 @@ impl Store {
         // connection); a user, IdP or rule added meanwhile still fails the
         // delete on its foreign key.
         let blockers = self.realm_blockers(id).await?;
-        let mut tx = self.begin_write().await?;
-        if !blockers.is_empty() {
-            return Err(StoreError::Conflict(format!(
-                "{} cannot be deleted while it has {}.",
-                realm.name,
-                blockers.join(", ")
-            )));
-        }
-        sqlx::query("DELETE FROM realms WHERE id = $1 AND is_default = FALSE")
-            .bind(id.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| StoreError::map_constraint(e, &[]))?;
-        let event = Event::by_grant("directory.realm.lifecycle.delete", "Delete realm", grant)
-            .target(audit::Target {
-                id: id.to_string(),
-                target_type: "Realm".into(),
-                alternate_id: realm.name.clone(),
-                display_name: realm.name.clone(),
-                realm_id: Some(id.to_string()),
-            });
-        audit::append(&mut tx, &event).await?;
-        tx.commit().await?;
-        Ok(())
+        self.write(|mut tx| async move {
+            if !blockers.is_empty() {
+                return Err(StoreError::Conflict(format!(
+                    "{} cannot be deleted while it has {}.",
+                    realm.name,
+                    blockers.join(", ")
+                )));
+            }
+            sqlx::query("DELETE FROM realms WHERE id = $1 AND is_default = FALSE")
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::map_constraint(e, &[]))?;
+            let event = Event::by_grant("directory.realm.lifecycle.delete", "Delete realm", grant)
+                .target(audit::Target {
+                    id: id.to_string(),
+                    target_type: "Realm".into(),
+                    alternate_id: realm.name.clone(),
+                    display_name: realm.name.clone(),
+                    realm_id: Some(id.to_string()),
+                });
+            Ok((tx, (), vec![event]))
+        })
+        .await
     }
 
     /// Who administers which realm through a binding: (realm id, "login") for

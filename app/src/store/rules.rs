@@ -462,45 +462,46 @@ impl Store {
         grant.demand_org(Permission::RealmsManage)?;
         let (name, expression) = self.check_rule_input(&input).await?;
         let source = input.profile_source_id.filter(|s| !s.is_empty());
-        let mut tx = self.begin_write().await?;
-        let last: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(priority) FROM realm_assignment_rules WHERE is_default = FALSE",
-        )
-        .fetch_one(&mut *tx)
+        let id = self.write(|mut tx| async move {
+            let last: Option<i64> = sqlx::query_scalar(
+                "SELECT MAX(priority) FROM realm_assignment_rules WHERE is_default = FALSE",
+            )
+            .fetch_one(&mut *tx)
+            .await?;
+            let priority = last.map_or(0, |p| p + 1);
+            if priority >= CATCH_ALL_PRIORITY {
+                return Err(StoreError::invalid(
+                    "name",
+                    "An org holds at most 499 rules besides the catch-all; delete one first.",
+                ));
+            }
+            let id = RuleId::generate();
+            let now = clock::now();
+            sqlx::query(
+                "INSERT INTO realm_assignment_rules (id, name, priority, status, is_default, profile_source_id, \
+                 expression, target_realm_id, created, last_updated) \
+                 VALUES ($1, $2, $3, 'INACTIVE', FALSE, $4, $5, $6, $7, $7)",
+            )
+            .bind(id.as_str())
+            .bind(&name)
+            .bind(priority)
+            .bind(source.as_deref())
+            .bind(expression.as_deref())
+            .bind(input.target_realm_id.as_str())
+            .bind(&now)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::map_constraint(e, &[]))?;
+            let event = Event::by_grant(
+                "directory.realm.assignment.create",
+                "Create realm assignment",
+                grant,
+            )
+            .target(rule_target(&id, &name, &input.target_realm_id))
+            .debug("expression", expression.clone().unwrap_or_default());
+            Ok((tx, id, vec![event]))
+        })
         .await?;
-        let priority = last.map_or(0, |p| p + 1);
-        if priority >= CATCH_ALL_PRIORITY {
-            return Err(StoreError::invalid(
-                "name",
-                "An org holds at most 499 rules besides the catch-all; delete one first.",
-            ));
-        }
-        let id = RuleId::generate();
-        let now = clock::now();
-        sqlx::query(
-            "INSERT INTO realm_assignment_rules (id, name, priority, status, is_default, profile_source_id, \
-             expression, target_realm_id, created, last_updated) \
-             VALUES ($1, $2, $3, 'INACTIVE', FALSE, $4, $5, $6, $7, $7)",
-        )
-        .bind(id.as_str())
-        .bind(&name)
-        .bind(priority)
-        .bind(source.as_deref())
-        .bind(expression.as_deref())
-        .bind(input.target_realm_id.as_str())
-        .bind(&now)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| StoreError::map_constraint(e, &[]))?;
-        let event = Event::by_grant(
-            "directory.realm.assignment.create",
-            "Create realm assignment",
-            grant,
-        )
-        .target(rule_target(&id, &name, &input.target_realm_id))
-        .debug("expression", expression.clone().unwrap_or_default());
-        audit::append(&mut tx, &event).await?;
-        tx.commit().await?;
         self.rule_by_id(&id).await
     }
 
@@ -528,36 +529,37 @@ impl Store {
         };
         let (name, expression) = self.check_rule_input(&input).await?;
         let source = input.profile_source_id.filter(|s| !s.is_empty());
-        let mut tx = self.begin_write().await?;
-        let now = clock::now();
-        let updated = sqlx::query(
-            "UPDATE realm_assignment_rules SET name = $1, profile_source_id = $2, expression = $3, \
-             target_realm_id = $4, last_updated = $5 WHERE id = $6 AND last_updated = $7",
-        )
-        .bind(&name)
-        .bind(source.as_deref())
-        .bind(expression.as_deref())
-        .bind(input.target_realm_id.as_str())
-        .bind(&now)
-        .bind(id.as_str())
-        .bind(expected)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| StoreError::map_constraint(e, &[]))?;
-        if updated.rows_affected() != 1 {
-            return Err(StoreError::Conflict(
-                "This rule was changed by someone else; reload and try again.".into(),
-            ));
-        }
-        let event = Event::by_grant(
-            "directory.realm.assignment.update",
-            "Update realm assignment",
-            grant,
-        )
-        .target(rule_target(id, &name, &input.target_realm_id))
-        .debug("expression", expression.unwrap_or_default());
-        audit::append(&mut tx, &event).await?;
-        tx.commit().await?;
+        self.write(|mut tx| async move {
+            let now = clock::now();
+            let updated = sqlx::query(
+                "UPDATE realm_assignment_rules SET name = $1, profile_source_id = $2, expression = $3, \
+                 target_realm_id = $4, last_updated = $5 WHERE id = $6 AND last_updated = $7",
+            )
+            .bind(&name)
+            .bind(source.as_deref())
+            .bind(expression.as_deref())
+            .bind(input.target_realm_id.as_str())
+            .bind(&now)
+            .bind(id.as_str())
+            .bind(expected)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::map_constraint(e, &[]))?;
+            if updated.rows_affected() != 1 {
+                return Err(StoreError::Conflict(
+                    "This rule was changed by someone else; reload and try again.".into(),
+                ));
+            }
+            let event = Event::by_grant(
+                "directory.realm.assignment.update",
+                "Update realm assignment",
+                grant,
+            )
+            .target(rule_target(id, &name, &input.target_realm_id))
+            .debug("expression", expression.unwrap_or_default());
+            Ok((tx, (), vec![event]))
+        })
+        .await?;
         self.rule_by_id(id).await
     }
 
@@ -578,32 +580,33 @@ impl Store {
         if rule.status == status {
             return Ok(rule);
         }
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "UPDATE realm_assignment_rules SET status = $1, last_updated = $2 WHERE id = $3",
-        )
-        .bind(status.as_str())
-        .bind(clock::now())
-        .bind(id.as_str())
-        .execute(&mut *tx)
+        self.write(|mut tx| async move {
+            sqlx::query(
+                "UPDATE realm_assignment_rules SET status = $1, last_updated = $2 WHERE id = $3",
+            )
+            .bind(status.as_str())
+            .bind(clock::now())
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+            let (event_type, message) = match status {
+                LifecycleStatus::Active => (
+                    "directory.realm.assignment.activate",
+                    "Activate realm assignment",
+                ),
+                LifecycleStatus::Inactive => (
+                    "directory.realm.assignment.deactivate",
+                    "Deactivate realm assignment",
+                ),
+            };
+            let event = Event::by_grant(event_type, message, grant).target(rule_target(
+                id,
+                &rule.name,
+                &rule.target_realm_id,
+            ));
+            Ok((tx, (), vec![event]))
+        })
         .await?;
-        let (event_type, message) = match status {
-            LifecycleStatus::Active => (
-                "directory.realm.assignment.activate",
-                "Activate realm assignment",
-            ),
-            LifecycleStatus::Inactive => (
-                "directory.realm.assignment.deactivate",
-                "Deactivate realm assignment",
-            ),
-        };
-        let event = Event::by_grant(event_type, message, grant).target(rule_target(
-            id,
-            &rule.name,
-            &rule.target_realm_id,
-        ));
-        audit::append(&mut tx, &event).await?;
-        tx.commit().await?;
         self.rule_by_id(id).await
     }
 
@@ -668,20 +671,20 @@ impl Store {
                 "The catch-all rule cannot be deleted.".into(),
             ));
         }
-        let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM realm_assignment_rules WHERE id = $1 AND is_default = FALSE")
-            .bind(id.as_str())
-            .execute(&mut *tx)
-            .await?;
-        let event = Event::by_grant(
-            "directory.realm.assignment.delete",
-            "Delete realm assignment",
-            grant,
-        )
-        .target(rule_target(id, &rule.name, &rule.target_realm_id));
-        audit::append(&mut tx, &event).await?;
-        tx.commit().await?;
-        Ok(())
+        self.write(|mut tx| async move {
+            sqlx::query("DELETE FROM realm_assignment_rules WHERE id = $1 AND is_default = FALSE")
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await?;
+            let event = Event::by_grant(
+                "directory.realm.assignment.delete",
+                "Delete realm assignment",
+                grant,
+            )
+            .target(rule_target(id, &rule.name, &rule.target_realm_id));
+            Ok((tx, (), vec![event]))
+        })
+        .await
     }
 
     /// How many users `expression` (from any source, or `source`) selects, for
@@ -1057,41 +1060,42 @@ impl Store {
     ) -> Result<Operation, StoreError> {
         grant.demand_org(Permission::RealmsManage)?;
         let op = self.operation_by_id(id).await?;
-        let mut tx = self.begin_write().await?;
-        let now = clock::now();
-        let started = sqlx::query(
-            "UPDATE realm_assignment_operations SET status = 'IN_PROGRESS', started = $1 \
-             WHERE id = $2 AND status = 'PLANNED' AND planned IS NOT NULL",
-        )
-        .bind(&now)
-        .bind(id.as_str())
-        .execute(&mut *tx)
+        self.write(|mut tx| async move {
+            let now = clock::now();
+            let started = sqlx::query(
+                "UPDATE realm_assignment_operations SET status = 'IN_PROGRESS', started = $1 \
+                 WHERE id = $2 AND status = 'PLANNED' AND planned IS NOT NULL",
+            )
+            .bind(&now)
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+            if started.rows_affected() != 1 {
+                return Err(StoreError::Conflict(
+                    if op.status == OperationStatus::Planned {
+                        "This plan is still being made; open it again in a moment.".to_string()
+                    } else {
+                        format!(
+                            "This plan is {} already; plan again to run it anew.",
+                            op.status.as_str().to_lowercase().replace('_', " ")
+                        )
+                    },
+                ));
+            }
+            let op = operation_in(&mut tx, id)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            let mut event = Event::by_grant(
+                "directory.realm.assignment.execution_started",
+                "Realm assignment execution started",
+                grant,
+            )
+            .debug("operationId", id.as_str())
+            .debug("numUsersPlanned", op.num_planned);
+            event.targets.push(operation_target(&op));
+            Ok((tx, (), vec![event]))
+        })
         .await?;
-        if started.rows_affected() != 1 {
-            return Err(StoreError::Conflict(
-                if op.status == OperationStatus::Planned {
-                    "This plan is still being made; open it again in a moment.".to_string()
-                } else {
-                    format!(
-                        "This plan is {} already; plan again to run it anew.",
-                        op.status.as_str().to_lowercase().replace('_', " ")
-                    )
-                },
-            ));
-        }
-        let op = operation_in(&mut tx, id)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let mut event = Event::by_grant(
-            "directory.realm.assignment.execution_started",
-            "Realm assignment execution started",
-            grant,
-        )
-        .debug("operationId", id.as_str())
-        .debug("numUsersPlanned", op.num_planned);
-        event.targets.push(operation_target(&op));
-        audit::append(&mut tx, &event).await?;
-        tx.commit().await?;
         self.operation_by_id(id).await
     }
 
@@ -1103,44 +1107,47 @@ impl Store {
         id: &OperationId,
     ) -> Result<Operation, StoreError> {
         grant.demand_org(Permission::RealmsManage)?;
-        let mut tx = self.begin_write().await?;
-        let op = operation_in(&mut tx, id)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let canceled = sqlx::query(
-            "UPDATE realm_assignment_operations SET status = 'CANCELED', completed = $1 \
-             WHERE id = $2 AND status IN ('PLANNED', 'SCHEDULED', 'IN_PROGRESS')",
-        )
-        .bind(clock::now())
-        .bind(id.as_str())
-        .execute(&mut *tx)
-        .await?;
-        if canceled.rows_affected() != 1 {
-            return Err(StoreError::Conflict(format!(
-                "This operation is {} already.",
-                op.status.as_str().to_lowercase().replace('_', " ")
-            )));
-        }
-        sqlx::query(
-            "UPDATE realm_assignment_operation_items SET result = 'CANCELED' \
-             WHERE operation_id = $1 AND result = 'PENDING'",
-        )
-        .bind(id.as_str())
-        .execute(&mut *tx)
-        .await?;
-        if op.status != OperationStatus::Planned {
-            let mut event = Event::by_grant(
-                "directory.realm.assignment.execution_completed",
-                "Realm assignment execution canceled",
-                grant,
+        self.write(|mut tx| async move {
+            let mut events = Vec::new();
+            let op = operation_in(&mut tx, id)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            let canceled = sqlx::query(
+                "UPDATE realm_assignment_operations SET status = 'CANCELED', completed = $1 \
+                 WHERE id = $2 AND status IN ('PLANNED', 'SCHEDULED', 'IN_PROGRESS')",
             )
-            .debug("operationId", id.as_str())
-            .debug("numUserMoved", op.num_moved)
-            .debug("canceled", true);
-            event.targets.push(operation_target(&op));
-            audit::append(&mut tx, &event).await?;
-        }
-        tx.commit().await?;
+            .bind(clock::now())
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+            if canceled.rows_affected() != 1 {
+                return Err(StoreError::Conflict(format!(
+                    "This operation is {} already.",
+                    op.status.as_str().to_lowercase().replace('_', " ")
+                )));
+            }
+            sqlx::query(
+                "UPDATE realm_assignment_operation_items SET result = 'CANCELED' \
+                 WHERE operation_id = $1 AND result = 'PENDING'",
+            )
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+            if op.status != OperationStatus::Planned {
+                let mut event = Event::by_grant(
+                    "directory.realm.assignment.execution_completed",
+                    "Realm assignment execution canceled",
+                    grant,
+                )
+                .debug("operationId", id.as_str())
+                .debug("numUserMoved", op.num_moved)
+                .debug("canceled", true);
+                event.targets.push(operation_target(&op));
+                events.push(event);
+            }
+            Ok((tx, (), events))
+        })
+        .await?;
         self.operation_by_id(id).await
     }
 
@@ -1422,31 +1429,34 @@ impl Store {
         why: &str,
     ) -> Result<(), StoreError> {
         grant.demand_org(Permission::RealmsManage)?;
-        let mut tx = self.begin_write().await?;
-        let failed = sqlx::query(
-            "UPDATE realm_assignment_operations SET status = 'FAILED', completed = $1 \
-             WHERE id = $2 AND status = 'IN_PROGRESS'",
-        )
-        .bind(clock::now())
-        .bind(id.as_str())
-        .execute(&mut *tx)
-        .await?;
-        if failed.rows_affected() == 1 {
-            let op = operation_in(&mut tx, id)
-                .await?
-                .ok_or(StoreError::NotFound)?;
-            let mut event = Event::by_grant(
-                "directory.realm.assignment.execution_completed",
-                "Realm assignment execution failed",
-                grant,
+        self.write(|mut tx| async move {
+            let mut events = Vec::new();
+            let failed = sqlx::query(
+                "UPDATE realm_assignment_operations SET status = 'FAILED', completed = $1 \
+                 WHERE id = $2 AND status = 'IN_PROGRESS'",
             )
-            .debug("operationId", id.as_str())
-            .debug("numUserMoved", op.num_moved)
-            .debug("failed", true);
-            event.targets.push(operation_target(&op));
-            audit::append(&mut tx, &event).await?;
-        }
-        tx.commit().await?;
+            .bind(clock::now())
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+            if failed.rows_affected() == 1 {
+                let op = operation_in(&mut tx, id)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                let mut event = Event::by_grant(
+                    "directory.realm.assignment.execution_completed",
+                    "Realm assignment execution failed",
+                    grant,
+                )
+                .debug("operationId", id.as_str())
+                .debug("numUserMoved", op.num_moved)
+                .debug("failed", true);
+                event.targets.push(operation_target(&op));
+                events.push(event);
+            }
+            Ok((tx, (), events))
+        })
+        .await?;
         tracing::warn!(operation = %id, why, "operation marked failed");
         Ok(())
     }
