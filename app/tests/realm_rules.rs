@@ -404,7 +404,7 @@ async fn rule_evaluation_over_stored_users_follows_the_expression_semantics() {
         ] {
             store
                 .define_profile_attribute(
-                    &org_grant(),
+                    &system(Permission::UsersManage, Target::Org),
                     AttributeDef {
                         name: name.into(),
                         title: name.into(),

@@ -20,9 +20,6 @@ pub(super) trait Demand {
     fn demand_new_user_in(&self, required: Permission) -> Result<&RealmId, StoreError>;
     /// An org-wide grant (creating objects, realms, IdPs, rules).
     fn demand_org(&self, required: Permission) -> Result<(), StoreError>;
-    /// An org-wide grant for any one of `accepted` (a write that callers
-    /// authorize in more than one way).
-    fn demand_org_any(&self, accepted: &[Permission]) -> Result<(), StoreError>;
     /// A grant to change the delegated admin model (`authz::check_iam_change`).
     fn demand_iam_change(&self) -> Result<(), StoreError>;
 }
@@ -75,17 +72,6 @@ impl Demand for Grant {
         match demand(self, required)? {
             Target::Org => Ok(()),
             other => Err(refuse(self, required, other, "the org")),
-        }
-    }
-
-    fn demand_org_any(&self, accepted: &[Permission]) -> Result<(), StoreError> {
-        match accepted
-            .iter()
-            .find(|p| self.permission().implies(**p))
-            .or(accepted.first())
-        {
-            Some(required) => self.demand_org(*required),
-            None => Err(StoreError::Internal("no permission is accepted".into())),
         }
     }
 }

@@ -234,9 +234,7 @@ impl Store {
         grant: &Grant,
         def: AttributeDef,
     ) -> Result<(), StoreError> {
-        // The admin UI authorizes it with okta.users.manage, realm assignment
-        // tooling (and its tests) with okta.realms.manage.
-        grant.demand_org_any(&[Permission::UsersManage, Permission::RealmsManage])?;
+        grant.demand_org(Permission::UsersManage)?;
         let name = def.name.trim().to_string();
         let title = def.title.trim().to_string();
         let mut errors = Vec::new();
