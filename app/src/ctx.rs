@@ -145,7 +145,7 @@ pub async fn session_user(store: &Store, session: &Session) -> Result<Option<Use
         .await
         .map_err(|_| internal("session read"))?
         .unwrap_or(0);
-    let user = store.session_user_by_id(&id).await?;
+    let user = store.system_session_user(&id).await?;
     match user {
         // Cleared (sign-out elsewhere, Clear sessions, a credential reset)
         // after this session began: it is void, whatever was saved since.

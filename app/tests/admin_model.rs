@@ -67,9 +67,13 @@ async fn standard_roles_are_granted_and_taken_back_but_never_the_last_super_admi
         let (_, realm) = setup(&store).await;
         let olivia = user(&store, &realm, "olivia@hostco.test").await;
         let hugo = user(&store, &realm, "hugo@hostco.test").await;
-        let before = store.list_standard_assignments().await.unwrap().len();
+        let before = store
+            .list_standard_assignments(&common::iam())
+            .await
+            .unwrap()
+            .len();
         let supers_before = store
-            .list_standard_assignments()
+            .list_standard_assignments(&common::iam())
             .await
             .unwrap()
             .iter()
@@ -91,7 +95,10 @@ async fn standard_roles_are_granted_and_taken_back_but_never_the_last_super_admi
             )
             .await
             .unwrap();
-        let listed = store.list_standard_assignments().await.unwrap();
+        let listed = store
+            .list_standard_assignments(&common::iam())
+            .await
+            .unwrap();
         assert_eq!(listed.len(), before + 2, "{engine}");
         assert!(
             listed
@@ -218,7 +225,7 @@ async fn roles_and_resource_sets_are_deleted_only_when_nobody_holds_rights_throu
             "{engine}"
         );
         assert!(store
-            .list_roles()
+            .list_roles(&common::iam())
             .await
             .unwrap()
             .iter()
@@ -231,7 +238,11 @@ async fn roles_and_resource_sets_are_deleted_only_when_nobody_holds_rights_throu
             "Acme users",
             "{engine}"
         );
-        assert!(store.resource_set_orns(&set).await.unwrap().is_empty());
+        assert!(store
+            .resource_set_orns(&common::iam(), &set)
+            .await
+            .unwrap()
+            .is_empty());
         assert!(matches!(
             store.delete_role(&common::iam(), &role).await,
             Err(StoreError::NotFound)

@@ -423,8 +423,8 @@ async fn nobody_delegates_more_than_it_holds() {
                 Principal::for_user(id, Actor::system(), Client::default(), rows, &ctx)
             }
         };
-        let a_user = store.user_by_id_unscoped(&f.in_a).await.unwrap().unwrap();
-        let b_user = store.user_by_id_unscoped(&f.in_b).await.unwrap().unwrap();
+        let a_user = store.system_user_by_id(&f.in_a).await.unwrap().unwrap();
+        let b_user = store.system_user_by_id(&f.in_b).await.unwrap().unwrap();
         let realm_a = vec![
             Resource::UsersInRealm(a_user.realm_id.clone()),
             Resource::Realm(a_user.realm_id.clone()),

@@ -544,7 +544,7 @@ async fn admin_model_operations_need_an_org_admin_and_no_escalation() {
         iam::create_role(&w.olivia, role()).await.unwrap();
         let helpdesk = w
             .store
-            .list_roles()
+            .list_roles(&common::iam())
             .await
             .unwrap()
             .into_iter()
@@ -565,7 +565,7 @@ async fn admin_model_operations_need_an_org_admin_and_no_escalation() {
             .unwrap();
         let set = w
             .store
-            .list_resource_sets()
+            .list_resource_sets(&common::iam())
             .await
             .unwrap()
             .into_iter()
@@ -765,10 +765,10 @@ fn the_layers_import_only_downwards() {
 }
 
 /// The store's admin-model writes take only the grant `check_iam_change`
-/// mints (an org admin's), never another org-wide grant; a partner admin
-/// gets none.
+/// mints (an org admin's), never another org-wide grant, and a partner admin
+/// gets none; org-level reads take an org-level grant for what they show.
 #[tokio::test]
-async fn admin_model_writes_take_only_the_admin_model_grant() {
+async fn admin_model_writes_and_org_reads_take_only_their_grant() {
     on_both(|store, engine| async move {
         let w = world(store).await;
         let other = system(Permission::UsersManage, Target::Org);

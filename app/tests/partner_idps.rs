@@ -68,7 +68,7 @@ async fn client_secrets_are_sealed_at_rest_and_bad_input_is_field_errors() {
         );
         assert_eq!(
             store
-                .idp_by_id(&idp.id)
+                .system_idp_by_id(&idp.id)
                 .await
                 .unwrap()
                 .unwrap()
@@ -203,21 +203,21 @@ async fn jit_places_new_users_by_the_rules_links_them_and_refreshes_them_later()
             .await
             .unwrap();
 
-        let erin = store.admit_partner_user(&idp, &claims("sub-erin", "erin@acme.test", "Erin", "Engineer")).await.unwrap().unwrap();
+        let erin = store.system_admit_partner_user(&idp, &claims("sub-erin", "erin@acme.test", "Erin", "Engineer")).await.unwrap().unwrap();
         assert!(erin.created, "{engine}");
         assert_eq!(erin.user.realm_id, acme.id, "{engine}: no rule matched → the IdP's realm");
         assert_eq!(erin.user.status, UserStatus::Active, "{engine}");
         assert_eq!(erin.user.profile_source_id.as_deref(), Some(idp.id.as_str()), "{engine}");
-        let vic = store.admit_partner_user(&idp, &claims("sub-vic", "vic@acme.test", "Vic", "Vip")).await.unwrap().unwrap();
+        let vic = store.system_admit_partner_user(&idp, &claims("sub-vic", "vic@acme.test", "Vic", "Vip")).await.unwrap().unwrap();
         assert_eq!(vic.user.realm_id, vip.id, "{engine}: the VIP rule placed it");
         let before = store.count_all_events().await.unwrap();
-        let moved = store.admit_partner_user(&idp, &claims("sub-mo", "mo@acme.test", "Mo", "Moved")).await.unwrap();
+        let moved = store.system_admit_partner_user(&idp, &claims("sub-mo", "mo@acme.test", "Mo", "Moved")).await.unwrap();
         assert!(matches!(moved, Err(JitError::BadProfile(_))), "{engine}: never into a realm whose domains exclude the email: {moved:?}");
         assert_eq!(store.count_all_events().await.unwrap(), before, "{engine}: a refused JIT writes nothing");
         assert_eq!(store.count_events("user.lifecycle.create").await.unwrap(), 2, "{engine}");
 
         // The next sign-in finds the linked user and refreshes its names.
-        let again = store.admit_partner_user(&idp, &claims("sub-erin", "erin@acme.test", "Erin", "Engineering")).await.unwrap().unwrap();
+        let again = store.system_admit_partner_user(&idp, &claims("sub-erin", "erin@acme.test", "Erin", "Engineering")).await.unwrap().unwrap();
         assert!(!again.created, "{engine}");
         assert_eq!(again.user.id, erin.user.id, "{engine}");
         assert_eq!(again.user.profile.last_name, "Engineering", "{engine}");
@@ -227,7 +227,7 @@ async fn jit_places_new_users_by_the_rules_links_them_and_refreshes_them_later()
         let org = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000").await.unwrap();
         let target = store.facts_of_user(&org.orn, &again.user).await.unwrap();
         store.apply_lifecycle(&system(Permission::UsersLifecycleManage, target), LifecycleOp::Suspend).await.unwrap();
-        let refused = store.admit_partner_user(&idp, &claims("sub-erin", "erin@acme.test", "Erin", "E")).await.unwrap();
+        let refused = store.system_admit_partner_user(&idp, &claims("sub-erin", "erin@acme.test", "Erin", "E")).await.unwrap();
         assert!(matches!(refused, Err(JitError::NotActive(UserStatus::Suspended))), "{engine}: {refused:?}");
     })
     .await;
@@ -264,7 +264,7 @@ async fn an_existing_account_is_never_linked_silently_and_jit_off_creates_nobody
             .unwrap();
         let before = store.count_all_events().await.unwrap();
         let r = store
-            .admit_partner_user(&idp, &claims("sub-x", "taken@acme.test", "T", "T"))
+            .system_admit_partner_user(&idp, &claims("sub-x", "taken@acme.test", "T", "T"))
             .await
             .unwrap();
         assert!(
@@ -273,7 +273,7 @@ async fn an_existing_account_is_never_linked_silently_and_jit_off_creates_nobody
         );
         // Still not linked: the same subject is refused again.
         let r = store
-            .admit_partner_user(&idp, &claims("sub-x", "taken@acme.test", "T", "T"))
+            .system_admit_partner_user(&idp, &claims("sub-x", "taken@acme.test", "T", "T"))
             .await
             .unwrap();
         assert!(matches!(r, Err(JitError::ExistingAccount(..))), "{engine}");
@@ -287,7 +287,7 @@ async fn an_existing_account_is_never_linked_silently_and_jit_off_creates_nobody
             .await
             .unwrap();
         let r = store
-            .admit_partner_user(&closed, &claims("sub-n", "new@acme.test", "N", "N"))
+            .system_admit_partner_user(&closed, &claims("sub-n", "new@acme.test", "N", "N"))
             .await
             .unwrap();
         assert!(
@@ -331,7 +331,7 @@ async fn an_idp_edit_keeps_its_secret_unless_given_refuses_lost_updates_and_deac
         assert_eq!(edited.name, "Acme workforce", "{engine}");
         assert!(!edited.jit_enabled, "{engine}");
         assert_ne!(edited.last_updated, idp.last_updated, "{engine}");
-        let stored = store.idp_by_id(&idp.id).await.unwrap().unwrap();
+        let stored = store.system_idp_by_id(&idp.id).await.unwrap().unwrap();
         assert_eq!(
             stored.client_secret_sealed.as_deref(),
             Some(sealed.as_str()),

@@ -95,7 +95,7 @@ async fn realm_by_id(store: &Store, id: &RealmId) -> Realm {
 
 async fn realm_of(store: &Store, user: &User) -> RealmId {
     store
-        .user_by_id_unscoped(&user.id)
+        .system_user_by_id(&user.id)
         .await
         .unwrap()
         .expect("user exists")
@@ -185,7 +185,7 @@ async fn the_dry_run_plan_is_exactly_what_execute_applies() {
             "{engine}: applied == planned"
         );
         for login in &expected {
-            let u = store.user_by_login(login).await.unwrap().unwrap();
+            let u = store.system_user_by_login(login).await.unwrap().unwrap();
             assert_eq!(u.realm_id, acme.id, "{engine}: {login} moved");
             assert_eq!(u.version, 2, "{engine}: a move is a change");
         }
@@ -375,7 +375,7 @@ async fn the_plan_respects_priority_and_lists_refusals_without_moving_them() {
         run_to_end(&store, &plan.id, 10).await;
         assert_eq!(realm_of(&store, &staff).await, partners.id, "{engine}");
         assert_eq!(realm_of(&store, &boss).await, default.id, "{engine}: the VIP rule decides for the boss");
-        let x = store.user_by_login("x@elsewhere.test").await.unwrap().unwrap();
+        let x = store.system_user_by_login("x@elsewhere.test").await.unwrap().unwrap();
         assert_eq!(x.realm_id, default.id, "{engine}: refused, never moved");
         // The catch-all is not run over existing users.
         let catch_all = store
@@ -442,7 +442,18 @@ async fn rule_evaluation_over_stored_users_follows_the_expression_semantics() {
         user_with(&store, &default, "none@acme.test", Map::new()).await;
         let count = |e: &'static str| {
             let store = store.clone();
-            async move { store.preview_rule(e, None, 1_000).await.unwrap().0 }
+            async move {
+                store
+                    .preview_rule(
+                        &system(Permission::RealmsManage, Target::Org),
+                        e,
+                        None,
+                        1_000,
+                    )
+                    .await
+                    .unwrap()
+                    .0
+            }
         };
         // Missing attributes are null: == a string is false, != is true.
         assert_eq!(
@@ -498,7 +509,12 @@ async fn rule_evaluation_over_stored_users_follows_the_expression_semantics() {
         );
         // An invalid expression names its position.
         let err = store
-            .preview_rule("user.profile.email.endsWith(", None, 10)
+            .preview_rule(
+                &system(Permission::RealmsManage, Target::Org),
+                "user.profile.email.endsWith(",
+                None,
+                10,
+            )
             .await
             .unwrap_err();
         let StoreError::Invalid(fields) = err else {
@@ -726,7 +742,7 @@ async fn the_partner_realm_wizard_writes_all_or_nothing() {
 
         let p = plan("nina.new@initech.test");
         let made = store.create_partner_realm(&grants(&p), p).await.unwrap();
-        let nina = store.user_by_login("nina.new@initech.test").await.unwrap().unwrap();
+        let nina = store.system_user_by_login("nina.new@initech.test").await.unwrap().unwrap();
         assert_eq!(nina.realm_id, made.realm.id, "{engine}");
         assert_eq!(made.admins, vec![nina.id.clone()]);
         // Nina now administers her realm and nothing else.

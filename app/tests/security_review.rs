@@ -96,7 +96,7 @@ async fn f1_org_idp_identities_are_bound_to_their_account() {
         };
         // An unverified email binds nothing.
         let r = store
-            .admit_org_identity(&id("s-1", Some("olivia@acme.test"), false))
+            .system_admit_org_identity(&id("s-1", Some("olivia@acme.test"), false))
             .await
             .unwrap();
         assert!(
@@ -105,7 +105,7 @@ async fn f1_org_idp_identities_are_bound_to_their_account() {
         );
         // A verified one binds the account to (issuer, sub), with its event.
         let r = store
-            .admit_org_identity(&id("s-1", Some("olivia@acme.test"), true))
+            .system_admit_org_identity(&id("s-1", Some("olivia@acme.test"), true))
             .await
             .unwrap();
         assert_eq!(r.unwrap().id, olivia.id, "{engine}");
@@ -116,7 +116,7 @@ async fn f1_org_idp_identities_are_bound_to_their_account() {
         );
         // Another subject asserting the same verified email: refused.
         let r = store
-            .admit_org_identity(&id("s-2", Some("olivia@acme.test"), true))
+            .system_admit_org_identity(&id("s-2", Some("olivia@acme.test"), true))
             .await
             .unwrap();
         assert!(
@@ -125,7 +125,7 @@ async fn f1_org_idp_identities_are_bound_to_their_account() {
         );
         // The bound subject signs in whatever email it now asserts.
         let r = store
-            .admit_org_identity(&id("s-1", Some("renamed@hostco.test"), false))
+            .system_admit_org_identity(&id("s-1", Some("renamed@hostco.test"), false))
             .await
             .unwrap();
         assert_eq!(r.unwrap().id, olivia.id, "{engine}");
@@ -141,13 +141,13 @@ async fn f1_org_idp_identities_are_bound_to_their_account() {
             .await
             .unwrap();
         let erin = store
-            .admit_partner_user(&partner, &claims("p-erin", "erin@acme.test", true))
+            .system_admit_partner_user(&partner, &claims("p-erin", "erin@acme.test", true))
             .await
             .unwrap()
             .unwrap();
         assert!(erin.created, "{engine}");
         let r = store
-            .admit_org_identity(&id("s-3", Some("erin@acme.test"), true))
+            .system_admit_org_identity(&id("s-3", Some("erin@acme.test"), true))
             .await
             .unwrap();
         assert!(
@@ -157,7 +157,7 @@ async fn f1_org_idp_identities_are_bound_to_their_account() {
         // Unknown: no account, nothing written.
         let before = store.count_all_events().await.unwrap();
         let r = store
-            .admit_org_identity(&id("s-4", Some("nobody@acme.test"), true))
+            .system_admit_org_identity(&id("s-4", Some("nobody@acme.test"), true))
             .await
             .unwrap();
         assert!(
@@ -192,7 +192,7 @@ async fn f1_partner_jit_only_for_its_own_domains_verified_emails_and_its_own_rul
             .await
             .unwrap();
         let r = store
-            .admit_partner_user(&unbound, &claims("u-1", "newhire@hostco.test", true))
+            .system_admit_partner_user(&unbound, &claims("u-1", "newhire@hostco.test", true))
             .await
             .unwrap();
         assert!(matches!(r, Err(JitError::ForeignDomain(..))), "{engine}: {r:?}");
@@ -202,24 +202,24 @@ async fn f1_partner_jit_only_for_its_own_domains_verified_emails_and_its_own_rul
             .await
             .unwrap();
         let r = store
-            .admit_partner_user(&open_idp, &claims("o-1", "boss@hostco.test", true))
+            .system_admit_partner_user(&open_idp, &claims("o-1", "boss@hostco.test", true))
             .await
             .unwrap();
         assert!(matches!(r, Err(JitError::ForeignDomain(..))), "{engine}: {r:?}");
         let r = store
-            .admit_partner_user(&open_idp, &claims("o-2", "staff@open.test", true))
+            .system_admit_partner_user(&open_idp, &claims("o-2", "staff@open.test", true))
             .await
             .unwrap();
         assert_eq!(r.unwrap().user.realm_id, open.id, "{engine}");
         // (b) Globex's IdP asserting an Acme address: refused.
         let r = store
-            .admit_partner_user(&globex_idp, &claims("g-evil", "mallory@acme.test", true))
+            .system_admit_partner_user(&globex_idp, &claims("g-evil", "mallory@acme.test", true))
             .await
             .unwrap();
         assert!(matches!(r, Err(JitError::ForeignDomain(..))), "{engine}: {r:?}");
         // An unverified email creates nobody.
         let r = store
-            .admit_partner_user(&globex_idp, &claims("g-1", "gina@globex.test", false))
+            .system_admit_partner_user(&globex_idp, &claims("g-1", "gina@globex.test", false))
             .await
             .unwrap();
         assert!(
@@ -238,7 +238,7 @@ async fn f1_partner_jit_only_for_its_own_domains_verified_emails_and_its_own_rul
             .await
             .unwrap();
         let gina = store
-            .admit_partner_user(&globex_idp, &claims("g-2", "gina@globex.test", true))
+            .system_admit_partner_user(&globex_idp, &claims("g-2", "gina@globex.test", true))
             .await
             .unwrap()
             .unwrap();
@@ -259,7 +259,7 @@ async fn f3_the_generated_partner_admin_role_is_seeded_once() {
             .unwrap();
         let role = org.partner_admin_role.clone();
         let narrowed: Vec<StoredPermission> = store
-            .role_permissions(&role)
+            .role_permissions(&common::iam(), &role)
             .await
             .unwrap()
             .into_iter()
@@ -279,13 +279,13 @@ async fn f3_the_generated_partner_admin_role_is_seeded_once() {
             .count_events("iam.role.permissions.add")
             .await
             .unwrap();
-        let roles = store.list_roles().await.unwrap().len();
+        let roles = store.list_roles(&common::iam()).await.unwrap().len();
         // The restart.
         let again = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
             .await
             .unwrap();
         assert_eq!(again.partner_admin_role, role, "{engine}: found by its id");
-        let held = store.role_permissions(&role).await.unwrap();
+        let held = store.role_permissions(&common::iam(), &role).await.unwrap();
         assert!(
             !held
                 .iter()
@@ -293,7 +293,7 @@ async fn f3_the_generated_partner_admin_role_is_seeded_once() {
             "{engine}: the removed permission stays removed"
         );
         assert_eq!(
-            store.list_roles().await.unwrap().len(),
+            store.list_roles(&common::iam()).await.unwrap().len(),
             roles,
             "{engine}: no second role"
         );
@@ -378,14 +378,14 @@ async fn f7_cleared_sessions_stay_cleared() {
             store.load(&record.id).await.unwrap().is_none(),
             "{engine}: not resurrected"
         );
-        let (_, valid_after) = store.session_user_by_id(&alice.id).await.unwrap().unwrap();
+        let (_, valid_after) = store.system_session_user(&alice.id).await.unwrap().unwrap();
         assert!(
             valid_after.is_some(),
             "{engine}: sessions before now are void"
         );
         assert_eq!(
             store
-                .user_by_id_unscoped(&alice.id)
+                .system_user_by_id(&alice.id)
                 .await
                 .unwrap()
                 .unwrap()
@@ -599,7 +599,7 @@ async fn the_last_super_admin_keeps_the_role_through_groups_too() {
             store
                 .facts_of_user(
                     &org.orn,
-                    &store.user_by_id_unscoped(&owner.id).await.unwrap().unwrap(),
+                    &store.system_user_by_id(&owner.id).await.unwrap().unwrap(),
                 )
                 .await
                 .unwrap()

@@ -72,7 +72,7 @@ async fn bootstrap_is_idempotent_and_creates_default_realm_and_partner_admin_rol
         );
         assert_eq!(first.orn.org_id(), second.orn.org_id(), "{engine}");
         let perms = store
-            .role_permissions(&first.partner_admin_role)
+            .role_permissions(&common::iam(), &first.partner_admin_role)
             .await
             .unwrap();
         assert_eq!(perms.len(), 13, "{engine}: {perms:?}");

@@ -652,7 +652,7 @@ async fn check_page(base: &str, path: &str, cookie: &str) -> Result<(), String> 
 async fn check_edit(base: &str, cookie: &str, store: &Store, id: &str) -> Result<(), String> {
     let uid = app::ids::UserId::parse(id).map_err(|e| e.to_string())?;
     let user = store
-        .user_by_id_unscoped(&uid)
+        .system_user_by_id(&uid)
         .await
         .map_err(|e| e.to_string())?
         .ok_or("the detail user is gone")?;

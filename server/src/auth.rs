@@ -213,7 +213,7 @@ async fn finish_sign_in(
     };
     let partner = match &flow.idp_id {
         None => None,
-        Some(id) => match state.store.idp_by_id(id).await {
+        Some(id) => match state.store.system_idp_by_id(id).await {
             Ok(Some(idp)) if idp.status == "ACTIVE" => Some(idp),
             Ok(Some(_)) => {
                 return fail(SignInError::Partner(
@@ -367,7 +367,7 @@ async fn logout(State(state): State<AppState>, session: Session, headers: Header
     let _ = session.flush().await;
     let provider = match partner {
         None => Some(state.org_idp.clone()),
-        Some(id) => match state.store.idp_by_id(&id).await {
+        Some(id) => match state.store.system_idp_by_id(&id).await {
             Ok(Some(idp)) => partner_provider(&state, &idp).await.ok(),
             _ => None,
         },

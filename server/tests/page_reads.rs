@@ -57,7 +57,7 @@ async fn the_user_page_reads_the_user_once() {
     let cookie = rig.sign_in("alice.admin@acme.test").await;
     let dana = rig
         .store
-        .user_by_login("dana.designer@acme.test")
+        .system_user_by_login("dana.designer@acme.test")
         .await
         .unwrap()
         .unwrap();

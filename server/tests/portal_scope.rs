@@ -61,7 +61,11 @@ impl Caller {
 }
 
 async fn user(rig: &Rig, login: &str) -> User {
-    rig.store.user_by_login(login).await.unwrap().unwrap()
+    rig.store
+        .system_user_by_login(login)
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -578,7 +582,19 @@ async fn a_partner_admin_is_refused_every_admin_console_function_and_page() {
         .await
         .unwrap()
         .unwrap();
-    let idp = store.idp_names().await.unwrap()[0].0.clone();
+    let idp = store
+        .idp_names(
+            &app::authz::check(
+                &app::authz::Principal::system(),
+                app::authz::Permission::RealmsRead,
+                &app::authz::Target::Org,
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap()[0]
+        .0
+        .clone();
     for (endpoint, body) in admin_calls(
         acme.id.as_str(),
         &rule,

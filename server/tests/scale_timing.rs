@@ -81,7 +81,7 @@ async fn users_page_server_time_at_scale() {
         .await
         .unwrap();
     let carol = store
-        .user_by_login("carol.both@hostco.test")
+        .system_user_by_login("carol.both@hostco.test")
         .await
         .unwrap()
         .unwrap();

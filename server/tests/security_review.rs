@@ -310,7 +310,13 @@ async fn bind_custom_role(
     )
     .await);
     let role = rig.store.role_id_by_label(label).await.unwrap().unwrap();
-    let sets = rig.store.list_resource_sets().await.unwrap();
+    let sets = rig
+        .store
+        .list_resource_sets(
+            &app::authz::check_iam_change(&app::authz::Principal::system()).unwrap(),
+        )
+        .await
+        .unwrap();
     let set = sets.iter().find(|rs| rs.label == set_label).unwrap();
     ok(call(
         rig,
@@ -322,7 +328,11 @@ async fn bind_custom_role(
 }
 
 async fn user(rig: &Rig, login: &str) -> app::model::User {
-    rig.store.user_by_login(login).await.unwrap().unwrap()
+    rig.store
+        .system_user_by_login(login)
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 async fn group_named(rig: &Rig, name: &str) -> app::model::Group {
@@ -373,7 +383,7 @@ async fn f8_a_new_issuer_needs_the_secret_again() {
     .await;
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("clientSecret"), "{body}");
-    let after = rig.store.idp_by_id(&acme.id).await.unwrap().unwrap();
+    let after = rig.store.system_idp_by_id(&acme.id).await.unwrap().unwrap();
     assert_eq!(after.issuer, acme.issuer, "nothing changed");
 }
 
@@ -457,12 +467,7 @@ async fn admins_cannot_lock_themselves_out() {
         assert_eq!(status, 409, "{op}: {body}");
         assert!(body.contains("your own account"), "{op}: {body}");
     }
-    let still = rig
-        .store
-        .user_by_id_unscoped(&me.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let still = rig.store.system_user_by_id(&me.id).await.unwrap().unwrap();
     assert_eq!(still.status, me.status);
 }
 
@@ -485,7 +490,13 @@ async fn f6b_joining_a_group_needs_the_right_to_assign_its_apps() {
     let partners = group_named(&rig, "All Partners").await;
     let ivan = user(&rig, "ivan.installer@acme.test").await;
     // Take Partner Wiki out of Alice's resource set.
-    let sets = rig.store.list_resource_sets().await.unwrap();
+    let sets = rig
+        .store
+        .list_resource_sets(
+            &app::authz::check_iam_change(&app::authz::Principal::system()).unwrap(),
+        )
+        .await
+        .unwrap();
     let (set, orn) = sets
         .iter()
         .find_map(|rs| {
@@ -617,7 +628,13 @@ async fn f6a_conditions_count_in_the_anti_escalation_rule() {
         &format!("group_id={}", group.id),
     )
     .await;
-    let sets = rig.store.list_resource_sets().await.unwrap();
+    let sets = rig
+        .store
+        .list_resource_sets(
+            &app::authz::check_iam_change(&app::authz::Principal::system()).unwrap(),
+        )
+        .await
+        .unwrap();
     // The group is put in Alice's resource set, so she manages its members.
     let alice_set = sets
         .iter()
@@ -712,7 +729,7 @@ async fn f9_admin_console_reads_and_executions_respect_the_users_scope() {
     assert!(body.contains("may not manage"), "{body}");
     let still = rig
         .store
-        .user_by_id_unscoped(&gary.id)
+        .system_user_by_id(&gary.id)
         .await
         .unwrap()
         .unwrap();
@@ -780,7 +797,7 @@ async fn the_partner_admin_role_sees_and_sets_no_custom_attribute() {
     assert!(body.contains("costCenter"), "{body}");
     assert!(rig
         .store
-        .user_by_login("nina.new@acme.test")
+        .system_user_by_login("nina.new@acme.test")
         .await
         .unwrap()
         .is_none());
@@ -1068,7 +1085,7 @@ async fn a_killed_server_keeps_what_it_acknowledged_and_its_log_verifies() {
     let writer = tokio::spawn(async move {
         let mut acknowledged = Vec::new();
         for i in 0.. {
-            let Ok(Some(current)) = store.user_by_id_unscoped(&id).await else {
+            let Ok(Some(current)) = store.system_user_by_id(&id).await else {
                 break;
             };
             let name = format!("Dana{i}");
@@ -1110,7 +1127,7 @@ async fn a_killed_server_keeps_what_it_acknowledged_and_its_log_verifies() {
     )
     .await
     .unwrap();
-    let after = store.user_by_id_unscoped(&dana.id).await.unwrap().unwrap();
+    let after = store.system_user_by_id(&dana.id).await.unwrap().unwrap();
     let last = acknowledged.last().unwrap();
     let n: usize = last.trim_start_matches("Dana").parse().unwrap();
     let kept: usize = after

@@ -250,7 +250,7 @@ async fn a_hostile_partner_idp_creates_no_user_and_cannot_reach_another_realm() 
     let mut rig = Rig::new().await;
     let erin = "erin.engineer@acme.test";
     let count = |store: Store, login: &'static str| async move {
-        store.user_by_login(login).await.unwrap().is_some()
+        store.system_user_by_login(login).await.unwrap().is_some()
     };
 
     // Acme's IdP answers with a token signed by a key it never published.
@@ -353,13 +353,13 @@ async fn server_functions_answer_not_found_for_another_realms_users() {
     let alice = rig.sign_in("alice.admin@acme.test").await;
     let bob = rig
         .store
-        .user_by_login("bob.admin@globex.test")
+        .system_user_by_login("bob.admin@globex.test")
         .await
         .unwrap()
         .unwrap();
     let dana = rig
         .store
-        .user_by_login("dana.designer@acme.test")
+        .system_user_by_login("dana.designer@acme.test")
         .await
         .unwrap()
         .unwrap();
@@ -397,7 +397,7 @@ async fn server_functions_answer_not_found_for_another_realms_users() {
     }
     let still = rig
         .store
-        .user_by_login("bob.admin@globex.test")
+        .system_user_by_login("bob.admin@globex.test")
         .await
         .unwrap()
         .unwrap();
@@ -439,7 +439,7 @@ async fn server_functions_answer_not_found_for_another_realms_users() {
     assert!(create.contains("realmId"), "{create}");
     assert!(rig
         .store
-        .user_by_login("x@globex.test")
+        .system_user_by_login("x@globex.test")
         .await
         .unwrap()
         .is_none());

@@ -558,7 +558,7 @@ pub async fn admit(
         .clone()
         .unwrap_or_else(|| identity.subject.clone());
     let admitted = store
-        .admit_org_identity(&crate::store::org_signin::OrgIdentity {
+        .system_admit_org_identity(&crate::store::org_signin::OrgIdentity {
             issuer,
             subject: &identity.subject,
             email: identity.email.as_deref(),
@@ -580,7 +580,7 @@ pub async fn admit(
 
 /// Resolves a verified partner-IdP identity: its linked user, or a new one
 /// provisioned just in time into the realm the rules choose (see
-/// `Store::admit_partner_user`); records the outcome in the System Log.
+/// `Store::system_admit_partner_user`); records the outcome in the System Log.
 pub async fn admit_partner(
     store: &Store,
     idp: &crate::store::idps::Idp,
@@ -597,7 +597,7 @@ pub async fn admit_partner(
         .clone()
         .unwrap_or_else(|| identity.subject.clone());
     let admitted = store
-        .admit_partner_user(idp, &incoming)
+        .system_admit_partner_user(idp, &incoming)
         .await
         .map_err(|e| SignInError::Internal(crate::error::AppError::from(e).to_string()))?;
     let outcome = match admitted {

@@ -97,7 +97,7 @@ pub async fn check_group_app_grants(cx: &Ctx, group: &GroupId) -> Result<(), App
 pub async fn accounts_beyond_reach(cx: &Ctx) -> Result<HashMap<UserId, String>, AppError> {
     let mut refused = HashMap::new();
     for id in cx.store.admin_user_ids().await? {
-        let Some(user) = cx.store.user_by_id_unscoped(&id).await? else {
+        let Some(user) = cx.store.system_user_by_id(&id).await? else {
             continue;
         };
         let target = cx.store.facts_of_user(&cx.org.orn, &user).await?;

@@ -7,7 +7,7 @@
 
 use crate::authz::catalog::Category;
 use crate::authz::{
-    check_delegation, check_iam_change, check_standard_role_change, orn, scope, Permission,
+    check_delegation, check_iam_change, check_standard_role_change, orn, scope, Grant, Permission,
     Principal,
 };
 use crate::ctx::Ctx;
@@ -48,13 +48,13 @@ pub struct ResourcePicks {
 /// resource set may pick.
 pub async fn view(cx: &Ctx) -> Result<IamView, AppError> {
     let (store, org, principal) = (&cx.store, &cx.org, &cx.principal);
-    org_level(principal, Permission::IamRead)?;
+    let read = org_level(principal, Permission::IamRead)?;
     let describe = |o: &str| match orn::parse_resource(o, &org.orn) {
         Ok(r) => (r.to_string(), o.to_string()),
         Err(_) => ("(no longer valid)".to_string(), o.to_string()),
     };
     let roles = store
-        .list_roles()
+        .list_roles(&read)
         .await?
         .into_iter()
         .map(|r| RoleView {
@@ -83,7 +83,7 @@ pub async fn view(cx: &Ctx) -> Result<IamView, AppError> {
         })
         .collect();
     let resource_sets = store
-        .list_resource_sets()
+        .list_resource_sets(&read)
         .await?
         .into_iter()
         .map(|s| SetView {
@@ -94,7 +94,7 @@ pub async fn view(cx: &Ctx) -> Result<IamView, AppError> {
         })
         .collect();
     let bindings = store
-        .list_bindings()
+        .list_bindings(&read)
         .await?
         .into_iter()
         .map(|b| BindingView {
@@ -214,10 +214,14 @@ pub async fn create_resource_set(
 }
 
 /// The permissions of a role, as the kernel knows them.
-async fn permissions_of(cx: &Ctx, role: &RoleId) -> Result<Vec<Permission>, AppError> {
+async fn permissions_of(
+    cx: &Ctx,
+    grant: &Grant,
+    role: &RoleId,
+) -> Result<Vec<Permission>, AppError> {
     Ok(cx
         .store
-        .role_permissions(role)
+        .role_permissions(grant, role)
         .await?
         .iter()
         .filter_map(|p| p.permission.parse().ok())
@@ -246,8 +250,12 @@ pub async fn change_resource_set(
         .iter()
         .filter_map(|o| orn::parse_resource(o, &cx.org.orn).ok())
         .collect();
-    for role in cx.store.roles_bound_on(id).await? {
-        check_delegation(&cx.principal, &permissions_of(cx, &role).await?, &added)?;
+    for role in cx.store.roles_bound_on(&grant, id).await? {
+        check_delegation(
+            &cx.principal,
+            &permissions_of(cx, &grant, &role).await?,
+            &added,
+        )?;
     }
     cx.store.change_resources(&grant, id, &add, &remove).await?;
     Ok(if remove.is_empty() {
@@ -279,13 +287,13 @@ pub async fn add_binding(
         .ok_or_else(|| AppError::validation("resourceSetId", "Choose a resource set."))?;
     let role = role.ok_or_else(|| AppError::validation("roleId", "Choose a role."))?;
     let (member, _) = named_member(cx, login, group_id).await?;
-    let permissions = permissions_of(cx, role).await?;
+    let permissions = permissions_of(cx, &grant, role).await?;
     if permissions.is_empty() {
         return Err(AppError::validation("roleId", "Choose a role."));
     }
     let resources: Vec<orn::Resource> = cx
         .store
-        .resource_set_orns(resource_set)
+        .resource_set_orns(&grant, resource_set)
         .await?
         .iter()
         .filter_map(|o| orn::parse_resource(o, &cx.org.orn).ok())
@@ -313,10 +321,10 @@ pub async fn remove_binding(
 
 /// Who holds the standard roles.
 pub async fn standard_assignments(cx: &Ctx) -> Result<Vec<StandardAssignment>, AppError> {
-    org_level(&cx.principal, Permission::IamRead)?;
+    let read = org_level(&cx.principal, Permission::IamRead)?;
     Ok(cx
         .store
-        .list_standard_assignments()
+        .list_standard_assignments(&read)
         .await?
         .into_iter()
         .map(|(role, member, name)| match member {

@@ -54,7 +54,11 @@ pub async fn list(cx: &Ctx) -> Result<IdpsView, AppError> {
 /// One identity provider for its edit page (never its secret).
 pub async fn get(cx: &Ctx, id: &IdpId) -> Result<IdpEdit, AppError> {
     org_level(&cx.principal, Permission::IdentityProvidersRead)?;
-    let idp = cx.store.idp_by_id(id).await?.ok_or(AppError::NotFound)?;
+    let idp = cx
+        .store
+        .system_idp_by_id(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let list = list(cx).await?;
     let row = list
         .idps
@@ -112,7 +116,11 @@ pub async fn save(
     let existing = match existing {
         None => None,
         Some((id, expected)) => {
-            let before = cx.store.idp_by_id(id).await?.ok_or(AppError::NotFound)?;
+            let before = cx
+                .store
+                .system_idp_by_id(id)
+                .await?
+                .ok_or(AppError::NotFound)?;
             Some((before, expected))
         }
     };

@@ -25,7 +25,7 @@ pub async fn account(cx: &Ctx) -> Result<AccountView, AppError> {
     let own = crate::authz::check_self(&cx.principal)?;
     let user = cx
         .store
-        .user_by_id_unscoped(&own)
+        .system_user_by_id(&own)
         .await?
         .ok_or(AppError::NotFound)?;
     let realm = cx.store.realm_by_id(&user.realm_id).await?;

@@ -117,13 +117,13 @@ pub async fn create(cx: &Ctx, name: String, domains: Vec<String>) -> Result<Real
 
 /// A realm with its counts, delete blockers and rules.
 pub async fn get(cx: &Ctx, id: &RealmId) -> Result<RealmDetail, AppError> {
-    org_level(&cx.principal, Permission::RealmsRead)?;
+    let grant = org_level(&cx.principal, Permission::RealmsRead)?;
     let read = scope(&cx.principal, Permission::RealmsRead);
     let summary = cx.store.realm_summary(&read, id).await?;
     let blockers = if summary.realm.is_default {
         vec!["it is the default realm".to_string()]
     } else {
-        cx.store.realm_blockers(id).await?
+        cx.store.realm_blockers(&grant, id).await?
     };
     let rules = cx.store.rules_targeting(&read, id).await?;
     Ok(RealmDetail {

@@ -21,7 +21,7 @@ pub async fn list(cx: &Ctx) -> Result<RulesView, AppError> {
     let grant = org_level(&cx.principal, Permission::RealmsRead)?;
     let read = scope(&cx.principal, Permission::RealmsRead);
     let realms = cx.store.list_realms(&read).await?;
-    let sources = cx.store.idp_names().await?;
+    let sources = cx.store.idp_names(&grant).await?;
     let name_of = |id: &str| {
         realms
             .iter()
@@ -65,7 +65,7 @@ pub async fn check_expression(
     expression: &str,
     profile_source_id: Option<&str>,
 ) -> Result<RuleCheck, AppError> {
-    org_level(&cx.principal, Permission::RealmsManage)?;
+    let grant = org_level(&cx.principal, Permission::RealmsManage)?;
     match crate::store::rules::validate_expression(expression) {
         Err(StoreError::Invalid(fields)) => Ok(RuleCheck {
             error: fields.into_iter().next().map(|f| f.message),
@@ -79,7 +79,7 @@ pub async fn check_expression(
                 .unwrap_or_default();
             let matches = cx
                 .store
-                .preview_rule(expression, profile_source_id, PREVIEW_USERS)
+                .preview_rule(&grant, expression, profile_source_id, PREVIEW_USERS)
                 .await?;
             Ok(RuleCheck {
                 error: None,

@@ -248,7 +248,11 @@ async fn prepare(
                 errors.push(FieldError::new(field, f.message));
             }
         }
-        if store.user_by_login(&user.profile.login).await?.is_some() {
+        if store
+            .system_user_by_login(&user.profile.login)
+            .await?
+            .is_some()
+        {
             errors.push(FieldError::new(
                 "newAdminEmail",
                 "A user with this username exists; name it under existing users instead.",
@@ -356,7 +360,7 @@ async fn prepare(
     }
     // Nobody binds more than it holds.
     let role_permissions: Vec<Permission> = store
-        .role_permissions(&org.partner_admin_role)
+        .role_permissions(&binding_grant, &org.partner_admin_role)
         .await?
         .iter()
         .filter_map(|p| p.permission.parse().ok())
@@ -390,7 +394,7 @@ async fn prepare(
     };
     Ok((
         PartnerRealmGrants {
-            binding: binding_grant,
+            binding: binding_grant.clone(),
             realm: realm_grant,
             users: users_grant,
             idp: idp_grant,

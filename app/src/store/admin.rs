@@ -11,7 +11,7 @@ use super::audit::{self, Event};
 use super::demand::Demand;
 use super::dialect::Constraint;
 use super::{clock, Store, StoreError};
-use crate::authz::Grant;
+use crate::authz::{Grant, Permission};
 use crate::ids::{GroupId, ResourceId, ResourceSetId, RoleId, UserId};
 use crate::model::StandardRole;
 
@@ -174,8 +174,10 @@ impl Store {
 
     pub async fn role_permissions(
         &self,
+        grant: &Grant,
         role: &RoleId,
     ) -> Result<Vec<StoredPermission>, StoreError> {
+        grant.demand_org(Permission::IamRead)?;
         sqlx::query("SELECT permission, conditions FROM role_permissions WHERE role_id = $1 ORDER BY permission")
             .bind(role.as_str())
             .fetch_all(&self.pool)
@@ -191,7 +193,12 @@ impl Store {
             .map_err(StoreError::from_sqlx)
     }
 
-    pub async fn resource_set_orns(&self, rs: &ResourceSetId) -> Result<Vec<String>, StoreError> {
+    pub async fn resource_set_orns(
+        &self,
+        grant: &Grant,
+        rs: &ResourceSetId,
+    ) -> Result<Vec<String>, StoreError> {
+        grant.demand_org(Permission::IamRead)?;
         sqlx::query_scalar(
             "SELECT orn FROM resource_set_resources WHERE resource_set_id = $1 ORDER BY orn",
         )
@@ -411,7 +418,8 @@ pub struct BindingRecord {
 
 impl Store {
     /// Every custom role with its permissions, by label.
-    pub async fn list_roles(&self) -> Result<Vec<RoleRecord>, StoreError> {
+    pub async fn list_roles(&self, grant: &Grant) -> Result<Vec<RoleRecord>, StoreError> {
+        grant.demand_org(Permission::IamRead)?;
         let rows: Vec<(String, String, String)> =
             sqlx::query_as("SELECT id, label, description FROM roles ORDER BY lower(label), id")
                 .fetch_all(&self.pool)
@@ -420,7 +428,7 @@ impl Store {
         for (id, label, description) in rows {
             let id = RoleId::parse(&id).map_err(|e| StoreError::Internal(e.to_string()))?;
             roles.push(RoleRecord {
-                permissions: self.role_permissions(&id).await?,
+                permissions: self.role_permissions(grant, &id).await?,
                 id,
                 label,
                 description,
@@ -430,7 +438,11 @@ impl Store {
     }
 
     /// Every resource set with its resources, by label.
-    pub async fn list_resource_sets(&self) -> Result<Vec<ResourceSetRecord>, StoreError> {
+    pub async fn list_resource_sets(
+        &self,
+        grant: &Grant,
+    ) -> Result<Vec<ResourceSetRecord>, StoreError> {
+        grant.demand_org(Permission::IamRead)?;
         let rows: Vec<(String, String, String)> = sqlx::query_as(
             "SELECT id, label, description FROM resource_sets ORDER BY lower(label), id",
         )
@@ -440,7 +452,7 @@ impl Store {
         for (id, label, description) in rows {
             let id = ResourceSetId::parse(&id).map_err(|e| StoreError::Internal(e.to_string()))?;
             sets.push(ResourceSetRecord {
-                orns: self.resource_set_orns(&id).await?,
+                orns: self.resource_set_orns(grant, &id).await?,
                 id,
                 label,
                 description,
@@ -450,7 +462,8 @@ impl Store {
     }
 
     /// Every binding with its members.
-    pub async fn list_bindings(&self) -> Result<Vec<BindingRecord>, StoreError> {
+    pub async fn list_bindings(&self, grant: &Grant) -> Result<Vec<BindingRecord>, StoreError> {
+        grant.demand_org(Permission::IamRead)?;
         let rows: Vec<BindingMemberRow> =
             sqlx::query_as(
                 "SELECT b.resource_set_id, rs.label, b.role_id, r.label, m.member_type, m.member_id, \
@@ -660,7 +673,12 @@ impl Store {
     }
 
     /// The roles bound on a resource set (to check delegation on a change).
-    pub async fn roles_bound_on(&self, rs: &ResourceSetId) -> Result<Vec<RoleId>, StoreError> {
+    pub async fn roles_bound_on(
+        &self,
+        grant: &Grant,
+        rs: &ResourceSetId,
+    ) -> Result<Vec<RoleId>, StoreError> {
+        grant.demand_org(Permission::IamRead)?;
         let ids: Vec<String> =
             sqlx::query_scalar("SELECT role_id FROM bindings WHERE resource_set_id = $1")
                 .bind(rs.as_str())
@@ -690,7 +708,9 @@ impl Store {
     /// name), by role then name.
     pub async fn list_standard_assignments(
         &self,
+        grant: &Grant,
     ) -> Result<Vec<(StandardRole, Member, String)>, StoreError> {
+        grant.demand_org(Permission::IamRead)?;
         let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
             "SELECT m.role_type, m.member_type, m.member_id, COALESCE(u.login, g.name) \
              FROM standard_role_assignments m \

@@ -276,7 +276,7 @@ pub enum JitError {
     NotActive(UserStatus),
 }
 
-/// The outcome of `Store::admit_partner_user`.
+/// The outcome of `Store::system_admit_partner_user`.
 #[derive(Debug, Clone)]
 pub struct Admitted {
     pub user: User,
@@ -413,7 +413,10 @@ impl Store {
         secrets: &SecretBox,
     ) -> Result<Idp, StoreError> {
         grant.demand_org(Permission::IdentityProvidersManage)?;
-        let before = self.idp_by_id(id).await?.ok_or(StoreError::NotFound)?;
+        let before = self
+            .system_idp_by_id(id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let secret_changed = !change.client_secret.is_empty();
         // The stored secret goes only to the issuer and client it was made
         // for: changing either needs the secret typed again.
@@ -540,11 +543,12 @@ impl Store {
             Ok((tx, (), events))
         })
         .await?;
-        self.idp_by_id(id).await?.ok_or(StoreError::NotFound)
+        self.system_idp_by_id(id).await?.ok_or(StoreError::NotFound)
     }
 
     /// Every identity provider as (id, name), by name: profile sources to pick.
-    pub async fn idp_names(&self) -> Result<Vec<(String, String)>, StoreError> {
+    pub async fn idp_names(&self, grant: &Grant) -> Result<Vec<(String, String)>, StoreError> {
+        grant.demand_org(Permission::RealmsRead)?;
         sqlx::query_as("SELECT id, name FROM identity_providers ORDER BY lower(name), id")
             .fetch_all(&self.pool)
             .await
@@ -552,7 +556,8 @@ impl Store {
     }
 
     /// Every identity provider, by name (org-level read).
-    pub async fn list_idps(&self, _grant: &Grant) -> Result<Vec<Idp>, StoreError> {
+    pub async fn list_idps(&self, grant: &Grant) -> Result<Vec<Idp>, StoreError> {
+        grant.demand_org(Permission::IdentityProvidersRead)?;
         sqlx::query_as::<_, Idp>(&format!(
             "SELECT {IDP_COLUMNS} FROM identity_providers i ORDER BY lower(i.name), i.id"
         ))
@@ -561,7 +566,16 @@ impl Store {
         .map_err(StoreError::from_sqlx)
     }
 
-    pub async fn idp_by_id(&self, id: &IdpId) -> Result<Option<Idp>, StoreError> {
+    /// One IdP for an admin who may read them (org-level
+    /// `okta.idps.read`).
+    pub async fn idp(&self, grant: &Grant, id: &IdpId) -> Result<Option<Idp>, StoreError> {
+        grant.demand_org(Permission::IdentityProvidersRead)?;
+        self.system_idp_by_id(id).await
+    }
+
+    /// One IdP with no grant: for sign-in (the IdP the browser comes back
+    /// from) and background work, never a person's request.
+    pub async fn system_idp_by_id(&self, id: &IdpId) -> Result<Option<Idp>, StoreError> {
         sqlx::query_as::<_, Idp>(&format!(
             "SELECT {IDP_COLUMNS} FROM identity_providers i WHERE i.id = $1"
         ))
@@ -591,7 +605,7 @@ impl Store {
     /// 3. Otherwise the org IdP (`None`).
     pub async fn route_sign_in(&self, email: &str) -> Result<Option<Idp>, StoreError> {
         let email = email.trim();
-        if let Some(user) = self.user_by_login(email).await? {
+        if let Some(user) = self.system_user_by_login(email).await? {
             let Some(source) = user
                 .profile_source_id
                 .as_deref()
@@ -600,7 +614,7 @@ impl Store {
                 return Ok(None);
             };
             return Ok(self
-                .idp_by_id(&source)
+                .system_idp_by_id(&source)
                 .await?
                 .filter(|i| i.status == "ACTIVE"));
         }
@@ -684,7 +698,7 @@ impl Store {
     /// ACTIVE user in the realm the rules choose, linked, in one transaction
     /// with `user.lifecycle.create` / `user.lifecycle.activate`. An existing
     /// account with the same login is never linked silently.
-    pub async fn admit_partner_user(
+    pub async fn system_admit_partner_user(
         &self,
         idp: &Idp,
         incoming: &IncomingClaims,
@@ -778,7 +792,7 @@ impl Store {
         } else {
             profile.login.clone()
         };
-        if self.user_by_login(&profile.login).await?.is_some() {
+        if self.system_user_by_login(&profile.login).await?.is_some() {
             return Ok(Err(JitError::ExistingAccount(shown, idp.name.clone())));
         }
         if !idp.jit_enabled {

@@ -7,7 +7,7 @@ use crate::ids::{AppId, GroupId, ResourceSetId};
 use crate::model::{Realm, User};
 
 impl Store {
-    pub async fn user_by_login(&self, login: &str) -> Result<Option<User>, StoreError> {
+    pub async fn system_user_by_login(&self, login: &str) -> Result<Option<User>, StoreError> {
         sqlx::query_as::<_, User>(&format!(
             "SELECT {} FROM users u WHERE u.login_lower = $1",
             super::users::COLUMNS
@@ -65,7 +65,7 @@ impl Store {
 impl Store {
     /// A user by id with no scope: for the request context (the caller itself)
     /// and background work only.
-    pub async fn user_by_id_unscoped(
+    pub async fn system_user_by_id(
         &self,
         id: &crate::ids::UserId,
     ) -> Result<Option<User>, StoreError> {
@@ -81,7 +81,7 @@ impl Store {
 
     /// A signed-in session's user and the time (unix ms) before which its
     /// sessions are void, if any.
-    pub async fn session_user_by_id(
+    pub async fn system_session_user(
         &self,
         id: &crate::ids::UserId,
     ) -> Result<Option<(User, Option<i64>)>, StoreError> {

@@ -39,7 +39,7 @@ impl Store {
     /// The account `identity` signs into (see the module's rules), binding it
     /// to the identity at the first sign-in. The login shown in errors and the
     /// System Log is the asserted email (or the subject).
-    pub async fn admit_org_identity(
+    pub async fn system_admit_org_identity(
         &self,
         identity: &OrgIdentity<'_>,
     ) -> Result<Result<User, OrgSignInError>, StoreError> {
@@ -53,7 +53,7 @@ impl Store {
         .await?;
         if let Some(id) = linked {
             let id = UserId::parse(&id).map_err(|e| StoreError::Internal(e.to_string()))?;
-            return Ok(match self.user_by_id_unscoped(&id).await? {
+            return Ok(match self.system_user_by_id(&id).await? {
                 None => Err(OrgSignInError::UnknownUser(shown)),
                 Some(u) if u.status != UserStatus::Active => {
                     Err(OrgSignInError::NotActive(u.status))
@@ -64,7 +64,7 @@ impl Store {
         let Some(email) = identity.email.filter(|e| !e.trim().is_empty()) else {
             return Ok(Err(OrgSignInError::UnknownUser(shown)));
         };
-        let Some(user) = self.user_by_login(email).await? else {
+        let Some(user) = self.system_user_by_login(email).await? else {
             return Ok(Err(OrgSignInError::UnknownUser(shown)));
         };
         if !identity.email_verified {

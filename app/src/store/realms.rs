@@ -305,7 +305,12 @@ impl Store {
 
     /// What keeps a realm from being deleted: its users, the identity providers
     /// bound to it and the rules that place users in it. Empty: deletable.
-    pub async fn realm_blockers(&self, id: &RealmId) -> Result<Vec<String>, StoreError> {
+    pub async fn realm_blockers(
+        &self,
+        grant: &Grant,
+        id: &RealmId,
+    ) -> Result<Vec<String>, StoreError> {
+        grant.demand_org(Permission::RealmsRead)?;
         let count = |sql: &'static str| async move {
             sqlx::query_scalar::<_, i64>(sql)
                 .bind(id.as_str())
@@ -355,7 +360,7 @@ impl Store {
         // Checked before the write lock is taken (a read needs its own
         // connection); a user, IdP or rule added meanwhile still fails the
         // delete on its foreign key.
-        let blockers = self.realm_blockers(id).await?;
+        let blockers = self.realm_blockers(grant, id).await?;
         self.write(|mut tx| async move {
             if !blockers.is_empty() {
                 return Err(StoreError::Conflict(format!(

@@ -691,10 +691,12 @@ impl Store {
     /// the rule editor's preview; at most `limit` users are looked at.
     pub async fn preview_rule(
         &self,
+        grant: &Grant,
         expression: &str,
         source: Option<&str>,
         limit: i64,
     ) -> Result<(i64, i64, bool), StoreError> {
+        grant.demand_org(Permission::RealmsManage)?;
         let condition = match validate_expression(expression)? {
             Some(e) => Condition::Expr(Box::new(e)),
             None => Condition::Always,

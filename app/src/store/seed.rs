@@ -42,7 +42,7 @@ async fn user(
     first: &str,
     last: &str,
 ) -> Result<User, StoreError> {
-    if let Some(existing) = store.user_by_login(login).await? {
+    if let Some(existing) = store.system_user_by_login(login).await? {
         return Ok(existing);
     }
     let grant = system_grant(

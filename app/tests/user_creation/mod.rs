@@ -160,7 +160,7 @@ async fn a_user_whose_group_fails_is_not_created_at_all() {
 
         // Neither the user (and so none of its memberships) nor an event.
         assert!(store
-            .user_by_login("late@acme.test")
+            .system_user_by_login("late@acme.test")
             .await
             .unwrap()
             .is_none());

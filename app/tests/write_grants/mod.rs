@@ -608,12 +608,12 @@ async fn each_write_refuses_a_grant_for_a_neighbouring_permission_and_accepts_it
         }
         // A refused create left nothing behind.
         assert!(store
-            .user_by_login("deny0@host.test")
+            .system_user_by_login("deny0@host.test")
             .await
             .unwrap()
             .is_none());
         let status = store
-            .user_by_login("deny1@host.test")
+            .system_user_by_login("deny1@host.test")
             .await
             .unwrap()
             .map(|u| u.status);
