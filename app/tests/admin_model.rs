@@ -8,39 +8,22 @@
 mod common;
 
 use app::authz::{self, Permission, Target};
-use app::model::{BaseProfile, RealmType, StandardRole, User};
+use app::model::{RealmType, StandardRole, User};
 use app::store::admin::{Member, StoredPermission};
 use app::store::realms::NewRealm;
-use app::store::users::NewUser;
 use app::store::{Store, StoreError};
 use common::{on_both, system};
 use serde_json::Map;
 
 async fn user(store: &Store, realm: &app::model::Realm, login: &str) -> User {
-    store
-        .create_user(
-            &system(
-                Permission::UsersCreate,
-                Target::NewUserIn {
-                    realm_id: realm.id.clone(),
-                },
-            ),
-            NewUser {
-                realm_id: realm.id.clone(),
-                profile: BaseProfile {
-                    login: login.into(),
-                    email: login.into(),
-                    first_name: "Pat".into(),
-                    last_name: "Admin".into(),
-                    ..BaseProfile::default()
-                },
-                custom_profile: Map::new(),
-                activate: true,
-                profile_source_id: None,
-            },
-        )
-        .await
-        .unwrap()
+    common::create_user(
+        store,
+        realm,
+        common::profile(login, "Pat", "Admin"),
+        Map::new(),
+    )
+    .await
+    .unwrap()
 }
 
 async fn setup(store: &Store) -> (authz::OrgContext, app::model::Realm) {

@@ -10,11 +10,10 @@ use app::authz::catalog::ResourceKind;
 use app::authz::{self, Permission, Principal, Target};
 use app::error::AppError;
 use app::ids::{GroupId, UserId};
-use app::model::{BaseProfile, RealmType, StandardRole, User};
+use app::model::{RealmType, StandardRole, User};
 use app::store::admin::{Member, StoredPermission};
 use app::store::audit::{Actor, Client};
 use app::store::realms::NewRealm;
-use app::store::users::NewUser;
 use app::store::Store;
 use common::{on_both, system};
 
@@ -27,30 +26,14 @@ enum Outcome {
 use Outcome::*;
 
 async fn user(store: &Store, realm: &app::model::Realm, login: &str) -> User {
-    store
-        .create_user(
-            &system(
-                Permission::UsersCreate,
-                Target::NewUserIn {
-                    realm_id: realm.id.clone(),
-                },
-            ),
-            NewUser {
-                realm_id: realm.id.clone(),
-                profile: BaseProfile {
-                    login: login.into(),
-                    email: login.into(),
-                    first_name: "M".into(),
-                    last_name: login.into(),
-                    ..Default::default()
-                },
-                custom_profile: Default::default(),
-                activate: true,
-                profile_source_id: None,
-            },
-        )
-        .await
-        .unwrap()
+    common::create_user(
+        store,
+        realm,
+        common::profile(login, "M", login),
+        Default::default(),
+    )
+    .await
+    .unwrap()
 }
 
 struct Fixture {

@@ -17,7 +17,7 @@ use app::model::{App, BaseProfile, Group, Realm, RealmType, StandardRole, User};
 use app::store::admin::{Member, StoredPermission};
 use app::store::audit::{Actor, Client};
 use app::store::realms::NewRealm;
-use app::store::users::{NewUser, UserFilter, UserSort};
+use app::store::users::{UserFilter, UserSort};
 use app::store::Store;
 use proptest::test_runner::{Config, TestRunner};
 use rand::rngs::StdRng;
@@ -89,30 +89,20 @@ async fn build_world(store: &Store, ctx: &OrnContext, seed: u64, n: usize) -> Wo
     for u in 0..rng.random_range(3..=10) {
         let realm = pick(&mut rng, &realms).clone();
         let login = format!("{tag}u{u}@example.test");
-        let user = store
-            .create_user(
-                &system(
-                    Permission::UsersCreate,
-                    Target::NewUserIn {
-                        realm_id: realm.id.clone(),
-                    },
-                ),
-                NewUser {
-                    realm_id: realm.id.clone(),
-                    profile: BaseProfile {
-                        login: login.clone(),
-                        email: login,
-                        first_name: "P".into(),
-                        last_name: format!("{tag}{u}"),
-                        ..Default::default()
-                    },
-                    custom_profile: Default::default(),
-                    activate: true,
-                    profile_source_id: None,
-                },
-            )
-            .await
-            .unwrap();
+        let user = common::create_user(
+            store,
+            &realm,
+            BaseProfile {
+                login: login.clone(),
+                email: login,
+                first_name: "P".into(),
+                last_name: format!("{tag}{u}"),
+                ..Default::default()
+            },
+            Default::default(),
+        )
+        .await
+        .unwrap();
         let mut member_of = Vec::new();
         for group in &groups {
             if rng.random_bool(0.35) {

@@ -20,13 +20,7 @@ use common::{on_both, realm, system};
 use serde_json::{json, Map};
 
 fn profile(login: &str, last: &str) -> BaseProfile {
-    BaseProfile {
-        login: login.into(),
-        email: login.into(),
-        first_name: "Pat".into(),
-        last_name: last.into(),
-        ..BaseProfile::default()
-    }
+    common::profile(login, "Pat", last)
 }
 
 async fn create(
@@ -35,23 +29,7 @@ async fn create(
     login: &str,
     custom: Map<String, serde_json::Value>,
 ) -> Result<User, StoreError> {
-    store
-        .create_user(
-            &system(
-                Permission::UsersCreate,
-                Target::NewUserIn {
-                    realm_id: realm.id.clone(),
-                },
-            ),
-            NewUser {
-                realm_id: realm.id.clone(),
-                profile: profile(login, "Tester"),
-                custom_profile: custom,
-                activate: true,
-                profile_source_id: None,
-            },
-        )
-        .await
+    common::create_user(store, realm, profile(login, "Tester"), custom).await
 }
 
 async fn user(store: &Store, realm: &app::model::Realm, login: &str) -> User {
@@ -404,27 +382,17 @@ async fn keyset_paging_is_stable_while_users_are_inserted() {
         let acme = realm(&store, "Acme", &[]).await;
         let mut before = HashSet::new();
         for i in 0..120 {
-            let u = store
-                .create_user(
-                    &system(
-                        Permission::UsersCreate,
-                        Target::NewUserIn {
-                            realm_id: acme.id.clone(),
-                        },
-                    ),
-                    NewUser {
-                        realm_id: acme.id.clone(),
-                        profile: profile(
-                            &format!("u{i:03}@acme.test"),
-                            &format!("Name{:03}", (i * 37) % 120),
-                        ),
-                        custom_profile: Map::new(),
-                        activate: true,
-                        profile_source_id: None,
-                    },
-                )
-                .await
-                .unwrap();
+            let u = common::create_user(
+                &store,
+                &acme,
+                profile(
+                    &format!("u{i:03}@acme.test"),
+                    &format!("Name{:03}", (i * 37) % 120),
+                ),
+                Map::new(),
+            )
+            .await
+            .unwrap();
             before.insert(u.id);
         }
         let writer = {

@@ -53,13 +53,7 @@ struct World {
 }
 
 fn profile(login: &str) -> BaseProfile {
-    BaseProfile {
-        login: login.into(),
-        email: login.into(),
-        first_name: "Pat".into(),
-        last_name: login.split('@').next().unwrap_or("x").into(),
-        ..BaseProfile::default()
-    }
+    common::profile(login, "Pat", login.split('@').next().unwrap_or("x"))
 }
 
 async fn world(store: Store) -> World {

@@ -8,7 +8,6 @@ mod common;
 use app::authz::{Permission, Target};
 use app::model::{BaseProfile, LifecycleOp, UserStatus};
 use app::store::idps::{IncomingClaims, JitError, NewIdp, SecretBox};
-use app::store::users::NewUser;
 use app::store::{Store, StoreError};
 use common::{on_both, realm, system};
 use serde_json::{json, Map};
@@ -132,30 +131,20 @@ async fn identifier_first_routes_by_account_then_domain_and_never_sends_org_user
     on_both(|store, engine| async move {
         let (acme, idp, _) = setup(&store).await;
         // An org-managed account in the Acme realm (a partner admin): org IdP.
-        store
-            .create_user(
-                &system(
-                    Permission::UsersCreate,
-                    Target::NewUserIn {
-                        realm_id: acme.id.clone(),
-                    },
-                ),
-                NewUser {
-                    realm_id: acme.id.clone(),
-                    profile: BaseProfile {
-                        login: "alice@acme.test".into(),
-                        email: "alice@acme.test".into(),
-                        first_name: "A".into(),
-                        last_name: "A".into(),
-                        ..Default::default()
-                    },
-                    custom_profile: Map::new(),
-                    activate: true,
-                    profile_source_id: None,
-                },
-            )
-            .await
-            .unwrap();
+        common::create_user(
+            &store,
+            &acme,
+            BaseProfile {
+                login: "alice@acme.test".into(),
+                email: "alice@acme.test".into(),
+                first_name: "A".into(),
+                last_name: "A".into(),
+                ..Default::default()
+            },
+            Map::new(),
+        )
+        .await
+        .unwrap();
         assert_eq!(
             store.route_sign_in("alice@acme.test").await.unwrap(),
             None,
@@ -238,30 +227,20 @@ async fn an_existing_account_is_never_linked_silently_and_jit_off_creates_nobody
     on_both(|store, engine| async move {
         let (acme, idp, secrets) = setup(&store).await;
         let other = realm(&store, "Other", &[]).await;
-        store
-            .create_user(
-                &system(
-                    Permission::UsersCreate,
-                    Target::NewUserIn {
-                        realm_id: other.id.clone(),
-                    },
-                ),
-                NewUser {
-                    realm_id: other.id.clone(),
-                    profile: BaseProfile {
-                        login: "taken@acme.test".into(),
-                        email: "taken@acme.test".into(),
-                        first_name: "T".into(),
-                        last_name: "T".into(),
-                        ..Default::default()
-                    },
-                    custom_profile: Map::new(),
-                    activate: true,
-                    profile_source_id: None,
-                },
-            )
-            .await
-            .unwrap();
+        common::create_user(
+            &store,
+            &other,
+            BaseProfile {
+                login: "taken@acme.test".into(),
+                email: "taken@acme.test".into(),
+                first_name: "T".into(),
+                last_name: "T".into(),
+                ..Default::default()
+            },
+            Map::new(),
+        )
+        .await
+        .unwrap();
         let before = store.count_all_events().await.unwrap();
         let r = store
             .system_admit_partner_user(&idp, &claims("sub-x", "taken@acme.test", "T", "T"))

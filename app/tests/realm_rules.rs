@@ -34,30 +34,14 @@ async fn user_with(
     login: &str,
     custom: Map<String, serde_json::Value>,
 ) -> User {
-    store
-        .create_user(
-            &system(
-                Permission::UsersCreate,
-                Target::NewUserIn {
-                    realm_id: realm.id.clone(),
-                },
-            ),
-            NewUser {
-                realm_id: realm.id.clone(),
-                profile: BaseProfile {
-                    login: login.into(),
-                    email: login.into(),
-                    first_name: "Pat".into(),
-                    last_name: login.split('@').next().unwrap_or("x").into(),
-                    ..BaseProfile::default()
-                },
-                custom_profile: custom,
-                activate: true,
-                profile_source_id: None,
-            },
-        )
-        .await
-        .expect("create user")
+    common::create_user(
+        store,
+        realm,
+        common::profile(login, "Pat", login.split('@').next().unwrap_or("x")),
+        custom,
+    )
+    .await
+    .expect("create user")
 }
 
 async fn user(store: &Store, realm: &Realm, login: &str) -> User {
@@ -711,13 +695,7 @@ async fn the_partner_realm_wizard_writes_all_or_nothing() {
                 existing_admins: vec![],
                 new_admins: vec![NewUser {
                     realm_id: RealmId::generate(),
-                    profile: BaseProfile {
-                        login: login.into(),
-                        email: login.into(),
-                        first_name: "Nina".into(),
-                        last_name: "New".into(),
-                        ..BaseProfile::default()
-                    },
+                    profile: common::profile(login, "Nina", "New"),
                     custom_profile: Map::new(),
                     activate: true,
                     profile_source_id: None,

@@ -11,7 +11,6 @@ use app::model::{BaseProfile, LifecycleOp, UserStatus};
 use app::store::admin::StoredPermission;
 use app::store::idps::{IncomingClaims, JitError, NewIdp, SecretBox};
 use app::store::org_signin::{OrgIdentity, OrgSignInError};
-use app::store::users::NewUser;
 use app::store::{Store, StoreError};
 use common::{on_both, realm, system};
 use serde_json::{json, Map};
@@ -21,33 +20,23 @@ async fn user(
     realm: &app::model::Realm,
     login: &str,
 ) -> Result<app::model::User, StoreError> {
-    store
-        .create_user(
-            &system(
-                Permission::UsersCreate,
-                Target::NewUserIn {
-                    realm_id: realm.id.clone(),
-                },
-            ),
-            NewUser {
-                realm_id: realm.id.clone(),
-                profile: BaseProfile {
-                    login: login.into(),
-                    email: if login.contains('@') {
-                        login.into()
-                    } else {
-                        format!("{login}@acme.test")
-                    },
-                    first_name: "Test".into(),
-                    last_name: "Person".into(),
-                    ..Default::default()
-                },
-                custom_profile: Map::new(),
-                activate: true,
-                profile_source_id: None,
+    common::create_user(
+        store,
+        realm,
+        BaseProfile {
+            login: login.into(),
+            email: if login.contains('@') {
+                login.into()
+            } else {
+                format!("{login}@acme.test")
             },
-        )
-        .await
+            first_name: "Test".into(),
+            last_name: "Person".into(),
+            ..Default::default()
+        },
+        Map::new(),
+    )
+    .await
 }
 
 fn claims(sub: &str, email: &str, verified: bool) -> IncomingClaims {

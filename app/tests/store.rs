@@ -7,21 +7,14 @@ mod schema_parity;
 mod user_creation;
 mod write_grants;
 
-use app::authz::{self, Permission, Target};
+use app::authz::{self, Permission};
 use app::model::{BaseProfile, LifecycleOp, UserStatus};
 use app::store::audit::ChainReport;
-use app::store::users::NewUser;
 use app::store::{Store, StoreError};
 use common::{on_both, system};
 
 fn profile(login: &str) -> BaseProfile {
-    BaseProfile {
-        login: login.into(),
-        email: login.into(),
-        first_name: "Test".into(),
-        last_name: "User".into(),
-        ..BaseProfile::default()
-    }
+    common::profile(login, "Test", "User")
 }
 
 async fn partner_realm(store: &Store, name: &str, domain: &str) -> app::model::Realm {
@@ -33,23 +26,7 @@ async fn new_user(
     realm: &app::model::Realm,
     login: &str,
 ) -> Result<app::model::User, StoreError> {
-    store
-        .create_user(
-            &system(
-                Permission::UsersCreate,
-                Target::NewUserIn {
-                    realm_id: realm.id.clone(),
-                },
-            ),
-            NewUser {
-                realm_id: realm.id.clone(),
-                profile: profile(login),
-                custom_profile: Default::default(),
-                activate: true,
-                profile_source_id: None,
-            },
-        )
-        .await
+    common::create_user(store, realm, profile(login), Default::default()).await
 }
 
 async fn event_count(store: &Store, event_type: &str) -> i64 {

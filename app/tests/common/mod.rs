@@ -133,9 +133,14 @@ pub fn cx(store: &Store, org: &authz::OrgContext, principal: &Principal) -> app:
     )
 }
 
-/// An active user in `realm`: login and email `login`, first name Pat, last
-/// name the login's local part.
-pub async fn user(store: &Store, realm: &Realm, login: &str) -> app::model::User {
+/// Creates an active user in `realm` with `profile` and `custom` attributes
+/// (as the system).
+pub async fn create_user(
+    store: &Store,
+    realm: &Realm,
+    profile: app::model::BaseProfile,
+    custom: serde_json::Map<String, serde_json::Value>,
+) -> Result<app::model::User, app::store::StoreError> {
     store
         .create_user(
             &system(
@@ -146,20 +151,38 @@ pub async fn user(store: &Store, realm: &Realm, login: &str) -> app::model::User
             ),
             app::store::users::NewUser {
                 realm_id: realm.id.clone(),
-                profile: app::model::BaseProfile {
-                    login: login.into(),
-                    email: login.into(),
-                    first_name: "Pat".into(),
-                    last_name: login.split('@').next().unwrap_or(login).into(),
-                    ..Default::default()
-                },
-                custom_profile: serde_json::Map::new(),
+                profile,
+                custom_profile: custom,
                 activate: true,
                 profile_source_id: None,
             },
         )
         .await
-        .expect("create user")
+}
+
+/// A profile with login and email `login` and these names.
+pub fn profile(login: &str, first: &str, last: &str) -> app::model::BaseProfile {
+    app::model::BaseProfile {
+        login: login.into(),
+        email: login.into(),
+        first_name: first.into(),
+        last_name: last.into(),
+        ..Default::default()
+    }
+}
+
+/// An active user in `realm`: login and email `login`, first name Pat, last
+/// name the login's local part.
+pub async fn user(store: &Store, realm: &Realm, login: &str) -> app::model::User {
+    let last = login.split('@').next().unwrap_or(login);
+    create_user(
+        store,
+        realm,
+        profile(login, "Pat", last),
+        serde_json::Map::new(),
+    )
+    .await
+    .expect("create user")
 }
 
 /// `user` as a principal with the rights it holds now.

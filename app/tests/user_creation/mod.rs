@@ -2,7 +2,7 @@
 //! login is one scoped query.
 
 use app::authz::{self, Permission, Principal, Target};
-use app::model::{BaseProfile, Realm, User, UserStatus};
+use app::model::{Realm, User, UserStatus};
 use app::store::admin::{Member, StoredPermission};
 use app::store::audit::{Actor, ChainReport, Client};
 use app::store::users::NewUser;
@@ -14,13 +14,7 @@ use crate::common::{on_both, realm, system};
 fn new_user(realm: &Realm, login: &str) -> NewUser {
     NewUser {
         realm_id: realm.id.clone(),
-        profile: BaseProfile {
-            login: login.into(),
-            email: login.into(),
-            first_name: "New".into(),
-            last_name: "Member".into(),
-            ..BaseProfile::default()
-        },
+        profile: crate::common::profile(login, "New", "Member"),
         custom_profile: Map::new(),
         activate: true,
         profile_source_id: None,

@@ -185,13 +185,7 @@ struct Fixture {
 }
 
 fn profile(login: &str) -> BaseProfile {
-    BaseProfile {
-        login: login.into(),
-        email: login.into(),
-        first_name: "Grant".into(),
-        last_name: "Twin".into(),
-        ..BaseProfile::default()
-    }
+    crate::common::profile(login, "Grant", "Twin")
 }
 
 async fn fixture(store: &Store) -> Fixture {
@@ -259,22 +253,7 @@ async fn fixture(store: &Store) -> Fixture {
 }
 
 async fn new_user(store: &Store, realm: &Realm, login: &str) -> User {
-    store
-        .create_user(
-            &system(
-                Permission::UsersCreate,
-                Target::NewUserIn {
-                    realm_id: realm.id.clone(),
-                },
-            ),
-            NewUser {
-                realm_id: realm.id.clone(),
-                profile: profile(login),
-                custom_profile: Map::new(),
-                activate: true,
-                profile_source_id: None,
-            },
-        )
+    crate::common::create_user(store, realm, profile(login), Map::new())
         .await
         .unwrap()
 }
