@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use app::authz::{OrgContext, Permission, Principal, Target};
 use app::ctx::Ctx;
 use app::error::AppError;
-use app::ids::{IdpId, UserId};
+use app::ids::IdpId;
 use app::model::{App, BaseProfile, Group, LifecycleOp, Realm, StandardRole, User};
 use app::ops;
 use app::store::admin::Member;
@@ -64,14 +64,7 @@ async fn world(store: Store) -> World {
     let globex = realm(&store, "Globex", &["globex.test"]).await;
     let home = realm(&store, "HostCo", &["hostco.test"]).await;
     let olivia = user(&store, &home, "olivia@hostco.test").await;
-    store
-        .assign_standard_role(
-            &common::iam(),
-            &Member::User(olivia.id.clone()),
-            StandardRole::SuperAdmin,
-        )
-        .await
-        .unwrap();
+    common::super_admin(&store, &olivia).await;
     let alice = user(&store, &acme, "alice@acme.test").await;
     let alice = common::partner_admin(&store, &org, &[&acme], &alice).await;
     let erin = user(&store, &acme, "erin@acme.test").await;
@@ -643,7 +636,6 @@ async fn log_and_own_account_operations_show_the_callers_part_only() {
         assert!(ops::me::session(&w.alice).is_admin);
         assert!(!ops::me::session(&w.alice).is_org_admin);
         assert!(ops::me::session(&w.olivia).is_org_admin);
-        let _: Option<UserId> = None;
     })
     .await;
 }
@@ -654,21 +646,8 @@ async fn log_and_own_account_operations_show_the_callers_part_only() {
 /// and no server function calls another (nor a sibling module's helpers).
 #[test]
 fn the_layers_import_only_downwards() {
-    fn sources(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                sources(&path, out);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                let text = std::fs::read_to_string(&path).unwrap();
-                out.push((path.display().to_string(), text));
-            }
-        }
-    }
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let layer = |name: &str| {
-        let mut files = Vec::new();
-        sources(&root.join(name), &mut files);
+        let files = common::rust_sources(&format!("src/{name}"));
         assert!(!files.is_empty(), "no sources under {name}");
         files
     };

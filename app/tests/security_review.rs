@@ -519,22 +519,7 @@ async fn l2_the_search_cap_applies_within_the_scope() {
 /// anything), and nothing turns off the ID token checks.
 #[test]
 fn server_functions_are_post_only_and_token_checks_stay_on() {
-    fn sources(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                sources(&path, out);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                out.push((
-                    path.display().to_string(),
-                    std::fs::read_to_string(&path).unwrap(),
-                ));
-            }
-        }
-    }
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    sources(&root, &mut files);
+    let files = common::rust_sources("src");
     let mut server_fns = 0;
     for (path, text) in &files {
         for line in text

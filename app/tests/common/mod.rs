@@ -239,3 +239,37 @@ pub async fn partner_admin(
 pub fn iam() -> authz::Grant {
     authz::check_iam_change(&Principal::system()).expect("the system may change the admin model")
 }
+
+/// Makes `user` a super admin (the standard role, held directly).
+pub async fn super_admin(store: &Store, user: &app::model::User) {
+    store
+        .assign_standard_role(
+            &iam(),
+            &app::store::admin::Member::User(user.id.clone()),
+            app::model::StandardRole::SuperAdmin,
+        )
+        .await
+        .expect("assign SUPER_ADMIN");
+}
+
+/// Every Rust source file under `dir` of the app crate (e.g. `src/authz`),
+/// as (path, text): for the tests that hold a rule over the source.
+pub fn rust_sources(dir: &str) -> Vec<(String, String)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).expect("read source dir") {
+            let path = entry.expect("dir entry").path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("read source");
+                out.push((path.display().to_string(), text));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir),
+        &mut out,
+    );
+    out
+}
