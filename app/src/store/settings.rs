@@ -101,6 +101,8 @@ impl Store {
         role: &crate::ids::RoleId,
         permission: &super::admin::StoredPermission,
     ) -> Result<bool, StoreError> {
+        use super::demand::Demand;
+        grant.demand_iam_change()?;
         let now = clock::now();
         let mut tx = self.begin_write().await?;
         let inserted = sqlx::query(
