@@ -57,3 +57,39 @@ fn form_text_is_typed_by_the_schema_and_numbers_keep_their_form() {
     assert_eq!(typed["badge"], "A-1");
     assert_eq!(typed["vip"], false, "an unchecked box on create is false");
 }
+
+#[test]
+fn the_tables_query_is_parsed_with_field_errors_for_what_is_not_listed() {
+    use crate::error::AppError;
+    use crate::ops::users::{parse_filter, parse_sort, UserSort};
+    fn field<T: std::fmt::Debug>(r: Result<T, AppError>) -> String {
+        match r {
+            Err(AppError::Validation { fields, .. }) => fields[0].field.clone(),
+            other => panic!("expected a field error, got {other:?}"),
+        }
+    }
+    let blank = parse_filter(Some(" ".into()), Some(String::new()), None, None).unwrap();
+    assert_eq!(blank, crate::ops::users::UserFilter::default());
+    let f = parse_filter(Some(" ada ".into()), Some("SUSPENDED".into()), None, None).unwrap();
+    assert_eq!(f.search.as_deref(), Some("ada"));
+    assert_eq!(f.status, Some(crate::model::UserStatus::Suspended));
+    assert_eq!(
+        field(parse_filter(None, Some("GONE".into()), None, None)),
+        "status"
+    );
+    assert_eq!(
+        field(parse_filter(None, None, Some("x y".into()), None)),
+        "realm"
+    );
+    assert_eq!(
+        field(parse_filter(None, None, None, Some("x y".into()))),
+        "group"
+    );
+    assert_eq!(parse_sort(None).unwrap(), UserSort::Name);
+    assert_eq!(parse_sort(Some("created")).unwrap(), UserSort::Created);
+    assert_eq!(field(parse_sort(Some("age"))), "sort");
+    assert_eq!(
+        crate::ops::realms::parse_domains("a.test, b.test\nc.test"),
+        ["a.test", "b.test", "c.test"]
+    );
+}
