@@ -1,6 +1,6 @@
 //! Unit tests of the users operations. pure helpers.
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 use crate::ops::users::typed_custom;
 use crate::store::users::{AttributeDef, AttributeType};
