@@ -1,4 +1,4 @@
-//! Unit tests of the users operations. pure helpers.
+//! Unit tests of the users operations' pure helpers.
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
