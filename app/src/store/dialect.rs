@@ -11,16 +11,21 @@
 use sqlx::Any;
 
 use super::sql::Sql;
-use super::users::SEARCH_CAP;
 use super::{Engine, StoreError};
 use crate::authz::Scope;
 
 /// Appends ` AND u.id IN (…)`: users of `scope` whose login, email, first or
-/// last name contains `term` (at least 3 characters), capped at `SEARCH_CAP`
+/// last name contains `term` (at least 3 characters), capped at `cap`
 /// within the scope. Index-backed on both engines: FTS5 trigram on SQLite,
 /// pg_trgm GIN under the database's default collation on PostgreSQL (so that
 /// ILIKE folds non-ASCII case as the trigram tokenizer does).
-pub(super) fn push_substring_search(engine: Engine, sql: &mut Sql, scope: &Scope, term: &str) {
+pub(super) fn push_substring_search(
+    engine: Engine,
+    sql: &mut Sql,
+    scope: &Scope,
+    term: &str,
+    cap: i64,
+) {
     match engine {
         Engine::Sqlite => {
             let quoted = format!("\"{}\"", term.replace('"', "\"\""));
@@ -52,7 +57,7 @@ pub(super) fn push_substring_search(engine: Engine, sql: &mut Sql, scope: &Scope
         }
     }
     scope.users_predicate(sql, "s");
-    sql.push(&format!(" LIMIT {SEARCH_CAP})"));
+    sql.push(&format!(" LIMIT {cap})"));
 }
 
 /// A predicate: the JSON array in text column `column` contains the string

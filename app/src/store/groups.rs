@@ -9,7 +9,7 @@ use super::demand::Demand;
 use super::dialect::Constraint;
 use super::realms::decode;
 use super::sql::Sql;
-use super::users::user_target;
+use super::users::{user_target, NewUser};
 use super::{clock, Store, StoreError};
 use crate::authz::{Grant, Permission, Scope};
 use crate::ids::{AppId, GroupId};
@@ -705,4 +705,33 @@ pub(crate) async fn insert_membership(
     .target(group_target(group));
     audit::append(tx, &event).await?;
     Ok(true)
+}
+
+impl Store {
+    /// Creates a user in the realm `grant` names (`okta.users.create`) and makes
+    /// it a member of the group each of `group_grants` names
+    /// (`okta.groups.members.manage`), in one write transaction: the user's
+    /// `user.lifecycle.create` (and `.activate`) and one
+    /// `group.user_membership.add` per group are written together, or, when
+    /// any part fails (a group deleted meanwhile), nothing is.
+    pub async fn create_user_in_groups(
+        &self,
+        grant: &Grant,
+        new: NewUser,
+        group_grants: &[Grant],
+    ) -> Result<User, StoreError> {
+        let groups = group_grants
+            .iter()
+            .map(|g| g.demand_group(Permission::GroupsMembersManage))
+            .collect::<Result<Vec<_>, _>>()?;
+        let (user, realm) = self.new_user(grant, &new).await?;
+        let mut tx = self.begin_write().await?;
+        super::users::insert_new_user(&mut tx, grant, &user, &realm).await?;
+        for (group, group_grant) in groups.into_iter().zip(group_grants) {
+            let group = group_in_tx(&mut tx, group).await?;
+            insert_membership(&mut tx, group_grant, &user, &group).await?;
+        }
+        tx.commit().await?;
+        Ok(user)
+    }
 }

@@ -354,40 +354,28 @@ impl Store {
 
     /// Creates a user in the realm the grant names (`Target::NewUserIn`).
     pub async fn create_user(&self, grant: &Grant, new: NewUser) -> Result<User, StoreError> {
-        self.create_user_in_groups(grant, new, &[]).await
+        let (user, realm) = self.new_user(grant, &new).await?;
+        let mut tx = self.begin_write().await?;
+        insert_new_user(&mut tx, grant, &user, &realm).await?;
+        tx.commit().await?;
+        Ok(user)
     }
 
-    /// Creates a user in the realm `grant` names (`okta.users.create`) and makes
-    /// it a member of the group each of `group_grants` names
-    /// (`okta.groups.members.manage`), in one write transaction: the user's
-    /// `user.lifecycle.create` (and `.activate`) and one
-    /// `group.user_membership.add` per group are written together, or, when
-    /// any part fails (a group deleted meanwhile), nothing is.
-    pub async fn create_user_in_groups(
+    /// The record a new user will have, checked against its realm and the
+    /// profile schema; `grant` must be `okta.users.create` in that realm.
+    pub(super) async fn new_user(
         &self,
         grant: &Grant,
-        new: NewUser,
-        group_grants: &[Grant],
-    ) -> Result<User, StoreError> {
+        new: &NewUser,
+    ) -> Result<(User, Realm), StoreError> {
         let realm_id = grant.demand_new_user_in(Permission::UsersCreate)?;
         if *realm_id != new.realm_id {
             return Err(StoreError::Internal("grant is for another realm".into()));
         }
-        let groups = group_grants
-            .iter()
-            .map(|g| g.demand_group(Permission::GroupsMembersManage))
-            .collect::<Result<Vec<_>, _>>()?;
         let realm = self.realm_by_id(realm_id).await?;
         let schema = self.profile_schema().await?;
-        let user = new_user_record(&new, &realm, &schema)?;
-        let mut tx = self.begin_write().await?;
-        insert_new_user(&mut tx, grant, &user, &realm).await?;
-        for (group, group_grant) in groups.into_iter().zip(group_grants) {
-            let group = super::groups::group_in_tx(&mut tx, group).await?;
-            super::groups::insert_membership(&mut tx, group_grant, &user, &group).await?;
-        }
-        tx.commit().await?;
-        Ok(user)
+        let user = new_user_record(new, &realm, &schema)?;
+        Ok((user, realm))
     }
 
     /// Applies a lifecycle operation allowed by `grant` (target: the user).
@@ -853,6 +841,6 @@ impl Store {
                 .bind(format!("{prefix}\u{10FFFF}"));
             return;
         }
-        super::dialect::push_substring_search(self.engine, sql, scope, &term);
+        super::dialect::push_substring_search(self.engine, sql, scope, &term, SEARCH_CAP);
     }
 }
