@@ -158,10 +158,6 @@ struct CallbackQuery {
     iss: Option<String>,
 }
 
-pub(crate) fn client_of(headers: &HeaderMap) -> Client {
-    app::ctx::client_of(headers)
-}
-
 async fn callback(
     State(state): State<AppState>,
     session: Session,
@@ -182,7 +178,7 @@ async fn finish_sign_in(
 ) -> Response {
     // Refusals before a user is known are logged here; `admit*` log their own.
     let fail = |e: SignInError| async move {
-        let event = failure_event(&e, client_of(headers));
+        let event = failure_event(&e, app::ctx::client_of(headers));
         if let Err(err) = state.store.append_event(&event).await {
             tracing::error!(error = %err, "could not record the sign-in failure");
         }
@@ -252,11 +248,13 @@ async fn finish_sign_in(
                 &state.store,
                 state.org_idp.issuer(),
                 &identity,
-                client_of(headers),
+                app::ctx::client_of(headers),
             )
             .await
         }
-        Some(idp) => authn::admit_partner(&state.store, idp, &identity, client_of(headers)).await,
+        Some(idp) => {
+            authn::admit_partner(&state.store, idp, &identity, app::ctx::client_of(headers)).await
+        }
     };
     let user = match admitted {
         Ok(user) => user,
@@ -347,7 +345,7 @@ async fn logout(State(state): State<AppState>, session: Session, headers: Header
                 display_name: format!("{} {}", user.profile.first_name, user.profile.last_name),
             },
         )
-        .client(client_of(&headers))
+        .client(app::ctx::client_of(&headers))
         .target(Target {
             id: user.id.to_string(),
             target_type: "User".into(),

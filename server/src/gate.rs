@@ -67,7 +67,7 @@ pub async fn surface_gate(
     let Some(surface) = surface_of(request.uri().path()) else {
         return next.run(request).await;
     };
-    let client = crate::auth::client_of(request.headers());
+    let client = app::ctx::client_of(request.headers());
     let cx =
         app::ctx::Ctx::from_session(&state.store, &state.org, &state.settings, &session, client);
     let principal = match cx.await {

@@ -70,7 +70,7 @@ impl FromRequestParts<AppState> for Caller {
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|_| NoCaller(app::ctx::missing_context()))?;
-        let client = crate::auth::client_of(&parts.headers);
+        let client = app::ctx::client_of(&parts.headers);
         Ctx::from_session(&state.store, &state.org, &state.settings, &session, client)
             .await
             .map(Caller)
