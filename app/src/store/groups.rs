@@ -315,21 +315,29 @@ impl Store {
         Ok(true)
     }
 
+    /// The user side of a membership or an assignment: the user `grant`
+    /// names, the grant being for `permission`.
+    async fn link_party(&self, grant: &Grant, permission: Permission) -> Result<User, StoreError> {
+        let id = grant.demand_user(permission)?;
+        sqlx::query_as::<_, User>(&format!(
+            "SELECT {} FROM users u WHERE u.id = $1",
+            super::users::COLUMNS
+        ))
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)
+    }
+
     async fn membership_parties(
         &self,
         user_grant: &Grant,
         group_grant: &Grant,
     ) -> Result<(User, Group), StoreError> {
-        let user_id = user_grant.demand_user(Permission::UsersGroupMembershipManage)?;
+        let user = self
+            .link_party(user_grant, Permission::UsersGroupMembershipManage)
+            .await?;
         let group_id = group_grant.demand_group(Permission::GroupsMembersManage)?;
-        let user = sqlx::query_as::<_, User>(&format!(
-            "SELECT {} FROM users u WHERE u.id = $1",
-            super::users::COLUMNS
-        ))
-        .bind(user_id.as_str())
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
         let group = sqlx::query_as::<_, Group>(&format!(
             "SELECT {GROUP_COLUMNS} FROM groups g WHERE g.id = $1"
         ))
@@ -429,29 +437,7 @@ impl Store {
         user_grant: &Grant,
         app_grant: &Grant,
     ) -> Result<bool, StoreError> {
-        let (user, app) = self.assignment_parties(user_grant, app_grant).await?;
-        let mut tx = self.begin_write().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO app_user_assignments (app_id, user_id, created) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-        )
-        .bind(app.id.as_str())
-        .bind(user.id.as_str())
-        .bind(clock::now())
-        .execute(&mut *tx)
-        .await?;
-        if inserted.rows_affected() == 0 {
-            return Ok(false);
-        }
-        let event = Event::by_grant(
-            "application.user_membership.add",
-            "Add user to application membership",
-            user_grant,
-        )
-        .target(user_target(&user))
-        .target(app_target(&app));
-        audit::append(&mut tx, &event).await?;
-        tx.commit().await?;
-        Ok(true)
+        self.change_assignment(user_grant, app_grant, true).await
     }
 
     /// Removes a user's direct assignment of an app (the same two grants as
@@ -461,24 +447,46 @@ impl Store {
         user_grant: &Grant,
         app_grant: &Grant,
     ) -> Result<bool, StoreError> {
+        self.change_assignment(user_grant, app_grant, false).await
+    }
+
+    /// Adds or removes one direct assignment with its event; `false` when
+    /// there was nothing to change.
+    async fn change_assignment(
+        &self,
+        user_grant: &Grant,
+        app_grant: &Grant,
+        assign: bool,
+    ) -> Result<bool, StoreError> {
         let (user, app) = self.assignment_parties(user_grant, app_grant).await?;
+        let (statement, event_type, display) = if assign {
+            (
+                "INSERT INTO app_user_assignments (app_id, user_id, created) VALUES ($1, $2, $3) \
+                 ON CONFLICT DO NOTHING",
+                "application.user_membership.add",
+                "Add user to application membership",
+            )
+        } else {
+            (
+                "DELETE FROM app_user_assignments WHERE app_id = $1 AND user_id = $2",
+                "application.user_membership.remove",
+                "Remove user from application membership",
+            )
+        };
         let mut tx = self.begin_write().await?;
-        let deleted =
-            sqlx::query("DELETE FROM app_user_assignments WHERE app_id = $1 AND user_id = $2")
-                .bind(app.id.as_str())
-                .bind(user.id.as_str())
-                .execute(&mut *tx)
-                .await?;
-        if deleted.rows_affected() == 0 {
+        let mut query = sqlx::query(statement)
+            .bind(app.id.as_str())
+            .bind(user.id.as_str());
+        if assign {
+            query = query.bind(clock::now());
+        }
+        let changed = query.execute(&mut *tx).await?;
+        if changed.rows_affected() == 0 {
             return Ok(false);
         }
-        let event = Event::by_grant(
-            "application.user_membership.remove",
-            "Remove user from application membership",
-            user_grant,
-        )
-        .target(user_target(&user))
-        .target(app_target(&app));
+        let event = Event::by_grant(event_type, display, user_grant)
+            .target(user_target(&user))
+            .target(app_target(&app));
         audit::append(&mut tx, &event).await?;
         tx.commit().await?;
         Ok(true)
@@ -489,16 +497,10 @@ impl Store {
         user_grant: &Grant,
         app_grant: &Grant,
     ) -> Result<(User, App), StoreError> {
-        let user_id = user_grant.demand_user(Permission::UsersAppAssignmentManage)?;
+        let user = self
+            .link_party(user_grant, Permission::UsersAppAssignmentManage)
+            .await?;
         let app_id = app_grant.demand_app(Permission::AppsAssignmentManage)?;
-        let user = sqlx::query_as::<_, User>(&format!(
-            "SELECT {} FROM users u WHERE u.id = $1",
-            super::users::COLUMNS
-        ))
-        .bind(user_id.as_str())
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
         let app =
             sqlx::query_as::<_, App>(&format!("SELECT {APP_COLUMNS} FROM apps a WHERE a.id = $1"))
                 .bind(app_id.as_str())
