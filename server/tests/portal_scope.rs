@@ -404,8 +404,7 @@ async fn users_seen_through_a_group_do_not_name_a_realm_the_admin_cannot_read() 
         .unwrap();
     let rs = store
         .create_resource_set(
-            &app::authz::check_iam_change(&app::authz::Principal::system())
-                .expect("the system may change the admin model"),
+            &common::iam(),
             "Globex ops users",
             "",
             &[org.orn_group_users(&globex_ops)],
@@ -415,8 +414,7 @@ async fn users_seen_through_a_group_do_not_name_a_realm_the_admin_cannot_read() 
     let hugo = user(&rig, "hugo.host@hostco.test").await;
     store
         .add_binding_members(
-            &app::authz::check_iam_change(&app::authz::Principal::system())
-                .expect("the system may change the admin model"),
+            &common::iam(),
             &rs,
             &org.partner_admin_role,
             &[Member::User(hugo.id)],
@@ -757,8 +755,7 @@ async fn a_rule_plan_refuses_accounts_with_more_rights_than_the_planner() {
     let hugo = user(&rig, "hugo.host@hostco.test").await;
     store
         .assign_standard_role(
-            &app::authz::check_iam_change(&app::authz::Principal::system())
-                .expect("the system may change the admin model"),
+            &common::iam(),
             &Member::User(hugo.id.clone()),
             app::model::StandardRole::OrgAdmin,
         )

@@ -72,8 +72,7 @@ async fn users_page_server_time_at_scale() {
     let system = Principal::system();
     let rs = store
         .create_resource_set(
-            &app::authz::check_iam_change(&app::authz::Principal::system())
-                .expect("the system may change the admin model"),
+            &common::iam(),
             "Partner 001 administration",
             "Timing",
             &[org.orn_realm(&realm.id), org.orn_realm_users(&realm.id)],
@@ -87,8 +86,7 @@ async fn users_page_server_time_at_scale() {
         .unwrap();
     store
         .add_binding_members(
-            &app::authz::check_iam_change(&app::authz::Principal::system())
-                .expect("the system may change the admin model"),
+            &common::iam(),
             &rs,
             &org.partner_admin_role,
             &[Member::User(carol.id)],

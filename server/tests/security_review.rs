@@ -310,13 +310,7 @@ async fn bind_custom_role(
     )
     .await);
     let role = rig.store.role_id_by_label(label).await.unwrap().unwrap();
-    let sets = rig
-        .store
-        .list_resource_sets(
-            &app::authz::check_iam_change(&app::authz::Principal::system()).unwrap(),
-        )
-        .await
-        .unwrap();
+    let sets = rig.store.list_resource_sets(&common::iam()).await.unwrap();
     let set = sets.iter().find(|rs| rs.label == set_label).unwrap();
     ok(call(
         rig,
@@ -490,13 +484,7 @@ async fn f6b_joining_a_group_needs_the_right_to_assign_its_apps() {
     let partners = group_named(&rig, "All Partners").await;
     let ivan = user(&rig, "ivan.installer@acme.test").await;
     // Take Partner Wiki out of Alice's resource set.
-    let sets = rig
-        .store
-        .list_resource_sets(
-            &app::authz::check_iam_change(&app::authz::Principal::system()).unwrap(),
-        )
-        .await
-        .unwrap();
+    let sets = rig.store.list_resource_sets(&common::iam()).await.unwrap();
     let (set, orn) = sets
         .iter()
         .find_map(|rs| {
@@ -628,13 +616,7 @@ async fn f6a_conditions_count_in_the_anti_escalation_rule() {
         &format!("group_id={}", group.id),
     )
     .await;
-    let sets = rig
-        .store
-        .list_resource_sets(
-            &app::authz::check_iam_change(&app::authz::Principal::system()).unwrap(),
-        )
-        .await
-        .unwrap();
+    let sets = rig.store.list_resource_sets(&common::iam()).await.unwrap();
     // The group is put in Alice's resource set, so she manages its members.
     let alice_set = sets
         .iter()

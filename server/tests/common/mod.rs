@@ -193,3 +193,9 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 pub mod oidc;
+
+/// The system principal's grant to change the admin model: for setting up.
+pub fn iam() -> app::authz::Grant {
+    app::authz::check_iam_change(&app::authz::Principal::system())
+        .expect("the system may change the admin model")
+}
