@@ -683,6 +683,63 @@ fn the_layers_import_only_downwards() {
             broken.push(format!("{path}: an operation knows Leptos or HTTP"));
         }
     }
+    // Every operation reaches the kernel: a scope, a check, a loaded-object
+    // grant (`access`), or another operation that does.
+    const KERNEL: [&str; 11] = [
+        "scope(",
+        "log_scope(",
+        "check(",
+        "check_self(",
+        "check_iam_change(",
+        "org_level(",
+        "authorize_",
+        "load_user(",
+        "lists_attribute(",
+        "realms_for_new_users(",
+        "super::",
+    ];
+    for (path, text) in layer("ops") {
+        if path.ends_with("access.rs") || path.contains("/tests/") {
+            continue;
+        }
+        let text = code(&text);
+        // (name, body) of every function; one passes if it asks the kernel
+        // or calls a function of its module that does.
+        let bodies: Vec<(String, String, bool)> = text
+            .match_indices("fn ")
+            .filter(|(at, _)| *at == 0 || text[..*at].ends_with(' '))
+            .map(|(at, _)| {
+                let rest = &text[at..];
+                let name = rest[3..].split(['(', '<']).next().unwrap_or_default();
+                let body =
+                    &rest[rest.find('{').unwrap_or(0)..rest.find("\n}\n").unwrap_or(rest.len())];
+                let public = text[..at].ends_with("pub async ");
+                (name.to_string(), body.to_string(), public)
+            })
+            .collect();
+        let mut passing: Vec<&str> = Vec::new();
+        loop {
+            let before = passing.len();
+            for (name, body, _) in &bodies {
+                if !passing.contains(&name.as_str())
+                    && (KERNEL.iter().any(|k| body.contains(k))
+                        || passing.iter().any(|p| body.contains(&format!("{p}("))))
+                {
+                    passing.push(name);
+                }
+            }
+            if passing.len() == before {
+                break;
+            }
+        }
+        for (name, _, public) in &bodies {
+            if *public && !passing.contains(&name.as_str()) {
+                broken.push(format!(
+                    "{path}: the operation {name} never asks the kernel"
+                ));
+            }
+        }
+    }
     // No server function calls another, nor a sibling module's helpers.
     let serverfns = layer("serverfns");
     let mut names = Vec::new();

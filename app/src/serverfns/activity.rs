@@ -1,4 +1,6 @@
 //! The activity page's server function (`ops::log`).
+//!
+//! Authorization (in the operation, through the kernel): `authz::log_scope`.
 
 use leptos::prelude::*;
 

@@ -1,5 +1,8 @@
 //! The apps pages' server functions (`ops::apps`, assignments through
 //! `ops::links`).
+//!
+//! Authorization (in the operation, through the kernel): reads under
+//! `authz::scope(okta.apps.read)`, assignments need both sides' `authz::check` (user and app).
 
 use leptos::prelude::*;
 

@@ -1,5 +1,8 @@
 //! The groups pages' server functions (`ops::groups`, memberships through
 //! `ops::links`).
+//!
+//! Authorization (in the operation, through the kernel): reads under
+//! `authz::scope(okta.groups.read)`, memberships need both sides' `authz::check`.
 
 use leptos::prelude::*;
 

@@ -1,4 +1,7 @@
 //! The home page's server function (`ops::log::overview`).
+//!
+//! Authorization (in the operation, through the kernel): `authz::scope` of realms and users,
+//! `authz::log_scope`.
 
 use leptos::prelude::*;
 

@@ -1,4 +1,6 @@
 //! The end user's own page (`ops::me`).
+//!
+//! Authorization (in the operation, through the kernel): `authz::check_self`.
 
 use leptos::prelude::*;
 

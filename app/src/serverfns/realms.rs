@@ -1,4 +1,6 @@
 //! The realms page's server function (read-only in the Partner Admin Portal).
+//!
+//! Authorization (in the operation, through the kernel): `authz::scope(okta.realms.read)`.
 
 use leptos::prelude::*;
 

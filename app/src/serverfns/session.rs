@@ -1,4 +1,7 @@
 //! Who is signed in, for the header and the client-side gate (`ops::me`).
+//!
+//! Authorization (in the operation, through the kernel): none beyond the session: it tells the
+//! caller only who it is (`Principal::is_admin`).
 
 use leptos::prelude::*;
 

@@ -1,6 +1,9 @@
 //! The users pages' server functions: the table, one user, its profile and
 //! lifecycle, the create form, bulk actions. Each parses its form, calls one
 //! operation (`ops::users`) and answers with the page's wire type.
+//!
+//! Authorization (in the operation, through the kernel): reads under
+//! `authz::scope(okta.users.read)`, each change `authz::check` on the loaded user.
 
 // Server functions take one argument per form field (the forms post plain
 // fields, so they work without JavaScript); the create form has nine.

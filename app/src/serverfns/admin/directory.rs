@@ -1,5 +1,8 @@
 //! `/admin/directory`: groups, apps and the profile schema (`ops::directory`,
 //! `ops::groups`, `ops::apps`).
+//!
+//! Authorization (in the operation, through the kernel): org-level `authz::check`
+//! (groups.create, apps.manage, users.manage), or on the group or app.
 
 use leptos::prelude::*;
 

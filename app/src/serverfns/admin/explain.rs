@@ -1,4 +1,7 @@
 //! `/admin/explain`: "explain access" (`ops::explain`).
+//!
+//! Authorization (in the operation, through the kernel): org-level
+//! `authz::check(okta.iam.read)`; the answer is `authz::explain`.
 
 use leptos::prelude::*;
 

@@ -1,4 +1,7 @@
 //! `/admin/idps`: partner identity providers (`ops::idps`).
+//!
+//! Authorization (in the operation, through the kernel): org-level `authz::check(okta.idps.read
+//! | okta.idps.manage)`, and `authz::check_idp_binding`.
 
 // Server functions take one argument per form field.
 #![allow(clippy::too_many_arguments)]

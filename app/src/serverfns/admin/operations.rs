@@ -1,6 +1,9 @@
 //! `/admin/operations`: planning realm moves (a rule's plan, selected or
 //! filtered users), an operation's page, executing and canceling
 //! (`ops::operations`).
+//!
+//! Authorization (in the operation, through the kernel): org-level
+//! `authz::check(okta.realms.manage)`, and `okta.users.manage` on every user moved.
 
 use leptos::prelude::*;
 

@@ -1,4 +1,7 @@
 //! `/admin/realms`: the realm report, one realm, realm changes (`ops::realms`).
+//!
+//! Authorization (in the operation, through the kernel): org-level
+//! `authz::check(okta.realms.read | okta.realms.manage)`.
 
 use leptos::prelude::*;
 

@@ -1,5 +1,8 @@
 //! `/admin/roles`: the delegated admin model — standard and custom roles,
 //! resource sets and bindings (`ops::iam`).
+//!
+//! Authorization (in the operation, through the kernel): `authz::check(okta.iam.read)`; changes
+//! `authz::check_iam_change` and `check_delegation`.
 
 use leptos::prelude::*;
 

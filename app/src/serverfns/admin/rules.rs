@@ -1,5 +1,8 @@
 //! `/admin/rules`: realm-assignment rules (`ops::rules`); planning one is in
 //! `operations`.
+//!
+//! Authorization (in the operation, through the kernel): org-level
+//! `authz::check(okta.realms.read | okta.realms.manage)`.
 
 use leptos::prelude::*;
 

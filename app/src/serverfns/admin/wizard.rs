@@ -1,4 +1,7 @@
 //! `/admin/wizard`: the partner realm wizard (`ops::wizard`).
+//!
+//! Authorization (in the operation, through the kernel): org-level
+//! `authz::check(okta.realms.manage)`, `authz::check_iam_change`, `authz::check_delegation`.
 
 // Server functions take one argument per form field.
 #![allow(clippy::too_many_arguments)]
