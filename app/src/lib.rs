@@ -86,7 +86,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route
                         path=StaticSegment("")
-                        view=|| view! { <Gate title="Home" needs=Needs::Admin><HomePage /></Gate> }
+                        view=|| view! { <Gate title="Home" needs=Needs::PartnerPortal><HomePage /></Gate> }
                         ssr=SsrMode::InOrder
                     />
                     <Route
@@ -136,17 +136,17 @@ pub fn App() -> impl IntoView {
                     />
                     <Route
                         path=StaticSegment("admin")
-                        view=|| view! { <Gate title="Admin console" needs=Needs::OrgAdmin><AdminHome /></Gate> }
+                        view=|| view! { <Gate title="Admin console" needs=Needs::Console><AdminHome /></Gate> }
                         ssr=SsrMode::InOrder
                     />
                     <Route
                         path=(StaticSegment("admin"), StaticSegment("realms"))
-                        view=|| view! { <Gate title="Realms · Admin" needs=Needs::OrgAdmin><AdminRealmsPage /></Gate> }
+                        view=|| view! { <Gate title="Realms · Admin" needs=Needs::Console><AdminRealmsPage /></Gate> }
                         ssr=SsrMode::InOrder
                     />
                     <Route
                         path=(StaticSegment("admin"), StaticSegment("realms"), ParamSegment("id"))
-                        view=|| view! { <Gate title="Realm · Admin" needs=Needs::OrgAdmin><AdminRealmPage /></Gate> }
+                        view=|| view! { <Gate title="Realm · Admin" needs=Needs::Console><AdminRealmPage /></Gate> }
                         ssr=SsrMode::InOrder
                     />
                     <Route
@@ -171,7 +171,7 @@ pub fn App() -> impl IntoView {
                     />
                     <Route
                         path=(StaticSegment("admin"), StaticSegment("operations"), ParamSegment("id"))
-                        view=|| view! { <Gate title="Operation · Admin" needs=Needs::OrgAdmin><OperationPage /></Gate> }
+                        view=|| view! { <Gate title="Operation · Admin" needs=Needs::Console><OperationPage /></Gate> }
                         ssr=SsrMode::InOrder
                     />
                     <Route

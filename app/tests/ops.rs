@@ -13,7 +13,7 @@ use app::authz::{OrgContext, Permission, Principal, Target};
 use app::ctx::Ctx;
 use app::error::AppError;
 use app::ids::IdpId;
-use app::model::{App, BaseProfile, Group, LifecycleOp, Realm, StandardRole, User};
+use app::model::{App, BaseProfile, Group, LifecycleOp, Realm, RealmType, StandardRole, User};
 use app::ops;
 use app::store::admin::Member;
 use app::store::Store;
@@ -349,16 +349,19 @@ async fn realm_rule_and_operation_operations_are_for_org_admins() {
             .starts_with(b"realm,"));
         refused(ops::realms::get(&w.alice, &w.acme.id).await);
         ops::realms::get(&w.olivia, &w.acme.id).await.unwrap();
-        refused(ops::realms::create(&w.alice, "Initech".into(), vec![]).await);
-        let initech = ops::realms::create(&w.olivia, "Initech".into(), vec![])
+        refused(ops::realms::create(&w.alice, "Initech".into(), RealmType::Partner, vec![]).await);
+        let initech = ops::realms::create(&w.olivia, "Initech".into(), RealmType::Partner, vec![])
             .await
             .unwrap();
         refused(
             ops::realms::update(
                 &w.alice,
                 &initech.id,
-                "Initech 2",
-                &[],
+                ops::realms::RealmChange {
+                    name: "Initech 2",
+                    realm_type: None,
+                    domains: &[],
+                },
                 &initech.last_updated,
             )
             .await,
@@ -366,8 +369,11 @@ async fn realm_rule_and_operation_operations_are_for_org_admins() {
         ops::realms::update(
             &w.olivia,
             &initech.id,
-            "Initech 2",
-            &[],
+            ops::realms::RealmChange {
+                name: "Initech 2",
+                realm_type: None,
+                domains: &[],
+            },
             &initech.last_updated,
         )
         .await
@@ -441,6 +447,7 @@ async fn wizard_explain_and_idp_operations_are_for_org_admins() {
             apps: vec![],
             existing_admins: String::new(),
             new_admin: ["ada@umbrella.test".into(), "Ada".into(), "Admin".into()],
+            admin_home: String::new(),
             idp: [String::new(), String::new()],
             idp_secret: None,
         };
@@ -480,6 +487,7 @@ async fn wizard_explain_and_idp_operations_are_for_org_admins() {
                     realm_id: None,
                     jit_enabled: false,
                     routing_domains: vec![],
+                    groups: Default::default(),
                 },
                 &w.olivia.settings.secrets,
             )
@@ -633,9 +641,11 @@ async fn log_and_own_account_operations_show_the_callers_part_only() {
         assert_eq!(ops::me::account(&w.alice).await.unwrap().realm, "Acme");
         let nobody = common::cx(&w.store, &w.org, &Principal::system());
         assert!(ops::me::account(&nobody).await.is_err());
-        assert!(ops::me::session(&w.alice).is_admin);
-        assert!(!ops::me::session(&w.alice).is_org_admin);
-        assert!(ops::me::session(&w.olivia).is_org_admin);
+        let alice = ops::me::session(&w.alice).await.unwrap();
+        assert!(alice.is_admin && alice.partner_portal);
+        assert!(!alice.is_org_admin && !alice.console);
+        let olivia = ops::me::session(&w.olivia).await.unwrap();
+        assert!(olivia.is_org_admin && olivia.console && olivia.partner_portal);
     })
     .await;
 }

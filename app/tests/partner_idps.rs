@@ -23,6 +23,7 @@ fn new_idp(name: &str, realm: &app::model::Realm, jit: bool) -> NewIdp {
         realm_id: Some(realm.id.clone()),
         jit_enabled: jit,
         routing_domains: vec![],
+        groups: Default::default(),
     }
 }
 
@@ -293,9 +294,11 @@ async fn an_idp_edit_keeps_its_secret_unless_given_refuses_lost_updates_and_deac
         // An edit without a secret keeps the sealed one; the mapping changes.
         let mut change = new_idp("Acme workforce", &acme, false);
         change.client_secret = String::new();
-        change.claim_mapping =
-            app::store::idps::parse_claim_mapping("login = email\nemail = email\nfirstName = name")
-                .unwrap();
+        change.claim_mapping = app::store::idps::parse_claim_mapping(
+            "login = email\nemail = email\nfirstName = name",
+            &[],
+        )
+        .unwrap();
         change.routing_domains = vec!["acme-partners.test".into()];
         let edited = store
             .update_idp(
@@ -352,12 +355,12 @@ async fn an_idp_edit_keeps_its_secret_unless_given_refuses_lost_updates_and_deac
         assert_eq!(opened, "rotated-secret", "{engine}");
 
         // Bad mappings are refused at their line.
-        let bad = app::store::idps::parse_claim_mapping("login = email\nnickname = email");
+        let bad = app::store::idps::parse_claim_mapping("login = email\nnickname = email", &[]);
         assert!(
             matches!(&bad, Err(f) if f.field == "claimMapping" && f.message.starts_with("Line 2")),
             "{bad:?}"
         );
-        assert!(app::store::idps::parse_claim_mapping("firstName = given_name").is_err());
+        assert!(app::store::idps::parse_claim_mapping("firstName = given_name", &[]).is_err());
 
         // Routing follows the edit; a deactivated IdP routes nobody.
         assert_eq!(
@@ -393,6 +396,252 @@ async fn an_idp_edit_keeps_its_secret_unless_given_refuses_lost_updates_and_deac
             .update_idp(&manage, &app::ids::IdpId::generate(), change, "x", &secrets)
             .await;
         assert!(matches!(missing, Err(StoreError::NotFound)), "{engine}");
+    })
+    .await;
+}
+
+fn org_grant_idps() -> app::authz::Grant {
+    system(Permission::IdentityProvidersManage, Target::Org)
+}
+
+fn mapping(lines: &[(&str, &str)]) -> Map<String, serde_json::Value> {
+    lines
+        .iter()
+        .map(|(a, c)| (a.to_string(), json!(c)))
+        .collect()
+}
+
+#[tokio::test]
+async fn jit_fills_custom_attributes_the_rules_place_on_and_a_missing_required_one_fails_only_that_sign_in(
+) {
+    on_both(|store, engine| async move {
+        let (acme, idp, secrets) = setup(&store).await;
+        store
+            .define_profile_attribute(
+                &system(Permission::UsersManage, Target::Org),
+                app::store::users::AttributeDef {
+                    name: "partnerTier".into(),
+                    title: "Partner tier".into(),
+                    attr_type: app::store::users::AttributeType::String,
+                    required: true,
+                },
+            )
+            .await
+            .unwrap();
+        let gold = realm(&store, "Gold partners", &["acme.test"]).await;
+        let mut change = new_idp("Acme sign-in", &acme, true);
+        change.client_secret = String::new();
+        change.claim_mapping = mapping(&[
+            ("login", "email"),
+            ("email", "email"),
+            ("firstName", "given_name"),
+            ("lastName", "family_name"),
+            ("partnerTier", "https://acme.test/tier"),
+        ]);
+        let idp = store
+            .update_idp(
+                &org_grant_idps(),
+                &idp.id,
+                change.clone(),
+                &idp.last_updated,
+                &secrets,
+            )
+            .await
+            .unwrap();
+        // A base attribute still reads only standard claims.
+        let mut bad = change.clone();
+        bad.claim_mapping = mapping(&[("login", "tier"), ("email", "email")]);
+        let refused = store
+            .update_idp(&org_grant_idps(), &idp.id, bad, &idp.last_updated, &secrets)
+            .await;
+        assert!(
+            matches!(refused, Err(StoreError::Invalid(_))),
+            "{engine}: {refused:?}"
+        );
+        let rule = store
+            .create_rule(
+                &system(Permission::RealmsManage, Target::Org),
+                app::store::rules::RuleInput {
+                    name: "Gold".into(),
+                    profile_source_id: Some(idp.id.to_string()),
+                    expression: Some(r#"user.profile.partnerTier == "gold""#.into()),
+                    target_realm_id: gold.id.clone(),
+                },
+            )
+            .await
+            .unwrap();
+        store
+            .set_rule_status(
+                &system(Permission::RealmsManage, Target::Org),
+                &rule.id,
+                app::model::LifecycleStatus::Active,
+            )
+            .await
+            .unwrap();
+        let mut with_tier = claims("sub-g", "gina@acme.test", "Gina", "G");
+        with_tier
+            .claims
+            .insert("https://acme.test/tier".into(), json!("gold"));
+        let admitted = store
+            .system_admit_partner_user(&idp, &with_tier)
+            .await
+            .unwrap()
+            .unwrap_or_else(|e| panic!("{engine}: {e}"));
+        assert_eq!(
+            admitted.user.realm_id, gold.id,
+            "{engine}: the rule on the custom attribute placed it"
+        );
+        assert_eq!(
+            admitted.user.custom_profile.get("partnerTier"),
+            Some(&json!("gold"))
+        );
+
+        let without = store
+            .system_admit_partner_user(&idp, &claims("sub-n", "ned@acme.test", "Ned", "N"))
+            .await
+            .unwrap();
+        match without {
+            Err(e @ JitError::MissingAttributes(..)) => {
+                let text = e.to_string();
+                assert!(
+                    text.contains("Partner tier"),
+                    "{engine}: names the attribute: {text}"
+                );
+            }
+            other => panic!("{engine}: {other:?}"),
+        }
+        // The user with the attribute keeps signing in, its tier refreshed.
+        with_tier
+            .claims
+            .insert("https://acme.test/tier".into(), json!("silver"));
+        let again = store
+            .system_admit_partner_user(&idp, &with_tier)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            again.user.custom_profile.get("partnerTier"),
+            Some(&json!("silver")),
+            "{engine}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn group_sync_adds_and_removes_only_listed_groups_without_admin_rights() {
+    on_both(|store, engine| async move {
+        let (_acme, idp, secrets) = setup(&store).await;
+        let groups = system(Permission::GroupsCreate, Target::Org);
+        let suppliers = store.create_group(&groups, "Suppliers", "").await.unwrap();
+        let resellers = store.create_group(&groups, "Resellers", "").await.unwrap();
+        let unlisted = store.create_group(&groups, "Unlisted", "").await.unwrap();
+        let admins = store.create_group(&groups, "Admins", "").await.unwrap();
+        store
+            .assign_standard_role(
+                &common::iam(),
+                &app::store::admin::Member::Group(admins.id.clone()),
+                app::model::StandardRole::ReadOnlyAdmin,
+            )
+            .await
+            .unwrap();
+        let mut change = new_idp("Acme sign-in", &_acme, true);
+        change.client_secret = String::new();
+        change.groups = app::store::idp_sync::GroupSync {
+            action: app::store::idp_sync::GroupsAction::Sync,
+            claim: "groups".into(),
+            filter: vec![suppliers.id.clone(), resellers.id.clone(), admins.id.clone()],
+        };
+        let refused = store
+            .update_idp(&org_grant_idps(), &idp.id, change.clone(), &idp.last_updated, &secrets)
+            .await;
+        assert!(
+            matches!(refused, Err(StoreError::Invalid(ref f)) if f.iter().any(|f| f.field == "groupsFilter")),
+            "{engine}: a group conferring admin rights is refused: {refused:?}"
+        );
+        change.groups.filter = vec![suppliers.id.clone(), resellers.id.clone()];
+        let idp = store
+            .update_idp(&org_grant_idps(), &idp.id, change, &idp.last_updated, &secrets)
+            .await
+            .unwrap();
+        let mut c = claims("sub-s", "sam@acme.test", "Sam", "S");
+        c.claims.insert("groups".into(), json!(["Suppliers", "Unlisted", "Admins"]));
+        let sam = store
+            .system_admit_partner_user(&idp, &c)
+            .await
+            .unwrap()
+            .unwrap()
+            .user;
+        let all = app::authz::scope(&app::authz::Principal::system(), Permission::GroupsRead);
+        let names = |groups: Vec<app::model::Group>| -> Vec<String> {
+            groups.into_iter().map(|g| g.name).collect()
+        };
+        assert_eq!(
+            names(store.groups_of_user(&all, &sam.id).await.unwrap()),
+            ["Suppliers"],
+            "{engine}: only listed groups are joined"
+        );
+        // SYNC: the next sign-in leaves what the claim no longer names.
+        c.claims.insert("groups".into(), json!("Resellers"));
+        store.system_admit_partner_user(&idp, &c).await.unwrap().unwrap();
+        assert_eq!(
+            names(store.groups_of_user(&all, &sam.id).await.unwrap()),
+            ["Resellers"],
+            "{engine}"
+        );
+        let _ = unlisted;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_realm_bound_idp_signs_in_only_users_of_its_realm() {
+    on_both(|store, engine| async move {
+        let (acme, idp, _secrets) = setup(&store).await;
+        let other = realm(&store, "Other", &[]).await;
+        let c = claims("sub-m", "mo@acme.test", "Mo", "M");
+        let mo = store
+            .system_admit_partner_user(&idp, &c)
+            .await
+            .unwrap()
+            .unwrap()
+            .user;
+        assert_eq!(mo.realm_id, acme.id);
+        let target = store
+            .facts_of_user(
+                &app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
+                    .await
+                    .unwrap()
+                    .orn,
+                &mo,
+            )
+            .await
+            .unwrap();
+        let user_grant = app::authz::check(
+            &app::authz::Principal::system(),
+            Permission::UsersManage,
+            &target,
+        )
+        .unwrap();
+        let realm_grant = system(
+            Permission::UsersCreate,
+            Target::NewUserIn {
+                realm_id: other.id.clone(),
+            },
+        );
+        store.move_user(&user_grant, &realm_grant).await.unwrap();
+        let refused = store.system_admit_partner_user(&idp, &c).await.unwrap();
+        match refused {
+            Err(e @ JitError::OtherRealm(_)) => {
+                assert!(
+                    e.to_string().contains("moved to another realm"),
+                    "{engine}: {e}"
+                )
+            }
+            other => {
+                panic!("{engine}: a moved user signed in through the old realm's IdP: {other:?}")
+            }
+        }
     })
     .await;
 }

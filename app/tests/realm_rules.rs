@@ -700,6 +700,7 @@ async fn the_partner_realm_wizard_writes_all_or_nothing() {
                     activate: true,
                     profile_source_id: None,
                 }],
+                admins_realm: None,
                 idp: None,
             }
         };

@@ -62,6 +62,7 @@ fn idp(name: &str, realm: Option<&app::model::Realm>, routing: &[&str]) -> NewId
         realm_id: realm.map(|r| r.id.clone()),
         jit_enabled: true,
         routing_domains: routing.iter().map(|d| d.to_string()).collect(),
+        groups: Default::default(),
     }
 }
 

@@ -291,6 +291,14 @@ impl Scope {
     pub fn users(&self) -> &UserCoverage {
         &self.users
     }
+
+    /// Covers nothing: the caller holds the permission over no object.
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty()
+            && self.groups.is_empty()
+            && self.apps.is_empty()
+            && self.realms.is_empty()
+    }
 }
 
 /// The facts about a target that a decision needs, loaded under read scope.
@@ -448,6 +456,29 @@ impl Principal {
                     }
             )
         })
+    }
+
+    /// The realms the caller's rights are bound to, when every right it holds
+    /// is over realms (a realm or its users) — `None` when any reaches further
+    /// (org-wide roles, groups, apps, single users). Decides which surface an
+    /// admin of workforce realms only gets.
+    pub fn realm_bound(&self) -> Option<BTreeSet<RealmId>> {
+        let mut realms = BTreeSet::new();
+        for e in self
+            .entitlements
+            .iter()
+            .filter(|e| !e.permissions.is_empty())
+        {
+            for resource in e.resources.as_deref()? {
+                match resource {
+                    orn::Resource::Realm(id) | orn::Resource::UsersInRealm(id) => {
+                        realms.insert(id.clone());
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        Some(realms)
     }
 
     pub fn is_super_admin(&self) -> bool {

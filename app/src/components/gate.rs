@@ -14,9 +14,14 @@ use crate::serverfns::session::get_current_user;
 /// Which rights a gated page needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Needs {
-    /// Any admin role or binding: the Partner Admin Portal.
+    /// Any admin role or binding: the directory pages.
     Admin,
-    /// Org-wide admin rights: the admin console.
+    /// The Partner Admin Portal's home: admins of a partner realm (admins of
+    /// workforce realms only go to the console).
+    PartnerPortal,
+    /// The admin console's home and realm pages: realm managers too.
+    Console,
+    /// Org-wide admin rights: the rest of the admin console.
     OrgAdmin,
 }
 
@@ -48,11 +53,18 @@ pub fn Gate(title: &'static str, needs: Needs, children: ChildrenFn) -> impl Int
                         Ok(Some(me)) => {
                             let allowed = match needs {
                                 Needs::Admin => me.is_admin,
+                                Needs::PartnerPortal => me.partner_portal,
+                                Needs::Console => me.console,
                                 Needs::OrgAdmin => me.is_org_admin,
                             };
                             if allowed {
+                                // The console's navigation shows what the
+                                // caller may use.
+                                provide_context(me);
                                 children.read_value()().into_any()
-                            } else if needs == Needs::Admin {
+                            } else if needs == Needs::PartnerPortal && me.console {
+                                view! { <Redirect path="/admin" /> }.into_any()
+                            } else if matches!(needs, Needs::Admin | Needs::PartnerPortal) {
                                 view! { <Redirect path="/me" /> }.into_any()
                             } else {
                                 view! {

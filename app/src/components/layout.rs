@@ -110,7 +110,7 @@ fn SessionControls() -> impl IntoView {
                                         <span class="sr-only">"Signed in as "</span>
                                         <span data-testid="signed-in-user">{me.display_name}</span>
                                     </span>
-                                    {me.is_org_admin.then(|| view! {
+                                    {me.console.then(|| view! {
                                         <A href="/admin" attr:class="rounded px-2 py-1 font-medium text-indigo-700 underline dark:text-indigo-300">"Admin console"</A>
                                     })}
                                     <form method="post" action="/auth/logout">

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use crate::authz::{check, scope, Grant, Permission, Principal, Target};
 use crate::ctx::Ctx;
 use crate::error::AppError;
-use crate::ids::{AppId, GroupId, UserId};
-use crate::model::{App, Group, User};
+use crate::ids::{AppId, GroupId, RealmId, UserId};
+use crate::model::{App, Group, Realm, User};
 
 /// `permission` over the whole org (every realm), or `Forbidden`: what the
 /// admin console's org-level pages and changes need.
@@ -61,6 +61,27 @@ pub async fn authorize_group(
     let target = cx.store.facts_of_group(&cx.org.orn, &group.id).await?;
     let grant = check(&cx.principal, permission, &target)?;
     Ok((group, grant))
+}
+
+/// A realm under the caller's read scope (`okta.realms.read`), and
+/// `permission` on it (a custom role may hold realm rights over some realms).
+pub async fn authorize_realm(
+    cx: &Ctx,
+    permission: Permission,
+    id: &RealmId,
+) -> Result<(Realm, Grant), AppError> {
+    let realm = cx
+        .store
+        .get_realm(&scope(&cx.principal, Permission::RealmsRead), id)
+        .await?;
+    let grant = check(
+        &cx.principal,
+        permission,
+        &Target::Realm {
+            id: realm.id.clone(),
+        },
+    )?;
+    Ok((realm, grant))
 }
 
 /// An app under the caller's read scope (`okta.apps.read`), and `permission`

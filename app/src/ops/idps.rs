@@ -6,7 +6,8 @@
 use crate::authz::{scope, Permission};
 use crate::ctx::Ctx;
 use crate::error::AppError;
-use crate::ids::{IdpId, RealmId};
+use crate::ids::{GroupId, IdpId, RealmId};
+use crate::store::idp_sync::{GroupSync, GroupsAction};
 use crate::store::idps::{claim_mapping_text, parse_claim_mapping, NewIdp};
 use crate::views::admin::{IdpEdit, IdpRow, IdpsView};
 
@@ -21,6 +22,13 @@ pub async fn list(cx: &Ctx) -> Result<IdpsView, AppError> {
         .list_realms(&scope(&cx.principal, Permission::RealmsRead))
         .await?;
     let name_of = |id: &RealmId| realms.iter().find(|r| r.id == *id).map(|r| r.name.clone());
+    let groups = cx
+        .store
+        .list_groups(&scope(&cx.principal, Permission::GroupsRead))
+        .await?
+        .into_iter()
+        .map(|g| (g.id.to_string(), g.name))
+        .collect();
     let idps = cx
         .store
         .list_idps(&grant)
@@ -48,6 +56,7 @@ pub async fn list(cx: &Ctx) -> Result<IdpsView, AppError> {
             "{}/auth/callback",
             cx.settings.public_url.trim_end_matches('/')
         ),
+        groups,
     })
 }
 
@@ -72,6 +81,10 @@ pub async fn get(cx: &Ctx, id: &IdpId) -> Result<IdpEdit, AppError> {
         last_updated: idp.last_updated,
         realms: list.realms,
         redirect_uri: list.redirect_uri,
+        groups_action: idp.groups.action.as_str().to_string(),
+        groups_claim: idp.groups.claim,
+        groups_filter: idp.groups.filter.iter().map(|g| g.to_string()).collect(),
+        groups: list.groups,
     })
 }
 
@@ -89,6 +102,11 @@ pub struct IdpForm {
     pub realm_id: String,
     pub jit: bool,
     pub routing_domains: String,
+    /// `NONE`, `APPEND` or `SYNC` (empty: `NONE`).
+    pub groups_action: String,
+    pub groups_claim: String,
+    /// Group ids as posted.
+    pub groups_filter: Vec<String>,
 }
 
 impl std::fmt::Debug for IdpForm {
@@ -136,9 +154,24 @@ pub async fn save(
         .filter(|s| !s.is_empty())
         .map(str::to_string)
         .collect();
+    let schema = cx.store.profile_schema().await?;
     let claim_mapping = match form.claim_mapping.trim() {
         "" => serde_json::Map::new(),
-        text => parse_claim_mapping(text).map_err(|e| AppError::fields(vec![e]))?,
+        text => parse_claim_mapping(text, &schema).map_err(|e| AppError::fields(vec![e]))?,
+    };
+    let groups = GroupSync {
+        action: match form.groups_action.trim() {
+            "" => GroupsAction::None,
+            raw => GroupsAction::parse(raw)
+                .ok_or_else(|| AppError::validation("groupsAction", "Choose none, add or sync."))?,
+        },
+        claim: form.groups_claim.trim().to_string(),
+        filter: form
+            .groups_filter
+            .iter()
+            .map(|g| GroupId::parse(g.trim()))
+            .collect::<Result<_, _>>()
+            .map_err(|_| AppError::validation("groupsFilter", "Choose existing groups."))?,
     };
     let new = NewIdp {
         name: form.name,
@@ -154,6 +187,7 @@ pub async fn save(
         realm_id,
         jit_enabled: form.jit,
         routing_domains: super::realms::parse_domains(&form.routing_domains),
+        groups,
     };
     crate::authz::check_idp_binding(
         &cx.principal,

@@ -9,15 +9,38 @@ use crate::views::session::SessionInfo;
 
 /// Who the caller is, as the header shows it. No `authz::check`: it tells the
 /// caller only who it is and which surfaces its own rights open
-/// (`Principal::is_admin`, `is_org_admin`).
-pub fn session(cx: &Ctx) -> SessionInfo {
-    let actor = cx.principal.actor();
-    SessionInfo {
+/// (`Principal::is_admin`, `is_org_admin`, `realm_bound`, and
+/// `authz::scope(okta.realms.read)` for the console).
+pub async fn session(cx: &Ctx) -> Result<SessionInfo, AppError> {
+    let principal = &cx.principal;
+    let actor = principal.actor();
+    let is_admin = principal.is_admin();
+    let partner_portal = is_admin && reaches_a_partner_realm(cx).await?;
+    let manages_realms =
+        !crate::authz::scope(principal, crate::authz::Permission::RealmsManage).is_empty();
+    Ok(SessionInfo {
         display_name: actor.display_name.clone(),
         login: actor.alternate_id.clone(),
-        is_admin: cx.principal.is_admin(),
-        is_org_admin: cx.principal.is_org_admin(),
+        is_admin,
+        is_org_admin: principal.is_org_admin(),
+        // Admins of workforce realms only have the console as their home.
+        console: principal.is_org_admin() || (is_admin && !partner_portal) || manages_realms,
+        manages_realms,
+        partner_portal,
+    })
+}
+
+/// Whether the caller's rights reach a partner realm (or beyond realms): a
+/// realm's type decides whether its admins get the Partner Admin Portal.
+async fn reaches_a_partner_realm(cx: &Ctx) -> Result<bool, AppError> {
+    let Some(realms) = cx.principal.realm_bound() else {
+        return Ok(true);
+    };
+    if realms.is_empty() {
+        return Ok(false);
     }
+    let partner = cx.store.partner_realm_ids().await?;
+    Ok(realms.iter().any(|r| partner.contains(r)))
 }
 
 /// The caller's account and apps (directly and through its groups).

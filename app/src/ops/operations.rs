@@ -1,17 +1,48 @@
 //! Realm moves as planned operations: a rule's plan (dry run over every
 //! user), a bulk move of selected or filtered users, an operation with a page
 //! of its items, its execution in the background and its cancellation.
-//! Whoever plans or executes must be able to manage every user it moves.
+//! Whoever plans or executes must be able to manage every user it moves, and
+//! the realms on both sides: a rule's operation needs `okta.realms.manage` over
+//! every realm; a bulk move needs it on the realm it moves users to and on each
+//! realm they leave (as in Okta).
 
-use crate::authz::{scope, Permission};
+use crate::authz::{scope, Grant, Permission};
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::ids::{OperationId, RealmId, RuleId, UserId};
-use crate::model::{ItemResult, Operation};
+use crate::model::{ItemResult, Operation, OperationKind};
 use crate::store::users::MAX_PAGE;
 use crate::views::admin::{OperationView, ITEMS_PAGE, MOVE_MAX};
 
-use super::access::{accounts_beyond_reach, authorize_user, org_level};
+use super::access::{accounts_beyond_reach, authorize_realm, authorize_user, org_level};
+
+/// `permission` for an operation: over every realm, or — for a bulk move — on
+/// the realm it moves users to and (to change it) on each realm its pending
+/// users leave.
+async fn authorize_operation(
+    cx: &Ctx,
+    permission: Permission,
+    id: &OperationId,
+) -> Result<Grant, AppError> {
+    if let Ok(grant) = org_level(&cx.principal, permission) {
+        return Ok(grant);
+    }
+    let operation = cx.store.operation_by_id(id).await?;
+    if operation.kind != OperationKind::BulkMove {
+        return Err(AppError::Forbidden);
+    }
+    let (targets, sources) = cx.store.operation_realms(id).await?;
+    let [target] = targets.as_slice() else {
+        return Err(AppError::Forbidden);
+    };
+    let (_, grant) = authorize_realm(cx, permission, target).await?;
+    if permission == Permission::RealmsManage {
+        for source in &sources {
+            authorize_realm(cx, Permission::RealmsManage, source).await?;
+        }
+    }
+    Ok(grant)
+}
 use super::users::{UserFilter, UserSort};
 
 /// Plans (dry-runs) a rule over every user the planner may manage.
@@ -33,8 +64,8 @@ pub async fn plan_move(
     ids: &[String],
     realm: Option<&RealmId>,
 ) -> Result<OperationId, AppError> {
-    let grant = org_level(&cx.principal, Permission::RealmsManage)?;
     let realm = realm.ok_or_else(|| AppError::validation("realmId", "Choose a realm."))?;
+    let (_, grant) = authorize_realm(cx, Permission::RealmsManage, realm).await?;
     if ids.is_empty() {
         return Err(AppError::validation("ids", "Select at least one user."));
     }
@@ -48,6 +79,10 @@ pub async fn plan_move(
     for raw in ids {
         let id = UserId::parse(raw.trim()).map_err(|_| AppError::NotFound)?;
         let (user, _) = authorize_user(cx, Permission::UsersManage, &id).await?;
+        // Moving out of a realm needs realm rights there too.
+        if user.realm_id != *realm {
+            authorize_realm(cx, Permission::RealmsManage, &user.realm_id).await?;
+        }
         users.push(user.id);
     }
     Ok(cx.store.plan_bulk_move(&grant, &users, realm).await?.id)
@@ -60,7 +95,9 @@ pub async fn plan_move_filtered(
     filter: &UserFilter,
     realm: Option<&RealmId>,
 ) -> Result<OperationId, AppError> {
-    org_level(&cx.principal, Permission::RealmsManage)?;
+    if scope(&cx.principal, Permission::RealmsManage).is_empty() {
+        return Err(AppError::Forbidden);
+    }
     if *filter == UserFilter::default() {
         return Err(AppError::validation(
             "realmId",
@@ -104,7 +141,7 @@ pub async fn get(
     result: Option<ItemResult>,
     after: Option<&UserId>,
 ) -> Result<OperationView, AppError> {
-    let grant = org_level(&cx.principal, Permission::RealmsRead)?;
+    let grant = authorize_operation(cx, Permission::RealmsRead, id).await?;
     let operation = cx.store.get_operation(&grant, id).await?;
     let users = scope(&cx.principal, Permission::UsersRead);
     let mut items = cx
@@ -126,7 +163,7 @@ pub async fn get(
 
 /// Executes a plan exactly as planned, in the background.
 pub async fn execute(cx: &Ctx, id: &OperationId) -> Result<String, AppError> {
-    let grant = org_level(&cx.principal, Permission::RealmsManage)?;
+    let grant = authorize_operation(cx, Permission::RealmsManage, id).await?;
     // Whoever executes a plan must be able to move every user it moves: the
     // planner's rights are not the executor's.
     let refused: Vec<UserId> = accounts_beyond_reach(cx).await?.into_keys().collect();
@@ -153,7 +190,7 @@ pub async fn execute(cx: &Ctx, id: &OperationId) -> Result<String, AppError> {
 
 /// Stops a plan or a running operation; what is left is not applied.
 pub async fn cancel(cx: &Ctx, id: &OperationId) -> Result<String, AppError> {
-    let grant = org_level(&cx.principal, Permission::RealmsManage)?;
+    let grant = authorize_operation(cx, Permission::RealmsManage, id).await?;
     let op = cx.store.cancel_operation(&grant, id).await?;
     Ok(format!(
         "Canceled after moving {} user{}.",

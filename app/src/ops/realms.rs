@@ -1,6 +1,7 @@
-//! Realms: the caller's readable realms, and the org admin's realm report,
-//! realm pages and realm changes (`okta.realms.*` over the whole org, so a
-//! partner admin is refused whatever its binding).
+//! Realms: the caller's readable realms, the realm report, realm pages and
+//! realm changes. As in Okta, `okta.realms.*` is decided per realm: a custom
+//! role with realm rights over some realms reads and manages those (creating
+//! a realm needs them over every realm).
 
 use crate::authz::{scope, Permission};
 use crate::ctx::Ctx;
@@ -8,9 +9,10 @@ use crate::error::AppError;
 use crate::ids::RealmId;
 use crate::model::{Realm, RealmType, UserStatus};
 use crate::store::realms::NewRealm;
+pub use crate::store::realms::RealmChange;
 use crate::views::admin::{RealmDetail, RealmReportRow};
 
-use super::access::org_level;
+use super::access::{authorize_realm, org_level};
 use super::users::csv_safe_cell;
 
 /// Domains as typed: separated by commas, spaces or new lines.
@@ -29,11 +31,11 @@ pub async fn list(cx: &Ctx) -> Result<Vec<Realm>, AppError> {
         .await?)
 }
 
-/// The realm report (org-level `okta.realms.read`): every realm with its
-/// users counted by status, its admins and the rules that target it.
+/// The realm report: every realm the caller may read (`okta.realms.read`)
+/// with its users counted by status, its admins and the rules that target it.
 pub async fn report(cx: &Ctx) -> Result<Vec<RealmReportRow>, AppError> {
     let principal = &cx.principal;
-    org_level(principal, Permission::RealmsRead)?;
+    console(cx)?;
     let read = scope(principal, Permission::RealmsRead);
     let summaries = cx.store.realm_summaries(&read).await?;
     let admins = cx
@@ -99,8 +101,14 @@ pub async fn report_csv(cx: &Ctx) -> Result<Vec<u8>, AppError> {
     out.into_inner().map_err(|e| internal(&e))
 }
 
-/// Creates a partner realm.
-pub async fn create(cx: &Ctx, name: String, domains: Vec<String>) -> Result<Realm, AppError> {
+/// Creates a realm: `PARTNER` (with a Partner Admin Portal) or `DEFAULT` (a
+/// workforce realm).
+pub async fn create(
+    cx: &Ctx,
+    name: String,
+    realm_type: RealmType,
+    domains: Vec<String>,
+) -> Result<Realm, AppError> {
     let grant = org_level(&cx.principal, Permission::RealmsManage)?;
     Ok(cx
         .store
@@ -108,16 +116,28 @@ pub async fn create(cx: &Ctx, name: String, domains: Vec<String>) -> Result<Real
             &grant,
             NewRealm {
                 name,
-                realm_type: RealmType::Partner,
+                realm_type,
                 domains,
             },
         )
         .await?)
 }
 
+/// The admin console's realm pages are for realm managers: org admins and
+/// custom roles with `okta.realms.manage` over some realm (each page shows
+/// only the realms the caller may read). Partner admins, who only view their
+/// realms, see them in the Partner Admin Portal (`list`), as in Okta.
+fn console(cx: &Ctx) -> Result<(), AppError> {
+    if scope(&cx.principal, Permission::RealmsManage).is_empty() {
+        org_level(&cx.principal, Permission::RealmsRead)?;
+    }
+    Ok(())
+}
+
 /// A realm with its counts, delete blockers and rules.
 pub async fn get(cx: &Ctx, id: &RealmId) -> Result<RealmDetail, AppError> {
-    let grant = org_level(&cx.principal, Permission::RealmsRead)?;
+    console(cx)?;
+    let (_, grant) = authorize_realm(cx, Permission::RealmsRead, id).await?;
     let read = scope(&cx.principal, Permission::RealmsRead);
     let summary = cx.store.realm_summary(&read, id).await?;
     let blockers = if summary.realm.is_default {
@@ -133,24 +153,21 @@ pub async fn get(cx: &Ctx, id: &RealmId) -> Result<RealmDetail, AppError> {
     })
 }
 
-/// Renames a realm or changes its allowed domains (`expected`: the
-/// `last_updated` the form was rendered from).
+/// Renames a realm, changes its type or its allowed domains
+/// (`okta.realms.manage` on it; `expected`: the `last_updated` the form was
+/// rendered from).
 pub async fn update(
     cx: &Ctx,
     id: &RealmId,
-    name: &str,
-    domains: &[String],
+    change: RealmChange<'_>,
     expected: &str,
 ) -> Result<Realm, AppError> {
-    let grant = org_level(&cx.principal, Permission::RealmsManage)?;
-    Ok(cx
-        .store
-        .update_realm(&grant, id, name, domains, expected)
-        .await?)
+    let (_, grant) = authorize_realm(cx, Permission::RealmsManage, id).await?;
+    Ok(cx.store.update_realm(&grant, id, change, expected).await?)
 }
 
-/// Deletes an empty partner realm.
+/// Deletes an empty realm (`okta.realms.manage` on it).
 pub async fn delete(cx: &Ctx, id: &RealmId) -> Result<(), AppError> {
-    let grant = org_level(&cx.principal, Permission::RealmsManage)?;
+    let (_, grant) = authorize_realm(cx, Permission::RealmsManage, id).await?;
     Ok(cx.store.delete_realm(&grant, id).await?)
 }

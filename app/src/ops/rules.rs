@@ -21,7 +21,21 @@ pub async fn list(cx: &Ctx) -> Result<RulesView, AppError> {
     let grant = org_level(&cx.principal, Permission::RealmsRead)?;
     let read = scope(&cx.principal, Permission::RealmsRead);
     let realms = cx.store.list_realms(&read).await?;
-    let sources = cx.store.idp_names(&grant).await?;
+    // Profile sources: Okta (none), the IdPs, the apps (for imports).
+    let mut sources: Vec<(String, String)> = cx
+        .store
+        .idp_names(&grant)
+        .await?
+        .into_iter()
+        .map(|(id, name)| (id, format!("Identity provider: {name}")))
+        .collect();
+    sources.extend(
+        cx.store
+            .list_apps(&scope(&cx.principal, Permission::AppsRead))
+            .await?
+            .into_iter()
+            .map(|app| (app.id.to_string(), format!("App: {}", app.label))),
+    );
     let name_of = |id: &str| {
         realms
             .iter()

@@ -491,11 +491,18 @@ pub async fn table_choices(cx: &Ctx) -> Result<TableChoices, AppError> {
         .into_iter()
         .map(|r| (r.id.to_string(), r.name))
         .collect();
-    let move_realms = if check(principal, Permission::RealmsManage, &Target::Org).is_ok() {
-        realms.clone()
-    } else {
-        Vec::new()
-    };
+    // Moving needs `okta.realms.manage` on both realms: offered to those who
+    // manage two realms or more, with the realms they manage.
+    let mut move_realms: Vec<(String, String)> = cx
+        .store
+        .list_realms(&scope(principal, Permission::RealmsManage))
+        .await?
+        .into_iter()
+        .map(|r| (r.id.to_string(), r.name))
+        .collect();
+    if move_realms.len() < 2 {
+        move_realms.clear();
+    }
     let readable = cx
         .store
         .list_groups(&scope(principal, Permission::GroupsRead))

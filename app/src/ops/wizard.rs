@@ -62,6 +62,9 @@ pub struct Input {
     pub existing_admins: String,
     /// email, first name, last name.
     pub new_admin: [String; 3],
+    /// Where the new admin lives: `realm` (the realm it manages, the default)
+    /// or `default` (the default realm, as Okta recommends).
+    pub admin_home: String,
     /// A partner IdP for the realm: issuer, client id (both empty: none).
     pub idp: [String; 2],
     /// Its client secret: given when creating, never in the review's address.
@@ -107,6 +110,7 @@ async fn prepare(
         apps,
         existing_admins,
         new_admin: [email, first_name, last_name],
+        admin_home,
         idp: [idp_issuer, idp_client_id],
         idp_secret,
     } = input;
@@ -208,7 +212,17 @@ async fn prepare(
             )),
         }
     }
-    // … and one new admin, created in the realm.
+    // … and one new admin, created in the realm or in the default realm.
+    let admins_realm = match admin_home.trim() {
+        "" | "realm" => None,
+        "default" => Some(store.default_realm().await?),
+        _ => {
+            return Err(AppError::validation(
+                "adminHome",
+                "Choose the realm it manages or the default realm.",
+            ))
+        }
+    };
     let mut new_admins = Vec::new();
     let any_new = [&email, &first_name, &last_name]
         .iter()
@@ -228,7 +242,7 @@ async fn prepare(
             activate: true,
             profile_source_id: None,
         };
-        let prospective = Realm {
+        let prospective = admins_realm.clone().unwrap_or_else(|| Realm {
             id: realm_id.clone(),
             name: name.clone(),
             realm_type: RealmType::Partner,
@@ -236,7 +250,7 @@ async fn prepare(
             domains: domain_list.clone(),
             created: String::new(),
             last_updated: String::new(),
-        };
+        });
         for f in crate::store::users::validate_profile(&user.profile, &prospective) {
             let field = match f.field.as_str() {
                 "login" | "email" => "newAdminEmail",
@@ -259,8 +273,14 @@ async fn prepare(
             ));
         }
         new_admin = Some(format!(
-            "{} {} <{}>",
-            user.profile.first_name, user.profile.last_name, user.profile.email
+            "{} {} <{}> — new, created active in {}",
+            user.profile.first_name,
+            user.profile.last_name,
+            user.profile.email,
+            admins_realm.as_ref().map_or_else(
+                || "the realm".to_string(),
+                |r| format!("the default realm ({})", r.name)
+            )
         ));
         new_admins.push(user);
     }
@@ -331,6 +351,7 @@ async fn prepare(
                             realm_id: Some(realm_id.clone()),
                             jit_enabled: true,
                             routing_domains: domain_list.clone(),
+                            groups: Default::default(),
                         },
                         &cx.settings.secrets,
                         false,
@@ -373,7 +394,9 @@ async fn prepare(
             principal,
             Permission::UsersCreate,
             &Target::NewUserIn {
-                realm_id: realm_id.clone(),
+                realm_id: admins_realm
+                    .as_ref()
+                    .map_or_else(|| realm_id.clone(), |r| r.id.clone()),
             },
         )?)
     };
@@ -411,6 +434,7 @@ async fn prepare(
             role: org.partner_admin_role.clone(),
             existing_admins: existing,
             new_admins,
+            admins_realm: admins_realm.clone(),
             idp,
         },
         review,

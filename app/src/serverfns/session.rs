@@ -17,7 +17,7 @@ use crate::{ctx::Ctx, ops};
 #[server(prefix = "/_fn", endpoint = "session/current_user")]
 pub async fn get_current_user() -> Result<Option<SessionInfo>, AppError> {
     match Ctx::current().await {
-        Ok(cx) => Ok(Some(ops::me::session(&cx))),
+        Ok(cx) => Ok(Some(ops::me::session(&cx).await?)),
         Err(AppError::Unauthenticated) => Ok(None),
         Err(e) => Err(e),
     }

@@ -241,6 +241,16 @@ impl Store {
         let id = RoleId::generate();
         let now = clock::now();
         let mut tx = self.begin_write().await?;
+        let roles: i64 = sqlx::query_scalar("SELECT count(*) FROM roles")
+            .fetch_one(&mut *tx)
+            .await?;
+        super::limits::at_most(
+            roles + 1,
+            super::limits::CUSTOM_ROLES,
+            "An org",
+            "custom roles",
+            "delete one first.",
+        )?;
         sqlx::query("INSERT INTO roles (id, label, description, created, last_updated) VALUES ($1, $2, $3, $4, $4)")
             .bind(id.as_str())
             .bind(label)
@@ -635,10 +645,10 @@ impl Store {
         .bind(rs.as_str())
         .fetch_one(&mut *tx)
         .await?;
-        if count > 1000 {
+        if count > super::limits::RESOURCES_PER_SET {
             return Err(StoreError::invalid(
                 "resources",
-                "A resource set holds at most 1,000 resources.",
+                "A resource set holds at most 1,000 resources, as in Okta.",
             ));
         }
         let target = audit::Target {
@@ -895,12 +905,22 @@ pub(crate) async fn insert_resource_set(
             "Enter a label of 1 to 255 characters.",
         ));
     }
-    if orns.len() > 1000 {
+    if orns.len() as i64 > super::limits::RESOURCES_PER_SET {
         return Err(StoreError::invalid(
             "resources",
-            "A resource set holds at most 1,000 resources.",
+            "A resource set holds at most 1,000 resources, as in Okta.",
         ));
     }
+    let sets: i64 = sqlx::query_scalar("SELECT count(*) FROM resource_sets")
+        .fetch_one(&mut **tx)
+        .await?;
+    super::limits::at_most(
+        sets + 1,
+        super::limits::RESOURCE_SETS,
+        "An org",
+        "resource sets",
+        "delete one first.",
+    )?;
     let id = ResourceSetId::generate();
     let now = clock::now();
     sqlx::query(
@@ -959,6 +979,7 @@ pub(crate) async fn insert_binding_members(
     .execute(&mut **tx)
     .await
     .map_err(|e| StoreError::map_constraint(e, &[]))?;
+    let mut added = false;
     for member in members {
         let inserted = sqlx::query(
             "INSERT INTO binding_members (id, resource_set_id, role_id, member_type, member_id, created) \
@@ -973,6 +994,7 @@ pub(crate) async fn insert_binding_members(
         .execute(&mut **tx)
         .await?;
         if inserted.rows_affected() == 1 {
+            added = true;
             let event =
                 Event::by_grant("iam.resourceset.bindings.add", "Add binding member", grant)
                     .target(member.audit_target())
@@ -980,6 +1002,22 @@ pub(crate) async fn insert_binding_members(
                     .debug("roleId", role.as_str());
             audit::append(tx, &event).await?;
         }
+    }
+    if added {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM binding_members WHERE resource_set_id = $1 AND role_id = $2",
+        )
+        .bind(rs.as_str())
+        .bind(role.as_str())
+        .fetch_one(&mut **tx)
+        .await?;
+        super::limits::at_most(
+            count,
+            super::limits::BINDING_MEMBERS,
+            "A role + resource set binding",
+            "admins",
+            "bind a group instead of single users.",
+        )?;
     }
     Ok(())
 }

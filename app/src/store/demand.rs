@@ -20,6 +20,20 @@ pub(super) trait Demand {
     fn demand_new_user_in(&self, required: Permission) -> Result<&RealmId, StoreError>;
     /// An org-wide grant (creating objects, realms, IdPs, rules).
     fn demand_org(&self, required: Permission) -> Result<(), StoreError>;
+    /// A grant on one realm (`Some`) or on every realm (`None`, org-wide).
+    fn demand_realm(&self, required: Permission) -> Result<Option<&RealmId>, StoreError>;
+    /// A grant on realm `id` itself or on every realm.
+    fn demand_on_realm(&self, required: Permission, id: &RealmId) -> Result<(), StoreError> {
+        match self.demand_realm(required)? {
+            Some(granted) if granted != id => {
+                tracing::error!(%granted, wanted = %id, "a realm write got a grant for another realm");
+                Err(StoreError::Internal(
+                    "a grant for one realm cannot be used on another".into(),
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
     /// A grant to change the delegated admin model (`authz::check_iam_change`).
     fn demand_iam_change(&self) -> Result<(), StoreError>;
 }
@@ -72,6 +86,14 @@ impl Demand for Grant {
         match demand(self, required)? {
             Target::Org => Ok(()),
             other => Err(refuse(self, required, other, "the org")),
+        }
+    }
+
+    fn demand_realm(&self, required: Permission) -> Result<Option<&RealmId>, StoreError> {
+        match demand(self, required)? {
+            Target::Org => Ok(None),
+            Target::Realm { id } => Ok(Some(id)),
+            other => Err(refuse(self, required, other, "a realm")),
         }
     }
 }

@@ -13,13 +13,14 @@ use sqlx::{FromRow, Row};
 use super::audit::{self, Actor, Event};
 use super::demand::Demand;
 use super::dialect::Constraint;
+use super::idp_sync::{self, GroupSync, GroupsAction};
 use super::realms::{decode, validate_domains};
-use super::users::{domain_allowed, insert_user, user_target, validate_profile};
+use super::users::{domain_allowed, insert_user, user_target, validate_profile, AttributeDef};
 use super::{clock, Store, StoreError};
 use crate::authz::{Grant, Permission};
 use crate::error::FieldError;
 use crate::expr::{self, UserView, ValueRef};
-use crate::ids::{IdpId, RealmId, UserId};
+use crate::ids::{GroupId, IdpId, RealmId, UserId};
 use crate::model::{BaseProfile, User, UserStatus, BASE_ATTRIBUTES};
 
 /// Seals and opens IdP client secrets with ChaCha20-Poly1305 under a key
@@ -113,11 +114,13 @@ pub struct NewIdp {
     pub client_id: String,
     pub client_secret: String,
     pub scopes: Vec<String>,
-    /// Profile attribute → claim name; empty means `default_claim_mapping()`.
+    /// Profile attribute (base or custom) → claim name; empty means
+    /// `default_claim_mapping()`.
     pub claim_mapping: Map<String, Value>,
     pub realm_id: Option<RealmId>,
     pub jit_enabled: bool,
     pub routing_domains: Vec<String>,
+    pub groups: GroupSync,
 }
 
 /// Never prints the client secret.
@@ -132,6 +135,7 @@ impl std::fmt::Debug for NewIdp {
             .field("realm_id", &self.realm_id)
             .field("jit_enabled", &self.jit_enabled)
             .field("routing_domains", &self.routing_domains)
+            .field("groups", &self.groups)
             .finish()
     }
 }
@@ -150,13 +154,16 @@ pub struct Idp {
     pub realm_id: Option<RealmId>,
     pub jit_enabled: bool,
     pub routing_domains: Vec<String>,
+    /// Group sync from its groups claim.
+    pub groups: GroupSync,
     /// When it last changed: the edit form's lost-update check, and what tells
     /// the server's cache of built providers that one is stale.
     pub last_updated: String,
 }
 
 const IDP_COLUMNS: &str = "i.id, i.name, i.status, i.issuer, i.client_id, i.client_secret_enc, \
-    i.scopes, i.claim_mapping, i.realm_id, i.jit_enabled, i.routing_domains, i.last_updated";
+    i.scopes, i.claim_mapping, i.realm_id, i.jit_enabled, i.routing_domains, i.last_updated, \
+    i.groups_action, i.groups_claim, i.groups_filter";
 
 impl<'r> FromRow<'r, AnyRow> for Idp {
     fn from_row(row: &'r AnyRow) -> Result<Self, sqlx::Error> {
@@ -195,6 +202,17 @@ impl<'r> FromRow<'r, AnyRow> for Idp {
             jit_enabled: row.try_get::<super::sql::DbBool, _>("jit_enabled")?.0,
             routing_domains: strings(json("routing_domains")?),
             last_updated: row.try_get("last_updated")?,
+            groups: GroupSync {
+                action: GroupsAction::parse(&row.try_get::<String, _>("groups_action")?)
+                    .ok_or_else(|| decode("groups_action"))?,
+                claim: row
+                    .try_get::<Option<String>, _>("groups_claim")?
+                    .unwrap_or_default(),
+                filter: strings(json("groups_filter")?)
+                    .iter()
+                    .filter_map(|g| GroupId::parse(g).ok())
+                    .collect(),
+            },
         })
     }
 }
@@ -248,12 +266,21 @@ impl IncomingClaims {
     }
 }
 
-/// A profile as the realm-assignment rules see it at JIT time.
-struct Incoming<'a>(&'a BaseProfile);
+/// A profile as the realm-assignment rules see it at JIT time: the base
+/// attributes and the custom ones the claim mapping fills.
+struct Incoming<'a>(&'a BaseProfile, &'a Map<String, Value>);
 
 impl UserView for Incoming<'_> {
     fn profile(&self, attr: &str) -> Option<ValueRef<'_>> {
-        self.0.attribute(attr).map(ValueRef::Str)
+        if let Some(v) = self.0.attribute(attr) {
+            return Some(ValueRef::Str(v));
+        }
+        Some(match self.1.get(attr)? {
+            Value::String(s) => ValueRef::Str(s),
+            Value::Bool(b) => ValueRef::Bool(*b),
+            Value::Number(n) => ValueRef::Number(n.as_f64()?),
+            _ => ValueRef::Null,
+        })
     }
 
     fn realm_id(&self) -> Option<&str> {
@@ -274,6 +301,10 @@ pub enum JitError {
     BadProfile(String),
     #[error("Your account is {0}: you cannot sign in.")]
     NotActive(UserStatus),
+    #[error("Your account is no longer in the realm {0} signs in: it was moved to another realm. Sign in with your new realm's identity provider, or ask your administrator.")]
+    OtherRealm(String),
+    #[error("Your identity provider did not send {0}, which every account here must have. Ask your administrator to add it to what {1} sends.")]
+    MissingAttributes(String, String),
 }
 
 /// The outcome of `Store::system_admit_partner_user`.
@@ -320,6 +351,7 @@ impl Store {
         kept_secret: Option<String>,
     ) -> Result<Idp, StoreError> {
         let mut errors = Vec::new();
+        let schema = self.profile_schema().await?;
         let name = new.name.trim().to_string();
         if name.is_empty() || name.chars().count() > 100 {
             errors.push(FieldError::new(
@@ -345,19 +377,13 @@ impl Store {
             errors.push(FieldError::new("clientSecret", "Enter the client secret."));
         }
         for (attr, claim) in &new.claim_mapping {
-            let known_attr = BASE_ATTRIBUTES.contains(&attr.as_str());
-            let known_claim = claim.as_str().is_some_and(|c| MAPPABLE_CLAIMS.contains(&c));
-            if !known_attr || !known_claim {
-                errors.push(FieldError::new(
-                    "claimMapping",
-                    format!(
-                        "Map base profile attributes to standard claims ({}).",
-                        MAPPABLE_CLAIMS.join(", ")
-                    ),
-                ));
+            let claim = claim.as_str().unwrap_or_default();
+            if let Err(why) = mapping_entry_allowed(attr, claim, &schema) {
+                errors.push(FieldError::new("claimMapping", why));
                 break;
             }
         }
+        errors.extend(self.checked_group_sync(&new.groups).await?);
         let domains = match validate_domains(&new.routing_domains) {
             Ok(d) => d,
             Err(StoreError::Invalid(mut e)) => {
@@ -395,8 +421,40 @@ impl Store {
             jit_enabled: new.jit_enabled,
             routing_domains: domains,
             last_updated: clock::now(),
+            groups: new.groups.clone(),
         };
         Ok(idp)
+    }
+
+    /// Problems with a group sync setting: a claim to read, and listed groups
+    /// that exist and confer no admin rights.
+    async fn checked_group_sync(&self, sync: &GroupSync) -> Result<Vec<FieldError>, StoreError> {
+        let mut errors = Vec::new();
+        if sync.action == GroupsAction::None {
+            return Ok(errors);
+        }
+        if !idp_sync::valid_claim_name(&sync.claim) {
+            errors.push(FieldError::new(
+                "groupsClaim",
+                "Name the claim that holds the user's groups (for example groups).",
+            ));
+        }
+        if sync.filter.is_empty() {
+            errors.push(FieldError::new(
+                "groupsFilter",
+                "Choose the groups this identity provider may put its users in.",
+            ));
+        }
+        let mut tx = self.pool.begin().await?;
+        let syncable = idp_sync::syncable_groups(&mut tx, &sync.filter).await?;
+        tx.rollback().await?;
+        if syncable.len() != sync.filter.len() {
+            errors.push(FieldError::new(
+                "groupsFilter",
+                "Only existing groups that confer no admin rights can be synced from an identity provider.",
+            ));
+        }
+        Ok(errors)
     }
 
     /// Changes an identity provider (org-level grant,
@@ -447,6 +505,7 @@ impl Store {
                 "routingDomains",
                 idp.routing_domains != before.routing_domains,
             ),
+            ("groups", idp.groups != before.groups),
         ] {
             if differs {
                 changed.push(field);
@@ -456,7 +515,8 @@ impl Store {
             let updated = sqlx::query(
                 "UPDATE identity_providers SET name = $1, issuer = $2, client_id = $3, client_secret_enc = $4, \
                  scopes = $5, claim_mapping = $6, realm_id = $7, jit_enabled = $8, routing_domains = $9, \
-                 last_updated = $10 WHERE id = $11 AND last_updated = $12",
+                 last_updated = $10, groups_action = $13, groups_claim = $14, groups_filter = $15 \
+                 WHERE id = $11 AND last_updated = $12",
             )
             .bind(&idp.name)
             .bind(&idp.issuer)
@@ -470,6 +530,9 @@ impl Store {
             .bind(&idp.last_updated)
             .bind(id.as_str())
             .bind(expected)
+            .bind(idp.groups.action.as_str())
+            .bind(Some(idp.groups.claim.clone()).filter(|c| !c.is_empty()))
+            .bind(to_json(&idp.groups.filter))
             .execute(&mut *tx)
             .await
             .map_err(|e| StoreError::map_constraint(e, &[Constraint::IdentityProvidersName]))?;
@@ -645,6 +708,7 @@ impl Store {
         &self,
         idp: &Idp,
         profile: &BaseProfile,
+        custom: &Map<String, Value>,
     ) -> Result<RealmId, StoreError> {
         let rows = sqlx::query(
             "SELECT is_default, profile_source_id, expression, target_realm_id FROM realm_assignment_rules \
@@ -676,7 +740,7 @@ impl Store {
             {
                 None => true,
                 Some(src) => match expr::compile(src) {
-                    Ok(e) => e.evaluate(&Incoming(profile)),
+                    Ok(e) => e.evaluate(&Incoming(profile, custom)),
                     Err(err) => {
                         tracing::warn!(error = %err, "a stored realm assignment rule does not compile; skipped");
                         false
@@ -704,6 +768,12 @@ impl Store {
         incoming: &IncomingClaims,
     ) -> Result<Result<Admitted, JitError>, StoreError> {
         let profile = incoming.profile(&idp.claim_mapping);
+        let schema = self.profile_schema().await?;
+        let custom =
+            match idp_sync::custom_attributes(&incoming.claims, &idp.claim_mapping, &schema) {
+                Ok(custom) => custom,
+                Err(e) => return Ok(Err(JitError::BadProfile(e.message))),
+            };
         let linked: Option<String> = sqlx::query_scalar(
             "SELECT user_id FROM idp_user_links WHERE idp_id = $1 AND external_id = $2",
         )
@@ -724,6 +794,26 @@ impl Store {
             if user.status != UserStatus::Active {
                 return Ok(Err(JitError::NotActive(user.status)));
             }
+            // A realm-bound IdP signs in only users of its realm (or of a realm
+            // its own rules place its users in): a user moved elsewhere signs
+            // in through the new realm's IdP.
+            if idp
+                .realm_id
+                .as_ref()
+                .is_some_and(|bound| *bound != user.realm_id)
+            {
+                let placed_by_its_rules: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM realm_assignment_rules \
+                     WHERE profile_source_id = $1 AND target_realm_id = $2",
+                )
+                .bind(idp.id.as_str())
+                .bind(user.realm_id.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+                if placed_by_its_rules == 0 {
+                    return Ok(Err(JitError::OtherRealm(idp.name.clone())));
+                }
+            }
             // Later sign-ins refresh the mapped names and phones (not login/email,
             // which identify the account and are bound by the realm's domains).
             let mut refreshed = user.profile.clone();
@@ -742,11 +832,15 @@ impl Store {
                     slot.clone_from(value);
                 }
             }
+            // Mapped custom attributes follow the IdP too.
+            let mut refreshed_custom = user.custom_profile.clone();
+            refreshed_custom.extend(custom);
             let now = clock::now();
-            if refreshed != user.profile {
+            if refreshed != user.profile || refreshed_custom != user.custom_profile {
                 sqlx::query(
                     "UPDATE users SET first_name = $1, last_name = $2, middle_name = $3, primary_phone = $4, \
-                     mobile_phone = $5, last_login = $6, last_updated = $6, version = version + 1 WHERE id = $7",
+                     mobile_phone = $5, last_login = $6, last_updated = $6, version = version + 1, \
+                     custom_profile = $8 WHERE id = $7",
                 )
                 .bind(&refreshed.first_name)
                 .bind(&refreshed.last_name)
@@ -755,20 +849,28 @@ impl Store {
                 .bind(&refreshed.mobile_phone)
                 .bind(&now)
                 .bind(id.as_str())
+                .bind(to_json(&refreshed_custom))
                 .execute(&mut *tx)
                 .await?;
                 let updated = User {
                     profile: refreshed,
+                    custom_profile: refreshed_custom,
                     ..user.clone()
                 };
                 let event = Event::success(
                     "user.account.update_profile",
                     "Update user profile from identity provider",
-                    actor,
+                    actor.clone(),
                 )
                 .target(user_target(&updated))
                 .debug("profileSourceId", idp.id.as_str());
                 audit::append(&mut tx, &event).await?;
+                for event in
+                    idp_sync::sync_groups(&mut tx, &idp.groups, &incoming.claims, &updated, &actor)
+                        .await?
+                {
+                    audit::append(&mut tx, &event).await?;
+                }
                 tx.commit().await?;
                 return Ok(Ok(Admitted {
                     user: updated,
@@ -780,6 +882,11 @@ impl Store {
                 .bind(id.as_str())
                 .execute(&mut *tx)
                 .await?;
+            for event in
+                idp_sync::sync_groups(&mut tx, &idp.groups, &incoming.claims, &user, &actor).await?
+            {
+                audit::append(&mut tx, &event).await?;
+            }
             tx.commit().await?;
             return Ok(Ok(Admitted {
                 user,
@@ -827,7 +934,16 @@ impl Store {
         if !domain_allowed(&profile.email, &own) || !domain_allowed(&profile.login, &own) {
             return Ok(Err(JitError::ForeignDomain(shown, idp.name.clone())));
         }
-        let realm_id = self.realm_for_new_user(idp, &profile).await?;
+        // A required custom attribute the IdP does not send fails this
+        // sign-in (naming it), not every JIT sign-in.
+        let missing = idp_sync::missing_required(&custom, &schema);
+        if !missing.is_empty() {
+            return Ok(Err(JitError::MissingAttributes(
+                missing.join(", "),
+                idp.name.clone(),
+            )));
+        }
+        let realm_id = self.realm_for_new_user(idp, &profile, &custom).await?;
         let realm = self.realm_by_id(&realm_id).await?;
         let mut problems = validate_profile(&profile, &realm);
         // Rules must never place a user in a realm whose domains exclude its email.
@@ -835,19 +951,6 @@ impl Store {
             problems.push(FieldError::new(
                 "email",
                 format!("{} is not in realm {}'s domains", profile.email, realm.name),
-            ));
-        }
-        let required: Vec<String> = self
-            .profile_schema()
-            .await?
-            .into_iter()
-            .filter(|d| d.required)
-            .map(|d| d.title)
-            .collect();
-        if !required.is_empty() {
-            problems.push(FieldError::new(
-                "profile",
-                format!("required attributes have no value: {}", required.join(", ")),
             ));
         }
         if !problems.is_empty() {
@@ -861,7 +964,7 @@ impl Store {
             status: UserStatus::Active,
             transitioning_to_status: None,
             profile: profile.clone(),
-            custom_profile: Map::new(),
+            custom_profile: custom,
             profile_source_id: Some(idp.id.to_string()),
             created: now.clone(),
             activated: Some(now.clone()),
@@ -901,9 +1004,14 @@ impl Store {
                 realm_id: Some(realm.id.to_string()),
             });
             events.push(created);
-            let activated = Event::success("user.lifecycle.activate", "Activate Okta user", actor)
-                .target(user_target(&user));
+            let activated =
+                Event::success("user.lifecycle.activate", "Activate Okta user", actor.clone())
+                    .target(user_target(&user));
             events.push(activated);
+            events.extend(
+                idp_sync::sync_groups(&mut tx, &idp.groups, &incoming.claims, &user, &actor)
+                    .await?,
+            );
             Ok((tx, Ok(Admitted {
             user,
             created: true,
@@ -943,9 +1051,38 @@ pub fn claim_mapping_text(mapping: &Map<String, Value>) -> String {
         .join("\n")
 }
 
-/// Reads a claim mapping typed as `attribute = claim` lines; the error names
-/// the first bad line. Login and email must be mapped.
-pub fn parse_claim_mapping(text: &str) -> Result<Map<String, Value>, FieldError> {
+/// Whether `attr = claim` may be mapped: base attributes from the standard
+/// claims (they identify the account), custom attributes of the profile
+/// schema from any claim the IdP sends.
+fn mapping_entry_allowed(attr: &str, claim: &str, schema: &[AttributeDef]) -> Result<(), String> {
+    if BASE_ATTRIBUTES.contains(&attr) {
+        if MAPPABLE_CLAIMS.contains(&claim) {
+            return Ok(());
+        }
+        return Err(format!(
+            "{claim} is not a claim a base attribute may read ({}).",
+            MAPPABLE_CLAIMS.join(", ")
+        ));
+    }
+    if !schema.iter().any(|d| d.name == attr) {
+        return Err(format!(
+            "{attr} is neither a base profile attribute ({}) nor a custom attribute of the profile.",
+            BASE_ATTRIBUTES.join(", ")
+        ));
+    }
+    if !idp_sync::valid_claim_name(claim) {
+        return Err(format!("{claim} is not a claim name."));
+    }
+    Ok(())
+}
+
+/// Reads a claim mapping typed as `attribute = claim` lines (base attributes
+/// from standard claims, custom attributes of `schema` from any claim); the
+/// error names the first bad line. Login and email must be mapped.
+pub fn parse_claim_mapping(
+    text: &str,
+    schema: &[AttributeDef],
+) -> Result<Map<String, Value>, FieldError> {
     let mut mapping = Map::new();
     for (i, line) in text
         .lines()
@@ -958,18 +1095,7 @@ pub fn parse_claim_mapping(text: &str) -> Result<Map<String, Value>, FieldError>
             .split_once('=')
             .map(|(a, c)| (a.trim(), c.trim()))
             .ok_or_else(|| bad("write it as attribute = claim.".into()))?;
-        if !BASE_ATTRIBUTES.contains(&attr) {
-            return Err(bad(format!(
-                "{attr} is not a base profile attribute ({}).",
-                BASE_ATTRIBUTES.join(", ")
-            )));
-        }
-        if !MAPPABLE_CLAIMS.contains(&claim) {
-            return Err(bad(format!(
-                "{claim} is not a claim a mapping may read ({}).",
-                MAPPABLE_CLAIMS.join(", ")
-            )));
-        }
+        mapping_entry_allowed(attr, claim, schema).map_err(bad)?;
         if mapping
             .insert(attr.to_string(), Value::String(claim.to_string()))
             .is_some()
@@ -997,8 +1123,9 @@ pub(crate) async fn insert_idp(
     grant.demand_org(Permission::IdentityProvidersManage)?;
     sqlx::query(
             "INSERT INTO identity_providers (id, name, type, status, issuer, client_id, client_secret_enc, scopes, \
-             claim_mapping, realm_id, jit_enabled, routing_domains, created, last_updated) \
-             VALUES ($1, $2, 'OIDC', 'ACTIVE', $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+             claim_mapping, realm_id, jit_enabled, routing_domains, created, last_updated, \
+             groups_action, groups_claim, groups_filter) \
+             VALUES ($1, $2, 'OIDC', 'ACTIVE', $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14)",
         )
         .bind(idp.id.as_str())
         .bind(&idp.name)
@@ -1011,6 +1138,9 @@ pub(crate) async fn insert_idp(
         .bind(idp.jit_enabled)
         .bind(to_json(&idp.routing_domains))
         .bind(&idp.last_updated)
+        .bind(idp.groups.action.as_str())
+        .bind(Some(idp.groups.claim.clone()).filter(|c| !c.is_empty()))
+        .bind(to_json(&idp.groups.filter))
         .execute(&mut **tx)
         .await
         .map_err(|e| StoreError::map_constraint(e, &[Constraint::IdentityProvidersName]))?;

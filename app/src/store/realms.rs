@@ -35,7 +35,34 @@ pub(crate) fn decode(e: impl ToString) -> sqlx::Error {
     sqlx::Error::Decode(e.to_string().into())
 }
 
-/// What a new realm is made of.
+/// The default realm holds whoever no rule places elsewhere: it has no allowed
+/// domains (as in Okta) and is always of type `DEFAULT`.
+fn check_default_realm(realm_type: RealmType, domains: &[String]) -> Result<(), StoreError> {
+    if realm_type != RealmType::Default {
+        return Err(StoreError::invalid(
+            "realmType",
+            "The default realm is always a DEFAULT (workforce) realm.",
+        ));
+    }
+    if !domains.is_empty() {
+        return Err(StoreError::invalid(
+            "domains",
+            "The default realm cannot have allowed domains.",
+        ));
+    }
+    Ok(())
+}
+
+/// What an admin may change on a realm.
+pub struct RealmChange<'a> {
+    pub name: &'a str,
+    /// `None`: unchanged.
+    pub realm_type: Option<RealmType>,
+    pub domains: &'a [String],
+}
+
+/// A new realm: `PARTNER` (with a Partner Admin Portal) or `DEFAULT` (a
+/// workforce realm, managed from the admin console only).
 #[derive(Debug, Clone)]
 pub struct NewRealm {
     pub name: String,
@@ -81,13 +108,17 @@ pub(crate) async fn insert_realm(
             "Enter a name of 1 to 255 characters.",
         ));
     }
-    if new.realm_type == RealmType::Default {
-        return Err(StoreError::invalid(
-            "realmType",
-            "Only one default realm exists; new realms are partner realms.",
-        ));
-    }
     let domains = validate_domains(&new.domains)?;
+    let realms: i64 = sqlx::query_scalar("SELECT count(*) FROM realms")
+        .fetch_one(&mut **tx)
+        .await?;
+    super::limits::at_most(
+        realms + 1,
+        super::limits::REALMS,
+        "An org",
+        "realms",
+        "delete an empty realm first.",
+    )?;
     let domains_json =
         serde_json::to_string(&domains).map_err(|e| StoreError::Internal(e.to_string()))?;
     let now = clock::now();
@@ -186,6 +217,31 @@ impl Store {
         .map_err(StoreError::from_sqlx)
     }
 
+    /// The default realm (read only; `ensure_default_realm` makes it).
+    pub async fn default_realm(&self) -> Result<Realm, StoreError> {
+        sqlx::query_as::<_, Realm>(&format!(
+            "SELECT {COLUMNS} FROM realms r WHERE r.is_default = TRUE"
+        ))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)
+    }
+
+    /// The ids of every `PARTNER`-type realm (those with a Partner Admin
+    /// Portal). Not scoped: it says which surface the caller's own rights open.
+    pub async fn partner_realm_ids(
+        &self,
+    ) -> Result<std::collections::BTreeSet<RealmId>, StoreError> {
+        let ids: Vec<String> =
+            sqlx::query_scalar("SELECT id FROM realms WHERE realm_type = 'PARTNER'")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| RealmId::parse(id).ok())
+            .collect())
+    }
+
     pub async fn create_realm(&self, grant: &Grant, new: NewRealm) -> Result<Realm, StoreError> {
         let mut tx = self.begin_write().await?;
         let realm = insert_realm(&mut tx, grant, RealmId::generate(), new).await?;
@@ -247,42 +303,46 @@ impl Store {
         Ok(summary(realm, rows.iter().map(|(s, n)| (s.as_str(), *n))))
     }
 
-    /// Renames a realm or changes its allowed domains (grant: `okta.realms.manage`
-    /// on it). `expected` is the `last_updated` the admin saw.
+    /// Renames a realm, changes its type or its allowed domains (grant:
+    /// `okta.realms.manage` on it). `expected` is the `last_updated` the admin saw.
     pub async fn update_realm(
         &self,
         grant: &Grant,
         id: &RealmId,
-        name: &str,
-        domains: &[String],
+        change: RealmChange<'_>,
         expected: &str,
     ) -> Result<Realm, StoreError> {
-        grant.demand_org(Permission::RealmsManage)?;
-        let name = name.trim().to_string();
+        grant.demand_on_realm(Permission::RealmsManage, id)?;
+        let name = change.name.trim().to_string();
         if name.is_empty() || name.chars().count() > 255 {
             return Err(StoreError::invalid(
                 "name",
                 "Enter a name of 1 to 255 characters.",
             ));
         }
-        let domains = validate_domains(domains)?;
+        let domains = validate_domains(change.domains)?;
+        let current = self.realm_by_id(id).await?;
+        let realm_type = change.realm_type.unwrap_or(current.realm_type);
+        if current.is_default {
+            check_default_realm(realm_type, &domains)?;
+        }
         let domains_json =
             serde_json::to_string(&domains).map_err(|e| StoreError::Internal(e.to_string()))?;
         self.write(|mut tx| async move {
             let now = clock::now();
             let updated = sqlx::query(
-                "UPDATE realms SET name = $1, domains = $2, last_updated = $3 WHERE id = $4 AND last_updated = $5",
+                "UPDATE realms SET name = $1, domains = $2, last_updated = $3, realm_type = $6 \
+                 WHERE id = $4 AND last_updated = $5",
             )
             .bind(&name)
             .bind(&domains_json)
             .bind(&now)
             .bind(id.as_str())
             .bind(expected)
+            .bind(realm_type.as_str())
             .execute(&mut *tx)
             .await
-            .map_err(|e| {
-                StoreError::map_constraint(e, &[Constraint::RealmsName])
-            })?;
+            .map_err(|e| StoreError::map_constraint(e, &[Constraint::RealmsName]))?;
             if updated.rows_affected() != 1 {
                 return Err(StoreError::Conflict(
                     "This realm was changed by someone else; reload and try again.".into(),
@@ -296,7 +356,8 @@ impl Store {
                     display_name: name.clone(),
                     realm_id: Some(id.to_string()),
                 })
-                .debug("domains", domains.clone());
+                .debug("domains", domains.clone())
+                .debug("realmType", realm_type.as_str());
             Ok((tx, (), vec![event]))
         })
         .await?;
@@ -310,7 +371,11 @@ impl Store {
         grant: &Grant,
         id: &RealmId,
     ) -> Result<Vec<String>, StoreError> {
-        grant.demand_org(Permission::RealmsRead)?;
+        grant.demand_on_realm(Permission::RealmsRead, id)?;
+        self.blockers_of(id).await
+    }
+
+    async fn blockers_of(&self, id: &RealmId) -> Result<Vec<String>, StoreError> {
         let count = |sql: &'static str| async move {
             sqlx::query_scalar::<_, i64>(sql)
                 .bind(id.as_str())
@@ -347,7 +412,7 @@ impl Store {
     /// Deletes an empty partner realm (grant: `okta.realms.manage` on it);
     /// a Conflict names what still blocks it.
     pub async fn delete_realm(&self, grant: &Grant, id: &RealmId) -> Result<(), StoreError> {
-        grant.demand_org(Permission::RealmsManage)?;
+        grant.demand_on_realm(Permission::RealmsManage, id)?;
         let realm = self
             .realm_by_id(id)
             .await
@@ -360,7 +425,7 @@ impl Store {
         // Checked before the write lock is taken (a read needs its own
         // connection); a user, IdP or rule added meanwhile still fails the
         // delete on its foreign key.
-        let blockers = self.realm_blockers(grant, id).await?;
+        let blockers = self.blockers_of(id).await?;
         self.write(|mut tx| async move {
             if !blockers.is_empty() {
                 return Err(StoreError::Conflict(format!(

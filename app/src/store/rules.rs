@@ -31,13 +31,17 @@ const INSERT_CHUNK: usize = 400;
 /// Items applied per write transaction while executing.
 pub const APPLY_BATCH: i64 = 500;
 
-const RULE_COLUMNS: &str =
-    "id, name, priority, status, is_default, profile_source_id, expression, \
+/// A rule's profile source is an IdP or an app (for imports), in one of two
+/// columns (each with its foreign key); neither is `OKTA` — the portal's own
+/// users.
+const RULE_COLUMNS: &str = "id, name, priority, status, is_default, \
+     COALESCE(profile_source_id, profile_source_app_id) AS profile_source_id, expression, \
      target_realm_id, created, last_updated";
 
 /// The columns a rule reads of a user (`Candidate`).
 const CANDIDATE_COLUMNS: &str = "id, realm_id, version, login, email, second_email, first_name, \
-     last_name, middle_name, primary_phone, mobile_phone, custom_profile, profile_source_id";
+     last_name, middle_name, primary_phone, mobile_phone, custom_profile, \
+     COALESCE(profile_source_id, profile_source_app_id) AS profile_source_id";
 
 const OPERATION_COLUMNS: &str = "o.id, o.kind, o.rule_id, o.configuration, o.status, o.created, \
      o.started, o.completed, o.num_planned, o.num_refused, o.num_moved, o.num_skipped, o.num_failed";
@@ -205,6 +209,72 @@ impl<'a> RuleSet<'a> {
         self.rest.iter().any(|r| r.selects(user))
             || (user.profile_source_id.is_none() && self.index.first_match(user, buf).is_some())
     }
+}
+
+/// A profile source id as (IdP, app): app ids carry the app prefix.
+fn split_source(source: Option<&str>) -> (Option<&str>, Option<&str>) {
+    match source {
+        Some(s) if s.starts_with(crate::ids::AppId::PREFIX) => (None, Some(s)),
+        other => (other, None),
+    }
+}
+
+/// Okta's 30 realm assignments per profile source (`OKTA` when `source` is
+/// `None`), the catch-all and `except` (a rule being changed) not counted.
+async fn within_source_limit(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    source: Option<&str>,
+    except: Option<&RuleId>,
+) -> Result<(), StoreError> {
+    let count: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM realm_assignment_rules WHERE is_default = FALSE AND id <> $1 \
+         AND COALESCE(profile_source_id, profile_source_app_id, 'OKTA') = $2",
+    )
+    .bind(except.map_or("", RuleId::as_str))
+    .bind(source.unwrap_or("OKTA"))
+    .fetch_one(&mut **tx)
+    .await?;
+    super::limits::at_most(
+        count + 1,
+        super::limits::ASSIGNMENTS_PER_SOURCE,
+        "A profile source",
+        "realm assignments",
+        "delete one of its rules first.",
+    )
+}
+
+/// The priority after the last rule (before the catch-all). When the last
+/// rule sits just before the catch-all, the others are renumbered from 0 in
+/// their order first, so deleting any rule frees room.
+async fn next_priority(tx: &mut sqlx::Transaction<'static, sqlx::Any>) -> Result<i64, StoreError> {
+    let last: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(priority) FROM realm_assignment_rules WHERE is_default = FALSE",
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    let next = last.map_or(0, |p| p + 1);
+    if next < CATCH_ALL_PRIORITY {
+        return Ok(next);
+    }
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM realm_assignment_rules WHERE is_default = FALSE ORDER BY priority",
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    // Out of the way first (the priority index is unique), then in order.
+    sqlx::query(
+        "UPDATE realm_assignment_rules SET priority = priority + 1000 WHERE is_default = FALSE",
+    )
+    .execute(&mut **tx)
+    .await?;
+    for (position, id) in ids.iter().enumerate() {
+        sqlx::query("UPDATE realm_assignment_rules SET priority = $1 WHERE id = $2")
+            .bind(position as i64)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(ids.len() as i64)
 }
 
 /// Checks a rule's expression; the error names the character position.
@@ -428,15 +498,16 @@ impl Store {
             Err(e) => return Err(e),
         };
         if let Some(source) = input.profile_source_id.as_deref().filter(|s| !s.is_empty()) {
-            let known: Option<String> =
-                sqlx::query_scalar("SELECT id FROM identity_providers WHERE id = $1")
-                    .bind(source)
-                    .fetch_optional(&self.pool)
-                    .await?;
+            let known: Option<String> = sqlx::query_scalar(
+                "SELECT id FROM identity_providers WHERE id = $1 UNION SELECT id FROM apps WHERE id = $1",
+            )
+            .bind(source)
+            .fetch_optional(&self.pool)
+            .await?;
             if known.is_none() {
                 errors.push(crate::error::FieldError::new(
                     "profileSourceId",
-                    "Choose an existing identity provider.",
+                    "Choose Okta (the portal's own users), an identity provider or an app.",
                 ));
             }
         }
@@ -463,32 +534,34 @@ impl Store {
         let (name, expression) = self.check_rule_input(&input).await?;
         let source = input.profile_source_id.filter(|s| !s.is_empty());
         let id = self.write(|mut tx| async move {
-            let last: Option<i64> = sqlx::query_scalar(
-                "SELECT MAX(priority) FROM realm_assignment_rules WHERE is_default = FALSE",
-            )
-            .fetch_one(&mut *tx)
-            .await?;
-            let priority = last.map_or(0, |p| p + 1);
-            if priority >= CATCH_ALL_PRIORITY {
-                return Err(StoreError::invalid(
-                    "name",
-                    "An org holds at most 499 rules besides the catch-all; delete one first.",
-                ));
-            }
+            let rules: i64 = sqlx::query_scalar("SELECT count(*) FROM realm_assignment_rules")
+                .fetch_one(&mut *tx)
+                .await?;
+            super::limits::at_most(
+                rules + 1,
+                super::limits::REALM_ASSIGNMENTS,
+                "An org",
+                "realm assignments (the catch-all included)",
+                "delete one first.",
+            )?;
+            within_source_limit(&mut tx, source.as_deref(), None).await?;
+            let priority = next_priority(&mut tx).await?;
             let id = RuleId::generate();
             let now = clock::now();
+            let (idp, app) = split_source(source.as_deref());
             sqlx::query(
                 "INSERT INTO realm_assignment_rules (id, name, priority, status, is_default, profile_source_id, \
-                 expression, target_realm_id, created, last_updated) \
-                 VALUES ($1, $2, $3, 'INACTIVE', FALSE, $4, $5, $6, $7, $7)",
+                 profile_source_app_id, expression, target_realm_id, created, last_updated) \
+                 VALUES ($1, $2, $3, 'INACTIVE', FALSE, $4, $8, $5, $6, $7, $7)",
             )
             .bind(id.as_str())
             .bind(&name)
             .bind(priority)
-            .bind(source.as_deref())
+            .bind(idp)
             .bind(expression.as_deref())
             .bind(input.target_realm_id.as_str())
             .bind(&now)
+            .bind(app)
             .execute(&mut *tx)
             .await
             .map_err(|e| StoreError::map_constraint(e, &[]))?;
@@ -529,19 +602,26 @@ impl Store {
         };
         let (name, expression) = self.check_rule_input(&input).await?;
         let source = input.profile_source_id.filter(|s| !s.is_empty());
+        let is_default = current.is_default;
         self.write(|mut tx| async move {
+            if !is_default {
+                within_source_limit(&mut tx, source.as_deref(), Some(id)).await?;
+            }
             let now = clock::now();
+            let (idp, app) = split_source(source.as_deref());
             let updated = sqlx::query(
                 "UPDATE realm_assignment_rules SET name = $1, profile_source_id = $2, expression = $3, \
-                 target_realm_id = $4, last_updated = $5 WHERE id = $6 AND last_updated = $7",
+                 target_realm_id = $4, last_updated = $5, profile_source_app_id = $8 \
+                 WHERE id = $6 AND last_updated = $7",
             )
             .bind(&name)
-            .bind(source.as_deref())
+            .bind(idp)
             .bind(expression.as_deref())
             .bind(input.target_realm_id.as_str())
             .bind(&now)
             .bind(id.as_str())
             .bind(expected)
+            .bind(app)
             .execute(&mut *tx)
             .await
             .map_err(|e| StoreError::map_constraint(e, &[]))?;
@@ -776,12 +856,18 @@ impl Store {
     ) -> Result<Operation, StoreError> {
         grant.demand_org(Permission::RealmsManage)?;
         let rule = self.rule_by_id(id).await?;
-        if rule.is_default {
-            return Err(StoreError::Conflict(
-                "The catch-all rule places new users only; it is not run over existing users."
-                    .into(),
-            ));
-        }
+        // The catch-all takes every user no earlier rule selects, whatever its
+        // source — except users of an IdP bound to a realm, whose fallback is
+        // that realm (as at JIT time).
+        let bound_idps: std::collections::HashSet<String> = if rule.is_default {
+            sqlx::query_scalar("SELECT id FROM identity_providers WHERE realm_id IS NOT NULL")
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .collect()
+        } else {
+            Default::default()
+        };
         let before: Vec<CompiledRule> = sqlx::query_as::<_, RealmRule>(&format!(
             "SELECT {RULE_COLUMNS} FROM realm_assignment_rules \
              WHERE status = 'ACTIVE' AND is_default = FALSE AND priority < $1 ORDER BY priority"
@@ -820,7 +906,16 @@ impl Store {
                 let items: Vec<PlannedItem> = chunk
                     .iter()
                     .filter(|u| u.realm_id != target.id)
-                    .filter(|u| compiled.selects(u) && !earlier.any_selects(u, &mut buf))
+                    .filter(|u| {
+                        let selected = if rule.is_default {
+                            u.profile_source_id
+                                .as_ref()
+                                .is_none_or(|s| !bound_idps.contains(s))
+                        } else {
+                            compiled.selects(u)
+                        };
+                        selected && !earlier.any_selects(u, &mut buf)
+                    })
                     .map(|u| PlannedItem {
                         user_id: u.id.clone(),
                         from: u.realm_id.clone(),
@@ -848,7 +943,7 @@ impl Store {
         users: &[UserId],
         target: &RealmId,
     ) -> Result<Operation, StoreError> {
-        grant.demand_org(Permission::RealmsManage)?;
+        grant.demand_on_realm(Permission::RealmsManage, target)?;
         let target = self.realm_by_id(target).await?;
         let configuration = serde_json::json!({
             "label": format!("Move {} users to {}", users.len(), target.name),
@@ -995,13 +1090,69 @@ impl Store {
         .ok_or(StoreError::NotFound)
     }
 
-    /// An operation, for those who manage realm assignment (`grant` proves it).
+    /// An operation, for those who manage realm assignment (`grant` proves it:
+    /// org-wide, or on the one realm a bulk move moves users to).
     pub async fn get_operation(
         &self,
-        _grant: &Grant,
+        grant: &Grant,
         id: &OperationId,
     ) -> Result<Operation, StoreError> {
+        self.demand_operation(grant, Permission::RealmsRead, id)
+            .await?;
         self.operation_by_id(id).await
+    }
+
+    /// The realms an operation moves users to and from: (targets, sources of
+    /// the users still pending).
+    pub async fn operation_realms(
+        &self,
+        id: &OperationId,
+    ) -> Result<(Vec<RealmId>, Vec<RealmId>), StoreError> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT DISTINCT from_realm_id, to_realm_id, result \
+             FROM realm_assignment_operation_items WHERE operation_id = $1",
+        )
+        .bind(id.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut targets = Vec::new();
+        let mut sources = Vec::new();
+        for (from, to, result) in rows {
+            let parse = |raw: &str| {
+                RealmId::parse(raw).map_err(|_| StoreError::Internal("a stored realm id".into()))
+            };
+            let to = parse(&to)?;
+            if !targets.contains(&to) {
+                targets.push(to);
+            }
+            let from = parse(&from)?;
+            if result == "PENDING" && !sources.contains(&from) {
+                sources.push(from);
+            }
+        }
+        Ok((targets, sources))
+    }
+
+    /// A grant for an operation: org-wide, or on a realm — then only for a
+    /// bulk move whose every user goes to that realm.
+    async fn demand_operation(
+        &self,
+        grant: &Grant,
+        required: Permission,
+        id: &OperationId,
+    ) -> Result<(), StoreError> {
+        let Some(realm) = grant.demand_realm(required)? else {
+            return Ok(());
+        };
+        let op = self.operation_by_id(id).await?;
+        let (targets, _) = self.operation_realms(id).await?;
+        if op.kind != OperationKind::BulkMove || targets.iter().any(|t| t != realm) {
+            tracing::error!(operation = %id, %realm, "a realm grant used on an operation beyond the realm");
+            return Err(StoreError::Internal(
+                "a realm grant cannot be used on this operation".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// The latest operations, newest first.
@@ -1060,7 +1211,8 @@ impl Store {
         grant: &Grant,
         id: &OperationId,
     ) -> Result<Operation, StoreError> {
-        grant.demand_org(Permission::RealmsManage)?;
+        self.demand_operation(grant, Permission::RealmsManage, id)
+            .await?;
         let op = self.operation_by_id(id).await?;
         self.write(|mut tx| async move {
             let now = clock::now();
@@ -1108,7 +1260,8 @@ impl Store {
         grant: &Grant,
         id: &OperationId,
     ) -> Result<Operation, StoreError> {
-        grant.demand_org(Permission::RealmsManage)?;
+        self.demand_operation(grant, Permission::RealmsManage, id)
+            .await?;
         self.write(|mut tx| async move {
             let mut events = Vec::new();
             let op = operation_in(&mut tx, id)
@@ -1164,7 +1317,7 @@ impl Store {
         id: &OperationId,
         limit: i64,
     ) -> Result<BatchOutcome, StoreError> {
-        grant.demand_org(Permission::RealmsManage)?;
+        grant.demand_realm(Permission::RealmsManage)?;
         let mut tx = self.begin_write().await?;
         let status: Option<String> =
             sqlx::query_scalar("SELECT status FROM realm_assignment_operations WHERE id = $1")
@@ -1430,7 +1583,7 @@ impl Store {
         id: &OperationId,
         why: &str,
     ) -> Result<(), StoreError> {
-        grant.demand_org(Permission::RealmsManage)?;
+        grant.demand_realm(Permission::RealmsManage)?;
         self.write(|mut tx| async move {
             let mut events = Vec::new();
             let failed = sqlx::query(

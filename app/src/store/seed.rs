@@ -300,7 +300,90 @@ pub async fn demo(store: &Store, public_url: &str) -> Result<(), StoreError> {
             .add_binding_members(&system_iam()?, &rs, &helpdesk, &[Member::User(rita.id)])
             .await?;
     }
-    Ok(())
+    workforce(store, &org, &default).await
+}
+
+/// The demo's workforce realm (`DEFAULT` type: no Partner Admin Portal).
+pub const WORKFORCE_REALM: &str = "HostCo Sales";
+
+/// A workforce realm and its delegated admin (Wendy, in the default realm),
+/// who manages it from the admin console: realm rights and user rights over
+/// the realm and its users.
+async fn workforce(
+    store: &Store,
+    org: &authz::OrgContext,
+    default: &Realm,
+) -> Result<(), StoreError> {
+    let sales = match store.realm_by_name(WORKFORCE_REALM).await? {
+        Some(existing) => existing,
+        None => {
+            store
+                .create_realm(
+                    &system_grant(Permission::RealmsManage, Target::Org)?,
+                    NewRealm {
+                        name: WORKFORCE_REALM.to_string(),
+                        realm_type: RealmType::Default,
+                        domains: vec!["hostco.test".to_string()],
+                    },
+                )
+                .await?
+        }
+    };
+    let wendy = user(
+        store,
+        default,
+        "wendy.workforce@hostco.test",
+        "Wendy",
+        "Workforce",
+    )
+    .await?;
+    user(store, &sales, "sid.sales@hostco.test", "Sid", "Sales").await?;
+    let label = "Workforce realm admin";
+    let role = match store.role_id_by_label(label).await? {
+        Some(id) => id,
+        None => {
+            let permissions: Vec<StoredPermission> = [
+                Permission::RealmsRead,
+                Permission::RealmsManage,
+                Permission::UsersRead,
+                Permission::UsersManage,
+                Permission::UsersCreate,
+                Permission::UsersUserprofileManage,
+                Permission::UsersLifecycleManage,
+            ]
+            .into_iter()
+            .map(|p| StoredPermission {
+                permission: p.as_str().to_string(),
+                conditions: None,
+            })
+            .collect();
+            store
+                .create_role(
+                    &system_iam()?,
+                    label,
+                    "Manages a workforce realm and its users",
+                    &permissions,
+                )
+                .await?
+        }
+    };
+    let set_label = format!("{WORKFORCE_REALM} administration");
+    let rs = match store.resource_set_id_by_label(&set_label).await? {
+        Some(id) => id,
+        None => {
+            store
+                .create_resource_set(
+                    &system_iam()?,
+                    &set_label,
+                    "What the sales department's admin manages",
+                    &[org.orn_realm(&sales.id), org.orn_realm_users(&sales.id)],
+                )
+                .await?
+        }
+    };
+    store
+        .add_binding_members(&system_iam()?, &rs, &role, &[Member::User(wendy.id)])
+        .await
 }
 
 /// The demo's custom role without lifecycle rights (Rita, Acme's helpdesk).
@@ -349,6 +432,7 @@ pub async fn demo_partner_idps(
                     realm_id: Some(realm.id.clone()),
                     jit_enabled: true,
                     routing_domains: vec![domain.into()],
+                    groups: Default::default(),
                 },
                 secrets,
             )

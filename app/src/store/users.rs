@@ -19,7 +19,7 @@ use crate::model::{BaseProfile, LifecycleOp, Realm, User, UserStatus};
 
 pub(crate) const COLUMNS: &str = "u.id, u.realm_id, u.status, u.transitioning_to_status, u.login, \
     u.email, u.second_email, u.first_name, u.last_name, u.middle_name, u.primary_phone, \
-    u.mobile_phone, u.custom_profile, u.profile_source_id, u.created, u.activated, \
+    u.mobile_phone, u.custom_profile, COALESCE(u.profile_source_id, u.profile_source_app_id) AS profile_source_id, u.created, u.activated, \
     u.status_changed, u.last_login, u.last_updated, u.version";
 
 impl<'r> FromRow<'r, AnyRow> for User {

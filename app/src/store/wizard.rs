@@ -21,8 +21,12 @@ pub struct PartnerRealmPlan {
     pub orns: Vec<String>,
     pub role: RoleId,
     pub existing_admins: Vec<UserId>,
-    /// New admins: created ACTIVE in the new realm (their `realm_id` is ignored).
+    /// New admins: created ACTIVE in the new realm, or in `admins_realm`
+    /// (their `realm_id` is ignored).
     pub new_admins: Vec<NewUser>,
+    /// Where new admins live when not in the realm they manage: the default
+    /// realm (Okta's recommendation: partner admins outside their realm).
+    pub admins_realm: Option<crate::model::Realm>,
     /// A partner IdP bound to the new realm (checked by `Store::prepare_idp`).
     pub idp: Option<super::idps::Idp>,
 }
@@ -34,7 +38,7 @@ pub struct PartnerRealmGrants {
     pub realm: Grant,
     /// Delegation checked: may bind the role over the resources.
     pub binding: Grant,
-    /// `okta.users.create` in the new realm (only needed for new admins).
+    /// `okta.users.create` in the new admins' realm (only needed for new admins).
     pub users: Option<Grant>,
     /// `okta.identityProviders.manage` on the org (only needed with an IdP).
     pub idp: Option<Grant>,
@@ -80,13 +84,14 @@ impl Store {
         let mut admins = plan.existing_admins.clone();
         let mut errors: Vec<FieldError> = Vec::new();
         let mut created = Vec::new();
+        let home = plan.admins_realm.clone().unwrap_or_else(|| realm.clone());
         for (i, new) in plan.new_admins.iter().enumerate() {
             let new = NewUser {
-                realm_id: realm.id.clone(),
+                realm_id: home.id.clone(),
                 activate: true,
                 ..new.clone()
             };
-            match new_user_record(&new, &realm, &schema) {
+            match new_user_record(&new, &home, &schema) {
                 Ok(user) => created.push((i, user)),
                 Err(StoreError::Invalid(fields)) => errors.extend(
                     fields
@@ -104,7 +109,7 @@ impl Store {
                 StoreError::Internal("new admins need a users.create grant".into())
             })?;
             for (i, user) in &created {
-                insert_new_user(&mut tx, grant, user, &realm)
+                insert_new_user(&mut tx, grant, user, &home)
                     .await
                     .map_err(|e| match e {
                         StoreError::Invalid(fields) => StoreError::Invalid(

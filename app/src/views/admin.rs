@@ -38,6 +38,8 @@ pub struct IdpsView {
     pub idps: Vec<IdpRow>,
     pub realms: Vec<(String, String)>,
     pub redirect_uri: String,
+    /// Groups an IdP may sync (id, name).
+    pub groups: Vec<(String, String)>,
 }
 
 /// A realm with what the console shows beside it.
@@ -142,6 +144,11 @@ pub struct IdpEdit {
     pub last_updated: String,
     pub realms: Vec<(String, String)>,
     pub redirect_uri: String,
+    /// Group sync: `NONE`, `APPEND` or `SYNC`, the claim, the group ids.
+    pub groups_action: String,
+    pub groups_claim: String,
+    pub groups_filter: Vec<String>,
+    pub groups: Vec<(String, String)>,
 }
 
 /// A custom attribute of the user profile schema, as listed.

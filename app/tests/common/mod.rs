@@ -15,6 +15,8 @@ use sqlx::Connection;
 pub struct TestDb {
     pub store: Store,
     pub engine: &'static str,
+    /// Its URL: for the tests that write rows directly (to reach a limit).
+    pub url: String,
     cleanup: Cleanup,
 }
 
@@ -38,6 +40,7 @@ pub async fn sqlite() -> TestDb {
     TestDb {
         store,
         engine: "sqlite",
+        url,
         cleanup: Cleanup::Sqlite(dir),
     }
 }
@@ -63,6 +66,7 @@ pub async fn postgres() -> TestDb {
     TestDb {
         store,
         engine: "postgres",
+        url,
         cleanup: Cleanup::Postgres {
             admin_url: admin,
             name,
@@ -96,6 +100,31 @@ where
         test(db.store.clone(), db.engine).await;
         db.drop_db().await;
     }
+}
+
+/// As `on_both`, with the database's URL (for rows written directly).
+pub async fn on_both_with_url<F, Fut>(test: F)
+where
+    F: Fn(Store, &'static str, String) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    for db in [sqlite().await, postgres().await] {
+        test(db.store.clone(), db.engine, db.url.clone()).await;
+        db.drop_db().await;
+    }
+}
+
+/// Runs `statements` on a connection of its own to `url` (rows a test needs
+/// quickly, e.g. to reach a limit).
+pub async fn raw_sql(url: &str, statements: &[String]) {
+    let mut conn = sqlx::AnyConnection::connect(url).await.expect("connect");
+    for statement in statements {
+        sqlx::query(statement)
+            .execute(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("{statement}: {e}"));
+    }
+    conn.close().await.ok();
 }
 
 /// A grant of the system principal (it may do anything): for setting up.

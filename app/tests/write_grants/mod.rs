@@ -269,6 +269,7 @@ fn idp(name: &str) -> NewIdp {
         realm_id: None,
         jit_enabled: false,
         routing_domains: Vec::new(),
+        groups: Default::default(),
     }
 }
 
@@ -504,8 +505,11 @@ async fn attempt(
                     .update_realm(
                         &grant,
                         &made.id,
-                        &format!("{run} renamed"),
-                        &[],
+                        app::store::realms::RealmChange {
+                            name: &format!("{run} renamed"),
+                            realm_type: None,
+                            domains: &[],
+                        },
                         &made.last_updated,
                     )
                     .await

@@ -92,6 +92,9 @@ struct IdpDefaults {
     realm_id: String,
     jit: bool,
     routing_domains: String,
+    groups_action: String,
+    groups_claim: String,
+    groups_filter: Vec<String>,
     /// Editing: the secret may stay as stored.
     editing: bool,
 }
@@ -101,6 +104,7 @@ fn idp_fields<A>(
     action: ServerAction<A>,
     d: IdpDefaults,
     realms: Vec<(String, String)>,
+    groups: Vec<(String, String)>,
 ) -> impl IntoView
 where
     A: leptos::server_fn::ServerFn<Output = String, Error = AppError>
@@ -116,6 +120,8 @@ where
     };
     let mapping = kept_value(action, "claim_mapping", d.claim_mapping);
     let realm = kept_value(action, "realm_id", d.realm_id);
+    let groups_action = kept_value(action, "groups_action", d.groups_action);
+    let groups_filter = d.groups_filter;
     view! {
         {text_field("idp-name", "name", "Name", kept_value(action, "name", d.name), None, move || field_error(action, "name"))}
         {text_field("idp-issuer", "issuer", "Issuer URL", kept_value(action, "issuer", d.issuer),
@@ -134,7 +140,7 @@ where
         <div class="space-y-1">
             <label for="idp-mapping" class="block text-sm font-medium">"Claim mapping"</label>
             <p id="idp-mapping-hint" class="text-sm text-slate-600 dark:text-slate-400">
-                "One profile attribute = claim a line, for example firstName = given_name. Login and email must be mapped."
+                "One profile attribute = claim a line, for example firstName = given_name. Login and email must be mapped (from standard claims); custom attributes may read any claim the IdP sends, for example partnerTier = tier."
             </p>
             <textarea id="idp-mapping" name="claim_mapping" rows="5" class="block w-full max-w-xl rounded-md border border-slate-400 bg-white px-3 py-2 font-mono text-sm text-slate-900 dark:bg-slate-900 dark:text-slate-100"
                 aria-describedby=move || if field_error(action, "claimMapping").is_some() { "idp-mapping-hint idp-mapping-error" } else { "idp-mapping-hint" }
@@ -149,6 +155,34 @@ where
         {text_field("idp-domains", "routing_domains", "Routing domains", kept_value(action, "routing_domains", d.routing_domains),
             Some("Email domains whose users are sent to this IdP, separated by commas."),
             move || field_error(action, "routingDomains"))}
+        <fieldset class="space-y-3 rounded-md border border-slate-300 p-3 dark:border-slate-700">
+            <legend class="px-1 text-sm font-medium">"Group sync from the IdP"</legend>
+            <p class="text-sm text-slate-600 dark:text-slate-400">
+                "At each sign-in, the groups claim's values are matched by name to the groups chosen below (groups that confer admin rights cannot be chosen)."
+            </p>
+            {select_field("idp-groups-action", "groups_action", "Group sync", "None", vec![
+                ("APPEND".to_string(), "Add: join the named groups".to_string()),
+                ("SYNC".to_string(), "Sync: join the named groups and leave the others listed here".to_string()),
+            ], if groups_action == "NONE" { String::new() } else { groups_action })}
+            {move || field_error(action, "groupsAction").map(|m| view! { <p class="text-sm text-red-700 dark:text-red-300">{m}</p> })}
+            {text_field("idp-groups-claim", "groups_claim", "Groups claim", kept_value(action, "groups_claim", d.groups_claim),
+                Some("The claim that holds the user's group names, for example groups."),
+                move || field_error(action, "groupsClaim"))}
+            <fieldset class="space-y-1" aria-describedby="idp-groups-filter-error">
+                <legend class="text-sm font-medium">"Groups this IdP's users may be put in"</legend>
+                {groups.into_iter().enumerate().map(|(i, (id, name))| {
+                    let input_id = format!("idp-group-{i}");
+                    let checked = groups_filter.contains(&id);
+                    view! {
+                        <div class="flex items-center gap-2">
+                            <input id=input_id.clone() type="checkbox" name=format!("groups_filter[{i}]") value=id checked=checked />
+                            <label for=input_id>{name}</label>
+                        </div>
+                    }
+                }).collect_view()}
+                <p id="idp-groups-filter-error" class="text-sm text-red-700 dark:text-red-300">{move || field_error(action, "groupsFilter")}</p>
+            </fieldset>
+        </fieldset>
     }
 }
 
@@ -167,7 +201,7 @@ fn IdpForm(view: IdpsView, create: ServerAction<CreateIdp>) -> impl IntoView {
             <p class="text-sm">"Register this redirect URI at the IdP: " <code>{view.redirect_uri.clone()}</code></p>
             {move || outcome(create.value().get().filter(|r| r.is_err() && !matches!(r, Err(AppError::Validation { .. }))))}
             <ActionForm action=create attr:class="space-y-3" attr:novalidate=true>
-                {idp_fields(create, defaults, view.realms)}
+                {idp_fields(create, defaults, view.realms, view.groups)}
                 <button type="submit" class=BUTTON>"Add identity provider"</button>
             </ActionForm>
         </section>
@@ -220,6 +254,9 @@ fn IdpEditor(
         realm_id: edit.realm_id,
         jit: i.jit_enabled,
         routing_domains: i.routing_domains.join(", "),
+        groups_action: edit.groups_action,
+        groups_claim: edit.groups_claim,
+        groups_filter: edit.groups_filter,
         editing: true,
     };
     let (id, status_id) = (i.id.clone(), i.id.clone());
@@ -235,7 +272,7 @@ fn IdpEditor(
             <ActionForm action=update attr:class="space-y-3" attr:novalidate=true>
                 <input type="hidden" name="id" value=id.clone() />
                 <input type="hidden" name="expected" value=edit.last_updated />
-                {idp_fields(update, defaults, edit.realms)}
+                {idp_fields(update, defaults, edit.realms, edit.groups)}
                 <button type="submit" class=BUTTON>"Save identity provider"</button>
             </ActionForm>
         </section>

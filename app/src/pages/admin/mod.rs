@@ -13,27 +13,45 @@ pub mod wizard;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::views::session::SessionInfo;
+
 const NAV_LINK: &str = "rounded px-2 py-1 hover:bg-slate-100 aria-[current=page]:font-semibold dark:hover:bg-slate-800";
 
-/// The console's own navigation, above each of its pages.
+/// What the caller may use of the console (the gate provides it): org admins
+/// everything, realm managers the realm pages, admins of workforce realms the
+/// directory pages.
+pub(crate) fn console_rights() -> (bool, bool) {
+    let me = use_context::<SessionInfo>();
+    let org = me.as_ref().is_some_and(|m| m.is_org_admin);
+    let realms = org || me.as_ref().is_some_and(|m| m.manages_realms);
+    (org, realms)
+}
+
+/// The console's own navigation, above each of its pages: only what the
+/// caller may use.
 #[component]
 pub fn AdminNav() -> impl IntoView {
+    let (org, realms) = console_rights();
     view! {
         <nav aria-label="Admin console" class="mb-6 flex flex-wrap gap-2 border-b border-slate-200 pb-3 text-sm dark:border-slate-800">
             <A href="/admin" attr:class=NAV_LINK exact=true>"Overview"</A>
-            <A href="/admin/realms" attr:class=NAV_LINK>"Realms"</A>
-            <A href="/admin/wizard" attr:class=NAV_LINK>"Partner realm wizard"</A>
-            <A href="/admin/rules" attr:class=NAV_LINK>"Realm assignment rules"</A>
-            <A href="/admin/idps" attr:class=NAV_LINK>"Identity providers"</A>
-            <A href="/admin/directory" attr:class=NAV_LINK>"Directory"</A>
-            <A href="/admin/roles" attr:class=NAV_LINK>"Admin roles"</A>
-            <A href="/admin/explain" attr:class=NAV_LINK>"Explain access"</A>
+            {realms.then(|| view! { <A href="/admin/realms" attr:class=NAV_LINK>"Realms"</A> })}
+            {org.then(|| view! {
+                <A href="/admin/wizard" attr:class=NAV_LINK>"Partner realm wizard"</A>
+                <A href="/admin/rules" attr:class=NAV_LINK>"Realm assignment rules"</A>
+                <A href="/admin/idps" attr:class=NAV_LINK>"Identity providers"</A>
+                <A href="/admin/directory" attr:class=NAV_LINK>"Directory"</A>
+                <A href="/admin/roles" attr:class=NAV_LINK>"Admin roles"</A>
+                <A href="/admin/explain" attr:class=NAV_LINK>"Explain access"</A>
+            })}
+            {(!org).then(|| view! { <A href="/users" attr:class=NAV_LINK>"Users"</A> })}
         </nav>
     }
 }
 
 #[component]
 pub fn AdminHome() -> impl IntoView {
+    let (org, realms) = console_rights();
     let card = |href: &'static str, title: &'static str, text: &'static str| {
         view! {
             <li class="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
@@ -48,13 +66,16 @@ pub fn AdminHome() -> impl IntoView {
             <h1 class="text-2xl font-bold">"Admin console"</h1>
             <p>"Set up Secure Partner Access: realms for your partners, who may administer them, and where new users land."</p>
             <ul class="grid gap-4 sm:grid-cols-2">
-                {card("/admin/realms", "Realms", "Every realm with its users by status; create, rename, set allowed domains, delete empty ones.")}
+                {realms.then(|| card("/admin/realms", "Realms", "Every realm you manage with its users by status; rename, set the type and allowed domains, delete empty ones."))}
+                {(!org).then(|| card("/users", "Users", "The users of your realms: create, edit, lifecycle, groups and apps."))}
+                {org.then(|| view! {
                 {card("/admin/wizard", "Partner realm wizard", "A partner realm, what its admins manage and who they are — in one step.")}
                 {card("/admin/rules", "Realm assignment rules", "Where new and existing users belong: rules in priority order, dry-run, then execute exactly that plan.")}
                 {card("/admin/idps", "Identity providers", "Partners' own OpenID providers: routing by email domain, just-in-time accounts, realm binding.")}
                 {card("/admin/directory", "Directory", "Groups, app integrations and the custom attributes of the user profile.")}
                 {card("/admin/roles", "Admin roles", "Custom roles from Okta's permission catalog, resource sets and bindings.")}
                 {card("/admin/explain", "Explain access", "Everything an admin can do and why; the decision for one action on one target.")}
+                })}
             </ul>
         </section>
     }

@@ -8,7 +8,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::AdminNav;
 use crate::components::ui::{
-    error_alert, field_error, kept_value, outcome, text_field, BUTTON, LINK, SMALL_BUTTON,
+    error_alert, field_error, kept_value, outcome, text_field, BUTTON, INPUT, LINK, SMALL_BUTTON,
 };
 use crate::error::AppError;
 use crate::model::RealmSummary;
@@ -16,6 +16,40 @@ use crate::serverfns::admin::RealmReportRow;
 use crate::serverfns::admin::{
     admin_realm, admin_realms, CreateRealm, DeleteRealm, RealmDetail, UpdateRealm,
 };
+
+/// The realm type, in Okta's words: a partner realm has a Partner Admin
+/// Portal; a workforce realm (`DEFAULT`) is managed from this console only.
+fn realm_type_field(
+    id: &'static str,
+    current: String,
+    error: impl Fn() -> Option<String> + Send + Sync + 'static,
+) -> impl IntoView {
+    let hint = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let described = format!("{hint} {error_id}");
+    let options = [
+        (
+            "PARTNER",
+            "Partner — generate a Partner Admin Portal for its admins",
+        ),
+        ("DEFAULT", "Workforce (DEFAULT) — no Partner Admin Portal"),
+    ];
+    view! {
+        <div class="space-y-1">
+            <label for=id class="block text-sm font-medium">"Realm type"</label>
+            <select id=id name="realm_type" class=INPUT aria-describedby=described>
+                {options.into_iter().map(|(value, text)| {
+                    let selected = value == current;
+                    view! { <option value=value selected=selected>{text}</option> }
+                }).collect_view()}
+            </select>
+            <p id=hint class="text-sm text-slate-600 dark:text-slate-400">
+                "Admins of a partner realm manage its users in the Partner Admin Portal; a workforce realm's admins use the admin console."
+            </p>
+            <p id=error_id class="text-sm text-red-700 dark:text-red-300">{error}</p>
+        </div>
+    }
+}
 
 fn by_status(summary: &RealmSummary) -> String {
     if summary.by_status.is_empty() {
@@ -33,12 +67,14 @@ fn by_status(summary: &RealmSummary) -> String {
 pub fn AdminRealmsPage() -> impl IntoView {
     let create = ServerAction::<CreateRealm>::new();
     let realms = Resource::new(move || create.version().get(), |_| admin_realms());
+    // Creating realms (and the wizard) needs realm rights over every realm.
+    let (org, _) = super::console_rights();
     view! {
         <AdminNav />
         <section class="space-y-8">
             <div class="flex flex-wrap items-center justify-between gap-3">
                 <h1 class="text-2xl font-bold">"Realms"</h1>
-                <A href="/admin/wizard" attr:class=BUTTON>"New partner realm (wizard)"</A>
+                {org.then(|| view! { <A href="/admin/wizard" attr:class=BUTTON>"New partner realm (wizard)"</A> })}
             </div>
             <Suspense fallback=|| view! { <p role="status">"Loading realms…"</p> }>
                 {move || realms.get().map(|r| match r {
@@ -50,18 +86,22 @@ pub fn AdminRealmsPage() -> impl IntoView {
                     Err(e) => error_alert(&e),
                 })}
             </Suspense>
+            <Show when=move || org>
             <section aria-labelledby="create-realm" class="space-y-3">
                 <h2 id="create-realm" class="text-lg font-semibold">"Create a realm"</h2>
                 {move || outcome(create.value().get().filter(|r| r.is_err() && !matches!(r, Err(AppError::Validation { .. }))))}
                 <ActionForm action=create attr:class="space-y-3" attr:novalidate=true>
                     {text_field("realm-name", "name", "Name", kept_value(create, "name", String::new()), None,
                         move || field_error(create, "name"))}
+                    {realm_type_field("realm-type", kept_value(create, "realm_type", "PARTNER".to_string()),
+                        move || field_error(create, "realmType"))}
                     {text_field("realm-domains", "domains", "Allowed email domains", kept_value(create, "domains", String::new()),
                         Some("Separated by commas. Users of this realm must have addresses in these domains; leave empty for any."),
                         move || field_error(create, "domains"))}
                     <button type="submit" class=BUTTON>"Create realm"</button>
                 </ActionForm>
             </section>
+            </Show>
         </section>
     }
 }
@@ -173,25 +213,44 @@ fn RealmView(
     let delete_id = rid.clone();
     let domains = realm.domains.join(", ");
     let users_href = format!("/users?realm={}", realm.id);
+    let is_default = realm.is_default;
+    let kind = if realm.realm_type == crate::model::RealmType::Partner {
+        "Partner realm (with a Partner Admin Portal)"
+    } else if is_default {
+        "The default realm (DEFAULT: users no rule places elsewhere)"
+    } else {
+        "Workforce realm (DEFAULT: no Partner Admin Portal)"
+    };
     view! {
         <div class="space-y-1">
             <h1 class="text-2xl font-bold">{realm.name.clone()}</h1>
             <p class="text-slate-700 dark:text-slate-300">
-                {realm.realm_type.as_str()} " realm · " {detail.summary.users} " users · " {by_status(&detail.summary)}
+                {kind} " · " {detail.summary.users} " users · " {by_status(&detail.summary)}
             </p>
             <p><A href=users_href attr:class=LINK>"See its users"</A></p>
         </div>
         {move || outcome(update.value().get().filter(|r| !matches!(r, Err(AppError::Validation { .. }))))}
         <section aria-labelledby="edit-realm" class="space-y-3">
-            <h2 id="edit-realm" class="text-lg font-semibold">"Name and domains"</h2>
+            <h2 id="edit-realm" class="text-lg font-semibold">"Name, type and domains"</h2>
             <ActionForm action=update attr:class="space-y-3" attr:novalidate=true>
                 <input type="hidden" name="id" value=rid />
                 <input type="hidden" name="expected" value=realm.last_updated.clone() />
                 {text_field("edit-name", "name", "Name", kept_value(update, "name", realm.name.clone()), None,
                     move || field_error(update, "name"))}
-                {text_field("edit-domains", "domains", "Allowed email domains", kept_value(update, "domains", domains),
-                    Some("Separated by commas; empty allows any address. Existing users are not re-checked."),
-                    move || field_error(update, "domains"))}
+                {if is_default {
+                    view! {
+                        <input type="hidden" name="realm_type" value="DEFAULT" />
+                        <p class="text-sm">"The default realm is a DEFAULT realm and has no allowed domains (as in Okta)."</p>
+                    }.into_any()
+                } else {
+                    view! {
+                        {realm_type_field("edit-type", kept_value(update, "realm_type", realm.realm_type.as_str().to_string()),
+                            move || field_error(update, "realmType"))}
+                        {text_field("edit-domains", "domains", "Allowed email domains", kept_value(update, "domains", domains),
+                            Some("Separated by commas; empty allows any address. Existing users are not re-checked."),
+                            move || field_error(update, "domains"))}
+                    }.into_any()
+                }}
                 <button type="submit" class=BUTTON>"Save realm"</button>
             </ActionForm>
         </section>

@@ -89,7 +89,17 @@ fn RuleTable(
                             (Some(s), Some(e)) => format!("users from {s} where {e}"),
                         };
                         let actions = if rule.is_default {
-                            view! { <div>"Always active, always last"</div> }.into_any()
+                            let plan_id = id.clone();
+                            let plan_label = format!("Dry run {name}");
+                            view! {
+                                <div class="flex flex-wrap items-center gap-1">
+                                    <span>"Always active, always last"</span>
+                                    <ActionForm action=plan>
+                                        <input type="hidden" name="id" value=plan_id />
+                                        <button type="submit" class=SMALL_BUTTON aria-label=plan_label>"Dry run"</button>
+                                    </ActionForm>
+                                </div>
+                            }.into_any()
                         } else {
                             let toggle = if rule.status == LifecycleStatus::Active {
                                 button(id.clone(), "deactivate", "Deactivate", name.clone())
@@ -304,7 +314,7 @@ fn RuleForm(view: RulesView, row: Option<RuleRow>) -> impl IntoView {
             {if is_default {
                 view! {
                     <input type="hidden" name="name" value=rule.as_ref().map(|r| r.name.clone()).unwrap_or_default() />
-                    <p>"The catch-all rule places every new user no other rule selects. Only its realm can change."</p>
+                    <p>"The catch-all rule places every user no other rule selects (new users, and existing ones when you run it). Only its realm can change."</p>
                 }.into_any()
             } else {
                 view! {
@@ -314,7 +324,7 @@ fn RuleForm(view: RulesView, row: Option<RuleRow>) -> impl IntoView {
                         <label for="rule-source" class="block text-sm font-medium">"Profile source"</label>
                         <select id="rule-source" name="profile_source_id" class=INPUT node_ref=source_input
                             on:change=move |ev| { source.set(event_target_value(&ev)); schedule(); }>
-                            <option value="" selected=source_now.is_empty()>"The org identity provider and imports"</option>
+                            <option value="" selected=source_now.is_empty()>"Okta: the portal's own users (org IdP, created here)"</option>
                             {view.sources.iter().map(|(id, name)| {
                                 let selected = *id == source_now;
                                 view! { <option value=id.clone() selected=selected>{name.clone()}</option> }

@@ -25,6 +25,7 @@ struct Fields {
     new_admin_email: String,
     new_admin_first_name: String,
     new_admin_last_name: String,
+    admin_home: String,
     idp_issuer: String,
     idp_client_id: String,
 }
@@ -38,6 +39,7 @@ impl Fields {
             ("new_admin_email", self.new_admin_email.clone()),
             ("new_admin_first_name", self.new_admin_first_name.clone()),
             ("new_admin_last_name", self.new_admin_last_name.clone()),
+            ("admin_home", self.admin_home.clone()),
             ("idp_issuer", self.idp_issuer.clone()),
             ("idp_client_id", self.idp_client_id.clone()),
         ];
@@ -66,6 +68,7 @@ pub fn WizardPage() -> impl IntoView {
             new_admin_email: get("new_admin_email"),
             new_admin_first_name: get("new_admin_first_name"),
             new_admin_last_name: get("new_admin_last_name"),
+            admin_home: get("admin_home"),
             idp_issuer: get("idp_issuer"),
             idp_client_id: get("idp_client_id"),
         }
@@ -88,6 +91,7 @@ pub fn WizardPage() -> impl IntoView {
                     some(&f.new_admin_email),
                     some(&f.new_admin_first_name),
                     some(&f.new_admin_last_name),
+                    some(&f.admin_home),
                     some(&f.idp_issuer),
                     some(&f.idp_client_id),
                 )
@@ -185,10 +189,25 @@ fn WizardForm(options: WizardChoices, fields: Fields, error: Option<AppError>) -
                 {text_field("wizard-existing", "existing_admins", "Existing users (usernames)", fields.existing_admins.clone(),
                     Some("Separated by commas. They keep their own realm and administer this one."),
                     field("existingAdmins"))}
-                <p class="text-sm">"And/or a new admin, created active in the new realm:"</p>
+                <p class="text-sm">"And/or a new admin, created active:"</p>
                 {text_field("wizard-new-email", "new_admin_email", "New admin's email (also the username)", fields.new_admin_email.clone(), None, field("newAdminEmail"))}
                 {text_field("wizard-new-first", "new_admin_first_name", "New admin's first name", fields.new_admin_first_name.clone(), None, field("newAdminFirstName"))}
                 {text_field("wizard-new-last", "new_admin_last_name", "New admin's last name", fields.new_admin_last_name.clone(), None, field("newAdminLastName"))}
+                <fieldset class="space-y-1" aria-describedby="wizard-home-hint">
+                    <legend class="text-sm font-medium">"Where the new admin's account lives"</legend>
+                    <p id="wizard-home-hint" class="text-sm text-slate-600 dark:text-slate-400">
+                        "Okta doesn't recommend adding partner admins to the partner realm they manage: there, they fall under their own admin rights. In the default realm they stay out of the realm's user list. Either way, no admin can suspend, deactivate or delete itself or an admin with rights it does not hold."
+                    </p>
+                    <div class="flex items-center gap-2">
+                        <input id="wizard-home-realm" type="radio" name="admin_home" value="realm" checked=fields.admin_home != "default" />
+                        <label for="wizard-home-realm">"In the realm it manages"</label>
+                    </div>
+                    <div class="flex items-center gap-2">
+                        <input id="wizard-home-default" type="radio" name="admin_home" value="default" checked=fields.admin_home == "default" />
+                        <label for="wizard-home-default">"In the default realm (Okta's recommendation)"</label>
+                    </div>
+                    <p class="text-sm text-red-700 dark:text-red-300">{field("adminHome")()}</p>
+                </fieldset>
             </fieldset>
             <fieldset class="space-y-3 rounded-lg border border-slate-200 p-4 dark:border-slate-800">
                 <legend class="px-1 font-semibold">"4. Optional: the partner's identity provider"</legend>
@@ -231,7 +250,7 @@ fn Review(review: WizardReview, fields: Fields) -> impl IntoView {
                 <div><dt class="font-medium">"Partner Admin role bound to"</dt>
                     <dd><ul class="list-disc pl-5">
                         {review.admins.into_iter().map(|a| view! { <li>{a}</li> }).collect_view()}
-                        {review.new_admin.map(|a| view! { <li>{a} " — new, created active in the realm"</li> })}
+                        {review.new_admin.map(|a| view! { <li>{a}</li> })}
                     </ul></dd></div>
                 {has_idp.then(|| view! { <div><dt class="font-medium">"Identity provider"</dt><dd>{review.idp.clone()}</dd></div> })}
             </dl>

@@ -21,11 +21,17 @@ pub async fn admin_idps() -> Result<IdpsView, AppError> {
 }
 
 /// The IdP form as posted: name, issuer, client id and secret; then the
-/// optional scopes, claim mapping, realm, JIT box and routing domains.
+/// optional scopes, claim mapping, realm, JIT box, routing domains, group
+/// sync action and claim; then the groups to sync.
 #[cfg(feature = "ssr")]
-fn idp_form(given: [String; 4], optional: [Option<String>; 5]) -> ops::idps::IdpForm {
+fn idp_form(
+    given: [String; 4],
+    optional: [Option<String>; 7],
+    groups_filter: Option<Vec<String>>,
+) -> ops::idps::IdpForm {
     let [name, issuer, client_id, client_secret] = given;
-    let [scopes, claim_mapping, realm_id, jit, routing_domains] = optional;
+    let [scopes, claim_mapping, realm_id, jit, routing_domains, groups_action, groups_claim] =
+        optional;
     ops::idps::IdpForm {
         name,
         issuer,
@@ -36,13 +42,18 @@ fn idp_form(given: [String; 4], optional: [Option<String>; 5]) -> ops::idps::Idp
         realm_id: realm_id.unwrap_or_default(),
         jit: jit.is_some(),
         routing_domains: routing_domains.unwrap_or_default(),
+        groups_action: groups_action.unwrap_or_default(),
+        groups_claim: groups_claim.unwrap_or_default(),
+        groups_filter: groups_filter.unwrap_or_default(),
     }
 }
 
 /// What the IdP form shows again after a refusal; never the secret.
 #[cfg(feature = "ssr")]
-fn kept(form: &ops::idps::IdpForm) -> [(&'static str, String); 7] {
+fn kept(form: &ops::idps::IdpForm) -> [(&'static str, String); 9] {
     [
+        ("groups_action", form.groups_action.clone()),
+        ("groups_claim", form.groups_claim.clone()),
         ("name", form.name.clone()),
         ("issuer", form.issuer.clone()),
         ("client_id", form.client_id.clone()),
@@ -66,10 +77,22 @@ pub async fn create_idp(
     realm_id: Option<String>,
     jit: Option<String>,
     routing_domains: Option<String>,
+    groups_action: Option<String>,
+    groups_claim: Option<String>,
+    groups_filter: Option<Vec<String>>,
 ) -> Result<String, AppError> {
     let form = idp_form(
         [name, issuer, client_id, client_secret],
-        [scopes, claim_mapping, realm_id, jit, routing_domains],
+        [
+            scopes,
+            claim_mapping,
+            realm_id,
+            jit,
+            routing_domains,
+            groups_action,
+            groups_claim,
+        ],
+        groups_filter,
     );
     let kept = kept(&form);
     let message = async { ops::idps::save(&Ctx::current().await?, None, form).await }
@@ -100,10 +123,22 @@ pub async fn update_idp(
     realm_id: Option<String>,
     jit: Option<String>,
     routing_domains: Option<String>,
+    groups_action: Option<String>,
+    groups_claim: Option<String>,
+    groups_filter: Option<Vec<String>>,
 ) -> Result<String, AppError> {
     let form = idp_form(
         [name, issuer, client_id, client_secret],
-        [scopes, claim_mapping, realm_id, jit, routing_domains],
+        [
+            scopes,
+            claim_mapping,
+            realm_id,
+            jit,
+            routing_domains,
+            groups_action,
+            groups_claim,
+        ],
+        groups_filter,
     );
     let kept = kept(&form);
     async {

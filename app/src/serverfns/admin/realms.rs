@@ -1,7 +1,9 @@
 //! `/admin/realms`: the realm report, one realm, realm changes (`ops::realms`).
 //!
-//! Authorization (in the operation, through the kernel): org-level
-//! `authz::check(okta.realms.read | okta.realms.manage)`.
+//! Authorization (in the operation, through the kernel):
+//! `authz::check(okta.realms.read | okta.realms.manage)` on the realm
+//! (`ops::access::authorize_realm`), `authz::scope(okta.realms.read)` for the
+//! report, org-level `okta.realms.manage` to create one.
 
 use leptos::prelude::*;
 
@@ -18,14 +20,40 @@ pub async fn admin_realms() -> Result<Vec<RealmReportRow>, AppError> {
     ops::realms::report(&Ctx::current().await?).await
 }
 
-/// Creates a partner realm; the browser goes to it.
+/// The realm type a form sent.
+#[cfg(feature = "ssr")]
+fn realm_type(raw: &str) -> Result<crate::model::RealmType, AppError> {
+    crate::model::RealmType::parse(raw).ok_or_else(|| {
+        AppError::validation(
+            "realmType",
+            "Choose Partner (with a Partner Admin Portal) or Workforce.",
+        )
+    })
+}
+
+/// Creates a realm; the browser goes to it.
 #[server(prefix = "/_fn", endpoint = "admin/realms/create")]
-pub async fn create_realm(name: String, domains: String) -> Result<String, AppError> {
-    let kept = [("name", name.clone()), ("domains", domains.clone())];
+pub async fn create_realm(
+    name: String,
+    #[server(default)] realm_type: String,
+    domains: String,
+) -> Result<String, AppError> {
+    let kept = [
+        ("name", name.clone()),
+        ("realm_type", realm_type.clone()),
+        ("domains", domains.clone()),
+    ];
     let domains = ops::realms::parse_domains(&domains);
-    let realm = async { ops::realms::create(&Ctx::current().await?, name, domains).await }
-        .await
-        .map_err(|e| e.keeping(kept))?;
+    let realm = async {
+        let kind = if realm_type.is_empty() {
+            crate::model::RealmType::Partner
+        } else {
+            self::realm_type(&realm_type)?
+        };
+        ops::realms::create(&Ctx::current().await?, name, kind, domains).await
+    }
+    .await
+    .map_err(|e| e.keeping(kept))?;
     leptos_axum::redirect(&format!("/admin/realms/{}", realm.id));
     Ok(realm.id.to_string())
 }
@@ -36,20 +64,34 @@ pub async fn admin_realm(id: String) -> Result<RealmDetail, AppError> {
     ops::realms::get(&Ctx::current().await?, &super::super::id(&id)?).await
 }
 
-/// Renames a realm or changes its allowed domains.
+/// Renames a realm, changes its type or its allowed domains.
 #[server(prefix = "/_fn", endpoint = "admin/realms/update")]
 pub async fn update_realm(
     id: String,
     name: String,
-    domains: String,
+    #[server(default)] realm_type: String,
+    #[server(default)] domains: String,
     expected: String,
 ) -> Result<String, AppError> {
-    let kept = [("name", name.clone()), ("domains", domains.clone())];
+    let kept = [
+        ("name", name.clone()),
+        ("realm_type", realm_type.clone()),
+        ("domains", domains.clone()),
+    ];
     let domains = ops::realms::parse_domains(&domains);
     async {
         let cx = Ctx::current().await?;
-        let realm =
-            ops::realms::update(&cx, &super::super::id(&id)?, &name, &domains, &expected).await?;
+        let id = super::super::id(&id)?;
+        let change = ops::realms::RealmChange {
+            name: &name,
+            // Left out: unchanged.
+            realm_type: match realm_type.as_str() {
+                "" => None,
+                raw => Some(self::realm_type(raw)?),
+            },
+            domains: &domains,
+        };
+        let realm = ops::realms::update(&cx, &id, change, &expected).await?;
         Ok(format!("Saved {}.", realm.name))
     }
     .await

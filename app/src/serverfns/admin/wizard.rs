@@ -1,4 +1,5 @@
-//! `/admin/wizard`: the partner realm wizard (`ops::wizard`).
+//! `/admin/wizard`: the partner realm wizard (`ops::wizard`): the new admin
+//! lives in the realm it manages or in the default realm.
 //!
 //! Authorization (in the operation, through the kernel): org-level
 //! `authz::check(okta.realms.manage)`, `authz::check_iam_change`, `authz::check_delegation`.
@@ -21,10 +22,10 @@ use crate::{ctx::Ctx, ops};
 fn input(
     [name, domains]: [String; 2],
     [groups, apps]: [Option<Vec<String>>; 2],
-    texts: [Option<String>; 6],
+    texts: [Option<String>; 7],
     idp_secret: Option<String>,
 ) -> ops::wizard::Input {
-    let [existing_admins, email, first_name, last_name, issuer, client_id] =
+    let [existing_admins, email, first_name, last_name, admin_home, issuer, client_id] =
         texts.map(Option::unwrap_or_default);
     ops::wizard::Input {
         name,
@@ -33,6 +34,7 @@ fn input(
         apps: apps.unwrap_or_default(),
         existing_admins,
         new_admin: [email, first_name, last_name],
+        admin_home,
         idp: [issuer, client_id],
         idp_secret,
     }
@@ -57,6 +59,7 @@ pub async fn create_partner_realm(
     new_admin_email: Option<String>,
     new_admin_first_name: Option<String>,
     new_admin_last_name: Option<String>,
+    admin_home: Option<String>,
     idp_issuer: Option<String>,
     idp_client_id: Option<String>,
     idp_client_secret: Option<String>,
@@ -69,6 +72,7 @@ pub async fn create_partner_realm(
             new_admin_email,
             new_admin_first_name,
             new_admin_last_name,
+            admin_home,
             idp_issuer,
             idp_client_id,
         ],
@@ -82,6 +86,7 @@ pub async fn create_partner_realm(
         ("new_admin_email", input.new_admin[0].clone()),
         ("new_admin_first_name", input.new_admin[1].clone()),
         ("new_admin_last_name", input.new_admin[2].clone()),
+        ("admin_home", input.admin_home.clone()),
         ("idp_issuer", input.idp[0].clone()),
         ("idp_client_id", input.idp[1].clone()),
     ];
@@ -104,6 +109,7 @@ pub async fn review_partner_realm(
     new_admin_email: Option<String>,
     new_admin_first_name: Option<String>,
     new_admin_last_name: Option<String>,
+    admin_home: Option<String>,
     idp_issuer: Option<String>,
     idp_client_id: Option<String>,
 ) -> Result<WizardReview, AppError> {
@@ -115,6 +121,7 @@ pub async fn review_partner_realm(
             new_admin_email,
             new_admin_first_name,
             new_admin_last_name,
+            admin_home,
             idp_issuer,
             idp_client_id,
         ],
