@@ -520,7 +520,7 @@ async fn rules_count_500_in_all_and_30_per_profile_source_and_deletes_free_room(
             .await
             .unwrap();
         assert_eq!(all.len(), 500, "{engine}");
-        let last = all.iter().filter(|r| !r.is_default).last().unwrap();
+        let last = all.iter().rfind(|r| !r.is_default).unwrap();
         assert_eq!(last.id, fits.id, "{engine}: a new rule comes last, before the catch-all");
         assert!(all.last().unwrap().is_default, "{engine}: the catch-all stays last");
     })

@@ -27,6 +27,10 @@ async fn authorize_operation(
     if let Ok(grant) = org_level(&cx.principal, permission) {
         return Ok(grant);
     }
+    // Operations are for realm managers.
+    if scope(&cx.principal, Permission::RealmsManage).is_empty() {
+        return Err(AppError::Forbidden);
+    }
     let operation = cx.store.operation_by_id(id).await?;
     if operation.kind != OperationKind::BulkMove {
         return Err(AppError::Forbidden);

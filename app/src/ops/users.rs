@@ -484,25 +484,27 @@ async fn member_groups(
 /// What the users table offers to filter by and to apply in bulk.
 pub async fn table_choices(cx: &Ctx) -> Result<TableChoices, AppError> {
     let principal = &cx.principal;
-    let realms: Vec<(String, String)> = cx
+    let readable = cx
         .store
         .list_realms(&scope(principal, Permission::RealmsRead))
-        .await?
-        .into_iter()
-        .map(|r| (r.id.to_string(), r.name))
-        .collect();
+        .await?;
     // Moving needs `okta.realms.manage` on both realms: offered to those who
     // manage two realms or more, with the realms they manage.
-    let mut move_realms: Vec<(String, String)> = cx
-        .store
-        .list_realms(&scope(principal, Permission::RealmsManage))
-        .await?
-        .into_iter()
-        .map(|r| (r.id.to_string(), r.name))
+    let mut move_realms: Vec<(String, String)> = readable
+        .iter()
+        .filter(|r| {
+            let target = Target::Realm { id: r.id.clone() };
+            check(principal, Permission::RealmsManage, &target).is_ok()
+        })
+        .map(|r| (r.id.to_string(), r.name.clone()))
         .collect();
     if move_realms.len() < 2 {
         move_realms.clear();
     }
+    let realms: Vec<(String, String)> = readable
+        .into_iter()
+        .map(|r| (r.id.to_string(), r.name))
+        .collect();
     let readable = cx
         .store
         .list_groups(&scope(principal, Permission::GroupsRead))

@@ -155,34 +155,7 @@ where
         {text_field("idp-domains", "routing_domains", "Routing domains", kept_value(action, "routing_domains", d.routing_domains),
             Some("Email domains whose users are sent to this IdP, separated by commas."),
             move || field_error(action, "routingDomains"))}
-        <fieldset class="space-y-3 rounded-md border border-slate-300 p-3 dark:border-slate-700">
-            <legend class="px-1 text-sm font-medium">"Group sync from the IdP"</legend>
-            <p class="text-sm text-slate-600 dark:text-slate-400">
-                "At each sign-in, the groups claim's values are matched by name to the groups chosen below (groups that confer admin rights cannot be chosen)."
-            </p>
-            {select_field("idp-groups-action", "groups_action", "Group sync", "None", vec![
-                ("APPEND".to_string(), "Add: join the named groups".to_string()),
-                ("SYNC".to_string(), "Sync: join the named groups and leave the others listed here".to_string()),
-            ], if groups_action == "NONE" { String::new() } else { groups_action })}
-            {move || field_error(action, "groupsAction").map(|m| view! { <p class="text-sm text-red-700 dark:text-red-300">{m}</p> })}
-            {text_field("idp-groups-claim", "groups_claim", "Groups claim", kept_value(action, "groups_claim", d.groups_claim),
-                Some("The claim that holds the user's group names, for example groups."),
-                move || field_error(action, "groupsClaim"))}
-            <fieldset class="space-y-1" aria-describedby="idp-groups-filter-error">
-                <legend class="text-sm font-medium">"Groups this IdP's users may be put in"</legend>
-                {groups.into_iter().enumerate().map(|(i, (id, name))| {
-                    let input_id = format!("idp-group-{i}");
-                    let checked = groups_filter.contains(&id);
-                    view! {
-                        <div class="flex items-center gap-2">
-                            <input id=input_id.clone() type="checkbox" name=format!("groups_filter[{i}]") value=id checked=checked />
-                            <label for=input_id>{name}</label>
-                        </div>
-                    }
-                }).collect_view()}
-                <p id="idp-groups-filter-error" class="text-sm text-red-700 dark:text-red-300">{move || field_error(action, "groupsFilter")}</p>
-            </fieldset>
-        </fieldset>
+        {group_sync_fields(action, groups_action, d.groups_claim, groups, groups_filter)}
     }
 }
 
@@ -286,4 +259,52 @@ fn IdpEditor(
             {move || outcome(status.value().get())}
         </section>
     }
+}
+
+/// Group sync from the IdP's groups claim (type-erased: the IdP form is large).
+fn group_sync_fields<A>(
+    action: ServerAction<A>,
+    groups_action: String,
+    groups_claim: String,
+    groups: Vec<(String, String)>,
+    groups_filter: Vec<String>,
+) -> AnyView
+where
+    A: leptos::server_fn::ServerFn<Output = String, Error = AppError>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+{
+    view! {
+    <fieldset class="space-y-3 rounded-md border border-slate-300 p-3 dark:border-slate-700">
+        <legend class="px-1 text-sm font-medium">"Group sync from the IdP"</legend>
+        <p class="text-sm text-slate-600 dark:text-slate-400">
+            "At each sign-in, the groups claim's values are matched by name to the groups chosen below (groups that confer admin rights cannot be chosen)."
+        </p>
+        {select_field("idp-groups-action", "groups_action", "Group sync", "None", vec![
+            ("APPEND".to_string(), "Add: join the named groups".to_string()),
+            ("SYNC".to_string(), "Sync: join the named groups and leave the others listed here".to_string()),
+        ], if groups_action == "NONE" { String::new() } else { groups_action })}
+        {move || field_error(action, "groupsAction").map(|m| view! { <p class="text-sm text-red-700 dark:text-red-300">{m}</p> })}
+        {text_field("idp-groups-claim", "groups_claim", "Groups claim", kept_value(action, "groups_claim", groups_claim),
+            Some("The claim that holds the user's group names, for example groups."),
+            move || field_error(action, "groupsClaim"))}
+        <fieldset class="space-y-1" aria-describedby="idp-groups-filter-error">
+            <legend class="text-sm font-medium">"Groups this IdP's users may be put in"</legend>
+            {groups.into_iter().enumerate().map(|(i, (id, name))| {
+                let input_id = format!("idp-group-{i}");
+                let checked = groups_filter.contains(&id);
+                view! {
+                    <div class="flex items-center gap-2">
+                        <input id=input_id.clone() type="checkbox" name=format!("groups_filter[{i}]") value=id checked=checked />
+                        <label for=input_id>{name}</label>
+                    </div>
+                }
+            }).collect_view()}
+            <p id="idp-groups-filter-error" class="text-sm text-red-700 dark:text-red-300">{move || field_error(action, "groupsFilter")}</p>
+        </fieldset>
+    </fieldset>
+    }
+    .into_any()
 }

@@ -23,7 +23,7 @@ fn realm_type_field(
     id: &'static str,
     current: String,
     error: impl Fn() -> Option<String> + Send + Sync + 'static,
-) -> impl IntoView {
+) -> AnyView {
     let hint = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let described = format!("{hint} {error_id}");
@@ -49,6 +49,7 @@ fn realm_type_field(
             <p id=error_id class="text-sm text-red-700 dark:text-red-300">{error}</p>
         </div>
     }
+    .into_any()
 }
 
 fn by_status(summary: &RealmSummary) -> String {

@@ -193,21 +193,7 @@ fn WizardForm(options: WizardChoices, fields: Fields, error: Option<AppError>) -
                 {text_field("wizard-new-email", "new_admin_email", "New admin's email (also the username)", fields.new_admin_email.clone(), None, field("newAdminEmail"))}
                 {text_field("wizard-new-first", "new_admin_first_name", "New admin's first name", fields.new_admin_first_name.clone(), None, field("newAdminFirstName"))}
                 {text_field("wizard-new-last", "new_admin_last_name", "New admin's last name", fields.new_admin_last_name.clone(), None, field("newAdminLastName"))}
-                <fieldset class="space-y-1" aria-describedby="wizard-home-hint">
-                    <legend class="text-sm font-medium">"Where the new admin's account lives"</legend>
-                    <p id="wizard-home-hint" class="text-sm text-slate-600 dark:text-slate-400">
-                        "Okta doesn't recommend adding partner admins to the partner realm they manage: there, they fall under their own admin rights. In the default realm they stay out of the realm's user list. Either way, no admin can suspend, deactivate or delete itself or an admin with rights it does not hold."
-                    </p>
-                    <div class="flex items-center gap-2">
-                        <input id="wizard-home-realm" type="radio" name="admin_home" value="realm" checked=fields.admin_home != "default" />
-                        <label for="wizard-home-realm">"In the realm it manages"</label>
-                    </div>
-                    <div class="flex items-center gap-2">
-                        <input id="wizard-home-default" type="radio" name="admin_home" value="default" checked=fields.admin_home == "default" />
-                        <label for="wizard-home-default">"In the default realm (Okta's recommendation)"</label>
-                    </div>
-                    <p class="text-sm text-red-700 dark:text-red-300">{field("adminHome")()}</p>
-                </fieldset>
+                {admin_home_choice(&fields.admin_home, field("adminHome")())}
             </fieldset>
             <fieldset class="space-y-3 rounded-lg border border-slate-200 p-4 dark:border-slate-800">
                 <legend class="px-1 font-semibold">"4. Optional: the partner's identity provider"</legend>
@@ -273,4 +259,28 @@ fn Review(review: WizardReview, fields: Fields) -> impl IntoView {
         </section>
         <p class="text-sm text-slate-600 dark:text-slate-400">"Nothing has been created yet."</p>
     }
+}
+
+/// Where the new admin's account lives, with Okta's recommendation beside
+/// the choice (type-erased: the wizard's form is large).
+fn admin_home_choice(current: &str, error: Option<String>) -> AnyView {
+    let in_default = current == "default";
+    view! {
+        <fieldset class="space-y-1" aria-describedby="wizard-home-hint">
+            <legend class="text-sm font-medium">"Where the new admin's account lives"</legend>
+            <p id="wizard-home-hint" class="text-sm text-slate-600 dark:text-slate-400">
+                "Okta doesn't recommend adding partner admins to the partner realm they manage: there, they fall under their own admin rights. In the default realm they stay out of the realm's user list. Either way, no admin can suspend, deactivate or delete itself or an admin with rights it does not hold."
+            </p>
+            <div class="flex items-center gap-2">
+                <input id="wizard-home-realm" type="radio" name="admin_home" value="realm" checked=!in_default />
+                <label for="wizard-home-realm">"In the realm it manages"</label>
+            </div>
+            <div class="flex items-center gap-2">
+                <input id="wizard-home-default" type="radio" name="admin_home" value="default" checked=in_default />
+                <label for="wizard-home-default">"In the default realm (Okta's recommendation)"</label>
+            </div>
+            <p class="text-sm text-red-700 dark:text-red-300">{error}</p>
+        </fieldset>
+    }
+    .into_any()
 }
