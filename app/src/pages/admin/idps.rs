@@ -121,7 +121,13 @@ where
     let mapping = kept_value(action, "claim_mapping", d.claim_mapping);
     let realm = kept_value(action, "realm_id", d.realm_id);
     let groups_action = kept_value(action, "groups_action", d.groups_action);
-    let groups_filter = d.groups_filter;
+    // What a refused form held, or what is stored.
+    let jit = kept_value(action, "jit", if d.jit { "on" } else { "off" }.to_string()) == "on";
+    let groups_filter: Vec<String> = kept_value(action, "groups_filter", d.groups_filter.join(","))
+        .split(',')
+        .filter(|g| !g.is_empty())
+        .map(str::to_string)
+        .collect();
     view! {
         {text_field("idp-name", "name", "Name", kept_value(action, "name", d.name), None, move || field_error(action, "name"))}
         {text_field("idp-issuer", "issuer", "Issuer URL", kept_value(action, "issuer", d.issuer),
@@ -149,7 +155,7 @@ where
         </div>
         {select_field("idp-realm", "realm_id", "Realm binding", "None: placed by the realm-assignment rules", realms, realm)}
         <div class="flex items-center gap-2">
-            <input id="idp-jit" type="checkbox" name="jit" value="on" checked=d.jit />
+            <input id="idp-jit" type="checkbox" name="jit" value="on" checked=jit />
             <label for="idp-jit">"Create accounts just in time at first sign-in"</label>
         </div>
         {text_field("idp-domains", "routing_domains", "Routing domains", kept_value(action, "routing_domains", d.routing_domains),

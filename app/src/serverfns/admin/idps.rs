@@ -50,8 +50,10 @@ fn idp_form(
 
 /// What the IdP form shows again after a refusal; never the secret.
 #[cfg(feature = "ssr")]
-fn kept(form: &ops::idps::IdpForm) -> [(&'static str, String); 9] {
+fn kept(form: &ops::idps::IdpForm) -> [(&'static str, String); 11] {
     [
+        ("jit", if form.jit { "on" } else { "off" }.to_string()),
+        ("groups_filter", form.groups_filter.join(",")),
         ("groups_action", form.groups_action.clone()),
         ("groups_claim", form.groups_claim.clone()),
         ("name", form.name.clone()),
