@@ -595,7 +595,7 @@ fn chosen<'a, T>(
 fn standard_role_note(role: StandardRole) -> &'static str {
     match role {
         StandardRole::SuperAdmin => "every permission; only a super admin grants it",
-        StandardRole::OrgAdmin => "every permission; grants every role but SUPER_ADMIN",
+        StandardRole::OrgAdmin => "every permission; grants every other role but the super admin's",
         StandardRole::AppAdmin => {
             "manages apps and their assignments; views and assigns to every user and group"
         }
