@@ -130,13 +130,6 @@ impl StandardRole {
             _ => None,
         }
     }
-
-    /// Roles that grant nothing in this portal yet (it has no authorization
-    /// servers or devices): assignable and stored, so that the API
-    /// round-trips them.
-    pub fn grants_nothing_here(self) -> bool {
-        matches!(self, Self::ApiAccessManagementAdmin | Self::MobileAdmin)
-    }
 }
 
 string_enum!(
