@@ -54,13 +54,83 @@ string_enum!(
 );
 
 string_enum!(
-    /// Standard (org-wide) admin roles.
+    /// Okta's ten standard admin roles (the role assignment guide's list, in
+    /// its order by label). Org-wide unless narrowed by targets (see
+    /// [`StandardRole::target_kind`]); what each holds is in `authz::catalog`.
     StandardRole {
         SuperAdmin = "SUPER_ADMIN",
         OrgAdmin = "ORG_ADMIN",
+        AppAdmin = "APP_ADMIN",
+        UserAdmin = "USER_ADMIN",
+        HelpDeskAdmin = "HELP_DESK_ADMIN",
+        GroupMembershipAdmin = "GROUP_MEMBERSHIP_ADMIN",
         ReadOnlyAdmin = "READ_ONLY_ADMIN",
+        ReportAdmin = "REPORT_ADMIN",
+        ApiAccessManagementAdmin = "API_ACCESS_MANAGEMENT_ADMIN",
+        MobileAdmin = "MOBILE_ADMIN",
     }
 );
+
+/// What a standard role's targets are: Okta's "optional targets" column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TargetKind {
+    Groups,
+    Apps,
+}
+
+/// One target of a standard role assignment: a group or an app.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum RoleTarget {
+    Group(GroupId),
+    App(AppId),
+}
+
+impl RoleTarget {
+    pub fn kind(&self) -> TargetKind {
+        match self {
+            RoleTarget::Group(_) => TargetKind::Groups,
+            RoleTarget::App(_) => TargetKind::Apps,
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        match self {
+            RoleTarget::Group(id) => id.as_str(),
+            RoleTarget::App(id) => id.as_str(),
+        }
+    }
+}
+
+impl StandardRole {
+    /// Okta's label for the role.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::SuperAdmin => "Super administrator",
+            Self::OrgAdmin => "Organization administrator",
+            Self::AppAdmin => "Application administrator",
+            Self::UserAdmin => "Group administrator",
+            Self::HelpDeskAdmin => "Help desk administrator",
+            Self::GroupMembershipAdmin => "Group membership administrator",
+            Self::ReadOnlyAdmin => "Read-only administrator",
+            Self::ReportAdmin => "Report administrator",
+            Self::ApiAccessManagementAdmin => "API Access Management administrator",
+            Self::MobileAdmin => "Mobile administrator",
+        }
+    }
+
+    /// The targets the role takes (Okta: apps for `APP_ADMIN`; groups for
+    /// `USER_ADMIN`, `HELP_DESK_ADMIN`, `GROUP_MEMBERSHIP_ADMIN`); `None`:
+    /// always org-wide.
+    pub fn target_kind(self) -> Option<TargetKind> {
+        match self {
+            Self::AppAdmin => Some(TargetKind::Apps),
+            Self::UserAdmin | Self::HelpDeskAdmin | Self::GroupMembershipAdmin => {
+                Some(TargetKind::Groups)
+            }
+            _ => None,
+        }
+    }
+}
 
 string_enum!(
     LifecycleStatus {

@@ -60,7 +60,7 @@ async fn standard_roles_are_granted_and_taken_back_but_never_the_last_super_admi
             .await
             .unwrap()
             .iter()
-            .filter(|(r, _, _)| *r == StandardRole::SuperAdmin)
+            .filter(|a| a.role == StandardRole::SuperAdmin)
             .count();
         store
             .assign_standard_role(
@@ -84,11 +84,10 @@ async fn standard_roles_are_granted_and_taken_back_but_never_the_last_super_admi
             .unwrap();
         assert_eq!(listed.len(), before + 2, "{engine}");
         assert!(
-            listed
-                .iter()
-                .any(|(r, m, name)| *r == StandardRole::OrgAdmin
-                    && *m == Member::User(hugo.id.clone())
-                    && name == "hugo@hostco.test"),
+            listed.iter().any(|a| a.role == StandardRole::OrgAdmin
+                && a.member == Member::User(hugo.id.clone())
+                && a.name == "hugo@hostco.test"
+                && a.targets.is_empty()),
             "{engine}: {listed:?}"
         );
         if supers_before == 0 {

@@ -462,22 +462,22 @@ async fn nobody_delegates_more_than_it_holds() {
             "{engine}"
         );
         assert!(
-            authz::check_standard_role_change(&org_admin, StandardRole::ReadOnlyAdmin).is_ok(),
+            authz::check_standard_role_change(&org_admin, StandardRole::ReadOnlyAdmin, &[]).is_ok(),
             "{engine}"
         );
         assert_eq!(
-            authz::check_standard_role_change(&org_admin, StandardRole::SuperAdmin),
+            authz::check_standard_role_change(&org_admin, StandardRole::SuperAdmin, &[]),
             Err(AppError::Forbidden),
             "{engine}: only a super admin grants SUPER_ADMIN"
         );
         let super_admin = principal("super admin").await;
         assert!(
-            authz::check_standard_role_change(&super_admin, StandardRole::SuperAdmin).is_ok(),
+            authz::check_standard_role_change(&super_admin, StandardRole::SuperAdmin, &[]).is_ok(),
             "{engine}"
         );
         let read_only = principal("read-only admin").await;
         assert_eq!(
-            authz::check_standard_role_change(&read_only, StandardRole::OrgAdmin),
+            authz::check_standard_role_change(&read_only, StandardRole::OrgAdmin, &[]),
             Err(AppError::Forbidden),
             "{engine}"
         );

@@ -595,8 +595,9 @@ async fn admin_model_operations_need_an_org_admin_and_no_escalation() {
             .unwrap()
             .is_empty());
         let read_only = Some(StandardRole::ReadOnlyAdmin);
-        refused(iam::grant_standard_role(&w.alice, read_only, login(), None).await);
-        iam::grant_standard_role(&w.olivia, read_only, login(), None)
+        let org_wide = iam::TargetPicks::default;
+        refused(iam::grant_standard_role(&w.alice, read_only, login(), None, org_wide()).await);
+        iam::grant_standard_role(&w.olivia, read_only, login(), None, org_wide())
             .await
             .unwrap();
         refused(iam::revoke_standard_role(&w.alice, StandardRole::ReadOnlyAdmin, &gus).await);

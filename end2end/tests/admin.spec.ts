@@ -535,7 +535,7 @@ test.describe('org admin console', () => {
     await expect(page.getByRole('heading', { level: 3, name: `Globex only ${tag}` })).toHaveCount(0);
   });
 
-  test('standard roles are granted and taken back; a role still held is not deleted', async ({ page }) => {
+  test('standard roles are granted and taken back; a role still held is not deleted', async ({ page, expectAccessible }) => {
     await signIn(page, 'olivia.owner@hostco.test');
     await page.goto('/admin/roles');
     const held = page.getByRole('region', { name: 'Standard role assignments' });
@@ -552,6 +552,26 @@ test.describe('org admin console', () => {
     await expect(take).toBeVisible();
     await take.click();
     await expect(take).toHaveCount(0);
+
+    // A role that takes groups is granted for one and listed with it; a role
+    // that takes none refuses a target at its field.
+    const grantForm = held.getByLabel('Standard role', { exact: true });
+    if (!(await grantForm.isVisible())) await page.getByText('Grant a standard role').click();
+    const targets = held.getByRole('group', { name: 'Target groups' });
+    await grantForm.selectOption('READ_ONLY_ADMIN');
+    await page.getByLabel("Holder's username").fill('hugo.host@hostco.test');
+    await targets.getByLabel('Globex Operations').check();
+    await page.getByRole('button', { name: 'Grant role' }).click();
+    await expect(held.getByText('READ_ONLY_ADMIN takes no targets; it is always org-wide')).toBeVisible();
+    await grantForm.selectOption('USER_ADMIN');
+    await page.getByLabel("Holder's username").fill('hugo.host@hostco.test');
+    await targets.getByLabel('Globex Operations').check();
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Grant role' }).click();
+    await expect(held.getByText('USER_ADMIN — hugo.host@hostco.test — for group Globex Operations')).toBeVisible();
+    const takeTargeted = held.getByRole('button', { name: 'Take back USER_ADMIN from hugo.host@hostco.test' });
+    await takeTargeted.click();
+    await expect(takeTargeted).toHaveCount(0);
 
     // The generated Partner Admin role is held: deleting it is refused, saying why.
     await page.getByText('Edit Partner Admin', { exact: true }).click();

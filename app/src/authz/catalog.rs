@@ -23,7 +23,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{LifecycleOp, StandardRole};
+use crate::model::{LifecycleOp, RoleTarget, StandardRole, TargetKind};
 
 /// The kind of object a permission acts on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -670,27 +670,119 @@ pub fn base_attribute_label(attribute: &str) -> Option<&'static str> {
     })
 }
 
-/// What standard roles hold, org-wide. The enum lives in `model` (the browser shows
-/// it); the rights live here.
+/// What standard roles hold. The enum lives in `model` (the browser shows
+/// it); the rights live here, in the catalog's permissions, following Okta's
+/// "Standard administrator roles and permissions" table:
 ///
-/// `SUPER_ADMIN` and `ORG_ADMIN` hold every permission of the catalog; what sets
-/// them apart is not a permission: only a super admin may grant `SUPER_ADMIN` or act
-/// on a super admin. `READ_ONLY_ADMIN` holds every `*.read` permission.
+/// - `SUPER_ADMIN`, `ORG_ADMIN`: every permission of the catalog; what sets
+///   them apart is not a permission: only a super admin may grant
+///   `SUPER_ADMIN` or act on a super admin.
+/// - `APP_ADMIN` (Application administrator): creates, edits and deletes apps
+///   and their assignments (`okta.apps.manage`); to assign them it views users
+///   and groups and edits their app assignments (`okta.users.read`,
+///   `okta.groups.read`, `okta.users.appAssignment.manage`,
+///   `okta.groups.appAssignment.manage`) across the org, as Okta's app admins
+///   do. App targets narrow the app side only: it then manages those apps
+///   (and creates none: creating needs All apps).
+/// - `USER_ADMIN` (Group administrator): creates users, views and edits
+///   them, their lifecycle and credentials and their group membership
+///   (`okta.users.create`, `.read`, `.userprofile.manage`,
+///   `.lifecycle.manage`, `.credentials.manage`, `.groupMembership.manage`),
+///   views groups and manages their members (`okta.groups.read`,
+///   `okta.groups.members.manage`); no app assignments. Group targets narrow
+///   both sides: the users in those groups, and those groups.
+/// - `HELP_DESK_ADMIN`: views users and groups, resets passwords and
+///   authenticators, unlocks users and clears their sessions
+///   (`okta.users.read`, `.credentials.resetPassword`, `.resetFactors`,
+///   `.lifecycle.unlock`, `.lifecycle.clearSessions`, `okta.groups.read`).
+///   Group targets narrow both sides, as for `USER_ADMIN`.
+/// - `GROUP_MEMBERSHIP_ADMIN`: views every user and adds them to or removes
+///   them from groups (`okta.users.read`, `okta.users.groupMembership.manage`),
+///   views groups and manages their members (`okta.groups.read`,
+///   `okta.groups.members.manage`). Group targets narrow the group side only:
+///   any user, into and out of those groups.
+/// - `READ_ONLY_ADMIN`: every `*.read` permission.
+/// - `REPORT_ADMIN`: no catalog permission; it reads the whole System Log
+///   (`authz::log_scope`), which is what the portal has of Okta's reports.
+/// - `API_ACCESS_MANAGEMENT_ADMIN`, `MOBILE_ADMIN`: nothing here — the portal
+///   has no authorization servers or devices yet. They are assignable and
+///   stored so that the API round-trips them.
 impl StandardRole {
     pub fn permissions(self) -> BTreeSet<Permission> {
+        use Permission as P;
         let all = Permission::ALL.iter().copied();
         match self {
             Self::SuperAdmin | Self::OrgAdmin => all.collect(),
+            Self::AppAdmin => [
+                P::AppsManage,
+                P::UsersRead,
+                P::UsersAppAssignmentManage,
+                P::GroupsRead,
+                P::GroupsAppAssignmentManage,
+            ]
+            .into(),
+            Self::UserAdmin => [
+                P::UsersCreate,
+                P::UsersRead,
+                P::UsersUserprofileManage,
+                P::UsersLifecycleManage,
+                P::UsersCredentialsManage,
+                P::UsersGroupMembershipManage,
+                P::GroupsRead,
+                P::GroupsMembersManage,
+            ]
+            .into(),
+            Self::HelpDeskAdmin => [
+                P::UsersRead,
+                P::UsersCredentialsResetPassword,
+                P::UsersCredentialsResetFactors,
+                P::UsersLifecycleUnlock,
+                P::UsersLifecycleClearSessions,
+                P::GroupsRead,
+            ]
+            .into(),
+            Self::GroupMembershipAdmin => [
+                P::UsersRead,
+                P::UsersGroupMembershipManage,
+                P::GroupsRead,
+                P::GroupsMembersManage,
+            ]
+            .into(),
             Self::ReadOnlyAdmin => all.filter(|p| p.is_read_only()).collect(),
+            Self::ReportAdmin | Self::ApiAccessManagementAdmin | Self::MobileAdmin => {
+                BTreeSet::new()
+            }
         }
     }
 
-    /// Whether a holder of `self` may assign or remove `role`.
+    /// Whether the holder reads the whole System Log (`REPORT_ADMIN`; super
+    /// and org admins read it through their org-wide read permissions).
+    pub fn reads_whole_log(self) -> bool {
+        self == Self::ReportAdmin
+    }
+
+    /// Refuses targets the role does not take: the kind must be the role's
+    /// (`StandardRole::target_kind`), and a role without targets takes none.
+    pub fn check_targets(self, targets: &[RoleTarget]) -> Result<(), TargetError> {
+        match (
+            self.target_kind(),
+            targets
+                .iter()
+                .find(|t| Some(t.kind()) != self.target_kind()),
+        ) {
+            (_, None) => Ok(()),
+            (None, Some(_)) => Err(TargetError::TakesNone { role: self }),
+            (Some(kind), Some(_)) => Err(TargetError::WrongKind { role: self, kind }),
+        }
+    }
+
+    /// Whether a holder of `self` may assign or remove `role` (the guide's
+    /// rule: super admins any, org admins any but `SUPER_ADMIN`, no one else).
     pub fn can_grant(self, role: StandardRole) -> bool {
         match self {
             Self::SuperAdmin => true,
             Self::OrgAdmin => role != Self::SuperAdmin,
-            Self::ReadOnlyAdmin => false,
+            _ => false,
         }
     }
 
@@ -706,9 +798,21 @@ impl StandardRole {
         match self {
             Self::SuperAdmin => true,
             Self::OrgAdmin => role != Self::SuperAdmin,
-            Self::ReadOnlyAdmin => false,
+            _ => false,
         }
     }
+}
+
+/// Why a standard role refuses its targets.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TargetError {
+    #[error("{role} takes no targets; it is always org-wide")]
+    TakesNone { role: StandardRole },
+    #[error("{role} takes {} as targets", match .kind { TargetKind::Groups => "groups", TargetKind::Apps => "apps" })]
+    WrongKind {
+        role: StandardRole,
+        kind: TargetKind,
+    },
 }
 
 /// A role the product defines (seeded into the database, then editable there).

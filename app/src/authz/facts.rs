@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::ids::{GroupId, ResourceSetId, RoleId};
+use crate::model::RoleTarget;
 
 /// Who did it: a user, or the system acting on its own behalf.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -47,8 +48,17 @@ pub struct StoredPermission {
 /// The raw rows behind a user's rights; `authz` turns them into entitlements.
 #[derive(Debug, Clone, Default)]
 pub struct RightsRows {
-    pub standard: Vec<(String, Option<GroupId>)>,
+    pub standard: Vec<StandardRow>,
     pub bindings: Vec<BindingRow>,
+}
+
+/// A standard role assignment as stored: the role type, the group it is held
+/// through (if any) and its targets (none: org-wide).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StandardRow {
+    pub role: String,
+    pub via_group: Option<GroupId>,
+    pub targets: Vec<RoleTarget>,
 }
 
 #[derive(Debug, Clone)]

@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::ids::{AppId, GroupId, RealmId, ResourceSetId, RoleId, UserId};
-use crate::model::StandardRole;
-pub use facts::{Actor, Client, RightsRows};
+use crate::model::{RoleTarget, StandardRole};
+pub use facts::{Actor, Client, RightsRows, StandardRow};
 
 pub use catalog::Permission;
 pub use org::OrgContext;
@@ -441,7 +441,17 @@ impl Principal {
 
     /// Holds at least one admin role or binding (may enter the portal).
     pub fn is_admin(&self) -> bool {
-        self.entitlements.iter().any(|e| !e.permissions.is_empty())
+        self.holds_whole_log_role() || self.entitlements.iter().any(|e| !e.permissions.is_empty())
+    }
+
+    /// Holds a role that reads the whole System Log without reading
+    /// everything else (`REPORT_ADMIN`).
+    pub fn holds_whole_log_role(&self) -> bool {
+        self.entitlements.iter().any(|e| match e.source {
+            Source::System => true,
+            Source::StandardRole { role, .. } => role.reads_whole_log(),
+            Source::Binding { .. } => false,
+        })
     }
 
     /// Holds an org-wide standard role (may enter `/admin`).
@@ -499,16 +509,17 @@ impl Principal {
 /// longer parse grant nothing and are logged.
 fn entitlements_from_rows(rows: RightsRows, ctx: &orn::OrnContext) -> Vec<Entitlement> {
     let mut entitlements = Vec::new();
-    for (role, via_group) in rows.standard {
-        let Some(role) = StandardRole::parse(&role) else {
-            tracing::warn!(%role, "unknown standard role in the database");
+    for row in rows.standard {
+        let Some(role) = StandardRole::parse(&row.role) else {
+            tracing::warn!(role = %row.role, "unknown standard role in the database");
             continue;
         };
-        entitlements.push(Entitlement {
-            source: Source::StandardRole { role, via_group },
-            permissions: role.permissions().into_iter().map(|p| (p, None)).collect(),
-            resources: None,
-        });
+        if let Err(e) = role.check_targets(&row.targets) {
+            // The store refuses such rows; one that got there grants nothing.
+            tracing::warn!(role = %row.role, error = %e, "stored standard role targets refused");
+            continue;
+        }
+        entitlements.push(standard_entitlement(role, row.via_group, &row.targets));
     }
     for b in rows.bindings {
         let permissions = b
@@ -549,6 +560,71 @@ fn entitlements_from_rows(rows: RightsRows, ctx: &orn::OrnContext) -> Vec<Entitl
         });
     }
     entitlements
+}
+
+/// A standard role held with `targets` (none: org-wide) as an entitlement:
+/// the role's permissions over [`standard_role_resources`].
+fn standard_entitlement(
+    role: StandardRole,
+    via_group: Option<GroupId>,
+    targets: &[RoleTarget],
+) -> Entitlement {
+    Entitlement {
+        source: Source::StandardRole { role, via_group },
+        permissions: role.permissions().into_iter().map(|p| (p, None)).collect(),
+        resources: standard_role_resources(role, targets),
+    }
+}
+
+/// The resources a standard role reaches with `targets` (validated by
+/// `StandardRole::check_targets`): `None`, org-wide, without targets;
+/// otherwise the targets narrow the kinds they name — apps for `APP_ADMIN`;
+/// groups, and for `USER_ADMIN` and `HELP_DESK_ADMIN` also the users in them
+/// (Okta's `groups/{id}` and `groups/{id}/users`) — and every other kind
+/// stays org-wide (`APP_ADMIN` still views and assigns to every user and
+/// group, `GROUP_MEMBERSHIP_ADMIN` still views every user).
+pub fn standard_role_resources(
+    role: StandardRole,
+    targets: &[RoleTarget],
+) -> Option<Vec<orn::Resource>> {
+    use orn::Resource as R;
+    if targets.is_empty() {
+        return None;
+    }
+    let narrows_users = matches!(role, StandardRole::UserAdmin | StandardRole::HelpDeskAdmin);
+    let mut out = Vec::new();
+    let (mut groups, mut apps) = (false, false);
+    for t in targets {
+        match t {
+            RoleTarget::Group(id) => {
+                groups = true;
+                out.push(R::Group(id.clone()));
+                if narrows_users {
+                    out.push(R::UsersInGroup(id.clone()));
+                }
+            }
+            RoleTarget::App(id) => {
+                apps = true;
+                out.push(R::App {
+                    id: id.clone(),
+                    app_type: None,
+                });
+            }
+        }
+    }
+    for (narrowed, all) in [
+        (groups && narrows_users, R::AllUsers),
+        (groups, R::AllGroups),
+        (apps, R::AllApps),
+        (false, R::AllRealms),
+        (false, R::AllIdentityProviders),
+        (false, R::AllIam),
+    ] {
+        if !narrowed {
+            out.push(all);
+        }
+    }
+    Some(out)
 }
 
 /// The admin rights someone holds, expanded to (permission, coverage) pairs, for
@@ -921,7 +997,19 @@ pub fn log_scope(principal: &Principal) -> Scope {
     log.groups = scope(principal, Permission::GroupsRead).groups;
     log.apps = scope(principal, Permission::AppsRead).apps;
     log.realms = scope(principal, Permission::RealmsRead).realms;
+    if principal.holds_whole_log_role() {
+        log.users.all = true;
+        log.groups.all = true;
+        log.apps.all = true;
+        log.realms.all = true;
+    }
     log
+}
+
+/// Whether `principal`'s log scope is the whole System Log.
+fn reads_whole_log(principal: &Principal) -> bool {
+    let log = log_scope(principal);
+    log.users.all && log.groups.all && log.apps.all && log.realms.all
 }
 
 /// The lifecycle operations `principal` may apply to the user at `target` now:
@@ -998,22 +1086,32 @@ pub fn check_delegation_of(
     }
 }
 
-/// Granting or revoking a standard role: `SUPER_ADMIN` only by a super admin;
-/// the others by anyone who holds every permission of the role org-wide.
+/// Granting or revoking a standard role with `targets` (none: org-wide), as
+/// the role assignment guide has it: `SUPER_ADMIN` only by a super admin; a
+/// role takes only the targets of its kind (else a field error on
+/// `targets`); any other role by whoever holds every permission of the role
+/// over every resource the role would reach with those targets (the
+/// anti-escalation rule of bindings), and `REPORT_ADMIN` by whoever reads the
+/// whole log. Changing the admin model at all needs [`check_iam_change`]
+/// (super and org admins) first.
 pub fn check_standard_role_change(
     principal: &Principal,
     role: StandardRole,
+    targets: &[RoleTarget],
 ) -> Result<(), AppError> {
+    role.check_targets(targets)
+        .map_err(|e| AppError::validation("targets", e.to_string()))?;
     let allowed = match role {
         StandardRole::SuperAdmin => principal.is_super_admin(),
-        other => check_delegation(
-            principal,
-            &other.permissions().into_iter().collect::<Vec<_>>(),
-            &orn::Resource::EVERYTHING,
-        )
-        .is_ok(),
+        other => {
+            let prospective = standard_entitlement(other, None, targets);
+            let mut privileges = Privileges::from_entitlements(std::slice::from_ref(&prospective));
+            privileges.super_admin = false;
+            holds_all(principal, &privileges)
+                && (!other.reads_whole_log() || reads_whole_log(principal))
+        }
     };
-    tracing::debug!(principal = %principal.actor.id, role = role.as_str(), allowed, "authz standard role change");
+    tracing::debug!(principal = %principal.actor.id, role = role.as_str(), ?targets, allowed, "authz standard role change");
     if allowed {
         Ok(())
     } else {

@@ -13,11 +13,11 @@ use crate::authz::{
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::ids::{ResourceSetId, RoleId};
-use crate::model::StandardRole;
+use crate::model::{RoleTarget, StandardRole, TargetKind};
 pub use crate::store::admin::Member;
 use crate::store::admin::StoredPermission;
 use crate::views::roles::{
-    BindingView, IamView, PermissionChoice, RoleView, SetView, StandardAssignment,
+    BindingView, IamView, PermissionChoice, RoleView, SetView, StandardAssignment, StandardRoleView,
 };
 
 use super::access::org_level;
@@ -129,14 +129,20 @@ pub async fn view(cx: &Ctx) -> Result<IamView, AppError> {
         .collect();
     let pairs = |v: Vec<(String, String)>| v;
     Ok(IamView {
-        standard: [
-            StandardRole::SuperAdmin,
-            StandardRole::OrgAdmin,
-            StandardRole::ReadOnlyAdmin,
-        ]
-        .iter()
-        .map(|r| (r.as_str().to_string(), r.permissions().len()))
-        .collect(),
+        standard: StandardRole::ALL
+            .iter()
+            .map(|r| StandardRoleView {
+                role: r.as_str().to_string(),
+                label: r.label().to_string(),
+                permissions: r.permissions().len(),
+                targets: match r.target_kind() {
+                    Some(TargetKind::Groups) => "groups".into(),
+                    Some(TargetKind::Apps) => "apps".into(),
+                    None => String::new(),
+                },
+                note: standard_role_note(*r).into(),
+            })
+            .collect(),
         roles,
         resource_sets,
         bindings,
@@ -319,7 +325,7 @@ pub async fn remove_binding(
     Ok("Removed from the binding.".into())
 }
 
-/// Who holds the standard roles.
+/// Who holds the standard roles, with their targets.
 pub async fn standard_assignments(cx: &Ctx) -> Result<Vec<StandardAssignment>, AppError> {
     let read = org_level(&cx.principal, Permission::IamRead)?;
     Ok(cx
@@ -327,39 +333,102 @@ pub async fn standard_assignments(cx: &Ctx) -> Result<Vec<StandardAssignment>, A
         .list_standard_assignments(&read)
         .await?
         .into_iter()
-        .map(|(role, member, name)| match member {
-            Member::User(id) => (role.as_str().into(), "USER".into(), id.to_string(), name),
-            Member::Group(id) => (role.as_str().into(), "GROUP".into(), id.to_string(), name),
+        .map(|a| {
+            let (member_type, member_id) = match a.member {
+                Member::User(id) => ("USER".to_string(), id.to_string()),
+                Member::Group(id) => ("GROUP".to_string(), id.to_string()),
+            };
+            StandardAssignment {
+                role: a.role.as_str().into(),
+                member_type,
+                member_id,
+                name: a.name,
+                targets: a
+                    .targets
+                    .into_iter()
+                    .map(|(t, name)| match t {
+                        RoleTarget::Group(_) => format!("group {name}"),
+                        RoleTarget::App(_) => format!("app {name}"),
+                    })
+                    .collect(),
+            }
         })
         .collect())
 }
 
-/// Grants a standard role to a user (by username) or a group: SUPER_ADMIN
-/// only by a super admin, the others by whoever holds all their permissions.
+/// The groups and apps a standard role form picks as targets (ids), each
+/// one the caller can see; none: org-wide.
+#[derive(Debug, Clone, Default)]
+pub struct TargetPicks {
+    pub groups: Vec<String>,
+    pub apps: Vec<String>,
+}
+
+/// Grants a standard role to a user (by username) or a group, org-wide or
+/// narrowed to the picked targets: SUPER_ADMIN only by a super admin, the
+/// others by whoever holds all their permissions over what the role would
+/// reach (`check_standard_role_change`); a role takes only targets of its
+/// kind.
 pub async fn grant_standard_role(
     cx: &Ctx,
     role: Option<StandardRole>,
     login: Option<String>,
     group_id: Option<String>,
+    picks: TargetPicks,
 ) -> Result<String, AppError> {
     let grant = check_iam_change(&cx.principal)?;
     let role = role.ok_or_else(|| AppError::validation("role", "Choose a standard role."))?;
-    check_standard_role_change(&cx.principal, role)?;
+    let targets = role_targets(cx, picks).await?;
+    check_standard_role_change(&cx.principal, role, &targets)?;
     let (member, name) = named_member(cx, login, group_id).await?;
-    cx.store.assign_standard_role(&grant, &member, role).await?;
-    Ok(format!("{name} holds {}.", role.as_str()))
+    cx.store
+        .assign_standard_role_for(&grant, &member, role, &targets)
+        .await?;
+    Ok(match targets.len() {
+        0 => format!("{name} holds {}.", role.as_str()),
+        1 => format!("{name} holds {} for 1 target.", role.as_str()),
+        n => format!("{name} holds {} for {n} targets.", role.as_str()),
+    })
 }
 
-/// Takes a standard role back (never the last super admin's).
+/// Takes a standard role back (never the last super admin's): the caller
+/// must hold what the assignment grants over its targets.
 pub async fn revoke_standard_role(
     cx: &Ctx,
     role: StandardRole,
     member: &Member,
 ) -> Result<String, AppError> {
     let grant = check_iam_change(&cx.principal)?;
-    check_standard_role_change(&cx.principal, role)?;
+    let targets = cx.store.standard_role_targets(&grant, member, role).await?;
+    check_standard_role_change(&cx.principal, role, &targets)?;
     cx.store.revoke_standard_role(&grant, member, role).await?;
     Ok(format!("{} taken back.", role.as_str()))
+}
+
+/// The targets a form picks, each among those the caller sees (groups under
+/// `okta.groups.read`, apps under `okta.apps.read`); a field error otherwise.
+async fn role_targets(cx: &Ctx, picks: TargetPicks) -> Result<Vec<RoleTarget>, AppError> {
+    let (store, principal) = (&cx.store, &cx.principal);
+    let mut targets = Vec::new();
+    if !picks.groups.is_empty() {
+        let visible = store
+            .list_groups(&scope(principal, Permission::GroupsRead))
+            .await?;
+        for g in chosen(&visible, &picks.groups, |g| g.id.as_str(), "targets")? {
+            targets.push(RoleTarget::Group(g.id.clone()));
+        }
+    }
+    if !picks.apps.is_empty() {
+        let visible = store
+            .list_apps(&scope(principal, Permission::AppsRead))
+            .await?;
+        for a in chosen(&visible, &picks.apps, |a| a.id.as_str(), "targets")? {
+            targets.push(RoleTarget::App(a.id.clone()));
+        }
+    }
+    targets.sort();
+    targets.dedup();
+    Ok(targets)
 }
 
 /// A role form's permissions (with the profile attribute limit), checked:
@@ -520,4 +589,27 @@ fn chosen<'a, T>(
             })
         })
         .collect()
+}
+
+/// What the console says of a standard role beside its permission count.
+fn standard_role_note(role: StandardRole) -> &'static str {
+    match role {
+        StandardRole::SuperAdmin => "every permission; only a super admin grants it",
+        StandardRole::OrgAdmin => "every permission; grants every other role but the super admin's",
+        StandardRole::AppAdmin => {
+            "manages apps and their assignments; views and assigns to every user and group"
+        }
+        StandardRole::UserAdmin => {
+            "creates and manages users, their lifecycle, credentials and group membership"
+        }
+        StandardRole::HelpDeskAdmin => {
+            "views users; resets passwords and authenticators, unlocks, clears sessions"
+        }
+        StandardRole::GroupMembershipAdmin => "views every user; manages groups' members",
+        StandardRole::ReadOnlyAdmin => "every read permission",
+        StandardRole::ReportAdmin => "reads the whole System Log",
+        StandardRole::ApiAccessManagementAdmin | StandardRole::MobileAdmin => {
+            "grants nothing in this portal yet (no authorization servers or devices); assignable and stored"
+        }
+    }
 }

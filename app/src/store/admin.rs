@@ -12,8 +12,8 @@ use super::demand::Demand;
 use super::dialect::Constraint;
 use super::{clock, Store, StoreError};
 use crate::authz::{Grant, Permission};
-use crate::ids::{GroupId, ResourceId, ResourceSetId, RoleId, UserId};
-use crate::model::StandardRole;
+use crate::ids::{AppId, GroupId, ResourceId, ResourceSetId, RoleId, UserId};
+use crate::model::{RoleTarget, StandardRole};
 
 /// A user or a group, as a member of a binding or a standard role.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -51,7 +51,7 @@ impl Member {
     }
 }
 
-pub use crate::authz::facts::{BindingRow, RightsRows, StoredPermission};
+pub use crate::authz::facts::{BindingRow, RightsRows, StandardRow, StoredPermission};
 
 impl Store {
     /// Everything that confers rights on `user`, directly or through its groups.
@@ -93,10 +93,16 @@ impl Store {
     /// permissions (`P`) and the bound sets' resources (`R`).
     async fn rights_rows_where(&self, members: &str, id: &str) -> Result<RightsRows, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT 'S' AS kind, m.role_type AS a, CAST(NULL AS TEXT) AS b, CAST(NULL AS TEXT) AS c, \
+            "SELECT 'S' AS kind, m.role_type AS a, m.id AS b, CAST(NULL AS TEXT) AS c, \
                     CAST(NULL AS TEXT) AS d, \
                     CASE WHEN m.member_type = 'GROUP' THEN m.member_id END AS via_group \
              FROM standard_role_assignments m WHERE {members} \
+             UNION ALL \
+             SELECT 'G', t.assignment_id, t.group_id, NULL, NULL, NULL FROM standard_role_group_targets t \
+             WHERE t.assignment_id IN (SELECT m.id FROM standard_role_assignments m WHERE {members}) \
+             UNION ALL \
+             SELECT 'A', t.assignment_id, t.app_id, NULL, NULL, NULL FROM standard_role_app_targets t \
+             WHERE t.assignment_id IN (SELECT m.id FROM standard_role_assignments m WHERE {members}) \
              UNION ALL \
              SELECT 'B', m.resource_set_id, rs.label, m.role_id, r.label, \
                     CASE WHEN m.member_type = 'GROUP' THEN m.member_id END \
@@ -119,6 +125,7 @@ impl Store {
         let mut bindings = Vec::new();
         let mut permissions: HashMap<String, Vec<StoredPermission>> = HashMap::new();
         let mut resources: HashMap<String, Vec<String>> = HashMap::new();
+        let mut targets: HashMap<String, Vec<RoleTarget>> = HashMap::new();
         for row in rows {
             let text = |column: &str| row.try_get::<Option<String>, _>(column);
             let (kind, a, b, c, d, via) = (|| {
@@ -132,7 +139,20 @@ impl Store {
                 ))
             })()?;
             match kind.as_str() {
-                "S" => standard.push((a, via)),
+                "S" => standard.push((
+                    b.unwrap_or_default(),
+                    StandardRow {
+                        role: a,
+                        via_group: via,
+                        targets: Vec::new(),
+                    },
+                )),
+                "G" => targets.entry(a).or_default().push(RoleTarget::Group(
+                    GroupId::parse(b.as_deref().unwrap_or_default()).map_err(internal)?,
+                )),
+                "A" => targets.entry(a).or_default().push(RoleTarget::App(
+                    AppId::parse(b.as_deref().unwrap_or_default()).map_err(internal)?,
+                )),
                 "B" => bindings.push(BindingRow {
                     resource_set_id: ResourceSetId::parse(&a).map_err(internal)?,
                     resource_set_label: b.unwrap_or_default(),
@@ -169,6 +189,14 @@ impl Store {
                 .cloned()
                 .unwrap_or_default();
         }
+        let standard = standard
+            .into_iter()
+            .map(|(id, mut row)| {
+                row.targets = targets.remove(&id).unwrap_or_default();
+                row.targets.sort();
+                row
+            })
+            .collect();
         Ok(RightsRows { standard, bindings })
     }
 
@@ -320,14 +348,35 @@ impl Store {
         Ok(())
     }
 
+    /// Grants `role` to `member` org-wide ([`Store::assign_standard_role_for`]
+    /// without targets).
     pub async fn assign_standard_role(
         &self,
         grant: &Grant,
         member: &Member,
         role: StandardRole,
     ) -> Result<(), StoreError> {
+        self.assign_standard_role_for(grant, member, role, &[])
+            .await
+    }
+
+    /// Grants `role` to `member` with `targets` (none: org-wide), with
+    /// `user.account.privilege.grant` naming the targets. A role takes only
+    /// targets of its kind. Granting again adds targets to a targeted
+    /// assignment; an org-wide one is not narrowed, nor a targeted one
+    /// widened, by a grant (take it back first): a conflict.
+    pub async fn assign_standard_role_for(
+        &self,
+        grant: &Grant,
+        member: &Member,
+        role: StandardRole,
+        targets: &[RoleTarget],
+    ) -> Result<(), StoreError> {
         grant.demand_iam_change()?;
+        role.check_targets(targets)
+            .map_err(|e| StoreError::invalid("targets", e.to_string()))?;
         let mut tx = self.begin_write().await?;
+        let now = clock::now();
         let inserted = sqlx::query(
             "INSERT INTO standard_role_assignments (id, member_type, member_id, role_type, created) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
@@ -336,22 +385,124 @@ impl Store {
         .bind(member.kind())
         .bind(member.id())
         .bind(role.as_str())
-        .bind(clock::now())
+        .bind(&now)
         .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        let id: String = sqlx::query_scalar(
+            "SELECT id FROM standard_role_assignments \
+             WHERE member_type = $1 AND member_id = $2 AND role_type = $3",
+        )
+        .bind(member.kind())
+        .bind(member.id())
+        .bind(role.as_str())
+        .fetch_one(&mut *tx)
         .await?;
-        if inserted.rows_affected() == 1 {
+        if !inserted {
+            let held = assignment_targets(&mut tx, &id).await?;
+            match (held.is_empty(), targets.is_empty()) {
+                (true, true) => return Ok(()),
+                (true, false) => {
+                    return Err(StoreError::Conflict(format!(
+                        "{} already holds {role} org-wide; take it back first to grant it with targets.",
+                        member.id()
+                    )))
+                }
+                (false, true) => {
+                    return Err(StoreError::Conflict(format!(
+                        "{} already holds {role} for {} target{}; take it back first to grant it org-wide.",
+                        member.id(),
+                        held.len(),
+                        if held.len() == 1 { "" } else { "s" }
+                    )))
+                }
+                (false, false) => {}
+            }
+        }
+        let mut added = Vec::new();
+        for target in targets {
+            let (table, column) = match target {
+                RoleTarget::Group(_) => ("standard_role_group_targets", "group_id"),
+                RoleTarget::App(_) => ("standard_role_app_targets", "app_id"),
+            };
+            let new = sqlx::query(&format!(
+                "INSERT INTO {table} (assignment_id, {column}, created) VALUES ($1, $2, $3) \
+                 ON CONFLICT DO NOTHING"
+            ))
+            .bind(&id)
+            .bind(target.id())
+            .bind(&now)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| match StoreError::map_constraint(e, &[]) {
+                StoreError::Conflict(_) => {
+                    StoreError::invalid("targets", "A target no longer exists.")
+                }
+                other => other,
+            })?
+            .rows_affected()
+                == 1;
+            if new {
+                added.push(target.clone());
+            }
+        }
+        if inserted || !added.is_empty() {
             let event = Event::by_grant(
                 "user.account.privilege.grant",
                 "Grant user privilege",
                 grant,
             )
             .target(member.audit_target())
-            .debug("role", role.as_str());
+            .debug("role", role.as_str())
+            .debug("targets", targets_json(&added));
             audit::append(&mut tx, &event).await?;
         }
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Targets as the System Log's debug data names them: `[{type, id}]`.
+fn targets_json(targets: &[RoleTarget]) -> serde_json::Value {
+    targets
+        .iter()
+        .map(|t| {
+            serde_json::json!({
+                "type": match t { RoleTarget::Group(_) => "GROUP", RoleTarget::App(_) => "APP" },
+                "id": t.id(),
+            })
+        })
+        .collect::<Vec<_>>()
+        .into()
+}
+
+/// The targets of assignment `id` (none: org-wide), groups then apps.
+async fn assignment_targets(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    id: &str,
+) -> Result<Vec<RoleTarget>, StoreError> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT 'GROUP', group_id FROM standard_role_group_targets WHERE assignment_id = $1 \
+         UNION ALL SELECT 'APP', app_id FROM standard_role_app_targets WHERE assignment_id = $1",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut out = rows
+        .into_iter()
+        .map(|(kind, id)| target_of(&kind, &id))
+        .collect::<Result<Vec<_>, _>>()?;
+    out.sort();
+    Ok(out)
+}
+
+fn target_of(kind: &str, id: &str) -> Result<RoleTarget, StoreError> {
+    let internal = |e: crate::ids::IdError| StoreError::Internal(e.to_string());
+    Ok(match kind {
+        "GROUP" => RoleTarget::Group(GroupId::parse(id).map_err(internal)?),
+        _ => RoleTarget::App(AppId::parse(id).map_err(internal)?),
+    })
 }
 
 /// What `delete_unheld` removes: a custom role or a resource set.
@@ -396,6 +547,17 @@ type BindingMemberRow = (
     Option<String>,
     Option<String>,
 );
+
+/// A standard role assignment as the console lists it: the member's login
+/// or group name, and each target with its group name or app label (none:
+/// org-wide).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StandardAssignmentRecord {
+    pub role: StandardRole,
+    pub member: Member,
+    pub name: String,
+    pub targets: Vec<(RoleTarget, String)>,
+}
 
 /// A custom role as the console lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -714,15 +876,14 @@ impl Store {
         Ok(ids.iter().filter_map(|i| UserId::parse(i).ok()).collect())
     }
 
-    /// Every standard role assignment: (role, member, its login or group
-    /// name), by role then name.
+    /// Every standard role assignment with its targets, by role then name.
     pub async fn list_standard_assignments(
         &self,
         grant: &Grant,
-    ) -> Result<Vec<(StandardRole, Member, String)>, StoreError> {
+    ) -> Result<Vec<StandardAssignmentRecord>, StoreError> {
         grant.demand_org(Permission::IamRead)?;
-        let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
-            "SELECT m.role_type, m.member_type, m.member_id, COALESCE(u.login, g.name) \
+        let rows: Vec<(String, String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT m.id, m.role_type, m.member_type, m.member_id, COALESCE(u.login, g.name) \
              FROM standard_role_assignments m \
              LEFT JOIN users u ON m.member_type = 'USER' AND u.id = m.member_id \
              LEFT JOIN groups g ON m.member_type = 'GROUP' AND g.id = m.member_id \
@@ -730,17 +891,63 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?;
+        let targets: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT t.assignment_id, 'GROUP', t.group_id, g.name FROM standard_role_group_targets t \
+             JOIN groups g ON g.id = t.group_id \
+             UNION ALL SELECT t.assignment_id, 'APP', t.app_id, a.label FROM standard_role_app_targets t \
+             JOIN apps a ON a.id = t.app_id \
+             ORDER BY 4",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut by_assignment: HashMap<String, Vec<(RoleTarget, String)>> = HashMap::new();
+        for (assignment, kind, id, name) in targets {
+            by_assignment
+                .entry(assignment)
+                .or_default()
+                .push((target_of(&kind, &id)?, name));
+        }
         Ok(rows
             .into_iter()
-            .filter_map(|(role, kind, id, name)| {
+            .filter_map(|(assignment, role, kind, id, name)| {
                 let role = StandardRole::parse(&role)?;
                 let member = match kind.as_str() {
                     "USER" => Member::User(UserId::parse(&id).ok()?),
                     _ => Member::Group(GroupId::parse(&id).ok()?),
                 };
-                Some((role, member, name.unwrap_or(id)))
+                Some(StandardAssignmentRecord {
+                    role,
+                    member,
+                    name: name.unwrap_or(id),
+                    targets: by_assignment.remove(&assignment).unwrap_or_default(),
+                })
             })
             .collect())
+    }
+
+    /// The targets of `member`'s assignment of `role` (empty: org-wide), or
+    /// `NotFound` when it does not hold the role directly.
+    pub async fn standard_role_targets(
+        &self,
+        grant: &Grant,
+        member: &Member,
+        role: StandardRole,
+    ) -> Result<Vec<RoleTarget>, StoreError> {
+        grant.demand_org(Permission::IamRead)?;
+        let mut tx = self.pool.begin().await?;
+        let id: String = sqlx::query_scalar(
+            "SELECT id FROM standard_role_assignments \
+             WHERE member_type = $1 AND member_id = $2 AND role_type = $3",
+        )
+        .bind(member.kind())
+        .bind(member.id())
+        .bind(role.as_str())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let targets = assignment_targets(&mut tx, &id).await?;
+        tx.commit().await?;
+        Ok(targets)
     }
 
     /// Takes a standard role back, with `user.account.privilege.revoke`.
@@ -754,14 +961,21 @@ impl Store {
         grant.demand_iam_change()?;
         let mut tx = self.begin_write().await?;
         let before = super_admin_holders(&mut tx).await?;
-        let removed = sqlx::query(
-            "DELETE FROM standard_role_assignments WHERE member_type = $1 AND member_id = $2 AND role_type = $3",
+        let id: String = sqlx::query_scalar(
+            "SELECT id FROM standard_role_assignments \
+             WHERE member_type = $1 AND member_id = $2 AND role_type = $3",
         )
         .bind(member.kind())
         .bind(member.id())
         .bind(role.as_str())
-        .execute(&mut *tx)
-        .await?;
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let targets = assignment_targets(&mut tx, &id).await?;
+        let removed = sqlx::query("DELETE FROM standard_role_assignments WHERE id = $1")
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
         if removed.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
@@ -775,7 +989,8 @@ impl Store {
             grant,
         )
         .target(member.audit_target())
-        .debug("role", role.as_str());
+        .debug("role", role.as_str())
+        .debug("targets", targets_json(&targets));
         audit::append(&mut tx, &event).await?;
         tx.commit().await?;
         Ok(())

@@ -45,8 +45,8 @@ pub struct BindingView {
 /// The admin model page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IamView {
-    /// Standard roles with how many permissions each holds.
-    pub standard: Vec<(String, usize)>,
+    /// The ten standard roles.
+    pub standard: Vec<StandardRoleView>,
     pub roles: Vec<RoleView>,
     pub resource_sets: Vec<SetView>,
     pub bindings: Vec<BindingView>,
@@ -57,5 +57,30 @@ pub struct IamView {
     pub apps: Vec<(String, String)>,
 }
 
-/// A standard role assignment as listed: (role, USER | GROUP, id, name).
-pub type StandardAssignment = (String, String, String, String);
+/// A standard role as the console describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StandardRoleView {
+    /// Okta's role type (`USER_ADMIN`).
+    pub role: String,
+    /// Okta's label (`Group administrator`).
+    pub label: String,
+    /// How many catalog permissions it holds.
+    pub permissions: usize,
+    /// What it takes as targets: `groups`, `apps`, or empty (always org-wide).
+    pub targets: String,
+    /// What it allows, in a line.
+    pub note: String,
+}
+
+/// A standard role assignment as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StandardAssignment {
+    pub role: String,
+    /// `USER` or `GROUP`.
+    pub member_type: String,
+    pub member_id: String,
+    /// The user's login or the group's name.
+    pub name: String,
+    /// Each target described (`group Acme staff`, `app Wiki`); empty: org-wide.
+    pub targets: Vec<String>,
+}

@@ -83,7 +83,11 @@ pub fn RolesPage() -> impl IntoView {
                         {move || outcome_besides_fields(change.value().get())}
                         {move || outcome_besides_fields(drop_role.value().get())}
                         {move || outcome_besides_fields(drop_set.value().get())}
-                        <StandardRoles groups=view.groups.clone() />
+                        <StandardRoles
+                            roles=view.standard.iter().map(|r| (r.role.clone(), format!("{} ({})", r.role, r.label))).collect()
+                            groups=view.groups.clone()
+                            apps=view.apps.clone()
+                        />
                         <IamSections view role set add remove update change drop_role drop_set />
                     }.into_any(),
                     Err(e) => error_alert(&e),
@@ -123,7 +127,18 @@ fn IamSections(
         <section aria-labelledby="roles" class="space-y-4">
             <h2 id="roles" class="text-xl font-semibold">"Roles"</h2>
             <ul class="list-disc pl-5 text-sm">
-                {view.standard.into_iter().map(|(r, n)| view! { <li><strong>{r}</strong> {format!(" — standard, org-wide, {n} permissions")}</li> }).collect_view()}
+                {view.standard.into_iter().map(|r| {
+                    let scope = if r.targets.is_empty() {
+                        "standard, org-wide".to_string()
+                    } else {
+                        format!("standard, org-wide or for chosen {}", r.targets)
+                    };
+                    view! {
+                        <li>
+                            <strong>{r.role}</strong> {format!(" ({}) — {scope}, {} permissions: {}", r.label, r.permissions, r.note)}
+                        </li>
+                    }
+                }).collect_view()}
             </ul>
             {view.roles.into_iter().enumerate().map(|(i, r)| view! { <RoleCard index=i role=r catalog=catalog.clone() update drop_role /> }).collect_view()}
             <details class="rounded-lg border border-slate-200 p-3 dark:border-slate-800"
@@ -409,19 +424,21 @@ fn SetCard(
     .into_any()
 }
 
-/// Who holds the standard (org-wide) roles, with grant and take back.
+/// Who holds the standard roles (with their targets), with grant and take
+/// back.
 #[component]
-fn StandardRoles(groups: Vec<(String, String)>) -> impl IntoView {
+fn StandardRoles(
+    roles: Vec<(String, String)>,
+    groups: Vec<(String, String)>,
+    apps: Vec<(String, String)>,
+) -> impl IntoView {
     let grant = ServerAction::<GrantStandardRole>::new();
     let revoke = ServerAction::<RevokeStandardRole>::new();
     let held = Resource::new(
         move || (grant.version().get(), revoke.version().get()),
         |_| standard_assignments(),
     );
-    let roles: Vec<(String, String)> = ["SUPER_ADMIN", "ORG_ADMIN", "READ_ONLY_ADMIN"]
-        .iter()
-        .map(|r| (r.to_string(), r.to_string()))
-        .collect();
+    let member_groups = groups.clone();
     view! {
         <section aria-labelledby="standard-roles" class="space-y-3">
             <h2 id="standard-roles" class="text-xl font-semibold">"Standard role assignments"</h2>
@@ -430,16 +447,21 @@ fn StandardRoles(groups: Vec<(String, String)>) -> impl IntoView {
                 {move || held.get().map(|r| match r {
                     Ok(rows) => view! {
                         <ul class="space-y-1 text-sm">
-                            {rows.into_iter().map(|(role, kind, id, name)| {
-                                let shown = if kind == "GROUP" { format!("group {name}") } else { name };
-                                let label = format!("Take back {role} from {shown}");
+                            {rows.into_iter().map(|a| {
+                                let shown = if a.member_type == "GROUP" { format!("group {}", a.name) } else { a.name.clone() };
+                                let reach = if a.targets.is_empty() {
+                                    "org-wide".to_string()
+                                } else {
+                                    format!("for {}", a.targets.join(", "))
+                                };
+                                let label = format!("Take back {} from {shown}", a.role);
                                 view! {
                                     <li class="flex flex-wrap items-center gap-2">
-                                        <span><strong>{role.clone()}</strong> " — " {shown}</span>
+                                        <span><strong>{a.role.clone()}</strong> " — " {shown} " — " {reach}</span>
                                         <ActionForm action=revoke>
-                                            <input type="hidden" name="role" value=role />
-                                            <input type="hidden" name="member_type" value=kind />
-                                            <input type="hidden" name="member_id" value=id />
+                                            <input type="hidden" name="role" value=a.role />
+                                            <input type="hidden" name="member_type" value=a.member_type />
+                                            <input type="hidden" name="member_id" value=a.member_id />
                                             <button type="submit" class=SMALL_BUTTON aria-label=label>"Take back"</button>
                                         </ActionForm>
                                     </li>
@@ -458,8 +480,14 @@ fn StandardRoles(groups: Vec<(String, String)>) -> impl IntoView {
                     {select_field("standard-role", "role", "Standard role", "Choose a role", roles, kept_value(grant, "role", String::new()))}
                     {move || error_line(field_error(grant, "role"))}
                     {text_field("standard-login", "login", "Holder's username", kept_value(grant, "login", String::new()), None, move || field_error(grant, "login"))}
-                    {select_field("standard-group", "group_id", "Or a group that holds it", "No group", groups, String::new())}
+                    {select_field("standard-group", "group_id", "Or a group that holds it", "No group", member_groups, String::new())}
                     {move || error_line(field_error(grant, "groupId"))}
+                    <p class="text-sm">
+                        "Targets narrow a role: none leaves it org-wide. APP_ADMIN takes apps; USER_ADMIN, HELP_DESK_ADMIN and GROUP_MEMBERSHIP_ADMIN take groups; the other roles take none."
+                    </p>
+                    {checkboxes("Target groups", "target_groups", "standard-target-group", groups)}
+                    {checkboxes("Target apps", "target_apps", "standard-target-app", apps)}
+                    {move || error_line(field_error(grant, "targets"))}
                     <button type="submit" class=BUTTON>"Grant role"</button>
                 </ActionForm>
             </details>

@@ -2,7 +2,8 @@
 //! resource sets and bindings (`ops::iam`).
 //!
 //! Authorization (in the operation, through the kernel): `authz::check(okta.iam.read)`; changes
-//! `authz::check_iam_change` and `check_delegation`.
+//! `authz::check_iam_change` and `check_delegation`; standard roles and their targets
+//! `check_standard_role_change`.
 
 use leptos::prelude::*;
 
@@ -172,21 +173,29 @@ pub async fn standard_assignments() -> Result<Vec<StandardAssignment>, AppError>
     ops::iam::standard_assignments(&Ctx::current().await?).await
 }
 
-/// Grants a standard role to a user (by username) or a group.
+/// Grants a standard role to a user (by username) or a group, org-wide or
+/// for the picked target groups (`USER_ADMIN`, `HELP_DESK_ADMIN`,
+/// `GROUP_MEMBERSHIP_ADMIN`) or apps (`APP_ADMIN`).
 #[server(prefix = "/_fn", endpoint = "admin/standard-roles/grant")]
 pub async fn grant_standard_role(
     role: String,
     login: Option<String>,
     group_id: Option<String>,
+    target_groups: Option<Vec<String>>,
+    target_apps: Option<Vec<String>>,
 ) -> Result<String, AppError> {
     let kept = [
         ("role", role.clone()),
         ("login", login.clone().unwrap_or_default()),
     ];
     let standard = crate::model::StandardRole::parse(role.trim());
+    let picks = ops::iam::TargetPicks {
+        groups: target_groups.unwrap_or_default(),
+        apps: target_apps.unwrap_or_default(),
+    };
     async {
         let cx = Ctx::current().await?;
-        ops::iam::grant_standard_role(&cx, standard, login, group_id).await
+        ops::iam::grant_standard_role(&cx, standard, login, group_id, picks).await
     }
     .await
     .map_err(|e: AppError| e.keeping(kept))
