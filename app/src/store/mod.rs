@@ -22,6 +22,7 @@ mod dialect;
 mod error;
 pub mod groups;
 pub mod idps;
+pub mod imports;
 pub mod log;
 mod lookup;
 pub mod org_signin;
