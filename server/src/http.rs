@@ -95,6 +95,10 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
     let public_origin: Arc<str> = crate::guard::origin_of(&state.config.public_url).into();
     Ok(Router::new()
         .route("/users/export.csv", get(crate::export::users_csv))
+        .route(
+            "/users/import/{id}/results.csv",
+            get(crate::export::import_results_csv),
+        )
         .route("/activity/export.jsonl", get(crate::export::activity_jsonl))
         .route(
             "/admin/realms/report.csv",
