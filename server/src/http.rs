@@ -118,6 +118,7 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
             _,
         >(context, app::shell))
         .layer(axum::middleware::from_fn(crate::guard::server_fn_status))
+        .layer(axum::middleware::from_fn(crate::guard::multipart_only))
         .layer(axum::middleware::from_fn_with_state(
             crate::notice::ErrorSeal::new(state.config.session_secret.expose()),
             crate::notice::carry,
