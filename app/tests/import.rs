@@ -18,8 +18,9 @@ use app::ids::ImportId;
 use app::model::imports::{Import, ImportRow, ImportStatus, RowResult};
 use app::model::{LifecycleOp, Realm, User, UserStatus};
 use app::ops::imports::{self, Upload};
+use app::store::imports::NewImport;
 use app::store::users::AttributeType;
-use app::store::Store;
+use app::store::{Store, StoreError};
 use common::{on_both, principal, realm};
 
 struct World {
@@ -610,6 +611,63 @@ async fn an_import_stops_when_its_admin_loses_the_right() {
             .await
             .unwrap()
             .is_none());
+    })
+    .await;
+}
+
+#[track_caller]
+fn internal<T: std::fmt::Debug>(result: Result<T, StoreError>) {
+    assert!(
+        matches!(result, Err(StoreError::Internal(_))),
+        "expected a refused grant, got {result:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_import_writes_take_only_a_grant_to_create_users_in_the_realm() {
+    on_both(|store, _| async move {
+        let w = world(store).await;
+        let in_acme = Target::NewUserIn {
+            realm_id: w.acme.id.clone(),
+        };
+        // Minted by the kernel, but for a neighbouring permission or target.
+        let neighbour = common::system(Permission::UsersLifecycleActivate, in_acme);
+        let org_wide = common::system(Permission::UsersCreate, Target::Org);
+        let import = imports::preview(&w.alice, upload(&w.acme, &[HEADER, MIXED[0]]))
+            .await
+            .unwrap();
+        for grant in [&neighbour, &org_wide] {
+            let new = NewImport {
+                file_name: "x.csv".into(),
+                activate: false,
+                ignored: Vec::new(),
+                rows: Vec::new(),
+            };
+            internal(w.store.create_import(grant, &w.alice_user.id, new).await);
+            internal(
+                w.store
+                    .start_import(grant, &w.alice_user.id, &import.id)
+                    .await,
+            );
+            internal(w.store.fail_import_row(grant, &import.id, 2, "x").await);
+            internal(w.store.finish_import(grant, &import.id, Some("x")).await);
+            internal(w.store.logins_taken(grant, &["a@acme.test".into()]).await);
+        }
+        // Another realm's grant starts nothing.
+        let in_globex = common::system(
+            Permission::UsersCreate,
+            Target::NewUserIn {
+                realm_id: w.globex.id.clone(),
+            },
+        );
+        assert!(matches!(
+            w.store
+                .start_import(&in_globex, &w.alice_user.id, &import.id)
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        let still = imports::get(&w.alice, &import.id, None, 0).await.unwrap();
+        assert_eq!(still.import.status, ImportStatus::Preview);
     })
     .await;
 }

@@ -312,6 +312,10 @@ impl Store {
             .await?;
             if started.rows_affected() != 1 {
                 let import = import_in(&mut tx, id).await?;
+                if import.status == ImportStatus::Preview {
+                    // Another realm's or another admin's.
+                    return Err(StoreError::NotFound);
+                }
                 return Err(StoreError::Conflict(format!(
                     "This import is {} already.",
                     import.status.as_str().to_lowercase().replace('_', " ")
