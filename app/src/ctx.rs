@@ -177,6 +177,25 @@ pub async fn principal(
     Ok(Principal::for_user(user.id, actor, client, rows, &org.orn))
 }
 
+/// `id` as a principal with the rights it holds now, for work that goes on
+/// after its request (an import running in the background): `Unauthenticated`
+/// once the user is gone or no longer active, as its sessions would be.
+pub async fn principal_of_user(
+    store: &Store,
+    org: &OrgContext,
+    id: &crate::ids::UserId,
+    client: Client,
+) -> Result<Principal, AppError> {
+    let user = store
+        .system_user_by_id(id)
+        .await?
+        .filter(|u| u.status == UserStatus::Active)
+        .ok_or(AppError::Unauthenticated)?;
+    let rows = store.rights_rows(&user.id).await?;
+    let actor = actor_of(&user);
+    Ok(Principal::for_user(user.id, actor, client, rows, &org.orn))
+}
+
 /// A user as the System Log names who acted.
 pub fn actor_of(user: &User) -> Actor {
     Actor {

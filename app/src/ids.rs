@@ -116,6 +116,10 @@ id_type!(
     /// An API token.
     TokenId, "00t", "API token"
 );
+id_type!(
+    /// A CSV import of users into a realm (preview + run).
+    ImportId, "imp", "import"
+);
 
 /// Ids are 1–64 ASCII letters, digits, `_` or `-`.
 pub fn is_well_formed(value: &str) -> bool {

@@ -45,6 +45,7 @@ use crate::pages::admin::wizard::WizardPage;
 use crate::pages::admin::AdminHome;
 use crate::pages::apps::{AppPage, AppsPage};
 use crate::pages::groups::{GroupPage, GroupsPage};
+use crate::pages::imports::{ImportJobPage, ImportPage};
 use crate::pages::realms::RealmsPage;
 use crate::pages::users::{CreateUserPage, UserPage, UsersPage};
 use crate::pages::{home::HomePage, login::LoginPage, me::MePage, not_found::NotFound};
@@ -97,6 +98,16 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=(StaticSegment("users"), StaticSegment("new"))
                         view=|| view! { <Gate title="Create user" needs=Needs::Admin><CreateUserPage /></Gate> }
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=(StaticSegment("users"), StaticSegment("import"))
+                        view=|| view! { <Gate title="Import users" needs=Needs::Admin><ImportPage /></Gate> }
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=(StaticSegment("users"), StaticSegment("import"), ParamSegment("id"))
+                        view=|| view! { <Gate title="Import" needs=Needs::Admin><ImportJobPage /></Gate> }
                         ssr=SsrMode::InOrder
                     />
                     <Route

@@ -32,6 +32,8 @@ macro_rules! string_enum {
     };
 }
 
+pub mod imports;
+
 string_enum!(
     /// Okta's user lifecycle states.
     UserStatus {

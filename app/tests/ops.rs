@@ -796,6 +796,7 @@ fn the_layers_import_only_downwards() {
             "me::",
             "session::",
             "realms::",
+            "imports::",
         ] {
             if text.contains(&format!("super::{sibling}")) {
                 broken.push(format!("{path}: uses a sibling module ({sibling})"));

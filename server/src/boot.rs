@@ -45,6 +45,7 @@ pub async fn serve(
         config: Arc::new(config),
     };
     resume_operations(&state.store).await;
+    resume_imports(&state).await;
     let router = crate::http::router(state.clone())?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
         RunError(format!(
@@ -94,6 +95,21 @@ async fn resume_operations(store: &Store) {
             grant.clone(),
             id,
         ));
+    }
+}
+
+/// CSV imports a stopped server left running go on where they stopped (each
+/// line is created once), each as the admin who started it, with the rights
+/// that admin holds now.
+async fn resume_imports(state: &AppState) {
+    let cx = app::ctx::Ctx::new(
+        state.store.clone(),
+        state.org.clone(),
+        state.settings.clone(),
+        app::authz::Principal::system(),
+    );
+    if let Err(e) = app::ops::imports::resume(&cx).await {
+        tracing::error!(error = %e, "cannot resume CSV imports");
     }
 }
 

@@ -154,3 +154,31 @@ pub async fn realm_report_csv(caller: Result<Caller, NoCaller>) -> Response {
         Err(e) => refused(&e),
     }
 }
+
+/// `GET /users/import/{id}/results.csv`: an import's result report (its
+/// uploader's only; anyone else gets "not found").
+pub async fn import_results_csv(
+    caller: Result<Caller, NoCaller>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    let csv = match (caller, id.parse::<app::ids::ImportId>()) {
+        (Ok(Caller(cx)), Ok(id)) => ops::imports::results_csv(&cx, &id).await,
+        (Err(NoCaller(e)), _) => Err(e),
+        (_, Err(_)) => Err(AppError::NotFound),
+    };
+    match csv {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"import-results.csv\"",
+                ),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => refused(&e),
+    }
+}

@@ -78,6 +78,36 @@ pub async fn security_headers(State(https): State<bool>, request: Request, next:
     response
 }
 
+/// Server functions that take a multipart form (the CSV import's upload):
+/// their decoder cannot refuse a body without a multipart boundary other than
+/// by failing hard, so such a request is answered 415 here first.
+pub async fn multipart_only(request: Request, next: Next) -> Response {
+    use leptos::server_fn::ServerFn;
+    let multipart = [<app::serverfns::imports::UploadImport as ServerFn>::PATH];
+    if multipart.contains(&request.uri().path()) {
+        let bounded = request
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| {
+                ct.trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("multipart/form-data")
+                    && ct
+                        .split_once("boundary=")
+                        .is_some_and(|(_, b)| !b.trim_matches('"').trim().is_empty())
+            });
+        if !bounded {
+            return (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Send the file as multipart/form-data.",
+            )
+                .into_response();
+        }
+    }
+    next.run(request).await
+}
+
 /// Server functions answer errors with status 500 whatever the error; this
 /// gives each `AppError` its own status (400 validation, 403, 404, 409, …) so
 /// that clients, logs and monitoring tell a refused request from a failure.

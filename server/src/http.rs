@@ -95,6 +95,10 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
     let public_origin: Arc<str> = crate::guard::origin_of(&state.config.public_url).into();
     Ok(Router::new()
         .route("/users/export.csv", get(crate::export::users_csv))
+        .route(
+            "/users/import/{id}/results.csv",
+            get(crate::export::import_results_csv),
+        )
         .route("/activity/export.jsonl", get(crate::export::activity_jsonl))
         .route(
             "/admin/realms/report.csv",
@@ -114,6 +118,7 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
             _,
         >(context, app::shell))
         .layer(axum::middleware::from_fn(crate::guard::server_fn_status))
+        .layer(axum::middleware::from_fn(crate::guard::multipart_only))
         .layer(axum::middleware::from_fn_with_state(
             crate::notice::ErrorSeal::new(state.config.session_secret.expose()),
             crate::notice::carry,

@@ -1,7 +1,7 @@
 //! The Partner Admin Portal's denial suite, black-box against the real server:
 //! a partner admin of Acme gets "not found" for everything of Globex through
 //! every server function and the CSV export (users, group members, app
-//! assignees, log events), and an admin whose custom role lacks a right is
+//! assignees, log events, another admin's CSV import), and an admin whose custom role lacks a right is
 //! refused that action (and not offered it).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -913,4 +913,92 @@ async fn a_form_posted_without_javascript_says_what_it_did_once() {
     assert_eq!(r.text().await.unwrap(), format!("\"{message}\""));
     let html = view().await;
     assert!(!html.contains(message), "{html}");
+}
+
+/// A CSV file posted as the upload form posts it (multipart), called as a
+/// script calls a server function: the status, the answer and where the
+/// browser would go (the stored import's page).
+async fn upload_import(caller: &Caller, realm_id: &str, csv: &str) -> (u16, String, String) {
+    let boundary = "portal-test-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"realm_id\"\r\n\r\n{realm_id}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"people.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
+    );
+    let r = client()
+        .post(format!("{}/_fn/users/import/upload", caller.base))
+        .header("cookie", caller.cookie.clone())
+        .header("sec-fetch-site", "same-origin")
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let location = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    (r.status().as_u16(), r.text().await.unwrap(), location)
+}
+
+#[tokio::test]
+async fn an_import_is_its_uploaders_and_another_realm_is_no_choice() {
+    let mut rig = Rig::new().await;
+    let alice = Caller {
+        base: rig.portal.base.clone(),
+        cookie: rig.sign_in("alice.admin@acme.test").await,
+    };
+    let bob = Caller {
+        base: rig.portal.base.clone(),
+        cookie: rig.sign_in("bob.admin@globex.test").await,
+    };
+    let globex = rig.store.realm_by_name("Globex").await.unwrap().unwrap();
+    let csv = "login,firstName,lastName,email\r\nzed@globex.test,Zed,Zulu,zed@globex.test";
+    // Alice may not import into Globex: not a choice, nothing stored.
+    let (status, text, location) = upload_import(&alice, globex.id.as_str(), csv).await;
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("realmId") && location.is_empty(), "{text}");
+    // Bob's import is Bob's: Alice gets "not found" for it everywhere.
+    let (status, text, location) = upload_import(&bob, globex.id.as_str(), csv).await;
+    assert_eq!(status, 200, "{text}");
+    assert!(text.contains("Checked 1 line: 1 valid."), "{text}");
+    let id = location
+        .strip_prefix("/users/import/")
+        .unwrap_or_else(|| panic!("goes to the preview: {location}"))
+        .to_string();
+    for endpoint in ["users/import/get", "users/import/start"] {
+        let r = alice.call(endpoint, format!("id={id}")).await;
+        assert!(r.contains("notFound"), "{endpoint}: {r}");
+    }
+    let (status, _) = alice.get(&format!("/users/import/{id}/results.csv")).await;
+    assert_eq!(status, 404);
+    let (status, csv) = bob.get(&format!("/users/import/{id}/results.csv")).await;
+    assert_eq!(status, 200);
+    assert!(
+        csv.starts_with("line,login,result,message,user id"),
+        "{csv}"
+    );
+    assert!(csv.contains("2,zed@globex.test,valid,,"), "{csv}");
+    assert!(rig
+        .store
+        .system_user_by_login("zed@globex.test")
+        .await
+        .unwrap()
+        .is_none());
+    // The upload takes multipart bodies only (its decoder would fail hard).
+    let r = client()
+        .post(format!("{}/_fn/users/import/upload", alice.base))
+        .header("cookie", alice.cookie.clone())
+        .header("sec-fetch-site", "same-origin")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("realm_id=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 415);
 }

@@ -435,6 +435,11 @@ impl Principal {
         &self.actor
     }
 
+    /// Where the request came from (the System Log's `client`).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
     pub fn entitlements(&self) -> &[Entitlement] {
         &self.entitlements
     }

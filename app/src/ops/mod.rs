@@ -18,6 +18,7 @@ pub mod explain;
 pub mod groups;
 pub mod iam;
 pub mod idps;
+pub mod imports;
 pub mod links;
 pub mod log;
 pub mod me;

@@ -5,7 +5,9 @@
 
 use std::collections::HashMap;
 
-use crate::authz::{check, explain, lifecycle_actions, scope, Permission, Privileges, Target};
+use crate::authz::{
+    check, explain, lifecycle_actions, scope, Grant, Permission, Privileges, Target,
+};
 use crate::ctx::Ctx;
 use crate::error::{AppError, FieldError};
 use crate::ids::{AppId, GroupId, RealmId, UserId};
@@ -378,6 +380,31 @@ pub struct NewUserInput {
 /// groups: every grant is checked before anything is written, and the user,
 /// its memberships and their events are one transaction.
 pub async fn create(cx: &Ctx, input: NewUserInput) -> Result<User, AppError> {
+    let schema = cx.store.profile_schema().await?;
+    let prepared = prepare_create(cx, input, &schema).await?;
+    Ok(cx
+        .store
+        .create_user_in_groups(&prepared.grant, prepared.new, &prepared.join)
+        .await?)
+}
+
+/// A new user as the caller may create it: the grant to create it in its
+/// realm, the record to write (custom attributes typed by `schema`) and the
+/// grants of the groups it joins. Every creation — the form, an import's
+/// preview and each of its lines — goes through this.
+pub(crate) struct PreparedUser {
+    pub(crate) grant: Grant,
+    pub(crate) new: NewUser,
+    pub(crate) join: Vec<Grant>,
+}
+
+/// Checks a new user against the caller's rights, before anything is
+/// written: the realm, each group to join, the custom attributes it may set.
+pub(crate) async fn prepare_create(
+    cx: &Ctx,
+    input: NewUserInput,
+    schema: &[AttributeDef],
+) -> Result<PreparedUser, AppError> {
     let principal = &cx.principal;
     let realm = Target::NewUserIn {
         realm_id: input.realm_id.clone(),
@@ -412,7 +439,6 @@ pub async fn create(cx: &Ctx, input: NewUserInput) -> Result<User, AppError> {
     }
     // Custom attributes: the required ones, and those the caller's profile
     // edit right reaches in this realm; nothing else may be set.
-    let schema = cx.store.profile_schema().await?;
     let profile_grant = check(principal, Permission::UsersUserprofileManage, &realm).ok();
     let may_set = |a: &AttributeDef| {
         a.required
@@ -448,21 +474,17 @@ pub async fn create(cx: &Ctx, input: NewUserInput) -> Result<User, AppError> {
         &serde_json::Map::new(),
         Some(false),
     )?;
-    let user = cx
-        .store
-        .create_user_in_groups(
-            &grant,
-            NewUser {
-                realm_id: input.realm_id,
-                profile: input.profile,
-                custom_profile,
-                activate: input.activate,
-                profile_source_id: None,
-            },
-            &join,
-        )
-        .await?;
-    Ok(user)
+    Ok(PreparedUser {
+        grant,
+        new: NewUser {
+            realm_id: input.realm_id,
+            profile: input.profile,
+            custom_profile,
+            activate: input.activate,
+            profile_source_id: None,
+        },
+        join,
+    })
 }
 
 /// Of `groups` (those the caller may read), the ones it may add members to,

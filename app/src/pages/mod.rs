@@ -3,6 +3,7 @@ pub mod admin;
 pub mod apps;
 pub mod groups;
 pub mod home;
+pub mod imports;
 pub mod login;
 pub mod me;
 pub mod not_found;

@@ -96,6 +96,7 @@ pub fn UsersPage() -> impl IntoView {
                 <h1 class="text-2xl font-bold">"Users"</h1>
                 <div class="flex flex-wrap items-center gap-3">
                     <a href=export rel="external" download="users.csv" class=LINK>"Export CSV"</a>
+                    <A href="/users/import" attr:class=LINK>"Import users (CSV)"</A>
                     <A href="/users/new" attr:class=BUTTON>"Create user"</A>
                 </div>
             </div>

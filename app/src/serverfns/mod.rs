@@ -10,6 +10,7 @@ pub mod admin;
 pub mod apps;
 pub mod groups;
 pub mod home;
+pub mod imports;
 pub mod me;
 pub mod realms;
 pub mod session;

@@ -23,6 +23,7 @@ mod error;
 pub mod groups;
 pub mod idp_sync;
 pub mod idps;
+pub mod imports;
 pub mod limits;
 pub mod log;
 mod lookup;

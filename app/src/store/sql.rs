@@ -184,7 +184,8 @@ id_args!(
     crate::ids::ResourceSetId,
     crate::ids::IdpId,
     crate::ids::RuleId,
-    crate::ids::OperationId
+    crate::ids::OperationId,
+    crate::ids::ImportId
 );
 
 #[cfg(test)]

@@ -505,7 +505,7 @@ impl Store {
     }
 }
 
-fn realm_target(realm: &Realm) -> audit::Target {
+pub(crate) fn realm_target(realm: &Realm) -> audit::Target {
     audit::Target {
         id: realm.id.to_string(),
         target_type: "Realm".into(),

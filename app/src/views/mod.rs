@@ -6,6 +6,7 @@ pub mod admin;
 pub mod apps;
 pub mod groups;
 pub mod home;
+pub mod imports;
 pub mod me;
 pub mod roles;
 pub mod session;
