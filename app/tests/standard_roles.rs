@@ -313,6 +313,15 @@ fn app_targets_narrow_app_admin_to_those_apps_and_it_still_assigns_to_anyone() {
     assert!(check(&untargeted, Permission::AppsRead, &app(2)).is_ok());
 }
 
+/// Adds `user` to a group or assigns it an app, as `cx`.
+async fn link_to(
+    cx: &app::ctx::Ctx,
+    user: &app::ids::UserId,
+    link: ops::links::Link,
+) -> Result<String, AppError> {
+    ops::links::change(cx, user, link, true).await
+}
+
 #[track_caller]
 fn field_error<T: std::fmt::Debug>(result: Result<T, AppError>, field: &str) {
     match result {
@@ -453,14 +462,9 @@ async fn world(store: Store) -> World {
         .await
         .unwrap();
     let olivia = common::cx(&store, &org, &principal(&store, &org, &olivia).await);
-    ops::links::change(
-        &olivia,
-        &erin.id,
-        ops::links::Link::Group(team.id.clone()),
-        true,
-    )
-    .await
-    .unwrap();
+    link_to(&olivia, &erin.id, ops::links::Link::Group(team.id.clone()))
+        .await
+        .unwrap();
     World {
         store,
         org,
@@ -632,11 +636,10 @@ async fn a_group_holds_a_targeted_role_for_its_members() {
             .await
             .unwrap()
             .unwrap();
-        ops::links::change(
+        link_to(
             &w.olivia,
             &rae.id,
             ops::links::Link::Group(admins.id.clone()),
-            true,
         )
         .await
         .unwrap();
@@ -687,23 +690,13 @@ async fn an_app_admin_with_app_targets_manages_only_those_apps() {
         );
         // It assigns its app to any user, as Okta's app admins do.
         ops::users::get(&abe, &w.gus.id).await.unwrap();
-        ops::links::change(
-            &abe,
-            &w.gus.id,
-            ops::links::Link::App(w.wiki.id.clone()),
-            true,
-        )
-        .await
-        .unwrap();
-        assert!(
-            ops::links::change(
-                &abe,
-                &w.gus.id,
-                ops::links::Link::App(w.crm.id.clone()),
-                true
-            )
+        link_to(&abe, &w.gus.id, ops::links::Link::App(w.wiki.id.clone()))
             .await
-            .is_err(),
+            .unwrap();
+        assert!(
+            link_to(&abe, &w.gus.id, ops::links::Link::App(w.crm.id.clone()))
+                .await
+                .is_err(),
             "{engine}"
         );
         // Deleting its only target app takes the role away, never widens it.
@@ -943,20 +936,18 @@ async fn who_may_grant_which_role_through_the_operations() {
         );
         // The group membership admin adds anyone to its group, not to another.
         let gwen_cx = w.cx_of("gwen@hostco.test").await;
-        ops::links::change(
+        link_to(
             &gwen_cx,
             &w.gus.id,
             ops::links::Link::Group(w.crew.id.clone()),
-            true,
         )
         .await
         .unwrap();
         assert!(
-            ops::links::change(
+            link_to(
                 &gwen_cx,
                 &w.gus.id,
-                ops::links::Link::Group(w.team.id.clone()),
-                true
+                ops::links::Link::Group(w.team.id.clone())
             )
             .await
             .is_err(),

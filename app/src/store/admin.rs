@@ -935,16 +935,7 @@ impl Store {
     ) -> Result<Vec<RoleTarget>, StoreError> {
         grant.demand_org(Permission::IamRead)?;
         let mut tx = self.pool.begin().await?;
-        let id: String = sqlx::query_scalar(
-            "SELECT id FROM standard_role_assignments \
-             WHERE member_type = $1 AND member_id = $2 AND role_type = $3",
-        )
-        .bind(member.kind())
-        .bind(member.id())
-        .bind(role.as_str())
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let id = assignment_id(&mut tx, member, role).await?;
         let targets = assignment_targets(&mut tx, &id).await?;
         tx.commit().await?;
         Ok(targets)
@@ -961,16 +952,7 @@ impl Store {
         grant.demand_iam_change()?;
         let mut tx = self.begin_write().await?;
         let before = super_admin_holders(&mut tx).await?;
-        let id: String = sqlx::query_scalar(
-            "SELECT id FROM standard_role_assignments \
-             WHERE member_type = $1 AND member_id = $2 AND role_type = $3",
-        )
-        .bind(member.kind())
-        .bind(member.id())
-        .bind(role.as_str())
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let id = assignment_id(&mut tx, member, role).await?;
         let targets = assignment_targets(&mut tx, &id).await?;
         let removed = sqlx::query("DELETE FROM standard_role_assignments WHERE id = $1")
             .bind(&id)
@@ -1284,4 +1266,22 @@ pub(crate) async fn a_super_admin_remains(
         ));
     }
     Ok(())
+}
+
+/// The id of `member`'s assignment of standard role `role`, read in `tx`.
+async fn assignment_id(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    member: &Member,
+    role: StandardRole,
+) -> Result<String, StoreError> {
+    sqlx::query_scalar(
+        "SELECT id FROM standard_role_assignments \
+         WHERE member_type = $1 AND member_id = $2 AND role_type = $3",
+    )
+    .bind(member.kind())
+    .bind(member.id())
+    .bind(role.as_str())
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(StoreError::NotFound)
 }
