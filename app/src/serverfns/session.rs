@@ -1,7 +1,9 @@
 //! Who is signed in, for the header and the client-side gate (`ops::me`).
 //!
-//! Authorization (in the operation, through the kernel): none beyond the session: it tells the
-//! caller only who it is (`Principal::is_admin`).
+//! Authorization (in the operation, through the kernel): the session's own principal, whose
+//! rights say which surfaces it opens — `Principal::is_admin`, `is_org_admin`, `realm_bound`
+//! (partner realms or workforce realms only) and `authz::scope(okta.realms.manage)` (the
+//! console's realm pages). It tells the caller only about itself.
 
 use leptos::prelude::*;
 
