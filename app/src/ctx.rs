@@ -61,6 +61,36 @@ impl Ctx {
         ))
     }
 
+    /// The caller presenting API token `secret`: the token's owner with the
+    /// rights it holds now, the token named in `client` (so every event says
+    /// which token acted). A token that is unknown, revoked, expired, idle
+    /// past its window, or whose owner is no longer active or no longer an
+    /// admin is `Unauthenticated`, with no hint which.
+    pub async fn from_api_token(
+        store: &Store,
+        org: &OrgContext,
+        settings: &Settings,
+        secret: &str,
+        mut client: Client,
+    ) -> Result<Self, AppError> {
+        let token = store
+            .system_api_token(secret)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        client.api_token_id = Some(token.id.to_string());
+        let principal = principal_of_user(store, org, &token.user_id, client).await?;
+        if !principal.is_admin() {
+            return Err(AppError::Unauthenticated);
+        }
+        store.touch_api_token(&token).await?;
+        Ok(Self::new(
+            store.clone(),
+            org.clone(),
+            settings.clone(),
+            principal,
+        ))
+    }
+
     /// The same context as `self`, acting as `principal` (background work
     /// resumed as the system, an explain run as the admin asked about).
     pub fn acting_as(&self, principal: Principal) -> Self {
@@ -251,6 +281,7 @@ pub fn client_of(headers: &http::HeaderMap) -> Client {
         ip_address: text("x-portal-client-ip"),
         user_agent: text("user-agent"),
         request_id: text("x-request-id"),
+        api_token_id: None,
     }
 }
 

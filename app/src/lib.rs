@@ -47,6 +47,7 @@ use crate::pages::apps::{AppPage, AppsPage};
 use crate::pages::groups::{GroupPage, GroupsPage};
 use crate::pages::imports::{ImportJobPage, ImportPage};
 use crate::pages::realms::RealmsPage;
+use crate::pages::tokens::TokensPage;
 use crate::pages::users::{CreateUserPage, UserPage, UsersPage};
 use crate::pages::{home::HomePage, login::LoginPage, me::MePage, not_found::NotFound};
 
@@ -208,6 +209,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=(StaticSegment("admin"), StaticSegment("explain"))
                         view=|| view! { <Gate title="Explain access · Admin" needs=Needs::OrgAdmin><ExplainPage /></Gate> }
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=StaticSegment("api-tokens")
+                        view=|| view! { <Gate title="API tokens" needs=Needs::Admin><TokensPage /></Gate> }
                         ssr=SsrMode::InOrder
                     />
                     <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::InOrder />

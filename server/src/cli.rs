@@ -47,6 +47,29 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Management API tokens (for automation and first set-up; admins make
+    /// theirs in the browser).
+    ApiToken {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Make a token acting as the admin with this username; prints its
+    /// secret (shown once, stored hashed).
+    Create {
+        /// The admin's username (login).
+        #[arg(long)]
+        admin: String,
+        /// The token's name.
+        #[arg(long)]
+        name: String,
+        /// Days until it expires (default: only when unused for 30 days).
+        #[arg(long)]
+        expires_in_days: Option<i64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -72,6 +95,7 @@ pub async fn run(command: Command, config: Config) -> Result<(), RunError> {
             Ok(())
         }
         Command::Audit { command } => audit(&config, command).await,
+        Command::ApiToken { command } => api_token(&config, command).await,
         Command::Seed {
             demo,
             users,
@@ -125,6 +149,43 @@ async fn audit(config: &Config, command: AuditCommand) -> Result<(), RunError> {
                     format!("System Log tampered at event #{seq} ({uuid}): {reason}"),
                 )),
             }
+        }
+    }
+}
+
+async fn api_token(config: &Config, command: TokenCommand) -> Result<(), RunError> {
+    match command {
+        TokenCommand::Create {
+            admin,
+            name,
+            expires_in_days,
+        } => {
+            let store = open_store(config).await?;
+            store.migrate().await?;
+            let org = app::store::setup::bootstrap(&store, &config.public_url).await?;
+            let user = store
+                .system_user_by_login(&admin.to_lowercase())
+                .await?
+                .ok_or_else(|| RunError(format!("no user with username {admin}")))?;
+            let client = app::authz::Client {
+                user_agent: Some("server api-token create".into()),
+                ..Default::default()
+            };
+            let settings = app::ctx::Settings {
+                public_url: config.public_url.clone(),
+                outbound: app::outbound::OutboundPolicy::default(),
+                secrets: app::store::idps::SecretBox::new(config.secrets_key.expose()),
+            };
+            let principal = app::ctx::principal_of_user(&store, &org, &user.id, client)
+                .await
+                .map_err(|e| RunError(format!("{admin}: {e}")))?;
+            let cx = app::ctx::Ctx::new(store.clone(), org, settings, principal);
+            let made = app::ops::api_tokens::create(&cx, &name, expires_in_days)
+                .await
+                .map_err(|e| RunError(format!("{admin}: {e}")))?;
+            store.close().await;
+            println!("{}", made.secret);
+            Ok(())
         }
     }
 }

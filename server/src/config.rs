@@ -68,6 +68,11 @@ pub struct Config {
     pub rate_limit_mutations_per_minute: u32,
     /// Page and export reads (GET) per session (or IP without one) per minute.
     pub rate_limit_reads_per_minute: u32,
+    /// Management API (`/api/v1`) requests per API token per minute.
+    pub api_rate_limit_per_token_per_minute: u32,
+    /// Management API requests per minute for the whole org, all tokens and
+    /// unauthenticated attempts together.
+    pub api_rate_limit_per_org_per_minute: u32,
     /// Development and tests only: partner IdPs may be plain `http` on a
     /// loopback address. Never private or link-local addresses.
     pub dev_allow_loopback_idps: bool,
@@ -101,6 +106,8 @@ impl Default for Config {
             rate_limit_signin_per_minute: 30,
             rate_limit_mutations_per_minute: 300,
             rate_limit_reads_per_minute: 600,
+            api_rate_limit_per_token_per_minute: 600,
+            api_rate_limit_per_org_per_minute: 1200,
             dev_allow_loopback_idps: false,
             id_token_max_age_minutes: 10,
             trusted_proxies: String::new(),
@@ -165,6 +172,14 @@ impl Config {
             (
                 self.rate_limit_reads_per_minute,
                 "rate_limit_reads_per_minute",
+            ),
+            (
+                self.api_rate_limit_per_token_per_minute,
+                "api_rate_limit_per_token_per_minute",
+            ),
+            (
+                self.api_rate_limit_per_org_per_minute,
+                "api_rate_limit_per_org_per_minute",
             ),
             (
                 self.id_token_max_age_minutes as u32,

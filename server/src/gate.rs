@@ -29,6 +29,7 @@ use crate::state::AppState;
 
 /// The sections of the Partner Admin Portal.
 const PORTAL_SECTIONS: &[&str] = &[
+    "/api-tokens",
     "/users",
     "/groups",
     "/apps",

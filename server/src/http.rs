@@ -1,7 +1,8 @@
 //! The axum router: health probes, sign-in, exports, the Leptos app and its
 //! server functions (under `/_fn/`), and the layers every request passes:
 //! request id, tracing, client address, rate limits, session, surface gate,
-//! no-JavaScript notices, security headers.
+//! no-JavaScript notices, security headers; and the Management API under
+//! `/api/v1` (`crate::api`), which shares only the outermost of them.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -93,7 +94,7 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
         .map_err(|e| RunError(e.0))?
         .into();
     let public_origin: Arc<str> = crate::guard::origin_of(&state.config.public_url).into();
-    Ok(Router::new()
+    let site = Router::new()
         .route("/users/export.csv", get(crate::export::users_csv))
         .route(
             "/users/import/{id}/results.csv",
@@ -132,7 +133,13 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
         .layer(axum::middleware::from_fn_with_state(
             public_origin,
             crate::guard::refuse_cross_site,
-        ))
+        ));
+    // The Management API has layers of its own (token, Okta's rate limits):
+    // none of the site's (no session, no cookie-based forgery check).
+    let api = crate::api::router(&state);
+    Ok(Router::new()
+        .merge(site)
+        .nest("/api/v1", api)
         .layer(axum::middleware::from_fn_with_state(
             state.config.public_url.starts_with("https://"),
             crate::guard::security_headers,

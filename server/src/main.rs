@@ -1,5 +1,6 @@
 //! The Partner Portal server binary: configuration, CLI, boot, and the axum router.
 
+mod api;
 mod auth;
 mod boot;
 mod cli;

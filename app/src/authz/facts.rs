@@ -36,6 +36,8 @@ pub struct Client {
     pub ip_address: Option<String>,
     pub user_agent: Option<String>,
     pub request_id: Option<String>,
+    /// The API token the request presented (`transaction.detail.requestApiTokenId`).
+    pub api_token_id: Option<String>,
 }
 
 /// A permission row as stored: the canonical string and optional conditions JSON.

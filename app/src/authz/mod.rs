@@ -994,6 +994,59 @@ pub fn check_self(principal: &Principal) -> Result<UserId, AppError> {
     decision
 }
 
+/// Authority over API tokens, minted only by [`check_api_tokens`]: an admin's
+/// own tokens, and every admin's for a super admin (as in Okta). A token acts
+/// with its owner's rights at each request, so holding one never exceeds them.
+#[derive(Debug, Clone)]
+pub struct TokenAuthority {
+    owner: UserId,
+    every: bool,
+    actor: Actor,
+    client: Client,
+}
+
+impl TokenAuthority {
+    /// The admin whose tokens these are (and who owns a new one).
+    pub fn owner(&self) -> &UserId {
+        &self.owner
+    }
+
+    /// Reaches every admin's tokens (a super admin), not only the owner's.
+    pub fn reaches_every_token(&self) -> bool {
+        self.every
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+}
+
+/// API tokens: any admin (a user holding an admin role or binding) may hold
+/// tokens of its own; a super admin sees and revokes every admin's. Anyone
+/// else — a user without admin rights, the system — holds none (`Forbidden`).
+pub fn check_api_tokens(principal: &Principal) -> Result<TokenAuthority, AppError> {
+    let decision = match principal.user_id() {
+        Some(owner) if principal.is_admin() => Ok(TokenAuthority {
+            owner: owner.clone(),
+            every: principal.is_super_admin(),
+            actor: principal.actor.clone(),
+            client: principal.client.clone(),
+        }),
+        _ => Err(AppError::Forbidden),
+    };
+    tracing::debug!(
+        principal = %principal.actor.id,
+        permission = "api_tokens",
+        allowed = decision.is_ok(),
+        "authz decision"
+    );
+    decision
+}
+
 /// What of the System Log `principal` may read: events whose every target is
 /// in its read scopes (users, groups, apps, realms); everything for those who
 /// read everything. Compiled to SQL by `Store::list_events`.

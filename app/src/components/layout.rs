@@ -42,6 +42,9 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <A href="/realms" attr:class="rounded px-2 py-1 hover:bg-slate-100 aria-[current=page]:font-semibold dark:hover:bg-slate-800">
                         "Realms"
                     </A>
+                    <A href="/api-tokens" attr:class="rounded px-2 py-1 hover:bg-slate-100 aria-[current=page]:font-semibold dark:hover:bg-slate-800">
+                        "API tokens"
+                    </A>
                 </nav>
                 <SessionControls />
             </div>

@@ -145,3 +145,41 @@ pub async fn delete(cx: &Ctx, id: &AppId) -> Result<App, AppError> {
     cx.store.delete_app(&grant).await?;
     Ok(app)
 }
+
+/// The app records the caller may read (the Management API's list).
+pub async fn records(cx: &Ctx) -> Result<Vec<App>, AppError> {
+    Ok(cx
+        .store
+        .list_apps(&scope(&cx.principal, Permission::AppsRead))
+        .await?)
+}
+
+/// One app record the caller may read.
+pub async fn record(cx: &Ctx, id: &AppId) -> Result<App, AppError> {
+    Ok(cx
+        .store
+        .get_app(&scope(&cx.principal, Permission::AppsRead), id)
+        .await?)
+}
+
+/// The groups an app the caller may read is assigned to, those it may read.
+pub async fn groups_of(cx: &Ctx, id: &AppId) -> Result<Vec<crate::model::Group>, AppError> {
+    let app = record(cx, id).await?;
+    Ok(cx
+        .store
+        .groups_of_app(&scope(&cx.principal, Permission::GroupsRead), &app.id)
+        .await?)
+}
+
+/// A user's apps the caller may see, with whether each is assigned directly
+/// (the Management API's `appLinks`).
+pub async fn records_of_user(cx: &Ctx, id: &UserId) -> Result<Vec<(App, bool)>, AppError> {
+    let (user, _) = super::access::load_user(cx, id).await?;
+    Ok(cx
+        .store
+        .apps_for_user_in(&scope(&cx.principal, Permission::AppsRead), &user.id)
+        .await?
+        .into_iter()
+        .map(|(app, direct, _)| (app, direct))
+        .collect())
+}

@@ -136,3 +136,61 @@ pub async fn delete(cx: &Ctx, id: &GroupId) -> Result<Group, AppError> {
     cx.store.delete_group(&grant).await?;
     Ok(group)
 }
+
+/// The group records the caller may read (the Management API's list).
+pub async fn records(cx: &Ctx) -> Result<Vec<Group>, AppError> {
+    Ok(cx
+        .store
+        .list_groups(&scope(&cx.principal, Permission::GroupsRead))
+        .await?)
+}
+
+/// One group record the caller may read.
+pub async fn record(cx: &Ctx, id: &GroupId) -> Result<Group, AppError> {
+    Ok(cx
+        .store
+        .get_group(&scope(&cx.principal, Permission::GroupsRead), id)
+        .await?)
+}
+
+/// The groups of a user the caller may read that it may read too.
+pub async fn records_of_user(cx: &Ctx, id: &UserId) -> Result<Vec<Group>, AppError> {
+    let (user, _) = super::access::load_user(cx, id).await?;
+    Ok(cx
+        .store
+        .groups_of_user(&scope(&cx.principal, Permission::GroupsRead), &user.id)
+        .await?)
+}
+
+/// The apps assigned to a group the caller may read, those it may read.
+pub async fn apps_of(cx: &Ctx, id: &GroupId) -> Result<Vec<crate::model::App>, AppError> {
+    let group = record(cx, id).await?;
+    Ok(cx
+        .store
+        .apps_of_group(&scope(&cx.principal, Permission::AppsRead), &group.id)
+        .await?)
+}
+
+/// Assigns (`assign`) an app to a group or takes it back: the group's
+/// `okta.groups.appAssignment.manage` and the app's
+/// `okta.apps.assignment.manage`. `true` when something changed.
+pub async fn change_app(
+    cx: &Ctx,
+    group: &GroupId,
+    app: &crate::ids::AppId,
+    assign: bool,
+) -> Result<bool, AppError> {
+    let (_, group_grant) =
+        authorize_group(cx, Permission::GroupsAppAssignmentManage, group).await?;
+    let (_, app_grant) =
+        super::access::authorize_app(cx, Permission::AppsAssignmentManage, app).await?;
+    Ok(if assign {
+        cx.store
+            .assign_app_to_group(&group_grant, &app_grant)
+            .await?
+    } else {
+        cx.store
+            .unassign_app_from_group(&group_grant, &app_grant)
+            .await?
+    })
+}

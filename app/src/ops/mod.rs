@@ -12,6 +12,7 @@
 //! reads the store.
 
 pub mod access;
+pub mod api_tokens;
 pub mod apps;
 pub mod directory;
 pub mod explain;

@@ -153,6 +153,23 @@ pub async fn get(cx: &Ctx, id: &RealmId) -> Result<RealmDetail, AppError> {
     })
 }
 
+/// One realm the caller may read (`okta.realms.read` on it): the API's
+/// read, which partner admins make too.
+pub async fn read(cx: &Ctx, id: &RealmId) -> Result<Realm, AppError> {
+    let (realm, _) = authorize_realm(cx, Permission::RealmsRead, id).await?;
+    Ok(realm)
+}
+
+/// Replaces a realm's profile whatever changed since it was read (the API's
+/// `PUT`, last writer wins as in Okta).
+pub async fn replace(cx: &Ctx, id: &RealmId, change: RealmChange<'_>) -> Result<Realm, AppError> {
+    let (realm, grant) = authorize_realm(cx, Permission::RealmsManage, id).await?;
+    Ok(cx
+        .store
+        .update_realm(&grant, id, change, &realm.last_updated)
+        .await?)
+}
+
 /// Renames a realm, changes its type or its allowed domains
 /// (`okta.realms.manage` on it; `expected`: the `last_updated` the form was
 /// rendered from).

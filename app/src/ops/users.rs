@@ -13,7 +13,9 @@ use crate::error::{AppError, FieldError};
 use crate::ids::{AppId, GroupId, RealmId, UserId};
 use crate::model::{BaseProfile, LifecycleOp, User, UserStatus};
 use crate::store::profiles::ProfileUpdate;
-pub use crate::store::users::{AttributeDef, AttributeType, UserFilter, UserSort};
+pub use crate::store::users::{
+    AttributeDef, AttributeType, Page, UserCondition, UserField, UserFilter, UserSort,
+};
 use crate::store::users::{NewUser, MAX_PAGE};
 use crate::store::{Store, StoreError};
 use crate::views::users::{
@@ -794,4 +796,108 @@ pub fn typed_custom(
     } else {
         Err(AppError::fields(errors))
     }
+}
+
+/// A user record as the caller may read it: attributes its read right does
+/// not reach are left out (custom ones) or empty (base ones).
+fn as_readable(mut user: User, read: &Grant) -> User {
+    user.custom_profile.retain(|name, _| read.reaches_attribute(name));
+    let p = &mut user.profile;
+    for (name, value) in [
+        ("secondEmail", &mut p.second_email),
+        ("middleName", &mut p.middle_name),
+        ("primaryPhone", &mut p.primary_phone),
+        ("mobilePhone", &mut p.mobile_phone),
+    ] {
+        if !read.reaches_attribute(name) {
+            *value = None;
+        }
+    }
+    user
+}
+
+/// A page of user records the caller may read (the Management API's list),
+/// in `sort` order after `after`, `limit` long.
+pub async fn records(
+    cx: &Ctx,
+    filter: UserFilter,
+    sort: UserSort,
+    after: Option<&str>,
+    limit: u32,
+) -> Result<Page<User>, AppError> {
+    if !group_filter_visible(cx, &filter).await? {
+        return Ok(Page {
+            items: Vec::new(),
+            next: None,
+        });
+    }
+    let page = cx
+        .store
+        .list_users(
+            &scope(&cx.principal, Permission::UsersRead),
+            &filter,
+            sort,
+            after.filter(|a| !a.is_empty()),
+            limit.min(MAX_PAGE),
+        )
+        .await?;
+    let mut items = Vec::with_capacity(page.items.len());
+    for user in page.items {
+        let target = cx.store.facts_of_user(&cx.org.orn, &user).await?;
+        match check(&cx.principal, Permission::UsersRead, &target) {
+            Ok(read) => items.push(as_readable(user, &read)),
+            // In the read scope, the kernel allows the read; skip, never fail.
+            Err(_) => continue,
+        }
+    }
+    Ok(Page {
+        items,
+        next: page.next,
+    })
+}
+
+/// One user record the caller may read, by id or (as Okta allows) by login.
+pub async fn record(cx: &Ctx, id_or_login: &str) -> Result<User, AppError> {
+    let id = match UserId::parse(id_or_login) {
+        Ok(id) if !id_or_login.contains('@') => id,
+        _ => find_by_login(cx, id_or_login)
+            .await?
+            .map(|u| u.id)
+            .ok_or(AppError::NotFound)?,
+    };
+    let (user, target) = super::access::load_user(cx, &id).await?;
+    let read = check(&cx.principal, Permission::UsersRead, &target)?;
+    Ok(as_readable(user, &read))
+}
+
+/// Changes the attributes `edit` names, whatever the user's version (the
+/// Management API's partial update; `replace`: Okta's `PUT`, where attributes
+/// left out are cleared).
+pub async fn change_profile(
+    cx: &Ctx,
+    id: &UserId,
+    mut profile: HashMap<String, String>,
+    mut custom: HashMap<String, String>,
+    replace: bool,
+) -> Result<User, AppError> {
+    let (user, _) = super::access::load_user(cx, id).await?;
+    if replace {
+        for name in ["secondEmail", "middleName", "primaryPhone", "mobilePhone"] {
+            profile.entry(name.to_string()).or_default();
+        }
+        for name in user.custom_profile.keys() {
+            custom.entry(name.clone()).or_default();
+        }
+    }
+    update_profile(
+        cx,
+        id,
+        ProfileEdit {
+            version: user.version,
+            profile,
+            custom,
+        },
+    )
+    .await?;
+    record(cx, id.as_str()).await
 }

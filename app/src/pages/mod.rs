@@ -8,4 +8,5 @@ pub mod login;
 pub mod me;
 pub mod not_found;
 pub mod realms;
+pub mod tokens;
 pub mod users;

@@ -14,6 +14,7 @@ pub mod imports;
 pub mod me;
 pub mod realms;
 pub mod session;
+pub mod tokens;
 pub mod users;
 
 /// An id the address or a hidden field names: a malformed one names nothing

@@ -102,6 +102,14 @@ impl Event {
     }
 }
 
+/// Okta's `transaction.detail`: the API token a request presented.
+fn transaction_detail(client: &Client) -> serde_json::Value {
+    match &client.api_token_id {
+        Some(token) => json!({ "requestApiTokenId": token }),
+        None => json!({}),
+    }
+}
+
 /// Appends `event` inside `tx`. The caller's transaction must already hold the
 /// chain lock (see `super::begin_write`), so the chain stays linear.
 pub async fn append(tx: &mut Transaction<'static, Any>, event: &Event) -> Result<(), StoreError> {
@@ -151,7 +159,11 @@ pub async fn append_all(
             },
             "outcome": { "result": event.outcome, "reason": event.reason },
             "target": event.targets,
-            "transaction": { "type": "WEB", "id": transaction_id, "detail": {} },
+            "transaction": {
+                "type": "WEB",
+                "id": transaction_id,
+                "detail": transaction_detail(&event.client),
+            },
             "debugContext": { "debugData": event.debug },
         });
         let event_json = body.to_string();

@@ -589,49 +589,119 @@ impl Store {
         Ok(n > 0)
     }
 
+    /// Assigns an app to a group: its members get the app. `group_grant`
+    /// for `okta.groups.appAssignment.manage` on the group, `app_grant` for
+    /// `okta.apps.assignment.manage` on the app. `false` when it already was.
     pub async fn assign_app_to_group(
         &self,
         group_grant: &Grant,
         app_grant: &Grant,
     ) -> Result<bool, StoreError> {
+        self.change_group_assignment(group_grant, app_grant, true)
+            .await
+    }
+
+    /// Takes an app back from a group; `false` when it was not assigned.
+    pub async fn unassign_app_from_group(
+        &self,
+        group_grant: &Grant,
+        app_grant: &Grant,
+    ) -> Result<bool, StoreError> {
+        self.change_group_assignment(group_grant, app_grant, false)
+            .await
+    }
+
+    async fn change_group_assignment(
+        &self,
+        group_grant: &Grant,
+        app_grant: &Grant,
+        assign: bool,
+    ) -> Result<bool, StoreError> {
         let group_id = group_grant.demand_group(Permission::GroupsAppAssignmentManage)?;
         let app_id = app_grant.demand_app(Permission::AppsAssignmentManage)?;
         let mut tx = self.begin_write().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO app_group_assignments (app_id, group_id, priority, created) VALUES ($1, $2, 0, $3) \
-             ON CONFLICT DO NOTHING",
+        let names: Option<(String, String)> = sqlx::query_as(
+            "SELECT g.name, a.label FROM groups g, apps a WHERE g.id = $1 AND a.id = $2",
         )
-        .bind(app_id.as_str())
         .bind(group_id.as_str())
-        .bind(clock::now())
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| StoreError::map_constraint(e, &[]))?;
-        if inserted.rows_affected() == 0 {
+        .bind(app_id.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (group_name, app_label) = names.ok_or(StoreError::NotFound)?;
+        let changed = if assign {
+            sqlx::query(
+                "INSERT INTO app_group_assignments (app_id, group_id, priority, created) \
+                 VALUES ($1, $2, 0, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(app_id.as_str())
+            .bind(group_id.as_str())
+            .bind(clock::now())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::map_constraint(e, &[]))?
+        } else {
+            sqlx::query("DELETE FROM app_group_assignments WHERE app_id = $1 AND group_id = $2")
+                .bind(app_id.as_str())
+                .bind(group_id.as_str())
+                .execute(&mut *tx)
+                .await?
+        };
+        if changed.rows_affected() == 0 {
             return Ok(false);
         }
-        let event = Event::by_grant(
-            "application.group_membership.add",
-            "Assign application to group",
-            group_grant,
-        )
-        .target(audit::Target {
-            id: group_id.to_string(),
-            target_type: "UserGroup".into(),
-            alternate_id: group_id.to_string(),
-            display_name: group_id.to_string(),
-            realm_id: None,
-        })
-        .target(audit::Target {
-            id: app_id.to_string(),
-            target_type: "AppInstance".into(),
-            alternate_id: app_id.to_string(),
-            display_name: app_id.to_string(),
-            realm_id: None,
-        });
+        let (event_type, display) = if assign {
+            (
+                "group.application_assignment.add",
+                "Add assigned application to group",
+            )
+        } else {
+            (
+                "group.application_assignment.remove",
+                "Remove assigned application from group",
+            )
+        };
+        let event = Event::by_grant(event_type, display, group_grant)
+            .target(audit::Target {
+                id: group_id.to_string(),
+                target_type: "UserGroup".into(),
+                alternate_id: group_name.clone(),
+                display_name: group_name,
+                realm_id: None,
+            })
+            .target(audit::Target {
+                id: app_id.to_string(),
+                target_type: "AppInstance".into(),
+                alternate_id: app_label.clone(),
+                display_name: app_label,
+                realm_id: None,
+            });
         audit::append(&mut tx, &event).await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// The apps assigned to `group` that `scope` (apps read) covers.
+    pub async fn apps_of_group(&self, scope: &Scope, group: &GroupId) -> Result<Vec<App>, StoreError> {
+        let mut sql = Sql::new(&format!(
+            "SELECT {APP_COLUMNS} FROM apps a JOIN app_group_assignments aga ON aga.app_id = a.id \
+             WHERE aga.group_id = "
+        ));
+        sql.bind(group).push(" AND ");
+        scope.apps_predicate(&mut sql, "a");
+        sql.push(" ORDER BY lower(a.label), a.id");
+        sql.fetch_all::<App>(&self.pool).await
+    }
+
+    /// The groups `app` is assigned to that `scope` (groups read) covers.
+    pub async fn groups_of_app(&self, scope: &Scope, app: &AppId) -> Result<Vec<Group>, StoreError> {
+        let mut sql = Sql::new(&format!(
+            "SELECT {GROUP_COLUMNS} FROM groups g JOIN app_group_assignments aga ON aga.group_id = g.id \
+             WHERE aga.app_id = "
+        ));
+        sql.bind(app).push(" AND ");
+        scope.groups_predicate(&mut sql, "g");
+        sql.push(" ORDER BY lower(g.name), g.id");
+        sql.fetch_all::<Group>(&self.pool).await
     }
 }
 

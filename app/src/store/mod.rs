@@ -15,6 +15,7 @@
 //! Driver errors are mapped to `StoreError` here and never leave as text.
 
 pub mod admin;
+pub mod api_tokens;
 pub mod audit;
 pub(crate) mod clock;
 mod demand;

@@ -647,6 +647,118 @@ pub struct UserFilter {
     /// Substring of login, email, first or last name (prefix of the login for
     /// fewer than 3 characters).
     pub search: Option<String>,
+    /// Conditions on attributes (the Management API's `search` and `filter`),
+    /// all of which must hold.
+    pub conditions: Vec<UserCondition>,
+}
+
+/// An attribute of a user that a condition may name (Okta's names:
+/// `id`, `status`, `realmId`, `created`, `lastUpdated`, …, `profile.login`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserField {
+    Id,
+    Status,
+    RealmId,
+    Created,
+    Activated,
+    StatusChanged,
+    LastLogin,
+    LastUpdated,
+    Login,
+    Email,
+    SecondEmail,
+    FirstName,
+    LastName,
+    MiddleName,
+    PrimaryPhone,
+    MobilePhone,
+}
+
+impl UserField {
+    /// The field Okta calls `name`, if conditions may name it.
+    pub fn from_okta(name: &str) -> Option<Self> {
+        Some(match name {
+            "id" => Self::Id,
+            "status" => Self::Status,
+            "realmId" => Self::RealmId,
+            "created" => Self::Created,
+            "activated" => Self::Activated,
+            "statusChanged" => Self::StatusChanged,
+            "lastLogin" => Self::LastLogin,
+            "lastUpdated" => Self::LastUpdated,
+            "profile.login" => Self::Login,
+            "profile.email" => Self::Email,
+            "profile.secondEmail" => Self::SecondEmail,
+            "profile.firstName" => Self::FirstName,
+            "profile.lastName" => Self::LastName,
+            "profile.middleName" => Self::MiddleName,
+            "profile.primaryPhone" => Self::PrimaryPhone,
+            "profile.mobilePhone" => Self::MobilePhone,
+            _ => return None,
+        })
+    }
+
+    fn column(self) -> &'static str {
+        match self {
+            Self::Id => "id",
+            Self::Status => "status",
+            Self::RealmId => "realm_id",
+            Self::Created => "created",
+            Self::Activated => "activated",
+            Self::StatusChanged => "status_changed",
+            Self::LastLogin => "last_login",
+            Self::LastUpdated => "last_updated",
+            Self::Login => "login_lower",
+            Self::Email => "email",
+            Self::SecondEmail => "second_email",
+            Self::FirstName => "first_name",
+            Self::LastName => "last_name",
+            Self::MiddleName => "middle_name",
+            Self::PrimaryPhone => "primary_phone",
+            Self::MobilePhone => "mobile_phone",
+        }
+    }
+
+    /// Profile text compares without regard to case (as Okta's `eq` and
+    /// `sw` on profile attributes do); ids, statuses and times exactly.
+    pub fn is_profile_text(self) -> bool {
+        !matches!(
+            self,
+            Self::Id
+                | Self::Status
+                | Self::RealmId
+                | Self::Created
+                | Self::Activated
+                | Self::StatusChanged
+                | Self::LastLogin
+                | Self::LastUpdated
+        )
+    }
+
+    /// A timestamp, compared in time order.
+    pub fn is_time(self) -> bool {
+        matches!(
+            self,
+            Self::Created
+                | Self::Activated
+                | Self::StatusChanged
+                | Self::LastLogin
+                | Self::LastUpdated
+        )
+    }
+}
+
+/// One condition on a user attribute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserCondition {
+    /// Equal to one of the values (`eq`, or `eq … or eq …`).
+    OneOf(UserField, Vec<String>),
+    NotEqual(UserField, String),
+    StartsWith(UserField, String),
+    Contains(UserField, String),
+    /// `gt`, `ge`, `lt`, `le`: the operator as SQL and the value.
+    Compare(UserField, &'static str, String),
+    Present(UserField),
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -669,6 +781,63 @@ pub struct Page<T> {
 /// Most matches a text search considers (beyond that, ask for a narrower search).
 pub const SEARCH_CAP: i64 = 10_000;
 pub const MAX_PAGE: u32 = 200;
+
+/// `AND` one attribute condition on `u`. Profile text compares lower-cased
+/// (the login through its lower-cased column and index).
+fn push_condition(sql: &mut Sql, condition: &UserCondition) {
+    let lhs = |field: UserField| match field {
+        UserField::Login => "u.login_lower".to_string(),
+        f if f.is_profile_text() => format!("lower(u.{})", f.column()),
+        f => format!("u.{}", f.column()),
+    };
+    let value = |field: UserField, v: &str| {
+        if field.is_profile_text() {
+            v.to_lowercase()
+        } else {
+            v.to_string()
+        }
+    };
+    let like = |v: &str| {
+        v.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    };
+    match condition {
+        UserCondition::OneOf(field, values) if values.is_empty() => {
+            let _ = field;
+            sql.push(" AND 1 = 0");
+        }
+        UserCondition::OneOf(field, values) => {
+            sql.push(&format!(" AND {} IN ", lhs(*field)))
+                .bind_list(values.iter().map(|v| value(*field, v)));
+        }
+        UserCondition::NotEqual(field, v) => {
+            sql.push(&format!(" AND ({0} IS NULL OR {0} <> ", lhs(*field)))
+                .bind(value(*field, v))
+                .push(")");
+        }
+        UserCondition::StartsWith(field, v) => {
+            sql.push(&format!(" AND {} LIKE ", lhs(*field)))
+                .bind(format!("{}%", like(&value(*field, v))))
+                .push(" ESCAPE '\\'");
+        }
+        UserCondition::Contains(field, v) => {
+            sql.push(&format!(" AND {} LIKE ", lhs(*field)))
+                .bind(format!("%{}%", like(&value(*field, v))))
+                .push(" ESCAPE '\\'");
+        }
+        UserCondition::Compare(field, op, v) => {
+            sql.push(&format!(" AND {} {op} ", lhs(*field)))
+                .bind(value(*field, v));
+        }
+        UserCondition::Present(field) => {
+            sql.push(&format!(
+                " AND u.{0} IS NOT NULL AND u.{0} <> ''",
+                field.column()
+            ));
+        }
+    }
+}
 
 fn sort_columns(sort: UserSort) -> &'static [&'static str] {
     match sort {
@@ -811,6 +980,9 @@ impl Store {
             .filter(|t| !t.is_empty())
         {
             self.push_search(sql, scope, term);
+        }
+        for condition in &filter.conditions {
+            push_condition(sql, condition);
         }
         if let Some(cursor) = after {
             let values = decode_cursor(cursor, columns.len())?;

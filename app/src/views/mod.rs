@@ -10,4 +10,5 @@ pub mod imports;
 pub mod me;
 pub mod roles;
 pub mod session;
+pub mod tokens;
 pub mod users;

@@ -192,6 +192,7 @@ pub fn client() -> reqwest::Client {
         .build()
         .unwrap()
 }
+pub mod api;
 pub mod oidc;
 
 /// The system principal's grant to change the admin model: for setting up.

@@ -1,0 +1,268 @@
+//! `/api/v1/apps`: list and read app integrations; an app's users (direct
+//! assignments: list, assign, read, unassign) and groups (list, assign, read,
+//! unassign). Assignees are listed within the token's user and group scopes.
+
+use axum::extract::{OriginalUri, Path};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use app::ids::{AppId, GroupId, UserId};
+use app::model::{App, Group, User};
+use app::ops::links::{self, Link};
+use app::ops::users::{self, UserCondition, UserField, UserFilter, UserSort};
+
+use super::{id, no_content, wire, Api, ApiError, Body, Cursor, Paged, Params};
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/apps", get(list))
+        .route("/apps/{id}", get(read))
+        .route("/apps/{id}/users", get(app_users).post(assign_user))
+        .route(
+            "/apps/{id}/users/{user}",
+            get(app_user).delete(unassign_user),
+        )
+        .route("/apps/{id}/groups", get(app_groups))
+        .route(
+            "/apps/{id}/groups/{group}",
+            get(app_group).put(assign_group).delete(unassign_group),
+        )
+}
+
+#[derive(Deserialize, Default)]
+struct ListParams {
+    limit: Option<String>,
+    after: Option<String>,
+    q: Option<String>,
+}
+
+async fn list(
+    Api(cx): Api,
+    OriginalUri(uri): OriginalUri,
+    Params(p): Params<ListParams>,
+) -> Result<Response, ApiError> {
+    let cursor = Cursor::new(p.limit.as_deref(), p.after.as_deref(), 20, 200)?;
+    let mut apps = app::ops::apps::records(&cx).await?;
+    if let Some(q) = p.q.as_deref().map(str::to_lowercase).filter(|q| !q.is_empty()) {
+        apps.retain(|a| {
+            a.label.to_lowercase().starts_with(&q) || a.name.to_lowercase().starts_with(&q)
+        });
+    }
+    let (page, next) = cursor.page(apps, |a| a.id.to_string());
+    let base = &cx.settings.public_url;
+    Ok(Paged {
+        items: page.iter().map(|a| wire::app(base, a)).collect(),
+        uri,
+        public_url: base.clone(),
+        limit: cursor.limit,
+        next,
+    }
+    .into_response())
+}
+
+async fn read(Api(cx): Api, Path(raw): Path<String>) -> Result<Response, ApiError> {
+    let app = app::ops::apps::record(&cx, &id::<AppId>(&raw, "AppInstance")?).await?;
+    Ok(Json(wire::app(&cx.settings.public_url, &app)).into_response())
+}
+
+/// Okta's `AppUser`: a user's assignment to an app.
+fn app_user_wire(base: &str, app: &App, u: &User) -> Value {
+    let base = base.trim_end_matches('/');
+    json!({
+        "id": u.id.as_str(),
+        "externalId": Value::Null,
+        "created": u.created,
+        "lastUpdated": u.last_updated,
+        "scope": "USER",
+        "status": if u.status == app::model::UserStatus::Active { "ACTIVE" } else { "INACTIVE" },
+        "statusChanged": u.status_changed,
+        "syncState": "DISABLED",
+        "credentials": { "userName": u.profile.login },
+        "profile": {},
+        "_links": {
+            "app": { "href": format!("{base}/api/v1/apps/{}", app.id) },
+            "user": { "href": format!("{base}/api/v1/users/{}", u.id) },
+        },
+    })
+}
+
+/// Okta's `ApplicationGroupAssignment`.
+fn app_group_wire(base: &str, app: &App, g: &Group) -> Value {
+    let base = base.trim_end_matches('/');
+    json!({
+        "id": g.id.as_str(),
+        "lastUpdated": g.last_updated,
+        "priority": 0,
+        "profile": {},
+        "_links": {
+            "app": { "href": format!("{base}/api/v1/apps/{}", app.id) },
+            "group": { "href": format!("{base}/api/v1/groups/{}", g.id) },
+        },
+    })
+}
+
+#[derive(Deserialize, Default)]
+struct PageParams {
+    limit: Option<String>,
+    after: Option<String>,
+}
+
+async fn app_users(
+    Api(cx): Api,
+    OriginalUri(uri): OriginalUri,
+    Path(raw): Path<String>,
+    Params(p): Params<PageParams>,
+) -> Result<Response, ApiError> {
+    let app = app::ops::apps::record(&cx, &id::<AppId>(&raw, "AppInstance")?).await?;
+    let cursor = Cursor::new(p.limit.as_deref(), p.after.as_deref(), 50, 500)?;
+    let page = users::records(
+        &cx,
+        UserFilter {
+            app: Some(app.id.clone()),
+            ..UserFilter::default()
+        },
+        UserSort::Login,
+        cursor.after.as_deref(),
+        cursor.limit as u32,
+    )
+    .await?;
+    let base = &cx.settings.public_url;
+    Ok(Paged {
+        items: page
+            .items
+            .iter()
+            .map(|u| app_user_wire(base, &app, u))
+            .collect(),
+        uri,
+        public_url: base.clone(),
+        limit: cursor.limit,
+        next: page.next,
+    }
+    .into_response())
+}
+
+/// The user directly assigned `app`, if the caller may read it.
+async fn assigned(cx: &app::ctx::Ctx, app: &App, user: &UserId) -> Result<User, ApiError> {
+    users::records(
+        cx,
+        UserFilter {
+            app: Some(app.id.clone()),
+            conditions: vec![UserCondition::OneOf(UserField::Id, vec![user.to_string()])],
+            ..UserFilter::default()
+        },
+        UserSort::Login,
+        None,
+        1,
+    )
+    .await?
+    .items
+    .into_iter()
+    .next()
+    .ok_or_else(|| ApiError::not_found(&format!("{user} (AppUser)")))
+}
+
+async fn app_user(
+    Api(cx): Api,
+    Path((raw, user)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let app = app::ops::apps::record(&cx, &id::<AppId>(&raw, "AppInstance")?).await?;
+    let user = assigned(&cx, &app, &id::<UserId>(&user, "User")?).await?;
+    Ok(Json(app_user_wire(&cx.settings.public_url, &app, &user)).into_response())
+}
+
+#[derive(Deserialize)]
+struct AssignBody {
+    id: Option<String>,
+}
+
+async fn assign_user(
+    Api(cx): Api,
+    Path(raw): Path<String>,
+    Body(body): Body<AssignBody>,
+) -> Result<Response, ApiError> {
+    let app_id = id::<AppId>(&raw, "AppInstance")?;
+    let user = body.id.ok_or_else(|| ApiError::invalid("id", "Name the user to assign."))?;
+    let user = id::<UserId>(&user, "User")?;
+    links::change(&cx, &user, Link::App(app_id.clone()), true).await?;
+    let app = app::ops::apps::record(&cx, &app_id).await?;
+    let user = assigned(&cx, &app, &user).await?;
+    Ok(Json(app_user_wire(&cx.settings.public_url, &app, &user)).into_response())
+}
+
+async fn unassign_user(
+    Api(cx): Api,
+    Path((raw, user)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let app = id::<AppId>(&raw, "AppInstance")?;
+    let user = id::<UserId>(&user, "User")?;
+    links::change(&cx, &user, Link::App(app), false).await?;
+    Ok(no_content())
+}
+
+async fn app_groups(
+    Api(cx): Api,
+    OriginalUri(uri): OriginalUri,
+    Path(raw): Path<String>,
+    Params(p): Params<PageParams>,
+) -> Result<Response, ApiError> {
+    let app_id = id::<AppId>(&raw, "AppInstance")?;
+    let app = app::ops::apps::record(&cx, &app_id).await?;
+    let cursor = Cursor::new(p.limit.as_deref(), p.after.as_deref(), 20, 200)?;
+    let groups = app::ops::apps::groups_of(&cx, &app_id).await?;
+    let (page, next) = cursor.page(groups, |g| g.id.to_string());
+    let base = &cx.settings.public_url;
+    Ok(Paged {
+        items: page.iter().map(|g| app_group_wire(base, &app, g)).collect(),
+        uri,
+        public_url: base.clone(),
+        limit: cursor.limit,
+        next,
+    }
+    .into_response())
+}
+
+async fn group_assignment(
+    cx: &app::ctx::Ctx,
+    app_id: &AppId,
+    group: &GroupId,
+) -> Result<Response, ApiError> {
+    let app = app::ops::apps::record(cx, app_id).await?;
+    let group = app::ops::apps::groups_of(cx, app_id)
+        .await?
+        .into_iter()
+        .find(|g| g.id == *group)
+        .ok_or_else(|| ApiError::not_found(&format!("{group} (ApplicationGroupAssignment)")))?;
+    Ok(Json(app_group_wire(&cx.settings.public_url, &app, &group)).into_response())
+}
+
+async fn app_group(
+    Api(cx): Api,
+    Path((raw, group)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let app_id = id::<AppId>(&raw, "AppInstance")?;
+    group_assignment(&cx, &app_id, &id::<GroupId>(&group, "UserGroup")?).await
+}
+
+async fn assign_group(
+    Api(cx): Api,
+    Path((raw, group)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let app_id = id::<AppId>(&raw, "AppInstance")?;
+    let group = id::<GroupId>(&group, "UserGroup")?;
+    app::ops::groups::change_app(&cx, &group, &app_id, true).await?;
+    group_assignment(&cx, &app_id, &group).await
+}
+
+async fn unassign_group(
+    Api(cx): Api,
+    Path((raw, group)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let app_id = id::<AppId>(&raw, "AppInstance")?;
+    let group = id::<GroupId>(&group, "UserGroup")?;
+    app::ops::groups::change_app(&cx, &group, &app_id, false).await?;
+    Ok(no_content())
+}

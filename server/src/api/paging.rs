@@ -1,0 +1,168 @@
+//! Okta's cursor paging: `limit` and `after` in, a JSON array out with
+//! `Link: <…>; rel="self"` then `Link: <…>; rel="next"` as two headers (the
+//! Python SDK keeps only the last `Link` header, so `next` must come last),
+//! absolute URLs built from the configured public URL (behind a proxy the
+//! request's host is not the one clients use).
+
+use axum::http::{HeaderValue, Uri};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use super::ApiError;
+
+/// Where a page starts and how long it is.
+#[derive(Debug, Clone)]
+pub struct Cursor {
+    pub after: Option<String>,
+    pub limit: usize,
+}
+
+impl Cursor {
+    /// `limit` (default `default`, at most `max`: larger is cut to `max`, as
+    /// Okta does) and `after` as given.
+    pub fn new(
+        limit: Option<&str>,
+        after: Option<&str>,
+        default: usize,
+        max: usize,
+    ) -> Result<Self, ApiError> {
+        let limit = match limit.map(str::trim).filter(|l| !l.is_empty()) {
+            None => default,
+            Some(l) => match l.parse::<i64>() {
+                Ok(n) if n >= 1 => (n as usize).min(max),
+                _ => {
+                    return Err(ApiError::invalid(
+                        "limit",
+                        format!("Enter a whole number from 1 to {max}."),
+                    ))
+                }
+            },
+        };
+        Ok(Self {
+            after: after
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(str::to_string),
+            limit,
+        })
+    }
+
+    /// The page of `items` (already in list order) after the item whose key
+    /// is `after`, and the key of its last item when more follow. An `after`
+    /// that names no item starts after nothing.
+    pub fn page<T>(&self, items: Vec<T>, key: impl Fn(&T) -> String) -> (Vec<T>, Option<String>) {
+        let start = match &self.after {
+            Some(after) => items
+                .iter()
+                .position(|i| key(i) == *after)
+                .map(|p| p + 1)
+                .unwrap_or(0),
+            None => 0,
+        };
+        let total = items.len();
+        let page: Vec<T> = items.into_iter().skip(start).take(self.limit).collect();
+        let next = (start + page.len() < total)
+            .then(|| page.last().map(&key))
+            .flatten();
+        (page, next)
+    }
+}
+
+/// One page of a list, answered as Okta does.
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    /// The request's URI (path and query), to rebuild `self` and `next`.
+    pub uri: Uri,
+    pub public_url: String,
+    pub limit: usize,
+    /// The cursor of the next page, when there is one.
+    pub next: Option<String>,
+}
+
+impl<T: Serialize> Paged<T> {
+    fn link(&self, after: Option<&str>) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in url::form_urlencoded::parse(self.uri.query().unwrap_or_default().as_bytes())
+        {
+            if k != "after" && k != "limit" {
+                query.append_pair(&k, &v);
+            }
+        }
+        if let Some(after) = after {
+            query.append_pair("after", after);
+        }
+        query.append_pair("limit", &self.limit.to_string());
+        format!(
+            "{}{}?{}",
+            self.public_url.trim_end_matches('/'),
+            self.uri.path(),
+            query.finish()
+        )
+    }
+}
+
+impl<T: Serialize> IntoResponse for Paged<T> {
+    fn into_response(self) -> Response {
+        let this = self.link(None);
+        let next = self.next.as_deref().map(|n| self.link(Some(n)));
+        let mut response = axum::Json(&self.items).into_response();
+        let headers = response.headers_mut();
+        if let Ok(v) = HeaderValue::from_str(&format!("<{this}>; rel=\"self\"")) {
+            headers.append(axum::http::header::LINK, v);
+        }
+        if let Some(Ok(v)) = next.map(|n| HeaderValue::from_str(&format!("<{n}>; rel=\"next\""))) {
+            headers.append(axum::http::header::LINK, v);
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_follow_the_key_of_the_last_item_and_stop_at_the_end() {
+        let cursor = Cursor::new(Some("2"), None, 20, 200).unwrap();
+        let items = vec!["a", "b", "c", "d", "e"];
+        let key = |s: &&str| s.to_string();
+        let (page, next) = cursor.page(items.clone(), key);
+        assert_eq!((page, next.as_deref()), (vec!["a", "b"], Some("b")));
+        let cursor = Cursor::new(Some("2"), Some("d"), 20, 200).unwrap();
+        let (page, next) = cursor.page(items.clone(), key);
+        assert_eq!((page, next), (vec!["e"], None));
+        let cursor = Cursor::new(Some("2"), Some("c"), 20, 200).unwrap();
+        assert_eq!(cursor.page(items, key).1, None);
+        assert_eq!(Cursor::new(Some("900"), None, 20, 200).unwrap().limit, 200);
+        assert!(Cursor::new(Some("0"), None, 20, 200).is_err());
+        assert!(Cursor::new(Some("x"), None, 20, 200).is_err());
+    }
+
+    #[test]
+    fn links_are_absolute_self_first_and_keep_the_query() {
+        let paged = Paged {
+            items: vec![1, 2],
+            uri: "/api/v1/realms?search=profile.name%20co%20%22A%22&limit=2&after=x"
+                .parse()
+                .unwrap(),
+            public_url: "https://portal.example/".into(),
+            limit: 2,
+            next: Some("guo2".into()),
+        };
+        let response = paged.into_response();
+        let links: Vec<_> = response
+            .headers()
+            .get_all("link")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            links,
+            vec![
+                "<https://portal.example/api/v1/realms?search=profile.name+co+%22A%22&limit=2>; rel=\"self\"",
+                "<https://portal.example/api/v1/realms?search=profile.name+co+%22A%22&after=guo2&limit=2>; rel=\"next\"",
+            ]
+        );
+    }
+}
