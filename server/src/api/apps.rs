@@ -4,8 +4,7 @@
 
 use axum::extract::{OriginalUri, Path};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -15,22 +14,21 @@ use app::ops::links::{self, Link};
 use app::ops::users::{self, UserCondition, UserField, UserFilter, UserSort};
 
 use super::{id, no_content, wire, Api, ApiError, Body, Cursor, Paged, Params};
-use crate::state::AppState;
+use super::openapi::{op, Endpoint};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/apps", get(list))
-        .route("/apps/{id}", get(read))
-        .route("/apps/{id}/users", get(app_users).post(assign_user))
-        .route(
-            "/apps/{id}/users/{user}",
-            get(app_user).delete(unassign_user),
-        )
-        .route("/apps/{id}/groups", get(app_groups))
-        .route(
-            "/apps/{id}/groups/{group}",
-            get(app_group).put(assign_group).delete(unassign_group),
-        )
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        op("GET", "/apps", "listApplications", "List apps", 200, list),
+        op("GET", "/apps/{id}", "getApplication", "Retrieve an app", 200, read),
+        op("GET", "/apps/{id}/users", "listApplicationUsers", "List an app's directly assigned users", 200, app_users),
+        op("POST", "/apps/{id}/users", "assignUserToApplication", "Assign an app to a user", 200, assign_user),
+        op("GET", "/apps/{id}/users/{user}", "getApplicationUser", "Retrieve a user's assignment", 200, app_user),
+        op("DELETE", "/apps/{id}/users/{user}", "unassignUserFromApplication", "Unassign an app from a user", 204, unassign_user),
+        op("GET", "/apps/{id}/groups", "listApplicationGroupAssignments", "List an app's groups", 200, app_groups),
+        op("GET", "/apps/{id}/groups/{group}", "getApplicationGroupAssignment", "Retrieve a group's assignment", 200, app_group),
+        op("PUT", "/apps/{id}/groups/{group}", "assignGroupToApplication", "Assign an app to a group", 200, assign_group),
+        op("DELETE", "/apps/{id}/groups/{group}", "unassignApplicationFromGroup", "Unassign an app from a group", 204, unassign_group),
+    ]
 }
 
 #[derive(Deserialize, Default)]

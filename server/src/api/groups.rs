@@ -5,8 +5,7 @@
 
 use axum::extract::{OriginalUri, Path};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, put};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 
 use app::ids::{GroupId, UserId};
@@ -16,18 +15,20 @@ use app::ops::users::{self, UserFilter, UserSort};
 
 use super::filter::{self, Comparison, Op};
 use super::{id, no_content, wire, Api, ApiError, Body, Cursor, Paged, Params};
-use crate::state::AppState;
+use super::openapi::{op, Endpoint};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/groups", get(list).post(create))
-        .route("/groups/{id}", get(read).put(replace).delete(delete))
-        .route("/groups/{id}/users", get(members))
-        .route(
-            "/groups/{id}/users/{user}",
-            put(add_member).delete(remove_member),
-        )
-        .route("/groups/{id}/apps", get(apps))
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        op("GET", "/groups", "listGroups", "List groups", 200, list),
+        op("POST", "/groups", "addGroup", "Create a group", 200, create),
+        op("GET", "/groups/{id}", "getGroup", "Retrieve a group", 200, read),
+        op("PUT", "/groups/{id}", "replaceGroup", "Replace a group's profile", 200, replace),
+        op("DELETE", "/groups/{id}", "deleteGroup", "Delete a group", 204, delete),
+        op("GET", "/groups/{id}/users", "listGroupUsers", "List a group's members", 200, members),
+        op("PUT", "/groups/{id}/users/{user}", "assignUserToGroup", "Add a member", 204, add_member),
+        op("DELETE", "/groups/{id}/users/{user}", "unassignUserFromGroup", "Remove a member", 204, remove_member),
+        op("GET", "/groups/{id}/apps", "listAssignedApplicationsForGroup", "List a group's apps", 200, apps),
+    ]
 }
 
 #[derive(Deserialize, Default)]

@@ -19,6 +19,7 @@ mod error;
 mod filter;
 mod groups;
 mod limits;
+mod openapi;
 mod paging;
 mod realms;
 mod tokens;
@@ -42,18 +43,35 @@ pub use error::ApiError;
 pub use limits::RateLimits;
 pub use paging::{Cursor, Paged};
 
-/// The API's routes, to be nested at `/api/v1`.
+/// Every endpoint, from each resource's table.
+pub fn endpoints() -> Vec<openapi::Endpoint> {
+    [
+        tokens::endpoints(),
+        realms::endpoints(),
+        users::endpoints(),
+        groups::endpoints(),
+        apps::endpoints(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// The API's routes, to be nested at `/api/v1`: the endpoint table behind
+/// the token check, and the OpenAPI document of the same table (public: it
+/// describes the open-source product, nothing of the org).
 pub fn router(state: &AppState) -> Router<AppState> {
     let limits = Arc::new(RateLimits::new(
         state.config.api_rate_limit_per_token_per_minute,
         state.config.api_rate_limit_per_org_per_minute,
     ));
-    Router::new()
-        .merge(tokens::routes())
-        .merge(realms::routes())
-        .merge(users::routes())
-        .merge(groups::routes())
-        .merge(apps::routes())
+    let endpoints = endpoints();
+    let document = Arc::new(openapi::document(&endpoints, &state.config.public_url));
+    let mut api = Router::new();
+    for endpoint in endpoints {
+        api = api.route(endpoint.path, endpoint.route);
+    }
+    let api = api
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(axum::middleware::from_fn_with_state(
@@ -62,7 +80,16 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 limits,
             },
             edge,
-        ))
+        ));
+    Router::new()
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || {
+                let document = document.clone();
+                async move { axum::Json(document.as_ref().clone()) }
+            }),
+        )
+        .merge(api)
 }
 
 #[derive(Clone)]

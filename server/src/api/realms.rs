@@ -3,8 +3,7 @@
 
 use axum::extract::{OriginalUri, Path};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 
 use app::ids::RealmId;
@@ -13,15 +12,17 @@ use app::ops::realms;
 
 use super::filter::{self, Op};
 use super::{id, no_content, wire, Api, ApiError, Body, Cursor, Paged, Params};
-use crate::state::AppState;
+use super::openapi::{op, Endpoint};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/realms", get(list).post(create))
-        .route(
-            "/realms/{id}",
-            get(read).put(replace).post(replace).delete(delete),
-        )
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        op("GET", "/realms", "listRealms", "List realms", 200, list),
+        op("POST", "/realms", "createRealm", "Create a realm", 200, create),
+        op("GET", "/realms/{id}", "getRealm", "Retrieve a realm", 200, read),
+        op("PUT", "/realms/{id}", "replaceRealm", "Replace a realm's profile", 200, replace),
+        op("POST", "/realms/{id}", "updateRealm", "Update a realm's profile (older form)", 200, replace),
+        op("DELETE", "/realms/{id}", "deleteRealm", "Delete an empty realm", 204, delete),
+    ]
 }
 
 #[derive(Deserialize, Default)]

@@ -4,20 +4,21 @@
 
 use axum::extract::{OriginalUri, Path};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 
 use app::ids::TokenId;
 use app::ops::api_tokens;
 
 use super::{id, no_content, wire, Api, ApiError, Cursor, Paged, Params};
-use crate::state::AppState;
+use super::openapi::{op, Endpoint};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api-tokens", get(list))
-        .route("/api-tokens/current", axum::routing::delete(revoke_current))
-        .route("/api-tokens/{id}", get(read).delete(revoke))
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        op("GET", "/api-tokens", "listApiTokens", "List API tokens", 200, list),
+        op("DELETE", "/api-tokens/current", "revokeCurrentApiToken", "Revoke the token of this request", 204, revoke_current),
+        op("GET", "/api-tokens/{id}", "getApiToken", "Retrieve an API token", 200, read),
+        op("DELETE", "/api-tokens/{id}", "revokeApiToken", "Revoke an API token", 204, revoke),
+    ]
 }
 
 #[derive(serde::Deserialize, Default)]

@@ -7,8 +7,7 @@ use std::collections::HashMap;
 
 use axum::extract::{OriginalUri, Path};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -18,18 +17,20 @@ use app::ops::users::{self, UserCondition, UserField, UserFilter, UserSort};
 
 use super::filter::{self, Comparison, Op};
 use super::{no_content, wire, Api, ApiError, Body, Cursor, Paged, Params};
-use crate::state::AppState;
+use super::openapi::{op, Endpoint};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/users", get(list).post(create))
-        .route(
-            "/users/{id}",
-            get(read).post(update).put(replace).delete(delete),
-        )
-        .route("/users/{id}/lifecycle/{op}", post(lifecycle))
-        .route("/users/{id}/groups", get(groups))
-        .route("/users/{id}/appLinks", get(app_links))
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        op("GET", "/users", "listUsers", "List users (search, filter, q)", 200, list),
+        op("POST", "/users", "createUser", "Create a user (with realmId and groupIds)", 200, create),
+        op("GET", "/users/{id}", "getUser", "Retrieve a user by id or login", 200, read),
+        op("POST", "/users/{id}", "updateUser", "Update a user's profile partially", 200, update),
+        op("PUT", "/users/{id}", "replaceUser", "Replace a user's profile", 200, replace),
+        op("DELETE", "/users/{id}", "deleteUser", "Deactivate, or delete a deactivated user", 204, delete),
+        op("POST", "/users/{id}/lifecycle/{op}", "userLifecycle", "activate, reactivate, deactivate, suspend, unsuspend, unlock, reset_factors, expire_password", 200, lifecycle),
+        op("GET", "/users/{id}/groups", "listUserGroups", "List a user's groups", 200, groups),
+        op("GET", "/users/{id}/appLinks", "listAppLinks", "List a user's app links", 200, app_links),
+    ]
 }
 
 #[derive(Deserialize, Default)]
