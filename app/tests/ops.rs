@@ -696,8 +696,9 @@ fn the_layers_import_only_downwards() {
     }
     // Every operation reaches the kernel: a scope, a check, a loaded-object
     // grant (`access`), or another operation that does.
-    const KERNEL: [&str; 11] = [
+    const KERNEL: [&str; 12] = [
         "scope(",
+        "check_api_tokens(",
         "log_scope(",
         "check(",
         "check_self(",

@@ -40,8 +40,8 @@ const HTML_FALLBACK_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-uns
 /// when the portal is served over https, and `Cache-Control: no-store` on
 /// pages and server-function answers (they hold directory data).
 pub async fn security_headers(State(https): State<bool>, request: Request, next: Next) -> Response {
-    let is_api = request.uri().path().starts_with("/_fn/")
-        || request.uri().path().starts_with("/api/");
+    let is_api =
+        request.uri().path().starts_with("/_fn/") || request.uri().path().starts_with("/api/");
     let mut response = next.run(request).await;
     let is_html = response
         .headers()

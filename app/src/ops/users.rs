@@ -801,7 +801,8 @@ pub fn typed_custom(
 /// A user record as the caller may read it: attributes its read right does
 /// not reach are left out (custom ones) or empty (base ones).
 fn as_readable(mut user: User, read: &Grant) -> User {
-    user.custom_profile.retain(|name, _| read.reaches_attribute(name));
+    user.custom_profile
+        .retain(|name, _| read.reaches_attribute(name));
     let p = &mut user.profile;
     for (name, value) in [
         ("secondEmail", &mut p.second_email),

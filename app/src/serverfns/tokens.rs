@@ -26,7 +26,10 @@ pub async fn create_api_token(
 ) -> Result<String, AppError> {
     let kept = [
         ("name", name.clone()),
-        ("expires_in_days", expires_in_days.clone().unwrap_or_default()),
+        (
+            "expires_in_days",
+            expires_in_days.clone().unwrap_or_default(),
+        ),
     ];
     let days = match expires_in_days.as_deref().map(str::trim) {
         None | Some("") => None,

@@ -681,7 +681,11 @@ impl Store {
     }
 
     /// The apps assigned to `group` that `scope` (apps read) covers.
-    pub async fn apps_of_group(&self, scope: &Scope, group: &GroupId) -> Result<Vec<App>, StoreError> {
+    pub async fn apps_of_group(
+        &self,
+        scope: &Scope,
+        group: &GroupId,
+    ) -> Result<Vec<App>, StoreError> {
         let mut sql = Sql::new(&format!(
             "SELECT {APP_COLUMNS} FROM apps a JOIN app_group_assignments aga ON aga.app_id = a.id \
              WHERE aga.group_id = "
@@ -693,7 +697,11 @@ impl Store {
     }
 
     /// The groups `app` is assigned to that `scope` (groups read) covers.
-    pub async fn groups_of_app(&self, scope: &Scope, app: &AppId) -> Result<Vec<Group>, StoreError> {
+    pub async fn groups_of_app(
+        &self,
+        scope: &Scope,
+        app: &AppId,
+    ) -> Result<Vec<Group>, StoreError> {
         let mut sql = Sql::new(&format!(
             "SELECT {GROUP_COLUMNS} FROM groups g JOIN app_group_assignments aga ON aga.group_id = g.id \
              WHERE aga.app_id = "

@@ -13,21 +13,84 @@ use app::model::{App, Group, User};
 use app::ops::links::{self, Link};
 use app::ops::users::{self, UserCondition, UserField, UserFilter, UserSort};
 
-use super::{id, no_content, wire, Api, ApiError, Body, Cursor, Paged, Params};
 use super::openapi::{op, Endpoint};
+use super::{id, no_content, wire, Api, ApiError, Body, Cursor, Paged, Params};
 
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
         op("GET", "/apps", "listApplications", "List apps", 200, list),
-        op("GET", "/apps/{id}", "getApplication", "Retrieve an app", 200, read),
-        op("GET", "/apps/{id}/users", "listApplicationUsers", "List an app's directly assigned users", 200, app_users),
-        op("POST", "/apps/{id}/users", "assignUserToApplication", "Assign an app to a user", 200, assign_user),
-        op("GET", "/apps/{id}/users/{user}", "getApplicationUser", "Retrieve a user's assignment", 200, app_user),
-        op("DELETE", "/apps/{id}/users/{user}", "unassignUserFromApplication", "Unassign an app from a user", 204, unassign_user),
-        op("GET", "/apps/{id}/groups", "listApplicationGroupAssignments", "List an app's groups", 200, app_groups),
-        op("GET", "/apps/{id}/groups/{group}", "getApplicationGroupAssignment", "Retrieve a group's assignment", 200, app_group),
-        op("PUT", "/apps/{id}/groups/{group}", "assignGroupToApplication", "Assign an app to a group", 200, assign_group),
-        op("DELETE", "/apps/{id}/groups/{group}", "unassignApplicationFromGroup", "Unassign an app from a group", 204, unassign_group),
+        op(
+            "GET",
+            "/apps/{id}",
+            "getApplication",
+            "Retrieve an app",
+            200,
+            read,
+        ),
+        op(
+            "GET",
+            "/apps/{id}/users",
+            "listApplicationUsers",
+            "List an app's directly assigned users",
+            200,
+            app_users,
+        ),
+        op(
+            "POST",
+            "/apps/{id}/users",
+            "assignUserToApplication",
+            "Assign an app to a user",
+            200,
+            assign_user,
+        ),
+        op(
+            "GET",
+            "/apps/{id}/users/{user}",
+            "getApplicationUser",
+            "Retrieve a user's assignment",
+            200,
+            app_user,
+        ),
+        op(
+            "DELETE",
+            "/apps/{id}/users/{user}",
+            "unassignUserFromApplication",
+            "Unassign an app from a user",
+            204,
+            unassign_user,
+        ),
+        op(
+            "GET",
+            "/apps/{id}/groups",
+            "listApplicationGroupAssignments",
+            "List an app's groups",
+            200,
+            app_groups,
+        ),
+        op(
+            "GET",
+            "/apps/{id}/groups/{group}",
+            "getApplicationGroupAssignment",
+            "Retrieve a group's assignment",
+            200,
+            app_group,
+        ),
+        op(
+            "PUT",
+            "/apps/{id}/groups/{group}",
+            "assignGroupToApplication",
+            "Assign an app to a group",
+            200,
+            assign_group,
+        ),
+        op(
+            "DELETE",
+            "/apps/{id}/groups/{group}",
+            "unassignApplicationFromGroup",
+            "Unassign an app from a group",
+            204,
+            unassign_group,
+        ),
     ]
 }
 
@@ -45,7 +108,11 @@ async fn list(
 ) -> Result<Response, ApiError> {
     let cursor = Cursor::new(p.limit.as_deref(), p.after.as_deref(), 20, 200)?;
     let mut apps = app::ops::apps::records(&cx).await?;
-    if let Some(q) = p.q.as_deref().map(str::to_lowercase).filter(|q| !q.is_empty()) {
+    if let Some(q) =
+        p.q.as_deref()
+            .map(str::to_lowercase)
+            .filter(|q| !q.is_empty())
+    {
         apps.retain(|a| {
             a.label.to_lowercase().starts_with(&q) || a.name.to_lowercase().starts_with(&q)
         });
@@ -183,7 +250,9 @@ async fn assign_user(
     Body(body): Body<AssignBody>,
 ) -> Result<Response, ApiError> {
     let app_id = id::<AppId>(&raw, "AppInstance")?;
-    let user = body.id.ok_or_else(|| ApiError::invalid("id", "Name the user to assign."))?;
+    let user = body
+        .id
+        .ok_or_else(|| ApiError::invalid("id", "Name the user to assign."))?;
     let user = id::<UserId>(&user, "User")?;
     links::change(&cx, &user, Link::App(app_id.clone()), true).await?;
     let app = app::ops::apps::record(&cx, &app_id).await?;

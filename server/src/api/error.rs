@@ -145,7 +145,8 @@ impl From<AppError> for ApiError {
                     "E0000009",
                     "Internal Server Error",
                 );
-                e.causes.push(format!("Reference {ref_id} in the server log."));
+                e.causes
+                    .push(format!("Reference {ref_id} in the server log."));
                 e
             }
             AppError::Transport { message } => Self::new(

@@ -178,7 +178,9 @@ impl Parser<'_> {
                             Some(v)
                         }
                         // Okta accepts bare words for booleans and numbers.
-                        Some(Token::Word(v)) if !v.eq_ignore_ascii_case("and") && !v.eq_ignore_ascii_case("or") => {
+                        Some(Token::Word(v))
+                            if !v.eq_ignore_ascii_case("and") && !v.eq_ignore_ascii_case("or") =>
+                        {
                             self.at += 1;
                             Some(v)
                         }
@@ -199,7 +201,10 @@ impl Parser<'_> {
 /// Parses the expression given as query parameter `param`.
 pub fn parse(input: &str, param: &str) -> Result<Dnf, ApiError> {
     if input.len() > 2048 {
-        return Err(ApiError::invalid(param, format!("Invalid {param}: too long.")));
+        return Err(ApiError::invalid(
+            param,
+            format!("Invalid {param}: too long."),
+        ));
     }
     let mut parser = Parser {
         tokens: tokens(input, param)?,

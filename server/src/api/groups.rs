@@ -14,20 +14,69 @@ use app::ops::links::{self, Link};
 use app::ops::users::{self, UserFilter, UserSort};
 
 use super::filter::{self, Comparison, Op};
-use super::{id, no_content, wire, Api, ApiError, Body, Cursor, Paged, Params};
 use super::openapi::{op, Endpoint};
+use super::{id, no_content, wire, Api, ApiError, Body, Cursor, Paged, Params};
 
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
         op("GET", "/groups", "listGroups", "List groups", 200, list),
         op("POST", "/groups", "addGroup", "Create a group", 200, create),
-        op("GET", "/groups/{id}", "getGroup", "Retrieve a group", 200, read),
-        op("PUT", "/groups/{id}", "replaceGroup", "Replace a group's profile", 200, replace),
-        op("DELETE", "/groups/{id}", "deleteGroup", "Delete a group", 204, delete),
-        op("GET", "/groups/{id}/users", "listGroupUsers", "List a group's members", 200, members),
-        op("PUT", "/groups/{id}/users/{user}", "assignUserToGroup", "Add a member", 204, add_member),
-        op("DELETE", "/groups/{id}/users/{user}", "unassignUserFromGroup", "Remove a member", 204, remove_member),
-        op("GET", "/groups/{id}/apps", "listAssignedApplicationsForGroup", "List a group's apps", 200, apps),
+        op(
+            "GET",
+            "/groups/{id}",
+            "getGroup",
+            "Retrieve a group",
+            200,
+            read,
+        ),
+        op(
+            "PUT",
+            "/groups/{id}",
+            "replaceGroup",
+            "Replace a group's profile",
+            200,
+            replace,
+        ),
+        op(
+            "DELETE",
+            "/groups/{id}",
+            "deleteGroup",
+            "Delete a group",
+            204,
+            delete,
+        ),
+        op(
+            "GET",
+            "/groups/{id}/users",
+            "listGroupUsers",
+            "List a group's members",
+            200,
+            members,
+        ),
+        op(
+            "PUT",
+            "/groups/{id}/users/{user}",
+            "assignUserToGroup",
+            "Add a member",
+            204,
+            add_member,
+        ),
+        op(
+            "DELETE",
+            "/groups/{id}/users/{user}",
+            "unassignUserFromGroup",
+            "Remove a member",
+            204,
+            remove_member,
+        ),
+        op(
+            "GET",
+            "/groups/{id}/apps",
+            "listAssignedApplicationsForGroup",
+            "List a group's apps",
+            200,
+            apps,
+        ),
     ]
 }
 
@@ -77,7 +126,11 @@ async fn list(
 ) -> Result<Response, ApiError> {
     let cursor = Cursor::new(p.limit.as_deref(), p.after.as_deref(), 200, 10_000)?;
     let mut groups = app::ops::groups::records(&cx).await?;
-    if let Some(q) = p.q.as_deref().map(str::to_lowercase).filter(|q| !q.is_empty()) {
+    if let Some(q) =
+        p.q.as_deref()
+            .map(str::to_lowercase)
+            .filter(|q| !q.is_empty())
+    {
         groups.retain(|g| g.name.to_lowercase().starts_with(&q));
     }
     for (param, value) in [("search", &p.search), ("filter", &p.filter)] {

@@ -68,7 +68,10 @@ impl RateLimits {
         let org_used = used(&windows, ORG);
         let token_used = token.map(|t| used(&windows, t));
         let (limit, used_now) = match token_used {
-            Some(n) if self.per_token - n.min(self.per_token) <= self.per_org - org_used.min(self.per_org) => {
+            Some(n)
+                if self.per_token - n.min(self.per_token)
+                    <= self.per_org - org_used.min(self.per_org) =>
+            {
                 (self.per_token, n)
             }
             _ => (self.per_org, org_used),
@@ -106,7 +109,9 @@ mod tests {
         let now = 1_700_000_000 - 1_700_000_000 % 60;
         let a: Vec<_> = (0..4).map(|_| limits.take(Some("a"), now)).collect();
         assert_eq!(
-            a.iter().map(|s| (s.allowed, s.remaining)).collect::<Vec<_>>(),
+            a.iter()
+                .map(|s| (s.allowed, s.remaining))
+                .collect::<Vec<_>>(),
             vec![(true, 2), (true, 1), (true, 0), (false, 0)]
         );
         assert!(a.iter().all(|s| s.limit == 3 && s.reset == now + 60));

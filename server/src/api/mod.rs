@@ -182,7 +182,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
         let bytes = axum::body::Bytes::from_request(request, state)
             .await
             .map_err(|e| ApiError::malformed(e.body_text()))?;
-        let text = if bytes.is_empty() { &b"{}"[..] } else { &bytes[..] };
+        let text = if bytes.is_empty() {
+            &b"{}"[..]
+        } else {
+            &bytes[..]
+        };
         serde_json::from_slice(text)
             .map(Body)
             .map_err(|e| ApiError::malformed(e.to_string()))

@@ -82,8 +82,7 @@ pub struct Paged<T> {
 impl<T: Serialize> Paged<T> {
     fn link(&self, after: Option<&str>) -> String {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in url::form_urlencoded::parse(self.uri.query().unwrap_or_default().as_bytes())
-        {
+        for (k, v) in url::form_urlencoded::parse(self.uri.query().unwrap_or_default().as_bytes()) {
             if k != "after" && k != "limit" {
                 query.append_pair(&k, &v);
             }

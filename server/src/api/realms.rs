@@ -11,17 +11,52 @@ use app::model::RealmType;
 use app::ops::realms;
 
 use super::filter::{self, Op};
-use super::{id, no_content, wire, Api, ApiError, Body, Cursor, Paged, Params};
 use super::openapi::{op, Endpoint};
+use super::{id, no_content, wire, Api, ApiError, Body, Cursor, Paged, Params};
 
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
         op("GET", "/realms", "listRealms", "List realms", 200, list),
-        op("POST", "/realms", "createRealm", "Create a realm", 200, create),
-        op("GET", "/realms/{id}", "getRealm", "Retrieve a realm", 200, read),
-        op("PUT", "/realms/{id}", "replaceRealm", "Replace a realm's profile", 200, replace),
-        op("POST", "/realms/{id}", "updateRealm", "Update a realm's profile (older form)", 200, replace),
-        op("DELETE", "/realms/{id}", "deleteRealm", "Delete an empty realm", 204, delete),
+        op(
+            "POST",
+            "/realms",
+            "createRealm",
+            "Create a realm",
+            200,
+            create,
+        ),
+        op(
+            "GET",
+            "/realms/{id}",
+            "getRealm",
+            "Retrieve a realm",
+            200,
+            read,
+        ),
+        op(
+            "PUT",
+            "/realms/{id}",
+            "replaceRealm",
+            "Replace a realm's profile",
+            200,
+            replace,
+        ),
+        op(
+            "POST",
+            "/realms/{id}",
+            "updateRealm",
+            "Update a realm's profile (older form)",
+            200,
+            replace,
+        ),
+        op(
+            "DELETE",
+            "/realms/{id}",
+            "deleteRealm",
+            "Delete an empty realm",
+            204,
+            delete,
+        ),
     ]
 }
 
@@ -108,9 +143,8 @@ struct ProfileBody {
 
 fn realm_type(raw: Option<&str>) -> Result<Option<RealmType>, ApiError> {
     raw.map(|t| {
-        RealmType::parse(t).ok_or_else(|| {
-            ApiError::invalid("profile.realmType", "Use PARTNER or DEFAULT.")
-        })
+        RealmType::parse(t)
+            .ok_or_else(|| ApiError::invalid("profile.realmType", "Use PARTNER or DEFAULT."))
     })
     .transpose()
 }
@@ -121,7 +155,11 @@ fn profile_of(body: RealmBody) -> Result<(String, Option<RealmType>, Vec<String>
         .name
         .filter(|n| !n.trim().is_empty())
         .ok_or_else(|| ApiError::invalid("profile.name", "Enter a name."))?;
-    Ok((name, realm_type(profile.realm_type.as_deref())?, profile.domains))
+    Ok((
+        name,
+        realm_type(profile.realm_type.as_deref())?,
+        profile.domains,
+    ))
 }
 
 async fn create(Api(cx): Api, Body(body): Body<RealmBody>) -> Result<Response, ApiError> {

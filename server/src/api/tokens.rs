@@ -9,15 +9,43 @@ use axum::Json;
 use app::ids::TokenId;
 use app::ops::api_tokens;
 
-use super::{id, no_content, wire, Api, ApiError, Cursor, Paged, Params};
 use super::openapi::{op, Endpoint};
+use super::{id, no_content, wire, Api, ApiError, Cursor, Paged, Params};
 
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
-        op("GET", "/api-tokens", "listApiTokens", "List API tokens", 200, list),
-        op("DELETE", "/api-tokens/current", "revokeCurrentApiToken", "Revoke the token of this request", 204, revoke_current),
-        op("GET", "/api-tokens/{id}", "getApiToken", "Retrieve an API token", 200, read),
-        op("DELETE", "/api-tokens/{id}", "revokeApiToken", "Revoke an API token", 204, revoke),
+        op(
+            "GET",
+            "/api-tokens",
+            "listApiTokens",
+            "List API tokens",
+            200,
+            list,
+        ),
+        op(
+            "DELETE",
+            "/api-tokens/current",
+            "revokeCurrentApiToken",
+            "Revoke the token of this request",
+            204,
+            revoke_current,
+        ),
+        op(
+            "GET",
+            "/api-tokens/{id}",
+            "getApiToken",
+            "Retrieve an API token",
+            200,
+            read,
+        ),
+        op(
+            "DELETE",
+            "/api-tokens/{id}",
+            "revokeApiToken",
+            "Revoke an API token",
+            204,
+            revoke,
+        ),
     ]
 }
 

@@ -16,8 +16,8 @@ use app::model::{BaseProfile, LifecycleOp, UserStatus};
 use app::ops::users::{self, UserCondition, UserField, UserFilter, UserSort};
 
 use super::filter::{self, Comparison, Op};
-use super::{no_content, wire, Api, ApiError, Body, Cursor, Paged, Params};
 use super::openapi::{op, Endpoint};
+use super::{no_content, wire, Api, ApiError, Body, Cursor, Paged, Params};
 
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
@@ -72,7 +72,10 @@ fn condition(c: &Comparison, param: &str) -> Result<UserCondition, ApiError> {
     let value = |c: &Comparison| -> Result<String, ApiError> {
         let v = c.value.clone().unwrap_or_default();
         if field == UserField::Status && UserStatus::parse(&v).is_none() {
-            return Err(ApiError::invalid(param, format!("'{v}' is not a user status.")));
+            return Err(ApiError::invalid(
+                param,
+                format!("'{v}' is not a user status."),
+            ));
         }
         if field.is_time() {
             return stored_time(&v, param);
@@ -142,9 +145,7 @@ fn conditions(expression: &str, param: &str) -> Result<Vec<UserCondition>, ApiEr
         for alt in &dnf {
             let rest: Vec<&Comparison> = alt.iter().filter(|c| !common.contains(c)).collect();
             match rest.as_slice() {
-                [c] if c.op == Op::Eq
-                    && attribute.as_deref().is_none_or(|a| a == c.attribute) =>
-                {
+                [c] if c.op == Op::Eq && attribute.as_deref().is_none_or(|a| a == c.attribute) => {
                     attribute = Some(c.attribute.clone());
                     if let UserCondition::OneOf(_, v) = condition(c, param)? {
                         values.extend(v);
@@ -194,7 +195,10 @@ async fn list(
             ))
         }
     };
-    if p.sort_order.as_deref().is_some_and(|o| !o.eq_ignore_ascii_case("asc")) {
+    if p.sort_order
+        .as_deref()
+        .is_some_and(|o| !o.eq_ignore_ascii_case("asc"))
+    {
         return Err(ApiError::invalid("sortOrder", "Only asc is supported."));
     }
     let page = users::records(
@@ -295,8 +299,9 @@ async fn create(
     let text = |name: &str| base.get(name).cloned().unwrap_or_default();
     let optional = |name: &str| base.get(name).cloned().filter(|v| !v.is_empty());
     let realm_id = match body.realm_id.as_deref() {
-        Some(raw) => RealmId::parse(raw)
-            .map_err(|_| ApiError::invalid("realmId", "Not a realm id."))?,
+        Some(raw) => {
+            RealmId::parse(raw).map_err(|_| ApiError::invalid("realmId", "Not a realm id."))?
+        }
         None => cx.store.default_realm().await?.id,
     };
     let groups = body
@@ -339,7 +344,12 @@ struct ProfileBody {
     profile: Map<String, Value>,
 }
 
-async fn change(cx: &app::ctx::Ctx, raw: &str, body: ProfileBody, replace: bool) -> Result<Response, ApiError> {
+async fn change(
+    cx: &app::ctx::Ctx,
+    raw: &str,
+    body: ProfileBody,
+    replace: bool,
+) -> Result<Response, ApiError> {
     let user = users::record(cx, raw).await?;
     let (base, custom) = split_profile(body.profile)?;
     let user = users::change_profile(cx, &user.id, base, custom, replace).await?;
