@@ -11,8 +11,7 @@
 use axum::extract::{OriginalUri, Path};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, put};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -24,98 +23,59 @@ use app::ops::iam::{
     StampedPermission, StampedResource,
 };
 
+use super::openapi::{op, Endpoint};
 use super::{id, no_content, wire, Api, ApiError, Body, Cursor, Params};
-use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/iam/roles", get(list_roles).post(create_role))
-        .route(
-            "/iam/roles/{role}",
-            get(read_role).put(replace_role).delete(delete_role),
-        )
-        .route("/iam/roles/{role}/permissions", get(list_permissions))
-        .route(
-            "/iam/roles/{role}/permissions/{permission}",
-            get(read_permission)
-                .post(add_permission)
-                .delete(remove_permission),
-        )
-        .route("/iam/resource-sets", get(list_sets).post(create_set))
-        .route(
-            "/iam/resource-sets/{set}",
-            get(read_set).put(replace_set).delete(delete_set),
-        )
-        .route(
-            "/iam/resource-sets/{set}/resources",
-            get(list_resources).patch(add_resources),
-        )
-        .route(
-            "/iam/resource-sets/{set}/resources/{resource}",
-            delete(remove_resource),
-        )
-        .route(
-            "/iam/resource-sets/{set}/bindings",
-            get(list_bindings).post(create_binding),
-        )
-        .route(
-            "/iam/resource-sets/{set}/bindings/{role}",
-            get(read_binding).delete(delete_binding),
-        )
-        .route(
-            "/iam/resource-sets/{set}/bindings/{role}/members",
-            get(list_members).patch(add_members),
-        )
-        .route(
-            "/iam/resource-sets/{set}/bindings/{role}/members/{member}",
-            get(read_member).delete(remove_member),
-        )
-        .route("/iam/assignees/users", get(assignees))
-        .route("/users/{id}/roles", get(user_roles).post(assign_user_role))
-        .route(
-            "/users/{id}/roles/{assignment}",
-            get(read_user_role).delete(unassign_user_role),
-        )
-        .route(
-            "/users/{id}/roles/{assignment}/targets/groups",
-            get(user_group_targets),
-        )
-        .route(
-            "/users/{id}/roles/{assignment}/targets/groups/{group}",
-            put(add_user_group_target).delete(remove_user_group_target),
-        )
-        .route(
-            "/users/{id}/roles/{assignment}/targets/catalog/apps",
-            get(user_app_targets),
-        )
-        .route(
-            "/users/{id}/roles/{assignment}/targets/catalog/apps/{name}/{app}",
-            put(add_user_app_target).delete(remove_user_app_target),
-        )
-        .route(
-            "/groups/{id}/roles",
-            get(group_roles).post(assign_group_role),
-        )
-        .route(
-            "/groups/{id}/roles/{assignment}",
-            get(read_group_role).delete(unassign_group_role),
-        )
-        .route(
-            "/groups/{id}/roles/{assignment}/targets/groups",
-            get(group_group_targets),
-        )
-        .route(
-            "/groups/{id}/roles/{assignment}/targets/groups/{group}",
-            put(add_group_group_target).delete(remove_group_group_target),
-        )
-        .route(
-            "/groups/{id}/roles/{assignment}/targets/catalog/apps",
-            get(group_app_targets),
-        )
-        .route(
-            "/groups/{id}/roles/{assignment}/targets/catalog/apps/{name}/{app}",
-            put(add_group_app_target).delete(remove_group_app_target),
-        )
+#[rustfmt::skip]
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        op("GET", "/iam/roles", "listRoles", "List custom roles", 200, list_roles),
+        op("POST", "/iam/roles", "createRole", "Create a custom role", 200, create_role),
+        op("GET", "/iam/roles/{role}", "getRole", "Retrieve a custom role (id or label)", 200, read_role),
+        op("PUT", "/iam/roles/{role}", "replaceRole", "Replace a custom role's label and description", 200, replace_role),
+        op("DELETE", "/iam/roles/{role}", "deleteRole", "Delete a custom role nobody holds", 204, delete_role),
+        op("GET", "/iam/roles/{role}/permissions", "listRolePermissions", "List a custom role's permissions", 200, list_permissions),
+        op("GET", "/iam/roles/{role}/permissions/{permission}", "getRolePermission", "Retrieve a permission of a custom role", 200, read_permission),
+        op("POST", "/iam/roles/{role}/permissions/{permission}", "createRolePermission", "Add a permission to a custom role", 204, add_permission),
+        op("DELETE", "/iam/roles/{role}/permissions/{permission}", "deleteRolePermission", "Remove a permission from a custom role", 204, remove_permission),
+        op("GET", "/iam/resource-sets", "listResourceSets", "List resource sets", 200, list_sets),
+        op("POST", "/iam/resource-sets", "createResourceSet", "Create a resource set", 200, create_set),
+        op("GET", "/iam/resource-sets/{set}", "getResourceSet", "Retrieve a resource set (id or label)", 200, read_set),
+        op("PUT", "/iam/resource-sets/{set}", "replaceResourceSet", "Replace a resource set's label and description", 200, replace_set),
+        op("DELETE", "/iam/resource-sets/{set}", "deleteResourceSet", "Delete a resource set nobody holds rights through", 204, delete_set),
+        op("GET", "/iam/resource-sets/{set}/resources", "listResourceSetResources", "List a resource set's resources", 200, list_resources),
+        op("PATCH", "/iam/resource-sets/{set}/resources", "addResourceSetResources", "Add resources (ORNs or REST URLs)", 200, add_resources),
+        op("DELETE", "/iam/resource-sets/{set}/resources/{resource}", "deleteResourceSetResource", "Remove a resource", 204, remove_resource),
+        op("GET", "/iam/resource-sets/{set}/bindings", "listBindings", "List the roles bound on a resource set", 200, list_bindings),
+        op("POST", "/iam/resource-sets/{set}/bindings", "createResourceSetBinding", "Bind a role on a resource set to members", 200, create_binding),
+        op("GET", "/iam/resource-sets/{set}/bindings/{role}", "getBinding", "Retrieve a binding", 200, read_binding),
+        op("DELETE", "/iam/resource-sets/{set}/bindings/{role}", "deleteBinding", "Delete a binding and its members", 204, delete_binding),
+        op("GET", "/iam/resource-sets/{set}/bindings/{role}/members", "listMembersOfBinding", "List a binding's members", 200, list_members),
+        op("PATCH", "/iam/resource-sets/{set}/bindings/{role}/members", "addMembersToBinding", "Add members to a binding", 200, add_members),
+        op("GET", "/iam/resource-sets/{set}/bindings/{role}/members/{member}", "getMemberOfBinding", "Retrieve a member of a binding", 200, read_member),
+        op("DELETE", "/iam/resource-sets/{set}/bindings/{role}/members/{member}", "unassignMemberFromBinding", "Remove a member from a binding", 204, remove_member),
+        op("GET", "/iam/assignees/users", "listUsersWithRoleAssignments", "List the users holding an admin role", 200, assignees),
+        op("GET", "/users/{id}/roles", "listAssignedRolesForUser", "List a user's role assignments", 200, user_roles),
+        op("POST", "/users/{id}/roles", "assignRoleToUser", "Assign a standard or custom role to a user", 201, assign_user_role),
+        op("GET", "/users/{id}/roles/{assignment}", "getUserAssignedRole", "Retrieve a user's role assignment", 200, read_user_role),
+        op("DELETE", "/users/{id}/roles/{assignment}", "unassignRoleFromUser", "Take back a user's role assignment", 204, unassign_user_role),
+        op("GET", "/users/{id}/roles/{assignment}/targets/groups", "listGroupTargetsForRole", "List the group targets of a user's standard role", 200, user_group_targets),
+        op("PUT", "/users/{id}/roles/{assignment}/targets/groups/{group}", "assignGroupTargetToUserRole", "Narrow a user's standard role to a group", 204, add_user_group_target),
+        op("DELETE", "/users/{id}/roles/{assignment}/targets/groups/{group}", "unassignGroupTargetFromUserAdminRole", "Remove a group target of a user's standard role", 204, remove_user_group_target),
+        op("GET", "/users/{id}/roles/{assignment}/targets/catalog/apps", "listApplicationTargetsForApplicationAdministratorRoleForUser", "List the app targets of a user's standard role", 200, user_app_targets),
+        op("PUT", "/users/{id}/roles/{assignment}/targets/catalog/apps/{name}/{app}", "assignAppInstanceTargetToAppAdminRoleForUser", "Narrow a user's standard role to an app", 204, add_user_app_target),
+        op("DELETE", "/users/{id}/roles/{assignment}/targets/catalog/apps/{name}/{app}", "unassignAppInstanceTargetFromAdminRoleForUser", "Remove an app target of a user's standard role", 204, remove_user_app_target),
+        op("GET", "/groups/{id}/roles", "listGroupAssignedRoles", "List a group's role assignments", 200, group_roles),
+        op("POST", "/groups/{id}/roles", "assignRoleToGroup", "Assign a standard or custom role to a group", 200, assign_group_role),
+        op("GET", "/groups/{id}/roles/{assignment}", "getGroupAssignedRole", "Retrieve a group's role assignment", 200, read_group_role),
+        op("DELETE", "/groups/{id}/roles/{assignment}", "unassignRoleFromGroup", "Take back a group's role assignment", 204, unassign_group_role),
+        op("GET", "/groups/{id}/roles/{assignment}/targets/groups", "listGroupTargetsForGroupRole", "List the group targets of a group's standard role", 200, group_group_targets),
+        op("PUT", "/groups/{id}/roles/{assignment}/targets/groups/{group}", "assignGroupTargetToGroupAdminRole", "Narrow a group's standard role to a group", 204, add_group_group_target),
+        op("DELETE", "/groups/{id}/roles/{assignment}/targets/groups/{group}", "unassignGroupTargetFromGroupAdminRole", "Remove a group target of a group's standard role", 204, remove_group_group_target),
+        op("GET", "/groups/{id}/roles/{assignment}/targets/catalog/apps", "listApplicationTargetsForApplicationAdministratorRoleForGroup", "List the app targets of a group's standard role", 200, group_app_targets),
+        op("PUT", "/groups/{id}/roles/{assignment}/targets/catalog/apps/{name}/{app}", "assignAppInstanceTargetToAppAdminRoleForGroup", "Narrow a group's standard role to an app", 204, add_group_app_target),
+        op("DELETE", "/groups/{id}/roles/{assignment}/targets/catalog/apps/{name}/{app}", "unassignAppInstanceTargetToAppAdminRoleForGroup", "Remove an app target of a group's standard role", 204, remove_group_app_target),
+    ]
 }
 
 /// `{"href": …}` for a path under `/api/v1`.
