@@ -300,3 +300,124 @@ async fn an_app_is_renamed_with_its_event_and_a_blank_label_is_a_field_error() {
     })
     .await;
 }
+
+/// What the Management API reads and writes of the admin model (ids and
+/// timestamps, binding-member ids, role assignments, target changes that
+/// keep the assignment's id), on both engines.
+#[tokio::test]
+async fn the_api_records_of_the_admin_model_carry_ids_and_timestamps() {
+    use app::store::admin::AssignedRole;
+    on_both(|store, engine| async move {
+        let (org, realm) = setup(&store).await;
+        let ivan = user(&store, &realm, "ivan@acme.test").await;
+        let group = store
+            .create_group(&system(Permission::GroupsCreate, Target::Org), "Ops", "")
+            .await
+            .unwrap();
+        let iam = common::iam();
+        let role = store
+            .create_role(
+                &iam,
+                "Reader",
+                "",
+                &[StoredPermission {
+                    permission: "okta.users.read".into(),
+                    conditions: None,
+                }],
+            )
+            .await
+            .unwrap();
+        let roles = store.iam_roles(&iam).await.unwrap();
+        let made = roles.iter().find(|r| r.id == role).unwrap();
+        assert!(
+            made.description.is_empty() && !made.created.is_empty(),
+            "{engine}"
+        );
+        let permissions = store.stamped_permissions(&iam, &role).await.unwrap();
+        assert_eq!(permissions.len(), 1, "{engine}");
+        assert_eq!(permissions[0].permission, "okta.users.read", "{engine}");
+        let set = store
+            .create_resource_set(&iam, "Acme", "", &[org.orn_realm_users(&realm.id)])
+            .await
+            .unwrap();
+        store
+            .update_resource_set(&iam, &set, "Acme users", "theirs")
+            .await
+            .unwrap();
+        let sets = store.iam_resource_sets(&iam).await.unwrap();
+        assert!(
+            sets.iter()
+                .any(|s| s.id == set && s.label == "Acme users" && s.description == "theirs"),
+            "{engine}"
+        );
+        let resources = store.stamped_resources(&iam, &set).await.unwrap();
+        assert_eq!(resources[0].orn, org.orn_realm_users(&realm.id), "{engine}");
+        let who = Member::User(ivan.id.clone());
+        store
+            .add_binding_members(&iam, &set, &role, std::slice::from_ref(&who))
+            .await
+            .unwrap();
+        let members = store
+            .stamped_binding_members(&iam, &set, &role)
+            .await
+            .unwrap();
+        assert_eq!(members.len(), 1, "{engine}");
+        assert_eq!(members[0].member, who, "{engine}");
+        store
+            .assign_standard_role(&iam, &who, StandardRole::UserAdmin)
+            .await
+            .unwrap();
+        let held = store.role_assignments_of(&iam, &who).await.unwrap();
+        assert_eq!(held.len(), 2, "{engine}: {held:?}");
+        assert!(held.iter().any(|a| a.id == members[0].id
+            && a.role
+                == AssignedRole::Custom {
+                    role: role.clone(),
+                    role_label: "Reader".into(),
+                    resource_set: set.clone(),
+                }));
+        let standard = held
+            .iter()
+            .find(|a| a.role == AssignedRole::Standard(StandardRole::UserAdmin))
+            .unwrap()
+            .id
+            .clone();
+        let target = app::model::RoleTarget::Group(group.id.clone());
+        store
+            .set_standard_role_targets(
+                &iam,
+                &who,
+                StandardRole::UserAdmin,
+                std::slice::from_ref(&target),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .standard_role_targets(&iam, &who, StandardRole::UserAdmin)
+                .await
+                .unwrap(),
+            vec![target],
+            "{engine}"
+        );
+        let held = store.role_assignments_of(&iam, &who).await.unwrap();
+        assert!(
+            held.iter().any(|a| a.id == standard),
+            "{engine}: the id stays"
+        );
+        store.delete_binding(&iam, &set, &role).await.unwrap();
+        assert!(
+            matches!(
+                store.stamped_binding_members(&iam, &set, &role).await,
+                Err(StoreError::NotFound)
+            ),
+            "{engine}"
+        );
+        assert_eq!(
+            store.role_assignments_of(&iam, &who).await.unwrap().len(),
+            1,
+            "{engine}"
+        );
+    })
+    .await;
+}

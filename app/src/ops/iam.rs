@@ -613,3 +613,698 @@ fn standard_role_note(role: StandardRole) -> &'static str {
         }
     }
 }
+
+// The Management API's admin model (`/api/v1/iam/*`, role assignments of
+// users and groups): the domain records with their ids and timestamps,
+// roles and resource sets named by id or label, members and resources by
+// id, REST URL or ORN. Every change goes through the same kernel checks as
+// the console's.
+
+pub use crate::store::admin::{
+    AssignedRole, IamObject, RoleAssignmentRecord, StampedMember, StampedPermission,
+    StampedResource,
+};
+
+/// The custom role named by `raw` (its id or its label, any case).
+async fn find_role(cx: &Ctx, read: &Grant, raw: &str) -> Result<IamObject<RoleId>, AppError> {
+    let raw = raw.trim();
+    cx.store
+        .iam_roles(read)
+        .await?
+        .into_iter()
+        .find(|r| r.id.as_str() == raw || r.label.eq_ignore_ascii_case(raw))
+        .ok_or(AppError::NotFound)
+}
+
+/// The resource set named by `raw` (its id or its label, any case).
+async fn find_resource_set(
+    cx: &Ctx,
+    read: &Grant,
+    raw: &str,
+) -> Result<IamObject<ResourceSetId>, AppError> {
+    let raw = raw.trim();
+    cx.store
+        .iam_resource_sets(read)
+        .await?
+        .into_iter()
+        .find(|r| r.id.as_str() == raw || r.label.eq_ignore_ascii_case(raw))
+        .ok_or(AppError::NotFound)
+}
+
+/// Every custom role.
+pub async fn role_records(cx: &Ctx) -> Result<Vec<IamObject<RoleId>>, AppError> {
+    let read = org_level(&cx.principal, Permission::IamRead)?;
+    Ok(cx.store.iam_roles(&read).await?)
+}
+
+/// One custom role, by id or label.
+pub async fn role_record(cx: &Ctx, raw: &str) -> Result<IamObject<RoleId>, AppError> {
+    let read = org_level(&cx.principal, Permission::IamRead)?;
+    find_role(cx, &read, raw).await
+}
+
+/// Permission strings as the catalog reads them; an unknown one is a field
+/// error that says why (and which permission was probably meant).
+fn parsed_permissions(field: &str, raw: &[String]) -> Result<Vec<Permission>, AppError> {
+    raw.iter()
+        .map(|p| {
+            p.parse::<Permission>()
+                .map_err(|e| AppError::validation(field, e.to_string()))
+        })
+        .collect()
+}
+
+/// Creates a custom role with `permissions` (Okta's strings).
+pub async fn create_role_record(
+    cx: &Ctx,
+    label: &str,
+    description: &str,
+    permissions: &[String],
+) -> Result<IamObject<RoleId>, AppError> {
+    let grant = check_iam_change(&cx.principal)?;
+    parsed_permissions("permissions", permissions)?;
+    let stored = role_permissions(&cx.principal, permissions, "")?;
+    let id = cx
+        .store
+        .create_role(&grant, label, description, &stored)
+        .await?;
+    find_role(cx, &grant, id.as_str()).await
+}
+
+/// Replaces a custom role's label and description; its permissions stay.
+pub async fn replace_role(
+    cx: &Ctx,
+    raw: &str,
+    label: &str,
+    description: &str,
+) -> Result<IamObject<RoleId>, AppError> {
+    let grant = check_iam_change(&cx.principal)?;
+    let role = find_role(cx, &grant, raw).await?;
+    let held = cx.store.role_permissions(&grant, &role.id).await?;
+    cx.store
+        .update_role(&grant, &role.id, label, description, &held)
+        .await?;
+    find_role(cx, &grant, role.id.as_str()).await
+}
+
+/// Deletes a custom role nobody holds, by id or label.
+pub async fn delete_role_record(cx: &Ctx, raw: &str) -> Result<(), AppError> {
+    let grant = check_iam_change(&cx.principal)?;
+    let role = find_role(cx, &grant, raw).await?;
+    cx.store.delete_role(&grant, &role.id).await?;
+    Ok(())
+}
+
+/// A custom role's permissions with their timestamps.
+pub async fn permission_records(
+    cx: &Ctx,
+    raw_role: &str,
+) -> Result<(IamObject<RoleId>, Vec<StampedPermission>), AppError> {
+    let read = org_level(&cx.principal, Permission::IamRead)?;
+    let role = find_role(cx, &read, raw_role).await?;
+    let permissions = cx.store.stamped_permissions(&read, &role.id).await?;
+    Ok((role, permissions))
+}
+
+/// Adds one permission to a custom role (none the caller does not hold
+/// org-wide); adding a held one changes nothing.
+pub async fn add_role_permission(
+    cx: &Ctx,
+    raw_role: &str,
+    permission: &str,
+) -> Result<(), AppError> {
+    let grant = check_iam_change(&cx.principal)?;
+    let added = parsed_permissions("permissionType", &[permission.to_string()])?;
+    check_delegation(&cx.principal, &added, &orn::Resource::EVERYTHING)?;
+    let role = find_role(cx, &grant, raw_role).await?;
+    let mut held = cx.store.role_permissions(&grant, &role.id).await?;
+    let value = added
+        .first()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
+    if held.iter().any(|p| p.permission == value) {
+        return Ok(());
+    }
+    held.push(StoredPermission {
+        permission: value,
+        conditions: None,
+    });
+    cx.store
+        .update_role(&grant, &role.id, &role.label, &role.description, &held)
+        .await?;
+    Ok(())
+}
+
+/// Removes one permission from a custom role (never its last one).
+pub async fn remove_role_permission(
+    cx: &Ctx,
+    raw_role: &str,
+    permission: &str,
+) -> Result<(), AppError> {
+    let grant = check_iam_change(&cx.principal)?;
+    let role = find_role(cx, &grant, raw_role).await?;
+    let mut held = cx.store.role_permissions(&grant, &role.id).await?;
+    let before = held.len();
+    held.retain(|p| p.permission != permission);
+    if held.len() == before {
+        return Err(AppError::NotFound);
+    }
+    if held.is_empty() {
+        return Err(AppError::validation(
+            "permissionType",
+            "A role keeps at least one permission; delete the role instead.",
+        ));
+    }
+    cx.store
+        .update_role(&grant, &role.id, &role.label, &role.description, &held)
+        .await?;
+    Ok(())
+}
+
+/// Every resource set.
+pub async fn resource_set_records(cx: &Ctx) -> Result<Vec<IamObject<ResourceSetId>>, AppError> {
+    let read = org_level(&cx.principal, Permission::IamRead)?;
+    Ok(cx.store.iam_resource_sets(&read).await?)
+}
+
+/// One resource set, by id or label.
+pub async fn resource_set_record(
+    cx: &Ctx,
+    raw: &str,
+) -> Result<IamObject<ResourceSetId>, AppError> {
+    let read = org_level(&cx.principal, Permission::IamRead)?;
+    find_resource_set(cx, &read, raw).await
+}
+
+/// Resources given as ORNs or REST URLs, as canonical ORNs; one that does
+/// not parse is an error of `field` naming it.
+fn canonical_resources(cx: &Ctx, field: &str, raw: &[String]) -> Result<Vec<String>, AppError> {
+    let mut out = Vec::new();
+    for r in raw.iter().map(|r| r.trim()) {
+        let resource = orn::parse_resource(r, &cx.org.orn)
+            .map_err(|e| AppError::validation(field, format!("{r}: {e}")))?;
+        let canonical = resource.to_orn(&cx.org.orn).ok_or_else(|| {
+            AppError::validation(
+                field,
+                format!("{r}: name the app by its ORN (with its type)."),
+            )
+        })?;
+        if !out.contains(&canonical) {
+            out.push(canonical);
+        }
+    }
+    Ok(out)
+}
+
+/// Creates a resource set of resources given as ORNs or REST URLs.
+pub async fn create_resource_set_record(
+    cx: &Ctx,
+    label: &str,
+    description: &str,
+    resources: &[String],
+) -> Result<IamObject<ResourceSetId>, AppError> {
+    let grant = check_iam_change(&cx.principal)?;
+    let orns = canonical_resources(cx, "resources", resources)?;
+    if orns.is_empty() {
+        return Err(AppError::validation(
+            "resources",
+            "Add at least one resource: an ORN or a REST URL.",
+        ));
+    }
+    let id = cx
+        .store
+        .create_resource_set(&grant, label, description, &orns)
+        .await?;
+    find_resource_set(cx, &grant, id.as_str()).await
+}
+
+/// Replaces a resource set's label and description.
+pub async fn replace_resource_set(
+    cx: &Ctx,
+    raw: &str,
+    label: &str,
+    description: &str,
+) -> Result<IamObject<ResourceSetId>, AppError> {
+    let grant = check_iam_change(&cx.principal)?;
+    let set = find_resource_set(cx, &grant, raw).await?;
+    cx.store
+        .update_resource_set(&grant, &set.id, label, description)
+        .await?;
+    find_resource_set(cx, &grant, set.id.as_str()).await
+}
+
+/// Deletes a resource set no binding member holds rights over.
+pub async fn delete_resource_set_record(cx: &Ctx, raw: &str) -> Result<(), AppError> {
+    let grant = check_iam_change(&cx.principal)?;
+    let set = find_resource_set(cx, &grant, raw).await?;
+    cx.store.delete_resource_set(&grant, &set.id).await?;
+    Ok(())
+}
+
+/// A resource set's resources, with their ids.
+pub async fn resource_records(
+    cx: &Ctx,
+    raw_set: &str,
+) -> Result<(IamObject<ResourceSetId>, Vec<StampedResource>), AppError> {
+    let read = org_level(&cx.principal, Permission::IamRead)?;
+    let set = find_resource_set(cx, &read, raw_set).await?;
+    let resources = cx.store.stamped_resources(&read, &set.id).await?;
+    Ok((set, resources))
+}
+
+/// Adds resources (ORNs or REST URLs) to a resource set, as
+/// [`change_resource_set`] does (the roles bound on it must stay within what
+/// the caller holds).
+pub async fn add_resources(
+    cx: &Ctx,
+    raw_set: &str,
+    additions: &[String],
+) -> Result<IamObject<ResourceSetId>, AppError> {
+    let grant = check_iam_change(&cx.principal)?;
+    let set = find_resource_set(cx, &grant, raw_set).await?;
+    let orns = canonical_resources(cx, "additions", additions)?;
+    let picks = ResourcePicks {
+        orns: orns.join("\n"),
+        ..ResourcePicks::default()
+    };
+    change_resource_set(cx, &set.id, picks, None).await?;
+    find_resource_set(cx, &grant, set.id.as_str()).await
+}
+
+/// Removes one resource (by its id) from a resource set.
+pub async fn remove_resource(
+    cx: &Ctx,
+    raw_set: &str,
+    resource: &crate::ids::ResourceId,
+) -> Result<(), AppError> {
+    let grant = check_iam_change(&cx.principal)?;
+    let set = find_resource_set(cx, &grant, raw_set).await?;
+    let orn = cx
+        .store
+        .stamped_resources(&grant, &set.id)
+        .await?
+        .into_iter()
+        .find(|r| r.id == *resource)
+        .ok_or(AppError::NotFound)?
+        .orn;
+    change_resource_set(cx, &set.id, ResourcePicks::default(), Some(orn)).await?;
+    Ok(())
+}
+
+/// The roles bound on a resource set.
+pub async fn binding_records(
+    cx: &Ctx,
+    raw_set: &str,
+) -> Result<(IamObject<ResourceSetId>, Vec<RoleId>), AppError> {
+    let read = org_level(&cx.principal, Permission::IamRead)?;
+    let set = find_resource_set(cx, &read, raw_set).await?;
+    let roles = cx.store.roles_bound_on(&read, &set.id).await?;
+    Ok((set, roles))
+}
+
+/// The binding of a role (id or label) on a resource set, with its members;
+/// `NotFound` when the role is not bound there.
+pub async fn binding_record(
+    cx: &Ctx,
+    raw_set: &str,
+    raw_role: &str,
+) -> Result<(ResourceSetId, RoleId, Vec<StampedMember>), AppError> {
+    let read = org_level(&cx.principal, Permission::IamRead)?;
+    let set = find_resource_set(cx, &read, raw_set).await?;
+    let role = find_role(cx, &read, raw_role).await?;
+    let members = cx
+        .store
+        .stamped_binding_members(&read, &set.id, &role.id)
+        .await?;
+    Ok((set.id, role.id, members))
+}
+
+/// A member as the API names it: `https://…/api/v1/users/{id}` or
+/// `…/groups/{id}`, an ORN (`orn:…:directory:{org}:users:{id}`), or a bare
+/// user or group id.
+pub fn member_ref(raw: &str) -> Option<Member> {
+    let s = raw.trim();
+    let parts: Vec<&str> = if let Some(at) = s.find("/api/v1/") {
+        s[at + "/api/v1/".len()..]
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches('/')
+            .split('/')
+            .collect()
+    } else if s.starts_with("orn:") {
+        s.split(':').skip(4).collect()
+    } else if s.starts_with(crate::ids::UserId::PREFIX) {
+        vec!["users", s]
+    } else if s.starts_with(crate::ids::GroupId::PREFIX) {
+        vec!["groups", s]
+    } else {
+        return None;
+    };
+    match parts.as_slice() {
+        ["users", id] => crate::ids::UserId::parse(id).ok().map(Member::User),
+        ["groups", id] => crate::ids::GroupId::parse(id).ok().map(Member::Group),
+        _ => None,
+    }
+}
+
+/// `member`, if the caller sees it (users under `okta.users.read`, groups
+/// under `okta.groups.read`); `NotFound` otherwise.
+async fn visible_member(cx: &Ctx, member: &Member) -> Result<(), AppError> {
+    match member {
+        Member::User(id) => {
+            cx.store
+                .get_user(&scope(&cx.principal, Permission::UsersRead), id)
+                .await?;
+        }
+        Member::Group(id) => {
+            cx.store
+                .get_group(&scope(&cx.principal, Permission::GroupsRead), id)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The members `raw` names, each one the caller sees; a field error
+/// naming the first that is not.
+async fn named_members(cx: &Ctx, field: &str, raw: &[String]) -> Result<Vec<Member>, AppError> {
+    let mut out = Vec::new();
+    for r in raw {
+        let unknown = || {
+            AppError::validation(
+                field,
+                format!("{r}: name a user or group by its id, REST URL or ORN."),
+            )
+        };
+        let member = member_ref(r).ok_or_else(unknown)?;
+        visible_member(cx, &member).await.map_err(|_| unknown())?;
+        if !out.contains(&member) {
+            out.push(member);
+        }
+    }
+    Ok(out)
+}
+
+/// Binds a role (id or label) on a resource set to members, as
+/// [`add_binding`] does: the caller must hold every permission of the role
+/// over every resource of the set.
+pub async fn bind_members(
+    cx: &Ctx,
+    raw_set: &str,
+    raw_role: &str,
+    members: &[String],
+) -> Result<(ResourceSetId, RoleId), AppError> {
+    let grant = check_iam_change(&cx.principal)?;
+    let set = find_resource_set(cx, &grant, raw_set).await?;
+    let role = find_role(cx, &grant, raw_role)
+        .await
+        .map_err(|_| AppError::validation("role", format!("There is no role {raw_role}.")))?;
+    let members = named_members(cx, "members", members).await?;
+    bind(cx, &grant, &set.id, &role.id, &members).await?;
+    Ok((set.id, role.id))
+}
+
+/// The delegation check and the store call of a binding change.
+async fn bind(
+    cx: &Ctx,
+    grant: &Grant,
+    set: &ResourceSetId,
+    role: &RoleId,
+    members: &[Member],
+) -> Result<(), AppError> {
+    let permissions = permissions_of(cx, grant, role).await?;
+    let resources: Vec<orn::Resource> = cx
+        .store
+        .resource_set_orns(grant, set)
+        .await?
+        .iter()
+        .filter_map(|o| orn::parse_resource(o, &cx.org.orn).ok())
+        .collect();
+    check_delegation(&cx.principal, &permissions, &resources)?;
+    cx.store
+        .add_binding_members(grant, set, role, members)
+        .await?;
+    Ok(())
+}
+
+/// Deletes the binding of a role on a resource set, with its members.
+pub async fn unbind(cx: &Ctx, raw_set: &str, raw_role: &str) -> Result<(), AppError> {
+    let grant = check_iam_change(&cx.principal)?;
+    let set = find_resource_set(cx, &grant, raw_set).await?;
+    let role = find_role(cx, &grant, raw_role).await?;
+    cx.store.delete_binding(&grant, &set.id, &role.id).await?;
+    Ok(())
+}
+
+/// Removes one member (by its binding-member id) from a binding.
+pub async fn unbind_member(
+    cx: &Ctx,
+    raw_set: &str,
+    raw_role: &str,
+    member: &crate::ids::ResourceId,
+) -> Result<(), AppError> {
+    let grant = check_iam_change(&cx.principal)?;
+    let set = find_resource_set(cx, &grant, raw_set).await?;
+    let role = find_role(cx, &grant, raw_role).await?;
+    let found = cx
+        .store
+        .stamped_binding_members(&grant, &set.id, &role.id)
+        .await?
+        .into_iter()
+        .find(|m| m.id == *member)
+        .ok_or(AppError::NotFound)?;
+    remove_binding(cx, &set.id, &role.id, &found.member).await?;
+    Ok(())
+}
+
+/// The roles a user or group holds directly (the member must be one the
+/// caller sees).
+pub async fn role_assignments(
+    cx: &Ctx,
+    member: &Member,
+) -> Result<Vec<RoleAssignmentRecord>, AppError> {
+    let read = org_level(&cx.principal, Permission::IamRead)?;
+    visible_member(cx, member).await?;
+    Ok(cx.store.role_assignments_of(&read, member).await?)
+}
+
+/// One role assignment of a user or group, by its id.
+pub async fn role_assignment(
+    cx: &Ctx,
+    member: &Member,
+    id: &crate::ids::ResourceId,
+) -> Result<RoleAssignmentRecord, AppError> {
+    role_assignments(cx, member)
+        .await?
+        .into_iter()
+        .find(|a| a.id == *id)
+        .ok_or(AppError::NotFound)
+}
+
+/// What a role assignment request asks for.
+#[derive(Debug, Clone)]
+pub enum RoleRequest {
+    Standard(StandardRole),
+    /// A custom role (id or label) on a resource set (id or label).
+    Custom {
+        role: String,
+        resource_set: String,
+    },
+}
+
+/// Assigns a role to a user or a group: a standard role org-wide (as
+/// [`grant_standard_role`] decides) or a custom role on a resource set (as
+/// [`add_binding`] decides); assigning a held role again changes nothing.
+pub async fn assign_role(
+    cx: &Ctx,
+    member: &Member,
+    request: RoleRequest,
+) -> Result<RoleAssignmentRecord, AppError> {
+    let grant = check_iam_change(&cx.principal)?;
+    visible_member(cx, member).await?;
+    let wanted = match request {
+        RoleRequest::Standard(role) => {
+            check_standard_role_change(&cx.principal, role, &[])?;
+            cx.store
+                .assign_standard_role_for(&grant, member, role, &[])
+                .await?;
+            AssignedRole::Standard(role)
+        }
+        RoleRequest::Custom { role, resource_set } => {
+            let set = find_resource_set(cx, &grant, &resource_set)
+                .await
+                .map_err(|_| {
+                    AppError::validation(
+                        "resource-set",
+                        format!("There is no resource set {resource_set}."),
+                    )
+                })?;
+            let role = find_role(cx, &grant, &role)
+                .await
+                .map_err(|_| AppError::validation("role", format!("There is no role {role}.")))?;
+            bind(cx, &grant, &set.id, &role.id, std::slice::from_ref(member)).await?;
+            AssignedRole::Custom {
+                role: role.id,
+                role_label: role.label,
+                resource_set: set.id,
+            }
+        }
+    };
+    cx.store
+        .role_assignments_of(&grant, member)
+        .await?
+        .into_iter()
+        .find(|a| a.role == wanted)
+        .ok_or(AppError::NotFound)
+}
+
+/// Takes back one role assignment of a user or group (by its id).
+pub async fn unassign_role(
+    cx: &Ctx,
+    member: &Member,
+    id: &crate::ids::ResourceId,
+) -> Result<(), AppError> {
+    let grant = check_iam_change(&cx.principal)?;
+    let held = cx
+        .store
+        .role_assignments_of(&grant, member)
+        .await?
+        .into_iter()
+        .find(|a| a.id == *id)
+        .ok_or(AppError::NotFound)?;
+    match held.role {
+        AssignedRole::Standard(role) => {
+            revoke_standard_role(cx, role, member).await?;
+        }
+        AssignedRole::Custom {
+            role, resource_set, ..
+        } => {
+            remove_binding(cx, &resource_set, &role, member).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The standard role of assignment `id` of `member`, with its targets
+/// (none: org-wide); a custom role assignment has no targets to list.
+async fn standard_assignment(
+    cx: &Ctx,
+    read: &Grant,
+    member: &Member,
+    id: &crate::ids::ResourceId,
+) -> Result<(StandardRole, Vec<RoleTarget>), AppError> {
+    let held = cx
+        .store
+        .role_assignments_of(read, member)
+        .await?
+        .into_iter()
+        .find(|a| a.id == *id)
+        .ok_or(AppError::NotFound)?;
+    match held.role {
+        AssignedRole::Standard(role) => {
+            let targets = cx.store.standard_role_targets(read, member, role).await?;
+            Ok((role, targets))
+        }
+        AssignedRole::Custom { .. } => Err(AppError::validation(
+            "roleAssignmentId",
+            "Targets narrow standard roles; a custom role is narrowed by its resource set.",
+        )),
+    }
+}
+
+/// The groups and apps a standard role assignment is narrowed to (none:
+/// org-wide), each as the caller sees it.
+pub async fn assignment_targets(
+    cx: &Ctx,
+    member: &Member,
+    id: &crate::ids::ResourceId,
+) -> Result<(Vec<crate::model::Group>, Vec<crate::model::App>), AppError> {
+    let read = org_level(&cx.principal, Permission::IamRead)?;
+    visible_member(cx, member).await?;
+    let (_, targets) = standard_assignment(cx, &read, member, id).await?;
+    let (mut groups, mut apps) = (Vec::new(), Vec::new());
+    for t in targets {
+        match t {
+            RoleTarget::Group(g) => groups.push(
+                cx.store
+                    .get_group(&scope(&cx.principal, Permission::GroupsRead), &g)
+                    .await?,
+            ),
+            RoleTarget::App(a) => apps.push(
+                cx.store
+                    .get_app(&scope(&cx.principal, Permission::AppsRead), &a)
+                    .await?,
+            ),
+        }
+    }
+    Ok((groups, apps))
+}
+
+/// Narrows a standard role assignment to one more target (an org-wide one
+/// becomes narrowed to that target alone, as in Okta).
+pub async fn add_assignment_target(
+    cx: &Ctx,
+    member: &Member,
+    id: &crate::ids::ResourceId,
+    target: RoleTarget,
+) -> Result<(), AppError> {
+    let grant = check_iam_change(&cx.principal)?;
+    let (role, held) = standard_assignment(cx, &grant, member, id).await?;
+    let picks = match &target {
+        RoleTarget::Group(g) => TargetPicks {
+            groups: vec![g.to_string()],
+            apps: vec![],
+        },
+        RoleTarget::App(a) => TargetPicks {
+            groups: vec![],
+            apps: vec![a.to_string()],
+        },
+    };
+    let added = role_targets(cx, picks).await?;
+    check_standard_role_change(&cx.principal, role, &added)?;
+    // Narrowing an org-wide assignment: the caller must hold what it takes
+    // back, too.
+    check_standard_role_change(&cx.principal, role, &held)?;
+    let mut targets = held;
+    targets.extend(added);
+    targets.sort();
+    targets.dedup();
+    cx.store
+        .set_standard_role_targets(&grant, member, role, &targets)
+        .await?;
+    Ok(())
+}
+
+/// Removes one target of a standard role assignment (never its last one:
+/// take the role back instead).
+pub async fn remove_assignment_target(
+    cx: &Ctx,
+    member: &Member,
+    id: &crate::ids::ResourceId,
+    target: &RoleTarget,
+) -> Result<(), AppError> {
+    let grant = check_iam_change(&cx.principal)?;
+    let (role, held) = standard_assignment(cx, &grant, member, id).await?;
+    if !held.contains(target) {
+        return Err(AppError::NotFound);
+    }
+    let rest: Vec<RoleTarget> = held.iter().filter(|t| *t != target).cloned().collect();
+    if rest.is_empty() {
+        return Err(AppError::validation(
+            "target",
+            "This is the assignment's last target; take the role back instead.",
+        ));
+    }
+    check_standard_role_change(&cx.principal, role, &held)?;
+    cx.store
+        .set_standard_role_targets(&grant, member, role, &rest)
+        .await?;
+    Ok(())
+}
+
+/// Users who hold an admin role, directly or through a group.
+pub async fn admin_users(cx: &Ctx) -> Result<Vec<crate::ids::UserId>, AppError> {
+    org_level(&cx.principal, Permission::IamRead)?;
+    Ok(cx.store.admin_user_ids().await?)
+}

@@ -1285,3 +1285,405 @@ async fn assignment_id(
     .await?
     .ok_or(StoreError::NotFound)
 }
+
+/// A custom role or a resource set as the Management API shows it: with
+/// its timestamps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IamObject<I> {
+    pub id: I,
+    pub label: String,
+    pub description: String,
+    pub created: String,
+    pub last_updated: String,
+}
+
+/// A permission of a custom role, with its timestamps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StampedPermission {
+    pub permission: String,
+    pub conditions: Option<String>,
+    pub created: String,
+    pub last_updated: String,
+}
+
+/// A resource of a resource set (its canonical ORN), with its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StampedResource {
+    pub id: ResourceId,
+    pub orn: String,
+    pub created: String,
+    pub last_updated: String,
+}
+
+/// A member of a binding, with its id (Okta's binding-member id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StampedMember {
+    pub id: ResourceId,
+    pub member: Member,
+    pub created: String,
+}
+
+/// What a role assignment grants: a standard role, or a custom role on a
+/// resource set (a binding membership).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssignedRole {
+    Standard(StandardRole),
+    Custom {
+        role: RoleId,
+        role_label: String,
+        resource_set: ResourceSetId,
+    },
+}
+
+/// One role held directly by a user or a group (Okta's role assignment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleAssignmentRecord {
+    pub id: ResourceId,
+    pub role: AssignedRole,
+    pub created: String,
+}
+
+/// (assignment id, standard role type or custom role id, the custom role's
+/// label, its resource set, created).
+type AssignmentRow = (String, String, Option<String>, Option<String>, String);
+
+fn internal(e: crate::ids::IdError) -> StoreError {
+    StoreError::Internal(e.to_string())
+}
+
+impl Store {
+    /// Every custom role (or resource set: `table`), by label, with timestamps.
+    async fn iam_objects<I>(
+        &self,
+        grant: &Grant,
+        table: &str,
+        parse: impl Fn(&str) -> Result<I, crate::ids::IdError>,
+    ) -> Result<Vec<IamObject<I>>, StoreError> {
+        grant.demand_org(Permission::IamRead)?;
+        let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(&format!(
+            "SELECT id, label, description, created, last_updated FROM {table} ORDER BY lower(label), id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(id, label, description, created, last_updated)| {
+                Ok(IamObject {
+                    id: parse(&id).map_err(internal)?,
+                    label,
+                    description,
+                    created,
+                    last_updated,
+                })
+            })
+            .collect()
+    }
+
+    /// Every custom role, by label, with timestamps.
+    pub async fn iam_roles(&self, grant: &Grant) -> Result<Vec<IamObject<RoleId>>, StoreError> {
+        self.iam_objects(grant, "roles", RoleId::parse).await
+    }
+
+    /// Every resource set, by label, with timestamps.
+    pub async fn iam_resource_sets(
+        &self,
+        grant: &Grant,
+    ) -> Result<Vec<IamObject<ResourceSetId>>, StoreError> {
+        self.iam_objects(grant, "resource_sets", ResourceSetId::parse)
+            .await
+    }
+
+    /// A custom role's permissions with their timestamps.
+    pub async fn stamped_permissions(
+        &self,
+        grant: &Grant,
+        role: &RoleId,
+    ) -> Result<Vec<StampedPermission>, StoreError> {
+        grant.demand_org(Permission::IamRead)?;
+        let rows: Vec<(String, Option<String>, String, String)> = sqlx::query_as(
+            "SELECT permission, conditions, created, last_updated FROM role_permissions \
+             WHERE role_id = $1 ORDER BY permission",
+        )
+        .bind(role.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(permission, conditions, created, last_updated)| StampedPermission {
+                    permission,
+                    conditions,
+                    created,
+                    last_updated,
+                },
+            )
+            .collect())
+    }
+
+    /// A resource set's resources with their ids and timestamps.
+    pub async fn stamped_resources(
+        &self,
+        grant: &Grant,
+        rs: &ResourceSetId,
+    ) -> Result<Vec<StampedResource>, StoreError> {
+        grant.demand_org(Permission::IamRead)?;
+        let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT id, orn, created, last_updated FROM resource_set_resources \
+             WHERE resource_set_id = $1 ORDER BY orn",
+        )
+        .bind(rs.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(id, orn, created, last_updated)| {
+                Ok(StampedResource {
+                    id: ResourceId::parse(&id).map_err(internal)?,
+                    orn,
+                    created,
+                    last_updated,
+                })
+            })
+            .collect()
+    }
+
+    /// The members of the binding of `role` on `rs`, oldest first;
+    /// `NotFound` when there is no such binding.
+    pub async fn stamped_binding_members(
+        &self,
+        grant: &Grant,
+        rs: &ResourceSetId,
+        role: &RoleId,
+    ) -> Result<Vec<StampedMember>, StoreError> {
+        grant.demand_org(Permission::IamRead)?;
+        let bound: Option<String> = sqlx::query_scalar(
+            "SELECT role_id FROM bindings WHERE resource_set_id = $1 AND role_id = $2",
+        )
+        .bind(rs.as_str())
+        .bind(role.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        if bound.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT id, member_type, member_id, created FROM binding_members \
+             WHERE resource_set_id = $1 AND role_id = $2 ORDER BY created, id",
+        )
+        .bind(rs.as_str())
+        .bind(role.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(id, kind, member, created)| {
+                Ok(StampedMember {
+                    id: ResourceId::parse(&id).map_err(internal)?,
+                    member: member_of(&kind, &member)?,
+                    created,
+                })
+            })
+            .collect()
+    }
+
+    /// The roles `member` holds directly: standard roles, then custom roles
+    /// on resource sets (its binding memberships).
+    pub async fn role_assignments_of(
+        &self,
+        grant: &Grant,
+        member: &Member,
+    ) -> Result<Vec<RoleAssignmentRecord>, StoreError> {
+        grant.demand_org(Permission::IamRead)?;
+        let rows: Vec<AssignmentRow> = sqlx::query_as(
+            "SELECT id, role_type, CAST(NULL AS TEXT), CAST(NULL AS TEXT), created \
+             FROM standard_role_assignments WHERE member_type = $1 AND member_id = $2 \
+             UNION ALL \
+             SELECT m.id, m.role_id, r.label, m.resource_set_id, m.created FROM binding_members m \
+             JOIN roles r ON r.id = m.role_id \
+             WHERE m.member_type = $1 AND m.member_id = $2 \
+             ORDER BY 5, 1",
+        )
+        .bind(member.kind())
+        .bind(member.id())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .filter_map(|(id, role, role_label, rs, created)| {
+                let role = match (role_label, rs) {
+                    (Some(role_label), Some(rs)) => {
+                        match (RoleId::parse(&role), ResourceSetId::parse(&rs)) {
+                            (Ok(role), Ok(resource_set)) => AssignedRole::Custom {
+                                role,
+                                role_label,
+                                resource_set,
+                            },
+                            (Err(e), _) | (_, Err(e)) => return Some(Err(internal(e))),
+                        }
+                    }
+                    _ => AssignedRole::Standard(StandardRole::parse(&role)?),
+                };
+                Some(
+                    ResourceId::parse(&id)
+                        .map_err(internal)
+                        .map(|id| RoleAssignmentRecord { id, role, created }),
+                )
+            })
+            .collect()
+    }
+
+    /// Replaces a resource set's label and description
+    /// (`iam.resourceset.update`).
+    pub async fn update_resource_set(
+        &self,
+        grant: &Grant,
+        id: &ResourceSetId,
+        label: &str,
+        description: &str,
+    ) -> Result<(), StoreError> {
+        grant.demand_iam_change()?;
+        let label = label.trim();
+        if label.is_empty() || label.chars().count() > 255 {
+            return Err(StoreError::invalid(
+                "label",
+                "Enter a label of 1 to 255 characters.",
+            ));
+        }
+        let mut tx = self.begin_write().await?;
+        let updated = sqlx::query(
+            "UPDATE resource_sets SET label = $1, description = $2, last_updated = $3 WHERE id = $4",
+        )
+        .bind(label)
+        .bind(description)
+        .bind(clock::now())
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| StoreError::map_constraint(e, &[Constraint::ResourceSetsLabel]))?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::NotFound);
+        }
+        let event = Event::by_grant("iam.resourceset.update", "Update resource set", grant).target(
+            audit::Target {
+                id: id.to_string(),
+                target_type: "RESOURCE_SET".into(),
+                alternate_id: label.to_string(),
+                display_name: label.to_string(),
+                realm_id: None,
+            },
+        );
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Deletes the binding of `role` on `rs` with its members, one
+    /// `iam.resourceset.bindings.delete` per member.
+    pub async fn delete_binding(
+        &self,
+        grant: &Grant,
+        rs: &ResourceSetId,
+        role: &RoleId,
+    ) -> Result<(), StoreError> {
+        grant.demand_iam_change()?;
+        let mut tx = self.begin_write().await?;
+        let members: Vec<(String, String)> = sqlx::query_as(
+            "SELECT member_type, member_id FROM binding_members \
+             WHERE resource_set_id = $1 AND role_id = $2",
+        )
+        .bind(rs.as_str())
+        .bind(role.as_str())
+        .fetch_all(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM binding_members WHERE resource_set_id = $1 AND role_id = $2")
+            .bind(rs.as_str())
+            .bind(role.as_str())
+            .execute(&mut *tx)
+            .await?;
+        let removed =
+            sqlx::query("DELETE FROM bindings WHERE resource_set_id = $1 AND role_id = $2")
+                .bind(rs.as_str())
+                .bind(role.as_str())
+                .execute(&mut *tx)
+                .await?;
+        if removed.rows_affected() != 1 {
+            return Err(StoreError::NotFound);
+        }
+        for (kind, id) in members {
+            let member = member_of(&kind, &id)?;
+            let event = Event::by_grant(
+                "iam.resourceset.bindings.delete",
+                "Remove binding member",
+                grant,
+            )
+            .target(member.audit_target())
+            .debug("resourceSetId", rs.as_str())
+            .debug("roleId", role.as_str());
+            audit::append(&mut tx, &event).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn member_of(kind: &str, id: &str) -> Result<Member, StoreError> {
+    Ok(match kind {
+        "USER" => Member::User(UserId::parse(id).map_err(internal)?),
+        _ => Member::Group(GroupId::parse(id).map_err(internal)?),
+    })
+}
+
+impl Store {
+    /// Replaces the targets of `member`'s assignment of `role` (its id
+    /// stays): none is org-wide. Recorded as `user.account.privilege.grant`
+    /// naming the new targets; `NotFound` when it does not hold the role
+    /// directly.
+    pub async fn set_standard_role_targets(
+        &self,
+        grant: &Grant,
+        member: &Member,
+        role: StandardRole,
+        targets: &[RoleTarget],
+    ) -> Result<(), StoreError> {
+        grant.demand_iam_change()?;
+        role.check_targets(targets)
+            .map_err(|e| StoreError::invalid("targets", e.to_string()))?;
+        let mut tx = self.begin_write().await?;
+        let id = assignment_id(&mut tx, member, role).await?;
+        for table in ["standard_role_group_targets", "standard_role_app_targets"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE assignment_id = $1"))
+                .bind(&id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let now = clock::now();
+        for target in targets {
+            let (table, column) = match target {
+                RoleTarget::Group(_) => ("standard_role_group_targets", "group_id"),
+                RoleTarget::App(_) => ("standard_role_app_targets", "app_id"),
+            };
+            sqlx::query(&format!(
+                "INSERT INTO {table} (assignment_id, {column}, created) VALUES ($1, $2, $3) \
+                 ON CONFLICT DO NOTHING"
+            ))
+            .bind(&id)
+            .bind(target.id())
+            .bind(&now)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| match StoreError::map_constraint(e, &[]) {
+                StoreError::Conflict(_) => {
+                    StoreError::invalid("targets", "A target no longer exists.")
+                }
+                other => other,
+            })?;
+        }
+        let event = Event::by_grant(
+            "user.account.privilege.grant",
+            "Grant user privilege",
+            grant,
+        )
+        .target(member.audit_target())
+        .debug("role", role.as_str())
+        .debug("targets", targets_json(targets));
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -18,6 +18,7 @@ mod apps;
 mod error;
 mod filter;
 mod groups;
+mod iam;
 mod limits;
 mod openapi;
 mod paging;
@@ -51,6 +52,7 @@ pub fn endpoints() -> Vec<openapi::Endpoint> {
         users::endpoints(),
         groups::endpoints(),
         apps::endpoints(),
+        iam::endpoints(),
     ]
     .into_iter()
     .flatten()

@@ -220,10 +220,11 @@ async fn list(
     .into_response())
 }
 
+/// Profile attributes by name, as text.
+type Attributes = HashMap<String, String>;
+
 /// A profile as posted: base attributes and custom ones, as text.
-fn split_profile(
-    profile: Map<String, Value>,
-) -> Result<(HashMap<String, String>, HashMap<String, String>), ApiError> {
+fn split_profile(profile: Map<String, Value>) -> Result<(Attributes, Attributes), ApiError> {
     const BASE: [&str; 8] = [
         "login",
         "email",
