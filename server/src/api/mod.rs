@@ -19,8 +19,10 @@ mod error;
 mod filter;
 mod groups;
 mod limits;
+mod logs;
 mod paging;
 mod realms;
+mod rules;
 mod tokens;
 mod users;
 mod wire;
@@ -54,6 +56,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(users::routes())
         .merge(groups::routes())
         .merge(apps::routes())
+        .merge(rules::routes())
+        .merge(logs::routes())
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(axum::middleware::from_fn_with_state(
