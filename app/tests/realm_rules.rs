@@ -804,7 +804,8 @@ async fn all_assignments_priorities_runs_and_the_log_read_forward() {
             ]),
             "{engine}"
         );
-        let all_runs = || store.list_runs(&system(Permission::RealmsRead, Target::Org), None, 10);
+        let reader = system(Permission::RealmsRead, Target::Org);
+        let all_runs = || store.list_runs(&reader, None, 10);
         assert!(all_runs().await.unwrap().is_empty(), "{engine}: a plan is no run");
         store.start_operation(&org_grant(), &plan.id).await.unwrap();
         run_to_end(&store, &plan.id, 10).await;

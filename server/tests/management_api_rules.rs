@@ -522,7 +522,7 @@ async fn realm_assignments_run_as_okta_operations_and_the_system_log_is_polled()
     let off = o
         .call(
             "POST",
-            &format!("/realm-assignments/{second_id}/lifecycle/deactivate"),
+            &format!("/realm-assignments/{second_id}/lifecycle/activate"),
             None,
         )
         .await;
@@ -548,7 +548,7 @@ async fn realm_assignments_run_as_okta_operations_and_the_system_log_is_polled()
     assert_eq!(
         fresh_types,
         [
-            "directory.realm.assignment.deactivate",
+            "directory.realm.assignment.activate",
             "directory.realm.assignment.delete"
         ]
     );
@@ -634,4 +634,9 @@ async fn realm_assignments_run_as_okta_operations_and_the_system_log_is_polled()
     assert_eq!(runs.body[0]["id"], all_id.as_str());
     let older = o.get(&next_link(&runs).expect("an older run")).await;
     assert_eq!(older.body[0]["id"], run_id.as_str());
+    let off = o
+        .call("POST", &format!("/realm-assignments/{rule_id}/lifecycle/deactivate"), None)
+        .await;
+    assert_eq!(off.status, 204);
+    assert_eq!(o.get(&format!("/realm-assignments/{rule_id}")).await.body["status"], "INACTIVE");
 }

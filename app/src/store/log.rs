@@ -235,10 +235,13 @@ fn push_condition(c: &LogCondition, sql: &mut Sql) {
         sql.push("EXISTS (SELECT 1 FROM system_log_targets qt WHERE qt.seq = l.seq AND ");
     }
     if prefix {
-        sql.push(&format!("substr({column}, 1, "))
-            .bind(value.chars().count() as i64)
-            .push(") = ")
-            .bind(value.clone());
+        // The length is ours (a number), inlined: PostgreSQL's substr takes
+        // an integer, not the bigint a bound i64 is.
+        sql.push(&format!(
+            "substr({column}, 1, {}) = ",
+            value.chars().count()
+        ))
+        .bind(value.clone());
     } else {
         sql.push(&format!("{column} = ")).bind(value.clone());
     }

@@ -216,6 +216,7 @@ async fn list(
 }
 
 /// A profile as posted: base attributes and custom ones, as text.
+#[allow(clippy::type_complexity)]
 fn split_profile(
     profile: Map<String, Value>,
 ) -> Result<(HashMap<String, String>, HashMap<String, String>), ApiError> {
