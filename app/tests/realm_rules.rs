@@ -764,7 +764,11 @@ async fn all_assignments_priorities_runs_and_the_log_read_forward() {
         let g = store
             .create_rule_at(
                 &org_grant(),
-                input("Globex", r#"user.profile.email.endsWith("@globex.test")"#, &globex.id),
+                input(
+                    "Globex",
+                    r#"user.profile.email.endsWith("@globex.test")"#,
+                    &globex.id,
+                ),
                 Some(7),
             )
             .await
@@ -773,12 +777,21 @@ async fn all_assignments_priorities_runs_and_the_log_read_forward() {
         let taken = store
             .create_rule_at(&org_grant(), input("Twice", "", &globex.id), Some(7))
             .await;
-        assert!(matches!(taken, Err(StoreError::Invalid(ref f)) if f[0].field == "priority"), "{engine}: {taken:?}");
+        assert!(
+            matches!(taken, Err(StoreError::Invalid(ref f)) if f[0].field == "priority"),
+            "{engine}: {taken:?}"
+        );
         store
             .set_rule_status(&org_grant(), &g.id, LifecycleStatus::Active)
             .await
             .unwrap();
-        rule(&store, "Acme", r#"user.profile.email.endsWith("@acme.test")"#, &acme.id).await;
+        rule(
+            &store,
+            "Acme",
+            r#"user.profile.email.endsWith("@acme.test")"#,
+            &acme.id,
+        )
+        .await;
 
         // ALL: each user to its first rule's realm, the catch-all for the rest.
         let plan = store
@@ -787,7 +800,14 @@ async fn all_assignments_priorities_runs_and_the_log_read_forward() {
             .unwrap();
         assert_eq!(plan.rule_id, None, "{engine}");
         let pending = store
-            .operation_items(&org_grant(), &plan.id, Some(ItemResult::Pending), None, 100, None)
+            .operation_items(
+                &org_grant(),
+                &plan.id,
+                Some(ItemResult::Pending),
+                None,
+                100,
+                None,
+            )
             .await
             .unwrap();
         let moves: BTreeSet<(String, String)> = pending
@@ -806,7 +826,10 @@ async fn all_assignments_priorities_runs_and_the_log_read_forward() {
         );
         let reader = system(Permission::RealmsRead, Target::Org);
         let all_runs = || store.list_runs(&reader, None, 10);
-        assert!(all_runs().await.unwrap().is_empty(), "{engine}: a plan is no run");
+        assert!(
+            all_runs().await.unwrap().is_empty(),
+            "{engine}: a plan is no run"
+        );
         store.start_operation(&org_grant(), &plan.id).await.unwrap();
         run_to_end(&store, &plan.id, 10).await;
         assert_eq!(realm_of(&store, &stray).await, default.id, "{engine}");
@@ -818,7 +841,10 @@ async fn all_assignments_priorities_runs_and_the_log_read_forward() {
         let everything = authz::log_scope(&Principal::system());
         let query = LogQuery {
             alternatives: vec![
-                vec![LogCondition::Equals(LogField::EventType, "user.realm.update".into())],
+                vec![LogCondition::Equals(
+                    LogField::EventType,
+                    "user.realm.update".into(),
+                )],
                 vec![LogCondition::StartsWith(
                     LogField::EventType,
                     "directory.realm.assignment.execution_".into(),
@@ -826,26 +852,58 @@ async fn all_assignments_priorities_runs_and_the_log_read_forward() {
             ],
             ..LogQuery::default()
         };
-        let first = store.read_events(&everything, &query, None, false, 2).await.unwrap();
+        let first = store
+            .read_events(&everything, &query, None, false, 2)
+            .await
+            .unwrap();
         assert_eq!(first.items.len(), 2, "{engine}");
         assert!(first.items[0].seq < first.items[1].seq, "{engine}");
         let rest = store
             .read_events(&everything, &query, first.next.as_deref(), false, 10)
             .await
             .unwrap();
-        assert_eq!((rest.items.len(), rest.next), (3, None), "{engine}: 3 moves and 2 execution events");
-        let types: Vec<&str> = first.items.iter().chain(&rest.items).map(|e| e.event["eventType"].as_str().unwrap()).collect();
-        assert_eq!(types.first(), Some(&"directory.realm.assignment.execution_started"), "{engine}");
-        assert_eq!(types.last(), Some(&"directory.realm.assignment.execution_completed"), "{engine}");
-        let newest = store.read_events(&everything, &query, None, true, 1).await.unwrap();
+        assert_eq!(
+            (rest.items.len(), rest.next),
+            (3, None),
+            "{engine}: 3 moves and 2 execution events"
+        );
+        let types: Vec<&str> = first
+            .items
+            .iter()
+            .chain(&rest.items)
+            .map(|e| e.event["eventType"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            types.first(),
+            Some(&"directory.realm.assignment.execution_started"),
+            "{engine}"
+        );
+        assert_eq!(
+            types.last(),
+            Some(&"directory.realm.assignment.execution_completed"),
+            "{engine}"
+        );
+        let newest = store
+            .read_events(&everything, &query, None, true, 1)
+            .await
+            .unwrap();
         assert_eq!(newest.items[0].seq, rest.items[2].seq, "{engine}");
         let keyword = LogQuery {
             keywords: vec!["S@STRAY".into()],
             ..LogQuery::default()
         };
-        let found = store.read_events(&everything, &keyword, None, false, 100).await.unwrap();
+        let found = store
+            .read_events(&everything, &keyword, None, false, 100)
+            .await
+            .unwrap();
         assert!(!found.items.is_empty(), "{engine}");
-        assert!(found.items.iter().all(|e| e.event.to_string().to_lowercase().contains("s@stray")), "{engine}");
+        assert!(
+            found
+                .items
+                .iter()
+                .all(|e| e.event.to_string().to_lowercase().contains("s@stray")),
+            "{engine}"
+        );
     })
     .await;
 }

@@ -635,8 +635,15 @@ async fn realm_assignments_run_as_okta_operations_and_the_system_log_is_polled()
     let older = o.get(&next_link(&runs).expect("an older run")).await;
     assert_eq!(older.body[0]["id"], run_id.as_str());
     let off = o
-        .call("POST", &format!("/realm-assignments/{rule_id}/lifecycle/deactivate"), None)
+        .call(
+            "POST",
+            &format!("/realm-assignments/{rule_id}/lifecycle/deactivate"),
+            None,
+        )
         .await;
     assert_eq!(off.status, 204);
-    assert_eq!(o.get(&format!("/realm-assignments/{rule_id}")).await.body["status"], "INACTIVE");
+    assert_eq!(
+        o.get(&format!("/realm-assignments/{rule_id}")).await.body["status"],
+        "INACTIVE"
+    );
 }
