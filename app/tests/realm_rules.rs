@@ -738,3 +738,172 @@ async fn the_partner_realm_wizard_writes_all_or_nothing() {
     })
     .await;
 }
+
+/// What the Management API needs of the store, on both engines: rules at a
+/// chosen (unique) priority, one plan of every active rule (`ALL`), runs
+/// without plans, and the System Log read oldest first after a cursor.
+#[tokio::test]
+async fn all_assignments_priorities_runs_and_the_log_read_forward() {
+    use app::store::log::{LogCondition, LogField, LogQuery};
+    on_both(|store, engine| async move {
+        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
+            .await
+            .unwrap();
+        let default = realm_by_id(&store, &org.default_realm).await;
+        let acme = realm(&store, "Acme", &["acme.test"]).await;
+        let globex = realm(&store, "Globex", &[]).await;
+        user(&store, &default, "a@acme.test").await;
+        user(&store, &default, "g@globex.test").await;
+        let stray = user(&store, &globex, "s@stray.test").await;
+        let input = |name: &str, expression: &str, to: &RealmId| RuleInput {
+            name: name.into(),
+            profile_source_id: None,
+            expression: Some(expression.into()),
+            target_realm_id: to.clone(),
+        };
+        let g = store
+            .create_rule_at(
+                &org_grant(),
+                input(
+                    "Globex",
+                    r#"user.profile.email.endsWith("@globex.test")"#,
+                    &globex.id,
+                ),
+                Some(7),
+            )
+            .await
+            .unwrap();
+        assert_eq!(g.priority, 7, "{engine}");
+        let taken = store
+            .create_rule_at(&org_grant(), input("Twice", "", &globex.id), Some(7))
+            .await;
+        assert!(
+            matches!(taken, Err(StoreError::Invalid(ref f)) if f[0].field == "priority"),
+            "{engine}: {taken:?}"
+        );
+        store
+            .set_rule_status(&org_grant(), &g.id, LifecycleStatus::Active)
+            .await
+            .unwrap();
+        rule(
+            &store,
+            "Acme",
+            r#"user.profile.email.endsWith("@acme.test")"#,
+            &acme.id,
+        )
+        .await;
+
+        // ALL: each user to its first rule's realm, the catch-all for the rest.
+        let plan = store
+            .plan_all(&org_grant(), &Default::default(), None)
+            .await
+            .unwrap();
+        assert_eq!(plan.rule_id, None, "{engine}");
+        let pending = store
+            .operation_items(
+                &org_grant(),
+                &plan.id,
+                Some(ItemResult::Pending),
+                None,
+                100,
+                None,
+            )
+            .await
+            .unwrap();
+        let moves: BTreeSet<(String, String)> = pending
+            .iter()
+            .map(|i| (i.login.clone(), i.to_realm.clone()))
+            .collect();
+        let default_name = default.name.clone();
+        assert_eq!(
+            moves,
+            BTreeSet::from([
+                ("a@acme.test".to_string(), "Acme".to_string()),
+                ("g@globex.test".to_string(), "Globex".to_string()),
+                ("s@stray.test".to_string(), default_name),
+            ]),
+            "{engine}"
+        );
+        let reader = system(Permission::RealmsRead, Target::Org);
+        let all_runs = || store.list_runs(&reader, None, 10);
+        assert!(
+            all_runs().await.unwrap().is_empty(),
+            "{engine}: a plan is no run"
+        );
+        store.start_operation(&org_grant(), &plan.id).await.unwrap();
+        run_to_end(&store, &plan.id, 10).await;
+        assert_eq!(realm_of(&store, &stray).await, default.id, "{engine}");
+        let runs = all_runs().await.unwrap();
+        assert_eq!(runs.len(), 1, "{engine}");
+        assert_eq!(runs[0].num_moved, 3, "{engine}");
+
+        // The log, oldest first after a cursor, filtered.
+        let everything = authz::log_scope(&Principal::system());
+        let query = LogQuery {
+            alternatives: vec![
+                vec![LogCondition::Equals(
+                    LogField::EventType,
+                    "user.realm.update".into(),
+                )],
+                vec![LogCondition::StartsWith(
+                    LogField::EventType,
+                    "directory.realm.assignment.execution_".into(),
+                )],
+            ],
+            ..LogQuery::default()
+        };
+        let first = store
+            .read_events(&everything, &query, None, false, 2)
+            .await
+            .unwrap();
+        assert_eq!(first.items.len(), 2, "{engine}");
+        assert!(first.items[0].seq < first.items[1].seq, "{engine}");
+        let rest = store
+            .read_events(&everything, &query, first.next.as_deref(), false, 10)
+            .await
+            .unwrap();
+        assert_eq!(
+            (rest.items.len(), rest.next),
+            (3, None),
+            "{engine}: 3 moves and 2 execution events"
+        );
+        let types: Vec<&str> = first
+            .items
+            .iter()
+            .chain(&rest.items)
+            .map(|e| e.event["eventType"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            types.first(),
+            Some(&"directory.realm.assignment.execution_started"),
+            "{engine}"
+        );
+        assert_eq!(
+            types.last(),
+            Some(&"directory.realm.assignment.execution_completed"),
+            "{engine}"
+        );
+        let newest = store
+            .read_events(&everything, &query, None, true, 1)
+            .await
+            .unwrap();
+        assert_eq!(newest.items[0].seq, rest.items[2].seq, "{engine}");
+        let keyword = LogQuery {
+            keywords: vec!["S@STRAY".into()],
+            ..LogQuery::default()
+        };
+        let found = store
+            .read_events(&everything, &keyword, None, false, 100)
+            .await
+            .unwrap();
+        assert!(!found.items.is_empty(), "{engine}");
+        assert!(
+            found
+                .items
+                .iter()
+                .all(|e| e.event.to_string().to_lowercase().contains("s@stray")),
+            "{engine}"
+        );
+    })
+    .await;
+}

@@ -627,7 +627,13 @@ async fn the_openapi_document_lists_exactly_what_is_served() {
             // the router's "no such endpoint" or 405.
             let concrete: String = path
                 .split('/')
-                .map(|s| if s.starts_with('{') { "zz0NoSuchThing000000" } else { s })
+                .map(|s| {
+                    if s.starts_with('{') {
+                        "zz0NoSuchThing000000"
+                    } else {
+                        s
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join("/");
             let url = format!("{}{concrete}", rig.portal.base);
@@ -635,7 +641,10 @@ async fn the_openapi_document_lists_exactly_what_is_served() {
             let a = o.call(&method.to_uppercase(), &url, body).await;
             assert_ne!(a.status, 405, "{method} {path}");
             assert!(
-                !a.body["errorSummary"].as_str().unwrap_or("").contains("no such endpoint"),
+                !a.body["errorSummary"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("no such endpoint"),
                 "{method} {path} is documented but not served"
             );
             calls += 1;
@@ -644,5 +653,8 @@ async fn the_openapi_document_lists_exactly_what_is_served() {
     assert!(calls >= 60, "{calls}");
     // And an undocumented path is the router's 404.
     let none = o.get("/no/such/thing").await;
-    assert!(none.body["errorSummary"].as_str().unwrap().contains("no such endpoint"));
+    assert!(none.body["errorSummary"]
+        .as_str()
+        .unwrap()
+        .contains("no such endpoint"));
 }

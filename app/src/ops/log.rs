@@ -7,7 +7,7 @@ use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::model::UserStatus;
 use crate::store::log::LogEntry;
-pub use crate::store::log::LogFilter;
+pub use crate::store::log::{LogCondition, LogField, LogFilter, LogQuery, MAX_LOG_PAGE};
 use crate::views::activity::{LogPage, LogRow, LOG_PAGE};
 use crate::views::home::{Overview, RealmCounts};
 
@@ -166,23 +166,66 @@ pub async fn export_page(
     before: Option<&str>,
 ) -> Result<(Vec<u8>, Option<String>), AppError> {
     let (events, next) = events(cx, filter, before, crate::store::users::MAX_PAGE).await?;
-    let redact_others = !cx.principal.is_org_admin();
-    let me = cx.principal.actor().id.as_str();
     let mut lines = Vec::new();
     for entry in events {
-        let mut event = entry.event;
-        if redact_others && event["actor"]["id"].as_str() != Some(me) {
-            if let Some(client) = event
-                .get_mut("client")
-                .and_then(serde_json::Value::as_object_mut)
-            {
-                client.remove("ipAddress");
-                client.remove("userAgent");
-                client.remove("geographicalContext");
-            }
-        }
+        let event = redacted(cx, entry.event);
         lines.extend_from_slice(event.to_string().as_bytes());
         lines.push(b'\n');
     }
     Ok((lines, next))
+}
+
+/// An event as the caller may see it: partner admins see what happened, not
+/// where other admins sit (the IP address and user agent of events someone
+/// else made are left out for them).
+fn redacted(cx: &Ctx, mut event: serde_json::Value) -> serde_json::Value {
+    if !cx.principal.is_org_admin()
+        && event["actor"]["id"].as_str() != Some(cx.principal.actor().id.as_str())
+    {
+        if let Some(client) = event
+            .get_mut("client")
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            client.remove("ipAddress");
+            client.remove("userAgent");
+            client.remove("geographicalContext");
+        }
+    }
+    event
+}
+
+/// One page of the Management API's System Log.
+#[derive(Debug, Clone)]
+pub struct LogSlice {
+    /// Okta LogEvent objects, as stored (redacted as for the export).
+    pub events: Vec<serde_json::Value>,
+    /// The cursor after the last event returned (to poll from), if any.
+    pub last: Option<String>,
+    /// Whether more events match beyond this page.
+    pub more: bool,
+}
+
+/// Up to `limit` events the caller may see (its log scope, as for the
+/// viewer) matching `query`: oldest first after the cursor, or newest first
+/// before it when `descending`.
+pub async fn query(
+    cx: &Ctx,
+    query: &LogQuery,
+    after: Option<&str>,
+    descending: bool,
+    limit: u32,
+) -> Result<LogSlice, AppError> {
+    let page = cx
+        .store
+        .read_events(&log_scope(&cx.principal), query, after, descending, limit)
+        .await?;
+    Ok(LogSlice {
+        last: page.items.last().map(|e| e.seq.to_string()),
+        more: page.next.is_some(),
+        events: page
+            .items
+            .into_iter()
+            .map(|e| redacted(cx, e.event))
+            .collect(),
+    })
 }

@@ -10,7 +10,7 @@ use crate::authz::{scope, Grant, Permission};
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::ids::{OperationId, RealmId, RuleId, UserId};
-use crate::model::{ItemResult, Operation, OperationKind};
+use crate::model::{ItemResult, LifecycleStatus, Operation, OperationKind};
 use crate::store::users::MAX_PAGE;
 use crate::views::admin::{OperationView, ITEMS_PAGE, MOVE_MAX};
 
@@ -201,4 +201,56 @@ pub async fn cancel(cx: &Ctx, id: &OperationId) -> Result<String, AppError> {
         op.num_moved,
         if op.num_moved == 1 { "" } else { "s" }
     ))
+}
+
+/// Plans (dry-runs) every active rule at once (Okta's `ALL`), as one
+/// operation, over every user the planner may manage.
+pub async fn plan_all(cx: &Ctx) -> Result<Operation, AppError> {
+    let grant = org_level(&cx.principal, Permission::RealmsManage)?;
+    let refused = accounts_beyond_reach(cx).await?;
+    let users = scope(&cx.principal, Permission::UsersManage);
+    let bounded = (!users.users().all).then_some(&users);
+    Ok(cx.store.plan_all(&grant, &refused, bounded).await?)
+}
+
+/// Okta's "execute a realm assignment": plans an active rule (`None`: every
+/// active rule, as one operation) and starts it in the background; answers
+/// the operation as started.
+pub async fn run(cx: &Ctx, rule: Option<&RuleId>) -> Result<Operation, AppError> {
+    let plan = match rule {
+        Some(id) => {
+            let rule = super::rules::record(cx, id).await?;
+            if rule.status != LifecycleStatus::Active {
+                return Err(AppError::validation(
+                    "assignmentId",
+                    "Activate this realm assignment before running it.",
+                ));
+            }
+            plan_rule(cx, id).await?
+        }
+        None => plan_all(cx).await?,
+    };
+    execute(cx, &plan.id).await?;
+    Ok(record(cx, &plan.id).await?.0)
+}
+
+/// An operation with its configuration as planned (the rule as it was, or
+/// `{"all": true}`), for the Management API.
+pub async fn record(
+    cx: &Ctx,
+    id: &OperationId,
+) -> Result<(Operation, serde_json::Value), AppError> {
+    let grant = authorize_operation(cx, Permission::RealmsRead, id).await?;
+    Ok(cx.store.operation_with_configuration(&grant, id).await?)
+}
+
+/// Runs of realm assignments (started rule operations, not plans), newest
+/// first, `limit` after the run `after`; for whoever reads rules org-wide.
+pub async fn runs(
+    cx: &Ctx,
+    after: Option<&OperationId>,
+    limit: i64,
+) -> Result<Vec<Operation>, AppError> {
+    let grant = org_level(&cx.principal, Permission::RealmsRead)?;
+    Ok(cx.store.list_runs(&grant, after, limit).await?)
 }

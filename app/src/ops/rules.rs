@@ -123,18 +123,66 @@ pub async fn save(
     expected: &str,
 ) -> Result<RealmRule, AppError> {
     let grant = org_level(&cx.principal, Permission::RealmsManage)?;
-    let input = RuleInput {
+    let input = input_of(form)?;
+    Ok(match id {
+        None => cx.store.create_rule(&grant, input).await?,
+        Some(id) => cx.store.update_rule(&grant, id, input, expected).await?,
+    })
+}
+
+fn input_of(form: RuleForm) -> Result<RuleInput, AppError> {
+    Ok(RuleInput {
         name: form.name,
         profile_source_id: form.profile_source_id,
         expression: form.expression,
         target_realm_id: form
             .target_realm_id
             .ok_or_else(|| AppError::validation("targetRealmId", "Choose a realm."))?,
-    };
-    Ok(match id {
-        None => cx.store.create_rule(&grant, input).await?,
-        Some(id) => cx.store.update_rule(&grant, id, input, expected).await?,
     })
+}
+
+/// The rules whose realm the caller may read, in priority order (the
+/// catch-all last): the records themselves, for the Management API.
+pub async fn records(cx: &Ctx) -> Result<Vec<RealmRule>, AppError> {
+    let read = scope(&cx.principal, Permission::RealmsRead);
+    Ok(cx.store.list_rules(&read).await?)
+}
+
+/// One rule whose realm the caller may read.
+pub async fn record(cx: &Ctx, id: &RuleId) -> Result<RealmRule, AppError> {
+    let read = scope(&cx.principal, Permission::RealmsRead);
+    Ok(cx.store.get_rule(&read, id).await?)
+}
+
+/// Creates an INACTIVE rule at `priority` (a free one before the
+/// catch-all), or after the last rule when `None`.
+pub async fn create_at(
+    cx: &Ctx,
+    form: RuleForm,
+    priority: Option<i64>,
+) -> Result<RealmRule, AppError> {
+    let grant = org_level(&cx.principal, Permission::RealmsManage)?;
+    Ok(cx
+        .store
+        .create_rule_at(&grant, input_of(form)?, priority)
+        .await?)
+}
+
+/// Replaces a rule as it stands now (Okta's PUT carries no version) and,
+/// when `priority` is given, moves it there (a free one before the
+/// catch-all). A rule the caller cannot read is not found.
+pub async fn replace_at(
+    cx: &Ctx,
+    id: &RuleId,
+    form: RuleForm,
+    priority: Option<i64>,
+) -> Result<RealmRule, AppError> {
+    let current = record(cx, id).await?;
+    let grant = org_level(&cx.principal, Permission::RealmsManage)?;
+    Ok(cx
+        .store
+        .update_rule_at(&grant, id, input_of(form)?, &current.last_updated, priority)
+        .await?)
 }
 
 /// A change to one rule.

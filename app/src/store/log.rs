@@ -178,3 +178,161 @@ impl Store {
         Ok(Page { items, next })
     }
 }
+
+/// What a System Log query may compare (Okta's `filter` attributes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogField {
+    Uuid,
+    EventType,
+    Severity,
+    ActorId,
+    TargetId,
+    OutcomeResult,
+    TransactionId,
+}
+
+/// One comparison of a System Log query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogCondition {
+    Equals(LogField, String),
+    /// A prefix (`eventType sw "user.lifecycle."`).
+    StartsWith(LogField, String),
+}
+
+/// The Management API's System Log query: alternatives of conjunctions
+/// (empty: any event), keywords that must all appear (case-insensitive) in
+/// the event, and bounds on `published` (inclusive since, exclusive until).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogQuery {
+    pub alternatives: Vec<Vec<LogCondition>>,
+    pub keywords: Vec<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+}
+
+/// The most events one page of the Management API's System Log holds.
+pub const MAX_LOG_PAGE: u32 = 1000;
+
+fn log_column(field: LogField) -> &'static str {
+    match field {
+        LogField::Uuid => "l.uuid",
+        LogField::EventType => "l.event_type",
+        LogField::Severity => "l.severity",
+        LogField::ActorId => "l.actor_id",
+        LogField::OutcomeResult => "l.outcome_result",
+        LogField::TransactionId => "l.transaction_id",
+        LogField::TargetId => "qt.target_id",
+    }
+}
+
+fn push_condition(c: &LogCondition, sql: &mut Sql) {
+    let (field, value, prefix) = match c {
+        LogCondition::Equals(f, v) => (*f, v, false),
+        LogCondition::StartsWith(f, v) => (*f, v, true),
+    };
+    let column = log_column(field);
+    if field == LogField::TargetId {
+        sql.push("EXISTS (SELECT 1 FROM system_log_targets qt WHERE qt.seq = l.seq AND ");
+    }
+    if prefix {
+        // The length is ours (a number), inlined: PostgreSQL's substr takes
+        // an integer, not the bigint a bound i64 is.
+        sql.push(&format!(
+            "substr({column}, 1, {}) = ",
+            value.chars().count()
+        ))
+        .bind(value.clone());
+    } else {
+        sql.push(&format!("{column} = ")).bind(value.clone());
+    }
+    if field == LogField::TargetId {
+        sql.push(")");
+    }
+}
+
+/// `%keyword%` for `LIKE … ESCAPE '\'`, lower-cased.
+fn like_pattern(keyword: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in keyword.to_lowercase().chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+impl Store {
+    /// Events in `scope` (exactly as [`Store::list_events`]) matching
+    /// `query`, `limit` (at most [`MAX_LOG_PAGE`]) at a time: oldest first
+    /// after the cursor `after`, or newest first before it when `descending`.
+    /// The cursor is opaque (an event's sequence number); `next` is set when
+    /// more events follow.
+    pub async fn read_events(
+        &self,
+        scope: &Scope,
+        query: &LogQuery,
+        after: Option<&str>,
+        descending: bool,
+        limit: u32,
+    ) -> Result<Page<LogEntry>, StoreError> {
+        let limit = limit.clamp(1, MAX_LOG_PAGE);
+        let mut sql = Sql::new("SELECT l.seq, l.event_json FROM system_log l WHERE ");
+        scope.log_predicate(&mut sql);
+        if !query.alternatives.is_empty() {
+            sql.push(" AND (");
+            for (i, all) in query.alternatives.iter().enumerate() {
+                if i > 0 {
+                    sql.push(" OR ");
+                }
+                sql.push("(1 = 1");
+                for c in all {
+                    sql.push(" AND ");
+                    push_condition(c, &mut sql);
+                }
+                sql.push(")");
+            }
+            sql.push(")");
+        }
+        for keyword in query.keywords.iter().filter(|k| !k.is_empty()) {
+            sql.push(" AND LOWER(l.event_json) LIKE ")
+                .bind(like_pattern(keyword))
+                .push(" ESCAPE '\\'");
+        }
+        if let Some(since) = query.since.as_deref().filter(|s| !s.is_empty()) {
+            sql.push(" AND l.published >= ").bind(since.to_string());
+        }
+        if let Some(until) = query.until.as_deref().filter(|s| !s.is_empty()) {
+            sql.push(" AND l.published < ").bind(until.to_string());
+        }
+        if let Some(cursor) = after.filter(|a| !a.is_empty()) {
+            let seq: i64 = cursor.parse().map_err(|_| {
+                StoreError::invalid(
+                    "after",
+                    "The page cursor is not valid; start from the first page.",
+                )
+            })?;
+            sql.push(if descending {
+                " AND l.seq < "
+            } else {
+                " AND l.seq > "
+            })
+            .bind(seq);
+        }
+        sql.push(if descending {
+            " ORDER BY l.seq DESC LIMIT "
+        } else {
+            " ORDER BY l.seq LIMIT "
+        })
+        .bind(i64::from(limit) + 1);
+        let mut items = sql.query_as::<LogEntry>().fetch_all(&self.pool).await?;
+        let next = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(|e| e.seq.to_string())
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+}

@@ -243,6 +243,38 @@ async fn within_source_limit(
     )
 }
 
+/// `priority` when it lies before the catch-all and no other rule holds it
+/// (priorities are unique, as in Okta).
+async fn free_priority(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    priority: i64,
+    except: Option<&RuleId>,
+) -> Result<i64, StoreError> {
+    if !(0..CATCH_ALL_PRIORITY).contains(&priority) {
+        return Err(StoreError::invalid(
+            "priority",
+            format!(
+                "Enter a priority from 0 to {} (the catch-all is {CATCH_ALL_PRIORITY}).",
+                CATCH_ALL_PRIORITY - 1
+            ),
+        ));
+    }
+    let holder: Option<String> = sqlx::query_scalar(
+        "SELECT name FROM realm_assignment_rules WHERE priority = $1 AND id <> $2",
+    )
+    .bind(priority)
+    .bind(except.map_or("", RuleId::as_str))
+    .fetch_optional(&mut **tx)
+    .await?;
+    match holder {
+        Some(name) => Err(StoreError::invalid(
+            "priority",
+            format!("Priority {priority} is taken by the realm assignment \"{name}\"; priorities are unique."),
+        )),
+        None => Ok(priority),
+    }
+}
+
 /// The priority after the last rule (before the catch-all). When the last
 /// rule sits just before the catch-all, the others are renumbered from 0 in
 /// their order first, so deleting any rule frees room.
@@ -530,6 +562,18 @@ impl Store {
         grant: &Grant,
         input: RuleInput,
     ) -> Result<RealmRule, StoreError> {
+        self.create_rule_at(grant, input, None).await
+    }
+
+    /// Creates an INACTIVE rule at `priority` (free, before the catch-all),
+    /// or after the last one when `None`; grant: `okta.realms.manage` on the
+    /// org.
+    pub async fn create_rule_at(
+        &self,
+        grant: &Grant,
+        input: RuleInput,
+        priority: Option<i64>,
+    ) -> Result<RealmRule, StoreError> {
         grant.demand_org(Permission::RealmsManage)?;
         let (name, expression) = self.check_rule_input(&input).await?;
         let source = input.profile_source_id.filter(|s| !s.is_empty());
@@ -545,7 +589,10 @@ impl Store {
                 "delete one first.",
             )?;
             within_source_limit(&mut tx, source.as_deref(), None).await?;
-            let priority = next_priority(&mut tx).await?;
+            let priority = match priority {
+                Some(p) => free_priority(&mut tx, p, None).await?,
+                None => next_priority(&mut tx).await?,
+            };
             let id = RuleId::generate();
             let now = clock::now();
             let (idp, app) = split_source(source.as_deref());
@@ -588,8 +635,28 @@ impl Store {
         input: RuleInput,
         expected: &str,
     ) -> Result<RealmRule, StoreError> {
+        self.update_rule_at(grant, id, input, expected, None).await
+    }
+
+    /// [`Store::update_rule`], moving the rule to `priority` (free, before
+    /// the catch-all) when given; the catch-all keeps its priority.
+    pub async fn update_rule_at(
+        &self,
+        grant: &Grant,
+        id: &RuleId,
+        input: RuleInput,
+        expected: &str,
+        priority: Option<i64>,
+    ) -> Result<RealmRule, StoreError> {
         grant.demand_org(Permission::RealmsManage)?;
         let current = self.rule_by_id(id).await?;
+        let priority = priority.filter(|p| *p != current.priority);
+        if current.is_default && priority.is_some() {
+            return Err(StoreError::invalid(
+                "priority",
+                format!("The catch-all always comes last (priority {CATCH_ALL_PRIORITY})."),
+            ));
+        }
         let input = if current.is_default {
             RuleInput {
                 name: current.name.clone(),
@@ -630,13 +697,24 @@ impl Store {
                     "This rule was changed by someone else; reload and try again.".into(),
                 ));
             }
-            let event = Event::by_grant(
+            if let Some(p) = priority {
+                let p = free_priority(&mut tx, p, Some(id)).await?;
+                sqlx::query("UPDATE realm_assignment_rules SET priority = $1 WHERE id = $2")
+                    .bind(p)
+                    .bind(id.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let mut event = Event::by_grant(
                 "directory.realm.assignment.update",
                 "Update realm assignment",
                 grant,
             )
             .target(rule_target(id, &name, &input.target_realm_id))
             .debug("expression", expression.unwrap_or_default());
+            if let Some(p) = priority {
+                event = event.debug("priority", p);
+            }
             Ok((tx, (), vec![event]))
         })
         .await?;
@@ -889,6 +967,7 @@ impl Store {
                 "profileSourceId": rule.profile_source_id,
                 "expression": rule.expression,
                 "realmId": rule.target_realm_id.as_str(),
+                "realmName": target.name,
             },
             "rulesBefore": before.iter().map(|r| r.rule.id.as_str()).collect::<Vec<_>>(),
         });
@@ -1673,3 +1752,131 @@ impl Store {
         Ok(count.first().map(|c| c.0).unwrap_or(0))
     }
 }
+
+impl Store {
+    /// Plans every active rule at once (Okta's `ALL`) as one operation: each
+    /// user goes to the realm of the first active rule, in priority order,
+    /// that selects it — the catch-all taking the rest, except users of an
+    /// IdP bound to a realm (as at JIT time); users already there are left
+    /// out. `refused` and `users` as for [`Store::plan_rule`].
+    pub async fn plan_all(
+        &self,
+        grant: &Grant,
+        refused: &std::collections::HashMap<UserId, String>,
+        users: Option<&Scope>,
+    ) -> Result<Operation, StoreError> {
+        grant.demand_org(Permission::RealmsManage)?;
+        let rules: Vec<CompiledRule> = sqlx::query_as::<_, RealmRule>(&format!(
+            "SELECT {RULE_COLUMNS} FROM realm_assignment_rules WHERE status = 'ACTIVE' ORDER BY priority"
+        ))
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(CompiledRule::new)
+        .collect();
+        let bound_idps: std::collections::HashSet<String> =
+            sqlx::query_scalar("SELECT id FROM identity_providers WHERE realm_id IS NOT NULL")
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .collect();
+        let mut targets = Vec::with_capacity(rules.len());
+        for rule in &rules {
+            targets.push(self.realm_by_id(&rule.rule.target_realm_id).await?);
+        }
+        let configuration = serde_json::json!({
+            "label": ALL_ASSIGNMENTS,
+            "all": true,
+            "rules": rules.iter().map(|r| r.rule.id.as_str()).collect::<Vec<_>>(),
+        });
+        let op = self
+            .insert_operation(grant, OperationKind::Rule, None, &configuration)
+            .await?;
+        let planned: Result<(), StoreError> = async {
+            let mut after = String::new();
+            loop {
+                let chunk = self.candidates_after(users, &after, PLAN_CHUNK).await?;
+                let Some(last) = chunk.last() else { break };
+                after = last.id.to_string();
+                let items: Vec<PlannedItem> = chunk
+                    .iter()
+                    .filter_map(|u| {
+                        let at = rules.iter().position(|r| {
+                            if r.rule.is_default {
+                                u.profile_source_id
+                                    .as_ref()
+                                    .is_none_or(|s| !bound_idps.contains(s))
+                            } else {
+                                r.selects(u)
+                            }
+                        })?;
+                        let target = targets.get(at)?;
+                        (u.realm_id != target.id).then(|| PlannedItem {
+                            user_id: u.id.clone(),
+                            from: u.realm_id.clone(),
+                            to: target.id.clone(),
+                            version: u.version,
+                            refused: refused
+                                .get(&u.id)
+                                .cloned()
+                                .or_else(|| refusal(&u.profile.login, &u.profile.email, target)),
+                        })
+                    })
+                    .collect();
+                self.insert_items(&op, &items).await?;
+            }
+            Ok(())
+        }
+        .await;
+        self.finish_plan(&op, planned).await
+    }
+
+    /// An operation with its configuration as planned (the rule as it was,
+    /// or `{"all": true}`); `grant` as for [`Store::get_operation`].
+    pub async fn operation_with_configuration(
+        &self,
+        grant: &Grant,
+        id: &OperationId,
+    ) -> Result<(Operation, Value), StoreError> {
+        self.demand_operation(grant, Permission::RealmsRead, id)
+            .await?;
+        let op = self.operation_by_id(id).await?;
+        let configuration: Option<String> = sqlx::query_scalar(
+            "SELECT configuration FROM realm_assignment_operations WHERE id = $1",
+        )
+        .bind(id.as_str())
+        .fetch_one(&self.pool)
+        .await?;
+        let configuration = configuration
+            .as_deref()
+            .and_then(|c| serde_json::from_str(c).ok())
+            .unwrap_or(Value::Null);
+        Ok((op, configuration))
+    }
+
+    /// Runs of realm assignments (rule operations that were started), newest
+    /// first, `limit` at a time after the run `after`; grant: org-level.
+    pub async fn list_runs(
+        &self,
+        grant: &Grant,
+        after: Option<&OperationId>,
+        limit: i64,
+    ) -> Result<Vec<Operation>, StoreError> {
+        grant.demand_org(Permission::RealmsRead)?;
+        let mut sql = super::sql::Sql::new(&format!(
+            "SELECT {OPERATION_COLUMNS} FROM realm_assignment_operations o \
+             WHERE o.kind = 'RULE' AND o.status <> 'PLANNED' AND o.started IS NOT NULL"
+        ));
+        if let Some(after) = after {
+            sql.push(" AND EXISTS (SELECT 1 FROM realm_assignment_operations a WHERE a.id = ")
+                .bind(after)
+                .push(" AND (o.created < a.created OR (o.created = a.created AND o.id < a.id)))");
+        }
+        sql.push(" ORDER BY o.created DESC, o.id DESC LIMIT ")
+            .bind(limit);
+        sql.fetch_all::<Operation>(&self.pool).await
+    }
+}
+
+/// The name Okta gives the operation of every assignment at once.
+pub const ALL_ASSIGNMENTS: &str = "All Assignments";

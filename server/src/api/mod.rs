@@ -20,9 +20,11 @@ mod filter;
 mod groups;
 mod iam;
 mod limits;
+mod logs;
 mod openapi;
 mod paging;
 mod realms;
+mod rules;
 mod tokens;
 mod users;
 mod wire;
@@ -53,6 +55,8 @@ pub fn endpoints() -> Vec<openapi::Endpoint> {
         groups::endpoints(),
         apps::endpoints(),
         iam::endpoints(),
+        rules::endpoints(),
+        logs::endpoints(),
     ]
     .into_iter()
     .flatten()
