@@ -627,12 +627,11 @@ async fn the_openapi_document_lists_exactly_what_is_served() {
             // the router's "no such endpoint" or 405.
             let concrete: String = path
                 .split('/')
-                .map(|s| {
-                    if s.starts_with('{') {
-                        "zz0NoSuchThing000000"
-                    } else {
-                        s
-                    }
+                .map(|s| match s {
+                    // A lifecycle endpoint names its operation in the path.
+                    "{op}" => "activate",
+                    s if s.starts_with('{') => "zz0NoSuchThing000000",
+                    s => s,
                 })
                 .collect::<Vec<_>>()
                 .join("/");

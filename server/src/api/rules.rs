@@ -307,7 +307,7 @@ async fn lifecycle(
     let change = match op.as_str() {
         "activate" => RuleChange::Activate,
         "deactivate" => RuleChange::Deactivate,
-        _ => return Err(ApiError::not_found("no such endpoint")),
+        other => return Err(ApiError::not_found(&format!("lifecycle/{other}"))),
     };
     rules::change(&cx, &id, change).await?;
     Ok(no_content())
