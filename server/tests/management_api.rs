@@ -657,3 +657,66 @@ async fn the_openapi_document_lists_exactly_what_is_served() {
         .unwrap()
         .contains("no such endpoint"));
 }
+
+#[tokio::test]
+async fn beyond_its_rate_limit_a_token_gets_okta_s_429_with_one_reset_header() {
+    let server = common::start(common::Options {
+        demo_with_idp_base: Some("http://127.0.0.1:9"),
+        api_per_token_per_minute: "3",
+        ..common::Options::default()
+    })
+    .await;
+    let out = server.cli(&[
+        "api-token",
+        "create",
+        "--admin",
+        "olivia.owner@hostco.test",
+        "--name",
+        "busy",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let call = || async {
+        common::client()
+            .get(format!("{}/api/v1/groups", server.base))
+            .header("authorization", format!("SSWS {token}"))
+            .send()
+            .await
+            .unwrap()
+    };
+    // All four calls in one one-minute window: not in its last seconds.
+    let second = time::OffsetDateTime::now_utc().unix_timestamp() % 60;
+    if second > 50 {
+        tokio::time::sleep(std::time::Duration::from_secs((61 - second) as u64)).await;
+    }
+    let mut remaining = Vec::new();
+    for _ in 0..3 {
+        let r = call().await;
+        assert_eq!(r.status().as_u16(), 200);
+        assert_eq!(r.headers()["x-rate-limit-limit"], "3");
+        remaining.push(
+            r.headers()["x-rate-limit-remaining"]
+                .to_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    assert_eq!(remaining, ["2", "1", "0"]);
+    let r = call().await;
+    assert_eq!(r.status().as_u16(), 429);
+    assert_eq!(r.headers().get_all("x-rate-limit-reset").iter().count(), 1);
+    assert!(r.headers().contains_key("date"));
+    let reset: i64 = r.headers()["x-rate-limit-reset"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    assert!(reset > now && reset <= now + 60, "{reset} vs {now}");
+    let body: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(body["errorCode"], "E0000047");
+}

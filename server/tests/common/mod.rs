@@ -79,6 +79,8 @@ pub struct Options<'a> {
     pub seed_users: Option<u64>,
     /// The server logs each SQL statement to `portal.log` in its directory.
     pub log_statements: bool,
+    /// Management API requests per token per minute.
+    pub api_per_token_per_minute: &'a str,
 }
 
 impl Default for Options<'_> {
@@ -93,6 +95,7 @@ impl Default for Options<'_> {
             demo_with_idp_base: None,
             seed_users: None,
             log_statements: false,
+            api_per_token_per_minute: "600",
         }
     }
 }
@@ -126,6 +129,10 @@ fn command(dir: &std::path::Path, port: u16, database_url: &str, o: &Options) ->
         .env(
             "PORTAL_RATE_LIMIT_MUTATIONS_PER_MINUTE",
             o.mutations_per_minute,
+        )
+        .env(
+            "PORTAL_API_RATE_LIMIT_PER_TOKEN_PER_MINUTE",
+            o.api_per_token_per_minute,
         );
     cmd
 }

@@ -233,6 +233,7 @@ impl Rig {
             public_url: secure.then_some("https://portal.example"),
             secure_cookies: secure,
             log_statements,
+            ..Options::default()
         })
         .await;
         let store = Store::connect(&portal.database_url, &StoreOptions::default())
