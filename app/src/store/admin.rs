@@ -422,27 +422,7 @@ impl Store {
         }
         let mut added = Vec::new();
         for target in targets {
-            let (table, column) = match target {
-                RoleTarget::Group(_) => ("standard_role_group_targets", "group_id"),
-                RoleTarget::App(_) => ("standard_role_app_targets", "app_id"),
-            };
-            let new = sqlx::query(&format!(
-                "INSERT INTO {table} (assignment_id, {column}, created) VALUES ($1, $2, $3) \
-                 ON CONFLICT DO NOTHING"
-            ))
-            .bind(&id)
-            .bind(target.id())
-            .bind(&now)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| match StoreError::map_constraint(e, &[]) {
-                StoreError::Conflict(_) => {
-                    StoreError::invalid("targets", "A target no longer exists.")
-                }
-                other => other,
-            })?
-            .rows_affected()
-                == 1;
+            let new = insert_target(&mut tx, &id, target, &now).await?;
             if new {
                 added.push(target.clone());
             }
@@ -464,6 +444,34 @@ impl Store {
 }
 
 /// Targets as the System Log's debug data names them: `[{type, id}]`.
+/// Narrows standard role assignment `id` to `target` (a group or an app);
+/// `false` when it already was. A target gone meanwhile is a field error.
+async fn insert_target(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    id: &str,
+    target: &RoleTarget,
+    now: &str,
+) -> Result<bool, StoreError> {
+    let (table, column) = match target {
+        RoleTarget::Group(_) => ("standard_role_group_targets", "group_id"),
+        RoleTarget::App(_) => ("standard_role_app_targets", "app_id"),
+    };
+    let inserted = sqlx::query(&format!(
+        "INSERT INTO {table} (assignment_id, {column}, created) VALUES ($1, $2, $3) \
+         ON CONFLICT DO NOTHING"
+    ))
+    .bind(id)
+    .bind(target.id())
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| match StoreError::map_constraint(e, &[]) {
+        StoreError::Conflict(_) => StoreError::invalid("targets", "A target no longer exists."),
+        other => other,
+    })?;
+    Ok(inserted.rows_affected() == 1)
+}
+
 fn targets_json(targets: &[RoleTarget]) -> serde_json::Value {
     targets
         .iter()
@@ -1654,25 +1662,7 @@ impl Store {
         }
         let now = clock::now();
         for target in targets {
-            let (table, column) = match target {
-                RoleTarget::Group(_) => ("standard_role_group_targets", "group_id"),
-                RoleTarget::App(_) => ("standard_role_app_targets", "app_id"),
-            };
-            sqlx::query(&format!(
-                "INSERT INTO {table} (assignment_id, {column}, created) VALUES ($1, $2, $3) \
-                 ON CONFLICT DO NOTHING"
-            ))
-            .bind(&id)
-            .bind(target.id())
-            .bind(&now)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| match StoreError::map_constraint(e, &[]) {
-                StoreError::Conflict(_) => {
-                    StoreError::invalid("targets", "A target no longer exists.")
-                }
-                other => other,
-            })?;
+            insert_target(&mut tx, &id, target, &now).await?;
         }
         let event = Event::by_grant(
             "user.account.privilege.grant",

@@ -14,7 +14,7 @@ use app::ops::links::{self, Link};
 use app::ops::users::{self, UserCondition, UserField, UserFilter, UserSort};
 
 use super::openapi::{op, Endpoint};
-use super::{id, no_content, wire, Api, ApiError, Body, Cursor, Paged, Params};
+use super::{id, no_content, wire, Api, ApiError, Body, Cursor, PageParams, Paged, Params};
 
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
@@ -168,12 +168,6 @@ fn app_group_wire(base: &str, app: &App, g: &Group) -> Value {
             "group": { "href": format!("{base}/api/v1/groups/{}", g.id) },
         },
     })
-}
-
-#[derive(Deserialize, Default)]
-struct PageParams {
-    limit: Option<String>,
-    after: Option<String>,
 }
 
 async fn app_users(

@@ -15,7 +15,7 @@ use app::ops::users::{self, UserFilter, UserSort};
 
 use super::filter::{self, Comparison, Op};
 use super::openapi::{op, Endpoint};
-use super::{id, no_content, wire, Api, ApiError, Body, Cursor, Paged, Params};
+use super::{id, no_content, wire, Api, ApiError, Body, Cursor, PageParams, Paged, Params};
 
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
@@ -211,12 +211,6 @@ async fn replace(
 async fn delete(Api(cx): Api, Path(raw): Path<String>) -> Result<Response, ApiError> {
     app::ops::groups::delete(&cx, &id::<GroupId>(&raw, "UserGroup")?).await?;
     Ok(no_content())
-}
-
-#[derive(Deserialize, Default)]
-struct PageParams {
-    limit: Option<String>,
-    after: Option<String>,
 }
 
 async fn members(

@@ -24,7 +24,7 @@ use app::ops::iam::{
 };
 
 use super::openapi::{op, Endpoint};
-use super::{id, no_content, wire, Api, ApiError, Body, Cursor, Params};
+use super::{id, no_content, wire, Api, ApiError, Body, Cursor, PageParams, Params};
 
 #[rustfmt::skip]
 pub fn endpoints() -> Vec<Endpoint> {
@@ -81,12 +81,6 @@ pub fn endpoints() -> Vec<Endpoint> {
 /// `{"href": …}` for a path under `/api/v1`.
 fn href(base: &str, path: &str) -> Value {
     json!({ "href": format!("{}/api/v1/{path}", base.trim_end_matches('/')) })
-}
-
-#[derive(Deserialize, Default)]
-struct PageParams {
-    limit: Option<String>,
-    after: Option<String>,
 }
 
 /// One page of a wrapped list: `{key: [...], "_links": {self, next?}}`.

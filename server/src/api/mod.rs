@@ -44,7 +44,7 @@ use app::ctx::Ctx;
 use crate::state::AppState;
 pub use error::ApiError;
 pub use limits::RateLimits;
-pub use paging::{Cursor, Paged};
+pub use paging::{Cursor, PageParams, Paged};
 
 /// Every endpoint, from each resource's table.
 pub fn endpoints() -> Vec<openapi::Endpoint> {

@@ -10,6 +10,13 @@ use serde::Serialize;
 
 use super::ApiError;
 
+/// `limit` and `after`: the query of a list that takes nothing else.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct PageParams {
+    pub limit: Option<String>,
+    pub after: Option<String>,
+}
+
 /// Where a page starts and how long it is.
 #[derive(Debug, Clone)]
 pub struct Cursor {

@@ -23,7 +23,7 @@ use app::ops::rules::{self, RuleChange, RuleForm};
 use app::views::admin::OperationView;
 
 use super::openapi::{op, Endpoint};
-use super::{id, no_content, Api, ApiError, Body, Cursor, Paged, Params};
+use super::{id, no_content, Api, ApiError, Body, Cursor, PageParams, Paged, Params};
 
 /// Okta's operation type for a realm-assignment run.
 const OPERATION_TYPE: &str = "realm:assignment";
@@ -177,17 +177,10 @@ fn assignment(base: &str, r: &RealmRule) -> Value {
     })
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct ListParams {
-    limit: Option<String>,
-    after: Option<String>,
-}
-
 async fn list(
     Api(cx): Api,
     OriginalUri(uri): OriginalUri,
-    Params(p): Params<ListParams>,
+    Params(p): Params<PageParams>,
 ) -> Result<Response, ApiError> {
     let cursor = Cursor::new(p.limit.as_deref(), p.after.as_deref(), 20, 200)?;
     let all = rules::records(&cx).await?;
@@ -408,7 +401,7 @@ async fn execute(Api(cx): Api, Body(body): Body<AssignmentRef>) -> Result<Respon
 async fn list_runs(
     Api(cx): Api,
     OriginalUri(uri): OriginalUri,
-    Params(p): Params<ListParams>,
+    Params(p): Params<PageParams>,
 ) -> Result<Response, ApiError> {
     let cursor = Cursor::new(p.limit.as_deref(), p.after.as_deref(), 20, 200)?;
     let after = match cursor.after.as_deref() {

@@ -10,7 +10,7 @@ use app::ids::TokenId;
 use app::ops::api_tokens;
 
 use super::openapi::{op, Endpoint};
-use super::{id, no_content, wire, Api, ApiError, Cursor, Paged, Params};
+use super::{id, no_content, wire, Api, ApiError, Cursor, PageParams, Paged, Params};
 
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
@@ -49,16 +49,10 @@ pub fn endpoints() -> Vec<Endpoint> {
     ]
 }
 
-#[derive(serde::Deserialize, Default)]
-struct ListParams {
-    limit: Option<String>,
-    after: Option<String>,
-}
-
 async fn list(
     Api(cx): Api,
     OriginalUri(uri): OriginalUri,
-    Params(p): Params<ListParams>,
+    Params(p): Params<PageParams>,
 ) -> Result<Response, ApiError> {
     let cursor = Cursor::new(p.limit.as_deref(), p.after.as_deref(), 20, 200)?;
     let tokens = api_tokens::list(&cx).await?;
