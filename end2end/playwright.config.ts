@@ -20,7 +20,9 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   retries: 0,
-  timeout: 30_000,
+  // Some specs are whole stories (a wizard, sign-out, the new admin signing in
+  // and acting): on a loaded 2-core machine they need more than 30 s.
+  timeout: 60_000,
   expect: { timeout: 10_000 },
   forbidOnly: !!process.env.CI,
   use: {
