@@ -77,4 +77,4 @@ bench-quick: bench-build
 
 clean:
 	cargo clean
-	rm -rf data end2end/test-results end2end/playwright-report
+	rm -rf data end2end/test-results end2end/playwright-report end2end/.run

@@ -1,17 +1,24 @@
 import { defineConfig } from '@playwright/test';
+import { portalLog } from './run-files';
 
 const portalPort = process.env.PORTAL_PORT || '3300';
 const idpPort = process.env.DEV_IDP_PORT || '5566';
-const portalUrl = process.env.PORTAL_URL || `http://127.0.0.1:${portalPort}`;
+// `localhost`, not 127.0.0.1: browsers refuse WebAuthn (passkeys) on IP addresses.
+const portalUrl = process.env.PORTAL_URL || `http://localhost:${portalPort}`;
 const idpUrl = `http://127.0.0.1:${idpPort}`;
+const mailSmtpPort = process.env.MAIL_SMTP_PORT || '5025';
+const mailWebPort = process.env.MAIL_WEB_PORT || '5080';
 
-// The servers' environment: a fresh portal on its own port and database, and the
-// dev identity provider redirecting back to it.
+// The servers' environment: a fresh portal on its own port and database, the dev
+// identity provider redirecting back to it, and the mail catcher it sends to.
 const env = {
   ...process.env,
   PORTAL_PORT: portalPort,
   PORTAL_URL: portalUrl,
   DEV_IDP_PORT: idpPort,
+  MAIL_SMTP_PORT: mailSmtpPort,
+  MAIL_WEB_PORT: mailWebPort,
+  PORTAL_LOG: portalLog,
 } as Record<string, string>;
 
 export default defineConfig({
@@ -25,6 +32,8 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 10_000 },
   forbidOnly: !!process.env.CI,
+  // Fails the run when a password, mailed token or TOTP secret shows up in the portal's log.
+  globalTeardown: './leak-check.ts',
   use: {
     baseURL: portalUrl,
     trace: 'retain-on-failure',
@@ -49,6 +58,16 @@ export default defineConfig({
     ? undefined
     : [
         {
+          command: `../node_modules/.bin/maildev --smtp ${mailSmtpPort} --ip 127.0.0.1 --web ${mailWebPort} --web-ip 127.0.0.1 --silent`,
+          // The web root answers only browsers (Accept: text/html); the API answers all.
+          url: `http://127.0.0.1:${mailWebPort}/api/healthz`,
+          env,
+          reuseExistingServer: false,
+          timeout: 30_000,
+          stdout: 'ignore',
+          stderr: 'pipe',
+        },
+        {
           command: 'node dev-idp/server.mjs',
           url: `${idpUrl}/org/.well-known/openid-configuration`,
           env,
@@ -59,7 +78,7 @@ export default defineConfig({
         },
         {
           command: 'bash scripts/start-portal.sh',
-          url: `${portalUrl}/readyz`,
+          url: `http://127.0.0.1:${portalPort}/readyz`,
           env,
           reuseExistingServer: false,
           timeout: 120_000,

@@ -22,6 +22,8 @@ pub struct Settings {
     pub public_url: String,
     pub outbound: OutboundPolicy,
     pub secrets: SecretBox,
+    /// Password hashing, passkeys, one-time links and mail.
+    pub credentials: crate::credentials::Credentials,
 }
 
 /// One request's context: every operation (`crate::ops`) takes it first.

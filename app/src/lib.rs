@@ -11,6 +11,8 @@ pub mod authn;
 pub mod authz;
 pub mod components;
 #[cfg(feature = "ssr")]
+pub mod credentials;
+#[cfg(feature = "ssr")]
 pub mod ctx;
 pub mod error;
 pub mod expr;

@@ -250,9 +250,14 @@ pub enum LifecycleOp {
     Delete,
 }
 
-/// Whether the portal keeps passwords of its own (not yet: users sign in
-/// through identity providers only).
-pub const PORTAL_HOLDS_PASSWORDS: bool = false;
+/// Where a user's credentials live: at an identity provider (the org IdP or
+/// a partner's, as Okta's federated users), or with the portal itself (a
+/// realm whose users have no IdP), with whether a password is set yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CredentialHolder {
+    Federated,
+    Portal { has_password: bool },
+}
 
 impl LifecycleOp {
     pub const ALL: [LifecycleOp; 11] = [
@@ -269,32 +274,42 @@ impl LifecycleOp {
         Self::Delete,
     ];
 
-    /// The status after this operation, or `None` when it is not valid from `from`.
-    /// `Delete` yields `Deprovisioned` (the row is then removed).
+    /// The status after this operation, or `None` when it is not valid from
+    /// `from` for a user whose credentials are held as `holder`. `Delete`
+    /// yields `Deprovisioned` (the row is then removed).
     ///
-    /// The portal holds no passwords yet: every user's password lives at the
-    /// identity provider they sign in with, so — as Okta does for users with
-    /// federated credentials — *Reset password* and *Expire password* do not
-    /// apply, and nothing the portal does leaves a user in `RECOVERY` or
-    /// `PASSWORD_EXPIRED`. A user left there by an earlier version is
-    /// activated back (the credential is the IdP's).
-    pub fn next_status(self, from: UserStatus) -> Option<UserStatus> {
+    /// Portal-held credentials follow Okta: activating a user without a
+    /// password makes it `PROVISIONED` (an activation link is mailed; the
+    /// user sets a password and becomes `ACTIVE`), *Reactivate* mails a new
+    /// link, *Reset password* puts it in `RECOVERY` (a reset link), *Expire
+    /// password* in `PASSWORD_EXPIRED` (a change at the next sign-in). For
+    /// federated users the password lives at the IdP, so those two do not
+    /// apply, and a user left in `RECOVERY` or `PASSWORD_EXPIRED` is
+    /// activated back. Every status has a way back to `ACTIVE` (tested).
+    pub fn next_status(self, from: UserStatus, holder: CredentialHolder) -> Option<UserStatus> {
+        use CredentialHolder as H;
         use UserStatus as S;
+        let portal = matches!(holder, H::Portal { .. });
+        let has_password = matches!(holder, H::Portal { has_password: true });
         match (self, from) {
-            (Self::Activate, S::Staged | S::Deprovisioned | S::Recovery | S::PasswordExpired) => {
-                Some(S::Active)
-            }
-            (Self::Reactivate, S::Provisioned | S::Recovery) => Some(from),
+            (Self::Activate, S::Staged | S::Deprovisioned) => Some(if portal && !has_password {
+                S::Provisioned
+            } else {
+                S::Active
+            }),
+            (Self::Activate, S::Recovery | S::PasswordExpired) if !portal => Some(S::Active),
+            (Self::Reactivate, S::Provisioned) => Some(S::Provisioned),
+            (Self::Reactivate, S::Recovery) if !portal => Some(S::Recovery),
             (Self::Suspend, S::Active) => Some(S::Suspended),
             (Self::Unsuspend, S::Suspended) => Some(S::Active),
             (Self::Unlock, S::LockedOut) => Some(S::Active),
             (Self::Deactivate, s) if s != S::Deprovisioned => Some(S::Deprovisioned),
-            (Self::ResetPassword | Self::ExpirePassword, _) if !PORTAL_HOLDS_PASSWORDS => None,
+            (Self::ResetPassword | Self::ExpirePassword, _) if !portal => None,
             (
                 Self::ResetPassword,
-                S::Active | S::PasswordExpired | S::LockedOut | S::Recovery | S::Provisioned,
+                S::Active | S::PasswordExpired | S::LockedOut | S::Recovery,
             ) => Some(S::Recovery),
-            (Self::ExpirePassword, S::Active) => Some(S::PasswordExpired),
+            (Self::ExpirePassword, S::Active) if has_password => Some(S::PasswordExpired),
             (Self::ResetFactors, s)
                 if !matches!(s, S::Staged | S::Deprovisioned | S::Suspended) =>
             {
@@ -306,9 +321,18 @@ impl LifecycleOp {
         }
     }
 
-    pub fn is_valid_from(self, from: UserStatus) -> bool {
-        self.next_status(from).is_some()
+    pub fn is_valid_from(self, from: UserStatus, holder: CredentialHolder) -> bool {
+        self.next_status(from, holder).is_some()
     }
+
+    /// The button's label for a user whose credentials are held as `holder`.
+    pub fn label_for(self, holder: CredentialHolder) -> &'static str {
+        match (self, holder) {
+            (Self::Reactivate, CredentialHolder::Portal { .. }) => "Resend activation email",
+            _ => self.label(),
+        }
+    }
+
 
     /// Okta's System Log event type for this operation.
     pub fn event_type(self) -> &'static str {
@@ -353,81 +377,139 @@ impl LifecycleOp {
     }
 }
 
+/// What a user can do alone to get back to `ACTIVE` from `status` when the
+/// portal holds its credentials: use the mailed link (activation from
+/// `PROVISIONED`, reset from `RECOVERY`, forgot-password from `LOCKED_OUT`,
+/// which also unlocks) or sign in and choose a new password
+/// (`PASSWORD_EXPIRED`). The hosted sign-in pages accept exactly these.
+pub fn self_service_exit(status: UserStatus, holder: CredentialHolder) -> Option<UserStatus> {
+    use UserStatus as S;
+    match (holder, status) {
+        (CredentialHolder::Federated, _) => None,
+        (_, S::Provisioned | S::Recovery | S::LockedOut | S::PasswordExpired) => Some(S::Active),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod lifecycle_tests {
-    use super::{LifecycleOp as Op, UserStatus as S};
+    use super::{self_service_exit, CredentialHolder as H, LifecycleOp as Op, UserStatus as S};
+
+    const HOLDERS: [H; 3] = [
+        H::Federated,
+        H::Portal { has_password: false },
+        H::Portal { has_password: true },
+    ];
 
     #[test]
     fn transitions_follow_okta() {
-        assert_eq!(Op::Suspend.next_status(S::Active), Some(S::Suspended));
-        assert_eq!(Op::Suspend.next_status(S::Staged), None);
-        assert_eq!(Op::Unsuspend.next_status(S::Suspended), Some(S::Active));
-        assert_eq!(Op::Activate.next_status(S::Staged), Some(S::Active));
-        assert_eq!(Op::Activate.next_status(S::Active), None);
-        assert_eq!(
-            Op::Deactivate.next_status(S::Suspended),
-            Some(S::Deprovisioned)
-        );
-        assert_eq!(Op::Deactivate.next_status(S::Deprovisioned), None);
-        assert_eq!(Op::Delete.next_status(S::Active), None);
-        assert_eq!(
-            Op::Delete.next_status(S::Deprovisioned),
-            Some(S::Deprovisioned)
-        );
-        assert_eq!(Op::Unlock.next_status(S::LockedOut), Some(S::Active));
-        for status in S::ALL {
-            assert!(Op::ClearSessions.is_valid_from(*status));
+        for h in HOLDERS {
+            assert_eq!(Op::Suspend.next_status(S::Active, h), Some(S::Suspended));
+            assert_eq!(Op::Suspend.next_status(S::Staged, h), None);
+            assert_eq!(Op::Unsuspend.next_status(S::Suspended, h), Some(S::Active));
+            assert_eq!(Op::Activate.next_status(S::Active, h), None);
+            assert_eq!(
+                Op::Deactivate.next_status(S::Suspended, h),
+                Some(S::Deprovisioned)
+            );
+            assert_eq!(Op::Deactivate.next_status(S::Deprovisioned, h), None);
+            assert_eq!(Op::Delete.next_status(S::Active, h), None);
+            assert_eq!(
+                Op::Delete.next_status(S::Deprovisioned, h),
+                Some(S::Deprovisioned)
+            );
+            assert_eq!(Op::Unlock.next_status(S::LockedOut, h), Some(S::Active));
+            for status in S::ALL {
+                assert!(Op::ClearSessions.is_valid_from(*status, h));
+            }
         }
+        // Activation: straight to ACTIVE unless the portal must first mail a
+        // link to set a password.
+        assert_eq!(Op::Activate.next_status(S::Staged, H::Federated), Some(S::Active));
+        assert_eq!(
+            Op::Activate.next_status(S::Staged, H::Portal { has_password: false }),
+            Some(S::Provisioned)
+        );
+        assert_eq!(
+            Op::Activate.next_status(S::Staged, H::Portal { has_password: true }),
+            Some(S::Active)
+        );
+        let portal = H::Portal { has_password: true };
+        assert_eq!(Op::ResetPassword.next_status(S::Active, portal), Some(S::Recovery));
+        assert_eq!(Op::ResetPassword.next_status(S::LockedOut, portal), Some(S::Recovery));
+        assert_eq!(Op::ExpirePassword.next_status(S::Active, portal), Some(S::PasswordExpired));
+        assert_eq!(
+            Op::ExpirePassword.next_status(S::Active, H::Portal { has_password: false }),
+            None
+        );
+        assert_eq!(
+            Op::Reactivate.next_status(S::Provisioned, portal),
+            Some(S::Provisioned)
+        );
+        assert_eq!(Op::Reactivate.label_for(portal), "Resend activation email");
     }
 
     /// No operation leaves a user in a status whose only way back to
     /// `ACTIVE` is deactivation (which deprovisions every app): each status an
     /// operation sets reaches `ACTIVE` again through operations the UI
-    /// offers, without deactivating.
+    /// offers or what the user can do alone (`self_service_exit`), without
+    /// deactivating — for every way credentials are held.
     #[test]
     fn no_status_strands_a_user() {
         let gentle: Vec<Op> = Op::ALL
             .into_iter()
             .filter(|op| !matches!(op, Op::Deactivate | Op::Delete))
             .collect();
-        let back_to_active = |from: S| {
-            let mut seen = vec![from];
-            let mut frontier = vec![from];
-            while let Some(s) = frontier.pop() {
-                if s == S::Active {
-                    return true;
-                }
-                for op in &gentle {
-                    if let Some(next) = op.next_status(s) {
-                        if !seen.contains(&next) {
-                            seen.push(next);
-                            frontier.push(next);
+        for h in HOLDERS {
+            // Setting a password (activation, reset) gives the user one.
+            let after_self = |h: H| match h {
+                H::Federated => H::Federated,
+                H::Portal { .. } => H::Portal { has_password: true },
+            };
+            let back_to_active = |from: S| {
+                let mut seen = vec![(from, h)];
+                let mut frontier = vec![(from, h)];
+                while let Some((s, h)) = frontier.pop() {
+                    if s == S::Active {
+                        return true;
+                    }
+                    let mut next: Vec<(S, H)> = gentle
+                        .iter()
+                        .filter_map(|op| op.next_status(s, h).map(|n| (n, h)))
+                        .collect();
+                    next.extend(self_service_exit(s, h).map(|n| (n, after_self(h))));
+                    for n in next {
+                        if !seen.contains(&n) {
+                            seen.push(n);
+                            frontier.push(n);
                         }
                     }
                 }
-            }
-            false
-        };
-        for op in Op::ALL {
-            for from in S::ALL {
-                if let Some(to) = op.next_status(*from).filter(|to| to != from) {
-                    assert!(
-                        back_to_active(to),
-                        "{} from {} leaves the user in {} with no way back",
-                        op.label(),
-                        from.as_str(),
-                        to.as_str()
-                    );
+                false
+            };
+            for op in Op::ALL {
+                for from in S::ALL {
+                    if let Some(to) = op.next_status(*from, h).filter(|to| to != from) {
+                        assert!(
+                            back_to_active(to),
+                            "{} from {} leaves a {h:?} user in {} with no way back",
+                            op.label(),
+                            from.as_str(),
+                            to.as_str()
+                        );
+                    }
                 }
             }
         }
-        // Users left in a password status by an earlier version come back.
-        assert_eq!(Op::Activate.next_status(S::Recovery), Some(S::Active));
+        // Federated users left in a password status by an earlier version
+        // come back; their passwords are the IdP's.
+        assert_eq!(Op::Activate.next_status(S::Recovery, H::Federated), Some(S::Active));
         assert_eq!(
-            Op::Activate.next_status(S::PasswordExpired),
+            Op::Activate.next_status(S::PasswordExpired, H::Federated),
             Some(S::Active)
         );
-        assert_eq!(Op::ResetPassword.next_status(S::Active), None);
+        assert_eq!(Op::ResetPassword.next_status(S::Active, H::Federated), None);
+        assert_eq!(Op::ExpirePassword.next_status(S::Active, H::Federated), None);
     }
 }
 

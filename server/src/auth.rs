@@ -38,6 +38,23 @@ async fn login(State(state): State<AppState>, Query(q): Query<LoginQuery>) -> Re
         .as_deref()
         .map(str::trim)
         .filter(|h| !h.is_empty());
+    // A user whose credentials the portal holds signs in here, whatever
+    // its domain routes to.
+    if let Some(email) = hint {
+        if let Ok(Some(user)) = state.store.system_user_by_login(email).await {
+            if matches!(app::authn::hosted::signs_in_here(&state.store, &user).await, Ok(true)) {
+                let mut to = format!(
+                    "/signin/password?login={}",
+                    url::form_urlencoded::byte_serialize(email.as_bytes()).collect::<String>()
+                );
+                if let Some(r) = q.return_to.as_deref().filter(|r| !r.is_empty()) {
+                    to.push_str("&return_to=");
+                    to.extend(url::form_urlencoded::byte_serialize(r.as_bytes()));
+                }
+                return Redirect::to(&to).into_response();
+            }
+        }
+    }
     let provider = match hint {
         Some(email) => match state.store.route_sign_in(email).await {
             Ok(Some(idp)) => match partner_provider(&state, &idp).await {
@@ -355,6 +372,12 @@ async fn logout(State(state): State<AppState>, session: Session, headers: Header
         });
         let _ = state.store.append_event(&event).await;
     }
+    let hosted = session
+        .get::<bool>(crate::hosted::HOSTED)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(false);
     let partner = session
         .get::<Option<String>>(SIGNED_IN_WITH)
         .await
@@ -363,6 +386,10 @@ async fn logout(State(state): State<AppState>, session: Session, headers: Header
         .flatten()
         .and_then(|id| app::ids::IdpId::parse(&id).ok());
     let _ = session.flush().await;
+    // Signed in here: no identity provider to sign out of.
+    if hosted {
+        return Redirect::to("/signin/password?notice=signed-out").into_response();
+    }
     let provider = match partner {
         None => Some(state.org_idp.clone()),
         Some(id) => match state.store.system_idp_by_id(&id).await {

@@ -29,6 +29,8 @@ pub async fn serve(
     .with_max_token_age(std::time::Duration::from_secs(
         60 * config.id_token_max_age_minutes,
     ));
+    let credentials = app::credentials::Credentials::new(&config.public_url, &config.credentials())
+        .map_err(|e| RunError(format!("credentials: {e}")))?;
     let state = AppState {
         settings: app::ctx::Settings {
             public_url: config.public_url.clone(),
@@ -36,6 +38,7 @@ pub async fn serve(
                 config.dev_allow_loopback_idps,
             ),
             secrets: app::store::idps::SecretBox::new(config.secrets_key.expose()),
+            credentials,
         },
         leptos_options,
         store,

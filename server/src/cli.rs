@@ -175,6 +175,11 @@ async fn api_token(config: &Config, command: TokenCommand) -> Result<(), RunErro
                 public_url: config.public_url.clone(),
                 outbound: app::outbound::OutboundPolicy::default(),
                 secrets: app::store::idps::SecretBox::new(config.secrets_key.expose()),
+                credentials: app::credentials::Credentials::new(
+                    &config.public_url,
+                    &config.credentials(),
+                )
+                .map_err(|e| RunError(format!("credentials: {e}")))?,
             };
             let principal = app::ctx::principal_of_user(&store, &org, &user.id, client)
                 .await

@@ -84,6 +84,25 @@ pub struct Config {
     /// Key of the System Log's hash chain (HMAC-SHA-256); derived from
     /// `secrets_key` when empty. Keep it outside the database.
     pub audit_key: Secret,
+    /// Mail for activation and password-reset links: `smtp://host:port`
+    /// (plain: a local relay), `smtps://user:pass@host:465` (TLS) or
+    /// `smtp://…?tls=required` (STARTTLS). Empty: no mail is sent, and
+    /// admins are told so when an action needs one.
+    pub smtp_url: Secret,
+    /// The sender of the portal's mail.
+    pub mail_from: String,
+    /// The org's name in mail and on authenticator apps.
+    pub org_name: String,
+    /// argon2id cost of password hashes: memory (KiB), iterations, lanes.
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
+    /// How long an activation link works (days).
+    pub activation_link_days: u32,
+    /// How long a password-reset link works (minutes).
+    pub recovery_link_minutes: u32,
+    /// The WebAuthn relying-party id (passkeys); empty: the public URL's host.
+    pub webauthn_rp_id: String,
 }
 
 impl Default for Config {
@@ -112,6 +131,15 @@ impl Default for Config {
             id_token_max_age_minutes: 10,
             trusted_proxies: String::new(),
             audit_key: Secret::default(),
+            smtp_url: Secret::default(),
+            mail_from: "Partner Portal <no-reply@localhost>".to_string(),
+            org_name: "Partner Portal".to_string(),
+            argon2_memory_kib: 19 * 1024,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+            activation_link_days: 7,
+            recovery_link_minutes: 60,
+            webauthn_rp_id: String::new(),
         }
     }
 }
@@ -122,6 +150,21 @@ impl Default for Config {
 pub struct ConfigError(pub String);
 
 impl Config {
+    /// The credential settings (`app::credentials`) this configuration names.
+    pub fn credentials(&self) -> app::credentials::CredentialsConfig {
+        app::credentials::CredentialsConfig {
+            argon2_memory_kib: self.argon2_memory_kib,
+            argon2_iterations: self.argon2_iterations,
+            argon2_parallelism: self.argon2_parallelism,
+            activation_link_days: self.activation_link_days,
+            recovery_link_minutes: self.recovery_link_minutes,
+            smtp_url: self.smtp_url.expose().to_string(),
+            mail_from: self.mail_from.clone(),
+            org_name: self.org_name.clone(),
+            webauthn_rp_id: self.webauthn_rp_id.clone(),
+        }
+    }
+
     /// Loads defaults ← TOML file (if given or `portal.toml` exists) ← `PORTAL_*` env.
     pub fn load(file: Option<PathBuf>) -> Result<Self, ConfigError> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));

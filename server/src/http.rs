@@ -106,6 +106,7 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
             get(crate::export::realm_report_csv),
         )
         .merge(crate::auth::routes().layer(signin.layer()))
+        .merge(crate::hosted::routes().layer(signin.layer()))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             app::shell(shell_options.clone())
         })

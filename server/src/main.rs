@@ -9,6 +9,7 @@ mod error;
 mod export;
 mod gate;
 mod guard;
+mod hosted;
 mod http;
 mod notice;
 mod state;

@@ -7,6 +7,8 @@
 //! id whenever there are several audiences or `azp` is present). `state` and
 //! `nonce` are single-use and expire after ten minutes.
 
+pub mod hosted;
+
 use std::sync::Arc;
 use std::time::Duration;
 

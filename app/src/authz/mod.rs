@@ -1077,10 +1077,11 @@ pub fn lifecycle_actions(
     principal: &Principal,
     target: &Target,
     status: crate::model::UserStatus,
+    holder: crate::model::CredentialHolder,
 ) -> Vec<crate::model::LifecycleOp> {
     crate::model::LifecycleOp::ALL
         .into_iter()
-        .filter(|op| op.is_valid_from(status))
+        .filter(|op| op.is_valid_from(status, holder))
         .filter(|op| check(principal, Permission::for_lifecycle_op(*op), target).is_ok())
         .collect()
 }

@@ -4,7 +4,8 @@
 
 use crate::ctx::Ctx;
 use crate::error::AppError;
-use crate::views::me::{AccountView, MyApp};
+use crate::model::CredentialHolder;
+use crate::views::me::{AccountView, MyApp, MySecurity, MySession};
 use crate::views::session::SessionInfo;
 
 /// Who the caller is, as the header shows it. No `authz::check`: it tells the
@@ -76,4 +77,86 @@ pub async fn account(cx: &Ctx) -> Result<AccountView, AppError> {
         realm: realm.name,
         apps,
     })
+}
+
+/// The caller's sign-in settings: its password (when the portal holds it),
+/// authenticators and sessions (`current`: this request's session id).
+pub async fn security(cx: &Ctx, current: Option<&str>) -> Result<MySecurity, AppError> {
+    let own = crate::authz::check_self(&cx.principal)?;
+    let user = cx
+        .store
+        .system_user_by_id(&own)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let holder = cx.store.credential_holder(&user).await?;
+    let authenticators = cx.store.system_authenticators(&own).await?.len();
+    let sessions = cx
+        .store
+        .sessions_of_user(&own)
+        .await?
+        .into_iter()
+        .map(|s| MySession {
+            handle: crate::credentials::token_hash(&s.id)[..16].to_string(),
+            current: current == Some(s.id.as_str()),
+            signed_in: s.signed_in,
+            expires: s.expires,
+        })
+        .collect();
+    Ok(MySecurity {
+        has_password: matches!(holder, CredentialHolder::Portal { has_password: true }),
+        credentials: match holder {
+            CredentialHolder::Federated => "You sign in through your organization's identity provider: your password and authenticators are managed there.".into(),
+            CredentialHolder::Portal { .. } => "You sign in with a password and authenticators held by Partner Portal.".into(),
+        },
+        authenticators,
+        sessions,
+    })
+}
+
+/// The caller changes its own password (the current one first).
+pub async fn change_password(
+    cx: &Ctx,
+    current: &str,
+    password: &str,
+    repeat: &str,
+) -> Result<String, AppError> {
+    let own = crate::authz::check_self(&cx.principal)?;
+    let user = cx
+        .store
+        .system_user_by_id(&own)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let client = cx.principal.client().clone();
+    match crate::authn::hosted::change_own_password(
+        &cx.store,
+        &cx.settings,
+        &user,
+        current,
+        password,
+        repeat,
+        &client,
+    )
+    .await
+    {
+        Ok(_) => Ok("Password changed.".into()),
+        Err(crate::authn::hosted::HostedError::Field(field, message)) => {
+            Err(AppError::validation(field, message))
+        }
+        Err(e) => Err(AppError::conflict(e.to_string())),
+    }
+}
+
+/// Ends one of the caller's own sessions (by its handle); never another
+/// user's.
+pub async fn end_session(cx: &Ctx, handle: &str) -> Result<String, AppError> {
+    let own = crate::authz::check_self(&cx.principal)?;
+    let sessions = cx.store.sessions_of_user(&own).await?;
+    let Some(session) = sessions
+        .iter()
+        .find(|s| crate::credentials::token_hash(&s.id)[..16] == *handle)
+    else {
+        return Err(AppError::NotFound);
+    };
+    cx.store.end_own_session(&own, &session.id).await?;
+    Ok("Session ended.".into())
 }

@@ -11,7 +11,9 @@ use crate::authz::{
 use crate::ctx::Ctx;
 use crate::error::{AppError, FieldError};
 use crate::ids::{AppId, GroupId, RealmId, UserId};
-use crate::model::{BaseProfile, LifecycleOp, User, UserStatus};
+use crate::credentials::{LinkPurpose, LinkToken};
+use crate::model::{BaseProfile, CredentialHolder, LifecycleOp, User, UserStatus};
+use crate::store::credentials::IssuedLink;
 use crate::store::profiles::ProfileUpdate;
 pub use crate::store::users::{
     AttributeDef, AttributeType, Page, UserCondition, UserField, UserFilter, UserSort,
@@ -204,7 +206,8 @@ pub async fn named(cx: &Ctx, id: Option<UserId>, login: Option<&str>) -> Result<
 pub async fn get(cx: &Ctx, id: &UserId) -> Result<UserDetail, AppError> {
     let principal = &cx.principal;
     let (user, target) = super::access::load_user(cx, id).await?;
-    let actions = lifecycle_actions(principal, &target, user.status);
+    let holder = cx.store.credential_holder(&user).await?;
+    let actions = lifecycle_actions(principal, &target, user.status, holder);
     let edit = check(principal, Permission::UsersUserprofileManage, &target).ok();
     let editable = |name: &str| edit.as_ref().is_some_and(|g| g.reaches_attribute(name));
     // Only the attributes the caller's read right reaches are shown at all.
@@ -220,7 +223,7 @@ pub async fn get(cx: &Ctx, id: &UserId) -> Result<UserDetail, AppError> {
         .map(|op| {
             let d = explain(principal, Permission::for_lifecycle_op(*op), &target);
             Why {
-                action: op.label().to_string(),
+                action: op.label_for(holder).to_string(),
                 permission: d.permission,
                 reason: d.reason,
             }
@@ -246,7 +249,9 @@ pub async fn get(cx: &Ctx, id: &UserId) -> Result<UserDetail, AppError> {
         status: user.status,
         created: user.created.clone(),
         last_updated: user.last_updated.clone(),
+        action_labels: actions.iter().map(|op| op.label_for(holder).to_string()).collect(),
         actions,
+        credentials: credentials_note(holder),
         version: user.version,
         profile,
         why,
@@ -312,18 +317,60 @@ pub async fn update_profile(cx: &Ctx, id: &UserId, edit: ProfileEdit) -> Result<
 }
 
 /// Applies a lifecycle operation (suspend, clear sessions, …) to a user.
+/// For a user whose credentials the portal holds, activation, reactivation
+/// and *Reset password* mail a one-time link (stored as a hash in the
+/// operation's transaction, replacing older ones); the answer says whether
+/// the mail went out.
 pub async fn apply_lifecycle(cx: &Ctx, id: &UserId, op: LifecycleOp) -> Result<String, AppError> {
     let (user, grant) = authorize_user(cx, Permission::for_lifecycle_op(op), id).await?;
-    if !op.is_valid_from(user.status) {
+    let holder = cx.store.credential_holder(&user).await?;
+    let Some(next) = op.next_status(user.status, holder) else {
         return Err(AppError::conflict(format!(
             "{} is {}: {} does not apply.",
             user.profile.login,
             user.status.as_str(),
-            op.label().to_lowercase()
+            op.label_for(holder).to_lowercase()
         )));
+    };
+    let purpose = match (op, holder, next) {
+        (_, CredentialHolder::Federated, _) => None,
+        (LifecycleOp::Activate | LifecycleOp::Reactivate, _, UserStatus::Provisioned) => {
+            Some(LinkPurpose::Activation)
+        }
+        (LifecycleOp::ResetPassword, _, _) => Some(LinkPurpose::Recovery),
+        _ => None,
+    };
+    let credentials = &cx.settings.credentials;
+    let token = purpose.map(|_| LinkToken::generate());
+    let link = purpose.zip(token.as_ref()).map(|(purpose, token)| IssuedLink {
+        purpose,
+        token_hash: token.hash(),
+        ttl: credentials.ttl(purpose),
+    });
+    cx.store.apply_lifecycle_linked(&grant, op, link).await?;
+    let done = format!("{}: done for {}.", op.label_for(holder), user.profile.login);
+    Ok(match purpose.zip(token) {
+        Some((purpose, token)) => match crate::credentials::mail_link(&cx.settings.credentials, &user, purpose, &token).await {
+            Ok(()) => format!("{done} A link was emailed to {}.", user.profile.email),
+            Err(why) => format!("{done} {why}"),
+        },
+        None => done,
+    })
+}
+
+/// What the user page says about where the user's credentials live.
+fn credentials_note(holder: CredentialHolder) -> String {
+    match holder {
+        CredentialHolder::Federated => {
+            "Signs in through an identity provider: the password and authenticators are managed there.".into()
+        }
+        CredentialHolder::Portal { has_password: true } => {
+            "Signs in with a password and authenticators held by the portal.".into()
+        }
+        CredentialHolder::Portal { has_password: false } => {
+            "Signs in with a password held by the portal; none is set yet (activation sends the link).".into()
+        }
     }
-    cx.store.apply_lifecycle(&grant, op).await?;
-    Ok(format!("{}: done for {}.", op.label(), user.profile.login))
 }
 
 /// What the create-user form offers: the realms the caller may create users
@@ -384,10 +431,32 @@ pub struct NewUserInput {
 pub async fn create(cx: &Ctx, input: NewUserInput) -> Result<User, AppError> {
     let schema = cx.store.profile_schema().await?;
     let prepared = prepare_create(cx, input, &schema).await?;
-    Ok(cx
+    let token = LinkToken::generate();
+    let link = IssuedLink {
+        purpose: LinkPurpose::Activation,
+        token_hash: token.hash(),
+        ttl: cx.settings.credentials.ttl(LinkPurpose::Activation),
+    };
+    let user = cx
         .store
-        .create_user_in_groups(&prepared.grant, prepared.new, &prepared.join)
-        .await?)
+        .create_user_in_groups(&prepared.grant, prepared.new, &prepared.join, Some(link))
+        .await?;
+    // A user who sets its password here gets the activation link by mail;
+    // a failure to send leaves it PROVISIONED, and "Resend activation
+    // email" sends a new link.
+    if user.status == UserStatus::Provisioned {
+        if let Err(why) = crate::credentials::mail_link(
+            &cx.settings.credentials,
+            &user,
+            LinkPurpose::Activation,
+            &token,
+        )
+        .await
+        {
+            tracing::warn!(user = %user.id, %why, "the activation email was not sent");
+        }
+    }
+    Ok(user)
 }
 
 /// A new user as the caller may create it: the grant to create it in its

@@ -382,14 +382,16 @@ fn UserView(user: UserDetail, act: ServerAction<UserLifecycle>) -> impl IntoView
         </dl>
         <section aria-labelledby="actions" class="space-y-3">
             <h2 id="actions" class="text-lg font-semibold">"Actions"</h2>
+            <p class="text-sm text-slate-700 dark:text-slate-300">{user.credentials.clone()}</p>
             {move || outcome(result.get())}
             {if user.actions.is_empty() {
                 view! { <p>"No actions are available to you for this user now."</p> }.into_any()
             } else {
                 view! {
                     <div class="flex flex-wrap gap-2">
-                        {user.actions.iter().map(|op| {
+                        {user.actions.iter().zip(user.action_labels.iter()).map(|(op, label)| {
                             let op = *op;
+                            let shown = label.clone();
                             let id = id.clone();
                             let form = move |label: String| view! {
                                 <ActionForm action=act>
@@ -402,15 +404,15 @@ fn UserView(user: UserDetail, act: ServerAction<UserLifecycle>) -> impl IntoView
                                 // A native disclosure: the confirmation works without JavaScript.
                                 view! {
                                     <details class="rounded-md border border-red-300 px-3 py-1.5 dark:border-red-800">
-                                        <summary class="cursor-pointer">{format!("{}…", op.label())}</summary>
+                                        <summary class="cursor-pointer">{format!("{shown}…")}</summary>
                                         <p class="my-2 max-w-xs text-sm">
-                                            {format!("{} cannot simply be undone. Are you sure?", op.label())}
+                                            {format!("{shown} cannot simply be undone. Are you sure?")}
                                         </p>
-                                        {form(format!("Yes, {}", op.label().to_lowercase()))}
+                                        {form(format!("Yes, {}", shown.to_lowercase()))}
                                     </details>
                                 }.into_any()
                             } else {
-                                form(op.label().to_string()).into_any()
+                                form(shown).into_any()
                             }
                         }).collect_view()}
                     </div>

@@ -17,6 +17,7 @@
 pub mod admin;
 pub mod api_tokens;
 pub mod audit;
+pub mod credentials;
 pub(crate) mod clock;
 mod demand;
 mod dialect;

@@ -113,6 +113,25 @@ pub async fn demo(store: &Store, public_url: &str) -> Result<(), StoreError> {
     let org = super::setup::bootstrap(store, public_url).await?;
     let acme = realm(store, "Acme", "acme.test").await?;
     let globex = realm(store, "Globex", "globex.test").await?;
+    // A partner without an identity provider: its users sign in with
+    // passwords (and authenticators) the portal holds.
+    let hooli = realm(store, HOSTED_REALM, "hooli.test").await?;
+    if !store.realm_policy(&hooli.id).await?.hosted {
+        let grant = system_grant(Permission::RealmsManage, Target::Org)?;
+        store
+            .set_realm_policy(
+                &grant,
+                &hooli.id,
+                &crate::credentials::Policy {
+                    hosted: true,
+                    lockout_attempts: 5,
+                    ..Default::default()
+                },
+            )
+            .await?;
+    }
+    let hanna = user(store, &hooli, "hanna.admin@hooli.test", "Hanna", "Admin").await?;
+    demo_password(store, &hanna).await?;
 
     let olivia = user(
         store,
@@ -162,6 +181,8 @@ pub async fn demo(store: &Store, public_url: &str) -> Result<(), StoreError> {
     let acme_eng = group(store, "Acme Engineering", "Engineers at Acme").await?;
     let globex_ops = group(store, "Globex Operations", "Operations staff at Globex").await?;
     let partners = group(store, "All Partners", "Every partner user").await?;
+    let hooli_staff = group(store, "Hooli Staff", "Everyone at Hooli").await?;
+    join(store, &org.orn, &hanna, &hooli_staff).await?;
     for (u, g) in [
         (&alice, &acme_eng),
         (&dana, &acme_eng),
@@ -231,6 +252,7 @@ pub async fn demo(store: &Store, public_url: &str) -> Result<(), StoreError> {
     for (realm, group, admins) in [
         (&acme, &acme_eng, vec![&alice, &carol]),
         (&globex, &globex_ops, vec![&bob, &carol]),
+        (&hooli, &hooli_staff, vec![&hanna]),
     ] {
         let label = format!("{} partner administration", realm.name);
         let rs = match store.resource_set_id_by_label(&label).await? {
@@ -301,6 +323,34 @@ pub async fn demo(store: &Store, public_url: &str) -> Result<(), StoreError> {
             .await?;
     }
     workforce(store, &org, &default).await
+}
+
+/// The demo's partner realm whose users sign in with the portal's own
+/// credentials (no IdP), and the password its demo admin starts with.
+pub const HOSTED_REALM: &str = "Hooli";
+pub const DEMO_PASSWORD: &str = "demo-password";
+
+/// Gives a demo user the demo password, once.
+async fn demo_password(store: &Store, user: &User) -> Result<(), StoreError> {
+    if store.system_password(&user.id).await?.is_some() {
+        return Ok(());
+    }
+    let hasher = crate::credentials::PasswordHasher::new(19 * 1024, 2, 1)
+        .map_err(|e| StoreError::Internal(e.to_string()))?;
+    let hash = hasher
+        .hash(DEMO_PASSWORD)
+        .await
+        .map_err(|e| StoreError::Internal(e.to_string()))?;
+    store
+        .system_set_password(
+            &user.id,
+            &hash,
+            4,
+            super::credentials::PasswordChange::Seed,
+            &crate::authz::Client::default(),
+        )
+        .await?;
+    Ok(())
 }
 
 /// The demo's workforce realm (`DEFAULT` type: no Partner Admin Portal).

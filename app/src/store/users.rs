@@ -374,7 +374,17 @@ impl Store {
         }
         let realm = self.realm_by_id(realm_id).await?;
         let schema = self.profile_schema().await?;
-        let user = new_user_record(new, &realm, &schema)?;
+        let mut user = new_user_record(new, &realm, &schema)?;
+        // In a realm whose users sign in with the portal's credentials, an
+        // activated user first sets a password through the mailed link
+        // (Okta's "pending user action").
+        if user.status == UserStatus::Active
+            && user.profile_source_id.is_none()
+            && self.realm_policy(&realm.id).await?.hosted
+        {
+            user.status = UserStatus::Provisioned;
+            user.activated = None;
+        }
         Ok((user, realm))
     }
 
@@ -383,6 +393,21 @@ impl Store {
         &self,
         grant: &Grant,
         op: LifecycleOp,
+    ) -> Result<Option<User>, StoreError> {
+        self.apply_lifecycle_linked(grant, op, None).await
+    }
+
+    /// Applies a lifecycle operation allowed by `grant`; for a user whose
+    /// credentials the portal holds, `link` is the one-time link the
+    /// operation mails (activation, password reset), stored (as a hash) in
+    /// the same transaction, replacing any older one. *Reset password* and
+    /// *Reset authenticators* also end the user's sessions; *Unlock* clears
+    /// the failed-password count; *Expire password* marks the password.
+    pub async fn apply_lifecycle_linked(
+        &self,
+        grant: &Grant,
+        op: LifecycleOp,
+        link: Option<super::credentials::IssuedLink>,
     ) -> Result<Option<User>, StoreError> {
         let id = grant.demand_user(Permission::for_lifecycle_op(op))?;
         // Nobody locks themselves out.
@@ -400,9 +425,13 @@ impl Store {
                 op.label().to_lowercase()
             )));
         }
+        let holder = match self.system_user_by_id(id).await? {
+            Some(user) => self.credential_holder(&user).await?,
+            None => return Err(StoreError::NotFound),
+        };
         let mut tx = self.begin_write().await?;
         let user = user_in_tx(&mut tx, id).await?;
-        let Some(next) = op.next_status(user.status) else {
+        let Some(next) = op.next_status(user.status, holder) else {
             return Err(StoreError::invalid(
                 "status",
                 format!(
@@ -450,6 +479,7 @@ impl Store {
                 "The user changed meanwhile; try again.".into(),
             ));
         }
+        super::credentials::lifecycle_credentials(&mut tx, &user, op, next, link).await?;
         if matches!(
             op,
             LifecycleOp::Suspend

@@ -50,6 +50,20 @@ pub struct RealmDetail {
     pub blockers: Vec<String>,
     /// Rules that place users in it.
     pub rules: Vec<RealmRule>,
+    /// How its users sign in (passwords held by the portal, or an IdP).
+    pub sign_in: SignInPolicyView,
+}
+
+/// A realm's sign-in policy as the realm page shows and edits it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInPolicyView {
+    pub hosted: bool,
+    pub min_length: u32,
+    pub history_count: u32,
+    pub max_age_days: u32,
+    pub require_mfa: bool,
+    pub lockout_attempts: u32,
+    pub lockout_minutes: u32,
 }
 
 /// A rule as listed: with the names of its realm and profile source.

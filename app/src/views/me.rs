@@ -19,3 +19,25 @@ pub struct AccountView {
     pub realm: String,
     pub apps: Vec<MyApp>,
 }
+
+/// The signed-in user's sign-in settings on `/me`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MySecurity {
+    /// The portal holds this user's password (it can change it here).
+    pub has_password: bool,
+    /// Where the credentials live, in a sentence.
+    pub credentials: String,
+    /// How many authenticators are enrolled.
+    pub authenticators: usize,
+    pub sessions: Vec<MySession>,
+}
+
+/// One of the user's own sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MySession {
+    /// A stable handle (not the session's secret id).
+    pub handle: String,
+    pub signed_in: String,
+    pub expires: String,
+    pub current: bool,
+}

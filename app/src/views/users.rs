@@ -36,6 +36,10 @@ pub struct UserDetail {
     pub last_updated: String,
     /// Valid from the current status *and* granted to the caller.
     pub actions: Vec<LifecycleOp>,
+    /// Each action's button label (it depends on where credentials live).
+    pub action_labels: Vec<String>,
+    /// Where the user's credentials live, in a sentence.
+    pub credentials: String,
     /// The version the profile form was rendered from (lost-update check).
     pub version: i64,
     /// Base then custom attributes, each saying whether the caller may edit it.

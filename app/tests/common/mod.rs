@@ -147,6 +147,21 @@ pub async fn realm(store: &Store, name: &str, domains: &[&str]) -> Realm {
         .expect("create realm")
 }
 
+/// Credential services for tests: cheap argon2 parameters, mail to
+/// `smtp_url` when given (a real SMTP server the test runs).
+pub fn test_credentials(smtp_url: Option<&str>) -> app::credentials::Credentials {
+    app::credentials::Credentials::new(
+        "http://127.0.0.1:3000",
+        &app::credentials::CredentialsConfig {
+            argon2_memory_kib: 1024,
+            argon2_iterations: 1,
+            smtp_url: smtp_url.unwrap_or_default().to_string(),
+            ..Default::default()
+        },
+    )
+    .expect("test credentials")
+}
+
 /// A request context for calling operations directly (no HTTP): `principal`
 /// acting on `store` and `org`, with test settings (loopback IdPs allowed).
 pub fn cx(store: &Store, org: &authz::OrgContext, principal: &Principal) -> app::ctx::Ctx {
@@ -157,6 +172,7 @@ pub fn cx(store: &Store, org: &authz::OrgContext, principal: &Principal) -> app:
             public_url: "http://127.0.0.1:3000".into(),
             outbound: app::outbound::OutboundPolicy::admin_configured(true),
             secrets: app::store::idps::SecretBox::new("test secrets key"),
+            credentials: test_credentials(None),
         },
         principal.clone(),
     )

@@ -15,6 +15,7 @@ use crate::model::RealmSummary;
 use crate::serverfns::admin::RealmReportRow;
 use crate::serverfns::admin::{
     admin_realm, admin_realms, CreateRealm, DeleteRealm, RealmDetail, UpdateRealm,
+    UpdateSignInPolicy,
 };
 
 /// The realm type, in Okta's words: a partner realm has a Partner Admin
@@ -181,9 +182,10 @@ pub fn AdminRealmPage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let update = ServerAction::<UpdateRealm>::new();
     let delete = ServerAction::<DeleteRealm>::new();
+    let policy = ServerAction::<UpdateSignInPolicy>::new();
     let realm = Resource::new(
-        move || (id(), update.version().get()),
-        |(id, _)| admin_realm(id),
+        move || (id(), update.version().get(), policy.version().get()),
+        |(id, _, _)| admin_realm(id),
     );
     view! {
         <AdminNav />
@@ -191,7 +193,7 @@ pub fn AdminRealmPage() -> impl IntoView {
             <p><A href="/admin/realms" attr:class=LINK>"All realms"</A></p>
             <Suspense fallback=|| view! { <p role="status">"Loading the realm…"</p> }>
                 {move || realm.get().map(|r| match r {
-                    Ok(detail) => view! { <RealmView detail update delete /> }.into_any(),
+                    Ok(detail) => view! { <RealmView detail update delete policy /> }.into_any(),
                     Err(AppError::NotFound) => view! {
                         <h1 class="text-2xl font-bold">"Realm not found"</h1>
                         <p>"There is no such realm."</p>
@@ -208,8 +210,11 @@ fn RealmView(
     detail: RealmDetail,
     update: ServerAction<UpdateRealm>,
     delete: ServerAction<DeleteRealm>,
+    policy: ServerAction<UpdateSignInPolicy>,
 ) -> impl IntoView {
     let realm = detail.summary.realm.clone();
+    let sign_in = detail.sign_in.clone();
+    let policy_id = realm.id.to_string();
     let rid = realm.id.to_string();
     let delete_id = rid.clone();
     let domains = realm.domains.join(", ");
@@ -253,6 +258,35 @@ fn RealmView(
                     }.into_any()
                 }}
                 <button type="submit" class=BUTTON>"Save realm"</button>
+            </ActionForm>
+        </section>
+        <section aria-labelledby="sign-in-policy" class="space-y-3">
+            <h2 id="sign-in-policy" class="text-lg font-semibold">"Sign-in and passwords"</h2>
+            {move || outcome(policy.value().get().filter(|r| !matches!(r, Err(AppError::Validation { .. }))))}
+            <ActionForm action=policy attr:class="space-y-3" attr:novalidate=true>
+                <input type="hidden" name="id" value=policy_id />
+                <div class="flex items-center gap-2">
+                    <input id="policy-hosted" name="hosted" type="checkbox" value="true" checked=sign_in.hosted />
+                    <label for="policy-hosted" class="text-sm font-medium">"Users sign in with passwords held by the portal"</label>
+                </div>
+                <p class="max-w-2xl text-sm text-slate-700 dark:text-slate-300">
+                    "For partners without an identity provider of their own. Users an identity provider created or is linked to keep signing in there."
+                </p>
+                {text_field("policy-min-length", "min_length", "Minimum password length", kept_value(policy, "min_length", sign_in.min_length.to_string()),
+                    None, move || field_error(policy, "minLength"))}
+                {text_field("policy-history", "history_count", "Earlier passwords that may not be reused", kept_value(policy, "history_count", sign_in.history_count.to_string()),
+                    None, move || field_error(policy, "historyCount"))}
+                {text_field("policy-max-age", "max_age_days", "Password expires after (days)", kept_value(policy, "max_age_days", sign_in.max_age_days.to_string()),
+                    Some("0: never."), move || field_error(policy, "maxAgeDays"))}
+                <div class="flex items-center gap-2">
+                    <input id="policy-mfa" name="require_mfa" type="checkbox" value="true" checked=sign_in.require_mfa />
+                    <label for="policy-mfa" class="text-sm font-medium">"Require a second factor (authenticator app or passkey)"</label>
+                </div>
+                {text_field("policy-lockout", "lockout_attempts", "Lock the account after this many wrong passwords", kept_value(policy, "lockout_attempts", sign_in.lockout_attempts.to_string()),
+                    Some("0: never lock."), move || field_error(policy, "lockoutAttempts"))}
+                {text_field("policy-unlock", "lockout_minutes", "Unlock by itself after (minutes)", kept_value(policy, "lockout_minutes", sign_in.lockout_minutes.to_string()),
+                    Some("0: only an admin or a password reset unlocks it."), move || field_error(policy, "lockoutMinutes"))}
+                <button type="submit" class=BUTTON>"Save sign-in policy"</button>
             </ActionForm>
         </section>
         <section aria-labelledby="realm-rules" class="space-y-2">

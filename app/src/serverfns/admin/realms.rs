@@ -98,6 +98,49 @@ pub async fn update_realm(
     .map_err(|e: AppError| e.keeping(kept))
 }
 
+/// Sets how a realm's users sign in and its password rules.
+#[server(prefix = "/_fn", endpoint = "admin/realms/sign-in-policy")]
+#[allow(clippy::too_many_arguments)]
+pub async fn update_sign_in_policy(
+    id: String,
+    #[server(default)] hosted: Option<String>,
+    min_length: String,
+    history_count: String,
+    max_age_days: String,
+    #[server(default)] require_mfa: Option<String>,
+    lockout_attempts: String,
+    lockout_minutes: String,
+) -> Result<String, AppError> {
+    let kept = [
+        ("min_length", min_length.clone()),
+        ("history_count", history_count.clone()),
+        ("max_age_days", max_age_days.clone()),
+        ("lockout_attempts", lockout_attempts.clone()),
+        ("lockout_minutes", lockout_minutes.clone()),
+    ];
+    async {
+        let number = |field: &'static str, raw: &str| -> Result<u32, AppError> {
+            raw.trim()
+                .parse::<u32>()
+                .map_err(|_| AppError::validation(field, "Enter a whole number."))
+        };
+        let policy = crate::views::admin::SignInPolicyView {
+            hosted: hosted.is_some(),
+            min_length: number("minLength", &min_length)?,
+            history_count: number("historyCount", &history_count)?,
+            max_age_days: number("maxAgeDays", &max_age_days)?,
+            require_mfa: require_mfa.is_some(),
+            lockout_attempts: number("lockoutAttempts", &lockout_attempts)?,
+            lockout_minutes: number("lockoutMinutes", &lockout_minutes)?,
+        };
+        let cx = Ctx::current().await?;
+        ops::realms::set_sign_in_policy(&cx, &super::super::id(&id)?, policy).await?;
+        Ok("Saved the sign-in policy.".to_string())
+    }
+    .await
+    .map_err(|e: AppError| e.keeping(kept))
+}
+
 /// Deletes an empty partner realm; the browser goes back to the list.
 #[server(prefix = "/_fn", endpoint = "admin/realms/delete")]
 pub async fn delete_realm(id: String) -> Result<String, AppError> {
