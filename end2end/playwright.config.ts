@@ -3,8 +3,7 @@ import { portalLog } from './run-files';
 
 const portalPort = process.env.PORTAL_PORT || '3300';
 const idpPort = process.env.DEV_IDP_PORT || '5566';
-// `localhost`, not 127.0.0.1: browsers refuse WebAuthn (passkeys) on IP addresses.
-const portalUrl = process.env.PORTAL_URL || `http://localhost:${portalPort}`;
+const portalUrl = process.env.PORTAL_URL || `http://127.0.0.1:${portalPort}`;
 const idpUrl = `http://127.0.0.1:${idpPort}`;
 const mailSmtpPort = process.env.MAIL_SMTP_PORT || '5025';
 const mailWebPort = process.env.MAIL_WEB_PORT || '5080';
@@ -78,7 +77,7 @@ export default defineConfig({
         },
         {
           command: 'bash scripts/start-portal.sh',
-          url: `http://127.0.0.1:${portalPort}/readyz`,
+          url: `${portalUrl}/readyz`,
           env,
           reuseExistingServer: false,
           timeout: 120_000,

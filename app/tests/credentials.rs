@@ -16,7 +16,8 @@ use app::store::credentials::PasswordChange;
 use common::{cx, on_both_with_url, partner_admin, raw_sql, realm, user};
 
 async fn hosted_realm(store: &app::store::Store, name: &str, lockout: u32) -> app::model::Realm {
-    let realm = realm(store, name, &[&format!("{}.test", name.to_lowercase())]).await;
+    let domain = format!("{}.test", name.to_lowercase());
+    let realm = realm(store, name, &[domain.as_str()]).await;
     store
         .set_realm_policy(
             &common::system(Permission::RealmsManage, app::authz::Target::Org),
@@ -237,31 +238,40 @@ async fn admin_actions_set_statuses_each_with_a_way_back() {
             )
             .await
             .unwrap();
-        let nina = hosted::set_password_by_link(&store, s, activation.expose(), LinkPurpose::Activation, "nina's first secret", "nina's first secret", &client)
+        let nina = hosted::set_password_by_link(&store, s, activation.expose(), LinkPurpose::Activation, "my first secret!", "my first secret!", &client)
             .await
             .unwrap();
         assert_eq!(nina.status, UserStatus::Active);
         assert!(nina.activated.is_some());
 
-        // Expire password: the next sign-in changes it first.
-        ops::users::apply_lifecycle(&acx, &nina.id, LifecycleOp::ExpirePassword).await.unwrap();
+        // Expire password (the org admin: Okta's Partner Admin role does
+        // not hold okta.users.credentials.expirePassword): the next sign-in
+        // changes it first.
+        let owner = user(&store, &store.default_realm().await.unwrap(), "owner@hostco.test").await;
+        common::super_admin(&store, &owner).await;
+        let ocx = cx(&store, &org, &common::principal(&store, &org, &owner).await);
+        assert_eq!(
+            ops::users::apply_lifecycle(&acx, &nina.id, LifecycleOp::ExpirePassword).await.unwrap_err(),
+            app::error::AppError::Forbidden
+        );
+        ops::users::apply_lifecycle(&ocx, &nina.id, LifecycleOp::ExpirePassword).await.unwrap();
         assert_eq!(status(&store, &nina).await, UserStatus::PasswordExpired);
-        let (expired, next) = hosted::check_password(&store, s, "nina@hooli.test", "nina's first secret", &client).await.unwrap();
+        let (expired, next) = hosted::check_password(&store, s, "nina@hooli.test", "my first secret!", &client).await.unwrap();
         assert_eq!(next, Next::ChangePassword);
-        let same = hosted::change_expired_password(&store, s, &expired, "nina's first secret", "nina's first secret", &client).await;
+        let same = hosted::change_expired_password(&store, s, &expired, "my first secret!", "my first secret!", &client).await;
         assert!(matches!(same, Err(HostedError::Field("password", _))), "history: {same:?}");
-        hosted::change_expired_password(&store, s, &expired, "nina's second secret", "nina's second secret", &client).await.unwrap();
+        hosted::change_expired_password(&store, s, &expired, "my second secret!", "my second secret!", &client).await.unwrap();
         assert_eq!(status(&store, &nina).await, UserStatus::Active);
 
         // Reset password: RECOVERY, the old password no longer signs in,
         // the mailed link brings the user back.
         ops::users::apply_lifecycle(&acx, &nina.id, LifecycleOp::ResetPassword).await.unwrap();
         assert_eq!(status(&store, &nina).await, UserStatus::Recovery);
-        let refused = hosted::check_password(&store, s, "nina@hooli.test", "nina's second secret", &client).await;
+        let refused = hosted::check_password(&store, s, "nina@hooli.test", "my second secret!", &client).await;
         assert!(matches!(refused, Err(HostedError::NotActive(UserStatus::Recovery))), "{refused:?}");
         let reset = LinkToken::generate();
         store.system_request_recovery(&nina, &reset.hash(), time::Duration::hours(1), &client).await.unwrap();
-        hosted::set_password_by_link(&store, s, reset.expose(), LinkPurpose::Recovery, "nina's third secret", "nina's third secret", &client).await.unwrap();
+        hosted::set_password_by_link(&store, s, reset.expose(), LinkPurpose::Recovery, "my third secret!", "my third secret!", &client).await.unwrap();
         assert_eq!(status(&store, &nina).await, UserStatus::Active);
 
         // Reset authenticators removes them; federated users get no
@@ -290,9 +300,6 @@ async fn admin_actions_set_statuses_each_with_a_way_back() {
         let acme = realm(&store, "Acme", &["acme.test"]).await;
         let erin = user(&store, &acme, "erin@acme.test").await;
         assert_eq!(store.credential_holder(&erin).await.unwrap(), CredentialHolder::Federated);
-        let owner = user(&store, &store.default_realm().await.unwrap(), "owner@hostco.test").await;
-        common::super_admin(&store, &owner).await;
-        let ocx = cx(&store, &org, &common::principal(&store, &org, &owner).await);
         assert!(ops::users::apply_lifecycle(&ocx, &erin.id, LifecycleOp::ResetPassword).await.is_err());
         assert!(ops::users::apply_lifecycle(&ocx, &erin.id, LifecycleOp::ExpirePassword).await.is_err());
     })

@@ -17,7 +17,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 export PORTAL_LISTEN_ADDR=127.0.0.1:$port
-export PORTAL_PUBLIC_URL=${PORTAL_URL:-http://localhost:$port}
+export PORTAL_PUBLIC_URL=${PORTAL_URL:-http://127.0.0.1:$port}
 export PORTAL_DATABASE_URL="sqlite://$tmp/portal.db?mode=rwc"
 export PORTAL_ORG_IDP_ISSUER=http://127.0.0.1:$idp_port/org
 export PORTAL_ORG_IDP_CLIENT_ID=partner-portal

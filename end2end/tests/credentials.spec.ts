@@ -12,11 +12,13 @@ import {
   tooShortPassword,
   wrongTotpCode,
   addVirtualAuthenticator,
+  hostedUrl,
   openPasswordPage,
   submitPassword,
   signInHosted,
   verifyWithCode,
   signOutHosted,
+  expectSignedOut,
   setNewPassword,
   addAuthenticatorApp,
   continueButton,
@@ -58,7 +60,7 @@ async function createUser(admin: Page, user: HostedUser): Promise<string> {
   await admin.getByRole('button', { name: 'Create user' }).click();
   await expect(admin).toHaveURL(/\/users\/00u/);
   await expect(admin.getByRole('heading', { level: 1, name: `${user.first} ${user.last}` })).toBeVisible();
-  await expect(userStatus(admin)).toContainText('Pending user action');
+  await expect(userStatus(admin)).toHaveText('PROVISIONED');
   user.page = new URL(admin.url()).pathname;
   return linkIn(await latestMail(user.email, ACTIVATION_SUBJECT, since), '/activate');
 }
@@ -67,6 +69,8 @@ async function signInAsHanna(admin: Page) {
   await signInHosted(admin, HANNA.email, HANNA.password);
   await expect(admin.getByTestId('signed-in-user')).toBeVisible();
 }
+
+test.use({ baseURL: hostedUrl });
 
 test.describe('hosted credentials', () => {
   test.describe.configure({ mode: 'serial' });
@@ -121,7 +125,7 @@ test.describe('hosted credentials', () => {
     }
 
     await admin.reload();
-    await expect(userStatus(admin)).not.toContainText('Pending user action');
+    await expect(userStatus(admin)).not.toHaveText('PROVISIONED');
   });
 
   test("an admin's password reset ends the user's sessions; the mailed link works once", async ({
@@ -143,8 +147,7 @@ test.describe('hosted credentials', () => {
     await lifecycle(admin, 'Reset password');
     const link = linkIn(await latestMail(bo.email, RESET_SUBJECT, since), '/reset-password');
     await page.reload();
-    await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
-    await expect(page.getByTestId('signed-in-user')).toHaveCount(0);
+    await expectSignedOut(page);
 
     await page.goto(link);
     await expect(page.getByRole('heading', { name: 'Choose a new password' })).toBeVisible();
@@ -177,9 +180,9 @@ test.describe('hosted credentials', () => {
     const admin = await openBrowser();
     await signInAsHanna(admin);
     await admin.goto(bo.page);
-    await expect(userStatus(admin)).toContainText('Locked out');
+    await expect(userStatus(admin)).toHaveText('LOCKED_OUT');
     await lifecycle(admin, 'Unlock');
-    await expect(userStatus(admin)).not.toContainText('Locked out');
+    await expect(userStatus(admin)).not.toHaveText('LOCKED_OUT');
     await expect(admin.getByRole('button', { name: 'Unlock', exact: true })).toHaveCount(0);
 
     await signInHosted(page, bo.email, bo.password);
@@ -244,7 +247,7 @@ test.describe('hosted credentials', () => {
       await expect(end).toHaveCount(left - 1);
     }
     await other.reload();
-    await expect(other.getByRole('link', { name: 'Sign in' })).toBeVisible();
+    await expectSignedOut(other);
 
     // Password: the current one must be right.
     await expect(page.getByRole('heading', { name: 'Password', exact: true })).toBeVisible();

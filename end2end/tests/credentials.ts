@@ -8,6 +8,13 @@ import { Secret, TOTP } from 'otpauth';
 import { test as base, accounts } from './fixtures';
 import { runDir, secretsFile } from '../run-files';
 
+/**
+ * Where these specs' browsers open the portal: `localhost`, because browsers
+ * refuse passkeys (WebAuthn) on IP addresses; the portal maps its loopback
+ * public URL to this origin for passkeys. Cookies are per host, so everything a
+ * hosted user does happens here.
+ */
+export const hostedUrl = `http://localhost:${process.env.PORTAL_PORT || '3300'}`;
 export const mailUrl = `http://127.0.0.1:${process.env.MAIL_WEB_PORT || '5080'}`;
 export const ACTIVATION_SUBJECT = 'Activate your Partner Portal account';
 export const RESET_SUBJECT = 'Reset your Partner Portal password';
@@ -93,7 +100,10 @@ export function linkIn(mail: Mail, path: '/activate' | '/reset-password'): strin
   const token = new URL(link).searchParams.get('token') ?? '';
   expect(token.length).toBeGreaterThanOrEqual(16);
   recordSecret('token', token);
-  return link;
+  // Opened at `localhost`, where these specs' browsers are (see `hostedUrl`).
+  const opened = new URL(link);
+  opened.host = new URL(hostedUrl).host;
+  return opened.toString();
 }
 
 // ------------------------------------------------------------------ TOTP
@@ -194,14 +204,17 @@ export async function verifyWithCode(page: Page, secret: string, code?: string):
   return entered;
 }
 
-/**
- * Hosted users have no IdP to confirm with: sign-out lands on the portal at once
- * (the sign-in link of the shell, or the password page saying so).
- */
+/** Nobody is signed in on this page: a way to sign in is offered, no user is shown. */
+export async function expectSignedOut(page: Page) {
+  const signIn = page.getByRole('link', { name: 'Sign in', exact: true }).or(page.getByText('You are signed out.'));
+  await expect(signIn.first()).toBeVisible();
+  await expect(page.getByTestId('signed-in-user')).toHaveCount(0);
+}
+
+/** Hosted users have no IdP to confirm with: sign-out lands on the portal at once. */
 export async function signOutHosted(page: Page) {
   await page.getByRole('button', { name: 'Sign out' }).click();
-  await expect(page.getByRole('link', { name: 'Sign in' }).or(page.getByText('You are signed out.'))).toBeVisible();
-  await expect(page.getByTestId('signed-in-user')).toHaveCount(0);
+  await expectSignedOut(page);
 }
 
 /** Fills "New password" and its repetition, then presses the button. */
@@ -267,10 +280,10 @@ type CredentialFixtures = {
 };
 
 export const test = base.extend<CredentialFixtures>({
-  openBrowser: async ({ browser }, use) => {
+  openBrowser: async ({ browser, javaScriptEnabled }, use) => {
     const contexts: Awaited<ReturnType<typeof browser.newContext>>[] = [];
     await use(async () => {
-      const context = await browser.newContext();
+      const context = await browser.newContext({ baseURL: hostedUrl, javaScriptEnabled });
       contexts.push(context);
       return context.newPage();
     });

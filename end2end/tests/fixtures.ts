@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 
 export const accounts = JSON.parse(readFileSync(new URL('../dev-idp/accounts.json', import.meta.url), 'utf8'));
 export const idpUrl = `http://127.0.0.1:${process.env.DEV_IDP_PORT || '5566'}`;
-export const portalUrl = process.env.PORTAL_URL || `http://localhost:${process.env.PORTAL_PORT || '3300'}`;
+export const portalUrl = process.env.PORTAL_URL || `http://127.0.0.1:${process.env.PORTAL_PORT || '3300'}`;
 
 /**
  * Signs in through the portal's sign-in page and the org IdP's password form.

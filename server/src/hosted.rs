@@ -232,7 +232,7 @@ async fn password_submit(
             }
             advance(&state, &session, &headers, p, &user).await
         }
-        Err(e @ (HostedError::Internal(_))) => error_page(&e),
+        Err(e @ HostedError::Internal(_)) => error_page(&e),
         Err(e) => password_form(
             &form.login,
             return_to.as_deref(),
@@ -799,7 +799,7 @@ async fn enroll_view(
                 "<tr class=\"border-t border-slate-200 dark:border-slate-800\"><td class=\"py-1\">{}</td><td>{}</td><td>{}</td>",
                 esc(&a.name),
                 a.kind.label(),
-                esc(a.created.get(..10).unwrap_or(&a.created))
+                esc(a.created.get(..10).unwrap_or(a.created.as_str()))
             ));
             if !signing_in {
                 body.push_str(&format!(
@@ -814,8 +814,9 @@ async fn enroll_view(
         }
         body.push_str("</tbody></table>");
     }
-    // The TOTP secret on offer stays the same until it is enrolled.
-    let secret: Option<String> = session.get(TOTP_SECRET).await.ok().flatten();
+    // The TOTP secret on offer stays the same until it is enrolled (sealed
+    // in the session record, like every secret at rest).
+    let secret = totp_secret(state, session).await;
     let enrollment = match secret {
         Some(secret) => app::credentials::totp::TotpSecret::from_base32(&secret)
             .qr_svg(state.settings.credentials.org_name(), &user.profile.login)
@@ -828,7 +829,11 @@ async fn enroll_view(
         Ok(pair) => pair,
         Err(e) => return error_page(&e),
     };
-    if session.insert(TOTP_SECRET, &secret).await.is_err() {
+    let sealed = match state.settings.secrets.seal(&secret) {
+        Ok(sealed) => sealed,
+        Err(e) => return error_page(&e.into()),
+    };
+    if session.insert(TOTP_SECRET, &sealed).await.is_err() {
         return error_page(&HostedError::Internal("session".into()));
     }
     body.push_str(&format!(
@@ -876,7 +881,7 @@ async fn enroll_totp(
     let Some((user, p)) = enrolling(&state, &session).await else {
         return expired();
     };
-    let Some(secret) = session.get::<String>(TOTP_SECRET).await.ok().flatten() else {
+    let Some(secret) = totp_secret(&state, &session).await else {
         return expired();
     };
     let client = ctx::client_of(&headers);
@@ -890,6 +895,12 @@ async fn enroll_totp(
         }
         Err(e) => error_page(&e),
     }
+}
+
+/// The TOTP secret on offer in this session, unsealed.
+async fn totp_secret(state: &AppState, session: &Session) -> Option<String> {
+    let sealed: String = session.get(TOTP_SECRET).await.ok().flatten()?;
+    state.settings.secrets.open(&sealed).ok()
 }
 
 async fn enroll_continue(

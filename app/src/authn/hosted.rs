@@ -446,7 +446,9 @@ async fn passkeys_of(store: &Store, user: &User) -> Result<Vec<Passkey>, HostedE
 
 /// The WebAuthn user handle of `user`: stable, derived from its id.
 fn user_handle(user: &User) -> uuid::Uuid {
-    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, user.id.as_str().as_bytes())
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(user.id.as_str().as_bytes());
+    uuid::Uuid::from_slice(&digest[..16]).unwrap_or_default()
 }
 
 /// Starts registering a passkey: the options for the browser, the state to

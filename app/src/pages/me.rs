@@ -6,7 +6,7 @@ use crate::components::ui::{
 };
 use crate::error::AppError;
 use crate::serverfns::me::{
-    my_account, my_security, AccountView, ChangeMyPassword, EndMySession, MySecurity,
+    my_account, load_my_security, AccountView, ChangeMyPassword, EndMySession, MySecurity,
 };
 
 /// The end user's page: its apps, direct or through a group.
@@ -64,7 +64,7 @@ fn Security() -> impl IntoView {
     let end = ServerAction::<EndMySession>::new();
     let security = Resource::new(
         move || (change.version().get(), end.version().get()),
-        |_| my_security(),
+        |_| load_my_security(),
     );
     view! {
         <Suspense fallback=|| view! { <p role="status">"Loading your sign-in settings…"</p> }>

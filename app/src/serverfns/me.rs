@@ -19,7 +19,7 @@ pub async fn my_account() -> Result<AccountView, AppError> {
 
 /// The caller's password, authenticators and sessions.
 #[server(prefix = "/_fn", endpoint = "me/security")]
-pub async fn my_security() -> Result<MySecurity, AppError> {
+pub async fn load_my_security() -> Result<MySecurity, AppError> {
     let session = leptos_axum::extract::<tower_sessions::Session>()
         .await
         .map_err(|_| crate::ctx::missing_context())?;

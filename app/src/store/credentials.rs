@@ -8,7 +8,8 @@
 use sqlx::Row;
 
 use super::audit::{self, Actor, Client, Event, OutcomeResult, Severity};
-use super::dialect::DbBool;
+use super::demand::Demand;
+use super::sql::DbBool;
 use super::users::{user_in_tx, user_target};
 use super::{clock, Store, StoreError};
 use crate::credentials::{LinkPurpose, Policy};

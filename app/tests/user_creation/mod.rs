@@ -80,6 +80,7 @@ async fn a_user_created_with_groups_is_written_with_its_memberships_and_events_a
                 &create_grant(&acme),
                 new_user(&acme, "joiner@acme.test"),
                 &[eng_grant, ops_grant],
+                None,
             )
             .await
             .unwrap();
@@ -138,6 +139,7 @@ async fn a_user_whose_group_fails_is_not_created_at_all() {
                 &create_grant(&acme),
                 new_user(&acme, "late@acme.test"),
                 &[kept.clone(), gone_grant],
+                None,
             )
             .await
             .expect_err("a deleted group");
@@ -147,6 +149,7 @@ async fn a_user_whose_group_fails_is_not_created_at_all() {
                 &create_grant(&acme),
                 new_user(&acme, "late@acme.test"),
                 &[kept.clone(), wrong],
+                None,
             )
             .await
             .expect_err("a grant for another operation");
@@ -172,6 +175,7 @@ async fn a_user_whose_group_fails_is_not_created_at_all() {
                 &create_grant(&acme),
                 new_user(&acme, "late@acme.test"),
                 &[kept],
+                None,
             )
             .await
             .unwrap();

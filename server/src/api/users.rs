@@ -27,7 +27,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         op("POST", "/users/{id}", "updateUser", "Update a user's profile partially", 200, update),
         op("PUT", "/users/{id}", "replaceUser", "Replace a user's profile", 200, replace),
         op("DELETE", "/users/{id}", "deleteUser", "Deactivate, or delete a deactivated user", 204, delete),
-        op("POST", "/users/{id}/lifecycle/{op}", "userLifecycle", "activate, reactivate, deactivate, suspend, unsuspend, unlock, reset_factors, expire_password", 200, lifecycle),
+        op("POST", "/users/{id}/lifecycle/{op}", "userLifecycle", "activate, reactivate, deactivate, suspend, unsuspend, unlock, reset_factors, expire_password, reset_password (mails the link)", 200, lifecycle),
         op("GET", "/users/{id}/groups", "listUserGroups", "List a user's groups", 200, groups),
         op("GET", "/users/{id}/appLinks", "listAppLinks", "List a user's app links", 200, app_links),
     ]
@@ -399,6 +399,7 @@ async fn lifecycle(
         "unlock" => LifecycleOp::Unlock,
         "reset_factors" => LifecycleOp::ResetFactors,
         "expire_password" => LifecycleOp::ExpirePassword,
+        "reset_password" => LifecycleOp::ResetPassword,
         _ => return Err(ApiError::not_found(&format!("lifecycle/{op}"))),
     };
     let user = users::record(&cx, &raw).await?;
