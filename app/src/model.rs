@@ -305,10 +305,9 @@ impl LifecycleOp {
             (Self::Unlock, S::LockedOut) => Some(S::Active),
             (Self::Deactivate, s) if s != S::Deprovisioned => Some(S::Deprovisioned),
             (Self::ResetPassword | Self::ExpirePassword, _) if !portal => None,
-            (
-                Self::ResetPassword,
-                S::Active | S::PasswordExpired | S::LockedOut | S::Recovery,
-            ) => Some(S::Recovery),
+            (Self::ResetPassword, S::Active | S::PasswordExpired | S::LockedOut | S::Recovery) => {
+                Some(S::Recovery)
+            }
             (Self::ExpirePassword, S::Active) if has_password => Some(S::PasswordExpired),
             (Self::ResetFactors, s)
                 if !matches!(s, S::Staged | S::Deprovisioned | S::Suspended) =>
@@ -332,7 +331,6 @@ impl LifecycleOp {
             _ => self.label(),
         }
     }
-
 
     /// Okta's System Log event type for this operation.
     pub fn event_type(self) -> &'static str {
@@ -397,7 +395,9 @@ mod lifecycle_tests {
 
     const HOLDERS: [H; 3] = [
         H::Federated,
-        H::Portal { has_password: false },
+        H::Portal {
+            has_password: false,
+        },
         H::Portal { has_password: true },
     ];
 
@@ -425,9 +425,17 @@ mod lifecycle_tests {
         }
         // Activation: straight to ACTIVE unless the portal must first mail a
         // link to set a password.
-        assert_eq!(Op::Activate.next_status(S::Staged, H::Federated), Some(S::Active));
         assert_eq!(
-            Op::Activate.next_status(S::Staged, H::Portal { has_password: false }),
+            Op::Activate.next_status(S::Staged, H::Federated),
+            Some(S::Active)
+        );
+        assert_eq!(
+            Op::Activate.next_status(
+                S::Staged,
+                H::Portal {
+                    has_password: false
+                }
+            ),
             Some(S::Provisioned)
         );
         assert_eq!(
@@ -435,11 +443,25 @@ mod lifecycle_tests {
             Some(S::Active)
         );
         let portal = H::Portal { has_password: true };
-        assert_eq!(Op::ResetPassword.next_status(S::Active, portal), Some(S::Recovery));
-        assert_eq!(Op::ResetPassword.next_status(S::LockedOut, portal), Some(S::Recovery));
-        assert_eq!(Op::ExpirePassword.next_status(S::Active, portal), Some(S::PasswordExpired));
         assert_eq!(
-            Op::ExpirePassword.next_status(S::Active, H::Portal { has_password: false }),
+            Op::ResetPassword.next_status(S::Active, portal),
+            Some(S::Recovery)
+        );
+        assert_eq!(
+            Op::ResetPassword.next_status(S::LockedOut, portal),
+            Some(S::Recovery)
+        );
+        assert_eq!(
+            Op::ExpirePassword.next_status(S::Active, portal),
+            Some(S::PasswordExpired)
+        );
+        assert_eq!(
+            Op::ExpirePassword.next_status(
+                S::Active,
+                H::Portal {
+                    has_password: false
+                }
+            ),
             None
         );
         assert_eq!(
@@ -503,13 +525,19 @@ mod lifecycle_tests {
         }
         // Federated users left in a password status by an earlier version
         // come back; their passwords are the IdP's.
-        assert_eq!(Op::Activate.next_status(S::Recovery, H::Federated), Some(S::Active));
+        assert_eq!(
+            Op::Activate.next_status(S::Recovery, H::Federated),
+            Some(S::Active)
+        );
         assert_eq!(
             Op::Activate.next_status(S::PasswordExpired, H::Federated),
             Some(S::Active)
         );
         assert_eq!(Op::ResetPassword.next_status(S::Active, H::Federated), None);
-        assert_eq!(Op::ExpirePassword.next_status(S::Active, H::Federated), None);
+        assert_eq!(
+            Op::ExpirePassword.next_status(S::Active, H::Federated),
+            None
+        );
     }
 }
 

@@ -37,7 +37,13 @@ async fn hosted_realm(store: &app::store::Store, name: &str, lockout: u32) -> ap
 }
 
 async fn give_password(cx: &app::ctx::Ctx, user: &app::model::User, password: &str) {
-    let hash = cx.settings.credentials.hasher().hash(password).await.unwrap();
+    let hash = cx
+        .settings
+        .credentials
+        .hasher()
+        .hash(password)
+        .await
+        .unwrap();
     cx.store
         .system_set_password(&user.id, &hash, 2, PasswordChange::Seed, &Client::default())
         .await
@@ -45,7 +51,12 @@ async fn give_password(cx: &app::ctx::Ctx, user: &app::model::User, password: &s
 }
 
 async fn status(store: &app::store::Store, user: &app::model::User) -> UserStatus {
-    store.system_user_by_id(&user.id).await.unwrap().unwrap().status
+    store
+        .system_user_by_id(&user.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .status
 }
 
 async fn events(store: &app::store::Store, event_type: &str) -> i64 {
@@ -114,7 +125,9 @@ async fn wrong_passwords_lock_the_account_until_time_or_an_admin_unlocks_it() {
 #[tokio::test]
 async fn links_work_once_expire_and_die_when_a_newer_one_is_sent() {
     on_both_with_url(|store, engine, url| async move {
-        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1").await.unwrap();
+        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1")
+            .await
+            .unwrap();
         let hooli = hosted_realm(&store, "Hooli", 5).await;
         let admin = user(&store, &hooli, "hanna@hooli.test").await;
         let admin_p = partner_admin(&store, &org, &[&hooli], &admin).await;
@@ -126,36 +139,123 @@ async fn links_work_once_expire_and_die_when_a_newer_one_is_sent() {
         let ttl = time::Duration::minutes(30);
 
         let first = LinkToken::generate();
-        store.system_request_recovery(&martha, &first.hash(), ttl, &client).await.unwrap();
-        let second = LinkToken::generate();
-        store.system_request_recovery(&martha, &second.hash(), ttl, &client).await.unwrap();
-        // Only the hash is stored: the token itself finds nothing.
-        assert!(store.system_link_user(second.expose(), LinkPurpose::Recovery).await.unwrap().is_none(), "{engine}");
-        assert!(store.system_link_user(&second.hash(), LinkPurpose::Recovery).await.unwrap().is_some());
-
-        // The older link died when the newer was sent.
-        let old = hosted::set_password_by_link(&store, s, first.expose(), LinkPurpose::Recovery, "a brand new secret", "a brand new secret", &client).await;
-        assert!(matches!(old, Err(HostedError::Link(_))), "{engine}: {old:?}");
-        // The policy is checked before the link is used up…
-        let short = hosted::set_password_by_link(&store, s, second.expose(), LinkPurpose::Recovery, "short", "short", &client).await;
-        assert!(matches!(short, Err(HostedError::Field("password", _))), "{short:?}");
-        let differ = hosted::set_password_by_link(&store, s, second.expose(), LinkPurpose::Recovery, "a brand new secret", "a brand new secreT", &client).await;
-        assert!(matches!(differ, Err(HostedError::Field("repeat", _))));
-        // …which then works once.
-        hosted::set_password_by_link(&store, s, second.expose(), LinkPurpose::Recovery, "a brand new secret", "a brand new secret", &client)
+        store
+            .system_request_recovery(&martha, &first.hash(), ttl, &client)
             .await
             .unwrap();
-        let again = hosted::set_password_by_link(&store, s, second.expose(), LinkPurpose::Recovery, "another new secret", "another new secret", &client).await;
+        let second = LinkToken::generate();
+        store
+            .system_request_recovery(&martha, &second.hash(), ttl, &client)
+            .await
+            .unwrap();
+        // Only the hash is stored: the token itself finds nothing.
+        assert!(
+            store
+                .system_link_user(second.expose(), LinkPurpose::Recovery)
+                .await
+                .unwrap()
+                .is_none(),
+            "{engine}"
+        );
+        assert!(store
+            .system_link_user(&second.hash(), LinkPurpose::Recovery)
+            .await
+            .unwrap()
+            .is_some());
+
+        // The older link died when the newer was sent.
+        let old = hosted::set_password_by_link(
+            &store,
+            s,
+            first.expose(),
+            LinkPurpose::Recovery,
+            "a brand new secret",
+            "a brand new secret",
+            &client,
+        )
+        .await;
+        assert!(
+            matches!(old, Err(HostedError::Link(_))),
+            "{engine}: {old:?}"
+        );
+        // The policy is checked before the link is used up…
+        let short = hosted::set_password_by_link(
+            &store,
+            s,
+            second.expose(),
+            LinkPurpose::Recovery,
+            "short",
+            "short",
+            &client,
+        )
+        .await;
+        assert!(
+            matches!(short, Err(HostedError::Field("password", _))),
+            "{short:?}"
+        );
+        let differ = hosted::set_password_by_link(
+            &store,
+            s,
+            second.expose(),
+            LinkPurpose::Recovery,
+            "a brand new secret",
+            "a brand new secreT",
+            &client,
+        )
+        .await;
+        assert!(matches!(differ, Err(HostedError::Field("repeat", _))));
+        // …which then works once.
+        hosted::set_password_by_link(
+            &store,
+            s,
+            second.expose(),
+            LinkPurpose::Recovery,
+            "a brand new secret",
+            "a brand new secret",
+            &client,
+        )
+        .await
+        .unwrap();
+        let again = hosted::set_password_by_link(
+            &store,
+            s,
+            second.expose(),
+            LinkPurpose::Recovery,
+            "another new secret",
+            "another new secret",
+            &client,
+        )
+        .await;
         assert!(matches!(again, Err(HostedError::Link(_))));
-        hosted::check_password(&store, s, "martha@hooli.test", "a brand new secret", &client).await.unwrap();
+        hosted::check_password(
+            &store,
+            s,
+            "martha@hooli.test",
+            "a brand new secret",
+            &client,
+        )
+        .await
+        .unwrap();
         // A link of the wrong purpose opens nothing.
         let third = LinkToken::generate();
-        store.system_request_recovery(&martha, &third.hash(), ttl, &client).await.unwrap();
-        assert!(hosted::link_user(&store, third.expose(), LinkPurpose::Activation).await.is_err());
+        store
+            .system_request_recovery(&martha, &third.hash(), ttl, &client)
+            .await
+            .unwrap();
+        assert!(
+            hosted::link_user(&store, third.expose(), LinkPurpose::Activation)
+                .await
+                .is_err()
+        );
         // An expired link is refused.
         let expired = LinkToken::generate();
         store
-            .system_request_recovery(&martha, &expired.hash(), time::Duration::minutes(-1), &client)
+            .system_request_recovery(
+                &martha,
+                &expired.hash(),
+                time::Duration::minutes(-1),
+                &client,
+            )
             .await
             .unwrap();
         assert!(matches!(
@@ -164,14 +264,26 @@ async fn links_work_once_expire_and_die_when_a_newer_one_is_sent() {
         ));
 
         // History: the current and the last two passwords may not come back.
-        let history = hosted::new_password_problem(&store, s, &martha, "correct horse battery", "correct horse battery").await.unwrap();
+        let history = hosted::new_password_problem(
+            &store,
+            s,
+            &martha,
+            "correct horse battery",
+            "correct horse battery",
+        )
+        .await
+        .unwrap();
         assert!(matches!(history, Some(("password", _))), "{history:?}");
         // Forgot-password for an unknown address or a federated user sends nothing.
-        hosted::request_recovery(&store, s, "nobody@hooli.test", &client).await.unwrap();
+        hosted::request_recovery(&store, s, "nobody@hooli.test", &client)
+            .await
+            .unwrap();
         let before = events(&store, "user.account.reset_password").await;
         let acme = realm(&store, "Acme", &["acme.test"]).await;
         let erin = user(&store, &acme, "erin@acme.test").await;
-        hosted::request_recovery(&store, s, &erin.profile.login, &client).await.unwrap();
+        hosted::request_recovery(&store, s, &erin.profile.login, &client)
+            .await
+            .unwrap();
         assert_eq!(events(&store, "user.account.reset_password").await, before);
     })
     .await;
@@ -180,7 +292,9 @@ async fn links_work_once_expire_and_die_when_a_newer_one_is_sent() {
 #[tokio::test]
 async fn admin_actions_set_statuses_each_with_a_way_back() {
     on_both_with_url(|store, engine, _url| async move {
-        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1").await.unwrap();
+        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1")
+            .await
+            .unwrap();
         let hooli = hosted_realm(&store, "Hooli", 5).await;
         let admin = user(&store, &hooli, "hanna@hooli.test").await;
         let admin_p = partner_admin(&store, &org, &[&hooli], &admin).await;
@@ -205,14 +319,22 @@ async fn admin_actions_set_statuses_each_with_a_way_back() {
         assert_eq!(nina.status, UserStatus::Provisioned, "{engine}");
         assert_eq!(
             store.credential_holder(&nina).await.unwrap(),
-            CredentialHolder::Portal { has_password: false }
+            CredentialHolder::Portal {
+                has_password: false
+            }
         );
         // The link went into the store (hashed) even though no mail server
         // is configured here; "Resend activation email" replaces it.
-        let said = ops::users::apply_lifecycle(&acx, &nina.id, LifecycleOp::Reactivate).await.unwrap();
+        let said = ops::users::apply_lifecycle(&acx, &nina.id, LifecycleOp::Reactivate)
+            .await
+            .unwrap();
         assert!(said.contains("No mail server"), "{said}");
         // Without a password there is nothing to expire or reset yet.
-        assert!(ops::users::apply_lifecycle(&acx, &nina.id, LifecycleOp::ExpirePassword).await.is_err());
+        assert!(
+            ops::users::apply_lifecycle(&acx, &nina.id, LifecycleOp::ExpirePassword)
+                .await
+                .is_err()
+        );
 
         // Activation by link (a token the test issues the same way).
         let token = LinkToken::generate();
@@ -220,7 +342,11 @@ async fn admin_actions_set_statuses_each_with_a_way_back() {
             .system_request_recovery(&nina, &token.hash(), time::Duration::hours(1), &client)
             .await
             .unwrap();
-        assert!(hosted::link_user(&store, token.expose(), LinkPurpose::Recovery).await.is_ok());
+        assert!(
+            hosted::link_user(&store, token.expose(), LinkPurpose::Recovery)
+                .await
+                .is_ok()
+        );
         let activation = LinkToken::generate();
         let grant = common::system(
             Permission::UsersLifecycleActivate,
@@ -238,40 +364,100 @@ async fn admin_actions_set_statuses_each_with_a_way_back() {
             )
             .await
             .unwrap();
-        let nina = hosted::set_password_by_link(&store, s, activation.expose(), LinkPurpose::Activation, "my first secret!", "my first secret!", &client)
-            .await
-            .unwrap();
+        let nina = hosted::set_password_by_link(
+            &store,
+            s,
+            activation.expose(),
+            LinkPurpose::Activation,
+            "my first secret!",
+            "my first secret!",
+            &client,
+        )
+        .await
+        .unwrap();
         assert_eq!(nina.status, UserStatus::Active);
         assert!(nina.activated.is_some());
 
         // Expire password (the org admin: Okta's Partner Admin role does
         // not hold okta.users.credentials.expirePassword): the next sign-in
         // changes it first.
-        let owner = user(&store, &store.default_realm().await.unwrap(), "owner@hostco.test").await;
+        let owner = user(
+            &store,
+            &store.default_realm().await.unwrap(),
+            "owner@hostco.test",
+        )
+        .await;
         common::super_admin(&store, &owner).await;
         let ocx = cx(&store, &org, &common::principal(&store, &org, &owner).await);
         assert_eq!(
-            ops::users::apply_lifecycle(&acx, &nina.id, LifecycleOp::ExpirePassword).await.unwrap_err(),
+            ops::users::apply_lifecycle(&acx, &nina.id, LifecycleOp::ExpirePassword)
+                .await
+                .unwrap_err(),
             app::error::AppError::Forbidden
         );
-        ops::users::apply_lifecycle(&ocx, &nina.id, LifecycleOp::ExpirePassword).await.unwrap();
+        ops::users::apply_lifecycle(&ocx, &nina.id, LifecycleOp::ExpirePassword)
+            .await
+            .unwrap();
         assert_eq!(status(&store, &nina).await, UserStatus::PasswordExpired);
-        let (expired, next) = hosted::check_password(&store, s, "nina@hooli.test", "my first secret!", &client).await.unwrap();
+        let (expired, next) =
+            hosted::check_password(&store, s, "nina@hooli.test", "my first secret!", &client)
+                .await
+                .unwrap();
         assert_eq!(next, Next::ChangePassword);
-        let same = hosted::change_expired_password(&store, s, &expired, "my first secret!", "my first secret!", &client).await;
-        assert!(matches!(same, Err(HostedError::Field("password", _))), "history: {same:?}");
-        hosted::change_expired_password(&store, s, &expired, "my second secret!", "my second secret!", &client).await.unwrap();
+        let same = hosted::change_expired_password(
+            &store,
+            s,
+            &expired,
+            "my first secret!",
+            "my first secret!",
+            &client,
+        )
+        .await;
+        assert!(
+            matches!(same, Err(HostedError::Field("password", _))),
+            "history: {same:?}"
+        );
+        hosted::change_expired_password(
+            &store,
+            s,
+            &expired,
+            "my second secret!",
+            "my second secret!",
+            &client,
+        )
+        .await
+        .unwrap();
         assert_eq!(status(&store, &nina).await, UserStatus::Active);
 
         // Reset password: RECOVERY, the old password no longer signs in,
         // the mailed link brings the user back.
-        ops::users::apply_lifecycle(&acx, &nina.id, LifecycleOp::ResetPassword).await.unwrap();
+        ops::users::apply_lifecycle(&acx, &nina.id, LifecycleOp::ResetPassword)
+            .await
+            .unwrap();
         assert_eq!(status(&store, &nina).await, UserStatus::Recovery);
-        let refused = hosted::check_password(&store, s, "nina@hooli.test", "my second secret!", &client).await;
-        assert!(matches!(refused, Err(HostedError::NotActive(UserStatus::Recovery))), "{refused:?}");
+        let refused =
+            hosted::check_password(&store, s, "nina@hooli.test", "my second secret!", &client)
+                .await;
+        assert!(
+            matches!(refused, Err(HostedError::NotActive(UserStatus::Recovery))),
+            "{refused:?}"
+        );
         let reset = LinkToken::generate();
-        store.system_request_recovery(&nina, &reset.hash(), time::Duration::hours(1), &client).await.unwrap();
-        hosted::set_password_by_link(&store, s, reset.expose(), LinkPurpose::Recovery, "my third secret!", "my third secret!", &client).await.unwrap();
+        store
+            .system_request_recovery(&nina, &reset.hash(), time::Duration::hours(1), &client)
+            .await
+            .unwrap();
+        hosted::set_password_by_link(
+            &store,
+            s,
+            reset.expose(),
+            LinkPurpose::Recovery,
+            "my third secret!",
+            "my third secret!",
+            &client,
+        )
+        .await
+        .unwrap();
         assert_eq!(status(&store, &nina).await, UserStatus::Active);
 
         // Reset authenticators removes them; federated users get no
@@ -281,28 +467,56 @@ async fn admin_actions_set_statuses_each_with_a_way_back() {
         let code = {
             // The code the app shows now.
             let totp = totp_rs::TOTP::new(
-                totp_rs::Algorithm::SHA1, 6, 1, 30,
-                totp_rs::Secret::Encoded(app_secret.base32().to_string()).to_bytes().unwrap(),
-                None, String::new(),
-            ).unwrap();
+                totp_rs::Algorithm::SHA1,
+                6,
+                1,
+                30,
+                totp_rs::Secret::Encoded(app_secret.base32().to_string())
+                    .to_bytes()
+                    .unwrap(),
+                None,
+                String::new(),
+            )
+            .unwrap();
             totp.generate(now)
         };
         let nina_now = store.system_user_by_id(&nina.id).await.unwrap().unwrap();
-        hosted::finish_totp(&store, s, &nina_now, app_secret.base32(), &code, &client).await.unwrap();
-        assert_eq!(store.system_authenticators(&nina.id).await.unwrap().len(), 1);
+        hosted::finish_totp(&store, s, &nina_now, app_secret.base32(), &code, &client)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.system_authenticators(&nina.id).await.unwrap().len(),
+            1
+        );
         // The enrolment code cannot be replayed at sign-in.
         assert!(matches!(
             hosted::verify_totp(&store, s, &nina_now, &code).await,
             Err(HostedError::WrongCode)
         ));
-        ops::users::apply_lifecycle(&acx, &nina.id, LifecycleOp::ResetFactors).await.unwrap();
-        assert!(store.system_authenticators(&nina.id).await.unwrap().is_empty());
+        ops::users::apply_lifecycle(&acx, &nina.id, LifecycleOp::ResetFactors)
+            .await
+            .unwrap();
+        assert!(store
+            .system_authenticators(&nina.id)
+            .await
+            .unwrap()
+            .is_empty());
         let acme = realm(&store, "Acme", &["acme.test"]).await;
         let erin = user(&store, &acme, "erin@acme.test").await;
-        assert_eq!(store.credential_holder(&erin).await.unwrap(), CredentialHolder::Federated);
-        assert!(ops::users::apply_lifecycle(&ocx, &erin.id, LifecycleOp::ResetPassword).await.is_err());
-        assert!(ops::users::apply_lifecycle(&ocx, &erin.id, LifecycleOp::ExpirePassword).await.is_err());
+        assert_eq!(
+            store.credential_holder(&erin).await.unwrap(),
+            CredentialHolder::Federated
+        );
+        assert!(
+            ops::users::apply_lifecycle(&ocx, &erin.id, LifecycleOp::ResetPassword)
+                .await
+                .is_err()
+        );
+        assert!(
+            ops::users::apply_lifecycle(&ocx, &erin.id, LifecycleOp::ExpirePassword)
+                .await
+                .is_err()
+        );
     })
     .await;
 }
-

@@ -42,7 +42,10 @@ async fn login(State(state): State<AppState>, Query(q): Query<LoginQuery>) -> Re
     // its domain routes to.
     if let Some(email) = hint {
         if let Ok(Some(user)) = state.store.system_user_by_login(email).await {
-            if matches!(app::authn::hosted::signs_in_here(&state.store, &user).await, Ok(true)) {
+            if matches!(
+                app::authn::hosted::signs_in_here(&state.store, &user).await,
+                Ok(true)
+            ) {
                 let mut to = format!(
                     "/signin/password?login={}",
                     url::form_urlencoded::byte_serialize(email.as_bytes()).collect::<String>()

@@ -20,13 +20,13 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use app::authn::hosted::{self, HostedError, Next};
+use app::credentials::passkeys::{
+    PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential,
+};
 use app::credentials::LinkPurpose;
 use app::ctx;
 use app::model::User;
 use app::store::credentials::AuthenticatorKind;
-use app::credentials::passkeys::{
-    PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential,
-};
 
 use crate::state::AppState;
 
@@ -59,7 +59,10 @@ pub fn routes() -> Router<AppState> {
         .route("/signin/forgot", get(forgot_page).post(forgot_submit))
         .route("/activate", get(activate_page).post(activate_submit))
         .route("/reset-password", get(reset_page).post(reset_submit))
-        .route("/me/authenticators", get(my_authenticators).post(enroll_totp))
+        .route(
+            "/me/authenticators",
+            get(my_authenticators).post(enroll_totp),
+        )
         .route("/me/authenticators/remove", post(remove_authenticator))
 }
 
@@ -98,11 +101,20 @@ async fn set_pending(session: &Session, p: &Pending) -> Result<(), Response> {
 
 /// The user signed in with this session, if any (for `/me/authenticators`).
 async fn signed_in_user(state: &AppState, session: &Session) -> Option<User> {
-    ctx::session_user(&state.store, session).await.ok().flatten()
+    ctx::session_user(&state.store, session)
+        .await
+        .ok()
+        .flatten()
 }
 
 /// Where the pending sign-in goes next, as a redirect; `Done` completes it.
-async fn advance(state: &AppState, session: &Session, headers: &HeaderMap, p: Pending, user: &User) -> Response {
+async fn advance(
+    state: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
+    p: Pending,
+    user: &User,
+) -> Response {
     let path = match p.next {
         Next::Done => return complete(state, session, headers, user, &p).await,
         Next::Verify => "/signin/verify",
@@ -116,7 +128,13 @@ async fn advance(state: &AppState, session: &Session, headers: &HeaderMap, p: Pe
 }
 
 /// Every step done: a new session id, the user in the session, logged.
-async fn complete(state: &AppState, session: &Session, headers: &HeaderMap, user: &User, p: &Pending) -> Response {
+async fn complete(
+    state: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
+    user: &User,
+    p: &Pending,
+) -> Response {
     let factor = match p.factor.as_deref() {
         Some("TOTP") => Some(AuthenticatorKind::Totp),
         Some("WEBAUTHN") => Some(AuthenticatorKind::WebAuthn),
@@ -127,7 +145,10 @@ async fn complete(state: &AppState, session: &Session, headers: &HeaderMap, user
     }
     let _ = session.remove::<Pending>(PENDING).await;
     let ok = session.cycle_id().await.is_ok()
-        && session.insert(ctx::USER_ID, user.id.to_string()).await.is_ok()
+        && session
+            .insert(ctx::USER_ID, user.id.to_string())
+            .await
+            .is_ok()
         && session
             .insert(
                 ctx::ENDS_AT,
@@ -216,7 +237,15 @@ async fn password_submit(
 ) -> Response {
     let client = ctx::client_of(&headers);
     let return_to = return_to(&state, form.return_to.as_deref());
-    match hosted::check_password(&state.store, &state.settings, &form.login, &form.password, &client).await {
+    match hosted::check_password(
+        &state.store,
+        &state.settings,
+        &form.login,
+        &form.password,
+        &client,
+    )
+    .await
+    {
         Ok((user, next)) => {
             let p = Pending {
                 user_id: user.id.to_string(),
@@ -260,7 +289,12 @@ async fn verify_page(State(state): State<AppState>, session: Session) -> Respons
     verify_form(&state, &user, None, StatusCode::OK).await
 }
 
-async fn verify_form(state: &AppState, user: &User, error: Option<&str>, status: StatusCode) -> Response {
+async fn verify_form(
+    state: &AppState,
+    user: &User,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Response {
     let kinds: Vec<AuthenticatorKind> = state
         .store
         .system_authenticators(&user.id)
@@ -289,7 +323,9 @@ async fn verify_form(state: &AppState, user: &User, error: Option<&str>, status:
              <p role=\"status\" data-passkey-status></p></div>"
         ));
         if !kinds.contains(&AuthenticatorKind::Totp) {
-            body.push_str("<noscript><p>Your passkey needs JavaScript in this browser.</p></noscript>");
+            body.push_str(
+                "<noscript><p>Your passkey needs JavaScript in this browser.</p></noscript>",
+            );
         }
     }
     page(status, "Verify it's you", &body, true)
@@ -320,8 +356,20 @@ async fn verify_submit(
         }
         Err(e @ HostedError::Internal(_)) => error_page(&e),
         Err(e) => {
-            hosted::refused(&state.store, &user, "INVALID_FACTOR", &ctx::client_of(&headers)).await;
-            verify_form(&state, &user, Some(&e.to_string()), StatusCode::UNAUTHORIZED).await
+            hosted::refused(
+                &state.store,
+                &user,
+                "INVALID_FACTOR",
+                &ctx::client_of(&headers),
+            )
+            .await;
+            verify_form(
+                &state,
+                &user,
+                Some(&e.to_string()),
+                StatusCode::UNAUTHORIZED,
+            )
+            .await
         }
     }
 }
@@ -342,13 +390,21 @@ async fn passkey_options(
 ) -> Response {
     let user = match pending(&state, &session).await {
         Some((p, user)) if p.next == Next::Verify => Some(user),
-        _ => match start.login.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+        _ => match start
+            .login
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+        {
             Some(login) => state.store.system_user_by_login(login).await.ok().flatten(),
             None => None,
         },
     };
     let Some(user) = user else {
-        return json_error(StatusCode::BAD_REQUEST, "There is no passkey for this sign-in.");
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            "There is no passkey for this sign-in.",
+        );
     };
     match hosted::start_passkey_authentication(&state.store, &state.settings, &user).await {
         Ok((options, ceremony)) => {
@@ -361,7 +417,10 @@ async fn passkey_options(
             }
             Json(options).into_response()
         }
-        Err(_) => json_error(StatusCode::BAD_REQUEST, "There is no passkey for this sign-in."),
+        Err(_) => json_error(
+            StatusCode::BAD_REQUEST,
+            "There is no passkey for this sign-in.",
+        ),
     }
 }
 
@@ -384,8 +443,14 @@ async fn passkey_finish(
         return json_error(StatusCode::BAD_REQUEST, &HostedError::Expired.to_string());
     };
     let client = ctx::client_of(&headers);
-    if let Err(e) =
-        hosted::finish_passkey_authentication(&state.store, &state.settings, &user, &credential, &ceremony).await
+    if let Err(e) = hosted::finish_passkey_authentication(
+        &state.store,
+        &state.settings,
+        &user,
+        &credential,
+        &ceremony,
+    )
+    .await
     {
         hosted::refused(&state.store, &user, "INVALID_FACTOR", &client).await;
         return json_error(StatusCode::UNAUTHORIZED, &e.to_string());
@@ -468,7 +533,16 @@ async fn change_submit(
         return expired();
     }
     let client = ctx::client_of(&headers);
-    match hosted::change_expired_password(&state.store, &state.settings, &user, &form.password, &form.repeat, &client).await {
+    match hosted::change_expired_password(
+        &state.store,
+        &state.settings,
+        &user,
+        &form.password,
+        &form.repeat,
+        &client,
+    )
+    .await
+    {
         Ok(user) => {
             let policy = match state.store.realm_policy(&user.realm_id).await {
                 Ok(policy) => policy,
@@ -538,7 +612,13 @@ fn new_password_form(
     page(status, title, &body, false)
 }
 
-fn new_password_error(action: &str, title: &str, intro: &str, token: Option<&str>, e: HostedError) -> Response {
+fn new_password_error(
+    action: &str,
+    title: &str,
+    intro: &str,
+    token: Option<&str>,
+    e: HostedError,
+) -> Response {
     match e {
         HostedError::Field(field, message) => new_password_form(
             action,
@@ -701,7 +781,14 @@ async fn forgot_submit(
     headers: HeaderMap,
     Form(form): Form<ForgotForm>,
 ) -> Response {
-    if let Err(e) = hosted::request_recovery(&state.store, &state.settings, &form.email, &ctx::client_of(&headers)).await {
+    if let Err(e) = hosted::request_recovery(
+        &state.store,
+        &state.settings,
+        &form.email,
+        &ctx::client_of(&headers),
+    )
+    .await
+    {
         // The answer stays the same; the failure is for the operators.
         tracing::error!(error = %e, "a password-reset request failed");
     }
@@ -779,7 +866,11 @@ async fn enroll_view(
         Ok(p) => p.require_mfa,
         Err(e) => return error_page(&e.into()),
     };
-    let action = if signing_in { "/signin/enroll" } else { "/me/authenticators" };
+    let action = if signing_in {
+        "/signin/enroll"
+    } else {
+        "/me/authenticators"
+    };
     let mut body = String::new();
     body.push_str(&notice.map(status_line).unwrap_or_default());
     body.push_str(&error.map(alert).unwrap_or_default());
@@ -862,7 +953,9 @@ async fn enroll_view(
             ));
         }
     } else {
-        body.push_str(&format!("<p><a class=\"{LINK}\" href=\"/me\">Back to your account</a></p>"));
+        body.push_str(&format!(
+            "<p><a class=\"{LINK}\" href=\"/me\">Back to your account</a></p>"
+        ));
     }
     let title = if signing_in {
         "Set up your authenticators"
@@ -885,10 +978,27 @@ async fn enroll_totp(
         return expired();
     };
     let client = ctx::client_of(&headers);
-    match hosted::finish_totp(&state.store, &state.settings, &user, &secret, &form.code, &client).await {
+    match hosted::finish_totp(
+        &state.store,
+        &state.settings,
+        &user,
+        &secret,
+        &form.code,
+        &client,
+    )
+    .await
+    {
         Ok(()) => {
             let _ = session.remove::<String>(TOTP_SECRET).await;
-            enroll_view(&state, &session, &user, p.is_some(), None, Some("Authenticator app added.")).await
+            enroll_view(
+                &state,
+                &session,
+                &user,
+                p.is_some(),
+                None,
+                Some("Authenticator app added."),
+            )
+            .await
         }
         Err(HostedError::Field(_, message)) => {
             enroll_view(&state, &session, &user, p.is_some(), Some(&message), None).await
@@ -921,7 +1031,15 @@ async fn enroll_continue(
         .await
         .unwrap_or_default();
     if required && enrolled.is_empty() {
-        return enroll_view(&state, &session, &user, true, Some("Set up an authenticator first: your organization requires one."), None).await;
+        return enroll_view(
+            &state,
+            &session,
+            &user,
+            true,
+            Some("Set up an authenticator first: your organization requires one."),
+            None,
+        )
+        .await;
     }
     p.next = Next::Done;
     advance(&state, &session, &headers, p, &user).await
@@ -978,7 +1096,9 @@ async fn register_finish(
     )
     .await
     {
-        Ok(()) => Json(serde_json::json!({ "message": "Passkey added.", "reload": true })).into_response(),
+        Ok(()) => {
+            Json(serde_json::json!({ "message": "Passkey added.", "reload": true })).into_response()
+        }
         Err(e) => json_error(StatusCode::BAD_REQUEST, &e.to_string()),
     }
 }
@@ -1002,9 +1122,27 @@ async fn remove_authenticator(
         .system_remove_authenticator(&user, &form.id, &ctx::client_of(&headers))
         .await
     {
-        Ok(()) => enroll_view(&state, &session, &user, false, None, Some("Authenticator removed.")).await,
+        Ok(()) => {
+            enroll_view(
+                &state,
+                &session,
+                &user,
+                false,
+                None,
+                Some("Authenticator removed."),
+            )
+            .await
+        }
         Err(app::store::StoreError::NotFound) => {
-            enroll_view(&state, &session, &user, false, Some("That authenticator is not yours or is gone."), None).await
+            enroll_view(
+                &state,
+                &session,
+                &user,
+                false,
+                Some("That authenticator is not yours or is gone."),
+                None,
+            )
+            .await
         }
         Err(e) => error_page(&e.into()),
     }
@@ -1013,7 +1151,8 @@ async fn remove_authenticator(
 // ---------------------------------------------------------------- rendering
 
 const INPUT: &str = "block w-full rounded-md border border-slate-400 bg-white px-3 py-2 text-slate-900 dark:bg-slate-900 dark:text-slate-100";
-const BUTTON: &str = "rounded-md bg-indigo-700 px-4 py-2 font-medium text-white hover:bg-indigo-800";
+const BUTTON: &str =
+    "rounded-md bg-indigo-700 px-4 py-2 font-medium text-white hover:bg-indigo-800";
 const SECONDARY: &str = "rounded-md border border-slate-400 px-3 py-1.5 font-medium hover:bg-slate-100 dark:hover:bg-slate-800";
 const LINK: &str = "text-indigo-700 underline dark:text-indigo-300";
 

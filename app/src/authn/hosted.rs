@@ -11,6 +11,10 @@
 
 use crate::authz::Client;
 use crate::credentials::passkeys::{self, PasskeyError};
+use crate::credentials::passkeys::{
+    Passkey, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential,
+    RegisterPublicKeyCredential,
+};
 use crate::credentials::totp::{now_unix, TotpSecret};
 use crate::credentials::{LinkPurpose, LinkToken, Policy};
 use crate::ctx::Settings;
@@ -19,10 +23,6 @@ use crate::store::credentials::{
     Authenticator, AuthenticatorKind, NewAuthenticator, PasswordChange, LINK_GONE,
 };
 use crate::store::{Store, StoreError};
-use crate::credentials::passkeys::{
-    Passkey, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential,
-    RegisterPublicKeyCredential,
-};
 
 /// What a hosted sign-in step answers.
 #[derive(Debug, thiserror::Error)]
@@ -33,7 +33,9 @@ pub enum HostedError {
     Locked(String),
     #[error("Your account is {0}: you cannot sign in. Ask your administrator.")]
     NotActive(UserStatus),
-    #[error("That code is not right, or it was already used. Wait for the next code and try again.")]
+    #[error(
+        "That code is not right, or it was already used. Wait for the next code and try again."
+    )]
     WrongCode,
     #[error("The passkey could not be verified. Try again, or use another way to sign in.")]
     Passkey,
@@ -121,7 +123,10 @@ pub async fn check_password(
             .await?;
         return Err(HostedError::Locked(unlock_hint(&policy)));
     }
-    let right = hasher.verify(password, &record.hash).await.map_err(internal)?;
+    let right = hasher
+        .verify(password, &record.hash)
+        .await
+        .map_err(internal)?;
     if !right {
         let locked = store.system_password_failed(&user, &policy, client).await?;
         return Err(if locked {
@@ -130,7 +135,10 @@ pub async fn check_password(
             HostedError::WrongPassword
         });
     }
-    if !matches!(user.status, UserStatus::Active | UserStatus::PasswordExpired) {
+    if !matches!(
+        user.status,
+        UserStatus::Active | UserStatus::PasswordExpired
+    ) {
         store
             .system_hosted_sign_in_failed(Some(&user), login, "NOT_ACTIVE", client)
             .await?;
@@ -150,7 +158,11 @@ pub async fn check_password(
 
 /// After a right (or newly set) password: a factor to verify, one to
 /// enrol, or done.
-pub async fn after_password(store: &Store, user: &User, policy: &Policy) -> Result<Next, HostedError> {
+pub async fn after_password(
+    store: &Store,
+    user: &User,
+    policy: &Policy,
+) -> Result<Next, HostedError> {
     let enrolled = store.system_authenticators(&user.id).await?;
     Ok(if !enrolled.is_empty() {
         Next::Verify
@@ -217,7 +229,10 @@ pub async fn new_password_problem(
         return Ok(Some(("password", why)));
     }
     if password != repeat {
-        return Ok(Some(("repeat", "The two passwords are not the same.".into())));
+        return Ok(Some((
+            "repeat",
+            "The two passwords are not the same.".into(),
+        )));
     }
     let hasher = settings.credentials.hasher();
     for old in store
@@ -247,7 +262,9 @@ async fn set_password(
     change: PasswordChange,
     client: &Client,
 ) -> Result<User, HostedError> {
-    if let Some((field, why)) = new_password_problem(store, settings, user, password, repeat).await? {
+    if let Some((field, why)) =
+        new_password_problem(store, settings, user, password, repeat).await?
+    {
         return Err(HostedError::Field(field, why));
     }
     let policy = store.realm_policy(&user.realm_id).await?;
@@ -315,7 +332,16 @@ pub async fn change_expired_password(
     repeat: &str,
     client: &Client,
 ) -> Result<User, HostedError> {
-    set_password(store, settings, user, password, repeat, PasswordChange::Expired, client).await
+    set_password(
+        store,
+        settings,
+        user,
+        password,
+        repeat,
+        PasswordChange::Expired,
+        client,
+    )
+    .await
 }
 
 /// The signed-in user changes its own password: the current one first.
@@ -328,12 +354,15 @@ pub async fn change_own_password(
     repeat: &str,
     client: &Client,
 ) -> Result<User, HostedError> {
-    let record = store
-        .system_password(&user.id)
-        .await?
-        .ok_or_else(|| HostedError::Field("current", "You have no password here to change.".into()))?;
+    let record = store.system_password(&user.id).await?.ok_or_else(|| {
+        HostedError::Field("current", "You have no password here to change.".into())
+    })?;
     let hasher = settings.credentials.hasher();
-    if !hasher.verify(current, &record.hash).await.map_err(internal)? {
+    if !hasher
+        .verify(current, &record.hash)
+        .await
+        .map_err(internal)?
+    {
         return Err(HostedError::Field(
             "current",
             "That is not your current password.".into(),

@@ -58,16 +58,22 @@ impl Mailer {
             .subject(mail.subject)
             .multipart(MultiPart::alternative_plain_html(mail.text, mail.html))
             .map_err(|e| MailError(e.to_string()))?;
-        self.transport
-            .send(message)
-            .await
-            .map(|_| ())
-            .map_err(|e| MailError(format!("the mail server refused or could not be reached: {e}")))
+        self.transport.send(message).await.map(|_| ()).map_err(|e| {
+            MailError(format!(
+                "the mail server refused or could not be reached: {e}"
+            ))
+        })
     }
 }
 
 /// The activation message: `link` sets the first password.
-pub fn activation(org: &str, name: &str, login: &str, link: &str, days: i64) -> (String, String, String) {
+pub fn activation(
+    org: &str,
+    name: &str,
+    login: &str,
+    link: &str,
+    days: i64,
+) -> (String, String, String) {
     let subject = "Activate your Partner Portal account".to_string();
     let text = format!(
         "Hello {name},\n\n{org} has created a Partner Portal account for you ({login}).\n\
@@ -90,7 +96,13 @@ pub fn activation(org: &str, name: &str, login: &str, link: &str, days: i64) -> 
 }
 
 /// The password-reset message.
-pub fn recovery(org: &str, name: &str, login: &str, link: &str, minutes: i64) -> (String, String, String) {
+pub fn recovery(
+    org: &str,
+    name: &str,
+    login: &str,
+    link: &str,
+    minutes: i64,
+) -> (String, String, String) {
     let subject = "Reset your Partner Portal password".to_string();
     let text = format!(
         "Hello {name},\n\nA password reset was requested for your {org} Partner Portal account ({login}).\n\

@@ -96,7 +96,10 @@ impl std::fmt::Debug for Credentials {
 pub struct CredentialsSetupError(pub String);
 
 impl Credentials {
-    pub fn new(public_url: &str, config: &CredentialsConfig) -> Result<Self, CredentialsSetupError> {
+    pub fn new(
+        public_url: &str,
+        config: &CredentialsConfig,
+    ) -> Result<Self, CredentialsSetupError> {
         let hasher = PasswordHasher::new(
             config.argon2_memory_kib,
             config.argon2_iterations,

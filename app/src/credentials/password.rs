@@ -62,9 +62,7 @@ impl PasswordHasher {
         let stored = stored.to_string();
         tokio::task::spawn_blocking(move || {
             let parsed = PasswordHash::new(&stored).map_err(|e| HashError(e.to_string()))?;
-            Ok(argon2
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok())
+            Ok(argon2.verify_password(password.as_bytes(), &parsed).is_ok())
         })
         .await
         .map_err(|e| HashError(e.to_string()))?

@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use crate::authz::{
     check, explain, lifecycle_actions, scope, Grant, Permission, Privileges, Target,
 };
+use crate::credentials::{LinkPurpose, LinkToken};
 use crate::ctx::Ctx;
 use crate::error::{AppError, FieldError};
 use crate::ids::{AppId, GroupId, RealmId, UserId};
-use crate::credentials::{LinkPurpose, LinkToken};
 use crate::model::{BaseProfile, CredentialHolder, LifecycleOp, User, UserStatus};
 use crate::store::credentials::IssuedLink;
 use crate::store::profiles::ProfileUpdate;
@@ -249,7 +249,10 @@ pub async fn get(cx: &Ctx, id: &UserId) -> Result<UserDetail, AppError> {
         status: user.status,
         created: user.created.clone(),
         last_updated: user.last_updated.clone(),
-        action_labels: actions.iter().map(|op| op.label_for(holder).to_string()).collect(),
+        action_labels: actions
+            .iter()
+            .map(|op| op.label_for(holder).to_string())
+            .collect(),
         actions,
         credentials: credentials_note(holder),
         version: user.version,
@@ -342,18 +345,24 @@ pub async fn apply_lifecycle(cx: &Ctx, id: &UserId, op: LifecycleOp) -> Result<S
     };
     let credentials = &cx.settings.credentials;
     let token = purpose.map(|_| LinkToken::generate());
-    let link = purpose.zip(token.as_ref()).map(|(purpose, token)| IssuedLink {
-        purpose,
-        token_hash: token.hash(),
-        ttl: credentials.ttl(purpose),
-    });
+    let link = purpose
+        .zip(token.as_ref())
+        .map(|(purpose, token)| IssuedLink {
+            purpose,
+            token_hash: token.hash(),
+            ttl: credentials.ttl(purpose),
+        });
     cx.store.apply_lifecycle_linked(&grant, op, link).await?;
     let done = format!("{}: done for {}.", op.label_for(holder), user.profile.login);
     Ok(match purpose.zip(token) {
-        Some((purpose, token)) => match crate::credentials::mail_link(&cx.settings.credentials, &user, purpose, &token).await {
-            Ok(()) => format!("{done} A link was emailed to {}.", user.profile.email),
-            Err(why) => format!("{done} {why}"),
-        },
+        Some((purpose, token)) => {
+            match crate::credentials::mail_link(&cx.settings.credentials, &user, purpose, &token)
+                .await
+            {
+                Ok(()) => format!("{done} A link was emailed to {}.", user.profile.email),
+                Err(why) => format!("{done} {why}"),
+            }
+        }
         None => done,
     })
 }

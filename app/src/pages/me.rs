@@ -6,7 +6,7 @@ use crate::components::ui::{
 };
 use crate::error::AppError;
 use crate::serverfns::me::{
-    my_account, load_my_security, AccountView, ChangeMyPassword, EndMySession, MySecurity,
+    load_my_security, my_account, AccountView, ChangeMyPassword, EndMySession, MySecurity,
 };
 
 /// The end user's page: its apps, direct or through a group.
@@ -82,7 +82,11 @@ fn SecurityView(
     change: ServerAction<ChangeMyPassword>,
     end: ServerAction<EndMySession>,
 ) -> impl IntoView {
-    let password_field = move |id: &'static str, name: &'static str, label: &'static str, autocomplete: &'static str, field: &'static str| {
+    let password_field = move |id: &'static str,
+                               name: &'static str,
+                               label: &'static str,
+                               autocomplete: &'static str,
+                               field: &'static str| {
         let error_id = format!("{id}-error");
         let described = error_id.clone();
         view! {

@@ -227,19 +227,31 @@ impl Store {
         grant.demand_on_realm(crate::authz::Permission::RealmsManage, realm)?;
         let current = self.realm_by_id(realm).await?;
         if policy.min_length < 8 || policy.min_length > 256 {
-            return Err(StoreError::invalid("minLength", "Between 8 and 256 characters."));
+            return Err(StoreError::invalid(
+                "minLength",
+                "Between 8 and 256 characters.",
+            ));
         }
         if policy.history_count > 24 {
             return Err(StoreError::invalid("historyCount", "At most 24 passwords."));
         }
         if policy.max_age_days > 999 {
-            return Err(StoreError::invalid("maxAgeDays", "At most 999 days (0: never)."));
+            return Err(StoreError::invalid(
+                "maxAgeDays",
+                "At most 999 days (0: never).",
+            ));
         }
         if policy.lockout_attempts > 100 {
-            return Err(StoreError::invalid("lockoutAttempts", "At most 100 attempts (0: never)."));
+            return Err(StoreError::invalid(
+                "lockoutAttempts",
+                "At most 100 attempts (0: never).",
+            ));
         }
         if policy.lockout_minutes > 10080 {
-            return Err(StoreError::invalid("lockoutMinutes", "At most 10080 minutes (a week)."));
+            return Err(StoreError::invalid(
+                "lockoutMinutes",
+                "At most 10080 minutes (a week).",
+            ));
         }
         let mut tx = self.begin_write().await?;
         Self::put_realm_policy_in(&mut tx, realm, policy).await?;
@@ -258,32 +270,36 @@ impl Store {
     /// portal's; otherwise a hosted realm holds them for users no identity
     /// provider created or is linked to.
     pub async fn credential_holder(&self, user: &User) -> Result<CredentialHolder, StoreError> {
+        // One statement: the user page reads it on every view.
         let row = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM user_passwords WHERE user_id = $1) AS password, \
-             (SELECT COUNT(*) FROM idp_user_links WHERE user_id = $1) AS partner, \
-             (SELECT COUNT(*) FROM org_idp_links WHERE user_id = $1) AS org",
+             (SELECT COUNT(*) FROM idp_user_links WHERE user_id = $1) \
+             + (SELECT COUNT(*) FROM org_idp_links WHERE user_id = $1) AS linked, \
+             (SELECT COUNT(*) FROM realm_sign_in_policies WHERE realm_id = $2 AND hosted = $3) AS hosted",
         )
         .bind(user.id.as_str())
+        .bind(user.realm_id.as_str())
+        .bind(true)
         .fetch_one(&self.pool)
         .await?;
         let count = |name: &str| -> Result<i64, StoreError> { Ok(row.try_get::<i64, _>(name)?) };
-        if count("password")? > 0 {
-            return Ok(CredentialHolder::Portal { has_password: true });
-        }
-        if count("partner")? > 0 || count("org")? > 0 || user.profile_source_id.is_some() {
-            return Ok(CredentialHolder::Federated);
-        }
-        Ok(if self.realm_policy(&user.realm_id).await?.hosted {
+        Ok(if count("password")? > 0 {
+            CredentialHolder::Portal { has_password: true }
+        } else if count("linked")? > 0 || user.profile_source_id.is_some() || count("hosted")? == 0
+        {
+            CredentialHolder::Federated
+        } else {
             CredentialHolder::Portal {
                 has_password: false,
             }
-        } else {
-            CredentialHolder::Federated
         })
     }
 
     /// The user's password row, if it has one.
-    pub async fn system_password(&self, user: &UserId) -> Result<Option<PasswordRecord>, StoreError> {
+    pub async fn system_password(
+        &self,
+        user: &UserId,
+    ) -> Result<Option<PasswordRecord>, StoreError> {
         let row = sqlx::query(
             "SELECT hash, changed, expired, failed_attempts, locked_until FROM user_passwords \
              WHERE user_id = $1",
@@ -491,12 +507,14 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
         if let Some(old) = old {
-            sqlx::query("INSERT INTO password_history (user_id, hash, created) VALUES ($1, $2, $3)")
-                .bind(user.as_str())
-                .bind(old)
-                .bind(&now)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO password_history (user_id, hash, created) VALUES ($1, $2, $3)",
+            )
+            .bind(user.as_str())
+            .bind(old)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
             sqlx::query(
                 "DELETE FROM password_history WHERE user_id = $1 AND created NOT IN \
                  (SELECT created FROM password_history WHERE user_id = $1 \
@@ -548,10 +566,14 @@ impl Store {
             PasswordChange::Seed => Actor::system(),
             _ => user_actor(&before),
         };
-        let event = Event::success("user.account.update_password", "Update password", actor.clone())
-            .client(client.clone())
-            .target(user_target(&before))
-            .debug("via", via);
+        let event = Event::success(
+            "user.account.update_password",
+            "Update password",
+            actor.clone(),
+        )
+        .client(client.clone())
+        .target(user_target(&before))
+        .debug("via", via);
         audit::append(&mut tx, &event).await?;
         if before.status == UserStatus::Provisioned {
             let event = Event::success("user.lifecycle.activate", "Activate user", actor)
@@ -641,7 +663,10 @@ impl Store {
     }
 
     /// The authenticators `user` has enrolled, oldest first.
-    pub async fn system_authenticators(&self, user: &UserId) -> Result<Vec<Authenticator>, StoreError> {
+    pub async fn system_authenticators(
+        &self,
+        user: &UserId,
+    ) -> Result<Vec<Authenticator>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {AUTH_COLUMNS} FROM authenticators WHERE user_id = $1 ORDER BY created, id"
         ))
@@ -702,12 +727,13 @@ impl Store {
         client: &Client,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query("SELECT kind, name FROM authenticators WHERE id = $1 AND user_id = $2")
-            .bind(id)
-            .bind(user.id.as_str())
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row =
+            sqlx::query("SELECT kind, name FROM authenticators WHERE id = $1 AND user_id = $2")
+                .bind(id)
+                .bind(user.id.as_str())
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
         let kind: String = row.try_get("kind")?;
         let name: String = row.try_get("name")?;
         sqlx::query("DELETE FROM authenticators WHERE id = $1 AND user_id = $2")
@@ -928,7 +954,10 @@ impl Store {
             let data: String = row.try_get("data")?;
             let signed_in_ms = serde_json::from_str::<serde_json::Value>(&data)
                 .ok()
-                .and_then(|v| v.get(super::sessions::SIGNED_IN_AT).and_then(|t| t.as_i64()))
+                .and_then(|v| {
+                    v.get(super::sessions::SIGNED_IN_AT)
+                        .and_then(|t| t.as_i64())
+                })
                 .unwrap_or(0);
             let signed_in = time::OffsetDateTime::from_unix_timestamp(signed_in_ms / 1000)
                 .map(clock::format)

@@ -808,8 +808,11 @@ impl Store {
         let (user, realm) = self.new_user(grant, &new).await?;
         let mut tx = self.begin_write().await?;
         super::users::insert_new_user(&mut tx, grant, &user, &realm).await?;
-        if let Some(link) = activation.filter(|_| user.status == crate::model::UserStatus::Provisioned) {
-            Self::issue_link_in(&mut tx, &user.id, link.purpose, &link.token_hash, link.ttl).await?;
+        if let Some(link) =
+            activation.filter(|_| user.status == crate::model::UserStatus::Provisioned)
+        {
+            Self::issue_link_in(&mut tx, &user.id, link.purpose, &link.token_hash, link.ttl)
+                .await?;
         }
         for (group, group_grant) in groups.into_iter().zip(group_grants) {
             let group = group_in_tx(&mut tx, group).await?;

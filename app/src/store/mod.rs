@@ -17,8 +17,8 @@
 pub mod admin;
 pub mod api_tokens;
 pub mod audit;
-pub mod credentials;
 pub(crate) mod clock;
+pub mod credentials;
 mod demand;
 mod dialect;
 mod error;

@@ -30,7 +30,9 @@ fn the_uri_and_qr_code_name_the_issuer_and_account_but_debug_hides_the_secret() 
     assert!(uri.starts_with("otpauth://totp/"), "{uri}");
     assert!(uri.contains("issuer=Partner%20Portal"), "{uri}");
     assert!(uri.contains(secret.base32()));
-    let svg = secret.qr_svg("Partner Portal", "user@example.test").unwrap();
+    let svg = secret
+        .qr_svg("Partner Portal", "user@example.test")
+        .unwrap();
     assert!(svg.contains("<svg"));
     assert!(!format!("{secret:?}").contains(secret.base32()));
 }
