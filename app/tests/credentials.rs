@@ -124,7 +124,7 @@ async fn wrong_passwords_lock_the_account_until_time_or_an_admin_unlocks_it() {
 
 #[tokio::test]
 async fn links_work_once_expire_and_die_when_a_newer_one_is_sent() {
-    on_both_with_url(|store, engine, url| async move {
+    on_both_with_url(|store, engine, _url| async move {
         let org = app::store::setup::bootstrap(&store, "http://127.0.0.1")
             .await
             .unwrap();
