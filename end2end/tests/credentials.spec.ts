@@ -259,7 +259,7 @@ test.describe('hosted credentials', () => {
       await page.getByRole('button', { name: 'Change password' }).click();
     };
     await changePassword(newPassword('Bo-not-current'));
-    await expect(page.getByRole('alert').first()).toBeVisible();
+    await expect(page.getByText('That is not your current password.')).toBeVisible();
     await expect(page.getByText('Password changed.')).toHaveCount(0);
     await changePassword(bo.password);
     await expect(page.getByText('Password changed.')).toBeVisible();

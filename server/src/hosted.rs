@@ -954,7 +954,8 @@ async fn enroll_view(
         }
     } else {
         body.push_str(&format!(
-            "<p><a class=\"{LINK}\" href=\"/me\">Back to your account</a></p>"
+            "<div class=\"flex flex-wrap items-center gap-4\"><a class=\"{LINK}\" href=\"/me\">Back to your account</a>\
+             <form method=\"post\" action=\"/auth/logout\"><button type=\"submit\" class=\"{SECONDARY}\">Sign out</button></form></div>"
         ));
     }
     let title = if signing_in {
