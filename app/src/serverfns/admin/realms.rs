@@ -5,6 +5,10 @@
 //! (`ops::access::authorize_realm`), `authz::scope(okta.realms.read)` for the
 //! report, org-level `okta.realms.manage` to create one.
 
+// The sign-in policy form posts one field per setting (a server function
+// takes form fields as arguments).
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 
 use crate::error::AppError;
@@ -100,7 +104,6 @@ pub async fn update_realm(
 
 /// Sets how a realm's users sign in and its password rules.
 #[server(prefix = "/_fn", endpoint = "admin/realms/sign-in-policy")]
-#[allow(clippy::too_many_arguments)]
 pub async fn update_sign_in_policy(
     id: String,
     #[server(default)] hosted: Option<String>,
