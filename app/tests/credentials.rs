@@ -36,6 +36,22 @@ async fn hosted_realm(store: &app::store::Store, name: &str, lockout: u32) -> ap
     realm
 }
 
+/// The org, a hosted realm locking after `lockout` wrong passwords, and its
+/// partner admin's context.
+async fn hooli_with_admin(
+    store: &app::store::Store,
+    lockout: u32,
+) -> (app::authz::OrgContext, app::model::Realm, app::ctx::Ctx) {
+    let org = app::store::setup::bootstrap(store, "http://127.0.0.1")
+        .await
+        .unwrap();
+    let hooli = hosted_realm(store, "Hooli", lockout).await;
+    let admin = user(store, &hooli, "hanna@hooli.test").await;
+    let admin_p = partner_admin(store, &org, &[&hooli], &admin).await;
+    let acx = cx(store, &org, &admin_p);
+    (org, hooli, acx)
+}
+
 async fn give_password(cx: &app::ctx::Ctx, user: &app::model::User, password: &str) {
     let hash = cx
         .settings
@@ -66,11 +82,7 @@ async fn events(store: &app::store::Store, event_type: &str) -> i64 {
 #[tokio::test]
 async fn wrong_passwords_lock_the_account_until_time_or_an_admin_unlocks_it() {
     on_both_with_url(|store, engine, url| async move {
-        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1").await.unwrap();
-        let hooli = hosted_realm(&store, "Hooli", 3).await;
-        let admin = user(&store, &hooli, "hanna@hooli.test").await;
-        let admin_p = partner_admin(&store, &org, &[&hooli], &admin).await;
-        let acx = cx(&store, &org, &admin_p);
+        let (_org, hooli, acx) = hooli_with_admin(&store, 3).await;
         let martha = user(&store, &hooli, "martha@hooli.test").await;
         give_password(&acx, &martha, "correct horse battery").await;
         let client = Client::default();
@@ -125,13 +137,7 @@ async fn wrong_passwords_lock_the_account_until_time_or_an_admin_unlocks_it() {
 #[tokio::test]
 async fn links_work_once_expire_and_die_when_a_newer_one_is_sent() {
     on_both_with_url(|store, engine, _url| async move {
-        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1")
-            .await
-            .unwrap();
-        let hooli = hosted_realm(&store, "Hooli", 5).await;
-        let admin = user(&store, &hooli, "hanna@hooli.test").await;
-        let admin_p = partner_admin(&store, &org, &[&hooli], &admin).await;
-        let acx = cx(&store, &org, &admin_p);
+        let (_org, hooli, acx) = hooli_with_admin(&store, 5).await;
         let martha = user(&store, &hooli, "martha@hooli.test").await;
         give_password(&acx, &martha, "correct horse battery").await;
         let client = Client::default();
@@ -292,13 +298,7 @@ async fn links_work_once_expire_and_die_when_a_newer_one_is_sent() {
 #[tokio::test]
 async fn admin_actions_set_statuses_each_with_a_way_back() {
     on_both_with_url(|store, engine, _url| async move {
-        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1")
-            .await
-            .unwrap();
-        let hooli = hosted_realm(&store, "Hooli", 5).await;
-        let admin = user(&store, &hooli, "hanna@hooli.test").await;
-        let admin_p = partner_admin(&store, &org, &[&hooli], &admin).await;
-        let acx = cx(&store, &org, &admin_p);
+        let (org, hooli, acx) = hooli_with_admin(&store, 5).await;
         let client = Client::default();
         let s = &acx.settings;
 

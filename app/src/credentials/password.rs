@@ -5,7 +5,6 @@
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use serde::{Deserialize, Serialize};
 
 use crate::model::User;
 
@@ -75,39 +74,9 @@ impl PasswordHasher {
 }
 
 /// A realm's sign-in policy: whether its users sign in with the portal's
-/// own credentials, and the rules for them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Policy {
-    /// The realm's users (those no identity provider created or links) sign
-    /// in with a password held here.
-    pub hosted: bool,
-    pub min_length: u32,
-    /// How many previous passwords may not be used again.
-    pub history_count: u32,
-    /// Days after which a password expires (0: never).
-    pub max_age_days: u32,
-    /// A second factor (TOTP app or passkey) is required at sign-in.
-    pub require_mfa: bool,
-    /// Failed passwords in a row that lock the account (0: never locks).
-    pub lockout_attempts: u32,
-    /// Minutes after which a locked account unlocks itself (0: only an
-    /// admin or a password reset unlocks it).
-    pub lockout_minutes: u32,
-}
-
-impl Default for Policy {
-    fn default() -> Self {
-        Self {
-            hosted: false,
-            min_length: 12,
-            history_count: 4,
-            max_age_days: 0,
-            require_mfa: false,
-            lockout_attempts: 10,
-            lockout_minutes: 15,
-        }
-    }
-}
+/// own credentials, and the rules for them (the realm page's form edits the
+/// same struct).
+pub use crate::views::admin::SignInPolicyView as Policy;
 
 /// The longest password accepted (argon2 hashes any length; this bounds the
 /// work a request can ask for).

@@ -46,12 +46,7 @@ async fn reaches_a_partner_realm(cx: &Ctx) -> Result<bool, AppError> {
 
 /// The caller's account and apps (directly and through its groups).
 pub async fn account(cx: &Ctx) -> Result<AccountView, AppError> {
-    let own = crate::authz::check_self(&cx.principal)?;
-    let user = cx
-        .store
-        .system_user_by_id(&own)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let user = own_user(cx).await?;
     let realm = cx.store.realm_by_id(&user.realm_id).await?;
     let apps = cx
         .store
@@ -82,17 +77,12 @@ pub async fn account(cx: &Ctx) -> Result<AccountView, AppError> {
 /// The caller's sign-in settings: its password (when the portal holds it),
 /// authenticators and sessions (`current`: this request's session id).
 pub async fn security(cx: &Ctx, current: Option<&str>) -> Result<MySecurity, AppError> {
-    let own = crate::authz::check_self(&cx.principal)?;
-    let user = cx
-        .store
-        .system_user_by_id(&own)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let user = own_user(cx).await?;
     let holder = cx.store.credential_holder(&user).await?;
-    let authenticators = cx.store.system_authenticators(&own).await?.len();
+    let authenticators = cx.store.system_authenticators(&user.id).await?.len();
     let sessions = cx
         .store
-        .sessions_of_user(&own)
+        .sessions_of_user(&user.id)
         .await?
         .into_iter()
         .map(|s| MySession {
@@ -120,12 +110,7 @@ pub async fn change_password(
     password: &str,
     repeat: &str,
 ) -> Result<String, AppError> {
-    let own = crate::authz::check_self(&cx.principal)?;
-    let user = cx
-        .store
-        .system_user_by_id(&own)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let user = own_user(cx).await?;
     let client = cx.principal.client().clone();
     match crate::authn::hosted::change_own_password(
         &cx.store,
@@ -159,4 +144,13 @@ pub async fn end_session(cx: &Ctx, handle: &str) -> Result<String, AppError> {
     };
     cx.store.end_own_session(&own, &session.id).await?;
     Ok("Session ended.".into())
+}
+
+/// The caller itself (`authz::check_self`): its own record, nobody else's.
+async fn own_user(cx: &Ctx) -> Result<crate::model::User, AppError> {
+    let own = crate::authz::check_self(&cx.principal)?;
+    cx.store
+        .system_user_by_id(&own)
+        .await?
+        .ok_or(AppError::NotFound)
 }

@@ -146,20 +146,12 @@ pub async fn get(cx: &Ctx, id: &RealmId) -> Result<RealmDetail, AppError> {
         cx.store.realm_blockers(&grant, id).await?
     };
     let rules = cx.store.rules_targeting(&read, id).await?;
-    let p = cx.store.realm_policy(id).await?;
+    let sign_in = cx.store.realm_policy(id).await?;
     Ok(RealmDetail {
         summary,
         blockers,
         rules,
-        sign_in: crate::views::admin::SignInPolicyView {
-            hosted: p.hosted,
-            min_length: p.min_length,
-            history_count: p.history_count,
-            max_age_days: p.max_age_days,
-            require_mfa: p.require_mfa,
-            lockout_attempts: p.lockout_attempts,
-            lockout_minutes: p.lockout_minutes,
-        },
+        sign_in,
     })
 }
 
@@ -171,21 +163,7 @@ pub async fn set_sign_in_policy(
     policy: crate::views::admin::SignInPolicyView,
 ) -> Result<(), AppError> {
     let (_, grant) = authorize_realm(cx, Permission::RealmsManage, id).await?;
-    cx.store
-        .set_realm_policy(
-            &grant,
-            id,
-            &crate::credentials::Policy {
-                hosted: policy.hosted,
-                min_length: policy.min_length,
-                history_count: policy.history_count,
-                max_age_days: policy.max_age_days,
-                require_mfa: policy.require_mfa,
-                lockout_attempts: policy.lockout_attempts,
-                lockout_minutes: policy.lockout_minutes,
-            },
-        )
-        .await?;
+    cx.store.set_realm_policy(&grant, id, &policy).await?;
     Ok(())
 }
 

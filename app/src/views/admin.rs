@@ -54,16 +54,41 @@ pub struct RealmDetail {
     pub sign_in: SignInPolicyView,
 }
 
-/// A realm's sign-in policy as the realm page shows and edits it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// A realm's sign-in policy (`credentials::Policy` on the server): whether
+/// its users sign in with passwords the portal holds, and the rules for them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignInPolicyView {
+    /// The realm's users (those no identity provider created or links) sign
+    /// in with a password held here.
     pub hosted: bool,
     pub min_length: u32,
+    /// How many previous passwords may not be used again.
     pub history_count: u32,
+    /// Days after which a password expires (0: never).
     pub max_age_days: u32,
+    /// A second factor (TOTP app or passkey) is required at sign-in.
     pub require_mfa: bool,
+    /// Failed passwords in a row that lock the account (0: never locks).
     pub lockout_attempts: u32,
+    /// Minutes after which a locked account unlocks itself (0: only an
+    /// admin or a password reset unlocks it).
     pub lockout_minutes: u32,
+}
+
+impl Default for SignInPolicyView {
+    /// No row for a realm: its users sign in at an identity provider; these
+    /// rules apply to anyone who nonetheless holds a portal password.
+    fn default() -> Self {
+        Self {
+            hosted: false,
+            min_length: 12,
+            history_count: 4,
+            max_age_days: 0,
+            require_mfa: false,
+            lockout_attempts: 10,
+            lockout_minutes: 15,
+        }
+    }
 }
 
 /// A rule as listed: with the names of its realm and profile source.
