@@ -75,6 +75,26 @@ async fn status(store: &app::store::Store, user: &app::model::User) -> UserStatu
         .status
 }
 
+/// Fails if any of `secrets` shows up anywhere in the System Log.
+async fn assert_log_holds_none_of(store: &app::store::Store, secrets: &[&str]) {
+    let everything = app::authz::log_scope(&app::authz::Principal::system());
+    let page = store
+        .read_events(
+            &everything,
+            &app::store::log::LogQuery::default(),
+            None,
+            false,
+            1000,
+        )
+        .await
+        .unwrap();
+    assert!(!page.items.is_empty());
+    let text: String = page.items.iter().map(|e| e.event.to_string()).collect();
+    for (i, secret) in secrets.iter().enumerate() {
+        assert!(!text.contains(secret), "secret #{i} is in the System Log");
+    }
+}
+
 async fn events(store: &app::store::Store, event_type: &str) -> i64 {
     store.count_events(event_type).await.unwrap()
 }
@@ -291,6 +311,18 @@ async fn links_work_once_expire_and_die_when_a_newer_one_is_sent() {
             .await
             .unwrap();
         assert_eq!(events(&store, "user.account.reset_password").await, before);
+        assert_log_holds_none_of(
+            &store,
+            &[
+                first.expose(),
+                second.expose(),
+                third.expose(),
+                expired.expose(),
+                "correct horse battery",
+                "a brand new secret",
+            ],
+        )
+        .await;
     })
     .await;
 }
@@ -517,6 +549,21 @@ async fn admin_actions_set_statuses_each_with_a_way_back() {
                 .await
                 .is_err()
         );
+        // Nothing secret reached the System Log: passwords, links, the app's
+        // secret and its codes.
+        assert_log_holds_none_of(
+            &store,
+            &[
+                activation.expose(),
+                reset.expose(),
+                token.expose(),
+                app_secret.base32(),
+                "my first secret!",
+                "my second secret!",
+                "my third secret!",
+            ],
+        )
+        .await;
     })
     .await;
 }
