@@ -287,8 +287,9 @@ async fn create(
     {
         return Err(ApiError::invalid(
             "credentials",
-            "Passwords and recovery questions are not kept by Partner Portal yet; \
-             create the user without credentials.",
+            "Partner Portal does not take passwords or recovery questions through the API: \
+             create the user with activate=true in a realm whose users sign in with the \
+             portal's credentials, and the user chooses a password from the mailed activation link.",
         ));
     }
     let activate = match p.activate.as_deref() {
