@@ -230,7 +230,13 @@ async fn links_work_once_expire_and_die_when_a_newer_one_is_sent() {
         )
         .await;
         assert!(matches!(differ, Err(HostedError::Field("repeat", _))));
-        // …which then works once.
+        // …which then works once, and ends every session the user had.
+        let (_, before_reset) = store
+            .system_session_user(&martha.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(before_reset, None, "{engine}");
         hosted::set_password_by_link(
             &store,
             s,
@@ -242,6 +248,15 @@ async fn links_work_once_expire_and_die_when_a_newer_one_is_sent() {
         )
         .await
         .unwrap();
+        let (_, after_reset) = store
+            .system_session_user(&martha.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            after_reset.is_some(),
+            "{engine}: sessions before the reset are void"
+        );
         let again = hosted::set_password_by_link(
             &store,
             s,
