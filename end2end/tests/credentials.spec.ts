@@ -1,4 +1,5 @@
 import type { Page, TestInfo } from '@playwright/test';
+import { portalUrl, signIn } from './fixtures';
 import {
   test,
   expect,
@@ -300,5 +301,44 @@ test.describe('hosted credentials', () => {
     await signInHosted(page, ada.email, ada.password);
     await verifyWithCode(page, ada.totp!, code);
     await expect(page.getByRole('alert')).toContainText('That code is not right');
+  });
+});
+
+// The org admin decides per realm whether its users sign in with the portal's
+// own credentials, and the password rules (admin console, realm page).
+test.describe('realm sign-in policy', () => {
+  // The org admin signs in through the org IdP, which returns to the public URL.
+  test.use({ baseURL: portalUrl });
+
+  test('an org admin makes a realm hosted and sets its password rules', async ({ page, expectAccessible }, testInfo) => {
+    const name = `Policy ${testInfo.project.name === 'no-js' ? 'N' : 'H'} ${run}`;
+    await signIn(page, 'olivia.owner@hostco.test');
+    await page.goto('/admin/realms');
+    await page.getByLabel('Name', { exact: true }).fill(name);
+    await page.getByRole('button', { name: 'Create realm' }).click();
+    await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
+
+    const policy = page.getByRole('region', { name: 'Sign-in and passwords' });
+    await expect(policy.getByLabel('Users sign in with passwords held by the portal')).not.toBeChecked();
+    await expect(policy.getByLabel('Minimum password length')).toHaveValue('12');
+    await policy.getByLabel('Users sign in with passwords held by the portal').check();
+    await policy.getByLabel('Minimum password length').fill('seven');
+    await policy.getByRole('button', { name: 'Save sign-in policy' }).click();
+    await expect(policy.getByText('Enter a whole number.')).toBeVisible();
+    await policy.getByLabel('Minimum password length').fill('4');
+    await policy.getByRole('button', { name: 'Save sign-in policy' }).click();
+    await expect(policy.getByText('Between 8 and 256 characters.')).toBeVisible();
+    await policy.getByLabel('Minimum password length').fill('14');
+    await policy.getByLabel('Users sign in with passwords held by the portal').check();
+    await policy.getByLabel('Require a second factor (authenticator app or passkey)').check();
+    await policy.getByRole('button', { name: 'Save sign-in policy' }).click();
+    await expect(page.getByText('Saved the sign-in policy.')).toBeVisible();
+    await expectAccessible(page);
+
+    await page.reload();
+    const saved = page.getByRole('region', { name: 'Sign-in and passwords' });
+    await expect(saved.getByLabel('Users sign in with passwords held by the portal')).toBeChecked();
+    await expect(saved.getByLabel('Minimum password length')).toHaveValue('14');
+    await expect(saved.getByLabel('Require a second factor (authenticator app or passkey)')).toBeChecked();
   });
 });
