@@ -582,3 +582,113 @@ async fn admin_actions_set_statuses_each_with_a_way_back() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_policy_that_requires_a_second_factor_makes_users_enrol_one_then_use_it() {
+    on_both_with_url(|store, engine, _url| async move {
+        let (_org, hooli, acx) = hooli_with_admin(&store, 5).await;
+        let s = &acx.settings;
+        let client = Client::default();
+        let martha = user(&store, &hooli, "martha@hooli.test").await;
+        give_password(&acx, &martha, "correct horse battery").await;
+        let (_, next) = hosted::check_password(
+            &store,
+            s,
+            "martha@hooli.test",
+            "correct horse battery",
+            &client,
+        )
+        .await
+        .unwrap();
+        assert_eq!(next, Next::Done, "{engine}: no factor required yet");
+        store
+            .set_realm_policy(
+                &common::system(Permission::RealmsManage, app::authz::Target::Org),
+                &hooli.id,
+                &Policy {
+                    hosted: true,
+                    require_mfa: true,
+                    ..Policy::default()
+                },
+            )
+            .await
+            .unwrap();
+        let (_, next) = hosted::check_password(
+            &store,
+            s,
+            "martha@hooli.test",
+            "correct horse battery",
+            &client,
+        )
+        .await
+        .unwrap();
+        assert_eq!(next, Next::Enroll, "{engine}");
+        let enrolment = hosted::start_totp(s, &martha).unwrap();
+        assert!(enrolment.qr_svg.contains("<svg"));
+        // A wrong code enrols nothing; the app's current code does.
+        let totp = totp_rs::TOTP::new(
+            totp_rs::Algorithm::SHA1,
+            6,
+            1,
+            30,
+            totp_rs::Secret::Encoded(enrolment.secret.base32().to_string())
+                .to_bytes()
+                .unwrap(),
+            None,
+            String::new(),
+        )
+        .unwrap();
+        let now = app::credentials::totp::now_unix();
+        let near: Vec<String> = [now - 30, now, now + 30]
+            .iter()
+            .map(|t| totp.generate(*t))
+            .collect();
+        let wrong = (0..1000)
+            .map(|n| format!("{n:06}"))
+            .find(|c| !near.contains(c))
+            .unwrap();
+        let refused = hosted::finish_totp(
+            &store,
+            s,
+            &martha,
+            enrolment.secret.base32(),
+            &wrong,
+            &client,
+        )
+        .await;
+        assert!(
+            matches!(refused, Err(HostedError::Field("code", _))),
+            "{refused:?}"
+        );
+        assert!(store
+            .system_authenticators(&martha.id)
+            .await
+            .unwrap()
+            .is_empty());
+        hosted::finish_totp(
+            &store,
+            s,
+            &martha,
+            enrolment.secret.base32(),
+            &totp.generate(now),
+            &client,
+        )
+        .await
+        .unwrap();
+        let (_, next) = hosted::check_password(
+            &store,
+            s,
+            "martha@hooli.test",
+            "correct horse battery",
+            &client,
+        )
+        .await
+        .unwrap();
+        assert_eq!(next, Next::Verify, "{engine}");
+        assert_eq!(
+            store.count_events("policy.lifecycle.update").await.unwrap(),
+            2
+        );
+    })
+    .await;
+}
