@@ -188,6 +188,33 @@ async fn cross_site_state_changing_requests_are_refused_before_any_handler() {
     }
 }
 
+/// Guessing passwords at the portal's own password page counts against the
+/// same per-client sign-in limit.
+#[tokio::test]
+async fn password_guesses_beyond_the_sign_in_limit_get_429() {
+    let server = start("3").await;
+    let url = format!("{}/signin/password", server.base);
+    let guess = || {
+        client()
+            .post(&url)
+            .form(&[("login", "nobody@hooli.test"), ("password", "a guess")])
+            .send()
+    };
+    for i in 0..3 {
+        let r = guess().await.unwrap();
+        assert_eq!(r.status(), 401, "guess {i} is within the limit and wrong");
+        assert!(r
+            .text()
+            .await
+            .unwrap()
+            .contains("The email or password is wrong."));
+    }
+    let r = guess().await.unwrap();
+    assert_eq!(r.status(), 429);
+    let body: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(body["errorCode"], "E0000047");
+}
+
 #[tokio::test]
 async fn sign_in_attempts_beyond_the_limit_get_429_with_okta_rate_limit_headers() {
     let server = start("3").await;
