@@ -340,5 +340,10 @@ test.describe('realm sign-in policy', () => {
     await expect(saved.getByLabel('Users sign in with passwords held by the portal')).toBeChecked();
     await expect(saved.getByLabel('Minimum password length')).toHaveValue('14');
     await expect(saved.getByLabel('Require a second factor (authenticator app or passkey)')).toBeChecked();
+
+    // Her own credentials are the org IdP's: the portal offers her no authenticators.
+    await page.goto('/me/authenticators');
+    await expect(page.getByText('managed there, not here')).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Add authenticator app' })).toHaveCount(0);
   });
 });

@@ -400,6 +400,11 @@ async fn passkey_options(
             None => None,
         },
     };
+    // A passkey signs in here only users whose credentials the portal holds.
+    let user = match user {
+        Some(user) if hosted_user(&state, &user).await => Some(user),
+        _ => None,
+    };
     let Some(user) = user else {
         return json_error(
             StatusCode::BAD_REQUEST,
@@ -813,7 +818,15 @@ async fn enrolling(state: &AppState, session: &Session) -> Option<(User, Option<
             return Some((user, Some(p)));
         }
     }
-    signed_in_user(state, session).await.map(|u| (u, None))
+    // Only users whose credentials the portal holds enrol authenticators
+    // here: a federated user's sign-in (and its factors) is its IdP's.
+    let user = signed_in_user(state, session).await?;
+    hosted_user(state, &user).await.then_some((user, None))
+}
+
+/// Whether `user`'s credentials are the portal's (false on any doubt).
+async fn hosted_user(state: &AppState, user: &User) -> bool {
+    matches!(hosted::signs_in_here(&state.store, user).await, Ok(true))
 }
 
 #[derive(Deserialize)]
@@ -845,7 +858,19 @@ async fn my_authenticators(
     Query(q): Query<AddedQuery>,
 ) -> Response {
     match signed_in_user(&state, &session).await {
-        Some(user) => enroll_view(&state, &session, &user, false, None, added_notice(&q)).await,
+        Some(user) if hosted_user(&state, &user).await => {
+            enroll_view(&state, &session, &user, false, None, added_notice(&q)).await
+        }
+        Some(_) => page(
+            StatusCode::OK,
+            "Your authenticators",
+            &format!(
+                "<p>You sign in through your organization's identity provider: your password and \
+                 authenticators are managed there, not here.</p>\
+                 <p><a class=\"{LINK}\" href=\"/me\">Back to your account</a></p>"
+            ),
+            false,
+        ),
         None => Redirect::to("/login?return_to=/me/authenticators").into_response(),
     }
 }
