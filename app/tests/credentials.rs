@@ -692,3 +692,31 @@ async fn a_policy_that_requires_a_second_factor_makes_users_enrol_one_then_use_i
     })
     .await;
 }
+
+#[tokio::test]
+async fn another_realms_sign_in_policy_is_not_found_and_unchanged() {
+    on_both_with_url(|store, engine, _url| async move {
+        let (_org, _hooli, acx) = hooli_with_admin(&store, 5).await;
+        let acme = realm(&store, "Acme", &["acme.test"]).await;
+        let before = store.realm_policy(&acme.id).await.unwrap();
+        let events = store.count_all_events().await.unwrap();
+        let refused = app::ops::realms::set_sign_in_policy(
+            &acx,
+            &acme.id,
+            Policy {
+                hosted: true,
+                ..Policy::default()
+            },
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(refused, app::error::AppError::NotFound, "{engine}");
+        assert!(matches!(
+            app::ops::realms::get(&acx, &acme.id).await.unwrap_err(),
+            app::error::AppError::NotFound | app::error::AppError::Forbidden
+        ));
+        assert_eq!(store.realm_policy(&acme.id).await.unwrap(), before);
+        assert_eq!(store.count_all_events().await.unwrap(), events);
+    })
+    .await;
+}

@@ -282,29 +282,52 @@ async fn finish_sign_in(
     };
     // A new session id at sign-in (no fixation), then the user in it.
     let idp = partner.as_ref().map(|p| p.id.to_string());
-    if session.cycle_id().await.is_err()
-        || session
-            .insert(ctx::USER_ID, user.id.to_string())
-            .await
-            .is_err()
-        || session
-            .insert(
-                ctx::ENDS_AT,
-                time::OffsetDateTime::now_utc().unix_timestamp()
-                    + 3600 * state.config.session_absolute_timeout_hours as i64,
-            )
-            .await
-            .is_err()
-        || session.insert(SIGNED_IN_WITH, idp).await.is_err()
-        || session
-            .insert(ctx::SIGNED_IN_AT, app::store::clock_now_millis())
-            .await
-            .is_err()
+    if start_session(state, session, &user, SignedIn::Idp(idp))
+        .await
+        .is_err()
     {
         return refused(&SignInError::Internal("session".into()));
     }
     let home = if partner.is_some() { "/me" } else { "/" };
     Redirect::to(return_to.as_deref().unwrap_or(home)).into_response()
+}
+
+/// How a session was signed in: through an identity provider (the partner
+/// IdP's id, `None` for the org IdP) or with the portal's own credentials.
+pub(crate) enum SignedIn {
+    Idp(Option<String>),
+    Hosted,
+}
+
+/// A signed-in session for `user`: a new session id (no fixation), then the
+/// user, the absolute end, how it signed in and when — every sign-in path
+/// ends here.
+pub(crate) async fn start_session(
+    state: &AppState,
+    session: &Session,
+    user: &app::model::User,
+    how: SignedIn,
+) -> Result<(), tower_sessions::session::Error> {
+    session.cycle_id().await?;
+    session.insert(ctx::USER_ID, user.id.to_string()).await?;
+    session
+        .insert(
+            ctx::ENDS_AT,
+            time::OffsetDateTime::now_utc().unix_timestamp()
+                + 3600 * state.config.session_absolute_timeout_hours as i64,
+        )
+        .await?;
+    let (idp, hosted) = match how {
+        SignedIn::Idp(idp) => (idp, false),
+        SignedIn::Hosted => (None, true),
+    };
+    session.insert(SIGNED_IN_WITH, idp).await?;
+    if hosted {
+        session.insert(crate::hosted::HOSTED, true).await?;
+    }
+    session
+        .insert(ctx::SIGNED_IN_AT, app::store::clock_now_millis())
+        .await
 }
 
 /// The OAuth 2.0 / OpenID Connect error code a callback names, if it is a
@@ -453,8 +476,5 @@ pub(crate) fn plain_page(
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    app::credentials::mail::escape(s)
 }

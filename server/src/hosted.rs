@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use app::authn::hosted::{self, HostedError, Next};
+use app::credentials::mail::escape as esc;
 use app::credentials::passkeys::{
     PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential,
 };
@@ -144,27 +145,9 @@ async fn complete(
         return error_page(&e);
     }
     let _ = session.remove::<Pending>(PENDING).await;
-    let ok = session.cycle_id().await.is_ok()
-        && session
-            .insert(ctx::USER_ID, user.id.to_string())
-            .await
-            .is_ok()
-        && session
-            .insert(
-                ctx::ENDS_AT,
-                now() + 3600 * state.config.session_absolute_timeout_hours as i64,
-            )
-            .await
-            .is_ok()
-        && session
-            .insert(app::store::idps::SIGNED_IN_WITH, None::<String>)
-            .await
-            .is_ok()
-        && session.insert(HOSTED, true).await.is_ok()
-        && session
-            .insert(ctx::SIGNED_IN_AT, app::store::clock_now_millis())
-            .await
-            .is_ok();
+    let ok = crate::auth::start_session(state, session, user, crate::auth::SignedIn::Hosted)
+        .await
+        .is_ok();
     if !ok {
         return error_page(&HostedError::Internal("session".into()));
     }
@@ -1245,14 +1228,6 @@ fn page(status: StatusCode, title: &str, body: &str, script: bool) -> Response {
         title = esc(title),
     );
     (status, Html(html)).into_response()
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 fn urlencode(s: &str) -> String {

@@ -134,9 +134,12 @@ fn page(title: &str, body: &str) -> String {
     )
 }
 
+/// Text made safe for HTML content and quoted attributes (mail bodies and
+/// the server's pages outside the Leptos app).
 pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }

@@ -558,17 +558,7 @@ impl Store {
         // A password chosen through a reset link ends every session: whoever
         // held the old password is out.
         if matches!(change, PasswordChange::Recovery(_)) {
-            sqlx::query("UPDATE users SET sessions_valid_after = $1 WHERE id = $2")
-                .bind(clock::now_millis())
-                .bind(user.as_str())
-                .execute(&mut *tx)
-                .await?;
-            for table in ["user_sessions", "tower_sessions"] {
-                sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
-                    .bind(user.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            super::users::end_sessions_in(&mut tx, user).await?;
         }
         let via = match &change {
             PasswordChange::Activation(_) => "activation",

@@ -488,19 +488,7 @@ impl Store {
                 | LifecycleOp::ResetPassword
                 | LifecycleOp::ResetFactors
         ) {
-            // Sessions started before now are void even if an in-flight
-            // request tries to save one back (checked on every request).
-            sqlx::query("UPDATE users SET sessions_valid_after = $1 WHERE id = $2")
-                .bind(super::clock::now_millis())
-                .bind(id.as_str())
-                .execute(&mut *tx)
-                .await?;
-            for table in ["user_sessions", "tower_sessions"] {
-                sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
-                    .bind(id.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            end_sessions_in(&mut tx, id).await?;
         }
         audit::append(&mut tx, &event).await?;
         tx.commit().await?;
@@ -543,6 +531,27 @@ pub(crate) fn realm_target(realm: &Realm) -> audit::Target {
         display_name: realm.name.clone(),
         realm_id: Some(realm.id.to_string()),
     }
+}
+
+/// Ends every session of `user` in `tx`: sessions started before now are
+/// void even if an in-flight request tries to save one back (checked on
+/// every request).
+pub(crate) async fn end_sessions_in(
+    tx: &mut Transaction<'static, Any>,
+    user: &UserId,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET sessions_valid_after = $1 WHERE id = $2")
+        .bind(super::clock::now_millis())
+        .bind(user.as_str())
+        .execute(&mut **tx)
+        .await?;
+    for table in ["user_sessions", "tower_sessions"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
+            .bind(user.as_str())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The user `id` read inside a write transaction (the write lock is held, so
