@@ -7,6 +7,7 @@ const portalUrl = process.env.PORTAL_URL || `http://127.0.0.1:${portalPort}`;
 const idpUrl = `http://127.0.0.1:${idpPort}`;
 const mailSmtpPort = process.env.MAIL_SMTP_PORT || '5025';
 const mailWebPort = process.env.MAIL_WEB_PORT || '5080';
+const wikiUrl = process.env.WIKI_URL || 'http://127.0.0.1:3400';
 
 // The servers' environment: a fresh portal on its own port and database, the dev
 // identity provider redirecting back to it, and the mail catcher it sends to.
@@ -18,6 +19,7 @@ const env = {
   MAIL_SMTP_PORT: mailSmtpPort,
   MAIL_WEB_PORT: mailWebPort,
   PORTAL_LOG: portalLog,
+  WIKI_URL: wikiUrl,
 } as Record<string, string>;
 
 export default defineConfig({
@@ -60,6 +62,16 @@ export default defineConfig({
           command: `../node_modules/.bin/maildev --smtp ${mailSmtpPort} --ip 127.0.0.1 --web ${mailWebPort} --web-ip 127.0.0.1 --silent`,
           // The web root answers only browsers (Accept: text/html); the API answers all.
           url: `http://127.0.0.1:${mailWebPort}/api/healthz`,
+          env,
+          reuseExistingServer: false,
+          timeout: 30_000,
+          stdout: 'ignore',
+          stderr: 'pipe',
+        },
+        {
+          // The "Partner Wiki" sample app, signing users in through the portal.
+          command: 'node sample-app/server.mjs',
+          url: `${wikiUrl}/healthz`,
           env,
           reuseExistingServer: false,
           timeout: 30_000,

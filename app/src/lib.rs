@@ -19,6 +19,8 @@ pub mod expr;
 pub mod ids;
 pub mod model;
 #[cfg(feature = "ssr")]
+pub mod oidc;
+#[cfg(feature = "ssr")]
 pub mod ops;
 #[cfg(feature = "ssr")]
 pub mod outbound;

@@ -8,6 +8,9 @@ export DEV_IDP_PORT=${DEV_IDP_PORT:-5556}
 export PORTAL_PORT=${PORTAL_PORT:-3000}
 export MAIL_SMTP_PORT=${MAIL_SMTP_PORT:-1025}
 export MAIL_WEB_PORT=${MAIL_WEB_PORT:-1080}
+# The "Partner Wiki" sample app: the demo seed registers it at the portal's
+# host, port 3400.
+export WIKI_PORT=3400
 # `localhost`, not 127.0.0.1: browsers refuse passkeys (WebAuthn) on IP addresses.
 export PORTAL_URL=${PORTAL_URL:-http://localhost:$PORTAL_PORT}
 export PORTAL_LISTEN_ADDR=${PORTAL_LISTEN_ADDR:-127.0.0.1:$PORTAL_PORT}
@@ -34,7 +37,7 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-for port in "$DEV_IDP_PORT" "$PORTAL_PORT" "$MAIL_SMTP_PORT" "$MAIL_WEB_PORT"; do
+for port in "$DEV_IDP_PORT" "$PORTAL_PORT" "$MAIL_SMTP_PORT" "$MAIL_WEB_PORT" "$WIKI_PORT"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "error: port $port is already in use (set DEV_IDP_PORT / PORTAL_PORT / MAIL_SMTP_PORT / MAIL_WEB_PORT to choose others)" >&2
     exit 1
@@ -53,6 +56,9 @@ pids+=($!)
 "$bin" serve &
 pids+=($!)
 
+WIKI_URL="$(echo "$PORTAL_URL" | sed -E 's#:[0-9]+$##'):$WIKI_PORT" node end2end/sample-app/server.mjs &
+pids+=($!)
+
 for _ in $(seq 1 150); do
   curl -fsS "$PORTAL_URL/readyz" >/dev/null 2>&1 \
     && curl -fsS "http://127.0.0.1:$DEV_IDP_PORT/org/.well-known/openid-configuration" >/dev/null 2>&1 \
@@ -66,6 +72,7 @@ cat <<MSG
   Partner Portal is running: $PORTAL_URL
   Dev identity provider:     http://127.0.0.1:$DEV_IDP_PORT/{org,acme,globex}
   Mail catcher (sent mail):  http://127.0.0.1:$MAIL_WEB_PORT  (SMTP on port $MAIL_SMTP_PORT)
+  Partner Wiki (sample app): $(echo "$PORTAL_URL" | sed -E 's#:[0-9]+$##'):$WIKI_PORT  (signs in through the portal)
 
   Demo accounts (password: demo-password)
     olivia.owner@hostco.test   org super admin           (org IdP)

@@ -45,6 +45,7 @@ pub async fn serve(
         org,
         org_idp,
         partner_idps: Arc::default(),
+        keyring: Arc::default(),
         config: Arc::new(config),
     };
     resume_operations(&state.store).await;

@@ -103,6 +103,9 @@ pub struct Config {
     pub recovery_link_minutes: u32,
     /// The WebAuthn relying-party id (passkeys); empty: the public URL's host.
     pub webauthn_rp_id: String,
+    /// The OpenID Provider's signing key is replaced after this many days
+    /// (the old one stays published until the tokens it signed expire).
+    pub oidc_key_rotation_days: u32,
 }
 
 impl Default for Config {
@@ -140,6 +143,7 @@ impl Default for Config {
             activation_link_days: 7,
             recovery_link_minutes: 60,
             webauthn_rp_id: String::new(),
+            oidc_key_rotation_days: 90,
         }
     }
 }
@@ -228,6 +232,7 @@ impl Config {
                 self.id_token_max_age_minutes as u32,
                 "id_token_max_age_minutes",
             ),
+            (self.oidc_key_rotation_days, "oidc_key_rotation_days"),
         ] {
             if value == 0 {
                 return Err(ConfigError(format!(

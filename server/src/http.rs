@@ -107,6 +107,7 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
         )
         .merge(crate::auth::routes().layer(signin.layer()))
         .merge(crate::hosted::routes().layer(signin.layer()))
+        .merge(crate::oauth::browser_routes().layer(signin.layer()))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             app::shell(shell_options.clone())
         })
@@ -141,6 +142,9 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
     Ok(Router::new()
         .merge(site)
         .nest("/api/v1", api)
+        // The OpenID Provider's app-facing endpoints: called by apps, not
+        // browsers' sessions (no cookie, no cross-site check).
+        .merge(crate::oauth::protocol_routes())
         .layer(axum::middleware::from_fn_with_state(
             state.config.public_url.starts_with("https://"),
             crate::guard::security_headers,

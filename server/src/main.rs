@@ -12,6 +12,7 @@ mod guard;
 mod hosted;
 mod http;
 mod notice;
+mod oauth;
 mod state;
 mod telemetry;
 

@@ -28,6 +28,8 @@ pub struct AppState {
     /// to admin-configured IdPs may go, the key sealing IdP secrets.
     pub settings: app::ctx::Settings,
     pub config: Arc<Config>,
+    /// The OpenID Provider's signing key, parsed once per key.
+    pub keyring: Arc<crate::oauth::Keyring>,
 }
 
 impl AppState {

@@ -7,7 +7,8 @@ use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::ids::{AppId, UserId};
 use crate::model::App;
-use crate::views::apps::{AppChoice, AppDetail, UserApp, UserAppList};
+use crate::oidc::{Client, Registration};
+use crate::views::apps::{AppChoice, AppDetail, OidcClientView, UserApp, UserAppList};
 
 use super::access::{app_target, authorize_app, org_level};
 use super::users::{UserFilter, UserSort};
@@ -54,12 +55,26 @@ pub async fn get(cx: &Ctx, id: &AppId, after: Option<String>) -> Result<AppDetai
         after,
     )
     .await?;
+    let can_configure = check(&cx.principal, Permission::AppsManage, &app_target(&app)).is_ok();
+    let oidc = cx
+        .store
+        .oauth_client_of_app(&app.id)
+        .await?
+        .map(|c| c.view());
+    let bookmark_url = if app.sign_on_mode == "BOOKMARK" {
+        cx.store.bookmark_url(&app.id).await?
+    } else {
+        None
+    };
     Ok(AppDetail {
         can_manage: may_assign(cx, &app),
+        can_configure,
         id: app.id.to_string(),
         label: app.label,
         sign_on_mode: app.sign_on_mode,
         assignees,
+        oidc,
+        bookmark_url,
     })
 }
 
@@ -110,6 +125,52 @@ pub async fn of_user(cx: &Ctx, id: &UserId) -> Result<UserAppList, AppError> {
         Vec::new()
     };
     Ok(UserAppList { apps, assignable })
+}
+
+/// Registers or updates an OpenID Connect app's client (`okta.apps.manage`
+/// on it). Returns the registration and, when one was made, the client
+/// secret — shown this once, stored only as a hash.
+pub async fn set_oidc_client(
+    cx: &Ctx,
+    id: &AppId,
+    view: &OidcClientView,
+) -> Result<(OidcClientView, Option<String>), AppError> {
+    let (_, grant) = authorize_app(cx, Permission::AppsManage, id).await?;
+    let registration = Registration::from_view(view).map_err(AppError::fields)?;
+    let (client, secret) = cx.store.set_oauth_client(&grant, registration).await?;
+    Ok((client.view(), secret))
+}
+
+/// Creates an OpenID Connect app with its client registration
+/// (org-level `okta.apps.manage`); the secret, when the client uses one, is
+/// returned this once.
+pub async fn create_oidc(
+    cx: &Ctx,
+    label: &str,
+    view: &OidcClientView,
+) -> Result<(App, Client, Option<String>), AppError> {
+    let grant = org_level(&cx.principal, Permission::AppsManage)?;
+    let registration = Registration::from_view(view).map_err(AppError::fields)?;
+    Ok(cx.store.create_oidc_app(&grant, label, registration).await?)
+}
+
+/// A new client secret for an OpenID Connect app (`okta.apps.manage` on
+/// it): the old one stops working at once; the new one is shown once.
+pub async fn new_client_secret(cx: &Ctx, id: &AppId) -> Result<String, AppError> {
+    let (_, grant) = authorize_app(cx, Permission::AppsManage, id).await?;
+    Ok(cx.store.rotate_oauth_secret(&grant).await?)
+}
+
+/// The OpenID Connect client of an app the caller may read, if it has one.
+pub async fn oidc_client(cx: &Ctx, id: &AppId) -> Result<Option<Client>, AppError> {
+    let app = record(cx, id).await?;
+    Ok(cx.store.oauth_client_of_app(&app.id).await?)
+}
+
+/// Sets a bookmark app's URL (`okta.apps.manage` on it).
+pub async fn set_bookmark_url(cx: &Ctx, id: &AppId, url: &str) -> Result<(), AppError> {
+    let (_, grant) = authorize_app(cx, Permission::AppsManage, id).await?;
+    Ok(cx.store.set_bookmark_url(&grant, url).await?)
 }
 
 /// Okta's sign-on modes an app integration may have.

@@ -48,6 +48,7 @@ async fn reaches_a_partner_realm(cx: &Ctx) -> Result<bool, AppError> {
 pub async fn account(cx: &Ctx) -> Result<AccountView, AppError> {
     let user = own_user(cx).await?;
     let realm = cx.store.realm_by_id(&user.realm_id).await?;
+    let mut launch = cx.store.launch_targets(&user.id).await?;
     let apps = cx
         .store
         .apps_for_user(&user.id)
@@ -60,6 +61,7 @@ pub async fn account(cx: &Ctx) -> Result<AccountView, AppError> {
             }
             via.extend(groups.into_iter().map(|g| format!("Through {g}")));
             MyApp {
+                href: launch.remove(app.id.as_str()),
                 label: app.label,
                 sign_on_mode: app.sign_on_mode,
                 via,

@@ -45,11 +45,23 @@ fn Account(account: AccountView) -> impl IntoView {
         } else {
             view! {
                 <ul class="grid gap-4 sm:grid-cols-2 lg:grid-cols-3" aria-label="Your apps">
-                    {account.apps.into_iter().map(|app| view! {
-                        <li class="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
-                            <h2 class="font-semibold">{app.label}</h2>
-                            <p class="text-sm text-slate-700 dark:text-slate-300">{app.via.join(" · ")}</p>
-                        </li>
+                    {account.apps.into_iter().map(|app| {
+                        // A tile that starts the app is a plain link: a full
+                        // navigation, with or without JavaScript.
+                        let title = match app.href {
+                            Some(href) => view! {
+                                <a href=href rel="external" class="font-semibold text-indigo-700 underline hover:text-indigo-900 dark:text-indigo-300">
+                                    {format!("Open {}", app.label)}
+                                </a>
+                            }.into_any(),
+                            None => view! { <span class="font-semibold">{app.label}</span> }.into_any(),
+                        };
+                        view! {
+                            <li class="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+                                <h2>{title}</h2>
+                                <p class="text-sm text-slate-700 dark:text-slate-300">{app.via.join(" · ")}</p>
+                            </li>
+                        }
                     }).collect_view()}
                 </ul>
             }.into_any()

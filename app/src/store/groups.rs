@@ -298,6 +298,8 @@ impl Store {
             return Ok(false);
         }
         super::admin::a_super_admin_remains(&mut tx, before).await?;
+        super::oauth::revoke_lapsed_grants_in(&mut tx, super::oauth::GrantsOf::User(&user.id))
+            .await?;
         sqlx::query("UPDATE groups SET last_membership_updated = $1 WHERE id = $2")
             .bind(clock::now())
             .bind(group.id.as_str())
@@ -484,6 +486,10 @@ impl Store {
         if changed.rows_affected() == 0 {
             return Ok(false);
         }
+        if !assign {
+            super::oauth::revoke_lapsed_grants_in(&mut tx, super::oauth::GrantsOf::User(&user.id))
+                .await?;
+        }
         let event = Event::by_grant(event_type, display, user_grant)
             .target(user_target(&user))
             .target(app_target(&app));
@@ -648,6 +654,10 @@ impl Store {
         };
         if changed.rows_affected() == 0 {
             return Ok(false);
+        }
+        if !assign {
+            super::oauth::revoke_lapsed_grants_in(&mut tx, super::oauth::GrantsOf::App(&app_id))
+                .await?;
         }
         let (event_type, display) = if assign {
             (

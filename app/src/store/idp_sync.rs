@@ -218,6 +218,8 @@ pub(crate) async fn sync_groups(
                     .bind(user.id.as_str())
                     .execute(&mut **tx)
                     .await?;
+                super::oauth::revoke_lapsed_grants_in(tx, super::oauth::GrantsOf::User(&user.id))
+                    .await?;
                 (
                     "group.user_membership.remove",
                     "Remove user from group membership",

@@ -26,6 +26,7 @@ pub mod groups;
 pub mod idp_sync;
 pub mod idps;
 pub mod imports;
+pub mod oauth;
 pub mod limits;
 pub mod log;
 mod lookup;

@@ -11,7 +11,7 @@ use super::realms::NewRealm;
 use super::users::NewUser;
 use super::{clock, Store, StoreError};
 use crate::authz::{self, Permission, Target};
-use crate::ids::GroupId;
+use crate::ids::{AppId, GroupId};
 use crate::model::{BaseProfile, LifecycleOp, Realm, RealmType, StandardRole, User};
 
 fn system_grant(permission: Permission, target: Target) -> Result<authz::Grant, StoreError> {
@@ -198,7 +198,7 @@ pub async fn demo(store: &Store, public_url: &str) -> Result<(), StoreError> {
     let apps = [
         ("bookmark", "Supplier Portal", "BOOKMARK"),
         ("oidc_client", "Order Desk", "OPENID_CONNECT"),
-        ("saml_2_0", "Partner Wiki", "SAML_2_0"),
+        ("oidc_client", WIKI_APP, "OPENID_CONNECT"),
     ];
     let mut app_ids = Vec::new();
     for (name, label, mode) in apps {
@@ -210,6 +210,9 @@ pub async fn demo(store: &Store, public_url: &str) -> Result<(), StoreError> {
             }
         };
         app_ids.push((id, name));
+    }
+    if let Some((wiki, wiki_type)) = app_ids.get(2) {
+        demo_wiki_client(store, wiki, wiki_type, public_url).await?;
     }
     // Everyone in All Partners gets the wiki through the group.
     if let Some((wiki, wiki_type)) = app_ids.get(2) {
@@ -227,6 +230,18 @@ pub async fn demo(store: &Store, public_url: &str) -> Result<(), StoreError> {
         store.assign_app_to_group(&group_grant, &app_grant).await?;
     }
     if let Some((portal, portal_type)) = app_ids.first() {
+        if store.bookmark_url(portal).await?.is_none() {
+            let grant = system_grant(
+                Permission::AppsManage,
+                Target::App {
+                    id: portal.clone(),
+                    app_type: portal_type.to_string(),
+                },
+            )?;
+            store
+                .set_bookmark_url(&grant, "https://suppliers.example.com/")
+                .await?;
+        }
         let target = store.facts_of_user(&org.orn, &dana).await?;
         let user_grant = system_grant(Permission::UsersAppAssignmentManage, target)?;
         let app_grant = system_grant(
@@ -328,6 +343,70 @@ pub async fn demo(store: &Store, public_url: &str) -> Result<(), StoreError> {
 /// The demo's partner realm whose users sign in with the portal's own
 /// credentials (no IdP), and the password its demo admin starts with.
 pub const HOSTED_REALM: &str = "Hooli";
+/// The demo's OpenID Connect app: `end2end/sample-app` ("Partner Wiki").
+pub const WIKI_APP: &str = "Partner Wiki";
+/// Its client id and (demo only, like the demo password) its secret.
+pub const WIKI_CLIENT_ID: &str = "partner-wiki";
+pub const WIKI_CLIENT_SECRET: &str = "partner-wiki-demo-secret";
+/// The sample app listens on the portal's host at this port.
+pub const WIKI_PORT: u16 = 3400;
+
+/// The sample app's address: the portal's scheme and host, port `WIKI_PORT`.
+pub fn wiki_base(public_url: &str) -> String {
+    match url::Url::parse(public_url) {
+        Ok(mut u) => {
+            let _ = u.set_port(Some(WIKI_PORT));
+            u.set_path("");
+            u.as_str().trim_end_matches('/').to_string()
+        }
+        Err(_) => format!("http://127.0.0.1:{WIKI_PORT}"),
+    }
+}
+
+/// Registers the Partner Wiki as an OpenID Connect web app with a known
+/// client id and secret, once.
+async fn demo_wiki_client(
+    store: &Store,
+    wiki: &AppId,
+    wiki_type: &str,
+    public_url: &str,
+) -> Result<(), StoreError> {
+    if store.oauth_client_of_app(wiki).await?.is_some() {
+        return Ok(());
+    }
+    let base = wiki_base(public_url);
+    let view = crate::views::apps::OidcClientView {
+        application_type: "web".into(),
+        auth_method: "client_secret_basic".into(),
+        redirect_uris: vec![format!("{base}/callback")],
+        post_logout_redirect_uris: vec![format!("{base}/")],
+        grant_types: vec!["authorization_code".into(), "refresh_token".into()],
+        initiate_login_uri: format!("{base}/login"),
+        access_token_minutes: 60,
+        id_token_minutes: 60,
+        refresh_token_days: 30,
+        groups_filter: ".*".into(),
+        realm_claim: true,
+        ..Default::default()
+    };
+    let registration = crate::oidc::Registration::from_view(&view)
+        .map_err(StoreError::Invalid)?;
+    let grant = system_grant(
+        Permission::AppsManage,
+        Target::App {
+            id: wiki.clone(),
+            app_type: wiki_type.to_string(),
+        },
+    )?;
+    store.set_oauth_client(&grant, registration).await?;
+    sqlx::query("UPDATE oauth_clients SET client_id = $1, secret_hash = $2 WHERE app_id = $3")
+        .bind(WIKI_CLIENT_ID)
+        .bind(crate::credentials::token_hash(WIKI_CLIENT_SECRET))
+        .bind(wiki.as_str())
+        .execute(&store.pool)
+        .await?;
+    Ok(())
+}
 pub const DEMO_PASSWORD: &str = "demo-password";
 
 /// Gives a demo user the demo password, once.

@@ -490,6 +490,11 @@ impl Store {
         ) {
             end_sessions_in(&mut tx, id).await?;
         }
+        if next != UserStatus::Active {
+            // No app takes a user who is not active: their refresh tokens go now.
+            super::oauth::revoke_lapsed_grants_in(&mut tx, super::oauth::GrantsOf::User(id))
+                .await?;
+        }
         audit::append(&mut tx, &event).await?;
         tx.commit().await?;
         Ok(Some(User {

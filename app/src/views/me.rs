@@ -9,6 +9,9 @@ pub struct MyApp {
     pub sign_on_mode: String,
     /// "Assigned to you", and/or "Through <group>".
     pub via: Vec<String>,
+    /// Where the tile goes: the portal's launch address of an OpenID Connect
+    /// app, a bookmark's URL; `None`: the app is not started from here.
+    pub href: Option<String>,
 }
 
 /// What the signed-in user sees on `/me`: who it is and its apps.

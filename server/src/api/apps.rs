@@ -20,6 +20,14 @@ pub fn endpoints() -> Vec<Endpoint> {
     vec![
         op("GET", "/apps", "listApplications", "List apps", 200, list),
         op(
+            "POST",
+            "/apps",
+            "createApplication",
+            "Create an OpenID Connect app",
+            200,
+            create,
+        ),
+        op(
             "GET",
             "/apps/{id}",
             "getApplication",
@@ -119,8 +127,20 @@ async fn list(
     }
     let (page, next) = cursor.page(apps, |a| a.id.to_string());
     let base = &cx.settings.public_url;
+    let mut items = Vec::with_capacity(page.len());
+    for a in &page {
+        let client = if a.sign_on_mode == "OPENID_CONNECT" {
+            app::ops::apps::oidc_client(&cx, &a.id).await?
+        } else {
+            None
+        };
+        items.push(match client {
+            Some(c) => wire::oidc_app(base, a, &c, None),
+            None => wire::app(base, a),
+        });
+    }
     Ok(Paged {
-        items: page.iter().map(|a| wire::app(base, a)).collect(),
+        items,
         uri,
         public_url: base.clone(),
         limit: cursor.limit,
@@ -129,9 +149,76 @@ async fn list(
     .into_response())
 }
 
+/// Okta's `OpenIdConnectApplication` as a create request.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateApp {
+    label: Option<String>,
+    sign_on_mode: Option<String>,
+    #[serde(default)]
+    credentials: Value,
+    #[serde(default)]
+    settings: Value,
+}
+
+async fn create(Api(cx): Api, Body(body): Body<CreateApp>) -> Result<Response, ApiError> {
+    if body.sign_on_mode.as_deref() != Some("OPENID_CONNECT") {
+        return Err(app::error::AppError::validation(
+            "signOnMode",
+            "Only OPENID_CONNECT apps are created through the API; add others in the admin console.",
+        )
+        .into());
+    }
+    let oauth = &body.settings["oauthClient"];
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .unwrap_or_default()
+    };
+    let view = app::views::apps::OidcClientView {
+        application_type: oauth["application_type"].as_str().unwrap_or("web").to_string(),
+        auth_method: body.credentials["oauthClient"]["token_endpoint_auth_method"]
+            .as_str()
+            .unwrap_or("client_secret_basic")
+            .to_string(),
+        redirect_uris: strings(&oauth["redirect_uris"]),
+        post_logout_redirect_uris: strings(&oauth["post_logout_redirect_uris"]),
+        grant_types: match strings(&oauth["grant_types"]) {
+            g if g.is_empty() => vec!["authorization_code".into()],
+            g => g,
+        },
+        initiate_login_uri: oauth["initiate_login_uri"].as_str().unwrap_or("").to_string(),
+        access_token_minutes: 60,
+        id_token_minutes: 60,
+        refresh_token_days: 30,
+        groups_filter: String::new(),
+        realm_claim: true,
+        jwks: if oauth["jwks"].is_object() {
+            oauth["jwks"].to_string()
+        } else {
+            String::new()
+        },
+        ..Default::default()
+    };
+    let (app, client, secret) =
+        app::ops::apps::create_oidc(&cx, body.label.as_deref().unwrap_or(""), &view).await?;
+    Ok(Json(wire::oidc_app(
+        &cx.settings.public_url,
+        &app,
+        &client,
+        secret.as_deref(),
+    ))
+    .into_response())
+}
+
 async fn read(Api(cx): Api, Path(raw): Path<String>) -> Result<Response, ApiError> {
     let app = app::ops::apps::record(&cx, &id::<AppId>(&raw, "AppInstance")?).await?;
-    Ok(Json(wire::app(&cx.settings.public_url, &app)).into_response())
+    let base = &cx.settings.public_url;
+    let body = match app::ops::apps::oidc_client(&cx, &app.id).await? {
+        Some(client) => wire::oidc_app(base, &app, &client, None),
+        None => wire::app(base, &app),
+    };
+    Ok(Json(body).into_response())
 }
 
 /// Okta's `AppUser`: a user's assignment to an app.

@@ -129,6 +129,39 @@ pub fn app(base: &str, a: &App) -> Value {
     })
 }
 
+/// Okta's `OpenIdConnectApplication`: the app with its OAuth client
+/// (`credentials.oauthClient`, `settings.oauthClient`); `secret` only in the
+/// answer that made it.
+pub fn oidc_app(
+    base: &str,
+    a: &App,
+    client: &app::oidc::Client,
+    secret: Option<&str>,
+) -> Value {
+    let mut v = app(base, a);
+    let s = &client.settings;
+    let mut credentials = json!({
+        "client_id": client.client_id,
+        "autoKeyRotation": true,
+        "token_endpoint_auth_method": client.auth_method.as_str(),
+    });
+    if let Some(secret) = secret {
+        credentials["client_secret"] = json!(secret);
+    }
+    v["credentials"]["oauthClient"] = credentials;
+    v["settings"]["oauthClient"] = json!({
+        "application_type": client.app_type.as_str(),
+        "redirect_uris": s.redirect_uris,
+        "post_logout_redirect_uris": s.post_logout_redirect_uris,
+        "response_types": if s.allows("authorization_code") { json!(["code"]) } else { json!(["token"]) },
+        "grant_types": s.grant_types,
+        "initiate_login_uri": s.initiate_login_uri,
+        "consent_method": "TRUSTED",
+        "jwks": s.jwks,
+    });
+    v
+}
+
 pub fn api_token(base: &str, t: &app::ops::api_tokens::ApiToken) -> Value {
     json!({
         "id": t.id.as_str(),
