@@ -72,9 +72,16 @@ async fn registrations_keep_only_a_hash_and_refresh_families_end_with_the_assign
             .unwrap();
         let secret = secret.expect("a secret the first time");
         assert!(view.has_secret);
-        let stored = store.system_oauth_client(&view.client_id).await.unwrap().unwrap();
+        let stored = store
+            .system_oauth_client(&view.client_id)
+            .await
+            .unwrap()
+            .unwrap();
         assert_ne!(stored.secret_hash.as_deref(), Some(secret.as_str()));
-        assert!(app::oidc::secret_matches(&secret, stored.secret_hash.as_deref().unwrap()));
+        assert!(app::oidc::secret_matches(
+            &secret,
+            stored.secret_hash.as_deref().unwrap()
+        ));
         // Saving again keeps client id and secret.
         let (again, none) = ops::apps::set_oidc_client(&ocx, &wiki.id, &web_client())
             .await
@@ -82,9 +89,19 @@ async fn registrations_keep_only_a_hash_and_refresh_families_end_with_the_assign
         assert_eq!(again.client_id, view.client_id);
         assert!(none.is_none());
         let rotated = ops::apps::new_client_secret(&ocx, &wiki.id).await.unwrap();
-        let stored = store.system_oauth_client(&view.client_id).await.unwrap().unwrap();
-        assert!(!app::oidc::secret_matches(&secret, stored.secret_hash.as_deref().unwrap()));
-        assert!(app::oidc::secret_matches(&rotated, stored.secret_hash.as_deref().unwrap()));
+        let stored = store
+            .system_oauth_client(&view.client_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!app::oidc::secret_matches(
+            &secret,
+            stored.secret_hash.as_deref().unwrap()
+        ));
+        assert!(app::oidc::secret_matches(
+            &rotated,
+            stored.secret_hash.as_deref().unwrap()
+        ));
 
         // For a partner admin whose resource sets hold no app, the app does
         // not exist: its sign-in settings are neither read nor changed.
@@ -106,7 +123,11 @@ async fn registrations_keep_only_a_hash_and_refresh_families_end_with_the_assign
         ));
 
         // A code is taken once; a second presentation is a replay.
-        let client = store.system_oauth_client(&view.client_id).await.unwrap().unwrap();
+        let client = store
+            .system_oauth_client(&view.client_id)
+            .await
+            .unwrap()
+            .unwrap();
         let request = CodeRequest {
             redirect_uri: "https://wiki.example/callback".into(),
             scopes: vec!["openid".into(), "offline_access".into()],
@@ -119,15 +140,24 @@ async fn registrations_keep_only_a_hash_and_refresh_families_end_with_the_assign
             .await
             .unwrap();
         assert!(matches!(
-            store.system_redeem_code("code-hash-1", &client, &Client::default()).await.unwrap(),
+            store
+                .system_redeem_code("code-hash-1", &client, &Client::default())
+                .await
+                .unwrap(),
             Redeemed::Fresh(_)
         ));
         assert!(matches!(
-            store.system_redeem_code("code-hash-1", &client, &Client::default()).await.unwrap(),
+            store
+                .system_redeem_code("code-hash-1", &client, &Client::default())
+                .await
+                .unwrap(),
             Redeemed::Replayed
         ));
         assert!(matches!(
-            store.system_redeem_code("never-issued", &client, &Client::default()).await.unwrap(),
+            store
+                .system_redeem_code("never-issued", &client, &Client::default())
+                .await
+                .unwrap(),
             Redeemed::Unknown
         ));
 
@@ -145,54 +175,112 @@ async fn registrations_keep_only_a_hash_and_refresh_families_end_with_the_assign
             access_jti: format!("AT.{hash}"),
             access_expires: String::new(),
             id_token: true,
-            refresh: Some((hash.to_string(), "RF.family".into(), "2999-01-01T00:00:00.000Z".into())),
+            refresh: Some((
+                hash.to_string(),
+                "RF.family".into(),
+                "2999-01-01T00:00:00.000Z".into(),
+            )),
             scopes: vec!["openid".into(), "offline_access".into()],
             auth_time: 1,
         };
         store
-            .system_record_issue(&client, Some(&erin), None, &issued("r1"), &Client::default())
+            .system_record_issue(
+                &client,
+                Some(&erin),
+                None,
+                &issued("r1"),
+                &Client::default(),
+            )
             .await
             .unwrap();
         assert!(matches!(
-            store.system_take_refresh("r1", &client, &Client::default()).await.unwrap(),
+            store
+                .system_take_refresh("r1", &client, &Client::default())
+                .await
+                .unwrap(),
             Redeemed::Fresh(_)
         ));
         store
-            .system_record_issue(&client, Some(&erin), None, &issued("r2"), &Client::default())
+            .system_record_issue(
+                &client,
+                Some(&erin),
+                None,
+                &issued("r2"),
+                &Client::default(),
+            )
             .await
             .unwrap();
-        assert_eq!(store.live_refresh_tokens(&erin.id, &wiki.id).await.unwrap(), 1);
+        assert_eq!(
+            store.live_refresh_tokens(&erin.id, &wiki.id).await.unwrap(),
+            1
+        );
         // r1 again: the family goes, r2 with it, and its access tokens are revoked.
         assert!(matches!(
-            store.system_take_refresh("r1", &client, &Client::default()).await.unwrap(),
+            store
+                .system_take_refresh("r1", &client, &Client::default())
+                .await
+                .unwrap(),
             Redeemed::Replayed
         ));
-        assert_eq!(store.live_refresh_tokens(&erin.id, &wiki.id).await.unwrap(), 0);
+        assert_eq!(
+            store.live_refresh_tokens(&erin.id, &wiki.id).await.unwrap(),
+            0
+        );
         assert!(store.system_jti_revoked("AT.r2").await.unwrap());
 
         // Unassigned: her new family is deleted in the same transaction.
         store
-            .system_record_issue(&client, Some(&erin), None, &issued("r3"), &Client::default())
+            .system_record_issue(
+                &client,
+                Some(&erin),
+                None,
+                &issued("r3"),
+                &Client::default(),
+            )
             .await
             .unwrap();
-        assert_eq!(store.live_refresh_tokens(&erin.id, &wiki.id).await.unwrap(), 1);
+        assert_eq!(
+            store.live_refresh_tokens(&erin.id, &wiki.id).await.unwrap(),
+            1
+        );
         store.unassign_app(&user_grant, &app_grant).await.unwrap();
-        assert_eq!(store.live_refresh_tokens(&erin.id, &wiki.id).await.unwrap(), 0);
+        assert_eq!(
+            store.live_refresh_tokens(&erin.id, &wiki.id).await.unwrap(),
+            0
+        );
         assert!(!store.system_app_access(&erin.id, &wiki.id).await.unwrap());
 
         // Assigned again, then suspended: the same.
         store.assign_app(&user_grant, &app_grant).await.unwrap();
         store
-            .system_record_issue(&client, Some(&erin), None, &issued("r4"), &Client::default())
+            .system_record_issue(
+                &client,
+                Some(&erin),
+                None,
+                &issued("r4"),
+                &Client::default(),
+            )
             .await
             .unwrap();
         let suspend = system(Permission::UsersLifecycleSuspend, target);
-        store.apply_lifecycle(&suspend, LifecycleOp::Suspend).await.unwrap();
-        assert_eq!(store.live_refresh_tokens(&erin.id, &wiki.id).await.unwrap(), 0);
+        store
+            .apply_lifecycle(&suspend, LifecycleOp::Suspend)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.live_refresh_tokens(&erin.id, &wiki.id).await.unwrap(),
+            0
+        );
 
         // A client-assertion id is accepted once.
-        assert!(store.system_first_use_of_assertion("c", "j", 4_000_000_000).await.unwrap());
-        assert!(!store.system_first_use_of_assertion("c", "j", 4_000_000_000).await.unwrap());
+        assert!(store
+            .system_first_use_of_assertion("c", "j", 4_000_000_000)
+            .await
+            .unwrap());
+        assert!(!store
+            .system_first_use_of_assertion("c", "j", 4_000_000_000)
+            .await
+            .unwrap());
     })
     .await;
 }

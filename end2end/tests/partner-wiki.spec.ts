@@ -1,4 +1,5 @@
 import { test, expect, accounts, signIn, portalUrl, type Page } from './fixtures';
+import { recordSecret } from './credentials';
 
 // The portal as the OpenID Provider of a shared app: the "Partner Wiki"
 // sample app (end2end/sample-app, openid-client from npm) signs users in
@@ -102,4 +103,39 @@ test('a partner user gets into the Partner Wiki only while a group assigns it @j
 
   await erinContext.close();
   await aliceContext.close();
+});
+
+test("an org admin sets up an app's OpenID Connect sign-in and gets its secret once", async ({ page, expectAccessible }) => {
+  await signIn(page, 'olivia.owner@hostco.test');
+  await page.goto('/apps');
+  await page.getByRole('table', { name: 'Apps you can see' }).getByRole('link', { name: 'Order Desk' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Order Desk' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Sign-in (OpenID Connect)' })).toBeVisible();
+  await expectAccessible(page);
+
+  // A plain-http redirect URI to another host is refused at its field; nothing is saved.
+  await page.getByLabel('Application type').selectOption('web');
+  await page.getByLabel('Sign-in redirect URIs').fill('http://orders.example.com/callback');
+  await page.getByRole('button', { name: 'Save sign-in settings' }).click();
+  await expect(page.getByText('use https (http only to localhost or 127.0.0.1)')).toBeVisible();
+  await expect(page.getByLabel('Sign-in redirect URIs')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByLabel('Sign-in redirect URIs')).toHaveValue('http://orders.example.com/callback');
+
+  await page.getByLabel('Sign-in redirect URIs').fill('https://orders.example.com/callback');
+  await page.getByLabel('Initiate login URI').fill('https://orders.example.com/login');
+  await page.getByRole('button', { name: 'Save sign-in settings' }).click();
+  await expect(page.getByRole('status').filter({ hasText: /Client ID 0oa/i })).toBeVisible();
+  await expect(page.getByText(/Client ID\s+0oa/).first()).toBeVisible();
+
+  // A new secret, shown once.
+  await page.getByRole('button', { name: 'Generate a new client secret' }).click();
+  const shown = page.getByRole('status').filter({ hasText: 'New client secret' });
+  await expect(shown).toBeVisible();
+  const secret = (await shown.textContent())?.match(/New client secret ([A-Za-z0-9_-]{43})/)?.[1];
+  expect(secret).toBeTruthy();
+  // The portal must never log it (the run's teardown looks).
+  recordSecret('token', secret!);
+  await page.reload();
+  await expect(page.getByText(secret!)).toHaveCount(0);
+  await expect(page.getByLabel('Sign-in redirect URIs')).toHaveValue('https://orders.example.com/callback');
 });

@@ -38,11 +38,19 @@ fn basic(id: &str, secret: &str) -> String {
 }
 
 async fn user(rig: &Rig, login: &str) -> User {
-    rig.store.system_user_by_login(login).await.unwrap().unwrap()
+    rig.store
+        .system_user_by_login(login)
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 async fn wiki_id(rig: &Rig) -> AppId {
-    rig.store.app_id_by_label("Partner Wiki").await.unwrap().unwrap()
+    rig.store
+        .app_id_by_label("Partner Wiki")
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 /// Assigns (or unassigns) the Partner Wiki to `login` directly, as the system.
@@ -125,7 +133,9 @@ async fn token(rig: &Rig, auth: Option<String>, form: &[(&str, &str)]) -> (u16, 
     let r = request.send().await.unwrap();
     let status = r.status().as_u16();
     assert_eq!(
-        r.headers().get("cache-control").map(|v| v.to_str().unwrap()),
+        r.headers()
+            .get("cache-control")
+            .map(|v| v.to_str().unwrap()),
         Some("no-store")
     );
     (status, json_of(r).await)
@@ -226,10 +236,16 @@ async fn an_assigned_user_signs_in_to_the_wiki_and_anyone_else_is_refused() {
     let r = authorize(&rig, "", &[]).await;
     assert_eq!(r.status(), 303);
     let to = r.headers()["location"].to_str().unwrap().to_string();
-    assert!(to.starts_with("/login?return_to=%2Foauth2%2Fv1%2Fauthorize"), "{to}");
+    assert!(
+        to.starts_with("/login?return_to=%2Foauth2%2Fv1%2Fauthorize"),
+        "{to}"
+    );
     // prompt=none without a session: login_required, back at the app.
     let r = authorize(&rig, "", &[("prompt", "none")]).await;
-    assert_eq!(param(&location(&r), "error").as_deref(), Some("login_required"));
+    assert_eq!(
+        param(&location(&r), "error").as_deref(),
+        Some("login_required")
+    );
 
     // Alice (Acme) is not assigned the wiki: the page says so, the log too.
     let cookie = rig.sign_in(ALICE).await;
@@ -324,7 +340,10 @@ async fn protocol_attacks_are_refused_with_the_errors_the_spec_names() {
     assert_eq!(r.status(), 400);
     // PKCE plain is refused, back at the app.
     let r = authorize(&rig, &cookie, &[("code_challenge_method", "plain")]).await;
-    assert_eq!(param(&location(&r), "error").as_deref(), Some("invalid_request"));
+    assert_eq!(
+        param(&location(&r), "error").as_deref(),
+        Some("invalid_request")
+    );
 
     // A code is single-use: the second exchange fails and revokes the first's tokens.
     let c = code(&rig, &cookie).await;
@@ -421,9 +440,21 @@ async fn protocol_attacks_are_refused_with_the_errors_the_spec_names() {
     let (_, tokens) = exchange(&rig, &c).await;
     let alice = user(&rig, ALICE).await;
     let wiki = wiki_id(&rig).await;
-    assert_eq!(rig.store.live_refresh_tokens(&alice.id, &wiki).await.unwrap(), 1);
+    assert_eq!(
+        rig.store
+            .live_refresh_tokens(&alice.id, &wiki)
+            .await
+            .unwrap(),
+        1
+    );
     lifecycle(&rig, ALICE, LifecycleOp::Deactivate).await;
-    assert_eq!(rig.store.live_refresh_tokens(&alice.id, &wiki).await.unwrap(), 0);
+    assert_eq!(
+        rig.store
+            .live_refresh_tokens(&alice.id, &wiki)
+            .await
+            .unwrap(),
+        0
+    );
     assert_error(
         &refresh(&rig, tokens["refresh_token"].as_str().unwrap()).await,
         400,
@@ -440,7 +471,10 @@ async fn protocol_attacks_are_refused_with_the_errors_the_spec_names() {
         .map(json_of)
         .unwrap()
         .await;
-    assert_eq!(doc["id_token_signing_alg_values_supported"], json!(["RS256"]));
+    assert_eq!(
+        doc["id_token_signing_alg_values_supported"],
+        json!(["RS256"])
+    );
 }
 
 #[tokio::test]
@@ -452,9 +486,21 @@ async fn unassigning_the_app_ends_the_users_refresh_tokens_at_once() {
     let (_, tokens) = exchange(&rig, &c).await;
     let alice = user(&rig, ALICE).await;
     let wiki = wiki_id(&rig).await;
-    assert_eq!(rig.store.live_refresh_tokens(&alice.id, &wiki).await.unwrap(), 1);
+    assert_eq!(
+        rig.store
+            .live_refresh_tokens(&alice.id, &wiki)
+            .await
+            .unwrap(),
+        1
+    );
     assign_wiki(&rig, ALICE, false).await;
-    assert_eq!(rig.store.live_refresh_tokens(&alice.id, &wiki).await.unwrap(), 0);
+    assert_eq!(
+        rig.store
+            .live_refresh_tokens(&alice.id, &wiki)
+            .await
+            .unwrap(),
+        0
+    );
     assert_error(
         &refresh(&rig, tokens["refresh_token"].as_str().unwrap()).await,
         400,
@@ -502,7 +548,10 @@ async fn rp_initiated_logout_ends_the_portal_session_and_returns_to_a_registered
     // The portal session is over: the next authorize asks to sign in.
     let r = authorize(&rig, &cookie, &[]).await;
     assert_eq!(r.status(), 303);
-    assert!(r.headers()["location"].to_str().unwrap().starts_with("/login"));
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/login"));
 }
 
 #[tokio::test]
@@ -544,7 +593,11 @@ async fn client_assertions_must_be_signed_with_the_registered_key_and_its_algori
     assert_eq!(ok.1["scope"], "wiki.read");
     assert!(ok.1.get("id_token").is_none());
     // The same assertion again: a replay.
-    assert_error(&grant(rig.sign(&signer, &claims("j-1"))).await, 401, "invalid_client");
+    assert_error(
+        &grant(rig.sign(&signer, &claims("j-1"))).await,
+        401,
+        "invalid_client",
+    );
 
     // alg confusion: HS256 keyed with the registered public key.
     let header = json!({"alg": "HS256", "typ": "JWT", "kid": signer.kid});
@@ -566,7 +619,11 @@ async fn client_assertions_must_be_signed_with_the_registered_key_and_its_algori
     assert_error(&grant(none).await, 401, "invalid_client");
     // Signed by another key.
     let stray = key("stray");
-    assert_error(&grant(rig.sign(&stray, &claims("j-4"))).await, 401, "invalid_client");
+    assert_error(
+        &grant(rig.sign(&stray, &claims("j-4"))).await,
+        401,
+        "invalid_client",
+    );
 }
 
 #[tokio::test]
@@ -581,16 +638,36 @@ async fn the_signing_key_rotates_and_the_old_one_stays_published_for_its_tokens(
     let c = code(&rig, &cookie).await;
     let (_, second) = exchange(&rig, &c).await;
     let keys = published_keys(&rig).await;
-    assert_eq!(keys.len(), 2, "the new key signs, the old one is still published");
+    assert_eq!(
+        keys.len(),
+        2,
+        "the new key signs, the old one is still published"
+    );
     let kid = |t: &Value| {
-        let header = t["id_token"].as_str().unwrap().split('.').next().unwrap().to_string();
+        let header = t["id_token"]
+            .as_str()
+            .unwrap()
+            .split('.')
+            .next()
+            .unwrap()
+            .to_string();
         let header: Value = serde_json::from_slice(&B64.decode(header).unwrap()).unwrap();
         header["kid"].as_str().unwrap().to_string()
     };
     assert_ne!(kid(&first), kid(&second));
     // Tokens signed by the retired key still work until they expire.
-    assert_eq!(userinfo(&rig, first["access_token"].as_str().unwrap()).await.0, 200);
-    assert_eq!(userinfo(&rig, second["access_token"].as_str().unwrap()).await.0, 200);
+    assert_eq!(
+        userinfo(&rig, first["access_token"].as_str().unwrap())
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        userinfo(&rig, second["access_token"].as_str().unwrap())
+            .await
+            .0,
+        200
+    );
 }
 
 // ---------------------------------------------------------------- set-up helpers
@@ -601,7 +678,12 @@ async fn lifecycle(rig: &Rig, login: &str, op: LifecycleOp) {
         .unwrap();
     let u = user(rig, login).await;
     let target = rig.store.facts_of_user(&org.orn, &u).await.unwrap();
-    let grant = check(&Principal::system(), Permission::for_lifecycle_op(op), &target).unwrap();
+    let grant = check(
+        &Principal::system(),
+        Permission::for_lifecycle_op(op),
+        &target,
+    )
+    .unwrap();
     rig.store.apply_lifecycle(&grant, op).await.unwrap();
 }
 
@@ -617,7 +699,10 @@ async fn new_oidc_app(rig: &Rig, label: &str) -> (app::authz::Grant, AppId) {
         id: app.id.clone(),
         app_type: "oidc_client".into(),
     };
-    (check(&system, Permission::AppsManage, &target).unwrap(), app.id)
+    (
+        check(&system, Permission::AppsManage, &target).unwrap(),
+        app.id,
+    )
 }
 
 /// Another web app with its own client secret.
@@ -666,14 +751,99 @@ async fn register_service(rig: &Rig, jwks: &Value) -> String {
 }
 
 async fn raw(rig: &Rig, sql: &str) {
-    let pool = sqlx::AnyPool::connect(&rig.portal.database_url).await.unwrap();
+    let pool = sqlx::AnyPool::connect(&rig.portal.database_url)
+        .await
+        .unwrap();
     sqlx::query(sql).execute(&pool).await.unwrap();
 }
 
 async fn expire_codes(rig: &Rig) {
-    raw(rig, "UPDATE oauth_codes SET expires_at = '2000-01-01T00:00:00.000Z'").await;
+    raw(
+        rig,
+        "UPDATE oauth_codes SET expires_at = '2000-01-01T00:00:00.000Z'",
+    )
+    .await;
 }
 
 async fn age_signing_keys(rig: &Rig) {
-    raw(rig, "UPDATE oauth_signing_keys SET created = '2000-01-01T00:00:00.000Z'").await;
+    raw(
+        rig,
+        "UPDATE oauth_signing_keys SET created = '2000-01-01T00:00:00.000Z'",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_management_api_creates_and_shows_openid_connect_apps_in_oktas_shape() {
+    let rig = Rig::new().await;
+    let admin = common::api::api(
+        &rig,
+        &common::api::token(&rig, common::oidc::ORG_ADMIN, "apps"),
+    );
+    let body = json!({
+        "name": "oidc_client",
+        "label": "Parts Catalog",
+        "signOnMode": "OPENID_CONNECT",
+        "credentials": { "oauthClient": { "token_endpoint_auth_method": "client_secret_post" } },
+        "settings": { "oauthClient": {
+            "application_type": "web",
+            "redirect_uris": ["https://parts.example.com/callback"],
+            "post_logout_redirect_uris": ["https://parts.example.com/"],
+            "grant_types": ["authorization_code", "refresh_token"],
+            "response_types": ["code"],
+            "initiate_login_uri": "https://parts.example.com/login"
+        } }
+    });
+    let made = admin.call("POST", "/apps", Some(body.clone())).await;
+    assert_eq!(made.status, 200, "{}", made.body);
+    let oauth = &made.body["credentials"]["oauthClient"];
+    assert_eq!(oauth["token_endpoint_auth_method"], "client_secret_post");
+    let client_id = oauth["client_id"].as_str().unwrap().to_string();
+    let secret = oauth["client_secret"].as_str().unwrap().to_string();
+    assert_eq!(
+        made.body["settings"]["oauthClient"]["redirect_uris"],
+        json!(["https://parts.example.com/callback"])
+    );
+    // Read back: the same registration, never the secret.
+    let id = made.body["id"].as_str().unwrap();
+    let read = admin.get(&format!("/apps/{id}")).await;
+    assert_eq!(
+        read.body["credentials"]["oauthClient"]["client_id"],
+        client_id.as_str()
+    );
+    assert!(read.body["credentials"]["oauthClient"]
+        .get("client_secret")
+        .is_none());
+    assert!(!read.body.to_string().contains(&secret));
+    // The secret works at the token endpoint (client_secret_post), for a
+    // grant the client is registered for only.
+    let answer = token(
+        &rig,
+        None,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &client_id),
+            ("client_secret", &secret),
+        ],
+    )
+    .await;
+    assert_error(&answer, 400, "unauthorized_client");
+
+    // Bad settings: Okta's error object naming the field, nothing made.
+    let mut bad = body.clone();
+    bad["settings"]["oauthClient"]["redirect_uris"] = json!(["http://parts.example.com/cb"]);
+    let refused = admin.call("POST", "/apps", Some(bad)).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_eq!(refused.code(), "E0000001");
+    assert_eq!(
+        refused.body["errorCauses"][0]["errorSummary"]
+            .as_str()
+            .map(|s| s.contains("redirect_uris")),
+        Some(true),
+        "{}",
+        refused.body
+    );
+    // A partner admin's token may not create apps.
+    let partner = common::api::api(&rig, &common::api::token(&rig, ALICE, "alice"));
+    assert_eq!(partner.call("POST", "/apps", Some(body)).await.status, 403);
 }

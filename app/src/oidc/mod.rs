@@ -74,7 +74,12 @@ pub enum AppType {
 }
 
 impl AppType {
-    pub const ALL: [AppType; 4] = [AppType::Web, AppType::Browser, AppType::Native, AppType::Service];
+    pub const ALL: [AppType; 4] = [
+        AppType::Web,
+        AppType::Browser,
+        AppType::Native,
+        AppType::Service,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -301,7 +306,11 @@ impl Registration {
             Some(initiate.to_string())
         };
         for (field, value, max) in [
-            ("access_token_minutes", v.access_token_minutes, MAX_TOKEN_MINUTES),
+            (
+                "access_token_minutes",
+                v.access_token_minutes,
+                MAX_TOKEN_MINUTES,
+            ),
             ("id_token_minutes", v.id_token_minutes, MAX_TOKEN_MINUTES),
         ] {
             if !(5..=max).contains(&value) {

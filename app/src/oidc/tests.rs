@@ -33,7 +33,12 @@ fn a_registration_is_checked_field_by_field() {
     v.groups_filter = "(".into();
     let errors = Registration::from_view(&v).err().unwrap_or_default();
     let f = fields(&errors);
-    for field in ["redirect_uris", "grant_types", "access_token_minutes", "groups_filter"] {
+    for field in [
+        "redirect_uris",
+        "grant_types",
+        "access_token_minutes",
+        "groups_filter",
+    ] {
         assert!(f.contains(&field), "{field} not reported in {f:?}");
     }
     // Loopback http is for development; a browser app is public whatever it says.
@@ -45,7 +50,9 @@ fn a_registration_is_checked_field_by_field() {
     // A service app signs nobody in.
     let mut svc = web_view();
     svc.application_type = "service".into();
-    assert!(fields(&Registration::from_view(&svc).err().unwrap_or_default()).contains(&"grant_types"));
+    assert!(
+        fields(&Registration::from_view(&svc).err().unwrap_or_default()).contains(&"grant_types")
+    );
     // private_key_jwt needs public RSA keys.
     let mut pk = web_view();
     pk.auth_method = "private_key_jwt".into();
@@ -58,7 +65,10 @@ fn pkce_is_s256_of_a_well_formed_verifier() {
     let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
     let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
     assert!(pkce_matches(verifier, challenge));
-    assert!(!pkce_matches("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXx", challenge));
+    assert!(!pkce_matches(
+        "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXx",
+        challenge
+    ));
     assert!(!pkce_matches("short", challenge));
 }
 
@@ -118,7 +128,10 @@ fn client_assertions_are_verified_with_the_registered_keys_algorithm_only() {
 
     // The provider's own tokens: only with a published key, right issuer, unexpired.
     let own = signer
-        .sign("JWT", &json!({ "iss": "https://portal.example", "exp": now() + 60, "iat": now() }))
+        .sign(
+            "JWT",
+            &json!({ "iss": "https://portal.example", "exp": now() + 60, "iat": now() }),
+        )
         .expect("sign");
     let published = [key.public_jwk.clone()];
     assert!(verify_own(&own, &published, "https://portal.example", None, true).is_ok());

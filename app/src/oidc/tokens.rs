@@ -103,11 +103,12 @@ pub fn verify_own(
         None => validation.validate_aud = false,
     }
     validation.set_required_spec_claims(&["iss", "exp", "iat"]);
-    let data = jsonwebtoken::decode::<Map<String, Value>>(token, &key, &validation)
-        .map_err(|e| match e.kind() {
+    let data = jsonwebtoken::decode::<Map<String, Value>>(token, &key, &validation).map_err(
+        |e| match e.kind() {
             jsonwebtoken::errors::ErrorKind::ExpiredSignature => bad("The token has expired."),
             _ => bad("The token is not valid."),
-        })?;
+        },
+    )?;
     Ok(data.claims)
 }
 
@@ -144,8 +145,8 @@ pub fn verify_client_assertion(
     let bad = |d: &str| OAuthError::invalid_client(d.to_string());
     let set: JwkSet =
         serde_json::from_value(client_jwks.clone()).map_err(|_| bad("The client has no keys."))?;
-    let header =
-        jsonwebtoken::decode_header(assertion).map_err(|_| bad("The client assertion is malformed."))?;
+    let header = jsonwebtoken::decode_header(assertion)
+        .map_err(|_| bad("The client assertion is malformed."))?;
     let candidates: Vec<&Jwk> = match &header.kid {
         Some(kid) => set
             .keys
@@ -171,8 +172,7 @@ pub fn verify_client_assertion(
         validation.set_audience(audiences);
         validation.leeway = 30;
         validation.set_required_spec_claims(&["iss", "sub", "aud", "exp"]);
-        if let Ok(data) = jsonwebtoken::decode::<Map<String, Value>>(assertion, &key, &validation)
-        {
+        if let Ok(data) = jsonwebtoken::decode::<Map<String, Value>>(assertion, &key, &validation) {
             let jti = data
                 .claims
                 .get("jti")

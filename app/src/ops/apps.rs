@@ -151,7 +151,10 @@ pub async fn create_oidc(
 ) -> Result<(App, Client, Option<String>), AppError> {
     let grant = org_level(&cx.principal, Permission::AppsManage)?;
     let registration = Registration::from_view(view).map_err(AppError::fields)?;
-    Ok(cx.store.create_oidc_app(&grant, label, registration).await?)
+    Ok(cx
+        .store
+        .create_oidc_app(&grant, label, registration)
+        .await?)
 }
 
 /// A new client secret for an OpenID Connect app (`okta.apps.manage` on

@@ -164,7 +164,11 @@ const AUTH_METHODS: [(&str, &str); 3] = [
 /// An OpenID Connect app's client registration: the settings the portal, as
 /// its OpenID Provider, signs users in to it with.
 #[component]
-fn OidcSettings(app_id: String, client: Option<OidcClientView>, settings: Settings) -> impl IntoView {
+fn OidcSettings(
+    app_id: String,
+    client: Option<OidcClientView>,
+    settings: Settings,
+) -> impl IntoView {
     let save = settings.oidc;
     let secret = settings.secret;
     let registered = client.is_some();
@@ -183,7 +187,12 @@ fn OidcSettings(app_id: String, client: Option<OidcClientView>, settings: Settin
     let app_type = kept_value(save, "application_type", c.application_type.clone());
     let method = kept_value(save, "auth_method", c.auth_method.clone());
     let secret_id = app_id.clone();
-    let area = move |id: &'static str, name: &'static str, label: &'static str, hint: &'static str, value: String, error_field: &'static str| {
+    let area = move |id: &'static str,
+                     name: &'static str,
+                     label: &'static str,
+                     hint: &'static str,
+                     value: String,
+                     error_field: &'static str| {
         let error_id = format!("{id}-error");
         let hint_id = format!("{id}-hint");
         let described = {

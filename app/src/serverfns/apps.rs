@@ -81,7 +81,10 @@ pub async fn save_oidc_client(
         ("application_type", application_type.clone()),
         ("auth_method", auth_method.clone()),
         ("redirect_uris", redirect_uris.clone()),
-        ("post_logout_redirect_uris", post_logout_redirect_uris.clone()),
+        (
+            "post_logout_redirect_uris",
+            post_logout_redirect_uris.clone(),
+        ),
         ("initiate_login_uri", initiate_login_uri.clone()),
         ("access_token_minutes", access_token_minutes.clone()),
         ("id_token_minutes", id_token_minutes.clone()),
@@ -136,8 +139,7 @@ pub async fn save_oidc_client(
 /// stops working at once.
 #[server(prefix = "/_fn", endpoint = "apps/oidc-secret")]
 pub async fn new_oidc_secret(app_id: String) -> Result<String, AppError> {
-    let secret =
-        ops::apps::new_client_secret(&Ctx::current().await?, &super::id(&app_id)?).await?;
+    let secret = ops::apps::new_client_secret(&Ctx::current().await?, &super::id(&app_id)?).await?;
     Ok(format!(
         "New client secret {secret} — copy it now: it is not shown again. The old one no longer works."
     ))

@@ -178,14 +178,15 @@ impl Store {
                     "Only an OpenID Connect app has a client registration.",
                 ));
             }
-            let existing: Option<(String, Option<String>)> = sqlx::query(
-                "SELECT client_id, secret_hash FROM oauth_clients WHERE app_id = $1",
-            )
-            .bind(id.as_str())
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| Ok::<_, sqlx::Error>((r.try_get("client_id")?, r.try_get("secret_hash")?)))
-            .transpose()?;
+            let existing: Option<(String, Option<String>)> =
+                sqlx::query("SELECT client_id, secret_hash FROM oauth_clients WHERE app_id = $1")
+                    .bind(id.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .map(|r| {
+                        Ok::<_, sqlx::Error>((r.try_get("client_id")?, r.try_get("secret_hash")?))
+                    })
+                    .transpose()?;
             let (client_id, old_secret) = match existing {
                 Some((cid, secret)) => (cid, secret),
                 None => (crate::oidc::new_client_id(), None),
@@ -545,12 +546,14 @@ impl Store {
             .await?;
         }
         if let Some(code) = code_hash {
-            sqlx::query("UPDATE oauth_codes SET access_jti = $1, family_id = $2 WHERE code_hash = $3")
-                .bind(&issued.access_jti)
-                .bind(issued.refresh.as_ref().map(|(_, f, _)| f.clone()))
-                .bind(code)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE oauth_codes SET access_jti = $1, family_id = $2 WHERE code_hash = $3",
+            )
+            .bind(&issued.access_jti)
+            .bind(issued.refresh.as_ref().map(|(_, f, _)| f.clone()))
+            .bind(code)
+            .execute(&mut *tx)
+            .await?;
         }
         let mut events = vec![grant_event(
             "app.oauth2.token.grant.access_token",
@@ -746,17 +749,21 @@ impl Store {
 
     /// The key that signs now: the newest unretired one (its kid, sealed
     /// private key and creation time).
-    pub async fn system_signing_key(
-        &self,
-    ) -> Result<Option<(String, String, String)>, StoreError> {
+    pub async fn system_signing_key(&self) -> Result<Option<(String, String, String)>, StoreError> {
         let row = sqlx::query(
             "SELECT kid, private_sealed, created FROM oauth_signing_keys WHERE retired IS NULL \
              ORDER BY created DESC LIMIT 1",
         )
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| Ok((r.try_get("kid")?, r.try_get("private_sealed")?, r.try_get("created")?)))
-            .transpose()
+        row.map(|r| {
+            Ok((
+                r.try_get("kid")?,
+                r.try_get("private_sealed")?,
+                r.try_get("created")?,
+            ))
+        })
+        .transpose()
     }
 
     /// Adds a signing key and retires the others (they stay published until
@@ -913,10 +920,11 @@ impl Store {
 
     /// A bookmark app's URL, if set.
     pub async fn bookmark_url(&self, app: &AppId) -> Result<Option<String>, StoreError> {
-        let settings: Option<String> = sqlx::query_scalar("SELECT settings FROM apps WHERE id = $1")
-            .bind(app.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
+        let settings: Option<String> =
+            sqlx::query_scalar("SELECT settings FROM apps WHERE id = $1")
+                .bind(app.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(settings
             .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
             .and_then(|v| v.pointer("/app/url")?.as_str().map(str::to_string)))

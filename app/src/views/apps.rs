@@ -77,4 +77,3 @@ pub struct OidcClientView {
     /// A `private_key_jwt` client's public keys (a JWK Set, JSON).
     pub jwks: String,
 }
-

@@ -172,11 +172,19 @@ async fn create(Api(cx): Api, Body(body): Body<CreateApp>) -> Result<Response, A
     let oauth = &body.settings["oauthClient"];
     let strings = |v: &Value| -> Vec<String> {
         v.as_array()
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let view = app::views::apps::OidcClientView {
-        application_type: oauth["application_type"].as_str().unwrap_or("web").to_string(),
+        application_type: oauth["application_type"]
+            .as_str()
+            .unwrap_or("web")
+            .to_string(),
         auth_method: body.credentials["oauthClient"]["token_endpoint_auth_method"]
             .as_str()
             .unwrap_or("client_secret_basic")
@@ -187,7 +195,10 @@ async fn create(Api(cx): Api, Body(body): Body<CreateApp>) -> Result<Response, A
             g if g.is_empty() => vec!["authorization_code".into()],
             g => g,
         },
-        initiate_login_uri: oauth["initiate_login_uri"].as_str().unwrap_or("").to_string(),
+        initiate_login_uri: oauth["initiate_login_uri"]
+            .as_str()
+            .unwrap_or("")
+            .to_string(),
         access_token_minutes: 60,
         id_token_minutes: 60,
         refresh_token_days: 30,

@@ -132,12 +132,7 @@ pub fn app(base: &str, a: &App) -> Value {
 /// Okta's `OpenIdConnectApplication`: the app with its OAuth client
 /// (`credentials.oauthClient`, `settings.oauthClient`); `secret` only in the
 /// answer that made it.
-pub fn oidc_app(
-    base: &str,
-    a: &App,
-    client: &app::oidc::Client,
-    secret: Option<&str>,
-) -> Value {
+pub fn oidc_app(base: &str, a: &App, client: &app::oidc::Client, secret: Option<&str>) -> Value {
     let mut v = app(base, a);
     let s = &client.settings;
     let mut credentials = json!({
