@@ -463,6 +463,17 @@ async fn protocol_attacks_are_refused_with_the_errors_the_spec_names() {
     let (status, _) = userinfo(&rig, tokens["access_token"].as_str().unwrap()).await;
     assert_eq!(status, 401);
 
+    // Parameters as JSON instead of a form: the OAuth error, not a framework's.
+    let r = client()
+        .post(format!("{base}/oauth2/v1/token"))
+        .header("content-type", "application/json")
+        .body("{\"grant_type\":\"client_credentials\"}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(json_of(r).await["error"], "invalid_request");
+
     // The discovery document names no algorithm but RS256 for ID tokens.
     let doc: Value = client()
         .get(format!("{base}/.well-known/openid-configuration"))

@@ -503,5 +503,6 @@ pub fn pkce_matches(verifier: &str, challenge: &str) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #[path = "tests.rs"]
 mod tests;

@@ -656,7 +656,7 @@ impl Store {
             return Ok(false);
         }
         if !assign {
-            super::oauth::revoke_lapsed_grants_in(&mut tx, super::oauth::GrantsOf::App(&app_id))
+            super::oauth::revoke_lapsed_grants_in(&mut tx, super::oauth::GrantsOf::App(app_id))
                 .await?;
         }
         let (event_type, display) = if assign {

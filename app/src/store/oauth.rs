@@ -171,7 +171,7 @@ impl Store {
         let settings = serde_json::to_string(&registration.settings)
             .map_err(|e| StoreError::Internal(e.to_string()))?;
         self.write(|mut tx| async move {
-            let app = app_in(&mut tx, &id).await?;
+            let app = app_in(&mut tx, id).await?;
             if app.sign_on_mode != "OPENID_CONNECT" {
                 return Err(StoreError::invalid(
                     "signOnMode",
@@ -326,7 +326,7 @@ impl Store {
     pub async fn rotate_oauth_secret(&self, grant: &Grant) -> Result<String, StoreError> {
         let id = grant.demand_app(Permission::AppsManage)?;
         self.write(|mut tx| async move {
-            let app = app_in(&mut tx, &id).await?;
+            let app = app_in(&mut tx, id).await?;
             let secret = crate::oidc::new_client_secret();
             let changed = sqlx::query(
                 "UPDATE oauth_clients SET secret_hash = $1, last_updated = $2 \
@@ -900,7 +900,7 @@ impl Store {
         }
         let settings = serde_json::json!({ "app": { "url": url } }).to_string();
         self.write(|mut tx| async move {
-            let app = app_in(&mut tx, &id).await?;
+            let app = app_in(&mut tx, id).await?;
             if app.sign_on_mode != "BOOKMARK" {
                 return Err(StoreError::invalid("url", "Only a bookmark app has a URL."));
             }

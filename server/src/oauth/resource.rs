@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use axum::extract::rejection::FormRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -144,8 +145,13 @@ pub(super) async fn userinfo(State(state): State<AppState>, headers: HeaderMap) 
 pub(super) async fn revoke(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Response {
+    let Ok(Form(form)) = form else {
+        return token_error(OAuthError::invalid_request(
+            "Send the parameters as application/x-www-form-urlencoded.",
+        ));
+    };
     let client = match authenticate(&state, &headers, &form).await {
         Ok(c) => c,
         Err(e) => return token_error(e),
@@ -193,8 +199,13 @@ pub(super) async fn revoke(
 pub(super) async fn introspect(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Response {
+    let Ok(Form(form)) = form else {
+        return token_error(OAuthError::invalid_request(
+            "Send the parameters as application/x-www-form-urlencoded.",
+        ));
+    };
     let client = match authenticate(&state, &headers, &form).await {
         Ok(c) => c,
         Err(e) => return token_error(e),

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use axum::extract::rejection::FormRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
@@ -137,8 +138,13 @@ pub(super) async fn authenticate(
 pub(super) async fn token(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Response {
+    let Ok(Form(form)) = form else {
+        return token_error(OAuthError::invalid_request(
+            "Send the parameters as application/x-www-form-urlencoded.",
+        ));
+    };
     match exchange(&state, &headers, &form).await {
         Ok(body) => {
             let mut response = Json(body).into_response();
