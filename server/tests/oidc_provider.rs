@@ -143,14 +143,25 @@ async fn token(rig: &Rig, auth: Option<String>, form: &[(&str, &str)]) -> (u16, 
 
 async fn exchange(rig: &Rig, code: &str) -> (u16, Value) {
     let redirect = wiki_redirect(rig);
+    exchange_as(rig, (WIKI, WIKI_SECRET), code, &redirect, VERIFIER).await
+}
+
+/// The code exchange as the client `(id, secret)` presents it.
+async fn exchange_as(
+    rig: &Rig,
+    (id, secret): (&str, &str),
+    code: &str,
+    redirect: &str,
+    verifier: &str,
+) -> (u16, Value) {
     token(
         rig,
-        Some(basic(WIKI, WIKI_SECRET)),
+        Some(basic(id, secret)),
         &[
             ("grant_type", "authorization_code"),
             ("code", code),
-            ("redirect_uri", &redirect),
-            ("code_verifier", VERIFIER),
+            ("redirect_uri", redirect),
+            ("code_verifier", verifier),
         ],
     )
     .await
@@ -362,31 +373,18 @@ async fn protocol_attacks_are_refused_with_the_errors_the_spec_names() {
     let c = code(&rig, &cookie).await;
     let wrong = "another-verifier-that-is-long-enough-0123456789abcdefghijk";
     assert_error(
-        &token(
-            &rig,
-            Some(basic(WIKI, WIKI_SECRET)),
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &c),
-                ("redirect_uri", &redirect),
-                ("code_verifier", wrong),
-            ],
-        )
-        .await,
+        &exchange_as(&rig, (WIKI, WIKI_SECRET), &c, &redirect, wrong).await,
         400,
         "invalid_grant",
     );
     let c = code(&rig, &cookie).await;
     assert_error(
-        &token(
+        &exchange_as(
             &rig,
-            Some(basic(WIKI, WIKI_SECRET)),
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &c),
-                ("redirect_uri", "http://127.0.0.1:3400/other"),
-                ("code_verifier", VERIFIER),
-            ],
+            (WIKI, WIKI_SECRET),
+            &c,
+            "http://127.0.0.1:3400/other",
+            VERIFIER,
         )
         .await,
         400,
@@ -396,17 +394,7 @@ async fn protocol_attacks_are_refused_with_the_errors_the_spec_names() {
     // A wrong secret is invalid_client (401).
     let c = code(&rig, &cookie).await;
     assert_error(
-        &token(
-            &rig,
-            Some(basic(WIKI, "not-the-secret")),
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &c),
-                ("redirect_uri", &redirect),
-                ("code_verifier", VERIFIER),
-            ],
-        )
-        .await,
+        &exchange_as(&rig, (WIKI, "not-the-secret"), &c, &redirect, VERIFIER).await,
         401,
         "invalid_client",
     );
@@ -414,15 +402,12 @@ async fn protocol_attacks_are_refused_with_the_errors_the_spec_names() {
     // A code issued to the wiki, presented by another client.
     let (other_id, other_secret) = register_other_app(&rig).await;
     assert_error(
-        &token(
+        &exchange_as(
             &rig,
-            Some(basic(&other_id, &other_secret)),
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &c),
-                ("redirect_uri", &redirect),
-                ("code_verifier", VERIFIER),
-            ],
+            (other_id.as_str(), other_secret.as_str()),
+            &c,
+            &redirect,
+            VERIFIER,
         )
         .await,
         400,

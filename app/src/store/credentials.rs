@@ -120,7 +120,7 @@ pub enum PasswordChange {
     Seed,
 }
 
-fn user_actor(user: &User) -> Actor {
+pub(crate) fn user_actor(user: &User) -> Actor {
     Actor {
         id: user.id.to_string(),
         actor_type: "User".into(),

@@ -68,6 +68,51 @@ pub(crate) fn app_target(app: &App) -> audit::Target {
     }
 }
 
+/// A new app's record, its label and type name checked.
+pub(crate) fn new_app(name: &str, label: &str, sign_on_mode: &str) -> Result<App, StoreError> {
+    let label = label.trim();
+    if label.is_empty() || label.chars().count() > 100 {
+        return Err(StoreError::invalid(
+            "label",
+            "Enter a label of 1 to 100 characters.",
+        ));
+    }
+    let name = name.trim();
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Err(StoreError::invalid(
+            "name",
+            "An app type name uses letters, digits and _ only.",
+        ));
+    }
+    let now = clock::now();
+    Ok(App {
+        id: AppId::generate(),
+        name: name.to_string(),
+        label: label.to_string(),
+        sign_on_mode: sign_on_mode.to_string(),
+        status: LifecycleStatus::Active,
+        created: now.clone(),
+        last_updated: now,
+    })
+}
+
+/// Inserts a new app's row in `tx`.
+pub(crate) async fn insert_app_in(tx: &mut super::WriteTx, app: &App) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO apps (id, name, label, sign_on_mode, status, created, last_updated) \
+         VALUES ($1, $2, $3, $4, 'ACTIVE', $5, $5)",
+    )
+    .bind(app.id.as_str())
+    .bind(&app.name)
+    .bind(&app.label)
+    .bind(&app.sign_on_mode)
+    .bind(&app.created)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| StoreError::map_constraint(e, &[Constraint::AppsSignOnMode]))?;
+    Ok(())
+}
+
 impl Store {
     pub async fn create_group(
         &self,
@@ -358,43 +403,9 @@ impl Store {
         sign_on_mode: &str,
     ) -> Result<App, StoreError> {
         grant.demand_org(Permission::AppsManage)?;
-        let label = label.trim();
-        if label.is_empty() || label.chars().count() > 100 {
-            return Err(StoreError::invalid(
-                "label",
-                "Enter a label of 1 to 100 characters.",
-            ));
-        }
-        let name = name.trim();
-        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-            return Err(StoreError::invalid(
-                "name",
-                "An app type name uses letters, digits and _ only.",
-            ));
-        }
-        let now = clock::now();
-        let app = App {
-            id: AppId::generate(),
-            name: name.to_string(),
-            label: label.to_string(),
-            sign_on_mode: sign_on_mode.to_string(),
-            status: LifecycleStatus::Active,
-            created: now.clone(),
-            last_updated: now.clone(),
-        };
+        let app = new_app(name, label, sign_on_mode)?;
         self.write(|mut tx| async move {
-            sqlx::query(
-                "INSERT INTO apps (id, name, label, sign_on_mode, status, created, last_updated) \
-                 VALUES ($1, $2, $3, $4, 'ACTIVE', $5, $5)",
-            )
-            .bind(app.id.as_str())
-            .bind(&app.name)
-            .bind(&app.label)
-            .bind(&app.sign_on_mode)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| StoreError::map_constraint(e, &[Constraint::AppsSignOnMode]))?;
+            insert_app_in(&mut tx, &app).await?;
             let event = Event::by_grant("application.lifecycle.create", "Add application", grant)
                 .target(app_target(&app));
             Ok((tx, app, vec![event]))

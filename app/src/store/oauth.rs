@@ -8,6 +8,7 @@
 use sqlx::Row;
 
 use super::audit::{Actor, Client as EventClient, Event, OutcomeResult, Severity, Target};
+use super::credentials::user_actor;
 use super::demand::Demand;
 use super::groups::app_target;
 use super::users::user_target;
@@ -59,15 +60,6 @@ fn client_app_target(client: &Client) -> Target {
         alternate_id: client.app_label.clone(),
         display_name: client.app_label.clone(),
         realm_id: None,
-    }
-}
-
-fn user_actor(user: &User) -> Actor {
-    Actor {
-        id: user.id.to_string(),
-        actor_type: "User".into(),
-        alternate_id: user.profile.login.clone(),
-        display_name: format!("{} {}", user.profile.first_name, user.profile.last_name),
     }
 }
 
@@ -136,23 +128,24 @@ fn assigned(user: &str, app: &str) -> String {
 impl Store {
     /// An app's client registration, if it has one (the caller has read the app).
     pub async fn oauth_client_of_app(&self, app: &AppId) -> Result<Option<Client>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {CLIENT_COLUMNS} FROM oauth_clients c JOIN apps a ON a.id = c.app_id \
-             WHERE c.app_id = $1"
-        ))
-        .bind(app.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(client_from_row).transpose()
+        self.oauth_client_where("c.app_id", app.as_str()).await
     }
 
     /// The client registered under `client_id` (the protocol endpoints).
     pub async fn system_oauth_client(&self, client_id: &str) -> Result<Option<Client>, StoreError> {
+        self.oauth_client_where("c.client_id", client_id).await
+    }
+
+    async fn oauth_client_where(
+        &self,
+        column: &'static str,
+        value: &str,
+    ) -> Result<Option<Client>, StoreError> {
         let row = sqlx::query(&format!(
             "SELECT {CLIENT_COLUMNS} FROM oauth_clients c JOIN apps a ON a.id = c.app_id \
-             WHERE c.client_id = $1"
+             WHERE {column} = $1"
         ))
-        .bind(client_id)
+        .bind(value)
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(client_from_row).transpose()
@@ -255,25 +248,10 @@ impl Store {
         registration: Registration,
     ) -> Result<(App, Client, Option<String>), StoreError> {
         grant.demand_org(Permission::AppsManage)?;
-        let label = label.trim();
-        if label.is_empty() || label.chars().count() > 100 {
-            return Err(StoreError::invalid(
-                "label",
-                "Enter a label of 1 to 100 characters.",
-            ));
-        }
+        let app = super::groups::new_app("oidc_client", label, "OPENID_CONNECT")?;
         let settings = serde_json::to_string(&registration.settings)
             .map_err(|e| StoreError::Internal(e.to_string()))?;
-        let now = clock::now();
-        let app = App {
-            id: AppId::generate(),
-            name: "oidc_client".into(),
-            label: label.to_string(),
-            sign_on_mode: "OPENID_CONNECT".into(),
-            status: crate::model::LifecycleStatus::Active,
-            created: now.clone(),
-            last_updated: now.clone(),
-        };
+        let now = app.created.clone();
         let secret = registration
             .auth_method
             .uses_secret()
@@ -290,17 +268,7 @@ impl Store {
             last_updated: now.clone(),
         };
         self.write(|mut tx| async move {
-            sqlx::query(
-                "INSERT INTO apps (id, name, label, sign_on_mode, status, created, last_updated) \
-                 VALUES ($1, $2, $3, $4, 'ACTIVE', $5, $5)",
-            )
-            .bind(app.id.as_str())
-            .bind(&app.name)
-            .bind(&app.label)
-            .bind(&app.sign_on_mode)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
+            super::groups::insert_app_in(&mut tx, &app).await?;
             sqlx::query(
                 "INSERT INTO oauth_clients (app_id, client_id, secret_hash, auth_method, \
                  application_type, settings, last_updated) VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -157,24 +157,12 @@ pub(super) async fn authorize(
             if existing.is_some() {
                 let _ = session.flush().await;
             }
-            let again = without_params(&uri, &["prompt", "max_age"]);
-            let to = format!(
-                "/login?return_to={}",
-                url::form_urlencoded::byte_serialize(again.as_bytes()).collect::<String>()
-            );
-            return Redirect::to(&to).into_response();
+            return sign_in_first(&without_params(&uri, &["prompt", "max_age"]));
         }
     };
     let from = app::ctx::client_of(&headers);
-    let access = user.status == UserStatus::Active
-        && client.app_active
-        && state
-            .store
-            .system_app_access(&user.id, &client.app_id)
-            .await
-            .unwrap_or(false);
-    if !access {
-        return no_access(&state, &user, &client, &from).await;
+    if let Some(refused) = refuse_unless_assigned(&state, &user, &client, &from).await {
+        return refused;
     }
     let code = oidc::random_token();
     let request = CodeRequest {
@@ -219,6 +207,38 @@ fn without_params(uri: &axum::http::Uri, drop: &[&str]) -> String {
     format!("{}?{query}", uri.path())
 }
 
+/// To the portal's sign-in, coming back to `back` (a local path) after it.
+fn sign_in_first(back: &str) -> Response {
+    Redirect::to(&format!(
+        "/login?return_to={}",
+        url::form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>()
+    ))
+    .into_response()
+}
+
+/// `None` when `user` (active) may sign in to `client`'s app (active, and
+/// assigned to them directly or through a group); else the answer refusing it.
+async fn refuse_unless_assigned(
+    state: &AppState,
+    user: &User,
+    client: &Client,
+    from: &EventClient,
+) -> Option<Response> {
+    let assigned = match state
+        .store
+        .system_app_access(&user.id, &client.app_id)
+        .await
+    {
+        Ok(assigned) => assigned,
+        Err(e) => return Some(token_error(store_failed(e))),
+    };
+    if user.status == UserStatus::Active && client.app_active && assigned {
+        None
+    } else {
+        Some(no_access(state, user, client, from).await)
+    }
+}
+
 /// "You don't have access to this app": the page, and the refusal logged.
 async fn no_access(state: &AppState, user: &User, client: &Client, from: &EventClient) -> Response {
     let reason = if client.app_active {
@@ -251,14 +271,7 @@ pub(super) async fn launch(
 ) -> Response {
     let user = match app::ctx::session_user(&state.store, &session).await {
         Ok(Some(u)) => u,
-        Ok(None) => {
-            let back = format!("/home/apps/{id}");
-            return Redirect::to(&format!(
-                "/login?return_to={}",
-                url::form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>()
-            ))
-            .into_response();
-        }
+        Ok(None) => return sign_in_first(&format!("/home/apps/{id}")),
         Err(e) => return token_error(internal("the session", &e.to_string())),
     };
     let not_found = || {
@@ -278,14 +291,8 @@ pub(super) async fn launch(
         Err(e) => return token_error(store_failed(e)),
     };
     let from = app::ctx::client_of(&headers);
-    let access = client.app_active
-        && state
-            .store
-            .system_app_access(&user.id, &client.app_id)
-            .await
-            .unwrap_or(false);
-    if !access {
-        return no_access(&state, &user, &client, &from).await;
+    if let Some(refused) = refuse_unless_assigned(&state, &user, &client, &from).await {
+        return refused;
     }
     match client
         .settings

@@ -2,13 +2,10 @@
 //! token), `/oauth2/v1/revoke` and `/oauth2/v1/introspect` (authenticated
 //! clients, their own tokens only).
 
-use std::collections::HashMap;
-
-use axum::extract::rejection::FormRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::{Form, Json};
+use axum::Json;
 use serde_json::{json, Map, Value};
 
 use app::credentials::token_hash;
@@ -17,7 +14,7 @@ use app::model::User;
 use app::oidc::tokens::{self, UserClaims};
 use app::oidc::{Client, OAuthError};
 
-use super::token::{active_assigned_user, authenticate};
+use super::token::{active_assigned_user, authenticate, form_of, OAuthForm};
 use super::{issuer, no_store, store_failed, token_error};
 use crate::state::AppState;
 
@@ -142,23 +139,31 @@ pub(super) async fn userinfo(State(state): State<AppState>, headers: HeaderMap) 
     response
 }
 
+/// The authenticated client of a revocation or introspection request and the
+/// token it names; else the OAuth error answer.
+async fn client_and_token(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: OAuthForm,
+) -> Result<(Client, String), OAuthError> {
+    let form = form_of(form)?;
+    let client = authenticate(state, headers, &form).await?;
+    match form.get("token").filter(|t| !t.is_empty()) {
+        Some(token) => Ok((client, token.clone())),
+        None => Err(OAuthError::invalid_request("token is required.")),
+    }
+}
+
 pub(super) async fn revoke(
     State(state): State<AppState>,
     headers: HeaderMap,
-    form: Result<Form<HashMap<String, String>>, FormRejection>,
+    form: OAuthForm,
 ) -> Response {
-    let Ok(Form(form)) = form else {
-        return token_error(OAuthError::invalid_request(
-            "Send the parameters as application/x-www-form-urlencoded.",
-        ));
-    };
-    let client = match authenticate(&state, &headers, &form).await {
-        Ok(c) => c,
+    let (client, token) = match client_and_token(&state, &headers, form).await {
+        Ok(x) => x,
         Err(e) => return token_error(e),
     };
-    let Some(token) = form.get("token").filter(|t| !t.is_empty()) else {
-        return token_error(OAuthError::invalid_request("token is required."));
-    };
+    let token = token.as_str();
     let from = app::ctx::client_of(&headers);
     // An access token (a JWT of this client) or a refresh token; anything
     // else is already as good as revoked (RFC 7009: 200 all the same).
@@ -199,20 +204,13 @@ pub(super) async fn revoke(
 pub(super) async fn introspect(
     State(state): State<AppState>,
     headers: HeaderMap,
-    form: Result<Form<HashMap<String, String>>, FormRejection>,
+    form: OAuthForm,
 ) -> Response {
-    let Ok(Form(form)) = form else {
-        return token_error(OAuthError::invalid_request(
-            "Send the parameters as application/x-www-form-urlencoded.",
-        ));
-    };
-    let client = match authenticate(&state, &headers, &form).await {
-        Ok(c) => c,
+    let (client, token) = match client_and_token(&state, &headers, form).await {
+        Ok(x) => x,
         Err(e) => return token_error(e),
     };
-    let Some(token) = form.get("token").filter(|t| !t.is_empty()) else {
-        return token_error(OAuthError::invalid_request("token is required."));
-    };
+    let token = token.as_str();
     let inactive = || {
         let mut r = Json(json!({ "active": false })).into_response();
         no_store(&mut r);

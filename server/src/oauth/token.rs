@@ -23,6 +23,16 @@ use app::store::oauth::{Issued, Redeemed};
 use super::{internal, issuer, no_store, store_failed, token_error};
 use crate::state::AppState;
 
+/// The body of a token, revocation or introspection request.
+pub(super) type OAuthForm = Result<Form<HashMap<String, String>>, FormRejection>;
+
+/// The request's parameters; a body that is not a form is `invalid_request`.
+pub(super) fn form_of(form: OAuthForm) -> Result<HashMap<String, String>, OAuthError> {
+    form.map(|Form(f)| f).map_err(|_| {
+        OAuthError::invalid_request("Send the parameters as application/x-www-form-urlencoded.")
+    })
+}
+
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// Authenticates the client of a token, revocation or introspection request
@@ -138,12 +148,11 @@ pub(super) async fn authenticate(
 pub(super) async fn token(
     State(state): State<AppState>,
     headers: HeaderMap,
-    form: Result<Form<HashMap<String, String>>, FormRejection>,
+    form: OAuthForm,
 ) -> Response {
-    let Ok(Form(form)) = form else {
-        return token_error(OAuthError::invalid_request(
-            "Send the parameters as application/x-www-form-urlencoded.",
-        ));
+    let form = match form_of(form) {
+        Ok(f) => f,
+        Err(e) => return token_error(e),
     };
     match exchange(&state, &headers, &form).await {
         Ok(body) => {
