@@ -12,7 +12,7 @@ use app::authz::{Client, Permission, Target};
 use app::error::AppError;
 use app::model::LifecycleOp;
 use app::ops;
-use app::store::oauth::{CodeRequest, Issued, Redeemed};
+use app::store::oauth::{CodeRequest, Issued, Redeemed, Source};
 use app::views::apps::OidcClientView;
 use common::{cx, on_both, partner_admin, realm, super_admin, system, user};
 
@@ -187,45 +187,57 @@ async fn registrations_keep_only_a_hash_and_refresh_families_end_with_the_assign
             .system_record_issue(
                 &client,
                 Some(&erin),
-                None,
+                Source::Credentials,
                 &issued("r1"),
                 &Client::default(),
             )
             .await
             .unwrap();
+        // Read without spending it; the rotation spends it with the new token.
         assert!(matches!(
             store
-                .system_take_refresh("r1", &client, &Client::default())
+                .system_refresh_grant("r1", &client, &Client::default())
                 .await
                 .unwrap(),
             Redeemed::Fresh(_)
         ));
-        store
+        assert!(store
             .system_record_issue(
                 &client,
                 Some(&erin),
-                None,
+                Source::Refresh("r1"),
                 &issued("r2"),
                 &Client::default(),
             )
             .await
-            .unwrap();
+            .unwrap());
         assert_eq!(
             store.live_refresh_tokens(&erin.id, &wiki.id).await.unwrap(),
             1
         );
-        // r1 again: the family goes, r2 with it, and its access tokens are revoked.
-        assert!(matches!(
-            store
-                .system_take_refresh("r1", &client, &Client::default())
-                .await
-                .unwrap(),
-            Redeemed::Replayed
-        ));
+        // A second rotation of r1 (a concurrent or replayed refresh) issues
+        // nothing and revokes the family, r2 with it.
+        assert!(!store
+            .system_record_issue(
+                &client,
+                Some(&erin),
+                Source::Refresh("r1"),
+                &issued("r2b"),
+                &Client::default(),
+            )
+            .await
+            .unwrap());
         assert_eq!(
             store.live_refresh_tokens(&erin.id, &wiki.id).await.unwrap(),
             0
         );
+        assert!(matches!(
+            store
+                .system_refresh_grant("r2", &client, &Client::default())
+                .await
+                .unwrap(),
+            Redeemed::Unknown
+        ));
         assert!(store.system_jti_revoked("AT.r2").await.unwrap());
 
         // Unassigned: her new family is deleted in the same transaction.
@@ -233,7 +245,7 @@ async fn registrations_keep_only_a_hash_and_refresh_families_end_with_the_assign
             .system_record_issue(
                 &client,
                 Some(&erin),
-                None,
+                Source::Credentials,
                 &issued("r3"),
                 &Client::default(),
             )
@@ -256,7 +268,7 @@ async fn registrations_keep_only_a_hash_and_refresh_families_end_with_the_assign
             .system_record_issue(
                 &client,
                 Some(&erin),
-                None,
+                Source::Credentials,
                 &issued("r4"),
                 &Client::default(),
             )

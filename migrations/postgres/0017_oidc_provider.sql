@@ -29,7 +29,8 @@ CREATE TABLE oauth_signing_keys (
 );
 
 -- Authorization codes: single use, short-lived. `access_jti` and `family_id`
--- name what the exchange issued, so a replayed code revokes it.
+-- name what the exchange issued, so a replayed code revokes it; `replayed`
+-- marks one presented again (an exchange still under way then issues nothing).
 CREATE TABLE oauth_codes (
     code_hash  TEXT NOT NULL PRIMARY KEY,
     app_id     TEXT COLLATE "C" NOT NULL REFERENCES apps (id) ON DELETE CASCADE,
@@ -38,13 +39,15 @@ CREATE TABLE oauth_codes (
     created    TEXT NOT NULL,
     expires_at TEXT NOT NULL,
     used       TEXT,
+    replayed   TEXT,
     access_jti TEXT,
     family_id  TEXT
 );
 CREATE INDEX oauth_codes_expires ON oauth_codes (expires_at);
 
 -- Refresh tokens. Each use rotates: the row is marked used and a new one of the
--- same family issued; presenting a used one revokes the whole family.
+-- same family issued, in one transaction, with the family's expiry; presenting
+-- a used one revokes the whole family.
 CREATE TABLE oauth_refresh_tokens (
     token_hash TEXT NOT NULL PRIMARY KEY,
     family_id  TEXT NOT NULL,

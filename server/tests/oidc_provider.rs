@@ -271,6 +271,14 @@ async fn an_assigned_user_signs_in_to_the_wiki_and_anyone_else_is_refused() {
         .await
         .contains(&"app.generic.unauth_app_access_attempt".to_string()));
 
+    // Asked silently (prompt=none), the app hears it: no page.
+    let r = authorize(&rig, &cookie, &[("prompt", "none")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        param(&location(&r), "error").as_deref(),
+        Some("access_denied")
+    );
+
     // Assigned, she gets a code, then tokens.
     assign_wiki(&rig, ALICE, true).await;
     let code = code(&rig, &cookie).await;
@@ -505,6 +513,28 @@ async fn unassigning_the_app_ends_the_users_refresh_tokens_at_once() {
     // And the next sign-in to the app is refused.
     let r = authorize(&rig, &cookie, &[]).await;
     assert_eq!(r.status(), 403);
+
+    // Clearing her sessions ends the apps' grants too.
+    assign_wiki(&rig, ALICE, true).await;
+    let c = code(&rig, &cookie).await;
+    let (_, tokens) = exchange(&rig, &c).await;
+    assert_eq!(
+        rig.store
+            .live_refresh_tokens(&alice.id, &wiki)
+            .await
+            .unwrap(),
+        1
+    );
+    lifecycle(&rig, ALICE, LifecycleOp::ClearSessions).await;
+    assert_eq!(
+        rig.store
+            .live_refresh_tokens(&alice.id, &wiki)
+            .await
+            .unwrap(),
+        0
+    );
+    let (status, _) = userinfo(&rig, tokens["access_token"].as_str().unwrap()).await;
+    assert_eq!(status, 401);
 }
 
 #[tokio::test]
@@ -588,6 +618,32 @@ async fn client_assertions_must_be_signed_with_the_registered_key_and_its_algori
     assert_eq!(ok.0, 200, "{}", ok.1);
     assert_eq!(ok.1["scope"], "wiki.read");
     assert!(ok.1.get("id_token").is_none());
+    // A scope it is not registered for.
+    let mut other = claims("j-5");
+    other["jti"] = json!("j-5");
+    let asked = token(
+        &rig,
+        None,
+        &[
+            ("grant_type", "client_credentials"),
+            ("scope", "wiki.admin"),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", &rig.sign(&signer, &other)),
+        ],
+    )
+    .await;
+    assert_error(&asked, 400, "invalid_scope");
+    // An assertion that lives too long.
+    let mut long = claims("j-6");
+    long["exp"] = json!(now() + 3600);
+    assert_error(
+        &grant(rig.sign(&signer, &long)).await,
+        401,
+        "invalid_client",
+    );
     // The same assertion again: a replay.
     assert_error(
         &grant(rig.sign(&signer, &claims("j-1"))).await,
@@ -734,6 +790,7 @@ async fn register_service(rig: &Rig, jwks: &Value) -> String {
         id_token_minutes: 60,
         refresh_token_days: 1,
         jwks: jwks.to_string(),
+        scopes: vec!["wiki.read wiki.write".into()],
         ..Default::default()
     };
     let registration = app::oidc::Registration::from_view(&view).unwrap();

@@ -118,6 +118,9 @@ pub struct ClientSettings {
     pub realm_claim: bool,
     #[serde(default)]
     pub jwks: Option<serde_json::Value>,
+    /// The scopes a service app may ask for with client credentials.
+    #[serde(default)]
+    pub scopes: Vec<String>,
 }
 
 impl Default for ClientSettings {
@@ -133,6 +136,7 @@ impl Default for ClientSettings {
             groups_filter: None,
             realm_claim: true,
             jwks: None,
+            scopes: Vec::new(),
         }
     }
 }
@@ -192,6 +196,7 @@ impl Client {
                 .as_ref()
                 .and_then(|j| serde_json::to_string_pretty(j).ok())
                 .unwrap_or_default(),
+            scopes: s.scopes.clone(),
         }
     }
 
@@ -350,6 +355,30 @@ impl Registration {
         } else {
             None
         };
+        let mut scopes: Vec<String> = clean(&v.scopes)
+            .iter()
+            .flat_map(|l| l.split_whitespace())
+            .map(str::to_string)
+            .collect();
+        scopes.dedup();
+        for scope in &scopes {
+            let well_formed = scope.len() <= 100
+                && scope
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".:_-/".contains(&b));
+            if !well_formed || SCOPES.contains(&scope.as_str()) {
+                errors.push(FieldError::new(
+                    "scopes",
+                    format!("{scope}: a scope is letters, digits and . : _ - /, and not an OpenID scope."),
+                ));
+            }
+        }
+        if !scopes.is_empty() && app_type != AppType::Service {
+            errors.push(FieldError::new(
+                "scopes",
+                "Only a service app asks for scopes of its own.",
+            ));
+        }
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -367,6 +396,7 @@ impl Registration {
                 groups_filter,
                 realm_claim: v.realm_claim,
                 jwks,
+                scopes,
             },
         })
     }

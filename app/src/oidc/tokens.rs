@@ -132,6 +132,9 @@ pub fn parse_client_jwks(text: &str) -> Result<Value, String> {
     Ok(value)
 }
 
+/// The longest a client assertion may live.
+const MAX_ASSERTION_SECONDS: i64 = 300;
+
 /// Verifies a client assertion (RFC 7523, `private_key_jwt`): signed by one
 /// of the client's registered keys with that key's algorithm, `iss` = `sub` =
 /// the client id, `aud` the token endpoint (or the issuer), unexpired, with a
@@ -179,7 +182,19 @@ pub fn verify_client_assertion(
                 .and_then(Value::as_str)
                 .filter(|j| !j.is_empty() && j.len() <= 200)
                 .ok_or_else(|| bad("The client assertion has no jti."))?;
-            let exp = data.claims.get("exp").and_then(Value::as_i64).unwrap_or(0);
+            let exp = data
+                .claims
+                .get("exp")
+                .and_then(Value::as_f64)
+                .map(|e| e as i64)
+                .unwrap_or(0);
+            // A short-lived assertion only: its jti is remembered that long.
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            if exp - now > MAX_ASSERTION_SECONDS {
+                return Err(bad(
+                    "The client assertion lives too long (at most 5 minutes).",
+                ));
+            }
             return Ok((jti.to_string(), exp));
         }
     }
@@ -228,8 +243,9 @@ pub fn user_claims(
         );
     }
     if has("email") {
+        // No `email_verified`: an admin may set any address, and the portal
+        // does not prove mailbox control for every user.
         m.insert("email".into(), json!(p.email));
-        m.insert("email_verified".into(), json!(true));
     }
     if let Some(re) = settings.groups_regex() {
         let groups: Vec<&String> = c.groups.iter().filter(|g| re.is_match(g)).collect();

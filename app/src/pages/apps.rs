@@ -268,6 +268,8 @@ fn OidcSettings(
                     <input id="oidc-realm" name="realm_claim" type="checkbox" value="true" checked=c.realm_claim />
                     <label for="oidc-realm" class="text-sm font-medium">"Tell the app the user's realm (realm, realm_id claims)"</label>
                 </div>
+                {text_field("oidc-scopes", "scopes", "Scopes the service may ask for", kept_value(save, "scopes", c.scopes.join(" ")),
+                    Some("Service apps only, separated by spaces (e.g. inventory.read)."), move || field_error(save, "scopes"))}
                 {area("oidc-jwks", "jwks", "Public keys (JWK Set)", "For private key JWT only: the app's public keys, as JSON.",
                     kept_value(save, "jwks", c.jwks.clone()), "jwks")}
                 <button type="submit" class=BUTTON>"Save sign-in settings"</button>

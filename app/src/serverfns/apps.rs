@@ -76,6 +76,7 @@ pub async fn save_oidc_client(
     #[server(default)] groups_filter: String,
     #[server(default)] realm_claim: Option<String>,
     #[server(default)] jwks: String,
+    #[server(default)] scopes: String,
 ) -> Result<String, AppError> {
     let kept = [
         ("application_type", application_type.clone()),
@@ -91,6 +92,7 @@ pub async fn save_oidc_client(
         ("refresh_token_days", refresh_token_days.clone()),
         ("groups_filter", groups_filter.clone()),
         ("jwks", jwks.clone()),
+        ("scopes", scopes.clone()),
     ];
     async {
         let number = |field: &'static str, raw: &str| -> Result<u32, AppError> {
@@ -119,6 +121,7 @@ pub async fn save_oidc_client(
             groups_filter: groups_filter.clone(),
             realm_claim: realm_claim.is_some(),
             jwks: jwks.clone(),
+            scopes: vec![scopes.clone()],
             ..OidcClientView::default()
         };
         let cx = Ctx::current().await?;

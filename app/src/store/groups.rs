@@ -216,12 +216,23 @@ impl Store {
             } else {
                 0
             };
+            let apps: Vec<String> =
+                sqlx::query_scalar("SELECT app_id FROM app_group_assignments WHERE group_id = $1")
+                    .bind(id.as_str())
+                    .fetch_all(&mut *tx)
+                    .await?;
             sqlx::query("DELETE FROM groups WHERE id = $1")
                 .bind(id.as_str())
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| StoreError::map_constraint(e, &[]))?;
             super::admin::a_super_admin_remains(&mut tx, before).await?;
+            // Its members lose the apps it gave them: their refresh tokens go.
+            for app in apps {
+                let app = AppId::parse(&app).map_err(|e| StoreError::Internal(e.to_string()))?;
+                super::oauth::revoke_lapsed_grants_in(&mut tx, super::oauth::GrantsOf::App(&app))
+                    .await?;
+            }
             let event = Event::by_grant("group.lifecycle.delete", "Delete Okta group", grant)
                 .target(group_target(&group));
             Ok((tx, (), vec![event]))

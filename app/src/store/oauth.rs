@@ -100,6 +100,19 @@ pub struct RefreshGrant {
     pub user_id: UserId,
     pub scopes: Vec<String>,
     pub auth_time: i64,
+    /// The family's end: rotation never extends it.
+    pub expires_at: String,
+}
+
+/// What an exchange spends.
+#[derive(Debug, Clone, Copy)]
+pub enum Source<'a> {
+    /// An authorization code (its hash), already taken.
+    Code(&'a str),
+    /// A refresh token (its hash), rotated with the new tokens.
+    Refresh(&'a str),
+    /// Client credentials: nothing.
+    Credentials,
 }
 
 /// Tokens an exchange issued, to record with their events.
@@ -471,6 +484,12 @@ impl Store {
         let jti: Option<String> = row.try_get("access_jti")?;
         let family: Option<String> = row.try_get("family_id")?;
         let user: String = row.try_get("user_id")?;
+        // An exchange of this code still under way will issue nothing.
+        sqlx::query("UPDATE oauth_codes SET replayed = $1 WHERE code_hash = $2")
+            .bind(&now)
+            .bind(code_hash)
+            .execute(&mut *tx)
+            .await?;
         if let Some(jti) = jti {
             revoke_jti_in(&mut tx, &jti).await?;
         }
@@ -485,17 +504,55 @@ impl Store {
 
     /// Records what an exchange issued, with Okta's grant events: the access
     /// token, the ID token, the refresh token (a new family or the next of
-    /// one). `code_hash` names the code it came from, if any.
+    /// one). What it came from is spent in the same transaction:
+    /// `Source::Code` (a code taken by `system_redeem_code`: if it was
+    /// presented again meanwhile, nothing is issued) or `Source::Refresh`
+    /// (the refresh token rotated here: if another request spent it first,
+    /// that is a reuse — the family is revoked and nothing issued). `false`
+    /// when nothing was issued.
     pub async fn system_record_issue(
         &self,
         client: &Client,
         user: Option<&User>,
-        code_hash: Option<&str>,
+        source: Source<'_>,
         issued: &Issued,
         from: &EventClient,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
         let now = clock::now();
+        match source {
+            Source::Code(code) => {
+                let bound = sqlx::query(
+                    "UPDATE oauth_codes SET access_jti = $1, family_id = $2 \
+                     WHERE code_hash = $3 AND replayed IS NULL",
+                )
+                .bind(&issued.access_jti)
+                .bind(issued.refresh.as_ref().map(|(_, f, _)| f.clone()))
+                .bind(code)
+                .execute(&mut *tx)
+                .await?;
+                if bound.rows_affected() != 1 {
+                    return Ok(false);
+                }
+            }
+            Source::Refresh(old) => {
+                let spent = sqlx::query(
+                    "UPDATE oauth_refresh_tokens SET used = $1 WHERE token_hash = $2 \
+                     AND app_id = $3 AND used IS NULL",
+                )
+                .bind(&now)
+                .bind(old)
+                .bind(client.app_id.as_str())
+                .execute(&mut *tx)
+                .await?;
+                if spent.rows_affected() != 1 {
+                    drop(tx);
+                    self.system_reuse_of_refresh(old, client, from).await?;
+                    return Ok(false);
+                }
+            }
+            Source::Credentials => {}
+        }
         if let (Some(user), Some((hash, family, expires))) = (user, &issued.refresh) {
             sqlx::query(
                 "INSERT INTO oauth_refresh_tokens (token_hash, family_id, app_id, user_id, scope, \
@@ -510,16 +567,6 @@ impl Store {
             .bind(&issued.access_jti)
             .bind(&now)
             .bind(expires)
-            .execute(&mut *tx)
-            .await?;
-        }
-        if let Some(code) = code_hash {
-            sqlx::query(
-                "UPDATE oauth_codes SET access_jti = $1, family_id = $2 WHERE code_hash = $3",
-            )
-            .bind(&issued.access_jti)
-            .bind(issued.refresh.as_ref().map(|(_, f, _)| f.clone()))
-            .bind(code)
             .execute(&mut *tx)
             .await?;
         }
@@ -551,59 +598,76 @@ impl Store {
         }
         super::audit::append_all(&mut tx, &events).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
-    /// Takes a refresh token of `client` for rotation: marks it used in the
-    /// statement that finds it. One presented again revokes its whole family
-    /// (`app.oauth2.token.detect_reuse`); an expired one is unknown.
-    pub async fn system_take_refresh(
+    /// The grant of a live refresh token of `client`, read without spending
+    /// it (`system_record_issue` rotates it with the new tokens). One already
+    /// used revokes its whole family (`app.oauth2.token.detect_reuse`); an
+    /// expired or unknown one is unknown.
+    pub async fn system_refresh_grant(
         &self,
         token_hash: &str,
         client: &Client,
         from: &EventClient,
     ) -> Result<Redeemed<RefreshGrant>, StoreError> {
-        let now = clock::now();
-        let mut tx = self.begin_write().await?;
-        let taken = sqlx::query(
-            "UPDATE oauth_refresh_tokens SET used = $1 WHERE token_hash = $2 AND app_id = $3 \
-             AND used IS NULL AND expires_at > $1 RETURNING family_id, user_id, scope, auth_time",
-        )
-        .bind(&now)
-        .bind(token_hash)
-        .bind(client.app_id.as_str())
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(row) = taken {
-            let user: String = row.try_get("user_id")?;
-            let scope: String = row.try_get("scope")?;
-            let grant = RefreshGrant {
-                family_id: row.try_get("family_id")?,
-                user_id: UserId::parse(&user).map_err(|e| StoreError::Internal(e.to_string()))?,
-                scopes: scope.split_whitespace().map(str::to_string).collect(),
-                auth_time: row.try_get("auth_time")?,
-            };
-            tx.commit().await?;
-            return Ok(Redeemed::Fresh(grant));
-        }
-        let used = sqlx::query(
-            "SELECT family_id, user_id FROM oauth_refresh_tokens \
-             WHERE token_hash = $1 AND app_id = $2 AND used IS NOT NULL",
+        let row = sqlx::query(
+            "SELECT family_id, user_id, scope, auth_time, expires_at, used FROM oauth_refresh_tokens \
+             WHERE token_hash = $1 AND app_id = $2",
         )
         .bind(token_hash)
         .bind(client.app_id.as_str())
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&self.pool)
         .await?;
-        let Some(row) = used else {
+        let Some(row) = row else {
             return Ok(Redeemed::Unknown);
         };
-        let family: String = row.try_get("family_id")?;
+        let used: Option<String> = row.try_get("used")?;
+        if used.is_some() {
+            self.system_reuse_of_refresh(token_hash, client, from)
+                .await?;
+            return Ok(Redeemed::Replayed);
+        }
+        let expires_at: String = row.try_get("expires_at")?;
+        if expires_at <= clock::now() {
+            return Ok(Redeemed::Unknown);
+        }
         let user: String = row.try_get("user_id")?;
-        revoke_family_in(&mut tx, &family).await?;
-        let event = reuse_event(client, &user, "refresh token", from);
-        super::audit::append(&mut tx, &event).await?;
+        let scope: String = row.try_get("scope")?;
+        Ok(Redeemed::Fresh(RefreshGrant {
+            family_id: row.try_get("family_id")?,
+            user_id: UserId::parse(&user).map_err(|e| StoreError::Internal(e.to_string()))?,
+            scopes: scope.split_whitespace().map(str::to_string).collect(),
+            auth_time: row.try_get("auth_time")?,
+            expires_at,
+        }))
+    }
+
+    /// A spent refresh token presented again: its family is revoked, with
+    /// `app.oauth2.token.detect_reuse`.
+    async fn system_reuse_of_refresh(
+        &self,
+        token_hash: &str,
+        client: &Client,
+        from: &EventClient,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "SELECT family_id, user_id FROM oauth_refresh_tokens WHERE token_hash = $1 AND app_id = $2",
+        )
+        .bind(token_hash)
+        .bind(client.app_id.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = row {
+            let family: String = row.try_get("family_id")?;
+            let user: String = row.try_get("user_id")?;
+            revoke_family_in(&mut tx, &family).await?;
+            let event = reuse_event(client, &user, "refresh token", from);
+            super::audit::append(&mut tx, &event).await?;
+        }
         tx.commit().await?;
-        Ok(Redeemed::Replayed)
+        Ok(())
     }
 
     /// Revokes what a client presents at `/revoke`: a refresh token (its
@@ -676,9 +740,13 @@ impl Store {
         jti: &str,
         exp: i64,
     ) -> Result<bool, StoreError> {
-        let expires = time::OffsetDateTime::from_unix_timestamp(exp)
-            .map(clock::format)
-            .unwrap_or_else(|_| clock::now());
+        // Kept past the assertion's expiry by more than the verifier's leeway.
+        let now = time::OffsetDateTime::now_utc();
+        let until = time::OffsetDateTime::from_unix_timestamp(exp)
+            .unwrap_or(now)
+            .max(now)
+            + time::Duration::minutes(2);
+        let expires = clock::format(until);
         let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM oauth_revoked_tokens WHERE expires_at < $1")
             .bind(clock::now())
@@ -971,6 +1039,25 @@ async fn revoke_family_in(tx: &mut WriteTx, family: &str) -> Result<(), StoreErr
         .bind(family)
         .execute(&mut **tx)
         .await?;
+    Ok(())
+}
+
+/// Revokes every grant `user` holds at any app (sessions cleared, a password
+/// or the authenticators reset): the refresh tokens go and the access tokens
+/// issued with them are listed as revoked.
+pub(crate) async fn revoke_all_grants_in(
+    tx: &mut WriteTx,
+    user: &UserId,
+) -> Result<(), StoreError> {
+    let families: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT family_id FROM oauth_refresh_tokens WHERE user_id = $1",
+    )
+    .bind(user.as_str())
+    .fetch_all(&mut **tx)
+    .await?;
+    for family in families {
+        revoke_family_in(tx, &family).await?;
+    }
     Ok(())
 }
 

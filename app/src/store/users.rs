@@ -489,6 +489,8 @@ impl Store {
                 | LifecycleOp::ResetFactors
         ) {
             end_sessions_in(&mut tx, id).await?;
+            // Apps' grants end with the sessions (Okta's `oauthTokens=true`).
+            super::oauth::revoke_all_grants_in(&mut tx, id).await?;
         }
         if next != UserStatus::Active {
             // No app takes a user who is not active: their refresh tokens go now.

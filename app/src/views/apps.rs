@@ -76,4 +76,6 @@ pub struct OidcClientView {
     pub realm_claim: bool,
     /// A `private_key_jwt` client's public keys (a JWK Set, JSON).
     pub jwks: String,
+    /// A service app's own scopes (what it may ask for with client credentials).
+    pub scopes: Vec<String>,
 }

@@ -151,17 +151,18 @@ pub(super) async fn authorize(
         Some(_) | None if prompt.split(' ').any(|p| p == "none") => {
             return back("login_required", "The user is not signed in.");
         }
-        existing => {
+        _ => {
             // Sign in (again, for prompt=login or max_age), then come back
             // here without the prompt that sent us.
-            if existing.is_some() {
-                let _ = session.flush().await;
-            }
             return sign_in_first(&without_params(&uri, &["prompt", "max_age"]));
         }
     };
     let from = app::ctx::client_of(&headers);
     if let Some(refused) = refuse_unless_assigned(&state, &user, &client, &from).await {
+        // prompt=none shows nothing: the app hears it instead.
+        if prompt.split(' ').any(|p| p == "none") {
+            return back("access_denied", "The app is not assigned to the user.");
+        }
         return refused;
     }
     let code = oidc::random_token();

@@ -18,7 +18,7 @@ use app::model::{User, UserStatus};
 use app::oidc::tokens::{self, UserClaims};
 use app::oidc::{self, AuthMethod, Client, OAuthError};
 use app::store::audit::Client as EventClient;
-use app::store::oauth::{Issued, Redeemed};
+use app::store::oauth::{Issued, Redeemed, Source};
 
 use super::{internal, issuer, no_store, store_failed, token_error};
 use crate::state::AppState;
@@ -102,11 +102,9 @@ pub(super) async fn authenticate(
         .await
         .map_err(store_failed)?
         .ok_or_else(bad)?;
+    // The same answer as a wrong secret: nothing about the registration.
     if client.auth_method != method {
-        return Err(OAuthError::invalid_client(format!(
-            "This client authenticates with {}.",
-            client.auth_method.as_str()
-        )));
+        return Err(bad());
     }
     match method {
         AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost => {
@@ -237,8 +235,7 @@ async fn exchange(
                 &grant.request.scopes,
                 grant.request.auth_time,
                 grant.request.nonce.as_deref(),
-                None,
-                Some(&code_hash),
+                Spend::Code(&code_hash),
                 &from,
             )
             .await
@@ -246,10 +243,11 @@ async fn exchange(
         "refresh_token" => {
             let presented = field("refresh_token")
                 .ok_or_else(|| OAuthError::invalid_request("refresh_token is required."))?;
+            let presented_hash = token_hash(presented);
             let grant =
                 match state
                     .store
-                    .system_take_refresh(&token_hash(presented), &client, &from)
+                    .system_refresh_grant(&presented_hash, &client, &from)
                     .await
                     .map_err(store_failed)?
                 {
@@ -266,10 +264,13 @@ async fn exchange(
             let user = match active_assigned_user(state, &client, &grant.user_id).await {
                 Ok(u) => u,
                 Err(e) => {
-                    let _ = state
+                    if let Err(err) = state
                         .store
-                        .system_revoke(&client, Some(&token_hash(presented)), None, &from)
-                        .await;
+                        .system_revoke(&client, Some(&presented_hash), None, &from)
+                        .await
+                    {
+                        tracing::error!(error = %err, "could not revoke a lapsed refresh token");
+                    }
                     return Err(e);
                 }
             };
@@ -294,13 +295,37 @@ async fn exchange(
                 &scopes,
                 grant.auth_time,
                 None,
-                Some(&grant.family_id),
-                None,
+                Spend::Refresh {
+                    token_hash: &presented_hash,
+                    family: &grant.family_id,
+                    expires_at: &grant.expires_at,
+                },
                 &from,
             )
             .await
         }
         _ => client_credentials(state, &client, field("scope"), &from).await,
+    }
+}
+
+/// What a user's token exchange spends: a code (taken already), or a
+/// refresh token rotated in the transaction that records the new ones.
+#[derive(Clone, Copy)]
+enum Spend<'a> {
+    Code(&'a str),
+    Refresh {
+        token_hash: &'a str,
+        family: &'a str,
+        expires_at: &'a str,
+    },
+}
+
+impl<'a> Spend<'a> {
+    fn source(self) -> Source<'a> {
+        match self {
+            Spend::Code(hash) => Source::Code(hash),
+            Spend::Refresh { token_hash, .. } => Source::Refresh(token_hash),
+        }
     }
 }
 
@@ -348,8 +373,7 @@ async fn issue(
     scopes: &[String],
     auth_time: i64,
     nonce: Option<&str>,
-    family: Option<&str>,
-    code_hash: Option<&str>,
+    spend: Spend<'_>,
     from: &EventClient,
 ) -> Result<Value, OAuthError> {
     let signer = state.keyring.signer(state).await?;
@@ -403,14 +427,21 @@ async fn issue(
         .sign("JWT", &Value::Object(id_claims))
         .map_err(|e| internal("signing an ID token", &e))?;
     let offline = scopes.iter().any(|x| x == "offline_access") && s.allows("refresh_token");
+    // A refresh token's family keeps the end it got at its first issue.
     let refresh = offline.then(|| {
         let token = oidc::random_token();
-        let expires = oidc::stored_time(
-            time::OffsetDateTime::now_utc() + time::Duration::days(i64::from(s.refresh_token_days)),
-        );
-        let family = family
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("RF.{}", oidc::random_token()));
+        let (family, expires) = match spend {
+            Spend::Refresh {
+                family, expires_at, ..
+            } => (family.to_string(), expires_at.to_string()),
+            Spend::Code(_) => (
+                format!("RF.{}", oidc::random_token()),
+                oidc::stored_time(
+                    time::OffsetDateTime::now_utc()
+                        + time::Duration::days(i64::from(s.refresh_token_days)),
+                ),
+            ),
+        };
         (token, family, expires)
     });
     let issued = Issued {
@@ -428,9 +459,15 @@ async fn issue(
     };
     state
         .store
-        .system_record_issue(client, Some(user), code_hash, &issued, from)
+        .system_record_issue(client, Some(user), spend.source(), &issued, from)
         .await
-        .map_err(store_failed)?;
+        .map_err(store_failed)?
+        .then_some(())
+        .ok_or_else(|| {
+            OAuthError::invalid_grant(
+                "The grant was used again meanwhile: every token it issued is revoked.",
+            )
+        })?;
     let mut body = json!({
         "token_type": "Bearer",
         "expires_in": access_exp - now,
@@ -461,12 +498,23 @@ async fn client_credentials(
     if !client.app_active {
         return Err(OAuthError::invalid_client("The app is inactive."));
     }
-    let scopes: Vec<String> = scope
+    // Only the scopes registered for it; none asked: all of them.
+    let asked: Vec<String> = scope
         .unwrap_or_default()
         .split_whitespace()
-        .filter(|s| !oidc::SCOPES.contains(s))
         .map(str::to_string)
         .collect();
+    if let Some(unknown) = asked.iter().find(|s| !client.settings.scopes.contains(s)) {
+        return Err(OAuthError::new(
+            "invalid_scope",
+            format!("{unknown} is not a scope this app may ask for."),
+        ));
+    }
+    let scopes = if asked.is_empty() {
+        client.settings.scopes.clone()
+    } else {
+        asked
+    };
     let signer = state.keyring.signer(state).await?;
     let iss = issuer(state);
     let now = unix_now();
@@ -489,7 +537,7 @@ async fn client_credentials(
     };
     state
         .store
-        .system_record_issue(client, None, None, &issued, from)
+        .system_record_issue(client, None, Source::Credentials, &issued, from)
         .await
         .map_err(store_failed)?;
     Ok(json!({
