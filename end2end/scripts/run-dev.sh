@@ -9,8 +9,8 @@ export PORTAL_PORT=${PORTAL_PORT:-3000}
 export MAIL_SMTP_PORT=${MAIL_SMTP_PORT:-1025}
 export MAIL_WEB_PORT=${MAIL_WEB_PORT:-1080}
 # The "Partner Wiki" sample app: the demo seed registers it at the portal's
-# host, port 3400.
-export WIKI_PORT=3400
+# host, 100 ports above the portal's.
+export WIKI_PORT=$((PORTAL_PORT + 100))
 # `localhost`, not 127.0.0.1: browsers refuse passkeys (WebAuthn) on IP addresses.
 export PORTAL_URL=${PORTAL_URL:-http://localhost:$PORTAL_PORT}
 export PORTAL_LISTEN_ADDR=${PORTAL_LISTEN_ADDR:-127.0.0.1:$PORTAL_PORT}

@@ -348,18 +348,21 @@ pub const WIKI_APP: &str = "Partner Wiki";
 /// Its client id and (demo only, like the demo password) its secret.
 pub const WIKI_CLIENT_ID: &str = "partner-wiki";
 pub const WIKI_CLIENT_SECRET: &str = "partner-wiki-demo-secret";
-/// The sample app listens on the portal's host at this port.
-pub const WIKI_PORT: u16 = 3400;
+/// The sample app listens on the portal's host, this many ports above it
+/// (`make run`: 3000 → 3100; the end-to-end tests: 3300 → 3400).
+pub const WIKI_PORT_OFFSET: u16 = 100;
 
-/// The sample app's address: the portal's scheme and host, port `WIKI_PORT`.
+/// The sample app's address: the portal's scheme and host, its port
+/// `WIKI_PORT_OFFSET` above the portal's.
 pub fn wiki_base(public_url: &str) -> String {
     match url::Url::parse(public_url) {
         Ok(mut u) => {
-            let _ = u.set_port(Some(WIKI_PORT));
+            let port = u.port_or_known_default().unwrap_or(80);
+            let _ = u.set_port(Some(port.saturating_add(WIKI_PORT_OFFSET)));
             u.set_path("");
             u.as_str().trim_end_matches('/').to_string()
         }
-        Err(_) => format!("http://127.0.0.1:{WIKI_PORT}"),
+        Err(_) => "http://127.0.0.1:3400".to_string(),
     }
 }
 
