@@ -168,7 +168,7 @@ async fn discovery(State(state): State<AppState>) -> Response {
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
             "name", "given_name", "family_name", "preferred_username", "updated_at",
-            "email", "email_verified", "groups", "realm", "realm_id"],
+            "email", "groups", "realm", "realm_id"],
         "request_parameter_supported": false,
         "authorization_response_iss_parameter_supported": true,
     });
