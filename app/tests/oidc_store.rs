@@ -105,6 +105,7 @@ async fn registrations_keep_only_a_hash_and_refresh_families_end_with_the_assign
 
         // For a partner admin whose resource sets hold no app, the app does
         // not exist: its sign-in settings are neither read nor changed.
+        let before = store.oauth_client_of_app(&wiki.id).await.unwrap().unwrap();
         assert!(matches!(
             ops::apps::set_oidc_client(&acx, &wiki.id, &web_client()).await,
             Err(AppError::NotFound)
@@ -121,6 +122,10 @@ async fn registrations_keep_only_a_hash_and_refresh_families_end_with_the_assign
             ops::apps::set_bookmark_url(&acx, &wiki.id, "https://x.example/").await,
             Err(AppError::NotFound)
         ));
+        let after = store.oauth_client_of_app(&wiki.id).await.unwrap().unwrap();
+        assert_eq!(after.secret_hash, before.secret_hash, "{engine}");
+        assert_eq!(after.last_updated, before.last_updated, "{engine}");
+        assert_eq!(after.settings, before.settings, "{engine}");
 
         // A code is taken once; a second presentation is a replay.
         let client = store

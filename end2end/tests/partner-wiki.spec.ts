@@ -139,3 +139,23 @@ test("an org admin sets up an app's OpenID Connect sign-in and gets its secret o
   await expect(page.getByText(secret!)).toHaveCount(0);
   await expect(page.getByLabel('Sign-in redirect URIs')).toHaveValue('https://orders.example.com/callback');
 });
+
+test("an org admin sets a bookmark app's address", async ({ page }) => {
+  await signIn(page, 'olivia.owner@hostco.test');
+  await page.goto('/apps');
+  await page.getByRole('table', { name: 'Apps you can see' }).getByRole('link', { name: 'Supplier Portal' }).click();
+  await expect(page.getByRole('heading', { name: 'Address' })).toBeVisible();
+
+  // Not an address: the field says so and keeps what was typed.
+  await page.getByLabel('App URL').fill('suppliers dot example');
+  await page.getByRole('button', { name: 'Save address' }).click();
+  await expect(page.getByText("Enter the app's address, starting with https://")).toBeVisible();
+  await expect(page.getByLabel('App URL')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByLabel('App URL')).toHaveValue('suppliers dot example');
+
+  await page.getByLabel('App URL').fill('https://suppliers.example.com/catalog');
+  await page.getByRole('button', { name: 'Save address' }).click();
+  await expect(page.getByRole('status').filter({ hasText: "Saved the app's address." })).toBeVisible();
+  await page.reload();
+  await expect(page.getByLabel('App URL')).toHaveValue('https://suppliers.example.com/catalog');
+});

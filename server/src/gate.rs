@@ -93,8 +93,7 @@ pub async fn surface_gate(
                 .path_and_query()
                 .map(|p| p.as_str().to_string())
                 .unwrap_or_else(|| "/".into());
-            let query = serde_urlencoded::to_string([("return_to", back)]).unwrap_or_default();
-            return Redirect::to(&format!("/login?{query}")).into_response();
+            return sign_in_first(&back);
         }
         Err(e) => {
             return crate::auth::plain_page(
@@ -169,4 +168,11 @@ mod tests {
         assert_eq!(surface_of("/_fn/session/current_user"), None);
         assert_eq!(surface_of("/pkg/partner-portal.js"), None);
     }
+}
+
+/// To the portal's sign-in, coming back to `back` (a local path and query)
+/// once signed in: for gated pages and the OpenID Provider alike.
+pub(crate) fn sign_in_first(back: &str) -> Response {
+    let query = serde_urlencoded::to_string([("return_to", back)]).unwrap_or_default();
+    Redirect::to(&format!("/login?{query}")).into_response()
 }

@@ -433,21 +433,9 @@ async fn protocol_attacks_are_refused_with_the_errors_the_spec_names() {
     let (_, tokens) = exchange(&rig, &c).await;
     let alice = user(&rig, ALICE).await;
     let wiki = wiki_id(&rig).await;
-    assert_eq!(
-        rig.store
-            .live_refresh_tokens(&alice.id, &wiki)
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(live(&rig, &alice, &wiki).await, 1);
     lifecycle(&rig, ALICE, LifecycleOp::Deactivate).await;
-    assert_eq!(
-        rig.store
-            .live_refresh_tokens(&alice.id, &wiki)
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(live(&rig, &alice, &wiki).await, 0);
     assert_error(
         &refresh(&rig, tokens["refresh_token"].as_str().unwrap()).await,
         400,
@@ -490,21 +478,9 @@ async fn unassigning_the_app_ends_the_users_refresh_tokens_at_once() {
     let (_, tokens) = exchange(&rig, &c).await;
     let alice = user(&rig, ALICE).await;
     let wiki = wiki_id(&rig).await;
-    assert_eq!(
-        rig.store
-            .live_refresh_tokens(&alice.id, &wiki)
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(live(&rig, &alice, &wiki).await, 1);
     assign_wiki(&rig, ALICE, false).await;
-    assert_eq!(
-        rig.store
-            .live_refresh_tokens(&alice.id, &wiki)
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(live(&rig, &alice, &wiki).await, 0);
     assert_error(
         &refresh(&rig, tokens["refresh_token"].as_str().unwrap()).await,
         400,
@@ -518,21 +494,9 @@ async fn unassigning_the_app_ends_the_users_refresh_tokens_at_once() {
     assign_wiki(&rig, ALICE, true).await;
     let c = code(&rig, &cookie).await;
     let (_, tokens) = exchange(&rig, &c).await;
-    assert_eq!(
-        rig.store
-            .live_refresh_tokens(&alice.id, &wiki)
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(live(&rig, &alice, &wiki).await, 1);
     lifecycle(&rig, ALICE, LifecycleOp::ClearSessions).await;
-    assert_eq!(
-        rig.store
-            .live_refresh_tokens(&alice.id, &wiki)
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(live(&rig, &alice, &wiki).await, 0);
     let (status, _) = userinfo(&rig, tokens["access_token"].as_str().unwrap()).await;
     assert_eq!(status, 401);
 }
@@ -724,6 +688,11 @@ async fn the_signing_key_rotates_and_the_old_one_stays_published_for_its_tokens(
 
 // ---------------------------------------------------------------- set-up helpers
 
+/// How many live refresh tokens `user` holds for `app`.
+async fn live(rig: &Rig, user: &User, app: &AppId) -> i64 {
+    rig.store.live_refresh_tokens(&user.id, app).await.unwrap()
+}
+
 async fn lifecycle(rig: &Rig, login: &str, op: LifecycleOp) {
     let org = app::store::setup::bootstrap(&rig.store, "http://127.0.0.1")
         .await
@@ -868,6 +837,21 @@ async fn the_management_api_creates_and_shows_openid_connect_apps_in_oktas_shape
         .get("client_secret")
         .is_none());
     assert!(!read.body.to_string().contains(&secret));
+    // The list shows it the same way (clients read in one scoped query).
+    let list = admin.get("/apps?limit=200").await;
+    let listed = list
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == id)
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        listed["credentials"]["oauthClient"]["client_id"],
+        client_id.as_str()
+    );
+    assert!(!list.body.to_string().contains(&secret));
     // The secret works at the token endpoint (client_secret_post), for a
     // grant the client is registered for only.
     let answer = token(

@@ -534,5 +534,5 @@ pub fn pkce_matches(verifier: &str, challenge: &str) -> bool {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-#[path = "tests.rs"]
+#[path = "tests/registration.rs"]
 mod tests;

@@ -218,6 +218,35 @@ pub async fn records(cx: &Ctx) -> Result<Vec<App>, AppError> {
         .await?)
 }
 
+/// The app records the caller may read, each with its OpenID Connect client
+/// if it has one (the Management API's list): two scoped queries.
+pub async fn records_with_clients(cx: &Ctx) -> Result<Vec<(App, Option<Client>)>, AppError> {
+    let read = scope(&cx.principal, Permission::AppsRead);
+    let apps = cx.store.list_apps(&read).await?;
+    let mut clients: std::collections::HashMap<AppId, Client> = cx
+        .store
+        .oauth_clients_in(&read)
+        .await?
+        .into_iter()
+        .map(|c| (c.app_id.clone(), c))
+        .collect();
+    Ok(apps
+        .into_iter()
+        .map(|a| {
+            let client = clients.remove(&a.id);
+            (a, client)
+        })
+        .collect())
+}
+
+/// One app record the caller may read, with its OpenID Connect client if it
+/// has one.
+pub async fn record_with_client(cx: &Ctx, id: &AppId) -> Result<(App, Option<Client>), AppError> {
+    let app = record(cx, id).await?;
+    let client = cx.store.oauth_client_of_app(&app.id).await?;
+    Ok((app, client))
+}
+
 /// One app record the caller may read.
 pub async fn record(cx: &Ctx, id: &AppId) -> Result<App, AppError> {
     Ok(cx

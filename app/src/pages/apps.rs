@@ -236,6 +236,7 @@ fn OidcSettings(
                     <select id="oidc-type" name="application_type" class=INPUT>
                         {APP_TYPES.into_iter().map(|(v, t)| view! { <option value=v selected=app_type == v>{t}</option> }).collect_view()}
                     </select>
+                    {move || field_error(save, "application_type").map(|m| view! { <p class="text-sm text-red-700 dark:text-red-300">{m}</p> })}
                 </div>
                 <div class="space-y-1">
                     <label for="oidc-auth" class="block text-sm font-medium">"Client authentication"</label>

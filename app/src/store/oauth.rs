@@ -149,6 +149,20 @@ impl Store {
         self.oauth_client_where("c.client_id", client_id).await
     }
 
+    /// The client registrations of the apps `scope` (apps read) covers.
+    pub async fn oauth_clients_in(
+        &self,
+        scope: &crate::authz::Scope,
+    ) -> Result<Vec<Client>, StoreError> {
+        let mut sql = super::sql::Sql::new(&format!(
+            "SELECT {CLIENT_COLUMNS} FROM oauth_clients c JOIN apps a ON a.id = c.app_id WHERE "
+        ));
+        scope.apps_predicate(&mut sql, "a");
+        sql.push(" LIMIT 500");
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        rows.iter().map(client_from_row).collect()
+    }
+
     async fn oauth_client_where(
         &self,
         column: &'static str,
@@ -335,13 +349,15 @@ impl Store {
         .await
     }
 
-    /// Whether `user` may sign in to `app`: the app is active and assigned to
-    /// the user directly or through a group. (The user's own status is
-    /// checked by the caller, which holds the user.)
+    /// Whether `user` may sign in to `app` now — the one rule every
+    /// authorization, token exchange, refresh and token check applies: the
+    /// user is ACTIVE, the app is active, and it is assigned to the user
+    /// directly or through a group.
     pub async fn system_app_access(&self, user: &UserId, app: &AppId) -> Result<bool, StoreError> {
         let n: i64 = sqlx::query_scalar(&format!(
-            "SELECT count(*) FROM apps a WHERE a.id = $2 AND a.status = 'ACTIVE' AND {}",
-            assigned("$1", "a.id")
+            "SELECT count(*) FROM apps a JOIN users u ON u.id = $1 WHERE a.id = $2 \
+             AND a.status = 'ACTIVE' AND u.status = 'ACTIVE' AND {}",
+            assigned("u.id", "a.id")
         ))
         .bind(user.as_str())
         .bind(app.as_str())

@@ -115,32 +115,26 @@ async fn list(
     Params(p): Params<ListParams>,
 ) -> Result<Response, ApiError> {
     let cursor = Cursor::new(p.limit.as_deref(), p.after.as_deref(), 20, 200)?;
-    let mut apps = app::ops::apps::records(&cx).await?;
+    let mut apps = app::ops::apps::records_with_clients(&cx).await?;
     if let Some(q) =
         p.q.as_deref()
             .map(str::to_lowercase)
             .filter(|q| !q.is_empty())
     {
-        apps.retain(|a| {
+        apps.retain(|(a, _)| {
             a.label.to_lowercase().starts_with(&q) || a.name.to_lowercase().starts_with(&q)
         });
     }
-    let (page, next) = cursor.page(apps, |a| a.id.to_string());
+    let (page, next) = cursor.page(apps, |(a, _)| a.id.to_string());
     let base = &cx.settings.public_url;
-    let mut items = Vec::with_capacity(page.len());
-    for a in &page {
-        let client = if a.sign_on_mode == "OPENID_CONNECT" {
-            app::ops::apps::oidc_client(&cx, &a.id).await?
-        } else {
-            None
-        };
-        items.push(match client {
-            Some(c) => wire::oidc_app(base, a, &c, None),
-            None => wire::app(base, a),
-        });
-    }
     Ok(Paged {
-        items,
+        items: page
+            .iter()
+            .map(|(a, client)| match client {
+                Some(c) => wire::oidc_app(base, a, c, None),
+                None => wire::app(base, a),
+            })
+            .collect(),
         uri,
         public_url: base.clone(),
         limit: cursor.limit,
@@ -223,9 +217,10 @@ async fn create(Api(cx): Api, Body(body): Body<CreateApp>) -> Result<Response, A
 }
 
 async fn read(Api(cx): Api, Path(raw): Path<String>) -> Result<Response, ApiError> {
-    let app = app::ops::apps::record(&cx, &id::<AppId>(&raw, "AppInstance")?).await?;
+    let (app, client) =
+        app::ops::apps::record_with_client(&cx, &id::<AppId>(&raw, "AppInstance")?).await?;
     let base = &cx.settings.public_url;
-    let body = match app::ops::apps::oidc_client(&cx, &app.id).await? {
+    let body = match client {
         Some(client) => wire::oidc_app(base, &app, &client, None),
         None => wire::app(base, &app),
     };

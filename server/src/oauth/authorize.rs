@@ -12,13 +12,14 @@ use tower_sessions::Session;
 
 use app::credentials::token_hash;
 use app::ids::AppId;
-use app::model::{User, UserStatus};
+use app::model::User;
 use app::oidc::{self, tokens, Client};
 use app::store::audit::Client as EventClient;
 use app::store::oauth::CodeRequest;
 
 use super::{internal, issuer, store_failed, token_error};
 use crate::auth::plain_page;
+use crate::gate::sign_in_first;
 use crate::state::AppState;
 
 // ---------------------------------------------------------------- authorize
@@ -208,17 +209,8 @@ fn without_params(uri: &axum::http::Uri, drop: &[&str]) -> String {
     format!("{}?{query}", uri.path())
 }
 
-/// To the portal's sign-in, coming back to `back` (a local path) after it.
-fn sign_in_first(back: &str) -> Response {
-    Redirect::to(&format!(
-        "/login?return_to={}",
-        url::form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>()
-    ))
-    .into_response()
-}
-
-/// `None` when `user` (active) may sign in to `client`'s app (active, and
-/// assigned to them directly or through a group); else the answer refusing it.
+/// `None` when `user` may sign in to `client`'s app (`system_app_access`);
+/// else the answer refusing it.
 async fn refuse_unless_assigned(
     state: &AppState,
     user: &User,
@@ -233,7 +225,7 @@ async fn refuse_unless_assigned(
         Ok(assigned) => assigned,
         Err(e) => return Some(token_error(store_failed(e))),
     };
-    if user.status == UserStatus::Active && client.app_active && assigned {
+    if assigned {
         None
     } else {
         Some(no_access(state, user, client, from).await)

@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 
 use app::credentials::token_hash;
 use app::ids::UserId;
-use app::model::{User, UserStatus};
+use app::model::User;
 use app::oidc::tokens::{self, UserClaims};
 use app::oidc::{self, AuthMethod, Client, OAuthError};
 use app::store::audit::Client as EventClient;
@@ -341,18 +341,14 @@ pub(super) async fn active_assigned_user(
         .await
         .map_err(store_failed)?
         .ok_or_else(|| OAuthError::invalid_grant("The user no longer exists."))?;
-    if user.status != UserStatus::Active {
-        return Err(OAuthError::invalid_grant("The user is not active."));
-    }
-    let assigned = client.app_active
-        && state
-            .store
-            .system_app_access(&user.id, &client.app_id)
-            .await
-            .map_err(store_failed)?;
-    if !assigned {
+    let allowed = state
+        .store
+        .system_app_access(&user.id, &client.app_id)
+        .await
+        .map_err(store_failed)?;
+    if !allowed {
         return Err(OAuthError::invalid_grant(
-            "The user no longer has access to this app.",
+            "The user is not active or no longer has access to this app.",
         ));
     }
     Ok(user)
