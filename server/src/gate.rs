@@ -146,6 +146,13 @@ fn not_for_you(me: &app::views::session::SessionInfo) -> Response {
     )
 }
 
+/// To the portal's sign-in, coming back to `back` (a local path and query)
+/// once signed in: for gated pages and the OpenID Provider alike.
+pub(crate) fn sign_in_first(back: &str) -> Response {
+    let query = serde_urlencoded::to_string([("return_to", back)]).unwrap_or_default();
+    Redirect::to(&format!("/login?{query}")).into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,11 +175,4 @@ mod tests {
         assert_eq!(surface_of("/_fn/session/current_user"), None);
         assert_eq!(surface_of("/pkg/partner-portal.js"), None);
     }
-}
-
-/// To the portal's sign-in, coming back to `back` (a local path and query)
-/// once signed in: for gated pages and the OpenID Provider alike.
-pub(crate) fn sign_in_first(back: &str) -> Response {
-    let query = serde_urlencoded::to_string([("return_to", back)]).unwrap_or_default();
-    Redirect::to(&format!("/login?{query}")).into_response()
 }
