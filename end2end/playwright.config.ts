@@ -8,6 +8,7 @@ const idpUrl = `http://127.0.0.1:${idpPort}`;
 const mailSmtpPort = process.env.MAIL_SMTP_PORT || '5025';
 const mailWebPort = process.env.MAIL_WEB_PORT || '5080';
 const wikiUrl = process.env.WIKI_URL || 'http://127.0.0.1:3400';
+const scimPort = process.env.SCIM_PORT || '5099';
 
 // The servers' environment: a fresh portal on its own port and database, the dev
 // identity provider redirecting back to it, and the mail catcher it sends to.
@@ -20,6 +21,7 @@ const env = {
   MAIL_WEB_PORT: mailWebPort,
   PORTAL_LOG: portalLog,
   WIKI_URL: wikiUrl,
+  SCIM_PORT: scimPort,
 } as Record<string, string>;
 
 export default defineConfig({
@@ -72,6 +74,16 @@ export default defineConfig({
           // The "Partner Wiki" sample app, signing users in through the portal.
           command: 'node sample-app/server.mjs',
           url: `${wikiUrl}/healthz`,
+          env,
+          reuseExistingServer: false,
+          timeout: 30_000,
+          stdout: 'ignore',
+          stderr: 'pipe',
+        },
+        {
+          // The downstream SCIM 2.0 app of the provisioning spec (scim2-server, PyPI).
+          command: `.venv/bin/scim2-server --port ${scimPort} --dynamic-tenants --bearer-token e2e-scim-token`,
+          url: `http://127.0.0.1:${scimPort}/ready/ServiceProviderConfig`,
           env,
           reuseExistingServer: false,
           timeout: 30_000,

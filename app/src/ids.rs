@@ -120,6 +120,10 @@ id_type!(
     /// A CSV import of users into a realm (preview + run).
     ImportId, "imp", "import"
 );
+id_type!(
+    /// A group push mapping (a portal group pushed to an app).
+    PushMappingId, "gPm", "group push mapping"
+);
 
 /// Ids are 1–64 ASCII letters, digits, `_` or `-`.
 pub fn is_well_formed(value: &str) -> bool {

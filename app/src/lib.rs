@@ -23,6 +23,8 @@ pub mod oidc;
 #[cfg(feature = "ssr")]
 pub mod ops;
 #[cfg(feature = "ssr")]
+pub mod provisioning;
+#[cfg(feature = "ssr")]
 pub mod outbound;
 pub mod pages;
 pub mod serverfns;

@@ -240,6 +240,12 @@ impl Outbound {
         self.policy
     }
 
+    /// Sends `request` under the policy: its URL checked, its answer read
+    /// up to the size cap.
+    pub async fn send(&self, request: HttpRequest) -> Result<HttpResponse, Refused> {
+        self.fetch(request).await
+    }
+
     async fn fetch(&self, request: HttpRequest) -> Result<HttpResponse, Refused> {
         self.policy
             .check_url(&request.uri().to_string())

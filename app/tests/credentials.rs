@@ -354,7 +354,8 @@ async fn admin_actions_set_statuses_each_with_a_way_back() {
         let nina = ops::users::create(
             &acx,
             ops::users::NewUserInput {
-                realm_id: hooli.id.clone(),
+                realm_id: Some(hooli.id.clone()),
+                source: None,
                 profile: common::profile("nina@hooli.test", "Nina", "New"),
                 custom: Default::default(),
                 activate: true,

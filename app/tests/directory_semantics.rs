@@ -633,7 +633,8 @@ async fn the_wizard_puts_a_new_partner_admin_in_the_default_realm_when_asked() {
         let created = ops::users::create(
             &nia_cx,
             ops::users::NewUserInput {
-                realm_id: realm.id.clone(),
+                realm_id: Some(realm.id.clone()),
+                source: None,
                 profile: common::profile("wile@initech.test", "Wile", "Coyote"),
                 custom: Default::default(),
                 activate: true,

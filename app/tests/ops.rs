@@ -167,7 +167,8 @@ async fn users_operations_allow_their_admins_and_refuse_others() {
             .is_empty());
         // Create: in one's realms only; with groups one may add members to.
         let input = |realm: &Realm, login: &str, groups: Vec<app::ids::GroupId>| NewUserInput {
-            realm_id: realm.id.clone(),
+            realm_id: Some(realm.id.clone()),
+            source: None,
             profile: profile(login),
             custom: HashMap::new(),
             activate: true,

@@ -51,6 +51,15 @@ npm_install() {
 npm_install .
 npm_install end2end
 
+# The downstream SCIM app of the provisioning tests: scim2-server from PyPI,
+# in a virtual environment of its own.
+SCIM2_SERVER_VERSION=0.8.3
+if [ "$(end2end/.venv/bin/pip show scim2-server 2>/dev/null | awk '/^Version:/{print $2}')" != "$SCIM2_SERVER_VERSION" ]; then
+  say "installing scim2-server $SCIM2_SERVER_VERSION (PyPI) in end2end/.venv"
+  python3 -m venv end2end/.venv
+  end2end/.venv/bin/pip install --quiet --disable-pip-version-check "scim2-server==$SCIM2_SERVER_VERSION"
+fi
+
 if [ "$need_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then
   say "installing Debian's chromium"
   apt_install chromium

@@ -50,6 +50,7 @@ pub async fn serve(
     };
     resume_operations(&state.store).await;
     resume_imports(&state).await;
+    start_provisioning(&state)?;
     let router = crate::http::router(state.clone())?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
         RunError(format!(
@@ -74,6 +75,44 @@ pub async fn serve(
     .map_err(|e| RunError(format!("server stopped: {e}")))?;
     state.store.close().await;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// The provisioning worker: delivers the outbox's tasks (and, after a
+/// restart, those a stopped server left: their leases run out).
+fn start_provisioning(state: &AppState) -> Result<(), RunError> {
+    let http = state
+        .settings
+        .outbound
+        .client()
+        .map_err(|e| RunError(format!("provisioning HTTP client: {e}")))?;
+    let worker = app::provisioning::worker::Worker::new(
+        state.store.clone(),
+        http,
+        state.settings.secrets.clone(),
+        std::time::Duration::from_secs(u64::from(state.config.provisioning_lease_seconds)),
+    );
+    tokio::spawn(worker.run());
+    // Scheduled imports: looked for every 30 seconds.
+    let cx = app::ctx::Ctx::new(
+        state.store.clone(),
+        state.org.clone(),
+        state.settings.clone(),
+        app::authz::Principal::system(),
+    );
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+            match app::ops::provisioning::scheduled_imports(&cx).await {
+                Ok(done) => {
+                    for summary in done {
+                        tracing::info!(%summary, "scheduled import");
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "scheduled imports"),
+            }
+        }
+    });
     Ok(())
 }
 

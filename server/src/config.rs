@@ -106,6 +106,9 @@ pub struct Config {
     /// The OpenID Provider's signing key is replaced after this many days
     /// (the old one stays published until the tokens it signed expire).
     pub oidc_key_rotation_days: u32,
+    /// How long a provisioning delivery may run before another worker (or
+    /// this one after a restart) takes it over (seconds).
+    pub provisioning_lease_seconds: u32,
 }
 
 impl Default for Config {
@@ -144,6 +147,7 @@ impl Default for Config {
             recovery_link_minutes: 60,
             webauthn_rp_id: String::new(),
             oidc_key_rotation_days: 90,
+            provisioning_lease_seconds: 60,
         }
     }
 }
@@ -233,6 +237,7 @@ impl Config {
                 "id_token_max_age_minutes",
             ),
             (self.oidc_key_rotation_days, "oidc_key_rotation_days"),
+            (self.provisioning_lease_seconds, "provisioning_lease_seconds"),
         ] {
             if value == 0 {
                 return Err(ConfigError(format!(

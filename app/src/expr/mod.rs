@@ -86,6 +86,17 @@ pub fn compile(src: &str) -> Result<Expr, ExprError> {
     parse::compile(src)
 }
 
+/// Compiles an attribute mapping's expression (`user.profile.email`,
+/// `user.profile.login.toLowerCase()`, `"Partner"`): the same language as
+/// rules, with any value at the root rather than a condition.
+///
+/// # Errors
+///
+/// As [`compile`], without the "must be a condition" check.
+pub fn compile_value(src: &str) -> Result<Expr, ExprError> {
+    parse::compile_value(src)
+}
+
 /// A profile value as seen by the evaluator; borrowed from the caller's user record.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ValueRef<'a> {
@@ -292,6 +303,19 @@ impl Expr {
         self.truth(self.root, user)
     }
 
+    /// The expression's value for `user`, as JSON (an attribute mapping's
+    /// output): strings, numbers, booleans, or null.
+    #[must_use]
+    pub fn value_json<U: UserView + ?Sized>(&self, user: &U) -> serde_json::Value {
+        match self.value(self.root, user) {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(b),
+            Value::Num(n) => serde_json::Number::from_f64(n)
+                .map_or(serde_json::Value::Null, serde_json::Value::Number),
+            Value::Text(t) => serde_json::Value::String(t.into_string()),
+        }
+    }
+
     /// The distinct `user.profile.*` attributes the rule reads, in order of first use.
     pub fn referenced_attributes(&self) -> impl Iterator<Item = &str> + '_ {
         self.attrs.iter().map(|a| &**a)
@@ -452,6 +476,15 @@ impl<'a> Text<'a> {
 
     fn bytes(&self) -> &[u8] {
         self.s.as_bytes()
+    }
+
+    /// The string with its pending (ASCII) case mapping applied.
+    fn into_string(self) -> String {
+        match self.case {
+            Case::AsIs => self.s.into_owned(),
+            Case::Lower => self.s.to_ascii_lowercase(),
+            Case::Upper => self.s.to_ascii_uppercase(),
+        }
     }
 
     fn equals(&self, t: &Text<'_>) -> bool {

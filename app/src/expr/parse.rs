@@ -61,6 +61,16 @@ const OKTA_ONLY: &[&str] = &[
 ];
 
 pub(super) fn compile(src: &str) -> Result<Expr, ExprError> {
+    compile_as(src, true)
+}
+
+/// Compiles an expression whose value is used as it is (an attribute
+/// mapping): any type is allowed at the root.
+pub(super) fn compile_value(src: &str) -> Result<Expr, ExprError> {
+    compile_as(src, false)
+}
+
+fn compile_as(src: &str, condition: bool) -> Result<Expr, ExprError> {
     if src.len() > MAX_SOURCE_LEN {
         let mut at = MAX_SOURCE_LEN;
         while !src.is_char_boundary(at) {
@@ -90,7 +100,7 @@ pub(super) fn compile(src: &str) -> Result<Expr, ExprError> {
     if !matches!(p.tok().tok, Tok::Eof) {
         return Err(p.trailing());
     }
-    if !root.ty.can_be_condition() {
+    if condition && !root.ty.can_be_condition() {
         return Err(ExprError::new(
             Type,
             root.start,

@@ -75,6 +75,7 @@ pub async fn get(cx: &Ctx, id: &AppId, after: Option<String>) -> Result<AppDetai
         assignees,
         oidc,
         bookmark_url,
+        provisioning: super::provisioning::panel(cx, &app.id).await?,
     })
 }
 
@@ -91,6 +92,7 @@ pub async fn of_user(cx: &Ctx, id: &UserId) -> Result<UserAppList, AppError> {
         .into_iter()
         .map(|g| g.name)
         .collect();
+    let mut sync = cx.store.sync_states(&user.id).await?;
     let mut apps = Vec::new();
     for (app, direct, via) in cx
         .store
@@ -106,6 +108,7 @@ pub async fn of_user(cx: &Ctx, id: &UserId) -> Result<UserAppList, AppError> {
             via: shown,
             hidden_groups: !hidden.is_empty(),
             removable: direct && user_side && may_assign(cx, &app),
+            sync: sync.remove(app.id.as_str()),
         });
     }
     let assignable = if user_side {

@@ -353,7 +353,8 @@ fn input_of(realm_id: &RealmId, activate: bool, profile: &Map<String, Value>) ->
     };
     let text = |name: &str| opt(name).unwrap_or_default();
     NewUserInput {
-        realm_id: realm_id.clone(),
+        realm_id: Some(realm_id.clone()),
+        source: None,
         profile: BaseProfile {
             login: text("login"),
             email: text("email"),

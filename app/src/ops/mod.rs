@@ -24,6 +24,7 @@ pub mod links;
 pub mod log;
 pub mod me;
 pub mod operations;
+pub mod provisioning;
 pub mod realms;
 pub mod rules;
 pub mod users;

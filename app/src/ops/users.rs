@@ -425,7 +425,11 @@ pub async fn create_choices(cx: &Ctx) -> Result<NewUserForm, AppError> {
 /// A new user as the create form gives it.
 #[derive(Debug, Clone)]
 pub struct NewUserInput {
-    pub realm_id: RealmId,
+    /// `None`: the realm-assignment rules choose (for `source`'s users, or
+    /// the rules without a source).
+    pub realm_id: Option<RealmId>,
+    /// The profile source (an app whose import creates the user).
+    pub source: Option<String>,
     pub profile: BaseProfile,
     /// Custom attributes as typed (text, typed by the schema here).
     pub custom: HashMap<String, String>,
@@ -486,8 +490,25 @@ pub(crate) async fn prepare_create(
     schema: &[AttributeDef],
 ) -> Result<PreparedUser, AppError> {
     let principal = &cx.principal;
+    let realm_id = match &input.realm_id {
+        Some(r) => r.clone(),
+        None => {
+            let custom: serde_json::Map<String, serde_json::Value> = input
+                .custom
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect();
+            let source = match input.source.as_deref() {
+                Some(app) => crate::store::idps::RuleSource::AppOrAny(app),
+                None => crate::store::idps::RuleSource::Unsourced,
+            };
+            cx.store
+                .realm_by_rules(source, None, &input.profile, &custom)
+                .await?
+        }
+    };
     let realm = Target::NewUserIn {
-        realm_id: input.realm_id.clone(),
+        realm_id: realm_id.clone(),
     };
     let grant = check(principal, Permission::UsersCreate, &realm)
         // A realm the caller may not create in is, to it, not a choice at all.
@@ -502,7 +523,7 @@ pub(crate) async fn prepare_create(
             .map_err(|_| refused())?;
         let prospective = Target::User {
             id: UserId::generate(),
-            realm_id: input.realm_id.clone(),
+            realm_id: realm_id.clone(),
             groups: Vec::new(),
             privileges: Privileges::none(),
         };
@@ -557,11 +578,11 @@ pub(crate) async fn prepare_create(
     Ok(PreparedUser {
         grant,
         new: NewUser {
-            realm_id: input.realm_id,
+            realm_id,
             profile: input.profile,
             custom_profile,
             activate: input.activate,
-            profile_source_id: None,
+            profile_source_id: input.source,
         },
         join,
     })
@@ -937,6 +958,13 @@ pub async fn records(
 
 /// One user record the caller may read, by id or (as Okta allows) by login.
 pub async fn record(cx: &Ctx, id_or_login: &str) -> Result<User, AppError> {
+    // `me`: the caller itself (an API token's owner), as Okta answers it.
+    if id_or_login == "me" {
+        let me = cx.principal.user_id().cloned().ok_or(AppError::NotFound)?;
+        let (user, target) = super::access::load_user(cx, &me).await?;
+        let read = check(&cx.principal, Permission::UsersRead, &target)?;
+        return Ok(as_readable(user, &read));
+    }
     let id = match UserId::parse(id_or_login) {
         Ok(id) if !id_or_login.contains('@') => id,
         _ => find_by_login(cx, id_or_login)

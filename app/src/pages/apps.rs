@@ -6,6 +6,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::groups::{username_field, LinkRow, LinkTable, MemberTable};
+use super::provisioning::{ProvisioningActions, ProvisioningSettings};
 use crate::components::ui::{
     error_alert, field_error, kept_value, outcome, text_field, BUTTON, INPUT, LINK, SMALL_BUTTON,
 };
@@ -51,6 +52,7 @@ pub fn AppPage() -> impl IntoView {
         oidc: ServerAction::<SaveOidcClient>::new(),
         secret: ServerAction::<NewOidcSecret>::new(),
         bookmark: ServerAction::<SaveBookmarkUrl>::new(),
+        provisioning: ProvisioningActions::new(),
     };
     let app = Resource::new(
         move || {
@@ -60,6 +62,7 @@ pub fn AppPage() -> impl IntoView {
                 change.version().get(),
                 settings.oidc.version().get(),
                 settings.bookmark.version().get(),
+                settings.provisioning.versions(),
             )
         },
         |(id, after, ..)| get_app(id, Some(after)),
@@ -99,6 +102,9 @@ fn AppView(
         ),
         _ => None,
     };
+    let provisioning = app.provisioning.clone().map(|panel| {
+        view! { <ProvisioningSettings app_id=app.id.clone() panel actions=settings.provisioning /> }
+    });
     let path = format!("/apps/{}", app.id);
     let manage = app.can_manage;
     let unassign = move |user_id: String, login: String| {
@@ -135,6 +141,7 @@ fn AppView(
             </ActionForm>
         })}
         {sign_in}
+        {provisioning}
         <h2 class="text-lg font-semibold">"Assigned directly"</h2>
         <MemberTable page=app.assignees caption="Direct assignees in your realms" path action=unassign />
     }
@@ -146,6 +153,7 @@ struct Settings {
     oidc: ServerAction<SaveOidcClient>,
     secret: ServerAction<NewOidcSecret>,
     bookmark: ServerAction<SaveBookmarkUrl>,
+    provisioning: ProvisioningActions,
 }
 
 const APP_TYPES: [(&str, &str); 4] = [

@@ -7,6 +7,7 @@ pub mod imports;
 pub mod login;
 pub mod me;
 pub mod not_found;
+pub mod provisioning;
 pub mod realms;
 pub mod tokens;
 pub mod users;

@@ -627,6 +627,26 @@ fn UserAppsTab(id: String) -> impl IntoView {
     }
 }
 
+/// A provisioned app's account state (Okta's `syncState`), with the
+/// target's message for an error.
+fn sync_cell(sync: Option<crate::views::apps::SyncView>) -> AnyView {
+    match sync {
+        None => view! { <span class="text-slate-600 dark:text-slate-400">"Not provisioned"</span> }.into_any(),
+        Some(s) => {
+            let text = match (s.state.as_str(), s.active) {
+                ("SYNCHRONIZED", true) => "SYNCHRONIZED".to_string(),
+                ("SYNCHRONIZED", false) => "SYNCHRONIZED (deactivated in the app)".to_string(),
+                (state, _) => state.to_string(),
+            };
+            view! {
+                <span>{text}</span>
+                {s.message.map(|m| view! { <span class="block text-red-700 dark:text-red-300">{m}</span> })}
+            }
+            .into_any()
+        }
+    }
+}
+
 #[component]
 fn AppsList(
     apps: UserAppList,
@@ -645,6 +665,7 @@ fn AppsList(
                         <tr class="border-b border-slate-300 dark:border-slate-700">
                             <th scope="col" class="py-2 pr-4">"App"</th>
                             <th scope="col" class="py-2 pr-4">"Assigned"</th>
+                            <th scope="col" class="py-2 pr-4">"Account in the app"</th>
                             <th scope="col" class="py-2 pr-4"><span class="sr-only">"Actions"</span></th>
                         </tr>
                     </thead>
@@ -660,6 +681,7 @@ fn AppsList(
                                 <tr class="border-b border-slate-200 dark:border-slate-800">
                                     <td class="py-2 pr-4"><A href=format!("/apps/{}", a.id) attr:class=LINK>{label}</A></td>
                                     <td class="py-2 pr-4">{how.join("; ")}</td>
+                                    <td class="py-2 pr-4">{sync_cell(a.sync.clone())}</td>
                                     <td class="py-2 pr-4">
                                         {a.removable.then(|| view! {
                                             <ActionForm action=change>

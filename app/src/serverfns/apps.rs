@@ -3,8 +3,12 @@
 //!
 //! Authorization (in the operation, through the kernel): reads under
 //! `authz::scope(okta.apps.read)`, assignments need both sides' `authz::check` (user and app).
-//! Sign-in settings (OpenID Connect client, bookmark URL) need `authz::check`
-//! of `okta.apps.manage` on the app (`ops::apps::authorize_app`).
+//! Sign-in settings (OpenID Connect client, bookmark URL) and provisioning
+//! (connection, test, preview, failed deliveries, group pushes, imports) need
+//! `authz::check` of `okta.apps.manage` on the app (`ops::apps::authorize_app`);
+//! a pushed group must be readable (`authz::scope(okta.groups.read)`), and an
+//! import creates and assigns users with `okta.users.create` and both sides'
+//! assignment rights, checked per user.
 
 // The sign-in settings form posts one field per setting.
 #![allow(clippy::too_many_arguments)]
@@ -155,4 +159,143 @@ pub async fn save_bookmark_url(app_id: String, url: String) -> Result<String, Ap
         .await
         .map_err(|e| e.keeping([("url", url.clone())]))?;
     Ok("Saved the app's address.".into())
+}
+
+/// Saves an app's provisioning connection (SCIM 2.0 or Okta Org2Org), its
+/// features and attribute mappings. An empty `secret` keeps the stored one.
+#[server(prefix = "/_fn", endpoint = "apps/provisioning")]
+pub async fn save_provisioning(
+    app_id: String,
+    kind: String,
+    base_url: String,
+    #[server(default)] auth_scheme: String,
+    #[server(default)] username: String,
+    #[server(default)] secret: String,
+    #[server(default)] extensions: String,
+    #[server(default)] create_users: Option<String>,
+    #[server(default)] update_users: Option<String>,
+    #[server(default)] deactivate_users: Option<String>,
+    #[server(default)] delete_users: Option<String>,
+    #[server(default)] push_groups: Option<String>,
+    #[server(default)] import_users: Option<String>,
+    #[server(default)] mappings: String,
+    #[server(default)] import_every_minutes: String,
+) -> Result<String, AppError> {
+    let kept = [
+        ("kind", kind.clone()),
+        ("base_url", base_url.clone()),
+        ("auth_scheme", auth_scheme.clone()),
+        ("username", username.clone()),
+        ("extensions", extensions.clone()),
+        ("mappings", mappings.clone()),
+        ("import_every_minutes", import_every_minutes.clone()),
+    ];
+    async {
+        let every = match import_every_minutes.trim() {
+            "" => 0,
+            raw => raw.parse::<u32>().map_err(|_| {
+                AppError::validation("import_every_minutes", "Enter a whole number of minutes.")
+            })?,
+        };
+        let view = ProvisioningView {
+            kind: kind.clone(),
+            base_url: base_url.clone(),
+            auth_scheme: auth_scheme.clone(),
+            username: username.clone(),
+            has_secret: false,
+            extensions: extensions.clone(),
+            create_users: create_users.is_some(),
+            update_users: update_users.is_some(),
+            deactivate_users: deactivate_users.is_some(),
+            delete_users: delete_users.is_some(),
+            push_groups: push_groups.is_some(),
+            import_users: import_users.is_some(),
+            mappings: mappings.clone(),
+            import_every_minutes: every,
+        };
+        let cx = Ctx::current().await?;
+        ops::provisioning::save(&cx, &super::id(&app_id)?, &view, &secret).await?;
+        Ok("Saved the provisioning settings. Users who have the app are being provisioned.".to_string())
+    }
+    .await
+    .map_err(|e: AppError| e.keeping(kept))
+}
+
+/// "Test API credentials": what the app answered, or what failed.
+#[server(prefix = "/_fn", endpoint = "apps/provisioning-test")]
+pub async fn test_provisioning(app_id: String) -> Result<String, AppError> {
+    ops::provisioning::test(&Ctx::current().await?, &super::id(&app_id)?).await
+}
+
+/// What the app would receive for one user.
+#[server(prefix = "/_fn", endpoint = "apps/provisioning-preview")]
+pub async fn preview_provisioning(app_id: String, login: String) -> Result<String, AppError> {
+    ops::provisioning::preview(&Ctx::current().await?, &super::id(&app_id)?, &login)
+        .await
+        .map_err(|e| e.keeping([("login", login.clone())]))
+}
+
+/// Retries (`op=retry`) or dismisses (`op=dismiss`) a failed delivery.
+#[server(prefix = "/_fn", endpoint = "apps/provisioning-task")]
+pub async fn resolve_delivery(app_id: String, task: String, op: String) -> Result<String, AppError> {
+    let retry = match op.as_str() {
+        "retry" => true,
+        "dismiss" => false,
+        _ => return Err(AppError::validation("op", "Choose retry or dismiss.")),
+    };
+    ops::provisioning::resolve_failed(&Ctx::current().await?, &super::id(&app_id)?, &task, retry).await?;
+    Ok(if retry {
+        "The delivery will be tried again.".into()
+    } else {
+        "Dismissed the failed delivery.".into()
+    })
+}
+
+/// Pushes a group to the app (a new group there, named as given or as the
+/// group; linked when the app has one of that name).
+#[server(prefix = "/_fn", endpoint = "apps/group-push")]
+pub async fn push_group(
+    app_id: String,
+    #[server(default)] group_id: String,
+    #[server(default)] target_name: String,
+) -> Result<String, AppError> {
+    let cx = Ctx::current().await?;
+    let group = super::field(&group_id, "groupId", "Choose a group.")?;
+    let name = Some(target_name.as_str()).filter(|n| !n.trim().is_empty());
+    let m = ops::provisioning::create_push(&cx, &super::id(&app_id)?, &group, name, None, true)
+        .await
+        .map_err(|e| e.keeping([("target_name", target_name.clone())]))?;
+    Ok(format!("Pushing {} to the app as {}.", m.group_name, m.target_group_name))
+}
+
+/// Turns a group push on or off, or deletes an inactive one (`op`:
+/// `activate`, `deactivate`, `delete`).
+#[server(prefix = "/_fn", endpoint = "apps/group-push-change")]
+pub async fn change_group_push(app_id: String, mapping_id: String, op: String) -> Result<String, AppError> {
+    let cx = Ctx::current().await?;
+    let app = super::id(&app_id)?;
+    match op.as_str() {
+        "activate" | "deactivate" => {
+            let m = ops::provisioning::set_push_status(&cx, &app, &mapping_id, op == "activate").await?;
+            Ok(format!("{}: {}", m.group_name, m.status.to_lowercase()))
+        }
+        "delete" => {
+            ops::provisioning::delete_push(&cx, &app, &mapping_id, false).await?;
+            Ok("Deleted the group push (the app keeps its group).".into())
+        }
+        _ => Err(AppError::validation("op", "Choose activate, deactivate or delete.")),
+    }
+}
+
+/// What importing the app's users would do (matches, conflicts, new users).
+#[server(prefix = "/_fn", endpoint = "apps/import-preview")]
+pub async fn preview_import(app_id: String) -> Result<ImportPreview, AppError> {
+    ops::provisioning::import_preview(&Ctx::current().await?, &super::id(&app_id)?).await
+}
+
+/// Imports the app's users: matches linked, new users created through the
+/// realm-assignment rules, conflicts left.
+#[server(prefix = "/_fn", endpoint = "apps/import")]
+pub async fn run_import(app_id: String) -> Result<String, AppError> {
+    ops::provisioning::import_run(&Ctx::current().await?, &super::id(&app_id)?).await
 }

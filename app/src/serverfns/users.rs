@@ -134,7 +134,8 @@ pub async fn create_user(
     let created = async {
         let cx = Ctx::current().await?;
         let input = ops::users::NewUserInput {
-            realm_id: super::field(&realm_id, "realmId", "Choose a realm.")?,
+            realm_id: Some(super::field(&realm_id, "realmId", "Choose a realm.")?),
+            source: None,
             profile: crate::model::BaseProfile {
                 login,
                 email,

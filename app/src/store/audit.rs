@@ -132,6 +132,9 @@ pub async fn append_all(
     if events.is_empty() {
         return Ok(());
     }
+    // The provisioning outbox: what these changes leave for the apps, in
+    // the same transaction (see `store::provisioning`).
+    super::provisioning::note_in(tx, events).await?;
     let head = sqlx::query("SELECT last_hash FROM system_log_head WHERE id = 1")
         .fetch_one(&mut **tx)
         .await?;

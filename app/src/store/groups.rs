@@ -221,6 +221,8 @@ impl Store {
                     .bind(id.as_str())
                     .fetch_all(&mut *tx)
                     .await?;
+            // Its members' accounts in provisioned apps are looked at again.
+            super::provisioning::group_deleted_in(&mut tx, id).await?;
             sqlx::query("DELETE FROM groups WHERE id = $1")
                 .bind(id.as_str())
                 .execute(&mut *tx)

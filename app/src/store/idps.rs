@@ -266,6 +266,30 @@ impl IncomingClaims {
     }
 }
 
+/// Which realm-assignment rules place a new user, by their profile source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleSource<'a> {
+    /// A partner IdP's users: only rules naming it (a rule without a source
+    /// is for the org IdP's users and imports).
+    Only(&'a str),
+    /// An app's imported users: rules naming the app, and rules without a
+    /// source.
+    AppOrAny(&'a str),
+    /// Users created without a source (the Management API): rules without one.
+    Unsourced,
+}
+
+impl RuleSource<'_> {
+    fn covers(self, rule: Option<&str>) -> bool {
+        match (self, rule) {
+            (Self::Only(s), Some(r)) => s == r,
+            (Self::AppOrAny(s), Some(r)) => s == r,
+            (Self::AppOrAny(_) | Self::Unsourced, None) => true,
+            _ => false,
+        }
+    }
+}
+
 /// A profile as the realm-assignment rules see it at JIT time: the base
 /// attributes and the custom ones the claim mapping fills.
 struct Incoming<'a>(&'a BaseProfile, &'a Map<String, Value>);
@@ -710,9 +734,24 @@ impl Store {
         profile: &BaseProfile,
         custom: &Map<String, Value>,
     ) -> Result<RealmId, StoreError> {
+        self.realm_by_rules(RuleSource::Only(idp.id.as_str()), idp.realm_id.as_ref(), profile, custom)
+            .await
+    }
+
+    /// The realm the realm-assignment rules choose for a new user with
+    /// `profile`: the first active rule (priority order) for `source` whose
+    /// expression matches; failing that `bound`; failing that the
+    /// catch-all rule's realm.
+    pub async fn realm_by_rules(
+        &self,
+        source: RuleSource<'_>,
+        bound: Option<&RealmId>,
+        profile: &BaseProfile,
+        custom: &Map<String, Value>,
+    ) -> Result<RealmId, StoreError> {
         let rows = sqlx::query(
-            "SELECT is_default, profile_source_id, expression, target_realm_id FROM realm_assignment_rules \
-             WHERE status = 'ACTIVE' ORDER BY priority",
+            "SELECT is_default, COALESCE(profile_source_id, profile_source_app_id) AS profile_source_id, \
+             expression, target_realm_id FROM realm_assignment_rules WHERE status = 'ACTIVE' ORDER BY priority",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -726,10 +765,8 @@ impl Store {
                 catch_all = Some(target);
                 continue;
             }
-            let source: Option<String> = row.try_get("profile_source_id")?;
-            // Only rules naming this IdP as their source place its users:
-            // a rule without a source is for the org IdP's users and imports.
-            if source.as_deref() != Some(idp.id.as_str()) {
+            let rule_source: Option<String> = row.try_get("profile_source_id")?;
+            if !source.covers(rule_source.as_deref()) {
                 continue;
             }
             let expression: Option<String> = row.try_get("expression")?;
@@ -751,7 +788,7 @@ impl Store {
                 return Ok(target);
             }
         }
-        if let Some(bound) = &idp.realm_id {
+        if let Some(bound) = bound {
             return Ok(bound.clone());
         }
         catch_all.ok_or_else(|| StoreError::Internal("no catch-all realm assignment rule".into()))

@@ -32,6 +32,7 @@ mod lookup;
 pub mod oauth;
 pub mod org_signin;
 pub mod profiles;
+pub mod provisioning;
 pub mod realms;
 pub mod rights;
 pub mod rules;

@@ -650,11 +650,16 @@ pub(crate) async fn insert_user(
     let custom = serde_json::to_string(&user.custom_profile)
         .map_err(|e| StoreError::Internal(e.to_string()))?;
     let p = &user.profile;
+    // A profile source is an identity provider or an app (an import).
+    let (idp_source, app_source) = match user.profile_source_id.as_deref() {
+        Some(s) if s.starts_with(AppId::PREFIX) => (None, Some(s)),
+        other => (other, None),
+    };
     sqlx::query(
         "INSERT INTO users (id, realm_id, status, login, login_lower, email, second_email, first_name, \
          last_name, middle_name, primary_phone, mobile_phone, custom_profile, profile_source_id, created, \
-         activated, status_changed, last_updated, version) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1)",
+         activated, status_changed, last_updated, version, profile_source_app_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1, $19)",
     )
     .bind(user.id.as_str())
     .bind(user.realm_id.as_str())
@@ -669,11 +674,12 @@ pub(crate) async fn insert_user(
     .bind(&p.primary_phone)
     .bind(&p.mobile_phone)
     .bind(custom)
-    .bind(&user.profile_source_id)
+    .bind(idp_source)
     .bind(&user.created)
     .bind(&user.activated)
     .bind(&user.status_changed)
     .bind(&user.last_updated)
+    .bind(app_source)
     .execute(&mut **tx)
     .await
     .map_err(|e| {

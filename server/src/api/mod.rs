@@ -23,6 +23,7 @@ mod limits;
 mod logs;
 mod openapi;
 mod paging;
+mod provisioning;
 mod realms;
 mod rules;
 mod tokens;
@@ -54,6 +55,7 @@ pub fn endpoints() -> Vec<openapi::Endpoint> {
         users::endpoints(),
         groups::endpoints(),
         apps::endpoints(),
+        provisioning::endpoints(),
         iam::endpoints(),
         rules::endpoints(),
         logs::endpoints(),

@@ -300,12 +300,13 @@ async fn create(
     let (base, custom) = split_profile(body.profile)?;
     let text = |name: &str| base.get(name).cloned().unwrap_or_default();
     let optional = |name: &str| base.get(name).cloned().filter(|v| !v.is_empty());
-    let realm_id = match body.realm_id.as_deref() {
-        Some(raw) => {
-            RealmId::parse(raw).map_err(|_| ApiError::invalid("realmId", "Not a realm id."))?
-        }
-        None => cx.store.default_realm().await?.id,
-    };
+    // Without a realmId, the realm-assignment rules place the user (as for
+    // an Org2Org spoke's pushes).
+    let realm_id = body
+        .realm_id
+        .as_deref()
+        .map(|raw| RealmId::parse(raw).map_err(|_| ApiError::invalid("realmId", "Not a realm id.")))
+        .transpose()?;
     let groups = body
         .group_ids
         .iter()
@@ -315,6 +316,7 @@ async fn create(
         &cx,
         users::NewUserInput {
             realm_id,
+            source: None,
             profile: BaseProfile {
                 login: text("login"),
                 email: text("email"),

@@ -12,6 +12,8 @@ pub struct Server {
     pub base: String,
     pub database_url: String,
     dir: tempfile::TempDir,
+    /// How the server was started (for `restart`).
+    envs: Vec<(std::ffi::OsString, std::ffi::OsString)>,
 }
 
 impl Server {
@@ -44,6 +46,18 @@ impl Server {
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// Starts the server again on its database and port (after `kill`).
+    pub async fn restart(&mut self) {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
+        cmd.current_dir(self.dir.path())
+            .env_clear()
+            .envs(self.envs.iter().map(|(k, v)| (k, v)))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        self.child = cmd.spawn().unwrap();
+        wait_ready(&self.base).await;
     }
 }
 
@@ -123,6 +137,9 @@ fn command(dir: &std::path::Path, port: u16, database_url: &str, o: &Options) ->
             if o.secure_cookies { "true" } else { "false" },
         )
         .env("PORTAL_SECRETS_KEY", "a-secrets-key-for-tests")
+        // Provisioning deliveries take milliseconds here: an abandoned one
+        // (a killed server) is taken over after 3 seconds.
+        .env("PORTAL_PROVISIONING_LEASE_SECONDS", "3")
         .env("PORTAL_DEV_ALLOW_LOOPBACK_IDPS", "true")
         .env("PORTAL_RATE_LIMIT_READS_PER_MINUTE", o.reads_per_minute)
         .env("PORTAL_RATE_LIMIT_SIGNIN_PER_MINUTE", o.signin_per_minute)
@@ -172,19 +189,29 @@ pub async fn start(o: Options<'_>) -> Server {
     } else {
         cmd.stdout(Stdio::null()).stderr(Stdio::null());
     }
+    let envs = cmd
+        .get_envs()
+        .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned())))
+        .collect();
     let child = cmd.spawn().unwrap();
     let server = Server {
         child,
         base: format!("http://127.0.0.1:{port}"),
         database_url,
         dir,
+        envs,
     };
+    wait_ready(&server.base).await;
+    server
+}
+
+async fn wait_ready(base: &str) {
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        if let Ok(r) = client.get(format!("{}/readyz", server.base)).send().await {
+        if let Ok(r) = client.get(format!("{base}/readyz")).send().await {
             if r.status().is_success() {
-                return server;
+                return;
             }
         }
         assert!(Instant::now() < deadline, "the server did not become ready");
@@ -201,6 +228,7 @@ pub fn client() -> reqwest::Client {
 }
 pub mod api;
 pub mod oidc;
+pub mod scim;
 
 /// The system principal's grant to change the admin model: for setting up.
 pub fn iam() -> app::authz::Grant {
