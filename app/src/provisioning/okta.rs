@@ -1,0 +1,271 @@
+//! The Org2Org client: a spoke provisions into a hub through the hub's Okta
+//! Management API (`/api/v1`) with a super admin's API token — real Okta, or
+//! another Partner Portal. Users are matched on `profile.login` (then
+//! `profile.email`), created with `activate=true`, updated with a partial
+//! `POST /users/{id}`, and deactivated and reactivated through their
+//! lifecycle; pushed groups are kept with `PUT`/`DELETE` on their members.
+
+use http::Method;
+use serde_json::{json, Value};
+
+use super::client::Endpoint;
+use super::{target, Failure, Remote, RemoteUser};
+
+fn quoted(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+fn search_path(resource: &str, search: &str) -> String {
+    let mut q = url::form_urlencoded::Serializer::new(String::new());
+    q.append_pair("search", search);
+    format!("/api/v1/{resource}?{}", q.finish())
+}
+
+fn remote(body: &Value) -> Option<Remote> {
+    Some(Remote {
+        id: body.get("id")?.as_str()?.to_string(),
+        login: body
+            .pointer("/profile/login")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        active: body.get("status").and_then(Value::as_str) != Some("DEPROVISIONED"),
+    })
+}
+
+/// A 403 from the hub means the token's admin lacks the rights Org2Org needs.
+fn explain(f: Failure) -> Failure {
+    if f.message.contains(": 403") || f.message.contains("E0000006") {
+        Failure::permanent(format!(
+            "{} — the hub refused: Org2Org needs an API token of a super admin of the hub.",
+            f.message
+        ))
+    } else {
+        f
+    }
+}
+
+pub async fn find_user(ep: &Endpoint<'_>, login: &str, email: &str) -> Result<Option<Remote>, Failure> {
+    for search in [
+        format!("profile.login eq {}", quoted(login)),
+        format!("profile.email eq {}", quoted(email)),
+    ] {
+        if search.ends_with("eq \"\"") {
+            continue;
+        }
+        let answer = ep
+            .call(Method::GET, &search_path("users", &search), None)
+            .await
+            .map_err(explain)?;
+        if let Some(found) = answer.body.as_array().and_then(|a| a.first()).and_then(remote) {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
+}
+
+pub async fn create_user(ep: &Endpoint<'_>, attributes: &[(String, Value)]) -> Result<Remote, Failure> {
+    let body = json!({ "profile": target::okta_profile(attributes) });
+    let answer = ep
+        .call(Method::POST, "/api/v1/users?activate=true", Some(&body))
+        .await
+        .map_err(explain)?;
+    remote(&answer.body).ok_or_else(|| Failure::permanent("POST /api/v1/users: the answer has no id"))
+}
+
+pub async fn update_user(ep: &Endpoint<'_>, id: &str, attributes: &[(String, Value)]) -> Result<(), Failure> {
+    let body = json!({ "profile": target::okta_profile(attributes) });
+    ep.call(Method::POST, &format!("/api/v1/users/{id}"), Some(&body))
+        .await
+        .map_err(explain)?;
+    Ok(())
+}
+
+/// Deactivates the hub user, or activates a deactivated one.
+pub async fn set_active(ep: &Endpoint<'_>, id: &str, active: bool) -> Result<(), Failure> {
+    let op = if active {
+        "activate?sendEmail=false"
+    } else {
+        "deactivate"
+    };
+    match ep
+        .call(Method::POST, &format!("/api/v1/users/{id}/lifecycle/{op}"), None)
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(f) => Err(explain(f)),
+    }
+}
+
+pub async fn delete_user(ep: &Endpoint<'_>, id: &str) -> Result<(), Failure> {
+    for _ in 0..2 {
+        // The first DELETE deactivates, the second deletes (Okta's semantics).
+        match ep.call(Method::DELETE, &format!("/api/v1/users/{id}"), None).await {
+            Err(f) if f.message.contains(": 404") => return Ok(()),
+            Err(f) => return Err(explain(f)),
+            Ok(_) => {}
+        }
+    }
+    Ok(())
+}
+
+pub async fn find_group(ep: &Endpoint<'_>, name: &str) -> Result<Option<String>, Failure> {
+    let answer = ep
+        .call(Method::GET, &search_path("groups", &format!("profile.name eq {}", quoted(name))), None)
+        .await
+        .map_err(explain)?;
+    Ok(answer
+        .body
+        .as_array()
+        .and_then(|a| a.first())
+        .and_then(|g| g.get("id")?.as_str())
+        .map(str::to_string))
+}
+
+pub async fn create_group(ep: &Endpoint<'_>, name: &str, description: &str) -> Result<String, Failure> {
+    let body = json!({ "profile": { "name": name, "description": description } });
+    let answer = ep
+        .call(Method::POST, "/api/v1/groups", Some(&body))
+        .await
+        .map_err(explain)?;
+    answer
+        .body
+        .get("id")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| Failure::permanent("POST /api/v1/groups: the answer has no id"))
+}
+
+/// The group's name and member ids; `None` when the hub has no such group.
+pub async fn group(ep: &Endpoint<'_>, id: &str) -> Result<Option<(String, Vec<String>)>, Failure> {
+    let name = match ep.call(Method::GET, &format!("/api/v1/groups/{id}"), None).await {
+        Ok(a) => a
+            .body
+            .pointer("/profile/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        Err(f) if f.message.contains(": 404") => return Ok(None),
+        Err(f) => return Err(explain(f)),
+    };
+    let mut members = Vec::new();
+    let mut next = Some(format!("/api/v1/groups/{id}/users?limit=200"));
+    while let Some(page) = next.take() {
+        let answer = ep.call(Method::GET, &page, None).await.map_err(explain)?;
+        members.extend(
+            answer
+                .body
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|u| u.get("id")?.as_str().map(str::to_string)),
+        );
+        next = answer.next;
+        if members.len() > 100_000 {
+            break;
+        }
+    }
+    Ok(Some((name, members)))
+}
+
+pub async fn change_group(
+    ep: &Endpoint<'_>,
+    id: &str,
+    rename: Option<(&str, &str)>,
+    add: &[String],
+    remove: &[String],
+) -> Result<(), Failure> {
+    if let Some((name, description)) = rename {
+        let body = json!({ "profile": { "name": name, "description": description } });
+        ep.call(Method::PUT, &format!("/api/v1/groups/{id}"), Some(&body))
+            .await
+            .map_err(explain)?;
+    }
+    for user in add {
+        ep.call(Method::PUT, &format!("/api/v1/groups/{id}/users/{user}"), None)
+            .await
+            .map_err(explain)?;
+    }
+    for user in remove {
+        match ep
+            .call(Method::DELETE, &format!("/api/v1/groups/{id}/users/{user}"), None)
+            .await
+        {
+            Err(f) if f.message.contains(": 404") => {}
+            Err(f) => return Err(explain(f)),
+            Ok(_) => {}
+        }
+    }
+    Ok(())
+}
+
+pub async fn delete_group(ep: &Endpoint<'_>, id: &str) -> Result<(), Failure> {
+    match ep.call(Method::DELETE, &format!("/api/v1/groups/{id}"), None).await {
+        Err(f) if f.message.contains(": 404") => Ok(()),
+        Err(f) => Err(explain(f)),
+        Ok(_) => Ok(()),
+    }
+}
+
+/// Every hub user (pages of 200, through the `Link` headers), for an import.
+pub async fn list_users(ep: &Endpoint<'_>, limit: usize) -> Result<Vec<RemoteUser>, Failure> {
+    let mut users = Vec::new();
+    let mut next = Some("/api/v1/users?limit=200".to_string());
+    while let Some(page) = next.take() {
+        let answer = ep.call(Method::GET, &page, None).await.map_err(explain)?;
+        for u in answer.body.as_array().into_iter().flatten() {
+            let Some(found) = remote(u) else { continue };
+            let text = |k: &str| {
+                u.pointer(&format!("/profile/{k}"))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            users.push(RemoteUser {
+                id: found.id,
+                login: found.login,
+                email: text("email"),
+                first_name: text("firstName"),
+                last_name: text("lastName"),
+                active: found.active,
+            });
+        }
+        if users.len() >= limit {
+            break;
+        }
+        next = answer.next;
+    }
+    users.truncate(limit);
+    Ok(users)
+}
+
+/// Checks the token: it must work, and its owner must be a super admin of
+/// the hub (the Org2Org guide's requirement).
+pub async fn check(ep: &Endpoint<'_>) -> Result<String, Failure> {
+    let me = ep.call(Method::GET, "/api/v1/users/me", None).await.map_err(explain)?;
+    let id = me.body.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+    let login = me
+        .body
+        .pointer("/profile/login")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let not_super = || {
+        Failure::permanent(format!(
+            "The API token belongs to {login}, who is not a super admin of the hub: \
+             Org2Org needs an API token of a super admin (SUPER_ADMIN) to create users and push groups."
+        ))
+    };
+    let roles = match ep.call(Method::GET, &format!("/api/v1/users/{id}/roles"), None).await {
+        Ok(a) => a.body,
+        Err(f) if f.message.contains(": 403") || f.message.contains(": 404") => return Err(not_super()),
+        Err(f) => return Err(f),
+    };
+    let is_super = roles
+        .as_array()
+        .is_some_and(|r| r.iter().any(|r| r.get("type").and_then(Value::as_str) == Some("SUPER_ADMIN")));
+    if !is_super {
+        return Err(not_super());
+    }
+    Ok(format!("Connected to the hub as {login}, a super admin."))
+}
