@@ -46,10 +46,10 @@ pub async fn panel(cx: &Ctx, id: &AppId) -> Result<Option<ProvisioningPanel>, Ap
     }))
 }
 
-/// The app's provisioning connection as configured (`okta.apps.read` on
-/// the app; the credential is never in it).
+/// The app's provisioning connection as configured (`okta.apps.manage` on
+/// the app, as its form; the credential is never in it).
 pub async fn connection_view(cx: &Ctx, id: &AppId) -> Result<Option<ProvisioningView>, AppError> {
-    let app = super::apps::record(cx, id).await?;
+    let (app, _) = authorize_app(cx, Permission::AppsManage, id).await?;
     Ok(cx.store.provisioning_of(&app.id).await?.map(|s| s.view(true)))
 }
 

@@ -42,6 +42,11 @@ impl Server {
             .unwrap()
     }
 
+    /// What the server logged (warnings and errors), for a failing test.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
     /// Ends the server as `kill -9` would: no shutdown, no flush.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
@@ -187,7 +192,11 @@ pub async fn start(o: Options<'_>) -> Server {
             .stdout(log.try_clone().unwrap())
             .stderr(log);
     } else {
-        cmd.stdout(Stdio::null()).stderr(Stdio::null());
+        // Warnings and errors only: what a failing test shows (`Server::log`).
+        let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
+        cmd.env("RUST_LOG", "warn")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log);
     }
     let envs = cmd
         .get_envs()
