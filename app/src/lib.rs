@@ -23,10 +23,10 @@ pub mod oidc;
 #[cfg(feature = "ssr")]
 pub mod ops;
 #[cfg(feature = "ssr")]
-pub mod provisioning;
-#[cfg(feature = "ssr")]
 pub mod outbound;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod provisioning;
 pub mod serverfns;
 #[cfg(feature = "ssr")]
 pub mod store;

@@ -40,7 +40,11 @@ async fn changes_leave_tasks_in_their_transaction_and_claims_are_exclusive() {
         super_admin(&store, &owner).await;
         let ocx = cx(&store, &org, &common::principal(&store, &org, &owner).await);
         let alice = user(&store, &acme, "alice@acme.test").await;
-        let acx = cx(&store, &org, &partner_admin(&store, &org, &[&acme], &alice).await);
+        let acx = cx(
+            &store,
+            &org,
+            &partner_admin(&store, &org, &[&acme], &alice).await,
+        );
         let erin = user(&store, &acme, "erin@acme.test").await;
         let ledger = ops::apps::create(&ocx, "ledger", "Ledger", "BOOKMARK")
             .await
@@ -62,7 +66,10 @@ async fn changes_leave_tasks_in_their_transaction_and_claims_are_exclusive() {
             Err(AppError::Validation { fields, .. }) => assert_eq!(fields[0].field, "secret"),
             other => panic!("{engine}: {other:?}"),
         }
-        assert!(store.provisioning_of(&ledger.id).await.unwrap().is_none(), "{engine}");
+        assert!(
+            store.provisioning_of(&ledger.id).await.unwrap().is_none(),
+            "{engine}"
+        );
         ops::provisioning::save(&ocx, &ledger.id, &scim_view(), "the-token")
             .await
             .unwrap();
@@ -80,36 +87,62 @@ async fn changes_leave_tasks_in_their_transaction_and_claims_are_exclusive() {
         ops::links::change(&ocx, &erin.id, Link::App(ledger.id.clone()), true)
             .await
             .unwrap();
-        assert_eq!(store.count_provisioning_tasks("QUEUED").await.unwrap(), 1, "{engine}");
+        assert_eq!(
+            store.count_provisioning_tasks("QUEUED").await.unwrap(),
+            1,
+            "{engine}"
+        );
         let edit = HashMap::from([("firstName".to_string(), "Erin".to_string())]);
         ops::users::change_profile(&ocx, &erin.id, edit.clone(), HashMap::new(), false)
             .await
             .unwrap();
-        assert_eq!(store.count_provisioning_tasks("QUEUED").await.unwrap(), 1, "{engine}");
+        assert_eq!(
+            store.count_provisioning_tasks("QUEUED").await.unwrap(),
+            1,
+            "{engine}"
+        );
         // A user without the app leaves none.
         let other = user(&store, &acme, "other@acme.test").await;
         ops::users::change_profile(&ocx, &other.id, edit.clone(), HashMap::new(), false)
             .await
             .unwrap();
-        assert_eq!(store.count_provisioning_tasks("QUEUED").await.unwrap(), 1, "{engine}");
+        assert_eq!(
+            store.count_provisioning_tasks("QUEUED").await.unwrap(),
+            1,
+            "{engine}"
+        );
 
         // Claims are exclusive; a busy subject's next task waits.
         let claimed = store.system_claim_tasks("w1", LATER, 10).await.unwrap();
         assert_eq!(claimed.len(), 1, "{engine}");
         assert_eq!(claimed[0].subject_id, erin.id.as_str());
-        assert!(store.system_claim_tasks("w2", LATER, 10).await.unwrap().is_empty());
+        assert!(store
+            .system_claim_tasks("w2", LATER, 10)
+            .await
+            .unwrap()
+            .is_empty());
         let edit2 = HashMap::from([("lastName".to_string(), "Ng".to_string())]);
         ops::users::change_profile(&ocx, &erin.id, edit2, HashMap::new(), false)
             .await
             .unwrap();
         assert_eq!(store.count_provisioning_tasks("QUEUED").await.unwrap(), 1);
         assert!(
-            store.system_claim_tasks("w2", LATER, 10).await.unwrap().is_empty(),
+            store
+                .system_claim_tasks("w2", LATER, 10)
+                .await
+                .unwrap()
+                .is_empty(),
             "{engine}: one user's changes reach the app in order"
         );
         // The running one fails: the waiting one covers it.
         store
-            .system_fail_task(&claimed[0], ("application.provision.user.push", "Push"), None, None, &Failure::transient("503"))
+            .system_fail_task(
+                &claimed[0],
+                ("application.provision.user.push", "Push"),
+                None,
+                None,
+                &Failure::transient("503"),
+            )
             .await
             .unwrap();
         assert_eq!(store.count_provisioning_tasks("RUNNING").await.unwrap(), 0);
@@ -123,16 +156,29 @@ async fn changes_leave_tasks_in_their_transaction_and_claims_are_exclusive() {
         assert_eq!(again.len(), 1, "{engine}: an abandoned task is taken over");
         assert_eq!(again[0].attempts, 2);
         store
-            .system_fail_task(&again[0], ("application.provision.user.push", "Push"), None, None, &Failure::transient("503 busy"))
+            .system_fail_task(
+                &again[0],
+                ("application.provision.user.push", "Push"),
+                None,
+                None,
+                &Failure::transient("503 busy"),
+            )
             .await
             .unwrap();
         assert!(
-            store.system_claim_tasks("w1", LATER, 10).await.unwrap().is_empty(),
+            store
+                .system_claim_tasks("w1", LATER, 10)
+                .await
+                .unwrap()
+                .is_empty(),
             "{engine}: not before its backoff"
         );
         let sync = store.sync_states(&erin.id).await.unwrap();
         assert_eq!(sync[ledger.id.as_str()].state, "SYNCING");
-        assert_eq!(sync[ledger.id.as_str()].message.as_deref(), Some("503 busy"));
+        assert_eq!(
+            sync[ledger.id.as_str()].message.as_deref(),
+            Some("503 busy")
+        );
 
         // A permanent failure is FAILED at once, for an admin.
         store
@@ -142,7 +188,16 @@ async fn changes_leave_tasks_in_their_transaction_and_claims_are_exclusive() {
         let t = store.system_claim_tasks("w1", LATER, 10).await.unwrap();
         let app = store.system_app(&ledger.id).await.unwrap().unwrap();
         store
-            .system_fail_task(&t[0], ("application.provision.user.push", "Push new user to external application"), Some(&app), Some(&erin), &Failure::permanent("POST /Users: 409 uniqueness"))
+            .system_fail_task(
+                &t[0],
+                (
+                    "application.provision.user.push",
+                    "Push new user to external application",
+                ),
+                Some(&app),
+                Some(&erin),
+                &Failure::permanent("POST /Users: 409 uniqueness"),
+            )
             .await
             .unwrap();
         assert_eq!(store.count_provisioning_tasks("FAILED").await.unwrap(), 1);
@@ -153,21 +208,71 @@ async fn changes_leave_tasks_in_their_transaction_and_claims_are_exclusive() {
         assert!(failed[0].error.contains("409"));
 
         // Alice cannot see the app: NotFound for every operation, nothing changes.
-        let gid = ops::groups::create(&ocx, "Ledger users", "").await.unwrap().id;
+        let gid = ops::groups::create(&ocx, "Ledger users", "")
+            .await
+            .unwrap()
+            .id;
         let denied: Vec<(&str, Result<(), AppError>)> = vec![
-            ("save", ops::provisioning::save(&acx, &ledger.id, &scim_view(), "x").await.map(|_| ())),
-            ("test", ops::provisioning::test(&acx, &ledger.id).await.map(|_| ())),
-            ("preview", ops::provisioning::preview(&acx, &ledger.id, "erin@acme.test").await.map(|_| ())),
-            ("retry", ops::provisioning::resolve_failed(&acx, &ledger.id, &failed[0].id, true).await),
-            ("dismiss", ops::provisioning::resolve_failed(&acx, &ledger.id, &failed[0].id, false).await),
-            ("pushes", ops::provisioning::push_mappings(&acx, &ledger.id).await.map(|_| ())),
-            ("push", ops::provisioning::create_push(&acx, &ledger.id, &gid, None, None, true).await.map(|_| ())),
-            ("connection", ops::provisioning::connection_view(&acx, &ledger.id).await.map(|_| ())),
-            ("import preview", ops::provisioning::import_preview(&acx, &ledger.id).await.map(|_| ())),
-            ("import", ops::provisioning::import_run(&acx, &ledger.id).await.map(|_| ())),
+            (
+                "save",
+                ops::provisioning::save(&acx, &ledger.id, &scim_view(), "x")
+                    .await
+                    .map(|_| ()),
+            ),
+            (
+                "test",
+                ops::provisioning::test(&acx, &ledger.id).await.map(|_| ()),
+            ),
+            (
+                "preview",
+                ops::provisioning::preview(&acx, &ledger.id, "erin@acme.test")
+                    .await
+                    .map(|_| ()),
+            ),
+            (
+                "retry",
+                ops::provisioning::resolve_failed(&acx, &ledger.id, &failed[0].id, true).await,
+            ),
+            (
+                "dismiss",
+                ops::provisioning::resolve_failed(&acx, &ledger.id, &failed[0].id, false).await,
+            ),
+            (
+                "pushes",
+                ops::provisioning::push_mappings(&acx, &ledger.id)
+                    .await
+                    .map(|_| ()),
+            ),
+            (
+                "push",
+                ops::provisioning::create_push(&acx, &ledger.id, &gid, None, None, true)
+                    .await
+                    .map(|_| ()),
+            ),
+            (
+                "connection",
+                ops::provisioning::connection_view(&acx, &ledger.id)
+                    .await
+                    .map(|_| ()),
+            ),
+            (
+                "import preview",
+                ops::provisioning::import_preview(&acx, &ledger.id)
+                    .await
+                    .map(|_| ()),
+            ),
+            (
+                "import",
+                ops::provisioning::import_run(&acx, &ledger.id)
+                    .await
+                    .map(|_| ()),
+            ),
         ];
         for (what, result) in denied {
-            assert!(matches!(result, Err(AppError::NotFound)), "{engine}: {what}: {result:?}");
+            assert!(
+                matches!(result, Err(AppError::NotFound)),
+                "{engine}: {what}: {result:?}"
+            );
         }
         assert_eq!(store.count_provisioning_tasks("FAILED").await.unwrap(), 1);
         assert!(store.push_mappings(&ledger.id).await.unwrap().is_empty());
@@ -178,23 +283,52 @@ async fn changes_leave_tasks_in_their_transaction_and_claims_are_exclusive() {
             .unwrap();
         assert_eq!(store.count_provisioning_tasks("FAILED").await.unwrap(), 0);
         assert_eq!(store.count_provisioning_tasks("QUEUED").await.unwrap(), 1);
-        assert_eq!(store.count_events("application.provision.task.retry").await.unwrap(), 1);
-        assert_eq!(store.count_events("application.provision.user.push").await.unwrap(), 1, "{engine}: the failure's event");
+        assert_eq!(
+            store
+                .count_events("application.provision.task.retry")
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            store
+                .count_events("application.provision.user.push")
+                .await
+                .unwrap(),
+            1,
+            "{engine}: the failure's event"
+        );
 
         // A group push: a task for the mapping now, and at each membership change.
-        let mapping = ops::provisioning::create_push(&ocx, &ledger.id, &gid, Some("Ledger Users"), None, true)
-            .await
-            .unwrap();
+        let mapping = ops::provisioning::create_push(
+            &ocx,
+            &ledger.id,
+            &gid,
+            Some("Ledger Users"),
+            None,
+            true,
+        )
+        .await
+        .unwrap();
         assert_eq!(mapping.status, "ACTIVE");
         let groups = store.system_claim_tasks("w1", LATER, 10).await.unwrap();
-        assert!(groups.iter().any(|t| t.subject == "group" && t.subject_id == mapping.id), "{engine}");
+        assert!(
+            groups
+                .iter()
+                .any(|t| t.subject == "group" && t.subject_id == mapping.id),
+            "{engine}"
+        );
         // Deleting needs it inactive first.
         assert!(matches!(
             ops::provisioning::delete_push(&ocx, &ledger.id, &mapping.id, false).await,
             Err(AppError::Validation { .. })
         ));
-        ops::provisioning::set_push_status(&ocx, &ledger.id, &mapping.id, false).await.unwrap();
-        ops::provisioning::delete_push(&ocx, &ledger.id, &mapping.id, false).await.unwrap();
+        ops::provisioning::set_push_status(&ocx, &ledger.id, &mapping.id, false)
+            .await
+            .unwrap();
+        ops::provisioning::delete_push(&ocx, &ledger.id, &mapping.id, false)
+            .await
+            .unwrap();
         assert!(store.push_mappings(&ledger.id).await.unwrap().is_empty());
     })
     .await;

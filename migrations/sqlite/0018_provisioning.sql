@@ -59,7 +59,7 @@ CREATE TABLE group_push_mappings (
 -- (QUEUED), and a subject's next task waits while one RUNNING holds a lease.
 -- FAILED tasks wait for an admin to retry or dismiss them.
 CREATE TABLE provisioning_tasks (
-    id           INTEGER PRIMARY KEY,
+    id           INTEGER NOT NULL PRIMARY KEY,
     app_id       TEXT NOT NULL REFERENCES apps (id) ON DELETE CASCADE,
     subject      TEXT NOT NULL CHECK (subject IN ('user', 'group')),
     subject_id   TEXT NOT NULL,

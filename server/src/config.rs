@@ -237,7 +237,10 @@ impl Config {
                 "id_token_max_age_minutes",
             ),
             (self.oidc_key_rotation_days, "oidc_key_rotation_days"),
-            (self.provisioning_lease_seconds, "provisioning_lease_seconds"),
+            (
+                self.provisioning_lease_seconds,
+                "provisioning_lease_seconds",
+            ),
         ] {
             if value == 0 {
                 return Err(ConfigError(format!(

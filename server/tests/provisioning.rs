@@ -12,8 +12,7 @@
 
 mod common;
 
-use common::api::{api, events, token, Api};
-use common::client;
+use common::api::{api, events, token, Api, Console};
 use common::oidc::{Rig, ORG_ADMIN};
 use common::scim::{eventually, poll, ScimServer, Tenant, TOKEN};
 use serde_json::{json, Value};
@@ -52,7 +51,10 @@ async fn group_id(admin: &Api, name: &str) -> String {
         .get(&format!("/groups?q={}", common::api::urlencode(name)))
         .await
         .body;
-    groups.as_array().unwrap()[0]["id"].as_str().unwrap().to_string()
+    groups.as_array().unwrap()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 /// Sets the app's SCIM connection to `tenant` through the Management API.
@@ -84,13 +86,24 @@ async fn connect_scim(admin: &Api, app: &str, tenant: &Tenant, import: bool) -> 
 
 async fn one_named(tenant: &Tenant, login: &str) -> Option<Value> {
     let found = tenant.users_named(login).await;
-    assert!(found.len() <= 1, "a duplicate account for {login}: {found:?}");
+    assert!(
+        found.len() <= 1,
+        "a duplicate account for {login}: {found:?}"
+    );
     found.into_iter().next()
 }
 
-async fn wait_for_account(tenant: &Tenant, login: &str, what: &str, check: impl Fn(&Value) -> bool) -> Value {
+async fn wait_for_account(
+    tenant: &Tenant,
+    login: &str,
+    what: &str,
+    check: impl Fn(&Value) -> bool,
+) -> Value {
     let check = &check;
-    poll(what, || async move { one_named(tenant, login).await.filter(|a| check(a)) }).await
+    poll(what, || async move {
+        one_named(tenant, login).await.filter(|a| check(a))
+    })
+    .await
 }
 
 #[tokio::test]
@@ -112,7 +125,11 @@ async fn scim_assignments_profiles_groups_and_lifecycle_reach_the_app() {
     // Assign: the account exists with the mapped attributes.
     let ivan = common::api::user(&rig, IVAN).await;
     let assigned = admin
-        .call("POST", &format!("/apps/{app}/users"), Some(json!({ "id": ivan.id.as_str() })))
+        .call(
+            "POST",
+            &format!("/apps/{app}/users"),
+            Some(json!({ "id": ivan.id.as_str() })),
+        )
         .await;
     assert_eq!(assigned.status, 200, "{}", assigned.body);
     let account = wait_for_account(&tenant, IVAN, "Ivan's account", |_| true).await;
@@ -124,16 +141,25 @@ async fn scim_assignments_profiles_groups_and_lifecycle_reach_the_app() {
     assert_eq!(account["active"], true);
     let scim_id = account["id"].as_str().unwrap().to_string();
     eventually("the push event", || async {
-        !events(&rig, "application.provision.user.push").await.is_empty()
+        !events(&rig, "application.provision.user.push")
+            .await
+            .is_empty()
     })
     .await;
 
     // A profile edit is pushed.
     let edited = admin
-        .call("POST", &format!("/users/{}", ivan.id), Some(json!({"profile": {"firstName": "Ivo"}})))
+        .call(
+            "POST",
+            &format!("/users/{}", ivan.id),
+            Some(json!({"profile": {"firstName": "Ivo"}})),
+        )
         .await;
     assert_eq!(edited.status, 200, "{}", edited.body);
-    wait_for_account(&tenant, IVAN, "the new first name", |a| a["name"]["givenName"] == "Ivo").await;
+    wait_for_account(&tenant, IVAN, "the new first name", |a| {
+        a["name"]["givenName"] == "Ivo"
+    })
+    .await;
 
     // Group push: Acme Engineering (Alice, Dana, Ivan) goes to the app with
     // the members that have an account there (only Ivan).
@@ -157,13 +183,19 @@ async fn scim_assignments_profiles_groups_and_lifecycle_reach_the_app() {
     })
     .await;
     assert_eq!(members[0]["value"], scim_id.as_str());
-    let pushed = admin.get(&format!("/apps/{app}/group-push/mappings/{mapping_id}")).await;
+    let pushed = admin
+        .get(&format!("/apps/{app}/group-push/mappings/{mapping_id}"))
+        .await;
     assert!(pushed.body["targetGroupId"].is_string(), "{}", pushed.body);
     assert!(pushed.body["lastPush"].is_string());
     // Dana gets the app: her account is made and she joins the pushed group.
     let dana = common::api::user(&rig, DANA).await;
     admin
-        .call("POST", &format!("/apps/{app}/users"), Some(json!({ "id": dana.id.as_str() })))
+        .call(
+            "POST",
+            &format!("/apps/{app}/users"),
+            Some(json!({ "id": dana.id.as_str() })),
+        )
         .await;
     wait_for_account(&tenant, DANA, "Dana's account", |_| true).await;
     eventually("Dana in the pushed group", || async {
@@ -189,21 +221,39 @@ async fn scim_assignments_profiles_groups_and_lifecycle_reach_the_app() {
 
     // Reassign: reactivated, the same account.
     admin
-        .call("POST", &format!("/apps/{app}/users"), Some(json!({ "id": ivan.id.as_str() })))
+        .call(
+            "POST",
+            &format!("/apps/{app}/users"),
+            Some(json!({ "id": ivan.id.as_str() })),
+        )
         .await;
     let back = wait_for_account(&tenant, IVAN, "Ivan reactivated", |a| a["active"] == true).await;
     assert_eq!(back["id"], scim_id.as_str());
 
     // Suspend deactivates, unsuspend reactivates.
     let suspended = admin
-        .call("POST", &format!("/users/{}/lifecycle/suspend", ivan.id), None)
+        .call(
+            "POST",
+            &format!("/users/{}/lifecycle/suspend", ivan.id),
+            None,
+        )
         .await;
     assert_eq!(suspended.status, 200, "{}", suspended.body);
-    wait_for_account(&tenant, IVAN, "Ivan suspended → inactive", |a| a["active"] == false).await;
+    wait_for_account(&tenant, IVAN, "Ivan suspended → inactive", |a| {
+        a["active"] == false
+    })
+    .await;
     admin
-        .call("POST", &format!("/users/{}/lifecycle/unsuspend", ivan.id), None)
+        .call(
+            "POST",
+            &format!("/users/{}/lifecycle/unsuspend", ivan.id),
+            None,
+        )
         .await;
-    wait_for_account(&tenant, IVAN, "Ivan unsuspended → active", |a| a["active"] == true).await;
+    wait_for_account(&tenant, IVAN, "Ivan unsuspended → active", |a| {
+        a["active"] == true
+    })
+    .await;
 
     // Every delivery is in the System Log, under Okta's names.
     for event in [
@@ -215,10 +265,17 @@ async fn scim_assignments_profiles_groups_and_lifecycle_reach_the_app() {
     ] {
         assert!(!events(&rig, event).await.is_empty(), "{event}");
     }
-    assert_eq!(rig.store.count_provisioning_tasks("FAILED").await.unwrap(), 0);
+    assert_eq!(
+        rig.store.count_provisioning_tasks("FAILED").await.unwrap(),
+        0
+    );
     // The log's chain still verifies.
     let out = rig.portal.cli(&["audit", "verify"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[tokio::test]
@@ -233,7 +290,11 @@ async fn an_app_that_is_down_gets_the_change_once_it_is_back() {
     connect_scim(&admin, &app, &tenant, false).await;
     let ivan = common::api::user(&rig, IVAN).await;
     admin
-        .call("POST", &format!("/apps/{app}/users"), Some(json!({ "id": ivan.id.as_str() })))
+        .call(
+            "POST",
+            &format!("/apps/{app}/users"),
+            Some(json!({ "id": ivan.id.as_str() })),
+        )
         .await;
     // Nothing listens: the task waits and is tried again, and Ivan's apps
     // tab says so.
@@ -241,11 +302,18 @@ async fn an_app_that_is_down_gets_the_change_once_it_is_back() {
         attempts(&rig).await >= 2
     })
     .await;
-    assert_eq!(rig.store.count_provisioning_tasks("FAILED").await.unwrap(), 0);
+    assert_eq!(
+        rig.store.count_provisioning_tasks("FAILED").await.unwrap(),
+        0
+    );
     let sync = rig.store.sync_states(&ivan.id).await.unwrap();
     let state = &sync[app.as_str()];
     assert_eq!(state.state, "SYNCING");
-    assert!(state.message.as_deref().unwrap_or("").contains("POST") || state.message.as_deref().unwrap_or("").contains("GET"), "{state:?}");
+    assert!(
+        state.message.as_deref().unwrap_or("").contains("POST")
+            || state.message.as_deref().unwrap_or("").contains("GET"),
+        "{state:?}"
+    );
 
     // The app comes back: delivered once.
     let _scim = ScimServer::start_on(port).await;
@@ -260,7 +328,9 @@ async fn an_app_that_is_down_gets_the_change_once_it_is_back() {
 }
 
 async fn attempts(rig: &Rig) -> i64 {
-    let pool = sqlx::AnyPool::connect(&rig.portal.database_url).await.unwrap();
+    let pool = sqlx::AnyPool::connect(&rig.portal.database_url)
+        .await
+        .unwrap();
     let n: Option<i64> = sqlx::query_scalar("SELECT max(attempts) FROM provisioning_tasks")
         .fetch_one(&pool)
         .await
@@ -287,9 +357,16 @@ async fn a_server_killed_mid_delivery_leaves_the_task_to_the_next_without_a_dupl
     scim.pause();
     let ivan = common::api::user(&rig, IVAN).await;
     admin
-        .call("POST", &format!("/apps/{app}/users"), Some(json!({ "id": ivan.id.as_str() })))
+        .call(
+            "POST",
+            &format!("/apps/{app}/users"),
+            Some(json!({ "id": ivan.id.as_str() })),
+        )
         .await;
-    eventually("the delivery under way", || async { running(&rig).await == 1 }).await;
+    eventually("the delivery under way", || async {
+        running(&rig).await == 1
+    })
+    .await;
     rig.portal.kill();
     scim.resume();
 
@@ -301,7 +378,11 @@ async fn a_server_killed_mid_delivery_leaves_the_task_to_the_next_without_a_dupl
             && rig.store.count_provisioning_tasks("QUEUED").await.unwrap() == 0
     })
     .await;
-    assert_eq!(tenant.users_named(IVAN).await.len(), 1, "one account, never two");
+    assert_eq!(
+        tenant.users_named(IVAN).await.len(),
+        1,
+        "one account, never two"
+    );
 
     // An account the app already has (made by a delivery whose answer was
     // lost, or by the app's admins) is linked, not duplicated.
@@ -314,37 +395,21 @@ async fn a_server_killed_mid_delivery_leaves_the_task_to_the_next_without_a_dupl
         }))
         .await;
     admin
-        .call("POST", &format!("/apps/{app}/users"), Some(json!({ "id": dana.id.as_str() })))
+        .call(
+            "POST",
+            &format!("/apps/{app}/users"),
+            Some(json!({ "id": dana.id.as_str() })),
+        )
         .await;
-    let linked = wait_for_account(&tenant, DANA, "Dana's account linked and active", |a| a["active"] == true).await;
-    assert_eq!(linked["name"]["givenName"], "Dana", "the profile pushed to the linked account");
+    let linked = wait_for_account(&tenant, DANA, "Dana's account linked and active", |a| {
+        a["active"] == true
+    })
+    .await;
+    assert_eq!(
+        linked["name"]["givenName"], "Dana",
+        "the profile pushed to the linked account"
+    );
     assert_eq!(tenant.users_named(DANA).await.len(), 1);
-}
-
-/// A signed-in admin's server-function calls.
-struct Console {
-    base: String,
-    cookie: String,
-}
-
-impl Console {
-    async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> (u16, Value) {
-        let body: String = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form)
-            .finish();
-        let r = client()
-            .post(format!("{}/_fn/{endpoint}", self.base))
-            .header("cookie", self.cookie.clone())
-            .header("sec-fetch-site", "same-origin")
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        let text = r.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-    }
 }
 
 #[tokio::test]
@@ -367,8 +432,16 @@ async fn an_import_links_matches_flags_conflicts_and_creates_new_users_through_t
     // A match (Ivan's username), a conflict (Alice's email under another
     // username) and a new user.
     tenant.create_user(scim_user(IVAN, IVAN, "Ivan")).await;
-    tenant.create_user(scim_user("a.admin@acme.test", ALICE, "Alice")).await;
-    tenant.create_user(scim_user("nora.new@acme.test", "nora.new@acme.test", "Nora")).await;
+    tenant
+        .create_user(scim_user("a.admin@acme.test", ALICE, "Alice"))
+        .await;
+    tenant
+        .create_user(scim_user(
+            "nora.new@acme.test",
+            "nora.new@acme.test",
+            "Nora",
+        ))
+        .await;
 
     // A rule for this app's imports places acme.test users in Acme.
     let acme = realm_id(&admin, "Acme").await;
@@ -389,7 +462,11 @@ async fn an_import_links_matches_flags_conflicts_and_creates_new_users_through_t
     assert_eq!(rule.status, 201, "{}", rule.body);
     let rule_id = rule.body["id"].as_str().unwrap();
     let on = admin
-        .call("POST", &format!("/realm-assignments/{rule_id}/lifecycle/activate"), None)
+        .call(
+            "POST",
+            &format!("/realm-assignments/{rule_id}/lifecycle/activate"),
+            None,
+        )
         .await;
     assert!(on.status < 300, "{}", on.body);
 
@@ -397,7 +474,9 @@ async fn an_import_links_matches_flags_conflicts_and_creates_new_users_through_t
         base: rig.portal.base.clone(),
         cookie: rig.sign_in(ORG_ADMIN).await,
     };
-    let (status, preview) = console.call("apps/import-preview", &[("app_id", &app)]).await;
+    let (status, preview) = console
+        .call("apps/import-preview", &[("app_id", &app)])
+        .await;
     assert_eq!(status, 200, "{preview}");
     let outcome = |login: &str| {
         preview["rows"]
@@ -405,7 +484,12 @@ async fn an_import_links_matches_flags_conflicts_and_creates_new_users_through_t
             .unwrap()
             .iter()
             .find(|r| r["login"] == login)
-            .map(|r| (r["outcome"].as_str().unwrap().to_string(), r["detail"].as_str().unwrap().to_string()))
+            .map(|r| {
+                (
+                    r["outcome"].as_str().unwrap().to_string(),
+                    r["detail"].as_str().unwrap().to_string(),
+                )
+            })
             .unwrap()
     };
     assert_eq!(outcome(IVAN).0, "MATCH");
@@ -416,21 +500,35 @@ async fn an_import_links_matches_flags_conflicts_and_creates_new_users_through_t
 
     let (status, summary) = console.call("apps/import", &[("app_id", &app)]).await;
     assert_eq!(status, 200, "{summary}");
-    assert!(summary.as_str().unwrap().contains("1 matched, 1 new, 1 conflicts"), "{summary}");
+    assert!(
+        summary
+            .as_str()
+            .unwrap()
+            .contains("1 matched, 1 new, 1 conflicts"),
+        "{summary}"
+    );
     // Nora exists in Acme, sourced from the app, assigned it, linked.
     let nora = common::api::user(&rig, "nora.new@acme.test").await;
     assert_eq!(nora.realm_id.as_str(), acme);
     assert_eq!(nora.profile_source_id.as_deref(), Some(app.as_str()));
     assert_eq!(nora.profile.first_name, "Nora");
-    let linked = rig.store.linked_accounts(&app.parse().unwrap()).await.unwrap();
+    let linked = rig
+        .store
+        .linked_accounts(&app.parse().unwrap())
+        .await
+        .unwrap();
     assert_eq!(linked.len(), 2, "{linked:?}");
     assert!(linked.values().any(|u| u == nora.id.as_str()));
-    assert!(!events(&rig, "application.provision.user.import").await.is_empty());
+    assert!(!events(&rig, "application.provision.user.import")
+        .await
+        .is_empty());
     // The conflict is left: no account linked for Alice, none created.
     let alice = common::api::user(&rig, ALICE).await;
     assert!(!linked.values().any(|u| u == alice.id.as_str()));
     // Importing again finds them linked: nothing new.
-    let (_, again) = console.call("apps/import-preview", &[("app_id", &app)]).await;
+    let (_, again) = console
+        .call("apps/import-preview", &[("app_id", &app)])
+        .await;
     assert_eq!(again["linked"], 2);
     // No duplicate in the app from the assignments the import made.
     eventually("deliveries settled", || async {
@@ -446,7 +544,9 @@ async fn a_partner_admin_cannot_touch_provisioning() {
     let mut rig = Rig::new().await;
     let admin = api(&rig, &token(&rig, ORG_ADMIN, "provisioning"));
     let app = app_id(&admin, "Order Desk").await;
-    let tenant = Tenant { base: "http://127.0.0.1:9/x".into() };
+    let tenant = Tenant {
+        base: "http://127.0.0.1:9/x".into(),
+    };
     connect_scim(&admin, &app, &tenant, true).await;
     let console = Console {
         base: rig.portal.base.clone(),
@@ -455,16 +555,39 @@ async fn a_partner_admin_cannot_touch_provisioning() {
     // Alice (Acme's partner admin) cannot see the app: not found, whatever
     // she asks, and nothing changes.
     for (endpoint, form) in [
-        ("apps/provisioning", vec![("app_id", app.as_str()), ("kind", "SCIM2"), ("base_url", "https://evil.example"), ("mappings", "userName = user.profile.login")]),
+        (
+            "apps/provisioning",
+            vec![
+                ("app_id", app.as_str()),
+                ("kind", "SCIM2"),
+                ("base_url", "https://evil.example"),
+                ("mappings", "userName = user.profile.login"),
+            ],
+        ),
         ("apps/provisioning-test", vec![("app_id", app.as_str())]),
-        ("apps/provisioning-preview", vec![("app_id", app.as_str()), ("login", IVAN)]),
+        (
+            "apps/provisioning-preview",
+            vec![("app_id", app.as_str()), ("login", IVAN)],
+        ),
         ("apps/import-preview", vec![("app_id", app.as_str())]),
         ("apps/import", vec![("app_id", app.as_str())]),
-        ("apps/group-push", vec![("app_id", app.as_str()), ("group_id", "00gAbCdEfGhIjKlMnOp")]),
-        ("apps/provisioning-task", vec![("app_id", app.as_str()), ("task", "1"), ("op", "retry")]),
+        (
+            "apps/group-push",
+            vec![
+                ("app_id", app.as_str()),
+                ("group_id", "00gAbCdEfGhIjKlMnOp"),
+            ],
+        ),
+        (
+            "apps/provisioning-task",
+            vec![("app_id", app.as_str()), ("task", "1"), ("op", "retry")],
+        ),
     ] {
         let (status, body) = console.call(endpoint, &form).await;
-        assert!(status == 404 || status == 403, "{endpoint}: {status} {body}");
+        assert!(
+            status == 404 || status == 403,
+            "{endpoint}: {status} {body}"
+        );
     }
     let alice_api = api(&rig, &token(&rig, ALICE, "alice"));
     let engineering = group_id(&admin, "Acme Engineering").await;
@@ -473,7 +596,9 @@ async fn a_partner_admin_cannot_touch_provisioning() {
         (
             "POST",
             format!("/apps/{app}/connections/default"),
-            Some(json!({"baseUrl": "https://evil.example", "profile": {"authScheme": "TOKEN", "token": "x"}})),
+            Some(
+                json!({"baseUrl": "https://evil.example", "profile": {"authScheme": "TOKEN", "token": "x"}}),
+            ),
         ),
         (
             "POST",
@@ -482,9 +607,19 @@ async fn a_partner_admin_cannot_touch_provisioning() {
         ),
     ] {
         let r = alice_api.call(method, &path, body).await;
-        assert!(r.status == 404 || r.status == 403, "{method} {path}: {} {}", r.status, r.body);
+        assert!(
+            r.status == 404 || r.status == 403,
+            "{method} {path}: {} {}",
+            r.status,
+            r.body
+        );
     }
-    assert!(rig.store.push_mappings(&app.parse().unwrap()).await.unwrap().is_empty());
+    assert!(rig
+        .store
+        .push_mappings(&app.parse().unwrap())
+        .await
+        .unwrap()
+        .is_empty());
     let kept = admin.get(&format!("/apps/{app}/connections/default")).await;
     assert_eq!(kept.body["baseUrl"], tenant.base, "nothing changed");
 }
@@ -495,14 +630,33 @@ async fn bad_connections_are_refused_field_by_field() {
     let admin = api(&rig, &token(&rig, ORG_ADMIN, "provisioning"));
     let app = app_id(&admin, "Order Desk").await;
     for (body, field) in [
-        (json!({"baseUrl": "ftp://x", "profile": {"authScheme": "TOKEN", "token": "t"}}), "base_url"),
-        (json!({"baseUrl": "https://10.1.2.3/scim", "profile": {"authScheme": "TOKEN", "token": "t"}}), "base_url"),
-        (json!({"baseUrl": "https://scim.example.com", "profile": {"authScheme": "TOKEN"}}), "secret"),
-        (json!({"baseUrl": "https://scim.example.com", "profile": {"authScheme": "TOKEN", "token": "t", "mappings": ["name.givenName = user.profile.firstName"]}}), "mappings"),
-        (json!({"baseUrl": "https://scim.example.com", "profile": {"kind": "LDAP"}}), "profile.kind"),
+        (
+            json!({"baseUrl": "ftp://x", "profile": {"authScheme": "TOKEN", "token": "t"}}),
+            "base_url",
+        ),
+        (
+            json!({"baseUrl": "https://10.1.2.3/scim", "profile": {"authScheme": "TOKEN", "token": "t"}}),
+            "base_url",
+        ),
+        (
+            json!({"baseUrl": "https://scim.example.com", "profile": {"authScheme": "TOKEN"}}),
+            "secret",
+        ),
+        (
+            json!({"baseUrl": "https://scim.example.com", "profile": {"authScheme": "TOKEN", "token": "t", "mappings": ["name.givenName = user.profile.firstName"]}}),
+            "mappings",
+        ),
+        (
+            json!({"baseUrl": "https://scim.example.com", "profile": {"kind": "LDAP"}}),
+            "profile.kind",
+        ),
     ] {
         let r = admin
-            .call("POST", &format!("/apps/{app}/connections/default"), Some(body.clone()))
+            .call(
+                "POST",
+                &format!("/apps/{app}/connections/default"),
+                Some(body.clone()),
+            )
             .await;
         assert_eq!(r.status, 400, "{body}: {}", r.body);
         assert_eq!(r.code(), "E0000001", "{}", r.body);
@@ -534,7 +688,11 @@ async fn org2org_provisions_users_and_groups_into_a_hub_portal() {
         .await;
     let rule_id = rule.body["id"].as_str().unwrap();
     hub_admin
-        .call("POST", &format!("/realm-assignments/{rule_id}/lifecycle/activate"), None)
+        .call(
+            "POST",
+            &format!("/realm-assignments/{rule_id}/lifecycle/activate"),
+            None,
+        )
         .await;
     // A fresh user in the spoke (the hub has none of that name).
     let created = spoke_admin
@@ -546,7 +704,13 @@ async fn org2org_provisions_users_and_groups_into_a_hub_portal() {
         .await;
     assert_eq!(created.status, 200, "{}", created.body);
     let olga = created.body["id"].as_str().unwrap().to_string();
-    spoke_admin.call("POST", &format!("/users/{olga}/lifecycle/activate?sendEmail=false"), None).await;
+    spoke_admin
+        .call(
+            "POST",
+            &format!("/users/{olga}/lifecycle/activate?sendEmail=false"),
+            None,
+        )
+        .await;
 
     // The spoke's app speaks to the hub's Management API with a super
     // admin's token.
@@ -573,7 +737,11 @@ async fn org2org_provisions_users_and_groups_into_a_hub_portal() {
     assert_eq!(saved.status, 200, "{}", saved.body);
 
     let assigned = spoke_admin
-        .call("POST", &format!("/apps/{app}/users"), Some(json!({ "id": olga })))
+        .call(
+            "POST",
+            &format!("/apps/{app}/users"),
+            Some(json!({ "id": olga })),
+        )
         .await;
     assert_eq!(assigned.status, 200, "{}", assigned.body);
     let search = format!(
@@ -585,7 +753,11 @@ async fn org2org_provisions_users_and_groups_into_a_hub_portal() {
         f.as_array().filter(|a| a.len() == 1).map(|a| a[0].clone())
     })
     .await;
-    assert_eq!(hub_user["realmId"], acme.as_str(), "the hub's rules chose the realm");
+    assert_eq!(
+        hub_user["realmId"],
+        acme.as_str(),
+        "the hub's rules chose the realm"
+    );
     assert_eq!(hub_user["profile"]["firstName"], "Olga");
     let hub_olga = hub_user["id"].as_str().unwrap().to_string();
 
@@ -629,22 +801,34 @@ async fn org2org_provisions_users_and_groups_into_a_hub_portal() {
         hub_admin.get(&format!("/users/{hub_olga}")).await.body["status"] == "DEPROVISIONED"
     })
     .await;
-    assert!(!events(&spoke, "application.provision.user.deactivate").await.is_empty());
+    assert!(!events(&spoke, "application.provision.user.deactivate")
+        .await
+        .is_empty());
 
     // A token of an admin who is not a super admin: a clear error.
     let partner_token = token(&hub, ALICE, "not-super");
     assert_eq!(connect(partner_token).await.status, 200);
     let ivan = common::api::user(&spoke, IVAN).await;
     spoke_admin
-        .call("POST", &format!("/apps/{app}/users"), Some(json!({ "id": ivan.id.as_str() })))
+        .call(
+            "POST",
+            &format!("/apps/{app}/users"),
+            Some(json!({ "id": ivan.id.as_str() })),
+        )
         .await;
     let state = poll("Ivan's delivery refused", || async {
         let sync = spoke.store.sync_states(&ivan.id).await.unwrap();
-        sync.get(app.as_str()).filter(|s| s.state == "ERROR").cloned()
+        sync.get(app.as_str())
+            .filter(|s| s.state == "ERROR")
+            .cloned()
     })
     .await;
     assert!(
-        state.message.as_deref().unwrap_or("").contains("not a super admin"),
+        state
+            .message
+            .as_deref()
+            .unwrap_or("")
+            .contains("not a super admin"),
         "{state:?}"
     );
 }

@@ -50,7 +50,11 @@ pub async fn panel(cx: &Ctx, id: &AppId) -> Result<Option<ProvisioningPanel>, Ap
 /// the app, as its form; the credential is never in it).
 pub async fn connection_view(cx: &Ctx, id: &AppId) -> Result<Option<ProvisioningView>, AppError> {
     let (app, _) = authorize_app(cx, Permission::AppsManage, id).await?;
-    Ok(cx.store.provisioning_of(&app.id).await?.map(|s| s.view(true)))
+    Ok(cx
+        .store
+        .provisioning_of(&app.id)
+        .await?
+        .map(|s| s.view(true)))
 }
 
 /// A new connection's form: SCIM with the default mappings and every
@@ -74,7 +78,12 @@ pub fn blank(kind: Kind) -> ProvisioningView {
 /// Saves the app's connection (`okta.apps.manage` on it). `secret`: the
 /// token or password, or empty to keep the stored one. Every user the app
 /// has gets a delivery, so the app catches up.
-pub async fn save(cx: &Ctx, id: &AppId, view: &ProvisioningView, secret: &str) -> Result<Setup, AppError> {
+pub async fn save(
+    cx: &Ctx,
+    id: &AppId,
+    view: &ProvisioningView,
+    secret: &str,
+) -> Result<Setup, AppError> {
     let (_, grant) = authorize_app(cx, Permission::AppsManage, id).await?;
     let setup = Setup::from_view(view, cx.settings.outbound).map_err(AppError::fields)?;
     let secret = secret.trim();
@@ -94,7 +103,12 @@ async fn connection(cx: &Ctx, id: &AppId) -> Result<Connection, AppError> {
     cx.store
         .system_connection(id, &cx.settings.secrets)
         .await?
-        .ok_or_else(|| AppError::validation("connection", "Save the app's provisioning connection first."))
+        .ok_or_else(|| {
+            AppError::validation(
+                "connection",
+                "Save the app's provisioning connection first.",
+            )
+        })
 }
 
 fn endpoint<'a>(http: &'a crate::outbound::Outbound, connection: &'a Connection) -> Endpoint<'a> {
@@ -126,20 +140,23 @@ pub async fn test(cx: &Ctx, id: &AppId) -> Result<String, AppError> {
         Kind::Scim2 => scim::check(&ep).await,
         Kind::OktaOrg2Org => okta::check(&ep).await,
     };
-    checked.map_err(|f| AppError::validation("connection", format!("The test failed: {}", f.message)))
+    checked
+        .map_err(|f| AppError::validation("connection", format!("The test failed: {}", f.message)))
 }
 
 /// What the app would receive for one user (`okta.apps.manage` on the app,
 /// and the user readable): the mapped resource, as JSON.
 pub async fn preview(cx: &Ctx, id: &AppId, login: &str) -> Result<String, AppError> {
     let _ = authorize_app(cx, Permission::AppsManage, id).await?;
-    let setup = cx
-        .store
-        .provisioning_of(id)
-        .await?
-        .ok_or_else(|| AppError::validation("login", "Save the app's provisioning connection first."))?;
+    let setup = cx.store.provisioning_of(id).await?.ok_or_else(|| {
+        AppError::validation("login", "Save the app's provisioning connection first.")
+    })?;
     let user = match UserId::parse(login.trim()) {
-        Ok(uid) => cx.store.get_user(&scope(&cx.principal, Permission::UsersRead), &uid).await.ok(),
+        Ok(uid) => cx
+            .store
+            .get_user(&scope(&cx.principal, Permission::UsersRead), &uid)
+            .await
+            .ok(),
         Err(_) => None,
     };
     let user = match user {
@@ -179,7 +196,11 @@ pub async fn push_mappings(cx: &Ctx, id: &AppId) -> Result<Vec<PushMappingView>,
 }
 
 /// One of the app's group push mappings (`okta.apps.read` on it).
-pub async fn push_mapping(cx: &Ctx, id: &AppId, mapping: &str) -> Result<PushMappingView, AppError> {
+pub async fn push_mapping(
+    cx: &Ctx,
+    id: &AppId,
+    mapping: &str,
+) -> Result<PushMappingView, AppError> {
     let app = super::apps::record(cx, id).await?;
     Ok(cx.store.push_mapping(&app.id, mapping).await?)
 }
@@ -204,14 +225,24 @@ pub async fn create_push(
 }
 
 /// Turns a push mapping on or off (`okta.apps.manage` on the app).
-pub async fn set_push_status(cx: &Ctx, id: &AppId, mapping: &str, active: bool) -> Result<PushMappingView, AppError> {
+pub async fn set_push_status(
+    cx: &Ctx,
+    id: &AppId,
+    mapping: &str,
+    active: bool,
+) -> Result<PushMappingView, AppError> {
     let (_, grant) = authorize_app(cx, Permission::AppsManage, id).await?;
     Ok(cx.store.set_push_status(&grant, mapping, active).await?)
 }
 
 /// Deletes an inactive push mapping (`okta.apps.manage` on the app), and
 /// with `delete_target` the group it made in the app first.
-pub async fn delete_push(cx: &Ctx, id: &AppId, mapping: &str, delete_target: bool) -> Result<(), AppError> {
+pub async fn delete_push(
+    cx: &Ctx,
+    id: &AppId,
+    mapping: &str,
+    delete_target: bool,
+) -> Result<(), AppError> {
     let (app, grant) = authorize_app(cx, Permission::AppsManage, id).await?;
     let found = cx.store.push_mapping(&app.id, mapping).await?;
     if found.status == "ACTIVE" {
@@ -245,7 +276,10 @@ const IMPORT_LIMIT: usize = 10_000;
 /// portal user, a conflict (its email belongs to a user of another
 /// username, or that user already has another account in the app), or new
 /// (created in the realm the realm-assignment rules choose for this app).
-pub async fn import_preview(cx: &Ctx, id: &AppId) -> Result<crate::views::apps::ImportPreview, AppError> {
+pub async fn import_preview(
+    cx: &Ctx,
+    id: &AppId,
+) -> Result<crate::views::apps::ImportPreview, AppError> {
     let _ = authorize_app(cx, Permission::AppsManage, id).await?;
     Ok(plan_import(cx, id).await?.0)
 }
@@ -253,11 +287,20 @@ pub async fn import_preview(cx: &Ctx, id: &AppId) -> Result<crate::views::apps::
 async fn plan_import(
     cx: &Ctx,
     id: &AppId,
-) -> Result<(crate::views::apps::ImportPreview, Vec<provisioning::RemoteUser>), AppError> {
+) -> Result<
+    (
+        crate::views::apps::ImportPreview,
+        Vec<provisioning::RemoteUser>,
+    ),
+    AppError,
+> {
     use crate::views::apps::{ImportPreview, ImportRow};
     let connection = connection(cx, id).await?;
     if !connection.setup.features.import_users {
-        return Err(AppError::validation("import", "Turn on Import users in the app's provisioning first."));
+        return Err(AppError::validation(
+            "import",
+            "Turn on Import users in the app's provisioning first.",
+        ));
     }
     let http = outbound(cx)?;
     let ep = endpoint(&http, &connection);
@@ -265,7 +308,12 @@ async fn plan_import(
         Kind::Scim2 => scim::list_users(&ep, IMPORT_LIMIT).await,
         Kind::OktaOrg2Org => okta::list_users(&ep, IMPORT_LIMIT).await,
     }
-    .map_err(|f| AppError::validation("import", format!("The app's users could not be read: {}", f.message)))?;
+    .map_err(|f| {
+        AppError::validation(
+            "import",
+            format!("The app's users could not be read: {}", f.message),
+        )
+    })?;
     let linked = cx.store.linked_accounts(id).await?;
     let mut preview = ImportPreview::default();
     let mut accounts = Vec::new();
@@ -279,7 +327,13 @@ async fn plan_import(
             Some(user) => {
                 let has_other = linked.values().any(|u| u == user.id.as_str());
                 if has_other {
-                    ("CONFLICT", format!("{} already has another account in the app", user.profile.login))
+                    (
+                        "CONFLICT",
+                        format!(
+                            "{} already has another account in the app",
+                            user.profile.login
+                        ),
+                    )
                 } else {
                     ("MATCH", user.profile.login.clone())
                 }
@@ -287,7 +341,10 @@ async fn plan_import(
             None => match cx.store.system_user_by_email(&r.email).await? {
                 Some(user) => (
                     "CONFLICT",
-                    format!("the email belongs to {}, whose username differs", user.profile.login),
+                    format!(
+                        "the email belongs to {}, whose username differs",
+                        user.profile.login
+                    ),
                 ),
                 None if !r.active => ("SKIPPED", "inactive in the app".to_string()),
                 None => {
@@ -314,7 +371,9 @@ async fn plan_import(
             external_id: r.id.clone(),
             login: r.login.clone(),
             email: r.email.clone(),
-            name: format!("{} {}", r.first_name, r.last_name).trim().to_string(),
+            name: format!("{} {}", r.first_name, r.last_name)
+                .trim()
+                .to_string(),
             outcome: outcome.into(),
             detail,
         });
@@ -326,7 +385,11 @@ async fn plan_import(
 fn imported_profile(r: &provisioning::RemoteUser) -> crate::model::BaseProfile {
     crate::model::BaseProfile {
         login: r.login.clone(),
-        email: if r.email.is_empty() { r.login.clone() } else { r.email.clone() },
+        email: if r.email.is_empty() {
+            r.login.clone()
+        } else {
+            r.email.clone()
+        },
         first_name: r.first_name.clone(),
         last_name: r.last_name.clone(),
         ..Default::default()
@@ -370,9 +433,15 @@ pub async fn import_run(cx: &Ctx, id: &AppId) -> Result<String, AppError> {
         };
         let Some(user) = user else { continue };
         cx.store
-            .system_link_imported(&app, &[(user.clone(), account.clone())], cx.principal.actor().clone())
+            .system_link_imported(
+                &app,
+                &[(user.clone(), account.clone())],
+                cx.principal.actor().clone(),
+            )
             .await?;
-        if let Err(e) = super::links::change(cx, &user.id, super::links::Link::App(app.id.clone()), true).await {
+        if let Err(e) =
+            super::links::change(cx, &user.id, super::links::Link::App(app.id.clone()), true).await
+        {
             failed.push(format!("{}: {e}", account.login));
         }
         if row.outcome == "MATCH" {

@@ -14,8 +14,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::ui::LINK;
 use crate::serverfns::apps::{
-    preview_import, RunImport, ChangeGroupPush, PreviewProvisioning, ProvisioningPanel, ProvisioningView, PushGroup,
-    ResolveDelivery, SaveProvisioning, TestProvisioning,
+    preview_import, ChangeGroupPush, PreviewProvisioning, ProvisioningPanel, ProvisioningView,
+    PushGroup, ResolveDelivery, RunImport, SaveProvisioning, TestProvisioning,
 };
 
 /// The provisioning forms' actions (the page reloads the app after each).
@@ -73,10 +73,26 @@ const AUTH: [(&str, &str); 3] = [
 ];
 
 const FEATURES: [(&str, &str, &str); 6] = [
-    ("create_users", "prov-create", "Create users: an assignment creates or links the account"),
-    ("update_users", "prov-update", "Update user attributes: profile changes are pushed"),
-    ("deactivate_users", "prov-deactivate", "Deactivate users: unassigning, suspending or deactivating deactivates the account"),
-    ("delete_users", "prov-delete", "Delete the account when the user is deleted (otherwise it is only deactivated)"),
+    (
+        "create_users",
+        "prov-create",
+        "Create users: an assignment creates or links the account",
+    ),
+    (
+        "update_users",
+        "prov-update",
+        "Update user attributes: profile changes are pushed",
+    ),
+    (
+        "deactivate_users",
+        "prov-deactivate",
+        "Deactivate users: unassigning, suspending or deactivating deactivates the account",
+    ),
+    (
+        "delete_users",
+        "prov-delete",
+        "Delete the account when the user is deleted (otherwise it is only deactivated)",
+    ),
     ("push_groups", "prov-push", "Push groups"),
     ("import_users", "prov-import", "Import users from the app"),
 ];
@@ -100,7 +116,10 @@ pub fn ProvisioningSettings(
 ) -> impl IntoView {
     let save = actions.save;
     let configured = panel.connection.is_some();
-    let c = panel.connection.clone().unwrap_or_else(|| panel.defaults.clone());
+    let c = panel
+        .connection
+        .clone()
+        .unwrap_or_else(|| panel.defaults.clone());
     let imports = c.import_users;
     let kind = kept_value(save, "kind", c.kind.clone());
     let auth = kept_value(save, "auth_scheme", c.auth_scheme.clone());
@@ -110,7 +129,11 @@ pub fn ProvisioningSettings(
                 .map(|m| view! { <p id=format!("prov-{field}-error") class="text-sm text-red-700 dark:text-red-300">{m}</p> })
         }
     };
-    let area = move |id: &'static str, name: &'static str, label: &'static str, hint: &'static str, value: String| {
+    let area = move |id: &'static str,
+                     name: &'static str,
+                     label: &'static str,
+                     hint: &'static str,
+                     value: String| {
         let hint_id = format!("{id}-hint");
         view! {
             <div class="space-y-1">

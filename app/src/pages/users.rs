@@ -631,7 +631,8 @@ fn UserAppsTab(id: String) -> impl IntoView {
 /// target's message for an error.
 fn sync_cell(sync: Option<crate::views::apps::SyncView>) -> AnyView {
     match sync {
-        None => view! { <span class="text-slate-600 dark:text-slate-400">"Not provisioned"</span> }.into_any(),
+        None => view! { <span class="text-slate-600 dark:text-slate-400">"Not provisioned"</span> }
+            .into_any(),
         Some(s) => {
             let text = match (s.state.as_str(), s.active) {
                 ("SYNCHRONIZED", true) => "SYNCHRONIZED".to_string(),

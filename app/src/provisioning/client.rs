@@ -29,8 +29,18 @@ pub struct Answer {
 impl Endpoint<'_> {
     /// `path` is appended to the base URL unless it is already absolute
     /// (a `Link` header's next page).
-    pub async fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Answer, Failure> {
-        let base = self.connection.setup.base_url.as_str().trim_end_matches('/');
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Answer, Failure> {
+        let base = self
+            .connection
+            .setup
+            .base_url
+            .as_str()
+            .trim_end_matches('/');
         let url = if path.starts_with("https://") || path.starts_with("http://") {
             path.to_string()
         } else {
@@ -41,7 +51,12 @@ impl Endpoint<'_> {
             AuthScheme::Ssws => format!("SSWS {}", self.connection.secret),
             AuthScheme::Basic => {
                 use base64::Engine as _;
-                let user = self.connection.setup.username.as_deref().unwrap_or_default();
+                let user = self
+                    .connection
+                    .setup
+                    .username
+                    .as_deref()
+                    .unwrap_or_default();
                 format!(
                     "Basic {}",
                     base64::engine::general_purpose::STANDARD
@@ -53,7 +68,10 @@ impl Endpoint<'_> {
             .method(method.clone())
             .uri(&url)
             .header(header::AUTHORIZATION, auth)
-            .header(header::ACCEPT, format!("{}, application/json", self.content_type))
+            .header(
+                header::ACCEPT,
+                format!("{}, application/json", self.content_type),
+            )
             .header(header::USER_AGENT, "PartnerPortal-Provisioning/1.0");
         let bytes = match body {
             Some(b) => {
@@ -94,9 +112,8 @@ impl Endpoint<'_> {
                 next,
             });
         }
-        let said = target_message(&json).unwrap_or_else(|| {
-            text.chars().take(200).collect::<String>()
-        });
+        let said =
+            target_message(&json).unwrap_or_else(|| text.chars().take(200).collect::<String>());
         let message = format!("{method} {path}: {} {}", status.as_u16(), said)
             .trim()
             .to_string();
@@ -114,6 +131,32 @@ impl Endpoint<'_> {
         }
         Err(Failure::permanent(message))
     }
+}
+
+/// A string literal in a SCIM filter or an Okta search expression.
+pub fn quoted(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// `path?key=value`, the value form-encoded.
+pub fn with_query(path: &str, key: &str, value: &str) -> String {
+    let mut q = url::form_urlencoded::Serializer::new(String::new());
+    q.append_pair(key, value);
+    format!("{path}?{}", q.finish())
+}
+
+/// An account as the app answers it: its id, its login at `login`, and
+/// whether `active` says it is.
+pub fn remote(body: &Value, login: &str, active: impl Fn(&Value) -> bool) -> Option<super::Remote> {
+    Some(super::Remote {
+        id: body.get("id")?.as_str()?.to_string(),
+        login: body
+            .pointer(login)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        active: active(body),
+    })
 }
 
 /// The target's own explanation: SCIM's `detail` (RFC 7644 §3.12) or Okta's

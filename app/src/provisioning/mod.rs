@@ -199,7 +199,10 @@ const RESERVED: [&str; 8] = [
 impl Setup {
     /// Checks a connection form. Every problem is a field error; `policy`
     /// decides which addresses the base URL may name.
-    pub fn from_view(v: &ProvisioningView, policy: OutboundPolicy) -> Result<Self, Vec<FieldError>> {
+    pub fn from_view(
+        v: &ProvisioningView,
+        policy: OutboundPolicy,
+    ) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
         let kind = Kind::parse(v.kind.trim());
         if kind.is_none() {
@@ -257,7 +260,12 @@ impl Setup {
             None
         };
         let mut extensions = Vec::new();
-        for line in v.extensions.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        for line in v
+            .extensions
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+        {
             if kind != Kind::Scim2 {
                 errors.push(FieldError::new(
                     "extensions",

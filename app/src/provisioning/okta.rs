@@ -8,28 +8,16 @@
 use http::Method;
 use serde_json::{json, Value};
 
-use super::client::Endpoint;
+use super::client::{self, quoted, with_query, Endpoint};
 use super::{target, Failure, Remote, RemoteUser};
 
-fn quoted(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
-}
-
 fn search_path(resource: &str, search: &str) -> String {
-    let mut q = url::form_urlencoded::Serializer::new(String::new());
-    q.append_pair("search", search);
-    format!("/api/v1/{resource}?{}", q.finish())
+    with_query(&format!("/api/v1/{resource}"), "search", search)
 }
 
 fn remote(body: &Value) -> Option<Remote> {
-    Some(Remote {
-        id: body.get("id")?.as_str()?.to_string(),
-        login: body
-            .pointer("/profile/login")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string(),
-        active: body.get("status").and_then(Value::as_str) != Some("DEPROVISIONED"),
+    client::remote(body, "/profile/login", |b| {
+        b.get("status").and_then(Value::as_str) != Some("DEPROVISIONED")
     })
 }
 
@@ -45,7 +33,11 @@ fn explain(f: Failure) -> Failure {
     }
 }
 
-pub async fn find_user(ep: &Endpoint<'_>, login: &str, email: &str) -> Result<Option<Remote>, Failure> {
+pub async fn find_user(
+    ep: &Endpoint<'_>,
+    login: &str,
+    email: &str,
+) -> Result<Option<Remote>, Failure> {
     for search in [
         format!("profile.login eq {}", quoted(login)),
         format!("profile.email eq {}", quoted(email)),
@@ -57,23 +49,36 @@ pub async fn find_user(ep: &Endpoint<'_>, login: &str, email: &str) -> Result<Op
             .call(Method::GET, &search_path("users", &search), None)
             .await
             .map_err(explain)?;
-        if let Some(found) = answer.body.as_array().and_then(|a| a.first()).and_then(remote) {
+        if let Some(found) = answer
+            .body
+            .as_array()
+            .and_then(|a| a.first())
+            .and_then(remote)
+        {
             return Ok(Some(found));
         }
     }
     Ok(None)
 }
 
-pub async fn create_user(ep: &Endpoint<'_>, attributes: &[(String, Value)]) -> Result<Remote, Failure> {
+pub async fn create_user(
+    ep: &Endpoint<'_>,
+    attributes: &[(String, Value)],
+) -> Result<Remote, Failure> {
     let body = json!({ "profile": target::okta_profile(attributes) });
     let answer = ep
         .call(Method::POST, "/api/v1/users?activate=true", Some(&body))
         .await
         .map_err(explain)?;
-    remote(&answer.body).ok_or_else(|| Failure::permanent("POST /api/v1/users: the answer has no id"))
+    remote(&answer.body)
+        .ok_or_else(|| Failure::permanent("POST /api/v1/users: the answer has no id"))
 }
 
-pub async fn update_user(ep: &Endpoint<'_>, id: &str, attributes: &[(String, Value)]) -> Result<(), Failure> {
+pub async fn update_user(
+    ep: &Endpoint<'_>,
+    id: &str,
+    attributes: &[(String, Value)],
+) -> Result<(), Failure> {
     let body = json!({ "profile": target::okta_profile(attributes) });
     ep.call(Method::POST, &format!("/api/v1/users/{id}"), Some(&body))
         .await
@@ -89,7 +94,11 @@ pub async fn set_active(ep: &Endpoint<'_>, id: &str, active: bool) -> Result<(),
         "deactivate"
     };
     match ep
-        .call(Method::POST, &format!("/api/v1/users/{id}/lifecycle/{op}"), None)
+        .call(
+            Method::POST,
+            &format!("/api/v1/users/{id}/lifecycle/{op}"),
+            None,
+        )
         .await
     {
         Ok(_) => Ok(()),
@@ -100,7 +109,10 @@ pub async fn set_active(ep: &Endpoint<'_>, id: &str, active: bool) -> Result<(),
 pub async fn delete_user(ep: &Endpoint<'_>, id: &str) -> Result<(), Failure> {
     for _ in 0..2 {
         // The first DELETE deactivates, the second deletes (Okta's semantics).
-        match ep.call(Method::DELETE, &format!("/api/v1/users/{id}"), None).await {
+        match ep
+            .call(Method::DELETE, &format!("/api/v1/users/{id}"), None)
+            .await
+        {
             Err(f) if f.message.contains(": 404") => return Ok(()),
             Err(f) => return Err(explain(f)),
             Ok(_) => {}
@@ -111,7 +123,11 @@ pub async fn delete_user(ep: &Endpoint<'_>, id: &str) -> Result<(), Failure> {
 
 pub async fn find_group(ep: &Endpoint<'_>, name: &str) -> Result<Option<String>, Failure> {
     let answer = ep
-        .call(Method::GET, &search_path("groups", &format!("profile.name eq {}", quoted(name))), None)
+        .call(
+            Method::GET,
+            &search_path("groups", &format!("profile.name eq {}", quoted(name))),
+            None,
+        )
         .await
         .map_err(explain)?;
     Ok(answer
@@ -122,7 +138,11 @@ pub async fn find_group(ep: &Endpoint<'_>, name: &str) -> Result<Option<String>,
         .map(str::to_string))
 }
 
-pub async fn create_group(ep: &Endpoint<'_>, name: &str, description: &str) -> Result<String, Failure> {
+pub async fn create_group(
+    ep: &Endpoint<'_>,
+    name: &str,
+    description: &str,
+) -> Result<String, Failure> {
     let body = json!({ "profile": { "name": name, "description": description } });
     let answer = ep
         .call(Method::POST, "/api/v1/groups", Some(&body))
@@ -138,7 +158,10 @@ pub async fn create_group(ep: &Endpoint<'_>, name: &str, description: &str) -> R
 
 /// The group's name and member ids; `None` when the hub has no such group.
 pub async fn group(ep: &Endpoint<'_>, id: &str) -> Result<Option<(String, Vec<String>)>, Failure> {
-    let name = match ep.call(Method::GET, &format!("/api/v1/groups/{id}"), None).await {
+    let name = match ep
+        .call(Method::GET, &format!("/api/v1/groups/{id}"), None)
+        .await
+    {
         Ok(a) => a
             .body
             .pointer("/profile/name")
@@ -182,13 +205,21 @@ pub async fn change_group(
             .map_err(explain)?;
     }
     for user in add {
-        ep.call(Method::PUT, &format!("/api/v1/groups/{id}/users/{user}"), None)
-            .await
-            .map_err(explain)?;
+        ep.call(
+            Method::PUT,
+            &format!("/api/v1/groups/{id}/users/{user}"),
+            None,
+        )
+        .await
+        .map_err(explain)?;
     }
     for user in remove {
         match ep
-            .call(Method::DELETE, &format!("/api/v1/groups/{id}/users/{user}"), None)
+            .call(
+                Method::DELETE,
+                &format!("/api/v1/groups/{id}/users/{user}"),
+                None,
+            )
             .await
         {
             Err(f) if f.message.contains(": 404") => {}
@@ -200,7 +231,10 @@ pub async fn change_group(
 }
 
 pub async fn delete_group(ep: &Endpoint<'_>, id: &str) -> Result<(), Failure> {
-    match ep.call(Method::DELETE, &format!("/api/v1/groups/{id}"), None).await {
+    match ep
+        .call(Method::DELETE, &format!("/api/v1/groups/{id}"), None)
+        .await
+    {
         Err(f) if f.message.contains(": 404") => Ok(()),
         Err(f) => Err(explain(f)),
         Ok(_) => Ok(()),
@@ -242,8 +276,16 @@ pub async fn list_users(ep: &Endpoint<'_>, limit: usize) -> Result<Vec<RemoteUse
 /// Checks the token: it must work, and its owner must be a super admin of
 /// the hub (the Org2Org guide's requirement).
 pub async fn check(ep: &Endpoint<'_>) -> Result<String, Failure> {
-    let me = ep.call(Method::GET, "/api/v1/users/me", None).await.map_err(explain)?;
-    let id = me.body.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+    let me = ep
+        .call(Method::GET, "/api/v1/users/me", None)
+        .await
+        .map_err(explain)?;
+    let id = me
+        .body
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     let login = me
         .body
         .pointer("/profile/login")
@@ -256,14 +298,20 @@ pub async fn check(ep: &Endpoint<'_>) -> Result<String, Failure> {
              Org2Org needs an API token of a super admin (SUPER_ADMIN) to create users and push groups."
         ))
     };
-    let roles = match ep.call(Method::GET, &format!("/api/v1/users/{id}/roles"), None).await {
+    let roles = match ep
+        .call(Method::GET, &format!("/api/v1/users/{id}/roles"), None)
+        .await
+    {
         Ok(a) => a.body,
-        Err(f) if f.message.contains(": 403") || f.message.contains(": 404") => return Err(not_super()),
+        Err(f) if f.message.contains(": 403") || f.message.contains(": 404") => {
+            return Err(not_super())
+        }
         Err(f) => return Err(f),
     };
-    let is_super = roles
-        .as_array()
-        .is_some_and(|r| r.iter().any(|r| r.get("type").and_then(Value::as_str) == Some("SUPER_ADMIN")));
+    let is_super = roles.as_array().is_some_and(|r| {
+        r.iter()
+            .any(|r| r.get("type").and_then(Value::as_str) == Some("SUPER_ADMIN"))
+    });
     if !is_super {
         return Err(not_super());
     }

@@ -7,31 +7,19 @@
 use http::Method;
 use serde_json::{json, Value};
 
-use super::client::Endpoint;
+use super::client::{self, quoted, with_query, Endpoint};
 use super::{target, Failure, Remote, RemoteUser, Setup};
 
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
-fn quoted(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
-}
-
 fn filter_path(resource: &str, filter: &str) -> String {
-    let mut url = url::form_urlencoded::Serializer::new(String::new());
-    url.append_pair("filter", filter);
-    format!("/{resource}?{}", url.finish())
+    with_query(&format!("/{resource}"), "filter", filter)
 }
 
 fn remote(body: &Value) -> Option<Remote> {
-    Some(Remote {
-        id: body.get("id")?.as_str()?.to_string(),
-        login: body
-            .get("userName")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string(),
-        active: body.get("active").and_then(Value::as_bool).unwrap_or(true),
+    client::remote(body, "/userName", |b| {
+        b.get("active").and_then(Value::as_bool).unwrap_or(true)
     })
 }
 
@@ -40,9 +28,17 @@ fn first_resource(body: &Value) -> Option<&Value> {
 }
 
 /// The account named `login` (or, failing that, with the work email `email`).
-pub async fn find_user(ep: &Endpoint<'_>, login: &str, email: &str) -> Result<Option<Remote>, Failure> {
+pub async fn find_user(
+    ep: &Endpoint<'_>,
+    login: &str,
+    email: &str,
+) -> Result<Option<Remote>, Failure> {
     let by_name = ep
-        .call(Method::GET, &filter_path("Users", &format!("userName eq {}", quoted(login))), None)
+        .call(
+            Method::GET,
+            &filter_path("Users", &format!("userName eq {}", quoted(login))),
+            None,
+        )
         .await?;
     if let Some(found) = first_resource(&by_name.body).and_then(remote) {
         return Ok(Some(found));
@@ -52,7 +48,11 @@ pub async fn find_user(ep: &Endpoint<'_>, login: &str, email: &str) -> Result<Op
     }
     // Not every service provider filters on emails: no answer is no match.
     match ep
-        .call(Method::GET, &filter_path("Users", &format!("emails.value eq {}", quoted(email))), None)
+        .call(
+            Method::GET,
+            &filter_path("Users", &format!("emails.value eq {}", quoted(email))),
+            None,
+        )
         .await
     {
         Ok(a) => Ok(first_resource(&a.body).and_then(remote)),
@@ -86,7 +86,8 @@ pub async fn update_user(
     if let Value::Object(o) = &mut body {
         o.insert("id".into(), json!(id));
     }
-    ep.call(Method::PUT, &format!("/Users/{id}"), Some(&body)).await?;
+    ep.call(Method::PUT, &format!("/Users/{id}"), Some(&body))
+        .await?;
     Ok(())
 }
 
@@ -96,7 +97,8 @@ pub async fn set_active(ep: &Endpoint<'_>, id: &str, active: bool) -> Result<(),
         "schemas": [PATCH_OP],
         "Operations": [{ "op": "replace", "value": { "active": active } }],
     });
-    ep.call(Method::PATCH, &format!("/Users/{id}"), Some(&body)).await?;
+    ep.call(Method::PATCH, &format!("/Users/{id}"), Some(&body))
+        .await?;
     Ok(())
 }
 
@@ -110,7 +112,11 @@ pub async fn delete_user(ep: &Endpoint<'_>, id: &str) -> Result<(), Failure> {
 /// The group named `name`, if the app has one.
 pub async fn find_group(ep: &Endpoint<'_>, name: &str) -> Result<Option<String>, Failure> {
     let answer = ep
-        .call(Method::GET, &filter_path("Groups", &format!("displayName eq {}", quoted(name))), None)
+        .call(
+            Method::GET,
+            &filter_path("Groups", &format!("displayName eq {}", quoted(name))),
+            None,
+        )
         .await?;
     Ok(first_resource(&answer.body)
         .and_then(|g| g.get("id")?.as_str())
@@ -132,7 +138,11 @@ pub async fn create_group(ep: &Endpoint<'_>, name: &str) -> Result<String, Failu
 pub async fn group(ep: &Endpoint<'_>, id: &str) -> Result<Option<(String, Vec<String>)>, Failure> {
     match ep.call(Method::GET, &format!("/Groups/{id}"), None).await {
         Ok(a) => {
-            let name = a.body.get("displayName").and_then(Value::as_str).unwrap_or_default();
+            let name = a
+                .body
+                .get("displayName")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             let members = a
                 .body
                 .get("members")
@@ -167,18 +177,23 @@ pub async fn change_group(
         operations.push(json!({ "op": "add", "path": "members", "value": members }));
     }
     for m in remove {
-        operations.push(json!({ "op": "remove", "path": format!("members[value eq {}]", quoted(m)) }));
+        operations
+            .push(json!({ "op": "remove", "path": format!("members[value eq {}]", quoted(m)) }));
     }
     if operations.is_empty() {
         return Ok(());
     }
     let body = json!({ "schemas": [PATCH_OP], "Operations": operations });
-    ep.call(Method::PATCH, &format!("/Groups/{id}"), Some(&body)).await?;
+    ep.call(Method::PATCH, &format!("/Groups/{id}"), Some(&body))
+        .await?;
     Ok(())
 }
 
 pub async fn delete_group(ep: &Endpoint<'_>, id: &str) -> Result<(), Failure> {
-    match ep.call(Method::DELETE, &format!("/Groups/{id}"), None).await {
+    match ep
+        .call(Method::DELETE, &format!("/Groups/{id}"), None)
+        .await
+    {
         Err(f) if f.message.contains(": 404") => Ok(()),
         other => other.map(|_| ()),
     }
@@ -190,7 +205,11 @@ pub async fn list_users(ep: &Endpoint<'_>, limit: usize) -> Result<Vec<RemoteUse
     let mut start = 1u64;
     loop {
         let answer = ep
-            .call(Method::GET, &format!("/Users?startIndex={start}&count=100"), None)
+            .call(
+                Method::GET,
+                &format!("/Users?startIndex={start}&count=100"),
+                None,
+            )
             .await?;
         let page = answer
             .body
@@ -198,7 +217,11 @@ pub async fn list_users(ep: &Endpoint<'_>, limit: usize) -> Result<Vec<RemoteUse
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
-        let total = answer.body.get("totalResults").and_then(Value::as_u64).unwrap_or(0);
+        let total = answer
+            .body
+            .get("totalResults")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
         for r in &page {
             let Some(found) = remote(r) else { continue };
             let email = r
@@ -237,7 +260,9 @@ pub async fn list_users(ep: &Endpoint<'_>, limit: usize) -> Result<Vec<RemoteUse
 
 /// Checks the credentials: one authenticated read.
 pub async fn check(ep: &Endpoint<'_>) -> Result<String, Failure> {
-    let answer = ep.call(Method::GET, "/Users?startIndex=1&count=1", None).await?;
+    let answer = ep
+        .call(Method::GET, "/Users?startIndex=1&count=1", None)
+        .await?;
     let total = answer.body.get("totalResults").and_then(Value::as_u64);
     Ok(match total {
         Some(n) => format!("Connected: the SCIM service answers and holds {n} users."),

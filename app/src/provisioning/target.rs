@@ -42,10 +42,11 @@ fn parse<'a>(kind: Kind, target: &'a str, extensions: &'a [String]) -> Result<Pa
         };
     }
     if target.starts_with("urn:") {
-        let Some(schema) = extensions
-            .iter()
-            .find(|e| target.len() > e.len() + 1 && target.starts_with(e.as_str()) && target.as_bytes()[e.len()] == b':')
-        else {
+        let Some(schema) = extensions.iter().find(|e| {
+            target.len() > e.len() + 1
+                && target.starts_with(e.as_str())
+                && target.as_bytes()[e.len()] == b':'
+        }) else {
             return Err(format!(
                 "{target} belongs to no schema extension listed for this app."
             ));
@@ -85,7 +86,9 @@ pub fn check(kind: Kind, target: &str, extensions: &[String]) -> Result<(), Stri
         Path::Extension { .. } => "",
     };
     if is_reserved(root) {
-        return Err(format!("{root} is managed by the portal and cannot be mapped."));
+        return Err(format!(
+            "{root} is managed by the portal and cannot be mapped."
+        ));
     }
     Ok(())
 }

@@ -102,7 +102,10 @@ impl Worker {
             return Ok(());
         }
         use sha2::Digest as _;
-        let key = format!("{app}:{}", hex::encode(sha2::Sha256::digest(connection.secret.as_bytes())));
+        let key = format!(
+            "{app}:{}",
+            hex::encode(sha2::Sha256::digest(connection.secret.as_bytes()))
+        );
         let fresh = self
             .hubs
             .lock()
@@ -227,7 +230,15 @@ impl Worker {
             let event = if features.update_users {
                 match setup.kind {
                     Kind::Scim2 => {
-                        scim::update_user(&ep, setup, &link.external_id, &attributes, external_id, true).await?
+                        scim::update_user(
+                            &ep,
+                            setup,
+                            &link.external_id,
+                            &attributes,
+                            external_id,
+                            true,
+                        )
+                        .await?
                     }
                     Kind::OktaOrg2Org => {
                         okta::update_user(&ep, &link.external_id, &attributes).await?;
@@ -236,7 +247,11 @@ impl Worker {
                         }
                     }
                 }
-                Some(if link.active { PUSH_PROFILE } else { REACTIVATE })
+                Some(if link.active {
+                    PUSH_PROFILE
+                } else {
+                    REACTIVATE
+                })
             } else if !link.active && features.deactivate_users {
                 self.set_active(connection, &link.external_id, true).await?;
                 Some(REACTIVATE)
@@ -283,14 +298,27 @@ impl Worker {
 
     /// A matched account becomes the user's: its attributes pushed (when
     /// updates are on) and made active.
-    async fn adopt(&self, connection: &Connection, existing: &Remote, user: &User) -> Result<(), Failure> {
+    async fn adopt(
+        &self,
+        connection: &Connection,
+        existing: &Remote,
+        user: &User,
+    ) -> Result<(), Failure> {
         let ep = self.endpoint(connection);
         let setup = &connection.setup;
         if setup.features.update_users {
             let attributes = setup.attributes(user);
             match setup.kind {
                 Kind::Scim2 => {
-                    scim::update_user(&ep, setup, &existing.id, &attributes, user.id.as_str(), true).await?
+                    scim::update_user(
+                        &ep,
+                        setup,
+                        &existing.id,
+                        &attributes,
+                        user.id.as_str(),
+                        true,
+                    )
+                    .await?
                 }
                 Kind::OktaOrg2Org => okta::update_user(&ep, &existing.id, &attributes).await?,
             }
@@ -301,7 +329,12 @@ impl Worker {
         Ok(())
     }
 
-    async fn set_active(&self, connection: &Connection, id: &str, active: bool) -> Result<(), Failure> {
+    async fn set_active(
+        &self,
+        connection: &Connection,
+        id: &str,
+        active: bool,
+    ) -> Result<(), Failure> {
         let ep = self.endpoint(connection);
         match connection.setup.kind {
             Kind::Scim2 => scim::set_active(&ep, id, active).await,
@@ -330,7 +363,8 @@ impl Worker {
             return Ok(UserOutcome::Deleted);
         }
         if link.active && features.deactivate_users {
-            self.set_active(connection, &link.external_id, false).await?;
+            self.set_active(connection, &link.external_id, false)
+                .await?;
             return Ok(UserOutcome::Linked {
                 link: Link {
                     active: false,
@@ -427,7 +461,9 @@ impl Worker {
                     None => {
                         let id = match kind {
                             Kind::Scim2 => scim::create_group(&ep, name).await?,
-                            Kind::OktaOrg2Org => okta::create_group(&ep, name, &state.description).await?,
+                            Kind::OktaOrg2Org => {
+                                okta::create_group(&ep, name, &state.description).await?
+                            }
                         };
                         (id, Vec::new())
                     }

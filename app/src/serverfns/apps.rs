@@ -215,7 +215,10 @@ pub async fn save_provisioning(
         };
         let cx = Ctx::current().await?;
         ops::provisioning::save(&cx, &super::id(&app_id)?, &view, &secret).await?;
-        Ok("Saved the provisioning settings. Users who have the app are being provisioned.".to_string())
+        Ok(
+            "Saved the provisioning settings. Users who have the app are being provisioned."
+                .to_string(),
+        )
     }
     .await
     .map_err(|e: AppError| e.keeping(kept))
@@ -237,13 +240,18 @@ pub async fn preview_provisioning(app_id: String, login: String) -> Result<Strin
 
 /// Retries (`op=retry`) or dismisses (`op=dismiss`) a failed delivery.
 #[server(prefix = "/_fn", endpoint = "apps/provisioning-task")]
-pub async fn resolve_delivery(app_id: String, task: String, op: String) -> Result<String, AppError> {
+pub async fn resolve_delivery(
+    app_id: String,
+    task: String,
+    op: String,
+) -> Result<String, AppError> {
     let retry = match op.as_str() {
         "retry" => true,
         "dismiss" => false,
         _ => return Err(AppError::validation("op", "Choose retry or dismiss.")),
     };
-    ops::provisioning::resolve_failed(&Ctx::current().await?, &super::id(&app_id)?, &task, retry).await?;
+    ops::provisioning::resolve_failed(&Ctx::current().await?, &super::id(&app_id)?, &task, retry)
+        .await?;
     Ok(if retry {
         "The delivery will be tried again.".into()
     } else {
@@ -265,25 +273,36 @@ pub async fn push_group(
     let m = ops::provisioning::create_push(&cx, &super::id(&app_id)?, &group, name, None, true)
         .await
         .map_err(|e| e.keeping([("target_name", target_name.clone())]))?;
-    Ok(format!("Pushing {} to the app as {}.", m.group_name, m.target_group_name))
+    Ok(format!(
+        "Pushing {} to the app as {}.",
+        m.group_name, m.target_group_name
+    ))
 }
 
 /// Turns a group push on or off, or deletes an inactive one (`op`:
 /// `activate`, `deactivate`, `delete`).
 #[server(prefix = "/_fn", endpoint = "apps/group-push-change")]
-pub async fn change_group_push(app_id: String, mapping_id: String, op: String) -> Result<String, AppError> {
+pub async fn change_group_push(
+    app_id: String,
+    mapping_id: String,
+    op: String,
+) -> Result<String, AppError> {
     let cx = Ctx::current().await?;
     let app = super::id(&app_id)?;
     match op.as_str() {
         "activate" | "deactivate" => {
-            let m = ops::provisioning::set_push_status(&cx, &app, &mapping_id, op == "activate").await?;
+            let m = ops::provisioning::set_push_status(&cx, &app, &mapping_id, op == "activate")
+                .await?;
             Ok(format!("{}: {}", m.group_name, m.status.to_lowercase()))
         }
         "delete" => {
             ops::provisioning::delete_push(&cx, &app, &mapping_id, false).await?;
             Ok("Deleted the group push (the app keeps its group).".into())
         }
-        _ => Err(AppError::validation("op", "Choose activate, deactivate or delete.")),
+        _ => Err(AppError::validation(
+            "op",
+            "Choose activate, deactivate or delete.",
+        )),
     }
 }
 

@@ -734,8 +734,13 @@ impl Store {
         profile: &BaseProfile,
         custom: &Map<String, Value>,
     ) -> Result<RealmId, StoreError> {
-        self.realm_by_rules(RuleSource::Only(idp.id.as_str()), idp.realm_id.as_ref(), profile, custom)
-            .await
+        self.realm_by_rules(
+            RuleSource::Only(idp.id.as_str()),
+            idp.realm_id.as_ref(),
+            profile,
+            custom,
+        )
+        .await
     }
 
     /// The realm the realm-assignment rules choose for a new user with

@@ -129,7 +129,7 @@ pub struct Issued {
 
 /// The SQL condition "the user has the app": directly or through one of their
 /// groups (`user` and `app` are SQL expressions).
-fn assigned(user: &str, app: &str) -> String {
+pub(crate) fn assigned(user: &str, app: &str) -> String {
     format!(
         "(EXISTS (SELECT 1 FROM app_user_assignments aua WHERE aua.app_id = {app} \
          AND aua.user_id = {user}) OR EXISTS (SELECT 1 FROM app_group_assignments aga \
@@ -983,7 +983,7 @@ impl Store {
     }
 }
 
-async fn app_in(tx: &mut WriteTx, id: &AppId) -> Result<App, StoreError> {
+pub(crate) async fn app_in(tx: &mut WriteTx, id: &AppId) -> Result<App, StoreError> {
     sqlx::query_as::<_, App>(
         "SELECT a.id, a.name, a.label, a.sign_on_mode, a.status, a.created, a.last_updated \
          FROM apps a WHERE a.id = $1",

@@ -16,6 +16,7 @@ use sqlx::Row;
 use super::audit::{self, Event, Target};
 use super::demand::Demand;
 use super::groups::{app_target, group_target};
+use super::oauth::{app_in, assigned};
 use super::users::user_target;
 use super::{clock, Engine, Store, StoreError, WriteTx};
 use crate::authz::{Grant, Permission};
@@ -36,16 +37,6 @@ const USER_EVENTS: [&str; 8] = [
     "user.account.lock",
     "user.account.unlock",
 ];
-
-/// The SQL condition "the user has the app" (as `oauth::assigned`).
-fn assigned(user: &str, app: &str) -> String {
-    format!(
-        "(EXISTS (SELECT 1 FROM app_user_assignments aua WHERE aua.app_id = {app} \
-         AND aua.user_id = {user}) OR EXISTS (SELECT 1 FROM app_group_assignments aga \
-         JOIN group_members gm ON gm.group_id = aga.group_id WHERE aga.app_id = {app} \
-         AND gm.user_id = {user}))"
-    )
-}
 
 fn targets_of<'a>(event: &'a Event, kind: &str) -> impl Iterator<Item = &'a str> + 'a {
     let kind = kind.to_string();
@@ -420,7 +411,11 @@ impl Store {
         let mut seen = BTreeSet::new();
         let mut unique = Vec::new();
         for task in tasks {
-            if seen.insert((task.app_id.to_string(), task.subject.clone(), task.subject_id.clone())) {
+            if seen.insert((
+                task.app_id.to_string(),
+                task.subject.clone(),
+                task.subject_id.clone(),
+            )) {
                 unique.push(task);
             } else {
                 self.system_release(&task).await?;
@@ -443,11 +438,13 @@ impl Store {
 
     /// Extends a task's lease while it is being delivered.
     pub async fn system_renew_task(&self, task: &Task, until: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE provisioning_tasks SET locked_until = $1 WHERE id = $2 AND status = 'RUNNING'")
-            .bind(until)
-            .bind(task.id)
-            .execute(&self.writer)
-            .await?;
+        sqlx::query(
+            "UPDATE provisioning_tasks SET locked_until = $1 WHERE id = $2 AND status = 'RUNNING'",
+        )
+        .bind(until)
+        .bind(task.id)
+        .execute(&self.writer)
+        .await?;
         Ok(())
     }
 
@@ -547,8 +544,10 @@ impl Store {
                     .bind(&now)
                     .execute(&mut *tx)
                     .await?;
-                    events.push(delivery_event(event_type, message, app, user, &task.subject_id)
-                        .debug("externalId", link.external_id.clone()));
+                    events.push(
+                        delivery_event(event_type, message, app, user, &task.subject_id)
+                            .debug("externalId", link.external_id.clone()),
+                    );
                 }
             }
             UserOutcome::Deleted => {
@@ -733,7 +732,10 @@ impl Store {
     }
 
     /// Each provisioned app's sync state for `user` (by app id).
-    pub async fn sync_states(&self, user: &UserId) -> Result<HashMap<String, SyncView>, StoreError> {
+    pub async fn sync_states(
+        &self,
+        user: &UserId,
+    ) -> Result<HashMap<String, SyncView>, StoreError> {
         let mut states = HashMap::new();
         for row in sqlx::query("SELECT app_id, state FROM app_user_links WHERE user_id = $1")
             .bind(user.as_str())
@@ -808,7 +810,9 @@ impl Store {
                     "group" => format!("group {}", group.unwrap_or(subject_id)),
                     _ => login.unwrap_or_else(|| format!("deleted user {subject_id}")),
                 },
-                error: r.try_get::<Option<String>, _>("last_error")?.unwrap_or_default(),
+                error: r
+                    .try_get::<Option<String>, _>("last_error")?
+                    .unwrap_or_default(),
                 attempts: u32::try_from(attempts).unwrap_or(0),
                 when: r.try_get("updated")?,
             });
@@ -920,9 +924,15 @@ impl Store {
             .unwrap_or(&group.name)
             .to_string();
         if name.chars().count() > 255 {
-            return Err(StoreError::invalid("targetGroupName", "At most 255 characters."));
+            return Err(StoreError::invalid(
+                "targetGroupName",
+                "At most 255 characters.",
+            ));
         }
-        let target_id = target_id.map(str::trim).filter(|t| !t.is_empty()).map(str::to_string);
+        let target_id = target_id
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string);
         let group = group.clone();
         let id = PushMappingId::generate();
         self.write(|mut tx| async move {
@@ -996,27 +1006,26 @@ impl Store {
 
     /// Turns a push mapping on (a push follows) or off (grant:
     /// `okta.apps.manage` on the app).
-    pub async fn set_push_status(&self, grant: &Grant, id: &str, active: bool) -> Result<PushMappingView, StoreError> {
+    pub async fn set_push_status(
+        &self,
+        grant: &Grant,
+        id: &str,
+        active: bool,
+    ) -> Result<PushMappingView, StoreError> {
         let app_id = grant.demand_app(Permission::AppsManage)?.clone();
         let id = id.to_string();
         let (app_key, mapping_key) = (app_id.clone(), id.clone());
         self.write(|mut tx| async move {
-            let app = app_in(&mut tx, &app_id).await?;
-            let group: String = sqlx::query_scalar(
-                "SELECT source_group_id FROM group_push_mappings WHERE id = $1 AND app_id = $2",
-            )
-            .bind(&id)
-            .bind(app_id.as_str())
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+            let (app, group, _) = mapping_in(&mut tx, &app_id, &id).await?;
             let now = clock::now();
-            sqlx::query("UPDATE group_push_mappings SET status = $1, last_updated = $2 WHERE id = $3")
-                .bind(if active { "ACTIVE" } else { "INACTIVE" })
-                .bind(&now)
-                .bind(&id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE group_push_mappings SET status = $1, last_updated = $2 WHERE id = $3",
+            )
+            .bind(if active { "ACTIVE" } else { "INACTIVE" })
+            .bind(&now)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
             if active {
                 enqueue_group_in(&mut tx, &group, &now).await?;
             }
@@ -1040,15 +1049,7 @@ impl Store {
         let app_id = grant.demand_app(Permission::AppsManage)?.clone();
         let id = id.to_string();
         self.write(|mut tx| async move {
-            let app = app_in(&mut tx, &app_id).await?;
-            let status: String = sqlx::query_scalar(
-                "SELECT status FROM group_push_mappings WHERE id = $1 AND app_id = $2",
-            )
-            .bind(&id)
-            .bind(app_id.as_str())
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+            let (app, _, status) = mapping_in(&mut tx, &app_id, &id).await?;
             if status == "ACTIVE" {
                 return Err(StoreError::invalid(
                     "status",
@@ -1059,10 +1060,12 @@ impl Store {
                 .bind(&id)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("DELETE FROM provisioning_tasks WHERE subject = 'group' AND subject_id = $1")
-                .bind(&id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "DELETE FROM provisioning_tasks WHERE subject = 'group' AND subject_id = $1",
+            )
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
             let event = Event::by_grant(
                 "application.provision.group_push.mapping.deleted",
                 "Delete a group push mapping",
@@ -1118,7 +1121,10 @@ impl Store {
     }
 
     /// The app's accounts already linked (external id → portal user id).
-    pub async fn linked_accounts(&self, app: &AppId) -> Result<HashMap<String, String>, StoreError> {
+    pub async fn linked_accounts(
+        &self,
+        app: &AppId,
+    ) -> Result<HashMap<String, String>, StoreError> {
         let rows = sqlx::query("SELECT external_id, user_id FROM app_user_links WHERE app_id = $1")
             .bind(app.as_str())
             .fetch_all(&self.pool)
@@ -1150,7 +1156,10 @@ impl Store {
     }
 
     /// A realm's name (an import's preview names where new users land).
-    pub async fn system_realm_name(&self, realm: &crate::ids::RealmId) -> Result<Option<String>, StoreError> {
+    pub async fn system_realm_name(
+        &self,
+        realm: &crate::ids::RealmId,
+    ) -> Result<Option<String>, StoreError> {
         Ok(sqlx::query_scalar("SELECT name FROM realms WHERE id = $1")
             .bind(realm.as_str())
             .fetch_optional(&self.pool)
@@ -1196,11 +1205,36 @@ impl Store {
 
     /// Tasks waiting or failed (tests and tools).
     pub async fn count_provisioning_tasks(&self, status: &str) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar("SELECT count(*) FROM provisioning_tasks WHERE status = $1")
-            .bind(status)
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT count(*) FROM provisioning_tasks WHERE status = $1")
+                .bind(status)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
+}
+
+/// A push mapping of the app, in a write: the app, the pushed group's id
+/// and the mapping's status.
+async fn mapping_in(
+    tx: &mut WriteTx,
+    app: &AppId,
+    id: &str,
+) -> Result<(App, String, String), StoreError> {
+    let found = app_in(tx, app).await?;
+    let row = sqlx::query(
+        "SELECT source_group_id, status FROM group_push_mappings WHERE id = $1 AND app_id = $2",
+    )
+    .bind(id)
+    .bind(app.as_str())
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    Ok((
+        found,
+        row.try_get("source_group_id")?,
+        row.try_get("status")?,
+    ))
 }
 
 /// The task is done: it goes, with the failed tasks it supersedes.
@@ -1225,7 +1259,8 @@ fn delivery_event(
     user: Option<&User>,
     user_id: &str,
 ) -> Event {
-    let mut event = Event::success(event_type, message, audit::Actor::system()).target(app_target(app));
+    let mut event =
+        Event::success(event_type, message, audit::Actor::system()).target(app_target(app));
     event = match user {
         Some(u) => event.target(user_target(u)),
         None => event.target(Target {
@@ -1237,17 +1272,6 @@ fn delivery_event(
         }),
     };
     event
-}
-
-async fn app_in(tx: &mut WriteTx, id: &AppId) -> Result<App, StoreError> {
-    sqlx::query_as::<_, App>(
-        "SELECT a.id, a.name, a.label, a.sign_on_mode, a.status, a.created, a.last_updated \
-         FROM apps a WHERE a.id = $1",
-    )
-    .bind(id.as_str())
-    .fetch_optional(&mut **tx)
-    .await?
-    .ok_or(StoreError::NotFound)
 }
 
 mod erased {

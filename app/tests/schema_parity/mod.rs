@@ -84,7 +84,10 @@ fn known(name: &str) -> bool {
 
 /// Lower case, no whitespace, no quotes: `lower( "name" )` → `lower(name)`.
 fn normalise(expr: &str) -> String {
-    expr.chars()
+    // PostgreSQL prints the casts it infers for string literals
+    // (`status = 'QUEUED'::text`); SQLite has none.
+    expr.replace("::text", "")
+        .chars()
         .filter(|c| !c.is_whitespace() && *c != '"' && *c != '`')
         .flat_map(char::to_lowercase)
         .collect()

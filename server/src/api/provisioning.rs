@@ -18,13 +18,62 @@ use super::{id, no_content, Api, ApiError, Body, Params};
 
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
-        op("GET", "/apps/{id}/connections/default", "getDefaultProvisioningConnectionForApplication", "Retrieve an app's provisioning connection", 200, connection),
-        op("POST", "/apps/{id}/connections/default", "updateDefaultProvisioningConnectionForApplication", "Set an app's provisioning connection (SCIM 2.0 or Okta Org2Org)", 200, set_connection),
-        op("GET", "/apps/{id}/group-push/mappings", "listGroupPushMappings", "List an app's group push mappings", 200, list_mappings),
-        op("POST", "/apps/{id}/group-push/mappings", "createGroupPushMapping", "Push a group to an app (targetGroupName: a new group; targetGroupId: link one)", 200, create_mapping),
-        op("GET", "/apps/{id}/group-push/mappings/{mappingId}", "getGroupPushMapping", "Retrieve a group push mapping", 200, read_mapping),
-        op("PATCH", "/apps/{id}/group-push/mappings/{mappingId}", "updateGroupPushMapping", "Activate or deactivate a group push mapping", 200, update_mapping),
-        op("DELETE", "/apps/{id}/group-push/mappings/{mappingId}", "deleteGroupPushMapping", "Delete an inactive group push mapping (deleteTargetGroup: also the app's group)", 204, delete_mapping),
+        op(
+            "GET",
+            "/apps/{id}/connections/default",
+            "getDefaultProvisioningConnectionForApplication",
+            "Retrieve an app's provisioning connection",
+            200,
+            connection,
+        ),
+        op(
+            "POST",
+            "/apps/{id}/connections/default",
+            "updateDefaultProvisioningConnectionForApplication",
+            "Set an app's provisioning connection (SCIM 2.0 or Okta Org2Org)",
+            200,
+            set_connection,
+        ),
+        op(
+            "GET",
+            "/apps/{id}/group-push/mappings",
+            "listGroupPushMappings",
+            "List an app's group push mappings",
+            200,
+            list_mappings,
+        ),
+        op(
+            "POST",
+            "/apps/{id}/group-push/mappings",
+            "createGroupPushMapping",
+            "Push a group to an app (targetGroupName: a new group; targetGroupId: link one)",
+            200,
+            create_mapping,
+        ),
+        op(
+            "GET",
+            "/apps/{id}/group-push/mappings/{mappingId}",
+            "getGroupPushMapping",
+            "Retrieve a group push mapping",
+            200,
+            read_mapping,
+        ),
+        op(
+            "PATCH",
+            "/apps/{id}/group-push/mappings/{mappingId}",
+            "updateGroupPushMapping",
+            "Activate or deactivate a group push mapping",
+            200,
+            update_mapping,
+        ),
+        op(
+            "DELETE",
+            "/apps/{id}/group-push/mappings/{mappingId}",
+            "deleteGroupPushMapping",
+            "Delete an inactive group push mapping (deleteTargetGroup: also the app's group)",
+            204,
+            delete_mapping,
+        ),
     ]
 }
 
@@ -86,16 +135,37 @@ async fn set_connection(
     Params(p): Params<ActivateParams>,
     Body(body): Body<ConnectionBody>,
 ) -> Result<Response, ApiError> {
-    if p.activate.as_deref().is_some_and(|a| a != "true" && a != "TRUE") {
-        return Err(ApiError::invalid("activate", "A connection is saved active: use activate=true or leave it out."));
+    if p.activate
+        .as_deref()
+        .is_some_and(|a| a != "true" && a != "TRUE")
+    {
+        return Err(ApiError::invalid(
+            "activate",
+            "A connection is saved active: use activate=true or leave it out.",
+        ));
     }
     let app = id::<AppId>(&raw, "AppInstance")?;
     let profile = &body.profile;
-    let text = |k: &str| profile.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
-    let kind = match profile.get("kind").and_then(Value::as_str).unwrap_or("SCIM2") {
+    let text = |k: &str| {
+        profile
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let kind = match profile
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("SCIM2")
+    {
         "OKTA_ORG2ORG" => Kind::OktaOrg2Org,
         "SCIM2" => Kind::Scim2,
-        _ => return Err(ApiError::invalid("profile.kind", "Use SCIM2 or OKTA_ORG2ORG.")),
+        _ => {
+            return Err(ApiError::invalid(
+                "profile.kind",
+                "Use SCIM2 or OKTA_ORG2ORG.",
+            ))
+        }
     };
     let mut view = provisioning::blank(kind);
     view.base_url = body.base_url.clone().unwrap_or_default();
@@ -120,10 +190,18 @@ async fn set_connection(
         view.import_users = on("importUsers", view.import_users);
     }
     if let Some(lines) = profile.get("mappings").and_then(Value::as_array) {
-        view.mappings = lines.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("\n");
+        view.mappings = lines
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join("\n");
     }
     if let Some(ext) = profile.get("extensions").and_then(Value::as_array) {
-        view.extensions = ext.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("\n");
+        view.extensions = ext
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join("\n");
     }
     let setup = provisioning::save(&cx, &app, &view, &secret).await?;
     Ok(Json(connection_wire(&setup.view(true))).into_response())
@@ -165,9 +243,21 @@ async fn list_mappings(
     let items: Vec<Value> = provisioning::push_mappings(&cx, &app)
         .await?
         .iter()
-        .filter(|m| p.source_group_id.as_ref().is_none_or(|g| &m.source_group_id == g))
-        .filter(|m| p.target_group_id.as_ref().is_none_or(|g| m.target_group_id.as_ref() == Some(g)))
-        .filter(|m| p.last_response_status.as_ref().is_none_or(|s| &m.status == s))
+        .filter(|m| {
+            p.source_group_id
+                .as_ref()
+                .is_none_or(|g| &m.source_group_id == g)
+        })
+        .filter(|m| {
+            p.target_group_id
+                .as_ref()
+                .is_none_or(|g| m.target_group_id.as_ref() == Some(g))
+        })
+        .filter(|m| {
+            p.last_response_status
+                .as_ref()
+                .is_none_or(|s| &m.status == s)
+        })
         .map(|m| mapping_wire(&base, app.as_str(), m))
         .collect();
     Ok(Json(items).into_response())

@@ -117,3 +117,33 @@ pub async fn events(rig: &Rig, event_type: &str) -> Vec<Value> {
 pub fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+/// A signed-in admin's server-function calls (the admin console's forms):
+/// status and JSON answer.
+pub struct Console {
+    pub base: String,
+    pub cookie: String,
+}
+
+impl Console {
+    pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> (u16, Value) {
+        let body: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let r = super::client()
+            .post(format!("{}/_fn/{endpoint}", self.base))
+            .header("cookie", self.cookie.clone())
+            .header("sec-fetch-site", "same-origin")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+}

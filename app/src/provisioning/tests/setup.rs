@@ -63,14 +63,27 @@ fn mappings_are_checked_line_by_line() {
     v.base_url = "https://scim.example.com".into();
     for (text, says) in [
         ("userName user.profile.login", "Line 1: write"),
-        ("userName = user.profile.login\nactive = true", "Line 2: active is managed"),
-        ("userName = user.profile.login\nuserName = user.profile.email", "mapped twice"),
+        (
+            "userName = user.profile.login\nactive = true",
+            "Line 2: active is managed",
+        ),
+        (
+            "userName = user.profile.login\nuserName = user.profile.email",
+            "mapped twice",
+        ),
         ("userName = user.profile.login +", "Line 1:"),
-        ("userName = user.profile.login\nurn:x:y:User:dept = 'a'", "no schema extension"),
+        (
+            "userName = user.profile.login\nurn:x:y:User:dept = 'a'",
+            "no schema extension",
+        ),
     ] {
         v.mappings = text.into();
         let errors = Setup::from_view(&v, policy).unwrap_err();
-        assert!(errors[0].message.contains(says), "{text}: {}", errors[0].message);
+        assert!(
+            errors[0].message.contains(says),
+            "{text}: {}",
+            errors[0].message
+        );
     }
 }
 
@@ -79,7 +92,10 @@ fn org2org_takes_an_api_token_only() {
     let mut v = view(Kind::OktaOrg2Org);
     v.base_url = "https://hub.example.com".into();
     v.auth_scheme = "BASIC".into();
-    assert_eq!(fields(Setup::from_view(&v, OutboundPolicy::STRICT).unwrap_err()), vec!["auth_scheme"]);
+    assert_eq!(
+        fields(Setup::from_view(&v, OutboundPolicy::STRICT).unwrap_err()),
+        vec!["auth_scheme"]
+    );
     v.auth_scheme = "SSWS".into();
     assert!(Setup::from_view(&v, OutboundPolicy::STRICT).is_ok());
 }
@@ -95,7 +111,12 @@ fn a_scim_user_carries_the_mapped_attributes_and_extensions() {
     );
     let setup = Setup::from_view(&v, OutboundPolicy::STRICT).unwrap();
     let u = user();
-    let body = target::scim_user(&setup.attributes(&u), &setup.extensions, u.id.as_str(), false);
+    let body = target::scim_user(
+        &setup.attributes(&u),
+        &setup.extensions,
+        u.id.as_str(),
+        false,
+    );
     assert_eq!(body["userName"], "erin@acme.example");
     assert_eq!(body["name"]["givenName"], "Erin");
     assert_eq!(body["title"], "Partner");
