@@ -323,7 +323,9 @@ impl Worker {
                 Kind::OktaOrg2Org => okta::update_user(&ep, &existing.id, &attributes).await?,
             }
         }
-        if !existing.active && !(setup.features.update_users && setup.kind == Kind::Scim2) {
+        // A SCIM replace above already sent `active: true`.
+        let replaced = setup.features.update_users && setup.kind == Kind::Scim2;
+        if !existing.active && !replaced {
             self.set_active(connection, &existing.id, true).await?;
         }
         Ok(())
