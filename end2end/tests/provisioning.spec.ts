@@ -31,7 +31,7 @@ test("an org admin connects an app over SCIM and its assignees' accounts appear 
 
   await page.getByLabel('Connection').selectOption('SCIM2');
   await page.getByLabel('Base URL').fill(tenant);
-  await page.getByLabel('Authentication').selectOption('BEARER');
+  await page.getByLabel('Authentication', { exact: true }).selectOption('BEARER');
   await page.getByLabel('Token or password').fill(scimToken);
   await page.getByRole('button', { name: 'Save provisioning' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Saved the provisioning settings' })).toBeVisible();

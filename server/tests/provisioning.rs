@@ -255,6 +255,21 @@ async fn scim_assignments_profiles_groups_and_lifecycle_reach_the_app() {
     })
     .await;
 
+    // The app's admins delete the account: the next change makes it again.
+    tenant.delete(&format!("/Users/{scim_id}")).await;
+    admin
+        .call(
+            "POST",
+            &format!("/users/{}", ivan.id),
+            Some(json!({"profile": {"firstName": "Ivan"}})),
+        )
+        .await;
+    let remade = wait_for_account(&tenant, IVAN, "Ivan's account made again", |a| {
+        a["name"]["givenName"] == "Ivan"
+    })
+    .await;
+    assert_ne!(remade["id"], scim_id.as_str());
+
     // Every delivery is in the System Log, under Okta's names.
     for event in [
         "application.provision.user.push",

@@ -127,9 +127,13 @@ impl Endpoint<'_> {
                 message,
                 retryable: true,
                 retry_after,
+                status: Some(status.as_u16()),
             });
         }
-        Err(Failure::permanent(message))
+        Err(Failure {
+            status: Some(status.as_u16()),
+            ..Failure::permanent(message)
+        })
     }
 }
 

@@ -452,6 +452,8 @@ pub struct Failure {
     pub retryable: bool,
     /// The target's `Retry-After`, in seconds.
     pub retry_after: Option<u64>,
+    /// The target's HTTP status, when it answered.
+    pub status: Option<u16>,
 }
 
 impl Failure {
@@ -460,6 +462,7 @@ impl Failure {
             message: message.into(),
             retryable: false,
             retry_after: None,
+            status: None,
         }
     }
 
@@ -468,7 +471,18 @@ impl Failure {
             message: message.into(),
             retryable: true,
             retry_after: None,
+            status: None,
         }
+    }
+
+    /// The target answered that it has no such resource.
+    pub fn is_not_found(&self) -> bool {
+        self.status == Some(404)
+    }
+
+    /// The target refused the credential's rights.
+    pub fn is_forbidden(&self) -> bool {
+        self.status == Some(403)
     }
 }
 

@@ -23,11 +23,14 @@ fn remote(body: &Value) -> Option<Remote> {
 
 /// A 403 from the hub means the token's admin lacks the rights Org2Org needs.
 fn explain(f: Failure) -> Failure {
-    if f.message.contains(": 403") || f.message.contains("E0000006") {
-        Failure::permanent(format!(
-            "{} — the hub refused: Org2Org needs an API token of a super admin of the hub.",
-            f.message
-        ))
+    if f.is_forbidden() || f.message.contains("E0000006") {
+        Failure {
+            message: format!(
+                "{} — the hub refused: Org2Org needs an API token of a super admin of the hub.",
+                f.message
+            ),
+            ..f
+        }
     } else {
         f
     }
@@ -113,7 +116,7 @@ pub async fn delete_user(ep: &Endpoint<'_>, id: &str) -> Result<(), Failure> {
             .call(Method::DELETE, &format!("/api/v1/users/{id}"), None)
             .await
         {
-            Err(f) if f.message.contains(": 404") => return Ok(()),
+            Err(f) if f.is_not_found() => return Ok(()),
             Err(f) => return Err(explain(f)),
             Ok(_) => {}
         }
@@ -168,7 +171,7 @@ pub async fn group(ep: &Endpoint<'_>, id: &str) -> Result<Option<(String, Vec<St
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string(),
-        Err(f) if f.message.contains(": 404") => return Ok(None),
+        Err(f) if f.is_not_found() => return Ok(None),
         Err(f) => return Err(explain(f)),
     };
     let mut members = Vec::new();
@@ -222,7 +225,7 @@ pub async fn change_group(
             )
             .await
         {
-            Err(f) if f.message.contains(": 404") => {}
+            Err(f) if f.is_not_found() => {}
             Err(f) => return Err(explain(f)),
             Ok(_) => {}
         }
@@ -235,7 +238,7 @@ pub async fn delete_group(ep: &Endpoint<'_>, id: &str) -> Result<(), Failure> {
         .call(Method::DELETE, &format!("/api/v1/groups/{id}"), None)
         .await
     {
-        Err(f) if f.message.contains(": 404") => Ok(()),
+        Err(f) if f.is_not_found() => Ok(()),
         Err(f) => Err(explain(f)),
         Ok(_) => Ok(()),
     }
@@ -303,9 +306,7 @@ pub async fn check(ep: &Endpoint<'_>) -> Result<String, Failure> {
         .await
     {
         Ok(a) => a.body,
-        Err(f) if f.message.contains(": 403") || f.message.contains(": 404") => {
-            return Err(not_super())
-        }
+        Err(f) if f.is_forbidden() || f.is_not_found() => return Err(not_super()),
         Err(f) => return Err(f),
     };
     let is_super = roles.as_array().is_some_and(|r| {

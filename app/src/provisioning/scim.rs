@@ -104,7 +104,7 @@ pub async fn set_active(ep: &Endpoint<'_>, id: &str, active: bool) -> Result<(),
 
 pub async fn delete_user(ep: &Endpoint<'_>, id: &str) -> Result<(), Failure> {
     match ep.call(Method::DELETE, &format!("/Users/{id}"), None).await {
-        Err(f) if f.message.contains(": 404") => Ok(()),
+        Err(f) if f.is_not_found() => Ok(()),
         other => other.map(|_| ()),
     }
 }
@@ -155,7 +155,7 @@ pub async fn group(ep: &Endpoint<'_>, id: &str) -> Result<Option<(String, Vec<St
                 .unwrap_or_default();
             Ok(Some((name.to_string(), members)))
         }
-        Err(f) if f.message.contains(": 404") => Ok(None),
+        Err(f) if f.is_not_found() => Ok(None),
         Err(f) => Err(f),
     }
 }
@@ -194,7 +194,7 @@ pub async fn delete_group(ep: &Endpoint<'_>, id: &str) -> Result<(), Failure> {
         .call(Method::DELETE, &format!("/Groups/{id}"), None)
         .await
     {
-        Err(f) if f.message.contains(": 404") => Ok(()),
+        Err(f) if f.is_not_found() => Ok(()),
         other => other.map(|_| ()),
     }
 }

@@ -193,7 +193,7 @@ impl Worker {
         let result = match self.check_hub(app.id.as_str(), &connection).await {
             Err(f) => Err(f),
             Ok(()) => match (&user, wanted) {
-                (Some(user), true) => self.hold(&connection, user, link).await,
+                (Some(user), true) => self.hold(&app, &connection, user, link).await,
                 _ => self.release(&connection, user.is_none(), link).await,
             },
         };
@@ -216,6 +216,7 @@ impl Worker {
     /// profile, reactivate it.
     async fn hold(
         &self,
+        app: &App,
         connection: &Connection,
         user: &User,
         link: Option<Link>,
@@ -227,46 +228,11 @@ impl Worker {
         let login = setup.login_of(user);
         let external_id = user.id.as_str();
         if let Some(link) = link {
-            let event = if features.update_users {
-                match setup.kind {
-                    Kind::Scim2 => {
-                        scim::update_user(
-                            &ep,
-                            setup,
-                            &link.external_id,
-                            &attributes,
-                            external_id,
-                            true,
-                        )
-                        .await?
-                    }
-                    Kind::OktaOrg2Org => {
-                        okta::update_user(&ep, &link.external_id, &attributes).await?;
-                        if !link.active {
-                            okta::set_active(&ep, &link.external_id, true).await?;
-                        }
-                    }
-                }
-                Some(if link.active {
-                    PUSH_PROFILE
-                } else {
-                    REACTIVATE
-                })
-            } else if !link.active && features.deactivate_users {
-                self.set_active(connection, &link.external_id, true).await?;
-                Some(REACTIVATE)
-            } else {
-                None
-            };
-            let active = link.active || event.is_some();
-            return Ok(UserOutcome::Linked {
-                link: Link {
-                    external_login: login,
-                    active,
-                    ..link
-                },
-                event,
-            });
+            match self.refresh(connection, user, link).await {
+                // The app no longer has the account: it is matched or made again.
+                Err(f) if f.is_not_found() => {}
+                other => return other,
+            }
         }
         if !features.create_users {
             return Ok(UserOutcome::Nothing);
@@ -278,6 +244,17 @@ impl Worker {
         };
         let remote = match found {
             Some(existing) => {
+                let owner = self
+                    .store
+                    .system_account_owner(&app.id, &existing.id)
+                    .await
+                    .map_err(|e| Failure::transient(e.to_string()))?;
+                if let Some(other) = owner.filter(|o| o != user.id.as_str()) {
+                    return Err(Failure::permanent(format!(
+                        "The app's account {} is linked to another portal user ({other}): resolve the conflict, then retry.",
+                        existing.login
+                    )));
+                }
                 self.adopt(connection, &existing, user).await?;
                 existing
             }
@@ -293,6 +270,62 @@ impl Worker {
                 active: true,
             },
             event: Some(PUSH),
+        })
+    }
+
+    /// The user's linked account: its attributes pushed (when updates are
+    /// on) and reactivated if it was deactivated.
+    async fn refresh(
+        &self,
+        connection: &Connection,
+        user: &User,
+        link: Link,
+    ) -> Result<UserOutcome, Failure> {
+        let ep = self.endpoint(connection);
+        let setup = &connection.setup;
+        let features = setup.features;
+        let attributes = setup.attributes(user);
+        let login = setup.login_of(user);
+        let external_id = user.id.as_str();
+        let event = if features.update_users {
+            match setup.kind {
+                Kind::Scim2 => {
+                    scim::update_user(
+                        &ep,
+                        setup,
+                        &link.external_id,
+                        &attributes,
+                        external_id,
+                        true,
+                    )
+                    .await?
+                }
+                Kind::OktaOrg2Org => {
+                    okta::update_user(&ep, &link.external_id, &attributes).await?;
+                    if !link.active {
+                        okta::set_active(&ep, &link.external_id, true).await?;
+                    }
+                }
+            }
+            Some(if link.active {
+                PUSH_PROFILE
+            } else {
+                REACTIVATE
+            })
+        } else if !link.active && features.deactivate_users {
+            self.set_active(connection, &link.external_id, true).await?;
+            Some(REACTIVATE)
+        } else {
+            None
+        };
+        let active = link.active || event.is_some();
+        Ok(UserOutcome::Linked {
+            link: Link {
+                external_login: login,
+                active,
+                ..link
+            },
+            event,
         })
     }
 
@@ -399,7 +432,7 @@ impl Worker {
                 .await;
         }
         let pushed = match self.check_hub(app.id.as_str(), &connection).await {
-            Ok(()) => self.push(&connection, &app, &state, task).await,
+            Ok(()) => self.push(&connection, &state, task).await,
             Err(f) => Err(f),
         };
         match pushed {
@@ -427,7 +460,6 @@ impl Worker {
     async fn push(
         &self,
         connection: &Connection,
-        _app: &App,
         state: &PushState,
         task: &Task,
     ) -> Result<(String, usize, usize), Failure> {

@@ -177,6 +177,8 @@ pub enum UserOutcome {
     },
     /// The account was deleted in the app (the link goes).
     Deleted,
+    /// The app no longer has the account (the link goes, nothing was sent).
+    Unlinked,
     /// Nothing to hold in the app (never provisioned, or the feature is off).
     Nothing,
 }
@@ -563,6 +565,13 @@ impl Store {
                     user,
                     &task.subject_id,
                 ));
+            }
+            UserOutcome::Unlinked => {
+                sqlx::query("DELETE FROM app_user_links WHERE app_id = $1 AND user_id = $2")
+                    .bind(app.id.as_str())
+                    .bind(&task.subject_id)
+                    .execute(&mut *tx)
+                    .await?;
             }
             UserOutcome::Nothing => {}
         }
@@ -1118,6 +1127,21 @@ impl Store {
         audit::append_all(&mut tx, &events).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The portal user the app's account `external_id` is linked to.
+    pub async fn system_account_owner(
+        &self,
+        app: &AppId,
+        external_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT user_id FROM app_user_links WHERE app_id = $1 AND external_id = $2",
+        )
+        .bind(app.as_str())
+        .bind(external_id)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     /// The app's accounts already linked (external id → portal user id).

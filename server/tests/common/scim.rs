@@ -148,6 +148,17 @@ impl Tenant {
             .unwrap_or_default()
     }
 
+    /// Deletes an account directly in the app (as its own admins would).
+    pub async fn delete(&self, path: &str) {
+        let r = reqwest::Client::new()
+            .delete(format!("{}{path}", self.base))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 204);
+    }
+
     /// Creates an account directly in the app (as its own admins would).
     pub async fn create_user(&self, body: Value) -> Value {
         let r = reqwest::Client::new()
