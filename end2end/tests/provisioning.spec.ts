@@ -1,4 +1,5 @@
 import { test, expect, signIn, type Page } from './fixtures';
+import { recordSecret } from './credentials';
 
 // The real SCIM 2.0 app the playwright config starts (scim2-server, PyPI);
 // each project provisions into a tenant of its own.
@@ -16,6 +17,8 @@ test("an org admin connects an app over SCIM and its assignees' accounts appear 
   expectAccessible,
 }, testInfo) => {
   const tenant = `${scimUrl}/e2e-${testInfo.project.name}`;
+  // The portal must never log the app's token (the run's teardown looks).
+  recordSecret('token', scimToken);
   await signIn(page, 'olivia.owner@hostco.test');
   await openApp(page, 'Supplier Portal');
   await expect(page.getByRole('heading', { name: 'Provisioning' })).toBeVisible();
