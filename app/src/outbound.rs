@@ -206,7 +206,7 @@ impl reqwest::dns::Resolve for Resolver {
                 .collect();
             if found.is_empty() {
                 return Err(Box::new(Refused(format!(
-                    "{host} resolves to no address outbound requests may reach"
+                    "{host} resolves to no address outbound requests may reach: it {REFUSED}"
                 )))
                     as Box<dyn std::error::Error + Send + Sync>);
             }

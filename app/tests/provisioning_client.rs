@@ -47,6 +47,13 @@ async fn serve() -> String {
             }),
         )
         .route(
+            "/echo",
+            get(|headers: HeaderMap| async move {
+                let sent = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+                (StatusCode::BAD_REQUEST, Json(json!({"detail": format!("bad header {sent}")})))
+            }),
+        )
+        .route(
             "/page",
             get(|| async { ([("link", "<http://x/next?after=2>; rel=\"next\"")], Json(json!([{"id": "1"}]))) }),
         );
@@ -69,7 +76,7 @@ fn connection(kind: Kind, base: &str, secret: &str) -> Connection {
 async fn answers_are_sorted_into_retry_later_and_final() {
     let base = serve().await;
     let http = OutboundPolicy::admin_configured(true).client().unwrap();
-    let scim = connection(Kind::Scim2, &base, "t");
+    let scim = connection(Kind::Scim2, &base, "a-bearer-token");
     let ep = Endpoint {
         http: &http,
         connection: &scim,
@@ -91,6 +98,48 @@ async fn answers_are_sorted_into_retry_later_and_final() {
     );
     let page = ep.call(Method::GET, "/page", None).await.unwrap();
     assert_eq!(page.next.as_deref(), Some("http://x/next?after=2"));
+    // A next page on another host is not followed (the credential would go there).
+    let elsewhere = ep
+        .call(Method::GET, "http://x/next?after=2", None)
+        .await
+        .unwrap_err();
+    assert!(!elsewhere.retryable);
+    assert!(
+        elsewhere.message.contains("another host"),
+        "{}",
+        elsewhere.message
+    );
+    // An app echoing the request never gets the credential into a message.
+    let basic = {
+        let mut view = app::ops::provisioning::blank(Kind::Scim2);
+        view.base_url = base.clone();
+        view.auth_scheme = "BASIC".into();
+        view.username = "portal".into();
+        Connection {
+            setup: Setup::from_view(&view, OutboundPolicy::admin_configured(true)).unwrap(),
+            secret: "s3cret-password".into(),
+        }
+    };
+    for c in [&scim, &basic] {
+        let ep = Endpoint {
+            http: &http,
+            connection: c,
+            content_type: "application/scim+json",
+        };
+        let echoed = ep.call(Method::GET, "/echo", None).await.unwrap_err();
+        assert!(echoed.message.contains("[redacted]"), "{}", echoed.message);
+        assert!(
+            !echoed.message.contains("s3cret-password"),
+            "{}",
+            echoed.message
+        );
+        assert!(
+            !echoed.message.contains("a-bearer-token"),
+            "{}",
+            echoed.message
+        );
+        assert!(!echoed.message.contains("cG9ydGFs"), "{}", echoed.message);
+    }
     // Nothing listening: a network error, tried again later.
     let gone = connection(Kind::Scim2, "http://127.0.0.1:9/scim", "t");
     let ep = Endpoint {

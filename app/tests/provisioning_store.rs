@@ -80,6 +80,38 @@ async fn changes_leave_tasks_in_their_transaction_and_claims_are_exclusive() {
             .unwrap()
             .unwrap();
         assert_eq!(opened.secret, "the-token");
+        // The stored credential goes only where it went: another address
+        // needs it typed again, nothing saved meanwhile.
+        let mut moved = scim_view();
+        moved.base_url = "https://attacker.example/scim".into();
+        match ops::provisioning::save(&ocx, &ledger.id, &moved, "").await {
+            Err(AppError::Validation { fields, .. }) => {
+                assert_eq!(fields[0].field, "secret", "{engine}")
+            }
+            other => panic!("{engine}: {other:?}"),
+        }
+        let kept = store.provisioning_of(&ledger.id).await.unwrap().unwrap();
+        assert_eq!(
+            kept.base_url.as_str(),
+            "https://scim.ledger.example/scim/v2"
+        );
+        // The same address keeps it.
+        let mut same = scim_view();
+        same.import_every_minutes = 15;
+        ops::provisioning::save(&ocx, &ledger.id, &same, "")
+            .await
+            .unwrap();
+        // A scheduled import runs as the admin who set it.
+        let due = store.system_claim_due_imports().await.unwrap();
+        assert_eq!(
+            due,
+            vec![(ledger.id.clone(), Some(owner.id.clone()))],
+            "{engine}"
+        );
+        assert!(
+            store.system_claim_due_imports().await.unwrap().is_empty(),
+            "{engine}: claimed once"
+        );
         assert_eq!(store.count_provisioning_tasks("QUEUED").await.unwrap(), 0);
 
         // An assignment leaves a task; a profile edit before it is

@@ -6,7 +6,8 @@
 -- One connection per app. The credential (bearer token, basic password or
 -- SSWS API token) is sealed with the secrets key. `features` and `mappings`
 -- are JSON: which of Okta's provisioning features are on, and which app
--- attribute each portal expression fills.
+-- attribute each portal expression fills. `import_by`: the admin whose rights
+-- scheduled imports run with.
 CREATE TABLE app_provisioning (
     app_id        TEXT COLLATE "C" NOT NULL PRIMARY KEY REFERENCES apps (id) ON DELETE CASCADE,
     kind          TEXT NOT NULL CHECK (kind IN ('SCIM2', 'OKTA_ORG2ORG')),
@@ -19,6 +20,7 @@ CREATE TABLE app_provisioning (
     mappings      TEXT NOT NULL,
     import_every_minutes BIGINT NOT NULL DEFAULT 0,
     last_import   TEXT,
+    import_by     TEXT COLLATE "C",
     last_updated  TEXT NOT NULL
 );
 

@@ -84,6 +84,18 @@ async fn connect_scim(admin: &Api, app: &str, tenant: &Tenant, import: bool) -> 
     r.body
 }
 
+/// Assigns the app to the user directly, through the Management API.
+async fn assign(admin: &Api, app: &str, user: &str) {
+    let r = admin
+        .call(
+            "POST",
+            &format!("/apps/{app}/users"),
+            Some(json!({ "id": user })),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
 async fn one_named(tenant: &Tenant, login: &str) -> Option<Value> {
     let found = tenant.users_named(login).await;
     assert!(
@@ -124,14 +136,7 @@ async fn scim_assignments_profiles_groups_and_lifecycle_reach_the_app() {
 
     // Assign: the account exists with the mapped attributes.
     let ivan = common::api::user(&rig, IVAN).await;
-    let assigned = admin
-        .call(
-            "POST",
-            &format!("/apps/{app}/users"),
-            Some(json!({ "id": ivan.id.as_str() })),
-        )
-        .await;
-    assert_eq!(assigned.status, 200, "{}", assigned.body);
+    assign(&admin, &app, ivan.id.as_str()).await;
     let account = wait_for_account(&tenant, IVAN, "Ivan's account", |_| true).await;
     assert_eq!(account["name"]["givenName"], "Ivan");
     assert_eq!(account["name"]["familyName"], "Installer");
@@ -190,13 +195,7 @@ async fn scim_assignments_profiles_groups_and_lifecycle_reach_the_app() {
     assert!(pushed.body["lastPush"].is_string());
     // Dana gets the app: her account is made and she joins the pushed group.
     let dana = common::api::user(&rig, DANA).await;
-    admin
-        .call(
-            "POST",
-            &format!("/apps/{app}/users"),
-            Some(json!({ "id": dana.id.as_str() })),
-        )
-        .await;
+    assign(&admin, &app, dana.id.as_str()).await;
     wait_for_account(&tenant, DANA, "Dana's account", |_| true).await;
     eventually("Dana in the pushed group", || async {
         tenant.groups_named("Acme Engineers").await[0]["members"]
@@ -220,13 +219,7 @@ async fn scim_assignments_profiles_groups_and_lifecycle_reach_the_app() {
     .await;
 
     // Reassign: reactivated, the same account.
-    admin
-        .call(
-            "POST",
-            &format!("/apps/{app}/users"),
-            Some(json!({ "id": ivan.id.as_str() })),
-        )
-        .await;
+    assign(&admin, &app, ivan.id.as_str()).await;
     let back = wait_for_account(&tenant, IVAN, "Ivan reactivated", |a| a["active"] == true).await;
     assert_eq!(back["id"], scim_id.as_str());
 
@@ -304,13 +297,7 @@ async fn an_app_that_is_down_gets_the_change_once_it_is_back() {
     };
     connect_scim(&admin, &app, &tenant, false).await;
     let ivan = common::api::user(&rig, IVAN).await;
-    admin
-        .call(
-            "POST",
-            &format!("/apps/{app}/users"),
-            Some(json!({ "id": ivan.id.as_str() })),
-        )
-        .await;
+    assign(&admin, &app, ivan.id.as_str()).await;
     // Nothing listens: the task waits and is tried again, and Ivan's apps
     // tab says so.
     eventually("two failed attempts", || async {
@@ -371,13 +358,7 @@ async fn a_server_killed_mid_delivery_leaves_the_task_to_the_next_without_a_dupl
     // The app hangs: the delivery is under way when the server dies.
     scim.pause();
     let ivan = common::api::user(&rig, IVAN).await;
-    admin
-        .call(
-            "POST",
-            &format!("/apps/{app}/users"),
-            Some(json!({ "id": ivan.id.as_str() })),
-        )
-        .await;
+    assign(&admin, &app, ivan.id.as_str()).await;
     eventually("the delivery under way", || async {
         running(&rig).await == 1
     })
@@ -409,13 +390,7 @@ async fn a_server_killed_mid_delivery_leaves_the_task_to_the_next_without_a_dupl
             "active": false,
         }))
         .await;
-    admin
-        .call(
-            "POST",
-            &format!("/apps/{app}/users"),
-            Some(json!({ "id": dana.id.as_str() })),
-        )
-        .await;
+    assign(&admin, &app, dana.id.as_str()).await;
     let linked = wait_for_account(&tenant, DANA, "Dana's account linked and active", |a| {
         a["active"] == true
     })
@@ -751,14 +726,7 @@ async fn org2org_provisions_users_and_groups_into_a_hub_portal() {
     let saved = connect(hub_token).await;
     assert_eq!(saved.status, 200, "{}", saved.body);
 
-    let assigned = spoke_admin
-        .call(
-            "POST",
-            &format!("/apps/{app}/users"),
-            Some(json!({ "id": olga })),
-        )
-        .await;
-    assert_eq!(assigned.status, 200, "{}", assigned.body);
+    assign(&spoke_admin, &app, &olga).await;
     let search = format!(
         "/users?search={}",
         common::api::urlencode("profile.login eq \"olga.org2org@acme.test\"")
@@ -824,13 +792,7 @@ async fn org2org_provisions_users_and_groups_into_a_hub_portal() {
     let partner_token = token(&hub, ALICE, "not-super");
     assert_eq!(connect(partner_token).await.status, 200);
     let ivan = common::api::user(&spoke, IVAN).await;
-    spoke_admin
-        .call(
-            "POST",
-            &format!("/apps/{app}/users"),
-            Some(json!({ "id": ivan.id.as_str() })),
-        )
-        .await;
+    assign(&spoke_admin, &app, ivan.id.as_str()).await;
     let state = poll("Ivan's delivery refused", || async {
         let sync = spoke.store.sync_states(&ivan.id).await.unwrap();
         sync.get(app.as_str())

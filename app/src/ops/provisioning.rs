@@ -95,7 +95,9 @@ pub async fn save(
     } else {
         Some(cx.settings.secrets.seal(secret)?)
     };
-    cx.store.set_provisioning(&grant, &setup, sealed).await?;
+    cx.store
+        .set_provisioning(&grant, &setup, sealed, cx.principal.user_id())
+        .await?;
     Ok(setup)
 }
 
@@ -322,7 +324,26 @@ async fn plan_import(
             preview.linked += 1;
             continue;
         }
+        // Only users the caller may read are matched or named.
+        let readable = scope(&cx.principal, Permission::UsersRead);
+        let visible = |user: Option<crate::model::User>| {
+            let readable = &readable;
+            async move {
+                match user {
+                    Some(u) => {
+                        Ok::<_, AppError>(cx.store.get_user(readable, &u.id).await.ok().map(|_| u))
+                    }
+                    None => Ok(None),
+                }
+            }
+        };
         let by_login = cx.store.system_user_by_login(&r.login).await?;
+        let taken_elsewhere = by_login.is_some();
+        let by_login = visible(by_login).await?;
+        let by_email = match &by_login {
+            Some(_) => None,
+            None => visible(cx.store.system_user_by_email(&r.email).await?).await?,
+        };
         let (outcome, detail) = match by_login {
             Some(user) => {
                 let has_other = linked.values().any(|u| u == user.id.as_str());
@@ -338,7 +359,11 @@ async fn plan_import(
                     ("MATCH", user.profile.login.clone())
                 }
             }
-            None => match cx.store.system_user_by_email(&r.email).await? {
+            None if taken_elsewhere => (
+                "CONFLICT",
+                "the username belongs to a user outside your realms".to_string(),
+            ),
+            None => match by_email {
                 Some(user) => (
                     "CONFLICT",
                     format!(
@@ -432,6 +457,14 @@ pub async fn import_run(cx: &Ctx, id: &AppId) -> Result<String, AppError> {
             _ => None,
         };
         let Some(user) = user else { continue };
+        // The assignment checks the caller's rights on the user and the app;
+        // only then is the account linked.
+        if let Err(e) =
+            super::links::change(cx, &user.id, super::links::Link::App(app.id.clone()), true).await
+        {
+            failed.push(format!("{}: {e}", account.login));
+            continue;
+        }
         cx.store
             .system_link_imported(
                 &app,
@@ -439,11 +472,6 @@ pub async fn import_run(cx: &Ctx, id: &AppId) -> Result<String, AppError> {
                 cx.principal.actor().clone(),
             )
             .await?;
-        if let Err(e) =
-            super::links::change(cx, &user.id, super::links::Link::App(app.id.clone()), true).await
-        {
-            failed.push(format!("{}: {e}", account.login));
-        }
         if row.outcome == "MATCH" {
             matched += 1;
         } else {
@@ -465,8 +493,34 @@ pub async fn import_run(cx: &Ctx, id: &AppId) -> Result<String, AppError> {
 /// run one import twice. Returns the apps' summaries.
 pub async fn scheduled_imports(cx: &Ctx) -> Result<Vec<String>, AppError> {
     let mut done = Vec::new();
-    for app in cx.store.system_claim_due_imports().await? {
-        match import_run(cx, &app).await {
+    for (app, by) in cx.store.system_claim_due_imports().await? {
+        // Each import runs with the rights its admin holds now; none left,
+        // no import.
+        let Some(by) = by else {
+            done.push(format!("{app}: no admin set the schedule; skipped"));
+            continue;
+        };
+        let principal = match crate::ctx::principal_of_user(
+            &cx.store,
+            &cx.org,
+            &by,
+            Default::default(),
+        )
+        .await
+        {
+            Ok(p) => p,
+            Err(e) => {
+                done.push(format!("{app}: {e}"));
+                continue;
+            }
+        };
+        let as_admin = Ctx::new(
+            cx.store.clone(),
+            cx.org.clone(),
+            cx.settings.clone(),
+            principal,
+        );
+        match import_run(&as_admin, &app).await {
             Ok(summary) => done.push(summary),
             Err(e) => done.push(format!("{app}: {e}")),
         }

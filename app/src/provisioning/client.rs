@@ -27,6 +27,24 @@ pub struct Answer {
 }
 
 impl Endpoint<'_> {
+    /// `text` without the credential (as sent, and as Basic encodes it).
+    fn scrub(&self, text: &str) -> String {
+        use base64::Engine as _;
+        let secret = &self.connection.secret;
+        if secret.is_empty() {
+            return text.to_string();
+        }
+        let user = self
+            .connection
+            .setup
+            .username
+            .as_deref()
+            .unwrap_or_default();
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{secret}"));
+        text.replace(&basic, "[redacted]")
+            .replace(secret.as_str(), "[redacted]")
+    }
+
     /// `path` is appended to the base URL unless it is already absolute
     /// (a `Link` header's next page).
     pub async fn call(
@@ -42,6 +60,15 @@ impl Endpoint<'_> {
             .as_str()
             .trim_end_matches('/');
         let url = if path.starts_with("https://") || path.starts_with("http://") {
+            // A `Link` header's next page: only on the app's own origin, so
+            // the credential goes nowhere else.
+            let same = url::Url::parse(path)
+                .is_ok_and(|u| u.origin() == self.connection.setup.base_url.origin());
+            if !same {
+                return Err(Failure::permanent(format!(
+                    "the app's next page {path} is on another host: not followed"
+                )));
+            }
             path.to_string()
         } else {
             format!("{base}{path}")
@@ -114,6 +141,9 @@ impl Endpoint<'_> {
         }
         let said =
             target_message(&json).unwrap_or_else(|| text.chars().take(200).collect::<String>());
+        // An app that echoes the request must not put the credential into
+        // logs, the outbox or the System Log.
+        let said = self.scrub(&said);
         let message = format!("{method} {path}: {} {}", status.as_u16(), said)
             .trim()
             .to_string();
@@ -135,6 +165,24 @@ impl Endpoint<'_> {
             ..Failure::permanent(message)
         })
     }
+}
+
+/// The `id` of what an answer created (a group), or why there is none.
+pub fn created_id(answer: &Answer, what: &str) -> Result<String, Failure> {
+    answer
+        .body
+        .get("id")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| Failure::permanent(format!("{what}: the answer has no id")))
+}
+
+/// An id as one path segment (percent-encoded: an id from the app or an
+/// admin can never reach another endpoint).
+pub fn seg(id: &str) -> String {
+    use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+    const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'~');
+    utf8_percent_encode(id, SEGMENT).to_string()
 }
 
 /// A string literal in a SCIM filter or an Okta search expression.

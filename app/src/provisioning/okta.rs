@@ -8,7 +8,7 @@
 use http::Method;
 use serde_json::{json, Value};
 
-use super::client::{self, quoted, with_query, Endpoint};
+use super::client::{self, quoted, seg, with_query, Endpoint};
 use super::{target, Failure, Remote, RemoteUser};
 
 fn search_path(resource: &str, search: &str) -> String {
@@ -20,6 +20,9 @@ fn remote(body: &Value) -> Option<Remote> {
         b.get("status").and_then(Value::as_str) != Some("DEPROVISIONED")
     })
 }
+
+/// Pages of a group's members read at most (200 each).
+const MAX_PAGES: usize = 500;
 
 /// A 403 from the hub means the token's admin lacks the rights Org2Org needs.
 fn explain(f: Failure) -> Failure {
@@ -83,9 +86,13 @@ pub async fn update_user(
     attributes: &[(String, Value)],
 ) -> Result<(), Failure> {
     let body = json!({ "profile": target::okta_profile(attributes) });
-    ep.call(Method::POST, &format!("/api/v1/users/{id}"), Some(&body))
-        .await
-        .map_err(explain)?;
+    ep.call(
+        Method::POST,
+        &format!("/api/v1/users/{}", seg(id)),
+        Some(&body),
+    )
+    .await
+    .map_err(explain)?;
     Ok(())
 }
 
@@ -99,7 +106,7 @@ pub async fn set_active(ep: &Endpoint<'_>, id: &str, active: bool) -> Result<(),
     match ep
         .call(
             Method::POST,
-            &format!("/api/v1/users/{id}/lifecycle/{op}"),
+            &format!("/api/v1/users/{}/lifecycle/{op}", seg(id)),
             None,
         )
         .await
@@ -113,7 +120,7 @@ pub async fn delete_user(ep: &Endpoint<'_>, id: &str) -> Result<(), Failure> {
     for _ in 0..2 {
         // The first DELETE deactivates, the second deletes (Okta's semantics).
         match ep
-            .call(Method::DELETE, &format!("/api/v1/users/{id}"), None)
+            .call(Method::DELETE, &format!("/api/v1/users/{}", seg(id)), None)
             .await
         {
             Err(f) if f.is_not_found() => return Ok(()),
@@ -151,18 +158,13 @@ pub async fn create_group(
         .call(Method::POST, "/api/v1/groups", Some(&body))
         .await
         .map_err(explain)?;
-    answer
-        .body
-        .get("id")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .ok_or_else(|| Failure::permanent("POST /api/v1/groups: the answer has no id"))
+    client::created_id(&answer, "POST /api/v1/groups")
 }
 
 /// The group's name and member ids; `None` when the hub has no such group.
 pub async fn group(ep: &Endpoint<'_>, id: &str) -> Result<Option<(String, Vec<String>)>, Failure> {
     let name = match ep
-        .call(Method::GET, &format!("/api/v1/groups/{id}"), None)
+        .call(Method::GET, &format!("/api/v1/groups/{}", seg(id)), None)
         .await
     {
         Ok(a) => a
@@ -175,8 +177,15 @@ pub async fn group(ep: &Endpoint<'_>, id: &str) -> Result<Option<(String, Vec<St
         Err(f) => return Err(explain(f)),
     };
     let mut members = Vec::new();
-    let mut next = Some(format!("/api/v1/groups/{id}/users?limit=200"));
+    let mut next = Some(format!("/api/v1/groups/{}/users?limit=200", seg(id)));
+    let mut pages = 0;
     while let Some(page) = next.take() {
+        pages += 1;
+        if pages > MAX_PAGES {
+            return Err(Failure::permanent(
+                "the hub's group has too many pages of members",
+            ));
+        }
         let answer = ep.call(Method::GET, &page, None).await.map_err(explain)?;
         members.extend(
             answer
@@ -186,10 +195,8 @@ pub async fn group(ep: &Endpoint<'_>, id: &str) -> Result<Option<(String, Vec<St
                 .flatten()
                 .filter_map(|u| u.get("id")?.as_str().map(str::to_string)),
         );
-        next = answer.next;
-        if members.len() > 100_000 {
-            break;
-        }
+        // A next page pointing back at this one ends the walk.
+        next = answer.next.filter(|n| !n.ends_with(page.as_str()));
     }
     Ok(Some((name, members)))
 }
@@ -203,14 +210,18 @@ pub async fn change_group(
 ) -> Result<(), Failure> {
     if let Some((name, description)) = rename {
         let body = json!({ "profile": { "name": name, "description": description } });
-        ep.call(Method::PUT, &format!("/api/v1/groups/{id}"), Some(&body))
-            .await
-            .map_err(explain)?;
+        ep.call(
+            Method::PUT,
+            &format!("/api/v1/groups/{}", seg(id)),
+            Some(&body),
+        )
+        .await
+        .map_err(explain)?;
     }
     for user in add {
         ep.call(
             Method::PUT,
-            &format!("/api/v1/groups/{id}/users/{user}"),
+            &format!("/api/v1/groups/{}/users/{}", seg(id), seg(user)),
             None,
         )
         .await
@@ -220,7 +231,7 @@ pub async fn change_group(
         match ep
             .call(
                 Method::DELETE,
-                &format!("/api/v1/groups/{id}/users/{user}"),
+                &format!("/api/v1/groups/{}/users/{}", seg(id), seg(user)),
                 None,
             )
             .await
@@ -235,7 +246,7 @@ pub async fn change_group(
 
 pub async fn delete_group(ep: &Endpoint<'_>, id: &str) -> Result<(), Failure> {
     match ep
-        .call(Method::DELETE, &format!("/api/v1/groups/{id}"), None)
+        .call(Method::DELETE, &format!("/api/v1/groups/{}", seg(id)), None)
         .await
     {
         Err(f) if f.is_not_found() => Ok(()),
@@ -248,7 +259,12 @@ pub async fn delete_group(ep: &Endpoint<'_>, id: &str) -> Result<(), Failure> {
 pub async fn list_users(ep: &Endpoint<'_>, limit: usize) -> Result<Vec<RemoteUser>, Failure> {
     let mut users = Vec::new();
     let mut next = Some("/api/v1/users?limit=200".to_string());
+    let mut pages = 0;
     while let Some(page) = next.take() {
+        pages += 1;
+        if pages > limit / 200 + 2 {
+            break;
+        }
         let answer = ep.call(Method::GET, &page, None).await.map_err(explain)?;
         for u in answer.body.as_array().into_iter().flatten() {
             let Some(found) = remote(u) else { continue };
@@ -270,7 +286,7 @@ pub async fn list_users(ep: &Endpoint<'_>, limit: usize) -> Result<Vec<RemoteUse
         if users.len() >= limit {
             break;
         }
-        next = answer.next;
+        next = answer.next.filter(|n| !n.ends_with(page.as_str()));
     }
     users.truncate(limit);
     Ok(users)
@@ -302,7 +318,11 @@ pub async fn check(ep: &Endpoint<'_>) -> Result<String, Failure> {
         ))
     };
     let roles = match ep
-        .call(Method::GET, &format!("/api/v1/users/{id}/roles"), None)
+        .call(
+            Method::GET,
+            &format!("/api/v1/users/{}/roles", seg(&id)),
+            None,
+        )
         .await
     {
         Ok(a) => a.body,

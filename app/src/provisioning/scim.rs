@@ -7,7 +7,7 @@
 use http::Method;
 use serde_json::{json, Value};
 
-use super::client::{self, quoted, with_query, Endpoint};
+use super::client::{self, quoted, seg, with_query, Endpoint};
 use super::{target, Failure, Remote, RemoteUser, Setup};
 
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -86,7 +86,7 @@ pub async fn update_user(
     if let Value::Object(o) = &mut body {
         o.insert("id".into(), json!(id));
     }
-    ep.call(Method::PUT, &format!("/Users/{id}"), Some(&body))
+    ep.call(Method::PUT, &format!("/Users/{}", seg(id)), Some(&body))
         .await?;
     Ok(())
 }
@@ -97,13 +97,16 @@ pub async fn set_active(ep: &Endpoint<'_>, id: &str, active: bool) -> Result<(),
         "schemas": [PATCH_OP],
         "Operations": [{ "op": "replace", "value": { "active": active } }],
     });
-    ep.call(Method::PATCH, &format!("/Users/{id}"), Some(&body))
+    ep.call(Method::PATCH, &format!("/Users/{}", seg(id)), Some(&body))
         .await?;
     Ok(())
 }
 
 pub async fn delete_user(ep: &Endpoint<'_>, id: &str) -> Result<(), Failure> {
-    match ep.call(Method::DELETE, &format!("/Users/{id}"), None).await {
+    match ep
+        .call(Method::DELETE, &format!("/Users/{}", seg(id)), None)
+        .await
+    {
         Err(f) if f.is_not_found() => Ok(()),
         other => other.map(|_| ()),
     }
@@ -126,17 +129,15 @@ pub async fn find_group(ep: &Endpoint<'_>, name: &str) -> Result<Option<String>,
 pub async fn create_group(ep: &Endpoint<'_>, name: &str) -> Result<String, Failure> {
     let body = json!({ "schemas": [GROUP], "displayName": name, "members": [] });
     let answer = ep.call(Method::POST, "/Groups", Some(&body)).await?;
-    answer
-        .body
-        .get("id")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .ok_or_else(|| Failure::permanent("POST /Groups: the answer has no id"))
+    client::created_id(&answer, "POST /Groups")
 }
 
 /// The group's name and member ids; `None` when the app has no such group.
 pub async fn group(ep: &Endpoint<'_>, id: &str) -> Result<Option<(String, Vec<String>)>, Failure> {
-    match ep.call(Method::GET, &format!("/Groups/{id}"), None).await {
+    match ep
+        .call(Method::GET, &format!("/Groups/{}", seg(id)), None)
+        .await
+    {
         Ok(a) => {
             let name = a
                 .body
@@ -184,14 +185,14 @@ pub async fn change_group(
         return Ok(());
     }
     let body = json!({ "schemas": [PATCH_OP], "Operations": operations });
-    ep.call(Method::PATCH, &format!("/Groups/{id}"), Some(&body))
+    ep.call(Method::PATCH, &format!("/Groups/{}", seg(id)), Some(&body))
         .await?;
     Ok(())
 }
 
 pub async fn delete_group(ep: &Endpoint<'_>, id: &str) -> Result<(), Failure> {
     match ep
-        .call(Method::DELETE, &format!("/Groups/{id}"), None)
+        .call(Method::DELETE, &format!("/Groups/{}", seg(id)), None)
         .await
     {
         Err(f) if f.is_not_found() => Ok(()),
@@ -203,7 +204,12 @@ pub async fn delete_group(ep: &Endpoint<'_>, id: &str) -> Result<(), Failure> {
 pub async fn list_users(ep: &Endpoint<'_>, limit: usize) -> Result<Vec<RemoteUser>, Failure> {
     let mut users = Vec::new();
     let mut start = 1u64;
+    let mut pages = 0;
     loop {
+        pages += 1;
+        if pages > limit / 100 + 2 {
+            break;
+        }
         let answer = ep
             .call(
                 Method::GET,

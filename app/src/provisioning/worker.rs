@@ -25,8 +25,8 @@ use crate::store::{Store, StoreError};
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
 /// How often an idle worker looks for due tasks.
 const IDLE_POLL: Duration = Duration::from_millis(500);
-/// Tasks claimed at once.
-const BATCH: i64 = 16;
+/// Tasks claimed at once (each gets its own lease as its delivery starts).
+const BATCH: i64 = 4;
 
 /// How long a hub's token stays known as a super admin's.
 const HUB_CHECK_TTL: Duration = Duration::from_secs(600);
@@ -142,8 +142,26 @@ impl Worker {
             .system_claim_tasks(&self.id, &lease_until(self.lease), BATCH)
             .await?;
         for task in &tasks {
+            // Each task's lease starts when its delivery does.
+            self.store
+                .system_renew_task(task, &lease_until(self.lease))
+                .await?;
             if let Err(e) = self.deliver(task).await {
                 tracing::error!(error = %e, task = task.id, "provisioning: cannot record a delivery");
+                // Not left to come back at every lease: an admin sees it.
+                let failure =
+                    Failure::permanent(format!("The delivery could not be recorded: {e}"));
+                let fallback = (
+                    "application.provision.user.push",
+                    "Push new user to external application",
+                );
+                if let Err(e) = self
+                    .store
+                    .system_fail_task(task, fallback, None, None, &failure)
+                    .await
+                {
+                    tracing::error!(error = %e, task = task.id, "provisioning: cannot mark a task failed");
+                }
             }
         }
         Ok(tasks.len())
@@ -413,7 +431,8 @@ impl Worker {
 
     async fn deliver_group(&self, task: &Task) -> Result<(), StoreError> {
         let Some(state) = self.store.system_push_state(&task.subject_id).await? else {
-            return Ok(());
+            // The mapping is gone: nothing to push.
+            return self.store.system_drop_task(task).await;
         };
         let Some(app) = self.store.system_app(&task.app_id).await? else {
             return Ok(());

@@ -144,6 +144,14 @@ pub(crate) async fn group_deleted_in(tx: &mut WriteTx, group: &GroupId) -> Resul
     .bind(&now)
     .execute(&mut **tx)
     .await?;
+    // Its push mappings go with it (cascade), and their tasks here.
+    sqlx::query(
+        "DELETE FROM provisioning_tasks WHERE subject = 'group' AND subject_id IN \
+         (SELECT id FROM group_push_mappings WHERE source_group_id = $1)",
+    )
+    .bind(group.as_str())
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -151,6 +159,8 @@ pub(crate) async fn group_deleted_in(tx: &mut WriteTx, group: &GroupId) -> Resul
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Task {
     pub id: i64,
+    /// The worker holding it.
+    pub worker: String,
     pub app_id: AppId,
     /// `user` or `group` (a push mapping's id).
     pub subject: String,
@@ -282,33 +292,59 @@ impl Store {
         grant: &Grant,
         setup: &Setup,
         sealed_secret: Option<String>,
+        by: Option<&UserId>,
     ) -> Result<(), StoreError> {
         let id = grant.demand_app(Permission::AppsManage)?.clone();
         let setup = setup.clone();
+        // Scheduled imports run with the rights of the admin who set them.
+        let import_by = by
+            .filter(|_| setup.import_every_minutes > 0)
+            .map(|u| u.to_string());
         self.write(|mut tx| async move {
             let app = app_in(&mut tx, &id).await?;
-            let existing: Option<String> =
-                sqlx::query_scalar("SELECT secret_sealed FROM app_provisioning WHERE app_id = $1")
-                    .bind(id.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let Some(secret) = sealed_secret.or(existing) else {
+            let existing = sqlx::query(
+                "SELECT secret_sealed, kind, base_url, auth_scheme, username FROM app_provisioning WHERE app_id = $1",
+            )
+            .bind(id.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+            // The stored credential goes only where it went before: a new
+            // address (origin), kind or authentication needs it typed again.
+            let kept = match existing {
+                Some(row) => {
+                    let base: String = row.try_get("base_url")?;
+                    let kind: String = row.try_get("kind")?;
+                    let auth: String = row.try_get("auth_scheme")?;
+                    let user: Option<String> = row.try_get("username")?;
+                    let same_origin = url::Url::parse(&base)
+                        .is_ok_and(|u| u.origin() == setup.base_url.origin());
+                    (same_origin
+                        && kind == setup.kind.as_str()
+                        && auth == setup.auth.as_str()
+                        && user == setup.username)
+                        .then(|| row.try_get::<String, _>("secret_sealed"))
+                        .transpose()?
+                }
+                None => None,
+            };
+            let Some(secret) = sealed_secret.or(kept) else {
                 return Err(StoreError::invalid(
                     "secret",
-                    "Enter the token (or password) the app accepts.",
+                    "Enter the token (or password) the app accepts: a new address or authentication needs it again.",
                 ));
             };
             let now = clock::now();
             let json = |v: &dyn erased::Json| v.to_json();
             sqlx::query(
                 "INSERT INTO app_provisioning (app_id, kind, base_url, auth_scheme, username, \
-                 secret_sealed, extensions, features, mappings, import_every_minutes, last_updated) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                 secret_sealed, extensions, features, mappings, import_every_minutes, last_updated, import_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
                  ON CONFLICT (app_id) DO UPDATE SET kind = excluded.kind, base_url = excluded.base_url, \
                  auth_scheme = excluded.auth_scheme, username = excluded.username, \
                  secret_sealed = excluded.secret_sealed, extensions = excluded.extensions, \
                  features = excluded.features, mappings = excluded.mappings, \
-                 import_every_minutes = excluded.import_every_minutes, last_updated = excluded.last_updated",
+                 import_every_minutes = excluded.import_every_minutes, last_updated = excluded.last_updated, \
+                 import_by = excluded.import_by",
             )
             .bind(id.as_str())
             .bind(setup.kind.as_str())
@@ -321,6 +357,7 @@ impl Store {
             .bind(json(&setup.mappings))
             .bind(i64::from(setup.import_every_minutes))
             .bind(&now)
+            .bind(import_by)
             .execute(&mut *tx)
             .await?;
             sqlx::query(
@@ -371,11 +408,15 @@ impl Store {
         .bind(&now)
         .execute(&mut *tx)
         .await?;
+        // An abandoned task that has had its attempts fails; the others wait again.
         sqlx::query(
-            "UPDATE provisioning_tasks SET status = 'QUEUED', locked_by = NULL, locked_until = NULL \
+            "UPDATE provisioning_tasks SET status = CASE WHEN attempts >= $2 THEN 'FAILED' ELSE 'QUEUED' END, \
+             last_error = CASE WHEN attempts >= $2 THEN 'Gave up: every attempt was cut off before it finished.' \
+             ELSE last_error END, locked_by = NULL, locked_until = NULL \
              WHERE status = 'RUNNING' AND locked_until <= $1",
         )
         .bind(&now)
+        .bind(MAX_ATTEMPTS)
         .execute(&mut *tx)
         .await?;
         let skip_locked = match self.engine {
@@ -403,6 +444,7 @@ impl Store {
             let app: String = row.try_get("app_id")?;
             tasks.push(Task {
                 id: row.try_get("id")?,
+                worker: worker.to_string(),
                 app_id: AppId::parse(&app).map_err(|e| StoreError::Internal(e.to_string()))?,
                 subject: row.try_get("subject")?,
                 subject_id: row.try_get("subject_id")?,
@@ -430,9 +472,10 @@ impl Store {
     async fn system_release(&self, task: &Task) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE provisioning_tasks SET status = 'QUEUED', attempts = attempts - 1, \
-             locked_by = NULL, locked_until = NULL WHERE id = $1 AND status = 'RUNNING'",
+             locked_by = NULL, locked_until = NULL WHERE id = $1 AND status = 'RUNNING' AND locked_by = $2",
         )
         .bind(task.id)
+        .bind(&task.worker)
         .execute(&self.writer)
         .await?;
         Ok(())
@@ -441,10 +484,11 @@ impl Store {
     /// Extends a task's lease while it is being delivered.
     pub async fn system_renew_task(&self, task: &Task, until: &str) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE provisioning_tasks SET locked_until = $1 WHERE id = $2 AND status = 'RUNNING'",
+            "UPDATE provisioning_tasks SET locked_until = $1 WHERE id = $2 AND status = 'RUNNING' AND locked_by = $3",
         )
         .bind(until)
         .bind(task.id)
+        .bind(&task.worker)
         .execute(&self.writer)
         .await?;
         Ok(())
@@ -519,20 +563,7 @@ impl Store {
         let mut events = Vec::new();
         match &outcome {
             UserOutcome::Linked { link, event } => {
-                sqlx::query(
-                    "INSERT INTO app_user_links (app_id, user_id, external_id, external_login, state, last_sync) \
-                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (app_id, user_id) DO UPDATE SET \
-                     external_id = excluded.external_id, external_login = excluded.external_login, \
-                     state = excluded.state, last_sync = excluded.last_sync",
-                )
-                .bind(app.id.as_str())
-                .bind(&task.subject_id)
-                .bind(&link.external_id)
-                .bind(&link.external_login)
-                .bind(if link.active { "ACTIVE" } else { "INACTIVE" })
-                .bind(&now)
-                .execute(&mut *tx)
-                .await?;
+                upsert_link_in(&mut tx, &app.id, &task.subject_id, link, &now).await?;
                 if let Some((event_type, message)) = event {
                     // The groups pushed to the app that the user is in follow.
                     sqlx::query(
@@ -599,11 +630,12 @@ impl Store {
         if give_up {
             sqlx::query(
                 "UPDATE provisioning_tasks SET status = 'FAILED', locked_by = NULL, locked_until = NULL, \
-                 last_error = $1, updated = $2 WHERE id = $3",
+                 last_error = $1, updated = $2 WHERE id = $3 AND locked_by = $4",
             )
             .bind(&message)
             .bind(clock::format(now))
             .bind(task.id)
+            .bind(&task.worker)
             .execute(&mut *tx)
             .await?;
             if let Some(app) = app {
@@ -617,13 +649,14 @@ impl Store {
             // A change while this one was under way left a waiting task: it
             // covers this one.
             let covered = sqlx::query(
-                "DELETE FROM provisioning_tasks WHERE id = $1 AND EXISTS (SELECT 1 FROM provisioning_tasks q \
-                 WHERE q.app_id = $2 AND q.subject = $3 AND q.subject_id = $4 AND q.status = 'QUEUED')",
+                "DELETE FROM provisioning_tasks WHERE id = $1 AND locked_by = $5 AND EXISTS (SELECT 1 FROM \
+                 provisioning_tasks q WHERE q.app_id = $2 AND q.subject = $3 AND q.subject_id = $4 AND q.status = 'QUEUED')",
             )
             .bind(task.id)
             .bind(task.app_id.as_str())
             .bind(&task.subject)
             .bind(&task.subject_id)
+            .bind(&task.worker)
             .execute(&mut *tx)
             .await?
             .rows_affected()
@@ -632,12 +665,13 @@ impl Store {
                 let run_at = now + backoff(task.attempts, failure.retry_after);
                 sqlx::query(
                     "UPDATE provisioning_tasks SET status = 'QUEUED', locked_by = NULL, locked_until = NULL, \
-                     last_error = $1, run_at = $2, updated = $3 WHERE id = $4",
+                     last_error = $1, run_at = $2, updated = $3 WHERE id = $4 AND locked_by = $5",
                 )
                 .bind(&message)
                 .bind(clock::format(run_at))
                 .bind(clock::format(now))
                 .bind(task.id)
+                .bind(&task.worker)
                 .execute(&mut *tx)
                 .await?;
             }
@@ -723,6 +757,14 @@ impl Store {
         }
         done_in(&mut tx, task).await?;
         audit::append_all(&mut tx, &events).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes a task there is nothing left to deliver for.
+    pub async fn system_drop_task(&self, task: &Task) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        done_in(&mut tx, task).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -1099,20 +1141,12 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let mut events = Vec::new();
         for (user, remote) in links {
-            sqlx::query(
-                "INSERT INTO app_user_links (app_id, user_id, external_id, external_login, state, last_sync) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (app_id, user_id) DO UPDATE SET \
-                 external_id = excluded.external_id, external_login = excluded.external_login, \
-                 state = excluded.state, last_sync = excluded.last_sync",
-            )
-            .bind(app.id.as_str())
-            .bind(user.id.as_str())
-            .bind(&remote.id)
-            .bind(&remote.login)
-            .bind(if remote.active { "ACTIVE" } else { "INACTIVE" })
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
+            let link = Link {
+                external_id: remote.id.clone(),
+                external_login: remote.login.clone(),
+                active: remote.active,
+            };
+            upsert_link_in(&mut tx, &app.id, user.id.as_str(), &link, &now).await?;
             events.push(
                 Event::success(
                     "application.provision.user.import",
@@ -1192,10 +1226,12 @@ impl Store {
 
     /// Apps whose scheduled import is due, each claimed for this run (its
     /// `last_import` set now): another instance finds it not due.
-    pub async fn system_claim_due_imports(&self) -> Result<Vec<AppId>, StoreError> {
+    pub async fn system_claim_due_imports(
+        &self,
+    ) -> Result<Vec<(AppId, Option<UserId>)>, StoreError> {
         let now = time::OffsetDateTime::now_utc();
         let rows = sqlx::query(
-            "SELECT app_id, import_every_minutes, last_import FROM app_provisioning WHERE import_every_minutes > 0",
+            "SELECT app_id, import_every_minutes, last_import, import_by FROM app_provisioning WHERE import_every_minutes > 0",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -1204,6 +1240,7 @@ impl Store {
             let app: String = row.try_get("app_id")?;
             let every: i64 = row.try_get("import_every_minutes")?;
             let last: Option<String> = row.try_get("last_import")?;
+            let by: Option<String> = row.try_get("import_by")?;
             let cutoff = clock::format(now - time::Duration::minutes(every));
             if last.as_deref().is_some_and(|l| l > cutoff.as_str()) {
                 continue;
@@ -1220,7 +1257,7 @@ impl Store {
             .rows_affected();
             if claimed == 1 {
                 if let Ok(id) = AppId::parse(&app) {
-                    due.push(id);
+                    due.push((id, by.and_then(|b| UserId::parse(&b).ok())));
                 }
             }
         }
@@ -1236,6 +1273,31 @@ impl Store {
                 .await?,
         )
     }
+}
+
+/// Records the app's account for a user (made, matched or imported).
+async fn upsert_link_in(
+    tx: &mut WriteTx,
+    app: &AppId,
+    user: &str,
+    link: &Link,
+    now: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO app_user_links (app_id, user_id, external_id, external_login, state, last_sync) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (app_id, user_id) DO UPDATE SET \
+         external_id = excluded.external_id, external_login = excluded.external_login, \
+         state = excluded.state, last_sync = excluded.last_sync",
+    )
+    .bind(app.as_str())
+    .bind(user)
+    .bind(&link.external_id)
+    .bind(&link.external_login)
+    .bind(if link.active { "ACTIVE" } else { "INACTIVE" })
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// A push mapping of the app, in a write: the app, the pushed group's id
@@ -1264,13 +1326,14 @@ async fn mapping_in(
 /// The task is done: it goes, with the failed tasks it supersedes.
 async fn done_in(tx: &mut WriteTx, task: &Task) -> Result<(), StoreError> {
     sqlx::query(
-        "DELETE FROM provisioning_tasks WHERE id = $1 OR (app_id = $2 AND subject = $3 \
+        "DELETE FROM provisioning_tasks WHERE (id = $1 AND locked_by = $5) OR (app_id = $2 AND subject = $3 \
          AND subject_id = $4 AND status = 'FAILED')",
     )
     .bind(task.id)
     .bind(task.app_id.as_str())
     .bind(&task.subject)
     .bind(&task.subject_id)
+    .bind(&task.worker)
     .execute(&mut **tx)
     .await?;
     Ok(())

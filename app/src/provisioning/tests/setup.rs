@@ -129,3 +129,10 @@ fn a_scim_user_carries_the_mapped_attributes_and_extensions() {
     assert_eq!(body["active"], false);
     assert_eq!(setup.login_of(&u), "erin@acme.example");
 }
+
+#[test]
+fn ids_stay_one_path_segment() {
+    assert_eq!(client::seg("00uAbC-_~"), "00uAbC-_~");
+    assert_eq!(client::seg("x/../../users"), "x%2F%2E%2E%2F%2E%2E%2Fusers");
+    assert_eq!(client::quoted(r#"a"b\c"#), r#""a\"b\\c""#);
+}
