@@ -320,8 +320,11 @@ async fn an_app_that_is_down_gets_the_change_once_it_is_back() {
     // The app comes back: delivered once.
     let _scim = ScimServer::start_on(port).await;
     wait_for_account(&tenant, IVAN, "Ivan's account after the outage", |_| true).await;
-    eventually("the task gone", || async {
+    // Recorded once the delivery's transaction commits (the account may be
+    // there a moment before).
+    eventually("the task done", || async {
         rig.store.count_provisioning_tasks("QUEUED").await.unwrap() == 0
+            && rig.store.count_provisioning_tasks("RUNNING").await.unwrap() == 0
     })
     .await;
     assert_eq!(tenant.users_named(IVAN).await.len(), 1);
