@@ -299,6 +299,17 @@ async fn changes_leave_tasks_in_their_transaction_and_claims_are_exclusive() {
                     .await
                     .map(|_| ()),
             ),
+            (
+                "push status",
+                ops::provisioning::set_push_status(&acx, &ledger.id, "gPmNoSuchMapping0000", true)
+                    .await
+                    .map(|_| ()),
+            ),
+            (
+                "delete push",
+                ops::provisioning::delete_push(&acx, &ledger.id, "gPmNoSuchMapping0000", false)
+                    .await,
+            ),
         ];
         for (what, result) in denied {
             assert!(

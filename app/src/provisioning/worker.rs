@@ -468,7 +468,7 @@ impl Worker {
                         .await?;
                 }
                 self.store
-                    .system_fail_task(task, GROUP_PUSH, None, None, &failure)
+                    .system_fail_task(task, GROUP_PUSH, Some(&app), None, &failure)
                     .await
             }
         }
