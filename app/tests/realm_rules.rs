@@ -907,3 +907,85 @@ async fn all_assignments_priorities_runs_and_the_log_read_forward() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_running_operation_is_held_by_one_instance_and_taken_over_when_its_lease_runs_out() {
+    use app::store::leases::{Job, Lease};
+    use std::time::Duration;
+    on_both(|store, engine| async move {
+        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
+            .await
+            .unwrap();
+        let default = realm_by_id(&store, &org.default_realm).await;
+        let acme = realm(&store, "Acme", &[]).await;
+        for i in 0..5 {
+            user(&store, &default, &format!("l{i}@acme.test")).await;
+        }
+        let r = rule(&store, "All", "true", &acme.id).await;
+        let plan = store
+            .plan_rule(&org_grant(), &r.id, &Default::default(), None)
+            .await
+            .unwrap();
+        // Two instances on one database, A with a lease of an hour.
+        let a = store
+            .clone()
+            .with_lease(Lease::new(Duration::from_secs(3600)).held_by("instance-a"));
+        let b = store
+            .clone()
+            .with_lease(Lease::new(Duration::from_secs(3600)).held_by("instance-b"));
+        a.start_operation(&org_grant(), &plan.id).await.unwrap();
+        assert_eq!(
+            a.apply_batch(&org_grant(), &plan.id, 2).await.unwrap(),
+            BatchOutcome::More
+        );
+        // A holds it: B neither claims it nor applies a batch of it.
+        assert_eq!(b.claim_abandoned(Job::Operation, b.lease()).await.unwrap(), None);
+        assert_eq!(
+            b.apply_batch(&org_grant(), &plan.id, 2).await.unwrap(),
+            BatchOutcome::Done,
+            "{engine}"
+        );
+        assert_eq!(
+            store.get_operation(&org_grant(), &plan.id).await.unwrap().num_moved,
+            2,
+            "{engine}"
+        );
+        // A stops renewing (killed): its lease runs out.
+        store
+            .unsafe_execute_raw(
+                "UPDATE realm_assignment_operations SET locked_until = '2000-01-01T00:00:00.000Z'",
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            b.claim_abandoned(Job::Operation, b.lease()).await.unwrap().as_deref(),
+            Some(plan.id.as_str()),
+            "{engine}"
+        );
+        // Claimed once: no one else gets it now.
+        assert_eq!(a.claim_abandoned(Job::Operation, a.lease()).await.unwrap(), None);
+        // A comes back: its batches find the operation is not its own any more.
+        assert_eq!(
+            a.apply_batch(&org_grant(), &plan.id, 2).await.unwrap(),
+            BatchOutcome::Done
+        );
+        while b.apply_batch(&org_grant(), &plan.id, 2).await.unwrap() == BatchOutcome::More {}
+        let op = store.get_operation(&org_grant(), &plan.id).await.unwrap();
+        assert_eq!(
+            (op.status, op.num_moved),
+            (OperationStatus::Completed, 5),
+            "{engine}"
+        );
+        assert_eq!(
+            store.count_events("user.realm.update").await.unwrap(),
+            5,
+            "{engine}: each user moved once"
+        );
+        assert_eq!(
+            store.lease_of(Job::Operation, plan.id.as_str()).await.unwrap(),
+            Some((None, None)),
+            "{engine}: a finished operation is held by no one"
+        );
+    })
+    .await;
+}

@@ -57,6 +57,25 @@ impl Figures {
     pub fn p99_ms(&self) -> f64 {
         self.p99_us as f64 / 1000.0
     }
+
+    /// Two loads that ran at the same time, as one: requests and bytes
+    /// summed over the longer duration, each latency the worse of the two.
+    pub fn merged(&self, other: &Figures) -> Figures {
+        Figures {
+            requests: self.requests + other.requests,
+            duration_us: self.duration_us.max(other.duration_us),
+            bytes: self.bytes + other.bytes,
+            p50_us: self.p50_us.max(other.p50_us),
+            p90_us: self.p90_us.max(other.p90_us),
+            p99_us: self.p99_us.max(other.p99_us),
+            max_us: self.max_us.max(other.max_us),
+            errors_status: self.errors_status + other.errors_status,
+            errors_connect: self.errors_connect + other.errors_connect,
+            errors_read: self.errors_read + other.errors_read,
+            errors_write: self.errors_write + other.errors_write,
+            errors_timeout: self.errors_timeout + other.errors_timeout,
+        }
+    }
 }
 
 /// GETs `url` (with `cookie`, if any).

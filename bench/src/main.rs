@@ -98,6 +98,19 @@ pub struct EngineResult {
     pub loads: Vec<LoadResult>,
     pub mutation: Option<LoadResult>,
     pub execution: Option<Execution>,
+    /// PostgreSQL: the users page through two instances on one database.
+    pub instances: Option<Instances>,
+}
+
+/// The same users-page load against one instance, then split over two
+/// instances of the portal on the same database (each half the connections).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Instances {
+    pub one: Figures,
+    /// Both halves merged: requests summed, the worse latency of the two.
+    pub two: Figures,
+    /// Connections in all, in both loads.
+    pub connections: u32,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -623,9 +636,59 @@ async fn measure(
     let execution = execute_under_load(args, &env, &store, &scripts, shape, &cookie).await?;
     out.execution = Some(execution);
     out.peak_rss_mib = portal.rss_mib().1;
+    if db.engine == "postgres" {
+        step("postgres: the users page through one instance, then two");
+        out.instances = Some(two_instances(&env, &scripts, shape, &cookie).await?);
+    }
     portal.stop().await;
     store.close().await;
     Ok(out)
+}
+
+/// The users page through one instance, then through two instances on the
+/// same database (a second process on another port; the session, kept in the
+/// database, signs in at both), each taking half the connections — as a
+/// load balancer would spread them.
+async fn two_instances(
+    env: &procs::PortalEnv,
+    scripts: &Path,
+    shape: Shape,
+    cookie: &str,
+) -> Result<Instances, String> {
+    let second = procs::PortalEnv {
+        port: procs::free_port()?,
+        ..env.clone()
+    };
+    let (other, _) = second.serve().await?;
+    check_page(&second.base(), "/users", cookie).await?;
+    let one = load::get(scripts, shape, &format!("{}/users", env.base()), Some(cookie)).await?;
+    let half = Shape {
+        connections: (shape.connections / 2).max(1),
+        max_requests: shape.max_requests / 2,
+        ..shape
+    };
+    let (first_url, second_url) = (
+        format!("{}/users", env.base()),
+        format!("{}/users", second.base()),
+    );
+    let (a, b) = tokio::join!(
+        load::get(scripts, half, &first_url, Some(cookie)),
+        load::get(scripts, half, &second_url, Some(cookie)),
+    );
+    other.stop().await;
+    let two = a?.merged(&b?);
+    eprintln!(
+        "    one instance {:.0} req/s p99 {:.1} ms · two instances {:.0} req/s p99 {:.1} ms",
+        one.rps(),
+        one.p99_ms(),
+        two.rps(),
+        two.p99_ms()
+    );
+    Ok(Instances {
+        one,
+        two,
+        connections: shape.connections,
+    })
 }
 
 /// The page answers 200 with rows for the signed-in admin (a load of error

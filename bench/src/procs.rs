@@ -99,6 +99,7 @@ pub async fn dev_idp(root: &Path, port: u16, portal: &str) -> Result<Running, St
 }
 
 /// What the portal is started with.
+#[derive(Clone)]
 pub struct PortalEnv {
     pub bin: std::path::PathBuf,
     pub site_root: std::path::PathBuf,

@@ -263,6 +263,23 @@ impl Results {
                     l.portal.errors() + l.baseline.errors()
                 );
             }
+            if let Some(i) = &e.instances {
+                let _ = writeln!(
+                    md,
+                    "\n**Two instances on one database** (users page, first; the second instance started beside \
+                     the first, {} connections split between them): one instance {:.0} req/s, p99 {:.2} ms; two \
+                     instances {:.0} req/s together, p99 {:.2} ms (the worse of the two) — {:.2}× one instance's \
+                     throughput, {} errors. On 2 cores both instances, PostgreSQL and `wrk` share the same CPUs: \
+                     this shows that two instances serve correctly and what a second process costs, not scale-out.\n",
+                    i.connections,
+                    i.one.rps(),
+                    i.one.p99_ms(),
+                    i.two.rps(),
+                    i.two.p99_ms(),
+                    i.two.rps() / i.one.rps().max(f64::MIN_POSITIVE),
+                    i.two.errors()
+                );
+            }
             if let Some(x) = &e.execution {
                 let _ = writeln!(
                     md,

@@ -46,10 +46,14 @@ pub async fn serve(
         org_idp,
         partner_idps: Arc::default(),
         keyring: Arc::default(),
+        metrics: if config.metrics {
+            crate::metrics::install()
+        } else {
+            None
+        },
         config: Arc::new(config),
     };
-    resume_operations(&state.store).await;
-    resume_imports(&state).await;
+    take_over_abandoned_work(&state);
     start_provisioning(&state)?;
     let router = crate::http::router(state.clone())?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
@@ -116,44 +120,34 @@ fn start_provisioning(state: &AppState) -> Result<(), RunError> {
     Ok(())
 }
 
-/// Realm-assignment operations a stopped server left running go on where they
-/// stopped (each item is applied once; the rest is still PENDING), under the
-/// system principal.
-async fn resume_operations(store: &Store) {
+/// Realm-assignment operations and CSV imports whose instance stopped (killed,
+/// cut off, or this one before a restart) go on here where they stopped, once
+/// their lease has run out: looked for at start and then every third of a
+/// lease. Each item is applied once (what is done is no longer PENDING).
+/// Operations run as the system; imports as the admin who started them.
+fn take_over_abandoned_work(state: &AppState) {
     use app::authz::{check, Permission, Principal, Target};
-    let unfinished = match store.unfinished_operations().await {
-        Ok(ids) => ids,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot list unfinished realm assignment operations");
-            return;
-        }
-    };
     let Ok(grant) = check(&Principal::system(), Permission::RealmsManage, &Target::Org) else {
         return;
     };
-    for id in unfinished {
-        tracing::info!(operation = %id, "resuming a realm assignment operation");
-        tokio::spawn(app::store::rules::run_operation(
-            store.clone(),
-            grant.clone(),
-            id,
-        ));
-    }
-}
-
-/// CSV imports a stopped server left running go on where they stopped (each
-/// line is created once), each as the admin who started it, with the rights
-/// that admin holds now.
-async fn resume_imports(state: &AppState) {
     let cx = app::ctx::Ctx::new(
         state.store.clone(),
         state.org.clone(),
         state.settings.clone(),
-        app::authz::Principal::system(),
+        Principal::system(),
     );
-    if let Err(e) = app::ops::imports::resume(&cx).await {
-        tracing::error!(error = %e, "cannot resume CSV imports");
-    }
+    let every = (state.store.lease().length() / 3).max(std::time::Duration::from_millis(500));
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = app::store::rules::take_over_operations(&cx.store, &grant).await {
+                tracing::error!(error = %e, "cannot take over realm assignment operations");
+            }
+            if let Err(e) = app::ops::imports::resume(&cx).await {
+                tracing::error!(error = %e, "cannot take over CSV imports");
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
 }
 
 fn leptos_options(config: &Config) -> Result<LeptosOptions, RunError> {

@@ -109,6 +109,18 @@ pub struct Config {
     /// How long a provisioning delivery may run before another worker (or
     /// this one after a restart) takes it over (seconds).
     pub provisioning_lease_seconds: u32,
+    /// How long an instance holds a running realm-assignment operation or
+    /// CSV import between two batches before another instance may take it
+    /// over (seconds).
+    pub job_lease_seconds: u32,
+    /// Where OpenTelemetry traces go (OTLP over HTTP, e.g.
+    /// `http://collector:4318`); empty: no traces are exported.
+    pub otlp_endpoint: String,
+    /// Serve Prometheus metrics at `/metrics`.
+    pub metrics: bool,
+    /// A bearer token `/metrics` requires; empty: open to whoever reaches it
+    /// (bind it to a private network then).
+    pub metrics_token: Secret,
 }
 
 impl Default for Config {
@@ -148,6 +160,10 @@ impl Default for Config {
             webauthn_rp_id: String::new(),
             oidc_key_rotation_days: 90,
             provisioning_lease_seconds: 60,
+            job_lease_seconds: 30,
+            otlp_endpoint: String::new(),
+            metrics: true,
+            metrics_token: Secret::default(),
         }
     }
 }
@@ -241,6 +257,7 @@ impl Config {
                 self.provisioning_lease_seconds,
                 "provisioning_lease_seconds",
             ),
+            (self.job_lease_seconds, "job_lease_seconds"),
         ] {
             if value == 0 {
                 return Err(ConfigError(format!(
@@ -250,6 +267,17 @@ impl Config {
             }
         }
         self.trusted_proxy_nets()?;
+        if !self.otlp_endpoint.is_empty() {
+            match url::Url::parse(&self.otlp_endpoint) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+                _ => {
+                    return Err(ConfigError(format!(
+                        "otlp_endpoint (PORTAL_OTLP_ENDPOINT) must be an http(s) address such as http://collector:4318, got '{}'",
+                        self.otlp_endpoint
+                    )))
+                }
+            }
+        }
         match self.sqlite_synchronous.as_str() {
             "full" | "normal" => Ok(()),
             other => Err(ConfigError(format!(
@@ -347,6 +375,7 @@ impl Config {
                 app::store::SqliteSync::Full
             },
             outbound: app::outbound::OutboundPolicy::admin_configured(self.dev_allow_loopback_idps),
+            job_lease: std::time::Duration::from_secs(u64::from(self.job_lease_seconds)),
             ..Default::default()
         }
     }

@@ -145,6 +145,9 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
         // The OpenID Provider's app-facing endpoints: called by apps, not
         // browsers' sessions (no cookie, no cross-site check).
         .merge(crate::oauth::protocol_routes())
+        // Prometheus scrapes: no session, no rate limit (token-protected
+        // when `metrics_token` is set).
+        .route("/metrics", get(crate::metrics::endpoint))
         .layer(axum::middleware::from_fn_with_state(
             state.config.public_url.starts_with("https://"),
             crate::guard::security_headers,
@@ -173,6 +176,8 @@ pub fn router(state: AppState) -> Result<Router, RunError> {
                 ))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
         )
+        // Outermost: counts and times every request (by its route pattern).
+        .layer(axum::middleware::from_fn(crate::metrics::track))
         .with_state(state))
 }
 

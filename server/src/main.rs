@@ -11,6 +11,7 @@ mod gate;
 mod guard;
 mod hosted;
 mod http;
+mod metrics;
 mod notice;
 mod oauth;
 mod state;
@@ -34,7 +35,7 @@ fn main() -> ExitCode {
         Ok(config) => config,
         Err(e) => return fail(&e.to_string()),
     };
-    telemetry::init(config.log_format);
+    let telemetry = telemetry::init(config.log_format, &config.otlp_endpoint);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -42,7 +43,9 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
     };
-    match runtime.block_on(cli::run(cli.command.unwrap_or(Command::Serve), config)) {
+    let outcome = runtime.block_on(cli::run(cli.command.unwrap_or(Command::Serve), config));
+    telemetry.shutdown();
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e.to_string()),
     }

@@ -30,6 +30,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The OpenID Provider's signing key, parsed once per key.
     pub keyring: Arc<crate::oauth::Keyring>,
+    /// Renders `/metrics` (none when metrics are off).
+    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }
 
 impl AppState {

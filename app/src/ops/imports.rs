@@ -28,6 +28,7 @@ use crate::ids::{ImportId, RealmId, UserId};
 use crate::model::imports::{Import, RowResult};
 use crate::model::{BaseProfile, BASE_ATTRIBUTES};
 use crate::store::imports::{NewImport, NewImportRow};
+use crate::store::leases::Job;
 use crate::store::users::{AttributeDef, AttributeType, NewUser};
 use crate::store::StoreError;
 use crate::views::imports::{
@@ -584,14 +585,17 @@ pub async fn start(cx: &Ctx, id: &ImportId) -> Result<String, AppError> {
     ))
 }
 
-/// Goes on with the imports a stopped server left running, each as the admin
-/// who started it (for the server's start, as the system).
+/// Goes on with the imports whose instance stopped (killed, or this one
+/// before a restart) once its lease has run out, each as the admin who
+/// started it, with the rights that admin holds now; answers how many this
+/// instance took over. Every instance calls it from time to time (as the
+/// system).
 pub async fn resume(cx: &Ctx) -> Result<usize, AppError> {
     org_level(&cx.principal, Permission::UsersCreate)?;
-    let unfinished = cx.store.system_unfinished_imports().await?;
-    let count = unfinished.len();
-    for import in unfinished {
+    let mut count = 0;
+    while let Some(import) = cx.store.system_claim_abandoned_import().await? {
         tracing::info!(import = %import.id, "resuming a CSV import");
+        count += 1;
         tokio::spawn(run(Run {
             cx: cx.clone(),
             id: import.id,
@@ -634,6 +638,15 @@ async fn run(run: Run) {
 /// when the import has ended.
 async fn run_batch(run: &Run) -> Result<bool, AppError> {
     let base = &run.cx;
+    // Still this instance's to run (its lease renewed), or ended, or taken
+    // over by another instance after this one stalled past its lease.
+    let store = &base.store;
+    if !store
+        .renew(Job::Import, run.id.as_str(), store.lease())
+        .await?
+    {
+        return Ok(false);
+    }
     let principal =
         match crate::ctx::principal_of_user(&base.store, &base.org, &run.owner, run.client.clone())
             .await

@@ -135,6 +135,18 @@ pub async fn append_all(
     // The provisioning outbox: what these changes leave for the apps, in
     // the same transaction (see `store::provisioning`).
     super::provisioning::note_in(tx, events).await?;
+    // Sign-in outcomes, for the `/metrics` endpoint.
+    for event in events {
+        if event.event_type == "user.session.start" {
+            let outcome = match event.outcome {
+                OutcomeResult::Success => "success",
+                OutcomeResult::Failure => "failure",
+                OutcomeResult::Deny => "deny",
+                OutcomeResult::Skipped => "skipped",
+            };
+            metrics::counter!("portal_signins_total", "outcome" => outcome).increment(1);
+        }
+    }
     let head = sqlx::query("SELECT last_hash FROM system_log_head WHERE id = 1")
         .fetch_one(&mut **tx)
         .await?;

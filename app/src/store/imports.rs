@@ -301,13 +301,15 @@ impl Store {
             let now = clock::now();
             let started = sqlx::query(
                 "UPDATE user_imports SET status = 'IN_PROGRESS', started = $1, \
-                 num_skipped = num_rows - num_valid \
+                 num_skipped = num_rows - num_valid, locked_by = $5, locked_until = $6 \
                  WHERE id = $2 AND realm_id = $3 AND actor_id = $4 AND status = 'PREVIEW'",
             )
             .bind(&now)
             .bind(id.as_str())
             .bind(realm_id.as_str())
             .bind(&actor)
+            .bind(self.lease().holder())
+            .bind(self.lease().until())
             .execute(&mut *tx)
             .await?;
             if started.rows_affected() != 1 {
@@ -523,25 +525,29 @@ impl Store {
 
     /// Imports a stopped server left running (to resume at start, each as the
     /// admin who started it).
-    pub async fn system_unfinished_imports(&self) -> Result<Vec<UnfinishedImport>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, actor_id, realm_id, activate FROM user_imports \
-             WHERE status = 'IN_PROGRESS' ORDER BY created",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+    /// Takes over one running import whose holder stopped renewing its lease
+    /// (another instance killed, or this one before a restart) for this
+    /// instance, with what running it needs.
+    pub async fn system_claim_abandoned_import(
+        &self,
+    ) -> Result<Option<UnfinishedImport>, StoreError> {
+        let Some(id) = self
+            .claim_abandoned(super::leases::Job::Import, self.lease())
+            .await?
+        else {
+            return Ok(None);
+        };
+        let row = sqlx::query("SELECT id, actor_id, realm_id, activate FROM user_imports WHERE id = $1")
+            .bind(&id)
+            .fetch_one(&self.pool)
+            .await?;
         let bad = |e: crate::ids::IdError| StoreError::Internal(e.to_string());
-        rows.iter()
-            .map(|row| {
-                Ok(UnfinishedImport {
-                    id: ImportId::parse(&row.try_get::<String, _>("id")?).map_err(bad)?,
-                    owner: UserId::parse(&row.try_get::<String, _>("actor_id")?).map_err(bad)?,
-                    realm_id: RealmId::parse(&row.try_get::<String, _>("realm_id")?)
-                        .map_err(bad)?,
-                    activate: row.try_get::<DbBool, _>("activate")?.0,
-                })
-            })
-            .collect()
+        Ok(Some(UnfinishedImport {
+            id: ImportId::parse(&row.try_get::<String, _>("id")?).map_err(bad)?,
+            owner: UserId::parse(&row.try_get::<String, _>("actor_id")?).map_err(bad)?,
+            realm_id: RealmId::parse(&row.try_get::<String, _>("realm_id")?).map_err(bad)?,
+            activate: row.try_get::<DbBool, _>("activate")?.0,
+        }))
     }
 }
 

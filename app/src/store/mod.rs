@@ -26,6 +26,7 @@ pub mod groups;
 pub mod idp_sync;
 pub mod idps;
 pub mod imports;
+pub mod leases;
 pub mod limits;
 pub mod log;
 mod lookup;
@@ -100,6 +101,9 @@ pub struct StoreOptions {
     /// Where admin-configured identity providers may be (development allows
     /// plain http on loopback addresses).
     pub outbound: crate::outbound::OutboundPolicy,
+    /// How long an instance holds a running operation or import between two
+    /// renewals (see [`leases`]).
+    pub job_lease: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +119,7 @@ impl Default for StoreOptions {
             sqlite_synchronous: SqliteSync::Full,
             busy_timeout: Duration::from_secs(5),
             outbound: crate::outbound::OutboundPolicy::STRICT,
+            job_lease: Duration::from_secs(30),
         }
     }
 }
@@ -127,6 +132,8 @@ pub struct Store {
     writer: AnyPool,
     engine: Engine,
     pub(crate) outbound: crate::outbound::OutboundPolicy,
+    /// This process's lease on the background work it runs.
+    lease: leases::Lease,
     /// SQLite: the background WAL checkpointer, stopped with the last handle.
     _checkpoints: Option<std::sync::Arc<Checkpoints>>,
 }
@@ -252,6 +259,7 @@ impl Store {
             writer,
             engine,
             outbound: options.outbound,
+            lease: leases::Lease::new(options.job_lease),
             _checkpoints: checkpoints,
         };
         store.ping().await?;
@@ -260,6 +268,18 @@ impl Store {
 
     pub fn engine(&self) -> Engine {
         self.engine
+    }
+
+    /// This process's lease on background work.
+    pub fn lease(&self) -> &leases::Lease {
+        &self.lease
+    }
+
+    /// The same store holding background work under `lease` (tests: two
+    /// instances in one process).
+    pub fn with_lease(mut self, lease: leases::Lease) -> Self {
+        self.lease = lease;
+        self
     }
 
     /// Applies pending migrations for this engine.

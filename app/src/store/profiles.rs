@@ -85,6 +85,10 @@ impl Store {
             .into_iter()
             .filter(|(_, v)| !v.is_null() && v.as_str().is_none_or(|s| !s.trim().is_empty()))
             .collect();
+        // What the checks read comes first, from the readers: the write
+        // lock is held only for the write (writers queue behind it).
+        let schema = self.profile_schema().await?;
+        let realm_before = self.realm_of_user(id).await?;
         let mut tx = self.begin_write().await?;
         let user = super::users::user_in_tx(&mut tx, id).await?;
         if update.expected_version.is_some_and(|v| v != user.version) {
@@ -106,9 +110,12 @@ impl Store {
                 )
             })
             .collect();
-        let realm = self.realm_by_id(&user.realm_id).await?;
+        let realm = match realm_before {
+            Some(realm) if realm.id == user.realm_id => realm,
+            // Moved since: that realm's rules apply.
+            _ => self.realm_by_id(&user.realm_id).await?,
+        };
         errors.extend(validate_profile(&base, &realm));
-        let schema = self.profile_schema().await?;
         errors.extend(validate_custom(&custom, &schema));
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));

@@ -677,6 +677,11 @@ impl Store {
             }
         }
         tx.commit().await?;
+        metrics::counter!(
+            "portal_provisioning_failures_total",
+            "outcome" => if give_up { "failed" } else { "retry" }
+        )
+        .increment(1);
         Ok(())
     }
 

@@ -11,6 +11,7 @@ use sqlx::{FromRow, Row};
 
 use super::audit::{self, Event};
 use super::demand::Demand;
+use super::leases::Job;
 use super::realms::decode;
 use super::{clock, Store, StoreError};
 use crate::authz::{Grant, Permission, Scope};
@@ -1295,12 +1296,18 @@ impl Store {
         let op = self.operation_by_id(id).await?;
         self.write(|mut tx| async move {
             let now = clock::now();
+            // Held by this instance from the start (another takes it over
+            // if this one stops renewing).
+            let lease = self.lease();
             let started = sqlx::query(
-                "UPDATE realm_assignment_operations SET status = 'IN_PROGRESS', started = $1 \
+                "UPDATE realm_assignment_operations SET status = 'IN_PROGRESS', started = $1, \
+                 locked_by = $3, locked_until = $4 \
                  WHERE id = $2 AND status = 'PLANNED' AND planned IS NOT NULL",
             )
             .bind(&now)
             .bind(id.as_str())
+            .bind(lease.holder())
+            .bind(lease.until())
             .execute(&mut *tx)
             .await?;
             if started.rows_affected() != 1 {
@@ -1347,7 +1354,8 @@ impl Store {
                 .await?
                 .ok_or(StoreError::NotFound)?;
             let canceled = sqlx::query(
-                "UPDATE realm_assignment_operations SET status = 'CANCELED', completed = $1 \
+                "UPDATE realm_assignment_operations SET status = 'CANCELED', completed = $1, \
+                 locked_by = NULL, locked_until = NULL \
                  WHERE id = $2 AND status IN ('PLANNED', 'SCHEDULED', 'IN_PROGRESS')",
             )
             .bind(clock::now())
@@ -1390,6 +1398,10 @@ impl Store {
     /// `user.realm.update`); a user changed since the plan is SKIPPED_CHANGED; a
     /// user the target realm now refuses is FAILED. The last batch completes the
     /// operation with `directory.realm.assignment.execution_completed`.
+    ///
+    /// The batch first renews this instance's lease on the operation in its
+    /// transaction: an operation that is not running, or that another
+    /// instance holds (this one's lease ran out), answers `Done` untouched.
     pub async fn apply_batch(
         &self,
         grant: &Grant,
@@ -1398,12 +1410,7 @@ impl Store {
     ) -> Result<BatchOutcome, StoreError> {
         grant.demand_realm(Permission::RealmsManage)?;
         let mut tx = self.begin_write().await?;
-        let status: Option<String> =
-            sqlx::query_scalar("SELECT status FROM realm_assignment_operations WHERE id = $1")
-                .bind(id.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-        if status.as_deref() != Some("IN_PROGRESS") {
+        if !Self::renew_in(&mut tx, Job::Operation, id.as_str(), self.lease()).await? {
             return Ok(BatchOutcome::Done);
         }
         let rows = sqlx::query(
@@ -1529,7 +1536,8 @@ impl Store {
         .await?;
         let outcome = if (rows.len() as i64) < limit {
             sqlx::query(
-                "UPDATE realm_assignment_operations SET status = 'COMPLETED', completed = $1 WHERE id = $2",
+                "UPDATE realm_assignment_operations SET status = 'COMPLETED', completed = $1, \
+                 locked_by = NULL, locked_until = NULL WHERE id = $2",
             )
             .bind(&now)
             .bind(id.as_str())
@@ -1556,18 +1564,22 @@ impl Store {
         tx.commit().await?;
         Ok(outcome)
     }
+}
 
-    /// Operations left IN_PROGRESS by a stopped server (to resume at start).
-    pub async fn unfinished_operations(&self) -> Result<Vec<OperationId>, StoreError> {
-        let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT id FROM realm_assignment_operations WHERE status = 'IN_PROGRESS' ORDER BY created",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        ids.iter()
-            .map(|id| OperationId::parse(id).map_err(|e| StoreError::Internal(e.to_string())))
-            .collect()
+/// Takes over the running operations whose holder stopped renewing its lease
+/// (another instance killed or cut off, or this one before a restart) and
+/// runs each here, where it stopped; answers how many. Every instance calls
+/// it from time to time.
+pub async fn take_over_operations(store: &Store, grant: &Grant) -> Result<usize, StoreError> {
+    grant.demand_realm(Permission::RealmsManage)?;
+    let mut taken = 0;
+    while let Some(id) = store.claim_abandoned(Job::Operation, store.lease()).await? {
+        let id = OperationId::parse(&id).map_err(|e| StoreError::Internal(e.to_string()))?;
+        tracing::info!(operation = %id, "resuming a realm assignment operation");
+        tokio::spawn(run_operation(store.clone(), grant.clone(), id));
+        taken += 1;
     }
+    Ok(taken)
 }
 
 /// Moves the `candidates` (user id, from realm, target realm, …) of operation
@@ -1631,9 +1643,11 @@ async fn set_item_results(
     Ok(())
 }
 
-/// Runs a started operation to its end in batches, yielding between them so
-/// other requests (and other writers) keep going. Errors end the run with the
-/// operation FAILED; a restart resumes what is left (`unfinished_operations`).
+/// Runs a started operation this instance holds to its end in batches,
+/// yielding between them so other requests (and other writers) keep going.
+/// Errors end the run with the operation FAILED. An operation whose lease
+/// this instance lost stops here and goes on where another instance took it
+/// over; one whose holder stopped is taken over by [`take_over_operations`].
 pub async fn run_operation(store: Store, grant: Grant, id: OperationId) {
     loop {
         match store.apply_batch(&grant, &id, APPLY_BATCH).await {
@@ -1666,8 +1680,8 @@ impl Store {
         self.write(|mut tx| async move {
             let mut events = Vec::new();
             let failed = sqlx::query(
-                "UPDATE realm_assignment_operations SET status = 'FAILED', completed = $1 \
-                 WHERE id = $2 AND status = 'IN_PROGRESS'",
+                "UPDATE realm_assignment_operations SET status = 'FAILED', completed = $1, \
+                 locked_by = NULL, locked_until = NULL WHERE id = $2 AND status = 'IN_PROGRESS'",
             )
             .bind(clock::now())
             .bind(id.as_str())

@@ -528,6 +528,17 @@ impl Store {
         .await?
         .ok_or_else(|| StoreError::invalid("realmId", "Choose an existing realm."))
     }
+
+    /// The realm user `id` is in (one statement), if the user exists.
+    pub(crate) async fn realm_of_user(&self, id: &UserId) -> Result<Option<Realm>, StoreError> {
+        Ok(sqlx::query_as::<_, Realm>(
+            "SELECT r.id, r.name, r.realm_type, r.is_default, r.domains, r.created, r.last_updated \
+             FROM realms r JOIN users u ON u.realm_id = r.id WHERE u.id = $1",
+        )
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await?)
+    }
 }
 
 pub(crate) fn realm_target(realm: &Realm) -> audit::Target {

@@ -47,6 +47,11 @@ impl Server {
         std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Ends the server as `kill -9` would: no shutdown, no flush.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
@@ -100,6 +105,11 @@ pub struct Options<'a> {
     pub log_statements: bool,
     /// Management API requests per token per minute.
     pub api_per_token_per_minute: &'a str,
+    /// Another database than a fresh SQLite file (e.g. a PostgreSQL
+    /// database several servers share).
+    pub database_url: Option<&'a str>,
+    /// More settings, as environment variables.
+    pub env: &'a [(&'a str, &'a str)],
 }
 
 impl Default for Options<'_> {
@@ -115,6 +125,8 @@ impl Default for Options<'_> {
             seed_users: None,
             log_statements: false,
             api_per_token_per_minute: "600",
+            database_url: None,
+            env: &[],
         }
     }
 }
@@ -145,6 +157,8 @@ fn command(dir: &std::path::Path, port: u16, database_url: &str, o: &Options) ->
         // Provisioning deliveries take milliseconds here: an abandoned one
         // (a killed server) is taken over after 3 seconds.
         .env("PORTAL_PROVISIONING_LEASE_SECONDS", "3")
+        // Likewise a running realm-assignment operation or CSV import.
+        .env("PORTAL_JOB_LEASE_SECONDS", "3")
         .env("PORTAL_DEV_ALLOW_LOOPBACK_IDPS", "true")
         .env("PORTAL_RATE_LIMIT_READS_PER_MINUTE", o.reads_per_minute)
         .env("PORTAL_RATE_LIMIT_SIGNIN_PER_MINUTE", o.signin_per_minute)
@@ -156,13 +170,19 @@ fn command(dir: &std::path::Path, port: u16, database_url: &str, o: &Options) ->
             "PORTAL_API_RATE_LIMIT_PER_TOKEN_PER_MINUTE",
             o.api_per_token_per_minute,
         );
+    for (k, v) in o.env {
+        cmd.env(k, v);
+    }
     cmd
 }
 
 pub async fn start(o: Options<'_>) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let database_url = format!("sqlite://{}/p.db?mode=rwc", dir.path().display());
+    let database_url = match o.database_url {
+        Some(url) => url.to_string(),
+        None => format!("sqlite://{}/p.db?mode=rwc", dir.path().display()),
+    };
     if let Some(idp_base) = o.demo_with_idp_base {
         let out = command(dir.path(), port, &database_url, &o)
             .args(["seed", "--demo", "--dev-idp", idp_base])

@@ -1,0 +1,13 @@
+-- Several instances on one database (issue #24): a running realm-assignment
+-- operation or CSV import is held by one instance at a time under a lease
+-- (`locked_by`, `locked_until`, renewed at each batch). An instance that stops
+-- holding it (killed, cut off) loses it when the lease runs out, and another
+-- instance takes it over where it stopped.
+ALTER TABLE realm_assignment_operations ADD COLUMN locked_by TEXT;
+ALTER TABLE realm_assignment_operations ADD COLUMN locked_until TEXT;
+ALTER TABLE user_imports ADD COLUMN locked_by TEXT;
+ALTER TABLE user_imports ADD COLUMN locked_until TEXT;
+
+-- What an instance looks for: running work whose lease has run out.
+CREATE INDEX realm_assignment_operations_running ON realm_assignment_operations (status, locked_until);
+CREATE INDEX user_imports_running ON user_imports (status, locked_until);
