@@ -113,6 +113,9 @@ pub struct Config {
     /// CSV import between two batches before another instance may take it
     /// over (seconds).
     pub job_lease_seconds: u32,
+    /// Count the Management API's rate-limit windows in the database, one
+    /// count for every instance sharing it (else per instance).
+    pub rate_limit_shared: bool,
     /// Where OpenTelemetry traces go (OTLP over HTTP, e.g.
     /// `http://collector:4318`); empty: no traces are exported.
     pub otlp_endpoint: String,
@@ -161,6 +164,7 @@ impl Default for Config {
             oidc_key_rotation_days: 90,
             provisioning_lease_seconds: 60,
             job_lease_seconds: 30,
+            rate_limit_shared: false,
             otlp_endpoint: String::new(),
             metrics: true,
             metrics_token: Secret::default(),

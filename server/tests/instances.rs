@@ -256,3 +256,72 @@ async fn two_instances_share_a_database_and_one_finishes_what_a_killed_one_was_r
     drop(b);
     db.drop_db().await;
 }
+
+#[tokio::test]
+async fn instances_sharing_the_rate_limits_count_one_window_for_a_token() {
+    let db = Database::create().await;
+    let shared = [("PORTAL_RATE_LIMIT_SHARED", "true")];
+    let a = common::start(common::Options {
+        database_url: Some(&db.url),
+        demo_with_idp_base: Some("http://127.0.0.1:9"),
+        api_per_token_per_minute: "5",
+        env: &shared,
+        ..Default::default()
+    })
+    .await;
+    let b = common::start(common::Options {
+        database_url: Some(&db.url),
+        api_per_token_per_minute: "5",
+        env: &shared,
+        ..Default::default()
+    })
+    .await;
+    let made = a.cli(&[
+        "api-token",
+        "create",
+        "--admin",
+        "olivia.owner@hostco.test",
+        "--name",
+        "shared limits",
+    ]);
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let token = String::from_utf8(made.stdout).unwrap().trim().to_string();
+    // Five requests a minute for the token, whichever instance answers: the
+    // sixth is refused. (A minute that turns meanwhile starts a new window:
+    // then the round is made again.)
+    for _round in 0..3 {
+        let mut answers = Vec::new();
+        for i in 0..6 {
+            let server = if i % 2 == 0 { &a } else { &b };
+            let r = common::client()
+                .get(format!("{}/api/v1/users?limit=1", server.base))
+                .header("authorization", format!("SSWS {token}"))
+                .send()
+                .await
+                .unwrap();
+            let header = |name: &str| {
+                r.headers()
+                    .get(name)
+                    .map(|v| v.to_str().unwrap().to_string())
+                    .unwrap_or_default()
+            };
+            answers.push((
+                r.status().as_u16(),
+                header("x-rate-limit-remaining"),
+                header("x-rate-limit-reset"),
+            ));
+        }
+        if answers.iter().any(|(_, _, reset)| *reset != answers[0].2) {
+            continue;
+        }
+        let statuses: Vec<u16> = answers.iter().map(|a| a.0).collect();
+        assert_eq!(statuses, [200, 200, 200, 200, 200, 429], "{answers:?}");
+        let remaining: Vec<&str> = answers.iter().map(|a| a.1.as_str()).collect();
+        assert_eq!(remaining, ["4", "3", "2", "1", "0", "0"], "{answers:?}");
+        drop(a);
+        drop(b);
+        db.drop_db().await;
+        return;
+    }
+    panic!("three rounds each crossed a minute");
+}

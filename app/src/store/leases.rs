@@ -229,3 +229,64 @@ impl Store {
         [stats("reader", &self.pool), stats("writer", &self.writer)]
     }
 }
+
+impl Store {
+    /// Counts one request against the shared window `window` (epoch
+    /// minutes) of `key`, unless it has used `limit` already: the count
+    /// after this one, or `None` (refused; nothing is used up). One atomic
+    /// upsert, so instances sharing the database never both take the last
+    /// request of a window.
+    pub async fn take_window(
+        &self,
+        key: &str,
+        window: i64,
+        limit: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        let pool = match self.engine {
+            Engine::Postgres => &self.pool,
+            Engine::Sqlite => &self.writer,
+        };
+        Ok(sqlx::query_scalar(
+            "INSERT INTO rate_limit_windows (limit_key, window_start, used) VALUES ($1, $2, 1) \
+             ON CONFLICT (limit_key, window_start) DO UPDATE SET used = rate_limit_windows.used + 1 \
+             WHERE rate_limit_windows.used < $3 RETURNING used",
+        )
+        .bind(key)
+        .bind(window)
+        .bind(limit)
+        .fetch_optional(pool)
+        .await?)
+    }
+
+    /// Gives back one request taken in `key`'s window (a request refused by
+    /// another of its limits uses up nothing).
+    pub async fn give_back_window(&self, key: &str, window: i64) -> Result<(), StoreError> {
+        let pool = match self.engine {
+            Engine::Postgres => &self.pool,
+            Engine::Sqlite => &self.writer,
+        };
+        sqlx::query(
+            "UPDATE rate_limit_windows SET used = used - 1 WHERE limit_key = $1 AND window_start = $2 AND used > 0",
+        )
+        .bind(key)
+        .bind(window)
+        .execute(pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Drops the windows before `window` (they can no longer count).
+    pub async fn sweep_windows(&self, window: i64) -> Result<u64, StoreError> {
+        let pool = match self.engine {
+            Engine::Postgres => &self.pool,
+            Engine::Sqlite => &self.writer,
+        };
+        Ok(
+            sqlx::query("DELETE FROM rate_limit_windows WHERE window_start < $1")
+                .bind(window)
+                .execute(pool)
+                .await?
+                .rows_affected(),
+        )
+    }
+}

@@ -3,7 +3,9 @@
 //! `X-Rate-Limit-Limit`, `X-Rate-Limit-Remaining` and `X-Rate-Limit-Reset`
 //! (UTC epoch seconds of the window's end), and a 429 `E0000047` with exactly
 //! one `X-Rate-Limit-Reset` beyond them — what the official SDKs read to
-//! back off and retry. Counted in memory, per server instance.
+//! back off and retry. Counted in memory, per server instance, or — with
+//! `rate_limit_shared` — in the database, one count for every instance
+//! (`Store::take_window`: one atomic upsert per window).
 //!
 //! Hand-written rather than `governor` (already used for the browser's
 //! limits): GCRA has no windows, so it cannot say when the budget resets in
@@ -26,11 +28,15 @@ pub struct Standing {
 pub struct RateLimits {
     per_token: u32,
     per_org: u32,
+    /// Counted in the database, shared by every instance.
+    shared: Option<app::store::Store>,
     /// Key (token id, or "org") → (window, requests counted in it).
     windows: Mutex<HashMap<String, (i64, u32)>>,
 }
 
 const ORG: &str = "\u{0}org";
+/// The org's key in the database (token ids start with `00T`).
+const SHARED_ORG: &str = "org";
 /// Beyond this many keys, keys of past windows are dropped.
 const SWEEP_AT: usize = 10_000;
 
@@ -39,8 +45,84 @@ impl RateLimits {
         Self {
             per_token: per_token.max(1),
             per_org: per_org.max(1),
+            shared: None,
             windows: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The same limits, counted in `store`'s database for every instance.
+    pub fn shared(mut self, store: app::store::Store) -> Self {
+        self.shared = Some(store);
+        self
+    }
+
+    /// Counts one request: in the database when shared (falling back to this
+    /// instance's count if the database cannot answer — the API stays up),
+    /// else in memory.
+    pub async fn take_now(&self, token: Option<&str>, now: i64) -> Standing {
+        if let Some(store) = &self.shared {
+            match self.take_shared(store, token, now).await {
+                Ok(standing) => return standing,
+                Err(e) => tracing::warn!(error = %e, "shared rate limits unavailable: counting in this instance"),
+            }
+        }
+        self.take(token, now)
+    }
+
+    async fn take_shared(
+        &self,
+        store: &app::store::Store,
+        token: Option<&str>,
+        now: i64,
+    ) -> Result<Standing, app::store::StoreError> {
+        let window = now.div_euclid(60);
+        let reset = (window + 1) * 60;
+        let refused = |limit: u32| Standing {
+            limit,
+            remaining: 0,
+            reset,
+            allowed: false,
+        };
+        let Some(org_used) = store
+            .take_window(SHARED_ORG, window, i64::from(self.per_org))
+            .await?
+        else {
+            return Ok(refused(self.per_org));
+        };
+        // The window's first request (one a minute, whichever instance)
+        // drops the past windows.
+        if org_used == 1 {
+            store.sweep_windows(window).await?;
+        }
+        let token_used = match token {
+            Some(t) => match store
+                .take_window(t, window, i64::from(self.per_token))
+                .await?
+            {
+                Some(n) => Some(n),
+                None => {
+                    store.give_back_window(SHARED_ORG, window).await?;
+                    return Ok(refused(self.per_token));
+                }
+            },
+            None => None,
+        };
+        let left = |limit: u32, used: i64| {
+            u32::try_from((i64::from(limit) - used).max(0)).unwrap_or(0)
+        };
+        let org_left = left(self.per_org, org_used);
+        let (limit, remaining) = match token_used {
+            Some(n) if left(self.per_token, n) <= org_left => {
+                (self.per_token, left(self.per_token, n))
+            }
+            _ => (self.per_org, org_left),
+        };
+        Ok(Standing {
+            limit,
+            remaining,
+            reset,
+            allowed: true,
+        })
     }
 
     /// Counts one request of `token` (or an unauthenticated one) at `now`

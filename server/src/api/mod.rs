@@ -69,10 +69,15 @@ pub fn endpoints() -> Vec<openapi::Endpoint> {
 /// the token check, and the OpenAPI document of the same table (public: it
 /// describes the open-source product, nothing of the org).
 pub fn router(state: &AppState) -> Router<AppState> {
-    let limits = Arc::new(RateLimits::new(
+    let limits = RateLimits::new(
         state.config.api_rate_limit_per_token_per_minute,
         state.config.api_rate_limit_per_org_per_minute,
-    ));
+    );
+    let limits = Arc::new(if state.config.rate_limit_shared {
+        limits.shared(state.store.clone())
+    } else {
+        limits
+    });
     let endpoints = endpoints();
     let document = Arc::new(openapi::document(&endpoints, &state.config.public_url));
     let mut api = Router::new();
@@ -151,7 +156,7 @@ async fn edge(State(edge): State<Edge>, mut request: Request, next: Next) -> Res
         .as_ref()
         .ok()
         .and_then(|cx| cx.principal.client().api_token_id.clone());
-    let standing = edge.limits.take(token_id.as_deref(), now);
+    let standing = edge.limits.take_now(token_id.as_deref(), now).await;
     let mut response = if !standing.allowed {
         ApiError::rate_limited().into_response()
     } else {

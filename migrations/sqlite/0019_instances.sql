@@ -11,3 +11,13 @@ ALTER TABLE user_imports ADD COLUMN locked_until TEXT;
 -- What an instance looks for: running work whose lease has run out.
 CREATE INDEX realm_assignment_operations_running ON realm_assignment_operations (status, locked_until);
 CREATE INDEX user_imports_running ON user_imports (status, locked_until);
+
+-- The Management API's rate-limit windows, when instances share them
+-- (`rate_limit_shared`): requests counted per key (an API token's id, or
+-- the org) and one-minute window (epoch minutes).
+CREATE TABLE rate_limit_windows (
+    limit_key    TEXT NOT NULL,
+    window_start BIGINT NOT NULL,
+    used         BIGINT NOT NULL,
+    PRIMARY KEY (limit_key, window_start)
+);
