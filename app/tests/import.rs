@@ -523,7 +523,8 @@ async fn started_without_a_runner(w: &World, lines: &[&str]) -> ImportId {
     )
     .unwrap();
     // Started by an instance that stopped at once: its lease has run out.
-    let stopped = app::store::leases::Lease::new(std::time::Duration::ZERO).held_by("a stopped instance");
+    let stopped =
+        app::store::leases::Lease::new(std::time::Duration::ZERO).held_by("a stopped instance");
     w.store
         .clone()
         .with_lease(stopped)

@@ -939,14 +939,21 @@ async fn a_running_operation_is_held_by_one_instance_and_taken_over_when_its_lea
             BatchOutcome::More
         );
         // A holds it: B neither claims it nor applies a batch of it.
-        assert_eq!(b.claim_abandoned(Job::Operation, b.lease()).await.unwrap(), None);
+        assert_eq!(
+            b.claim_abandoned(Job::Operation, b.lease()).await.unwrap(),
+            None
+        );
         assert_eq!(
             b.apply_batch(&org_grant(), &plan.id, 2).await.unwrap(),
             BatchOutcome::Done,
             "{engine}"
         );
         assert_eq!(
-            store.get_operation(&org_grant(), &plan.id).await.unwrap().num_moved,
+            store
+                .get_operation(&org_grant(), &plan.id)
+                .await
+                .unwrap()
+                .num_moved,
             2,
             "{engine}"
         );
@@ -958,12 +965,18 @@ async fn a_running_operation_is_held_by_one_instance_and_taken_over_when_its_lea
             .await
             .unwrap();
         assert_eq!(
-            b.claim_abandoned(Job::Operation, b.lease()).await.unwrap().as_deref(),
+            b.claim_abandoned(Job::Operation, b.lease())
+                .await
+                .unwrap()
+                .as_deref(),
             Some(plan.id.as_str()),
             "{engine}"
         );
         // Claimed once: no one else gets it now.
-        assert_eq!(a.claim_abandoned(Job::Operation, a.lease()).await.unwrap(), None);
+        assert_eq!(
+            a.claim_abandoned(Job::Operation, a.lease()).await.unwrap(),
+            None
+        );
         // A comes back: its batches find the operation is not its own any more.
         assert_eq!(
             a.apply_batch(&org_grant(), &plan.id, 2).await.unwrap(),
@@ -982,7 +995,10 @@ async fn a_running_operation_is_held_by_one_instance_and_taken_over_when_its_lea
             "{engine}: each user moved once"
         );
         assert_eq!(
-            store.lease_of(Job::Operation, plan.id.as_str()).await.unwrap(),
+            store
+                .lease_of(Job::Operation, plan.id.as_str())
+                .await
+                .unwrap(),
             Some((None, None)),
             "{engine}: a finished operation is held by no one"
         );

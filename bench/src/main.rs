@@ -661,7 +661,13 @@ async fn two_instances(
     };
     let (other, _) = second.serve().await?;
     check_page(&second.base(), "/users", cookie).await?;
-    let one = load::get(scripts, shape, &format!("{}/users", env.base()), Some(cookie)).await?;
+    let one = load::get(
+        scripts,
+        shape,
+        &format!("{}/users", env.base()),
+        Some(cookie),
+    )
+    .await?;
     let half = Shape {
         connections: (shape.connections / 2).max(1),
         max_requests: shape.max_requests / 2,

@@ -105,7 +105,11 @@ pub async fn endpoint(State(state): State<AppState>, request: Request) -> Respon
             .unwrap_or("");
         use sha2::Digest as _;
         let (a, b) = (sha2::Sha256::digest(given), sha2::Sha256::digest(token));
-        let same = a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
+        let same = a
+            .iter()
+            .zip(b.iter())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0;
         if !same {
             return (
                 StatusCode::UNAUTHORIZED,
@@ -117,7 +121,10 @@ pub async fn endpoint(State(state): State<AppState>, request: Request) -> Respon
     }
     record_gauges(&state).await;
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         handle.render(),
     )
         .into_response()

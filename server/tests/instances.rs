@@ -49,10 +49,13 @@ impl Database {
 
     async fn drop_db(self) {
         let mut conn = sqlx::AnyConnection::connect(&self.admin).await.unwrap();
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
-            .execute(&mut conn)
-            .await
-            .ok();
+        sqlx::query(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ))
+        .execute(&mut conn)
+        .await
+        .ok();
     }
 }
 
@@ -132,10 +135,7 @@ async fn two_instances_share_a_database_and_one_finishes_what_a_killed_one_was_r
     .await;
     assert_eq!(moving.len(), 1_000);
     let users: Vec<UserId> = moving.iter().map(|id| UserId::parse(id).unwrap()).collect();
-    let plan = store
-        .plan_bulk_move(&grant, &users, &target)
-        .await
-        .unwrap();
+    let plan = store.plan_bulk_move(&grant, &users, &target).await.unwrap();
     assert_eq!(plan.num_planned, 1_000);
 
     // A user in the second batch (500 a batch, in id order) is locked by this
@@ -165,33 +165,46 @@ async fn two_instances_share_a_database_and_one_finishes_what_a_killed_one_was_r
         lease.and_then(|(by, _)| by).unwrap_or_default()
     };
     let pid_of = |holder: &str| holder.split(':').nth(1).unwrap_or("").to_string();
-    until("an instance holds the operation and waits in its second batch", Duration::from_secs(30), || async {
-        let h = holder().await;
-        let waiting: i64 = {
-            let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
-            sqlx::query_scalar(
-                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+    until(
+        "an instance holds the operation and waits in its second batch",
+        Duration::from_secs(30),
+        || async {
+            let h = holder().await;
+            let waiting: i64 = {
+                let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
                  AND wait_event_type = 'Lock'",
-            )
-            .fetch_one(&mut conn)
-            .await
-            .unwrap()
-        };
-        let p = pid_of(&h);
-        (p == a.pid().to_string() || p == b.pid().to_string()) && waiting > 0
-    })
+                )
+                .fetch_one(&mut conn)
+                .await
+                .unwrap()
+            };
+            let p = pid_of(&h);
+            (p == a.pid().to_string() || p == b.pid().to_string()) && waiting > 0
+        },
+    )
     .await;
     let first = store.get_operation(&grant, &plan.id).await.unwrap();
     assert_eq!(first.num_moved, 500, "the first batch is applied");
     let held_by_a = pid_of(&holder().await) == a.pid().to_string();
-    let (killed, survivor) = if held_by_a { (&mut a, &b) } else { (&mut b, &a) };
+    let (killed, survivor) = if held_by_a {
+        (&mut a, &b)
+    } else {
+        (&mut b, &a)
+    };
     killed.kill();
     // The killed instance's transaction dies with it.
     sqlx::query("ROLLBACK").execute(&mut blocker).await.unwrap();
 
-    until("the other instance finishes the operation", Duration::from_secs(60), || async {
-        store.get_operation(&grant, &plan.id).await.unwrap().status != OperationStatus::InProgress
-    })
+    until(
+        "the other instance finishes the operation",
+        Duration::from_secs(60),
+        || async {
+            store.get_operation(&grant, &plan.id).await.unwrap().status
+                != OperationStatus::InProgress
+        },
+    )
     .await;
     let op = store.get_operation(&grant, &plan.id).await.unwrap();
     assert_eq!(
@@ -201,7 +214,13 @@ async fn two_instances_share_a_database_and_one_finishes_what_a_killed_one_was_r
         survivor.log()
     );
     assert_eq!(
-        pid_of(&ids(&db.url, "SELECT COALESCE(MAX(locked_by), '') FROM realm_assignment_operations").await[0]),
+        pid_of(
+            &ids(
+                &db.url,
+                "SELECT COALESCE(MAX(locked_by), '') FROM realm_assignment_operations"
+            )
+            .await[0]
+        ),
         "",
         "a finished operation is held by no one"
     );
@@ -284,7 +303,11 @@ async fn instances_sharing_the_rate_limits_count_one_window_for_a_token() {
         "--name",
         "shared limits",
     ]);
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
     let token = String::from_utf8(made.stdout).unwrap().trim().to_string();
     // Five requests a minute for the token, whichever instance answers: the
     // sixth is refused. (A minute that turns meanwhile starts a new window:

@@ -57,7 +57,11 @@ async fn metrics_count_requests_by_route_and_sign_ins_and_read_pools_and_queues(
             .await
             .unwrap();
     }
-    let r = client().get(format!("{base}/metrics")).send().await.unwrap();
+    let r = client()
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.headers()["content-type"]
         .to_str()
@@ -98,7 +102,11 @@ async fn metrics_count_requests_by_route_and_sign_ins_and_read_pools_and_queues(
         "SQLite has one writer: {m}"
     );
     assert!(
-        sample(&m, "portal_db_pool_connections{pool=\"reader\",state=\"idle\"}").is_some(),
+        sample(
+            &m,
+            "portal_db_pool_connections{pool=\"reader\",state=\"idle\"}"
+        )
+        .is_some(),
         "{m}"
     );
     assert_eq!(
@@ -118,10 +126,7 @@ async fn metrics_count_requests_by_route_and_sign_ins_and_read_pools_and_queues(
         "{m}"
     );
     assert_eq!(
-        sample(
-            &m,
-            "portal_provisioning_failures_total{outcome=\"failed\"}"
-        ),
+        sample(&m, "portal_provisioning_failures_total{outcome=\"failed\"}"),
         Some(0.0),
         "{m}"
     );
@@ -236,7 +241,9 @@ async fn traces_go_to_the_configured_collector_with_the_request_id_and_metrics_c
     assert_eq!(right.status(), 200);
     let body = right.text().await.unwrap();
     assert!(
-        body.contains("portal_http_requests_total{method=\"GET\",route=\"/livez\",status=\"200\"} 1"),
+        body.contains(
+            "portal_http_requests_total{method=\"GET\",route=\"/livez\",status=\"200\"} 1"
+        ),
         "{body}"
     );
 }

@@ -537,10 +537,11 @@ impl Store {
         else {
             return Ok(None);
         };
-        let row = sqlx::query("SELECT id, actor_id, realm_id, activate FROM user_imports WHERE id = $1")
-            .bind(&id)
-            .fetch_one(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT id, actor_id, realm_id, activate FROM user_imports WHERE id = $1")
+                .bind(&id)
+                .fetch_one(&self.pool)
+                .await?;
         let bad = |e: crate::ids::IdError| StoreError::Internal(e.to_string());
         Ok(Some(UnfinishedImport {
             id: ImportId::parse(&row.try_get::<String, _>("id")?).map_err(bad)?,

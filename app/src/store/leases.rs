@@ -109,7 +109,12 @@ impl Store {
         .fetch_optional(&self.writer)
         .await?;
         if let Some(id) = &claimed {
-            tracing::info!(job = table, id, holder = lease.holder(), "took over abandoned work");
+            tracing::info!(
+                job = table,
+                id,
+                holder = lease.holder(),
+                "took over abandoned work"
+            );
         }
         Ok(claimed)
     }
@@ -150,13 +155,15 @@ impl Store {
         job: Job,
         id: &str,
     ) -> Result<Option<(Option<String>, Option<String>)>, StoreError> {
-        Ok(sqlx::query_as::<_, (Option<String>, Option<String>)>(&format!(
-            "SELECT locked_by, locked_until FROM {} WHERE id = $1",
-            job.table()
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?)
+        Ok(
+            sqlx::query_as::<_, (Option<String>, Option<String>)>(&format!(
+                "SELECT locked_by, locked_until FROM {} WHERE id = $1",
+                job.table()
+            ))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?,
+        )
     }
 }
 
@@ -201,7 +208,11 @@ impl Store {
                 time::OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339)
                     .ok()
             })
-            .map(|at| (time::OffsetDateTime::now_utc() - at).as_seconds_f64().max(0.0))
+            .map(|at| {
+                (time::OffsetDateTime::now_utc() - at)
+                    .as_seconds_f64()
+                    .max(0.0)
+            })
             .unwrap_or(0.0);
         let running = |table: &'static str| async move {
             sqlx::query_scalar::<_, i64>(&format!(

@@ -63,7 +63,9 @@ impl RateLimits {
         if let Some(store) = &self.shared {
             match self.take_shared(store, token, now).await {
                 Ok(standing) => return standing,
-                Err(e) => tracing::warn!(error = %e, "shared rate limits unavailable: counting in this instance"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "shared rate limits unavailable: counting in this instance")
+                }
             }
         }
         self.take(token, now)
@@ -107,9 +109,8 @@ impl RateLimits {
             },
             None => None,
         };
-        let left = |limit: u32, used: i64| {
-            u32::try_from((i64::from(limit) - used).max(0)).unwrap_or(0)
-        };
+        let left =
+            |limit: u32, used: i64| u32::try_from((i64::from(limit) - used).max(0)).unwrap_or(0);
         let org_left = left(self.per_org, org_used);
         let (limit, remaining) = match token_used {
             Some(n) if left(self.per_token, n) <= org_left => {
