@@ -242,6 +242,15 @@ impl Store {
 }
 
 impl Store {
+    /// Where the rate-limit windows are written: any connection on
+    /// PostgreSQL, the one writer on SQLite.
+    fn windows_pool(&self) -> &sqlx::AnyPool {
+        match self.engine {
+            Engine::Postgres => &self.pool,
+            Engine::Sqlite => &self.writer,
+        }
+    }
+
     /// Counts one request against the shared window `window` (epoch
     /// minutes) of `key`, unless it has used `limit` already: the count
     /// after this one, or `None` (refused; nothing is used up). One atomic
@@ -253,10 +262,7 @@ impl Store {
         window: i64,
         limit: i64,
     ) -> Result<Option<i64>, StoreError> {
-        let pool = match self.engine {
-            Engine::Postgres => &self.pool,
-            Engine::Sqlite => &self.writer,
-        };
+        let pool = self.windows_pool();
         Ok(sqlx::query_scalar(
             "INSERT INTO rate_limit_windows (limit_key, window_start, used) VALUES ($1, $2, 1) \
              ON CONFLICT (limit_key, window_start) DO UPDATE SET used = rate_limit_windows.used + 1 \
@@ -272,10 +278,7 @@ impl Store {
     /// Gives back one request taken in `key`'s window (a request refused by
     /// another of its limits uses up nothing).
     pub async fn give_back_window(&self, key: &str, window: i64) -> Result<(), StoreError> {
-        let pool = match self.engine {
-            Engine::Postgres => &self.pool,
-            Engine::Sqlite => &self.writer,
-        };
+        let pool = self.windows_pool();
         sqlx::query(
             "UPDATE rate_limit_windows SET used = used - 1 WHERE limit_key = $1 AND window_start = $2 AND used > 0",
         )
@@ -288,10 +291,7 @@ impl Store {
 
     /// Drops the windows before `window` (they can no longer count).
     pub async fn sweep_windows(&self, window: i64) -> Result<u64, StoreError> {
-        let pool = match self.engine {
-            Engine::Postgres => &self.pool,
-            Engine::Sqlite => &self.writer,
-        };
+        let pool = self.windows_pool();
         Ok(
             sqlx::query("DELETE FROM rate_limit_windows WHERE window_start < $1")
                 .bind(window)
