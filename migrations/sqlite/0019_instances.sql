@@ -17,7 +17,7 @@ CREATE INDEX user_imports_running ON user_imports (status, locked_until);
 -- the org) and one-minute window (epoch minutes).
 CREATE TABLE rate_limit_windows (
     limit_key    TEXT NOT NULL,
-    window_start BIGINT NOT NULL,
-    used         BIGINT NOT NULL,
+    window_start INTEGER NOT NULL,
+    used         INTEGER NOT NULL,
     PRIMARY KEY (limit_key, window_start)
 );
