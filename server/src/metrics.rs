@@ -103,14 +103,8 @@ pub async fn endpoint(State(state): State<AppState>, request: Request) -> Respon
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or("");
-        use sha2::Digest as _;
-        let (a, b) = (sha2::Sha256::digest(given), sha2::Sha256::digest(token));
-        let same = a
-            .iter()
-            .zip(b.iter())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0;
-        if !same {
+        let stored = app::credentials::token_hash(token);
+        if !app::oidc::secret_matches(given, &stored) {
             return (
                 StatusCode::UNAUTHORIZED,
                 [(header::WWW_AUTHENTICATE, "Bearer")],

@@ -18,6 +18,7 @@ use super::{okta, scim, Connection, Failure, Kind, Remote};
 use crate::model::{App, LifecycleStatus, User, UserStatus};
 use crate::outbound::Outbound;
 use crate::store::idps::SecretBox;
+use crate::store::leases::Lease;
 use crate::store::provisioning::{Link, PushState, Task, UserOutcome};
 use crate::store::{Store, StoreError};
 
@@ -37,17 +38,11 @@ pub struct Worker {
     store: Store,
     http: Outbound,
     secrets: SecretBox,
-    lease: Duration,
-    /// This process, as `locked_by`.
-    id: String,
+    /// Each delivery's lease, held under this worker's own name.
+    lease: Lease,
     /// Org2Org hubs whose token was found to be a super admin's, by app and
     /// token digest, and when.
     hubs: Arc<Mutex<HashMap<String, Instant>>>,
-}
-
-fn lease_until(lease: Duration) -> String {
-    let lease = time::Duration::try_from(lease).unwrap_or(time::Duration::seconds(60));
-    crate::store::clock::format(time::OffsetDateTime::now_utc() + lease)
 }
 
 /// Users with these statuses keep an active account in the apps they have.
@@ -89,8 +84,7 @@ impl Worker {
             store,
             http,
             secrets,
-            lease,
-            id: uuid::Uuid::new_v4().to_string(),
+            lease: Lease::new(lease).held_by(&uuid::Uuid::new_v4().to_string()),
             hubs: Arc::default(),
         }
     }
@@ -139,12 +133,12 @@ impl Worker {
     pub async fn tick(&self) -> Result<usize, StoreError> {
         let tasks = self
             .store
-            .system_claim_tasks(&self.id, &lease_until(self.lease), BATCH)
+            .system_claim_tasks(self.lease.holder(), &self.lease.until(), BATCH)
             .await?;
         for task in &tasks {
             // Each task's lease starts when its delivery does.
             self.store
-                .system_renew_task(task, &lease_until(self.lease))
+                .system_renew_task(task, &self.lease.until())
                 .await?;
             if let Err(e) = self.deliver(task).await {
                 tracing::error!(error = %e, task = task.id, "provisioning: cannot record a delivery");
@@ -525,7 +519,7 @@ impl Worker {
         };
         let _ = self
             .store
-            .system_renew_task(task, &lease_until(self.lease))
+            .system_renew_task(task, &self.lease.until())
             .await;
         let desired: BTreeSet<&String> = state.member_accounts.iter().collect();
         let have: BTreeSet<&String> = current.iter().collect();

@@ -523,8 +523,6 @@ impl Store {
         .await
     }
 
-    /// Imports a stopped server left running (to resume at start, each as the
-    /// admin who started it).
     /// Takes over one running import whose holder stopped renewing its lease
     /// (another instance killed, or this one before a restart) for this
     /// instance, with what running it needs.
