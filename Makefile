@@ -17,11 +17,11 @@ setup:
 	@NEED_BROWSER=$(NEED_BROWSER) end2end/scripts/setup.sh
 
 build: setup
-	cargo leptos build
+	cargo leptos build --split
 
 run:
 	@$(MAKE) --no-print-directory setup
-	cargo leptos build
+	cargo leptos build --split
 	@end2end/scripts/run-dev.sh
 
 lint:
@@ -39,7 +39,7 @@ test-rust:
 	  cargo test -p app --features ssr -p server
 
 test-e2e:
-	cargo leptos build
+	cargo leptos build --split
 	cd end2end && npx playwright test
 
 test:
@@ -57,7 +57,7 @@ BENCH_PG = PORTAL_BENCH_POSTGRES_URL="$$(end2end/scripts/postgres.sh)"
 
 bench-build:
 	@NEED_BENCH=1 end2end/scripts/setup.sh
-	cargo leptos build --release
+	cargo leptos build --release --split
 	cargo build --release -p bench
 	@mkdir -p target/bench
 

@@ -27,6 +27,7 @@ pub mod outbound;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod provisioning;
+pub mod routes;
 pub mod serverfns;
 #[cfg(feature = "ssr")]
 pub mod store;
@@ -35,27 +36,11 @@ pub mod views;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{ParamSegment, SsrMode, StaticSegment};
+use leptos_router::{Lazy, ParamSegment, SsrMode, StaticSegment};
 
-use crate::components::gate::{Gate, Needs};
 use crate::components::layout::Layout;
-use crate::pages::activity::ActivityPage;
-use crate::pages::admin::directory::DirectoryPage;
-use crate::pages::admin::explain::ExplainPage;
-use crate::pages::admin::idps::{IdpPage, IdpsPage};
-use crate::pages::admin::operations::OperationPage;
-use crate::pages::admin::realms::{AdminRealmPage, AdminRealmsPage};
-use crate::pages::admin::roles::RolesPage;
-use crate::pages::admin::rules::{RuleEditorPage, RulesPage};
-use crate::pages::admin::wizard::WizardPage;
-use crate::pages::admin::AdminHome;
-use crate::pages::apps::{AppPage, AppsPage};
-use crate::pages::groups::{GroupPage, GroupsPage};
-use crate::pages::imports::{ImportJobPage, ImportPage};
-use crate::pages::realms::RealmsPage;
-use crate::pages::tokens::TokensPage;
-use crate::pages::users::{CreateUserPage, UserPage, UsersPage};
-use crate::pages::{home::HomePage, login::LoginPage, me::MePage, not_found::NotFound};
+use crate::pages::not_found::NotFound;
+use crate::routes::*;
 
 /// Product name as shown to people.
 pub const PRODUCT_NAME: &str = "Partner Portal";
@@ -92,138 +77,34 @@ pub fn App() -> impl IntoView {
         <Router>
             <Layout>
                 <Routes fallback=NotFound>
-                    <Route
-                        path=StaticSegment("")
-                        view=|| view! { <Gate title="Home" needs=Needs::PartnerPortal><HomePage /></Gate> }
-                        ssr=SsrMode::InOrder
-                    />
-                    <Route
-                        path=StaticSegment("users")
-                        view=|| view! { <Gate title="Users" needs=Needs::Admin><UsersPage /></Gate> }
-                        ssr=SsrMode::InOrder
-                    />
-                    <Route
-                        path=(StaticSegment("users"), StaticSegment("new"))
-                        view=|| view! { <Gate title="Create user" needs=Needs::Admin><CreateUserPage /></Gate> }
-                        ssr=SsrMode::InOrder
-                    />
-                    <Route
-                        path=(StaticSegment("users"), StaticSegment("import"))
-                        view=|| view! { <Gate title="Import users" needs=Needs::Admin><ImportPage /></Gate> }
-                        ssr=SsrMode::InOrder
-                    />
-                    <Route
-                        path=(StaticSegment("users"), StaticSegment("import"), ParamSegment("id"))
-                        view=|| view! { <Gate title="Import" needs=Needs::Admin><ImportJobPage /></Gate> }
-                        ssr=SsrMode::InOrder
-                    />
-                    <Route
-                        path=(StaticSegment("users"), ParamSegment("id"))
-                        view=|| view! { <Gate title="User" needs=Needs::Admin><UserPage /></Gate> }
-                        ssr=SsrMode::InOrder
-                    />
-                    <Route
-                        path=StaticSegment("groups")
-                        view=|| view! { <Gate title="Groups" needs=Needs::Admin><GroupsPage /></Gate> }
-                        ssr=SsrMode::InOrder
-                    />
-                    <Route
-                        path=(StaticSegment("groups"), ParamSegment("id"))
-                        view=|| view! { <Gate title="Group" needs=Needs::Admin><GroupPage /></Gate> }
-                        ssr=SsrMode::InOrder
-                    />
-                    <Route
-                        path=StaticSegment("apps")
-                        view=|| view! { <Gate title="Apps" needs=Needs::Admin><AppsPage /></Gate> }
-                        ssr=SsrMode::InOrder
-                    />
-                    <Route
-                        path=(StaticSegment("apps"), ParamSegment("id"))
-                        view=|| view! { <Gate title="App" needs=Needs::Admin><AppPage /></Gate> }
-                        ssr=SsrMode::InOrder
-                    />
-                    <Route
-                        path=StaticSegment("activity")
-                        view=|| view! { <Gate title="Activity" needs=Needs::Admin><ActivityPage /></Gate> }
-                        ssr=SsrMode::InOrder
-                    />
-                    <Route
-                        path=StaticSegment("realms")
-                        view=|| view! { <Gate title="Realms" needs=Needs::Admin><RealmsPage /></Gate> }
-                        ssr=SsrMode::InOrder
-                    />
-                    <Route
-                        path=StaticSegment("admin")
-                        view=|| view! { <Gate title="Admin console" needs=Needs::Console><AdminHome /></Gate> }
-                        ssr=SsrMode::InOrder
-                    />
-                    <Route
-                        path=(StaticSegment("admin"), StaticSegment("realms"))
-                        view=|| view! { <Gate title="Realms · Admin" needs=Needs::Console><AdminRealmsPage /></Gate> }
-                        ssr=SsrMode::InOrder
-                    />
-                    <Route
-                        path=(StaticSegment("admin"), StaticSegment("realms"), ParamSegment("id"))
-                        view=|| view! { <Gate title="Realm · Admin" needs=Needs::Console><AdminRealmPage /></Gate> }
-                        ssr=SsrMode::InOrder
-                    />
-                    <Route
-                        path=(StaticSegment("admin"), StaticSegment("wizard"))
-                        view=|| view! { <Gate title="New partner realm · Admin" needs=Needs::OrgAdmin><WizardPage /></Gate> }
-                        ssr=SsrMode::InOrder
-                    />
-                    <Route
-                        path=(StaticSegment("admin"), StaticSegment("rules"))
-                        view=|| view! { <Gate title="Realm assignment rules · Admin" needs=Needs::OrgAdmin><RulesPage /></Gate> }
-                        ssr=SsrMode::InOrder
-                    />
-                    <Route
-                        path=(StaticSegment("admin"), StaticSegment("rules"), StaticSegment("new"))
-                        view=|| view! { <Gate title="New rule · Admin" needs=Needs::OrgAdmin><RuleEditorPage /></Gate> }
-                        ssr=SsrMode::InOrder
-                    />
-                    <Route
-                        path=(StaticSegment("admin"), StaticSegment("rules"), ParamSegment("id"))
-                        view=|| view! { <Gate title="Rule · Admin" needs=Needs::OrgAdmin><RuleEditorPage /></Gate> }
-                        ssr=SsrMode::InOrder
-                    />
-                    <Route
-                        path=(StaticSegment("admin"), StaticSegment("operations"), ParamSegment("id"))
-                        view=|| view! { <Gate title="Operation · Admin" needs=Needs::Console><OperationPage /></Gate> }
-                        ssr=SsrMode::InOrder
-                    />
-                    <Route
-                        path=(StaticSegment("admin"), StaticSegment("roles"))
-                        view=|| view! { <Gate title="Admin roles · Admin" needs=Needs::OrgAdmin><RolesPage /></Gate> }
-                        ssr=SsrMode::InOrder
-                    />
-                    <Route
-                        path=(StaticSegment("admin"), StaticSegment("directory"))
-                        view=|| view! { <Gate title="Directory · Admin" needs=Needs::OrgAdmin><DirectoryPage /></Gate> }
-                        ssr=SsrMode::InOrder
-                    />
-                    <Route
-                        path=(StaticSegment("admin"), StaticSegment("idps"))
-                        view=|| view! { <Gate title="Identity providers · Admin" needs=Needs::OrgAdmin><IdpsPage /></Gate> }
-                        ssr=SsrMode::InOrder
-                    />
-                    <Route
-                        path=(StaticSegment("admin"), StaticSegment("idps"), ParamSegment("id"))
-                        view=|| view! { <Gate title="Identity provider · Admin" needs=Needs::OrgAdmin><IdpPage /></Gate> }
-                        ssr=SsrMode::InOrder
-                    />
-                    <Route
-                        path=(StaticSegment("admin"), StaticSegment("explain"))
-                        view=|| view! { <Gate title="Explain access · Admin" needs=Needs::OrgAdmin><ExplainPage /></Gate> }
-                        ssr=SsrMode::InOrder
-                    />
-                    <Route
-                        path=StaticSegment("api-tokens")
-                        view=|| view! { <Gate title="API tokens" needs=Needs::Admin><TokensPage /></Gate> }
-                        ssr=SsrMode::InOrder
-                    />
-                    <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::InOrder />
-                    <Route path=StaticSegment("me") view=MePage ssr=SsrMode::InOrder />
+                    <Route path=StaticSegment("") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=StaticSegment("users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=(StaticSegment("users"), StaticSegment("new")) view={Lazy::<CreateUserRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=(StaticSegment("users"), StaticSegment("import")) view={Lazy::<ImportRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=(StaticSegment("users"), StaticSegment("import"), ParamSegment("id")) view={Lazy::<ImportJobRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=(StaticSegment("users"), ParamSegment("id")) view={Lazy::<UserRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=StaticSegment("groups") view={Lazy::<GroupsRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=(StaticSegment("groups"), ParamSegment("id")) view={Lazy::<GroupRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=StaticSegment("apps") view={Lazy::<AppsRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=(StaticSegment("apps"), ParamSegment("id")) view={Lazy::<AppRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=StaticSegment("activity") view={Lazy::<ActivityRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=StaticSegment("realms") view={Lazy::<RealmsRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=StaticSegment("admin") view={Lazy::<ConsoleRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=(StaticSegment("admin"), StaticSegment("realms")) view={Lazy::<AdminRealmsRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=(StaticSegment("admin"), StaticSegment("realms"), ParamSegment("id")) view={Lazy::<AdminRealmRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=(StaticSegment("admin"), StaticSegment("wizard")) view={Lazy::<WizardRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=(StaticSegment("admin"), StaticSegment("rules")) view={Lazy::<RulesRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=(StaticSegment("admin"), StaticSegment("rules"), StaticSegment("new")) view={Lazy::<NewRuleRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=(StaticSegment("admin"), StaticSegment("rules"), ParamSegment("id")) view={Lazy::<RuleRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=(StaticSegment("admin"), StaticSegment("operations"), ParamSegment("id")) view={Lazy::<OperationRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=(StaticSegment("admin"), StaticSegment("roles")) view={Lazy::<RolesRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=(StaticSegment("admin"), StaticSegment("directory")) view={Lazy::<DirectoryRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=(StaticSegment("admin"), StaticSegment("idps")) view={Lazy::<IdpsRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=(StaticSegment("admin"), StaticSegment("idps"), ParamSegment("id")) view={Lazy::<IdpRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=(StaticSegment("admin"), StaticSegment("explain")) view={Lazy::<ExplainRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=StaticSegment("api-tokens") view={Lazy::<TokensRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=StaticSegment("login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=StaticSegment("me") view={Lazy::<MeRoute>::new()} ssr=SsrMode::InOrder />
                 </Routes>
             </Layout>
         </Router>

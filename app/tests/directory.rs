@@ -957,3 +957,137 @@ async fn a_scope_of_several_realms_pages_in_one_name_order() {
     })
     .await;
 }
+
+/// Profile edits made at once share a transaction and a commit (group
+/// commit); an edit refused inside the shared transaction — a stale version,
+/// a login another user has (a constraint violation, which on PostgreSQL
+/// would abort a transaction without savepoints) — is undone alone: every
+/// other edit is written with its one event, and the chain stays intact.
+#[tokio::test]
+async fn profile_edits_made_at_once_commit_together_and_a_refused_one_is_undone_alone() {
+    use sqlx::Connection;
+
+    common::on_both_with_url(|store, engine, url| async move {
+        let org = app::store::setup::bootstrap(&store, "http://127.0.0.1:3000")
+            .await
+            .unwrap();
+        let acme = realm(&store, "Acme", &["acme.test"]).await;
+        let admin = partner_admin(&store, &org, &acme, "alice@acme.test").await;
+        let mut users = Vec::new();
+        for i in 0..12 {
+            users.push(user(&store, &acme, &format!("user{i}@acme.test")).await);
+        }
+        let before = events(&store, "user.account.update_profile").await;
+
+        // Another connection holds the System Log's chain lock, so the
+        // edits queue behind it as they would behind a slow commit.
+        let mut holder = sqlx::AnyConnection::connect(&url).await.unwrap();
+        sqlx::query("BEGIN").execute(&mut holder).await.unwrap();
+        sqlx::query("UPDATE system_log_head SET last_seq = last_seq WHERE id = 1")
+            .execute(&mut holder)
+            .await
+            .unwrap();
+
+        let stats_before = store.group_commit_stats();
+        let mut edits = Vec::new();
+        for (i, u) in users.iter().enumerate() {
+            let (_, grant) = app::ops::access::authorize_user(
+                &common::cx(&store, &org, &admin),
+                Permission::UsersUserprofileManage,
+                &u.id,
+            )
+            .await
+            .unwrap();
+            let mut profile = u.profile.clone();
+            profile.last_name = format!("Edited{i}");
+            let mut expected_version = Some(u.version);
+            match i {
+                // Opened before someone else's change: a conflict.
+                3 => expected_version = Some(u.version - 1),
+                // Another user's login: the unique constraint refuses it.
+                7 => profile.login = users[0].profile.login.clone(),
+                _ => {}
+            }
+            let store = store.clone();
+            edits.push(tokio::spawn(async move {
+                store
+                    .update_profile(
+                        &grant,
+                        ProfileUpdate {
+                            profile,
+                            custom_profile: Map::new(),
+                            expected_version,
+                        },
+                    )
+                    .await
+            }));
+        }
+        // Every edit is queued (none can commit while the lock is held) …
+        for _ in 0..500 {
+            if store.group_commit_stats().submitted - stats_before.submitted == 12 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        assert_eq!(
+            store.group_commit_stats().submitted - stats_before.submitted,
+            12,
+            "{engine}: all queued"
+        );
+        sqlx::query("COMMIT").execute(&mut holder).await.unwrap();
+
+        let mut results = Vec::new();
+        for edit in edits {
+            results.push(edit.await.unwrap());
+        }
+        // … and they commit in at most two transactions: whatever the writer
+        // had taken before the lock was free, then all the rest.
+        let commits = store.group_commit_stats().commits - stats_before.commits;
+        assert!((1..=2).contains(&commits), "{engine}: {commits} commits");
+        for (i, result) in results.iter().enumerate() {
+            match i {
+                3 => assert!(
+                    matches!(result, Err(StoreError::Conflict(_))),
+                    "{engine}: {result:?}"
+                ),
+                7 => assert!(
+                    matches!(result, Err(StoreError::Invalid(f)) if f[0].field == "login"),
+                    "{engine}: {result:?}"
+                ),
+                _ => assert_eq!(
+                    result.as_ref().unwrap().profile.last_name,
+                    format!("Edited{i}"),
+                    "{engine}"
+                ),
+            }
+        }
+        for (i, u) in users.iter().enumerate() {
+            let now = store.system_user_by_id(&u.id).await.unwrap().unwrap();
+            let edited = !matches!(i, 3 | 7);
+            assert_eq!(
+                now.version,
+                u.version + i64::from(edited),
+                "{engine}: user{i}"
+            );
+            assert_eq!(
+                now.profile.last_name == format!("Edited{i}"),
+                edited,
+                "{engine}"
+            );
+        }
+        assert_eq!(
+            events(&store, "user.account.update_profile").await - before,
+            10,
+            "{engine}: one event per edit made"
+        );
+        assert!(
+            matches!(
+                store.verify_system_log().await.unwrap(),
+                ChainReport::Intact { .. }
+            ),
+            "{engine}"
+        );
+        holder.close().await.ok();
+    })
+    .await;
+}

@@ -297,6 +297,44 @@ async fn clearing_or_suspending_a_user_ends_its_sessions_at_once() {
 }
 
 #[tokio::test]
+async fn a_request_that_changed_nothing_in_its_session_writes_nothing() {
+    use tower_sessions::session::{Id, Record};
+    use tower_sessions::SessionStore;
+
+    common::on_both_with_url(|store, engine, url| async move {
+        let mut record = Record {
+            id: Id::default(),
+            data: std::collections::HashMap::from([("k".to_string(), serde_json::json!("v"))]),
+            expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        };
+        store.create(&mut record).await.unwrap();
+        // A page view loads the session …
+        let loaded = store.load(&record.id).await.unwrap().unwrap();
+        // … another instance changes it meanwhile (a sign-in step there) …
+        common::raw_sql(
+            &url,
+            &[format!(
+                "UPDATE tower_sessions SET data = '{{\"k\":\"w\"}}' WHERE id = '{}'",
+                record.id
+            )],
+        )
+        .await;
+        // … and the page view's save, with nothing changed and the expiry as
+        // loaded, is no statement at all: the other instance's change stays.
+        store.save(&loaded).await.unwrap();
+        let now = store.load(&record.id).await.unwrap().unwrap();
+        assert_eq!(now.data["k"], "w", "{engine}: kept");
+        // A save that does change something still writes.
+        let mut changed = now.clone();
+        changed.data.insert("k".into(), serde_json::json!("x"));
+        store.save(&changed).await.unwrap();
+        let now = store.load(&record.id).await.unwrap().unwrap();
+        assert_eq!(now.data["k"], "x", "{engine}: written");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_session_is_rewritten_when_its_data_changes_or_its_expiry_lags_not_on_every_request() {
     use std::collections::HashMap;
     use tower_sessions::session::{Id, Record};

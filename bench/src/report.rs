@@ -17,12 +17,38 @@ pub struct Machine {
     pub os: String,
 }
 
+/// One file of the wasm bundle, raw and compressed as it would be served.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Wasm {
+pub struct WasmFile {
     pub file: String,
     pub raw_bytes: u64,
     pub gzip_bytes: u64,
     pub brotli_bytes: u64,
+}
+
+/// What one page's first visit loads: the main module and the page's own
+/// chunks (`cargo leptos --split`, from `__wasm_split_manifest.json`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RouteWasm {
+    /// The lazy route (`app::routes`) in snake case: `users` for `UsersRoute`.
+    pub route: String,
+    pub chunks: Vec<String>,
+    pub chunk_brotli_bytes: u64,
+    pub initial_brotli_bytes: u64,
+}
+
+/// The hydration bundle: the main module every page loads, each page's
+/// chunks, and what the sign-in and users pages load first.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Wasm {
+    pub main: WasmFile,
+    pub files: Vec<WasmFile>,
+    pub routes: Vec<RouteWasm>,
+    pub total_brotli_bytes: u64,
+    /// The larger of the sign-in page's and the users page's first load.
+    pub initial_brotli_bytes: u64,
+    /// `twiggy top` of the main module, when twiggy is installed.
+    pub twiggy_top: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -65,22 +91,8 @@ fn machine() -> Machine {
     }
 }
 
-/// The hydration bundle every route loads first (there is one bundle), raw
-/// and compressed as it would be served.
-fn wasm(site_root: &Path) -> Result<Wasm, String> {
-    let pkg = site_root.join("pkg");
-    let file: PathBuf = std::fs::read_dir(&pkg)
-        .map_err(|e| {
-            format!(
-                "{}: {e} (run `cargo leptos build --release`)",
-                pkg.display()
-            )
-        })?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|x| x == "wasm"))
-        .ok_or_else(|| format!("no .wasm in {}", pkg.display()))?;
-    let bytes = std::fs::read(&file).map_err(|e| e.to_string())?;
+fn measure(path: &Path) -> Result<WasmFile, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     gz.write_all(&bytes).map_err(|e| e.to_string())?;
     let gzip = gz.finish().map_err(|e| e.to_string())?;
@@ -89,8 +101,8 @@ fn wasm(site_root: &Path) -> Result<Wasm, String> {
         let mut w = brotli::CompressorWriter::new(&mut br, 4096, 11, 22);
         w.write_all(&bytes).map_err(|e| e.to_string())?;
     }
-    Ok(Wasm {
-        file: file
+    Ok(WasmFile {
+        file: path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
@@ -100,7 +112,142 @@ fn wasm(site_root: &Path) -> Result<Wasm, String> {
     })
 }
 
+/// Every wasm file of the release site, and per page what its first visit
+/// loads (`main` + the chunks the split manifest lists for the page's view).
+fn wasm(site_root: &Path) -> Result<Wasm, String> {
+    let pkg = site_root.join("pkg");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&pkg)
+        .map_err(|e| {
+            format!(
+                "{}: {e} (run `cargo leptos build --release --split`)",
+                pkg.display()
+            )
+        })?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
+        .collect();
+    paths.sort();
+    let files = paths
+        .iter()
+        .map(|p| measure(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let main = files
+        .iter()
+        .find(|f| f.file == "partner-portal.wasm")
+        .cloned()
+        .ok_or_else(|| format!("no partner-portal.wasm in {}", pkg.display()))?;
+    let size_of = |stem: &str| {
+        files
+            .iter()
+            .find(|f| f.file == format!("{stem}.wasm"))
+            .map_or(0, |f| f.brotli_bytes)
+    };
+    // Split name (`__users_route_view_<hash>`, from `UsersRoute`) → the
+    // chunk files it needs.
+    let manifest: std::collections::BTreeMap<String, Vec<String>> =
+        match std::fs::read_to_string(pkg.join("__wasm_split_manifest.json")) {
+            Ok(text) => serde_json::from_str(&text).map_err(|e| e.to_string())?,
+            Err(_) => Default::default(),
+        };
+    let mut routes: Vec<RouteWasm> = manifest
+        .iter()
+        .filter_map(|(split, chunks)| {
+            let route = split
+                .strip_prefix("__")
+                .and_then(|s| s.split_once("_route_view_"))
+                .map(|(route, _)| route.to_string())?;
+            let chunk_brotli_bytes = chunks.iter().map(|c| size_of(c)).sum::<u64>();
+            Some(RouteWasm {
+                route,
+                chunks: chunks.clone(),
+                chunk_brotli_bytes,
+                initial_brotli_bytes: main.brotli_bytes + chunk_brotli_bytes,
+            })
+        })
+        .collect();
+    routes.sort_by(|a, b| a.route.cmp(&b.route));
+    let initial_of = |route: &str| {
+        routes
+            .iter()
+            .find(|r| r.route == route)
+            .map_or(main.brotli_bytes, |r| r.initial_brotli_bytes)
+    };
+    let initial_brotli_bytes = initial_of("login").max(initial_of("users"));
+    // The served module has no names: twiggy reads the main module as
+    // split, before wasm-bindgen and wasm-opt (sizes before optimisation;
+    // its name and bindgen sections left out — they are not served).
+    let named = site_root.join("../front/wasm32-unknown-unknown/wasm-release/frontend_split.wasm");
+    let twiggy_top = std::process::Command::new("twiggy")
+        .args(["top", "-n", "25"])
+        .arg(if named.exists() {
+            named
+        } else {
+            pkg.join(&main.file)
+        })
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .filter(|l| !l.contains("subsection") && !l.contains("custom section"))
+                .map(|l| l.chars().take(160).collect::<String>())
+                .collect::<Vec<_>>()
+                .join("\n")
+        });
+    Ok(Wasm {
+        twiggy_top,
+        total_brotli_bytes: files.iter().map(|f| f.brotli_bytes).sum(),
+        main,
+        files,
+        routes,
+        initial_brotli_bytes,
+    })
+}
+
 impl Results {
+    fn wasm_section(&self, md: &mut String) {
+        let w = &self.wasm;
+        let kb = |b: u64| b as f64 / 1000.0;
+        let _ = writeln!(
+            md,
+            "\n## Wasm\n\nBuilt with `cargo leptos build --release --split`: every page is a lazy route \
+             (`app/src/routes.rs`) whose view is its own chunk. `{}` (loaded by every page): {} bytes raw, \
+             {} gzip (level 9), **{:.0} KB brotli** (quality 11); {} files in all, {:.0} KB brotli together.\n",
+            w.main.file,
+            w.main.raw_bytes,
+            w.main.gzip_bytes,
+            kb(w.main.brotli_bytes),
+            w.files.len(),
+            kb(w.total_brotli_bytes)
+        );
+        if !w.routes.is_empty() {
+            let _ = writeln!(
+                md,
+                "| Page (lazy route) | Its chunks, KB brotli | First visit (main + chunks), KB brotli |\n| --- | ---: | ---: |"
+            );
+            for r in &w.routes {
+                let _ = writeln!(
+                    md,
+                    "| `{}` | {:.1} | {:.0} |",
+                    r.route,
+                    kb(r.chunk_brotli_bytes),
+                    kb(r.initial_brotli_bytes)
+                );
+            }
+            let _ = writeln!(md);
+        }
+        if let Some(top) = &w.twiggy_top {
+            let _ = writeln!(
+                md,
+                "Where the main module's bytes go (`twiggy top` of the main module as split, before \
+                 wasm-bindgen and `wasm-opt -Oz`, without its name sections; raw bytes):\n\n```\n{}\n```\n",
+                top.trim_end()
+            );
+        }
+    }
+
     pub fn new(mode: &str, site_root: &Path, criterion: &[PathBuf]) -> Result<Self, String> {
         let mut lines = Vec::new();
         for file in criterion {
@@ -145,35 +292,49 @@ impl Results {
             if self.mode == "quick" { "bench-quick" } else { "bench" }
         );
         let mark = |ok: bool| if ok { "✅" } else { "❌" };
+        // A missed target says where the profile of what bounds it is.
+        let bound = |ok: bool, why: &str| {
+            if ok {
+                "✅".to_string()
+            } else {
+                format!("❌ [what bounds it](PROFILE.md#{why})")
+            }
+        };
 
         let _ = writeln!(md, "## Against the targets\n");
         let _ = writeln!(md, "| Target | Engine | Measured | |");
         let _ = writeln!(md, "| --- | --- | --- | --- |");
         for e in &self.engines {
-            if let Some(first) = e.loads.first() {
-                let ratio = first.portal.rps() / first.baseline.rps().max(f64::MIN_POSITIVE);
-                let p99 = first.portal.p99_ms() / first.baseline.p99_ms().max(f64::MIN_POSITIVE);
-                let _ = writeln!(
-                    md,
-                    "| Users page throughput ≥ 0.5× baseline | {} | {ratio:.2}× | {} |",
-                    e.engine,
-                    mark(ratio >= 0.5)
-                );
-                let _ = writeln!(
-                    md,
-                    "| Users page p99 ≤ 2× baseline | {} | {p99:.2}× | {} |",
-                    e.engine,
-                    mark(p99 <= 2.0)
-                );
+            for load in &e.loads {
+                let ratio = load.portal.rps() / load.baseline.rps().max(f64::MIN_POSITIVE);
+                let p99 = load.portal.p99_ms() / load.baseline.p99_ms().max(f64::MIN_POSITIVE);
+                if load.name.starts_with("users page") {
+                    let _ = writeln!(
+                        md,
+                        "| {}: throughput ≥ 0.5× baseline, p99 ≤ 2× | {} | {ratio:.2}×, p99 {p99:.2}× | {} |",
+                        load.name,
+                        e.engine,
+                        bound(ratio >= 0.5 && p99 <= 2.0, "pages")
+                    );
+                } else if load.name == "user detail" {
+                    let _ = writeln!(
+                        md,
+                        "| A user's page: throughput ≥ 0.3× baseline | {} | {ratio:.2}× | {} |",
+                        e.engine,
+                        bound(ratio >= 0.3, "pages")
+                    );
+                }
             }
             if let Some(mu) = &e.mutation {
+                // Group commit on both engines; PostgreSQL's target is higher.
+                let target = if e.engine == "postgres" { 600.0 } else { 300.0 };
                 let _ = writeln!(
                     md,
-                    "| Profile edits ≥ 300/s, p99 ≤ 100 ms | {} | {:.0}/s, p99 {:.1} ms | {} |",
+                    "| Profile edits ≥ {target:.0}/s, p99 ≤ 100 ms | {} | {:.0}/s, p99 {:.1} ms | {} |",
                     e.engine,
                     mu.portal.rps(),
                     mu.portal.p99_ms(),
-                    mark(mu.portal.rps() >= 300.0 && mu.portal.p99_ms() <= 100.0)
+                    bound(mu.portal.rps() >= target && mu.portal.p99_ms() <= 100.0, "edits")
                 );
             }
             let _ = writeln!(
@@ -217,11 +378,11 @@ impl Results {
                 );
             }
         }
-        let kb = self.wasm.brotli_bytes as f64 / 1000.0;
+        let kb = self.wasm.initial_brotli_bytes as f64 / 1000.0;
         let _ = writeln!(
             md,
-            "| Initial-route wasm ≤ 300 KB brotli | — | {kb:.0} KB | {} |\n",
-            mark(kb <= 300.0)
+            "| Initial wasm of the sign-in and users pages ≤ 300 KB brotli | — | {kb:.0} KB | {} |\n",
+            bound(kb <= 300.0, "wasm")
         );
 
         for e in &self.engines {
@@ -343,11 +504,7 @@ impl Results {
                 );
             }
         }
-        let _ = writeln!(
-            md,
-            "\n## Wasm\n\n`{}`: {} bytes raw, {} gzip (level 9), {} brotli (quality 11).\n",
-            self.wasm.file, self.wasm.raw_bytes, self.wasm.gzip_bytes, self.wasm.brotli_bytes
-        );
+        self.wasm_section(&mut md);
         let _ = writeln!(
             md,
             "## How it is measured\n\n\

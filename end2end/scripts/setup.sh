@@ -69,3 +69,10 @@ if [ "$need_bench" = 1 ] && ! command -v wrk >/dev/null; then
   say "installing Debian's wrk (the benchmark's load generator)"
   apt_install wrk
 fi
+
+# The bench report's "where the main module's bytes go" (crates.io).
+TWIGGY_VERSION=0.8.0
+if [ "$need_bench" = 1 ] && [ "$(twiggy --version 2>/dev/null | awk '{print $2}')" != "$TWIGGY_VERSION" ]; then
+  say "installing twiggy $TWIGGY_VERSION (wasm size profiler, ~3 minutes once)"
+  cargo install twiggy --locked --version "$TWIGGY_VERSION"
+fi

@@ -80,6 +80,33 @@ test.describe('hydration', () => {
     await expect(details).toBeHidden();
   });
 
+  test('each page brings its own code: the users page and then the groups page fetch a chunk each @js-only', async ({
+    page,
+  }) => {
+    await signIn(page, ORG_ADMIN);
+    await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+    const fetched: string[] = [];
+    page.on('request', (r) => {
+      const path = new URL(r.url()).pathname;
+      if (path.endsWith('.wasm')) fetched.push(path);
+    });
+    // A full load: the main module and the users page's chunk, then hydrated.
+    await page.goto('/users');
+    await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+    expect(fetched).toContain('/pkg/partner-portal.wasm');
+    const usersChunks = fetched.filter((p) => p !== '/pkg/partner-portal.wasm');
+    expect(usersChunks.length).toBeGreaterThan(0);
+    // The filter works hydrated (client-side navigation from the page's own code).
+    await page.getByLabel('Search').fill('zz-no-such-user');
+    await expect(page).toHaveURL(/q=zz-no-such-user/);
+    // A client-side move to another page fetches that page's chunk only.
+    fetched.length = 0;
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Groups' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Groups' })).toBeVisible();
+    expect(fetched.length).toBeGreaterThan(0);
+    expect(fetched).not.toContain('/pkg/partner-portal.wasm');
+  });
+
   test('without JavaScript the page is complete and the disclosure stays closed @no-js-only', async ({ page }) => {
     await signIn(page, ORG_ADMIN);
     await expect(page.getByRole('heading', { level: 1, name: 'Secure Partner Access' })).toBeVisible();

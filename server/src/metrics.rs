@@ -35,8 +35,17 @@ pub fn install() -> Option<PrometheusHandle> {
                 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
             ],
         )
+        .ok()?
+        .set_buckets_for_metric(
+            Matcher::Full("portal_write_batch_size".to_string()),
+            &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0],
+        )
         .ok()?;
     let handle = builder.install_recorder().ok()?;
+    metrics::describe_histogram!(
+        "portal_write_batch_size",
+        "Writes per group-committed transaction (profile edits)"
+    );
     metrics::describe_counter!(
         "portal_http_requests_total",
         "HTTP requests answered, by method, route and status"

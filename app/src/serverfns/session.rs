@@ -18,9 +18,13 @@ use crate::{ctx::Ctx, ops};
 /// same render, the server's surface gate has usually built it already.
 #[server(prefix = "/_fn", endpoint = "session/current_user")]
 pub async fn get_current_user() -> Result<Option<SessionInfo>, AppError> {
-    match Ctx::current().await {
-        Ok(cx) => Ok(Some(ops::me::session(&cx).await?)),
-        Err(AppError::Unauthenticated) => Ok(None),
-        Err(e) => Err(e),
-    }
+    // The header and the gate ask in the same render: read once.
+    crate::ctx::read_once("session/current_user".into(), || async {
+        match Ctx::current().await {
+            Ok(cx) => Ok(Some(ops::me::session(&cx).await?)),
+            Err(AppError::Unauthenticated) => Ok(None),
+            Err(e) => Err(e),
+        }
+    })
+    .await
 }

@@ -18,6 +18,7 @@ pub mod admin;
 pub mod api_tokens;
 pub mod audit;
 pub(crate) mod clock;
+pub mod commit;
 pub mod credentials;
 mod demand;
 mod dialect;
@@ -62,6 +63,16 @@ static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
 
 /// A write transaction holding the System Log's chain lock.
 pub(crate) type WriteTx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// Begins a write transaction on `writer` and takes the System Log's chain
+/// lock first (see `Store::begin_write`).
+async fn begin_write_on(writer: &AnyPool) -> Result<WriteTx, StoreError> {
+    let mut tx = writer.begin().await?;
+    sqlx::query("UPDATE system_log_head SET last_seq = last_seq WHERE id = 1")
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}
 
 /// Which database engine a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,6 +145,10 @@ pub struct Store {
     pub(crate) outbound: crate::outbound::OutboundPolicy,
     /// This process's lease on the background work it runs.
     lease: leases::Lease,
+    /// Sessions loaded by requests in flight, for their save (see `sessions`).
+    loaded_sessions: std::sync::Arc<sessions::LoadedSessions>,
+    /// The queue of grouped writes (see `commit`).
+    group_commit: std::sync::Arc<commit::GroupCommit>,
     /// SQLite: the background WAL checkpointer, stopped with the last handle.
     _checkpoints: Option<std::sync::Arc<Checkpoints>>,
 }
@@ -260,6 +275,8 @@ impl Store {
             engine,
             outbound: options.outbound,
             lease: leases::Lease::new(options.job_lease),
+            loaded_sessions: Default::default(),
+            group_commit: Default::default(),
             _checkpoints: checkpoints,
         };
         store.ping().await?;
@@ -325,11 +342,37 @@ impl Store {
     pub(crate) async fn begin_write(
         &self,
     ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
-        let mut tx = self.writer.begin().await?;
-        sqlx::query("UPDATE system_log_head SET last_seq = last_seq WHERE id = 1")
-            .execute(&mut *tx)
-            .await?;
-        Ok(tx)
+        begin_write_on(&self.writer).await
+    }
+
+    /// One write as [`write`](Self::write), grouped with the writes queued
+    /// beside it into one transaction and one commit (see `commit`): for the
+    /// writes many callers make at once (profile edits). `work` runs inside
+    /// a savepoint of the shared transaction; its error undoes its writes
+    /// only. It gets the transaction borrowed, so it must own what it uses.
+    pub(crate) async fn write_grouped<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(
+                &'c mut WriteTx,
+            ) -> futures_util::future::BoxFuture<
+                'c,
+                Result<(T, Vec<audit::Event>), StoreError>,
+            > + Send
+            + 'static,
+    {
+        let work = commit::work(move |tx| {
+            Box::pin(async move {
+                let (value, events) = work(tx).await?;
+                Ok((Box::new(value) as Box<dyn std::any::Any + Send>, events))
+            })
+        });
+        self.group_commit.run(&self.writer, work).await
+    }
+
+    /// What grouped writes this store has made (see `commit`).
+    pub fn group_commit_stats(&self) -> commit::GroupCommitStats {
+        self.group_commit.stats()
     }
 
     /// One write transaction: takes the chain lock (`begin_write`), hands the

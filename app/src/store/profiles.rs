@@ -89,85 +89,93 @@ impl Store {
         // lock is held only for the write (writers queue behind it).
         let schema = self.profile_schema().await?;
         let realm_before = self.realm_of_user(id).await?;
-        let mut tx = self.begin_write().await?;
-        let user = super::users::user_in_tx(&mut tx, id).await?;
-        if update.expected_version.is_some_and(|v| v != user.version) {
-            return Err(StoreError::Conflict(
-                "Someone changed this user since you opened it; reload and try again.".into(),
-            ));
-        }
-        let changed = changed_attributes(&user, &base, &custom);
-        if changed.is_empty() {
-            return Ok(user);
-        }
-        let mut errors: Vec<FieldError> = changed
-            .iter()
-            .filter(|name| !grant.reaches_attribute(name))
-            .map(|name| {
-                FieldError::new(
-                    name.clone(),
-                    "Your role does not allow changing this attribute.",
+        // Edits come many at once: grouped into one transaction and one
+        // commit with those queued beside it (see `commit`).
+        let store = self.clone();
+        let id = id.clone();
+        let grant = grant.clone();
+        let expected_version = update.expected_version;
+        self.write_grouped(move |tx| {
+            Box::pin(async move {
+                let user = super::users::user_in_tx(tx, &id).await?;
+                if expected_version.is_some_and(|v| v != user.version) {
+                    return Err(StoreError::Conflict(
+                        "Someone changed this user since you opened it; reload and try again."
+                            .into(),
+                    ));
+                }
+                let changed = changed_attributes(&user, &base, &custom);
+                if changed.is_empty() {
+                    return Ok((user, Vec::new()));
+                }
+                let mut errors: Vec<FieldError> = changed
+                    .iter()
+                    .filter(|name| !grant.reaches_attribute(name))
+                    .map(|name| {
+                        FieldError::new(
+                            name.clone(),
+                            "Your role does not allow changing this attribute.",
+                        )
+                    })
+                    .collect();
+                let realm = match realm_before {
+                    Some(realm) if realm.id == user.realm_id => realm,
+                    // Moved since: that realm's rules apply.
+                    _ => store.realm_by_id(&user.realm_id).await?,
+                };
+                errors.extend(validate_profile(&base, &realm));
+                errors.extend(validate_custom(&custom, &schema));
+                if !errors.is_empty() {
+                    return Err(StoreError::Invalid(errors));
+                }
+                let now = clock::now();
+                let custom_json = serde_json::to_string(&custom)
+                    .map_err(|e| StoreError::Internal(e.to_string()))?;
+                let updated = sqlx::query(
+                    "UPDATE users SET login = $1, login_lower = $2, email = $3, second_email = $4, \
+                     first_name = $5, last_name = $6, middle_name = $7, primary_phone = $8, \
+                     mobile_phone = $9, custom_profile = $10, last_updated = $11, \
+                     version = version + 1 WHERE id = $12 AND version = $13",
                 )
+                .bind(&base.login)
+                .bind(base.login.to_lowercase())
+                .bind(&base.email)
+                .bind(&base.second_email)
+                .bind(&base.first_name)
+                .bind(&base.last_name)
+                .bind(&base.middle_name)
+                .bind(&base.primary_phone)
+                .bind(&base.mobile_phone)
+                .bind(&custom_json)
+                .bind(&now)
+                .bind(id.as_str())
+                .bind(user.version)
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| StoreError::map_constraint(e, &[Constraint::UsersLogin]))?;
+                if updated.rows_affected() != 1 {
+                    return Err(StoreError::Conflict(
+                        "The user changed meanwhile; try again.".into(),
+                    ));
+                }
+                let updated_user = User {
+                    profile: base,
+                    custom_profile: custom,
+                    last_updated: now,
+                    version: user.version + 1,
+                    ..user
+                };
+                let event = Event::by_grant(
+                    "user.account.update_profile",
+                    "Update user profile for Okta",
+                    &grant,
+                )
+                .target(user_target(&updated_user))
+                .debug("changedAttributes", changed.join(","));
+                Ok((updated_user, vec![event]))
             })
-            .collect();
-        let realm = match realm_before {
-            Some(realm) if realm.id == user.realm_id => realm,
-            // Moved since: that realm's rules apply.
-            _ => self.realm_by_id(&user.realm_id).await?,
-        };
-        errors.extend(validate_profile(&base, &realm));
-        errors.extend(validate_custom(&custom, &schema));
-        if !errors.is_empty() {
-            return Err(StoreError::Invalid(errors));
-        }
-        let now = clock::now();
-        let custom_json =
-            serde_json::to_string(&custom).map_err(|e| StoreError::Internal(e.to_string()))?;
-        let updated = sqlx::query(
-            "UPDATE users SET login = $1, login_lower = $2, email = $3, second_email = $4, first_name = $5, \
-             last_name = $6, middle_name = $7, primary_phone = $8, mobile_phone = $9, custom_profile = $10, \
-             last_updated = $11, version = version + 1 WHERE id = $12 AND version = $13",
-        )
-        .bind(&base.login)
-        .bind(base.login.to_lowercase())
-        .bind(&base.email)
-        .bind(&base.second_email)
-        .bind(&base.first_name)
-        .bind(&base.last_name)
-        .bind(&base.middle_name)
-        .bind(&base.primary_phone)
-        .bind(&base.mobile_phone)
-        .bind(&custom_json)
-        .bind(&now)
-        .bind(id.as_str())
-        .bind(user.version)
-        .execute(&mut *tx)
+        })
         .await
-        .map_err(|e| {
-            StoreError::map_constraint(e, &[Constraint::UsersLogin])
-        })?;
-        if updated.rows_affected() != 1 {
-            return Err(StoreError::Conflict(
-                "The user changed meanwhile; try again.".into(),
-            ));
-        }
-        let updated_user = User {
-            profile: base,
-            custom_profile: custom,
-            last_updated: now,
-            version: user.version + 1,
-            ..user
-        };
-        let event = Event::by_grant(
-            "user.account.update_profile",
-            "Update user profile for Okta",
-            grant,
-        )
-        .target(user_target(&updated_user))
-        .debug("changedAttributes", changed.join(","));
-        audit::append(&mut tx, &event).await?;
-        tx.commit().await?;
-        Ok(updated_user)
     }
 
     /// Moves the user named by `user_grant` (`okta.users.manage`) into the realm

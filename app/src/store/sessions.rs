@@ -20,6 +20,46 @@ pub const ENDS_AT: &str = "ends_at";
 /// user's `sessions_valid_after` are void.
 pub const SIGNED_IN_AT: &str = "signed_in_at";
 
+/// What `load` read for each request in flight (the stored data and expiry),
+/// so that its `save` — which the layer calls on every request, to slide the
+/// idle expiry — skips the statement when it would change nothing: a page
+/// view is then one read, not a read and a write through the one writer.
+/// Skipping is what the `UPDATE`'s own condition would decide on the row as
+/// loaded; a row changed since by another request keeps that change.
+#[derive(Debug, Default)]
+pub(crate) struct LoadedSessions(std::sync::Mutex<std::collections::HashMap<Id, Loaded>>);
+
+#[derive(Debug)]
+struct Loaded {
+    data: String,
+    expiry: OffsetDateTime,
+}
+
+/// More requests in flight than this and the memo starts over (a load whose
+/// save never came — an aborted request — must not stay forever).
+const LOADED_SESSIONS_MAX: usize = 4096;
+
+impl LoadedSessions {
+    fn remember(&self, id: Id, data: String, expiry: OffsetDateTime) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= LOADED_SESSIONS_MAX {
+                map.clear();
+            }
+            map.insert(id, Loaded { data, expiry });
+        }
+    }
+
+    /// Whether saving `data` with `expiry` for `id` would change nothing
+    /// stored, as loaded by this request; forgets the load either way.
+    fn unchanged(&self, id: &Id, data: &str, expiry: OffsetDateTime) -> bool {
+        let Ok(mut map) = self.0.lock() else {
+            return false;
+        };
+        map.remove(id)
+            .is_some_and(|l| l.data == data && l.expiry >= expiry - EXPIRY_SLACK)
+    }
+}
+
 fn backend(e: impl std::fmt::Display) -> session_store::Error {
     session_store::Error::Backend(e.to_string())
 }
@@ -66,6 +106,12 @@ impl SessionStore for Store {
     /// view would be a durable write (an fsync on SQLite).
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = serde_json::to_string(&record.data).map_err(backend)?;
+        if self
+            .loaded_sessions
+            .unchanged(&record.id, &data, record.expiry_date)
+        {
+            return Ok(());
+        }
         sqlx::query(
             "UPDATE tower_sessions SET data = $2, expiry_date = $3, user_id = $4 WHERE id = $1              AND (data <> $2 OR expiry_date < $5 OR user_id IS DISTINCT FROM $4)",
         )
@@ -92,7 +138,7 @@ impl SessionStore for Store {
         let Some(row) = row else { return Ok(None) };
         let data: String = row.try_get("data").map_err(backend)?;
         let expiry: String = row.try_get("expiry_date").map_err(backend)?;
-        Ok(Some(Record {
+        let record = Record {
             id: *session_id,
             data: serde_json::from_str(&data).map_err(backend)?,
             expiry_date: OffsetDateTime::parse(
@@ -100,7 +146,12 @@ impl SessionStore for Store {
                 &time::format_description::well_known::Rfc3339,
             )
             .map_err(backend)?,
-        }))
+        };
+        // Compared as `save` will write it: serialized from the parsed map.
+        let canonical = serde_json::to_string(&record.data).map_err(backend)?;
+        self.loaded_sessions
+            .remember(record.id, canonical, record.expiry_date);
+        Ok(Some(record))
     }
 
     async fn delete(&self, session_id: &Id) -> session_store::Result<()> {
