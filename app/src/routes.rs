@@ -27,9 +27,9 @@ use crate::pages::tokens::TokensPage;
 use crate::pages::users::{CreateUserPage, UserPage, UsersPage};
 use crate::pages::{home::HomePage, login::LoginPage, me::MePage};
 
-/// A lazy route for a page behind the gate: `gated!(Route, "Title", Needs, Page)`.
-macro_rules! gated {
-    ($route:ident, $title:tt, $needs:ident, $page:ident) => {
+/// A lazy route named `$route` whose view is the rest of the invocation.
+macro_rules! lazy {
+    ($route:ident, $page:ident, $($view:tt)+) => {
         #[doc = concat!("The lazy route of `", stringify!($page), "`.")]
         pub struct $route;
 
@@ -40,28 +40,27 @@ macro_rules! gated {
             }
 
             fn view(_this: Self) -> AnyView {
-                view! { <Gate title=$title needs=Needs::$needs><$page /></Gate> }.into_any()
+                $($view)+.into_any()
             }
         }
+    };
+}
+
+/// A lazy route for a page behind the gate: `gated!(Route, "Title", Needs, Page)`.
+macro_rules! gated {
+    ($route:ident, $title:tt, $needs:ident, $page:ident) => {
+        lazy!(
+            $route,
+            $page,
+            view! { <Gate title=$title needs=Needs::$needs><$page /></Gate> }
+        );
     };
 }
 
 /// A lazy route for a page that decides on its own who may see it.
 macro_rules! open {
     ($route:ident, $page:ident) => {
-        #[doc = concat!("The lazy route of `", stringify!($page), "`.")]
-        pub struct $route;
-
-        #[lazy_route]
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                Self
-            }
-
-            fn view(_this: Self) -> AnyView {
-                view! { <$page /> }.into_any()
-            }
-        }
+        lazy!($route, $page, view! { <$page /> });
     };
 }
 

@@ -65,6 +65,23 @@ async fn events(store: &Store, event_type: &str) -> i64 {
     store.count_events(event_type).await.unwrap()
 }
 
+/// `admin`'s grant to edit `user`'s profile, as the operation mints it.
+async fn profile_grant(
+    store: &Store,
+    org: &authz::OrgContext,
+    admin: &Principal,
+    user: &app::ids::UserId,
+) -> authz::Grant {
+    app::ops::access::authorize_user(
+        &common::cx(store, org, admin),
+        Permission::UsersUserprofileManage,
+        user,
+    )
+    .await
+    .unwrap()
+    .1
+}
+
 #[tokio::test]
 async fn profile_edits_respect_the_roles_attribute_conditions_and_versions() {
     on_both(|store, engine| async move {
@@ -86,13 +103,7 @@ async fn profile_edits_respect_the_roles_attribute_conditions_and_versions() {
         let acme = realm(&store, "Acme", &["acme.test"]).await;
         let admin = partner_admin(&store, &org, &acme, "alice@acme.test").await;
         let erin = user(&store, &acme, "erin@acme.test").await;
-        let (_, grant) = app::ops::access::authorize_user(
-            &common::cx(&store, &org, &admin),
-            Permission::UsersUserprofileManage,
-            &erin.id,
-        )
-        .await
-        .unwrap();
+        let grant = profile_grant(&store, &org, &admin, &erin.id).await;
 
         // The Partner Admin role reaches the 8 base attributes only.
         let mut custom = Map::new();
@@ -728,13 +739,7 @@ async fn search_finds_substrings_of_every_name_field_within_the_scope_only() {
 
         // An email that differs from the login is searchable; after an edit,
         // the old one is not and the new one is.
-        let (_, grant) = app::ops::access::authorize_user(
-            &common::cx(&store, &org, &admin),
-            Permission::UsersUserprofileManage,
-            &erin.id,
-        )
-        .await
-        .unwrap();
+        let grant = profile_grant(&store, &org, &admin, &erin.id).await;
         let mut profile = erin.profile.clone();
         profile.email = "erin.private@acme.test".into();
         profile.first_name = "Erinna".into();
@@ -991,13 +996,7 @@ async fn profile_edits_made_at_once_commit_together_and_a_refused_one_is_undone_
         let stats_before = store.group_commit_stats();
         let mut edits = Vec::new();
         for (i, u) in users.iter().enumerate() {
-            let (_, grant) = app::ops::access::authorize_user(
-                &common::cx(&store, &org, &admin),
-                Permission::UsersUserprofileManage,
-                &u.id,
-            )
-            .await
-            .unwrap();
+            let grant = profile_grant(&store, &org, &admin, &u.id).await;
             let mut profile = u.profile.clone();
             profile.last_name = format!("Edited{i}");
             let mut expected_version = Some(u.version);
