@@ -308,8 +308,9 @@ async fn a_request_that_changed_nothing_in_its_session_writes_nothing() {
             expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
         };
         store.create(&mut record).await.unwrap();
-        // A page view loads the session …
+        // Two page views of the session at once load it …
         let loaded = store.load(&record.id).await.unwrap().unwrap();
+        let beside = store.load(&record.id).await.unwrap().unwrap();
         // … another instance changes it meanwhile (a sign-in step there) …
         common::raw_sql(
             &url,
@@ -319,9 +320,10 @@ async fn a_request_that_changed_nothing_in_its_session_writes_nothing() {
             )],
         )
         .await;
-        // … and the page view's save, with nothing changed and the expiry as
+        // … and each page view's save, with nothing changed and the expiry as
         // loaded, is no statement at all: the other instance's change stays.
         store.save(&loaded).await.unwrap();
+        store.save(&beside).await.unwrap();
         let now = store.load(&record.id).await.unwrap().unwrap();
         assert_eq!(now.data["k"], "w", "{engine}: kept");
         // A save that does change something still writes.

@@ -20,43 +20,42 @@ pub const ENDS_AT: &str = "ends_at";
 /// user's `sessions_valid_after` are void.
 pub const SIGNED_IN_AT: &str = "signed_in_at";
 
-/// What `load` read for each request in flight (the stored data and expiry),
-/// so that its `save` — which the layer calls on every request, to slide the
-/// idle expiry — skips the statement when it would change nothing: a page
-/// view is then one read, not a read and a write through the one writer.
-/// Skipping is what the `UPDATE`'s own condition would decide on the row as
-/// loaded; a row changed since by another request keeps that change.
+/// What this instance has seen stored for each session — per session id and
+/// data, the stored idle expiry — so that a request's `save` (the layer calls
+/// it on every request, to slide the idle expiry) skips the statement when it
+/// would change nothing: a page view is then one read, not a read and a write
+/// through the one writer (where it would wait behind a long write, such as
+/// a realm-assignment batch). Keyed by the data too, so that concurrent
+/// requests of one session each find what they loaded; a save that finds the
+/// data it carries stored (as loaded) leaves the row alone, and a change
+/// another request or instance made meanwhile stays.
 #[derive(Debug, Default)]
-pub(crate) struct LoadedSessions(std::sync::Mutex<std::collections::HashMap<Id, Loaded>>);
+pub(crate) struct LoadedSessions(
+    std::sync::Mutex<std::collections::HashMap<(Id, String), OffsetDateTime>>,
+);
 
-#[derive(Debug)]
-struct Loaded {
-    data: String,
-    expiry: OffsetDateTime,
-}
-
-/// More requests in flight than this and the memo starts over (a load whose
-/// save never came — an aborted request — must not stay forever).
+/// More entries than this and the memo starts over.
 const LOADED_SESSIONS_MAX: usize = 4096;
 
 impl LoadedSessions {
+    /// `data` is stored for `id` with idle expiry `expiry` (read or written).
     fn remember(&self, id: Id, data: String, expiry: OffsetDateTime) {
         if let Ok(mut map) = self.0.lock() {
             if map.len() >= LOADED_SESSIONS_MAX {
                 map.clear();
             }
-            map.insert(id, Loaded { data, expiry });
+            map.insert((id, data), expiry);
         }
     }
 
     /// Whether saving `data` with `expiry` for `id` would change nothing
-    /// stored, as loaded by this request; forgets the load either way.
+    /// stored, as last seen.
     fn unchanged(&self, id: &Id, data: &str, expiry: OffsetDateTime) -> bool {
-        let Ok(mut map) = self.0.lock() else {
+        let Ok(map) = self.0.lock() else {
             return false;
         };
-        map.remove(id)
-            .is_some_and(|l| l.data == data && l.expiry >= expiry - EXPIRY_SLACK)
+        map.get(&(*id, data.to_string()))
+            .is_some_and(|stored| *stored >= expiry - EXPIRY_SLACK)
     }
 }
 
@@ -112,17 +111,21 @@ impl SessionStore for Store {
         {
             return Ok(());
         }
-        sqlx::query(
+        let written = sqlx::query(
             "UPDATE tower_sessions SET data = $2, expiry_date = $3, user_id = $4 WHERE id = $1              AND (data <> $2 OR expiry_date < $5 OR user_id IS DISTINCT FROM $4)",
         )
         .bind(record.id.to_string())
-        .bind(data)
+        .bind(&data)
         .bind(clock::format(record.expiry_date))
         .bind(owner(record))
         .bind(clock::format(record.expiry_date - EXPIRY_SLACK))
         .execute(&self.writer)
         .await
         .map_err(backend)?;
+        if written.rows_affected() == 1 {
+            self.loaded_sessions
+                .remember(record.id, data, record.expiry_date);
+        }
         Ok(())
     }
 
