@@ -25,13 +25,13 @@ pub const SIGNED_IN_AT: &str = "signed_in_at";
 /// it on every request, to slide the idle expiry) skips the statement when it
 /// would change nothing: a page view is then one read, not a read and a write
 /// through the one writer (where it would wait behind a long write, such as
-/// a realm-assignment batch). Keyed by the data too, so that concurrent
-/// requests of one session each find what they loaded; a save that finds the
-/// data it carries stored (as loaded) leaves the row alone, and a change
-/// another request or instance made meanwhile stays.
+/// a realm-assignment batch). Kept per session (the last data and expiry
+/// loaded or written), not per request, so that concurrent requests of one
+/// session all find it; a save carrying what was last seen stored leaves the
+/// row alone, and a change another instance made meanwhile stays.
 #[derive(Debug, Default)]
 pub(crate) struct LoadedSessions(
-    std::sync::Mutex<std::collections::HashMap<(Id, String), OffsetDateTime>>,
+    std::sync::Mutex<std::collections::HashMap<Id, (String, OffsetDateTime)>>,
 );
 
 /// More entries than this and the memo starts over.
@@ -44,7 +44,7 @@ impl LoadedSessions {
             if map.len() >= LOADED_SESSIONS_MAX {
                 map.clear();
             }
-            map.insert((id, data), expiry);
+            map.insert(id, (data, expiry));
         }
     }
 
@@ -54,8 +54,8 @@ impl LoadedSessions {
         let Ok(map) = self.0.lock() else {
             return false;
         };
-        map.get(&(*id, data.to_string()))
-            .is_some_and(|stored| *stored >= expiry - EXPIRY_SLACK)
+        map.get(id)
+            .is_some_and(|(stored, at)| stored == data && *at >= expiry - EXPIRY_SLACK)
     }
 }
 
